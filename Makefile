@@ -1,0 +1,45 @@
+# pakn: the two commands of README.md, and a few more for developers.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(PY) -m flask --app wsgi
+STAMP   := $(VENV)/.installed-stamp
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps db demo bench diagram clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@./scripts/system-deps.sh
+
+db: install
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) seed-demo
+
+## make run: install, upgrade the SQLite database, seed the demo and serve http://127.0.0.1:5000
+run: system-deps demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: install and run the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
+test: system-deps install
+	$(PY) -m pytest -q -m "not benchmark" $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run_all.py
+
+diagram: install
+	$(FLASK) workflow diagram --out docs/lifecycle.svg
+	$(FLASK) workflow diagram --out docs/lifecycle.mmd
+
+clean:
+	rm -rf $(VENV) instance/pakn.sqlite3 .pytest_cache

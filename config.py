@@ -1,0 +1,118 @@
+"""Configuration classes. Every setting can be overridden by an environment variable of the same name."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default=None, cast=str):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if cast is bool:
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if cast is dict:
+        return json.loads(value)
+    return cast(value)
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{BASE_DIR / 'instance' / 'pakn.sqlite3'}"
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", _default_database_url())
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Mail: real SMTP through Flask-Mail; every mail goes through the stored outbox first.
+    MAIL_SERVER = env("MAIL_SERVER", "localhost")
+    MAIL_PORT = env("MAIL_PORT", 25, int)
+    MAIL_USE_TLS = env("MAIL_USE_TLS", False, bool)
+    MAIL_USE_SSL = env("MAIL_USE_SSL", False, bool)
+    MAIL_USERNAME = env("MAIL_USERNAME")
+    MAIL_PASSWORD = env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "PAKN Sở KH&CN <pakn@skhcn.example.gov.vn>")
+    MAIL_TIMEOUT = env("MAIL_TIMEOUT", 10, int)
+    OUTBOX_MAX_ATTEMPTS = env("OUTBOX_MAX_ATTEMPTS", 12, int)
+    OUTBOX_BACKOFF_SECONDS = env("OUTBOX_BACKOFF_SECONDS", 60, int)
+
+    # Languages: Vietnamese by default, English switchable (Flask-Babel).
+    BABEL_DEFAULT_LOCALE = env("BABEL_DEFAULT_LOCALE", "vi")
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    # The agency, shown on the public notice board (NĐ 20/2008 Art 10.3, 13) and on letters.
+    AGENCY_NAME = env("AGENCY_NAME", "Sở Khoa học và Công nghệ tỉnh Quảng Ngãi")
+    AGENCY_PARENT = env("AGENCY_PARENT", "UBND TỈNH QUẢNG NGÃI")
+    AGENCY_ADDRESS = env("AGENCY_ADDRESS", "Số 02 Hai Bà Trưng, phường Cẩm Thành, tỉnh Quảng Ngãi")
+    AGENCY_POSTAL_ADDRESS = env("AGENCY_POSTAL_ADDRESS", "Số 02 Hai Bà Trưng, phường Cẩm Thành, tỉnh Quảng Ngãi")
+    AGENCY_PHONE = env("AGENCY_PHONE", "0255 3822 123")
+    AGENCY_EMAIL = env("AGENCY_EMAIL", "pakn@skhcn.example.gov.vn")
+    AGENCY_WEBSITE = env("AGENCY_WEBSITE", "https://skhcn.example.gov.vn")
+    AGENCY_SIGNER_TITLE = env("AGENCY_SIGNER_TITLE", "GIÁM ĐỐC")
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Deadlines: overrides of workflows.deadlines.Rules, e.g. PAKN_DEADLINES='{"answer_days": 10}'.
+    PAKN_DEADLINES = env("PAKN_DEADLINES", {}, dict)
+    # A fixed "now" (ISO 8601 with offset) for demos and black-box tests; ignored in production.
+    PAKN_NOW = env("PAKN_NOW")
+
+    # Uploads: outside the web root, on a directory several web hosts can share.
+    UPLOAD_DIR = env("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    MAX_ATTACHMENTS = env("MAX_ATTACHMENTS", 5, int)
+    MAX_ATTACHMENT_BYTES = env("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, int)
+    MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
+
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", "10 per hour")
+    RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
+
+    # The scheduler runs inside the web process in development, as its own process in production.
+    SCHEDULER_IN_APP = env("SCHEDULER_IN_APP", False, bool)
+    SWEEP_INTERVAL_SECONDS = env("SWEEP_INTERVAL_SECONDS", 300, int)
+
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    LOGIN_MAX_FAILURES = env("LOGIN_MAX_FAILURES", 5, int)
+    LOGIN_LOCKOUT_MINUTES = env("LOGIN_LOCKOUT_MINUTES", 15, int)
+    PER_PAGE = env("PER_PAGE", 20, int)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = env("FLASK_DEBUG", False, bool)
+    SECRET_KEY = Config.SECRET_KEY or secrets.token_hex(32)
+    SCHEDULER_IN_APP = env("SCHEDULER_IN_APP", True, bool)
+    MAIL_PORT = env("MAIL_PORT", 8025, int)
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-not-secret"
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SCHEDULER_IN_APP = False
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 1  # tests that send mail start a real SMTP server and point the app at it
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PREFERRED_URL_SCHEME = "https"
+    PAKN_NOW = None  # production always reads the real time
+
+
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}

@@ -1,0 +1,59 @@
+"""pakn: the app factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from config import CONFIGS
+from workflows.clock import CLOCK
+
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    from flask import current_app, has_request_context
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands, jobs: mails go out in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    return session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config_name = config_name or os.environ.get("PAKN_ENV", "development")
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (environment variable SECRET_KEY)")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    # One clock for every deadline: a fixed "now" for demos and black-box tests, never in production.
+    if app.config.get("PAKN_NOW") and config_name != "production":
+        CLOCK.set(app.config["PAKN_NOW"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
+
+    from . import views_common
+    views_common.init_app(app)
+
+    from .public import bp as public_bp
+    app.register_blueprint(public_bp)
+
+    from . import cli
+    cli.init_app(app)
+    return app

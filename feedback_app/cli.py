@@ -1,0 +1,123 @@
+"""Command-line commands: ``flask --app wsgi seed-demo``, ``workflow diagram``, ``calendar …``.
+
+Other capabilities register their own groups here (users, deadlines, outbox, report, scheduler).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from workflows import lifecycle
+from workflows.clock import CLOCK
+
+from .extensions import db
+from .models import Feedback, Unit, User
+
+workflow_cli = AppGroup("workflow", help="The case lifecycle.")
+calendar_cli = AppGroup("calendar", help="The working-day calendar (days off, make-up working days).")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(workflow_cli)
+    app.cli.add_command(calendar_cli)
+
+
+# --- workflow ----------------------------------------------------------------------------------
+
+@workflow_cli.command("diagram")
+@click.option("--out", "out", default="docs/lifecycle.svg", show_default=True,
+              help="Where to write the picture: .svg or .png (needs Graphviz's dot), or .mmd (Mermaid text).")
+def workflow_diagram(out: str) -> None:
+    """Draw the lifecycle from the machine's own definition."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".mmd":
+        path.write_text(lifecycle.mermaid(), encoding="utf-8")
+    else:
+        if not shutil.which("dot"):
+            raise click.ClickException("Graphviz 'dot' is not installed (apt-get install graphviz); "
+                                       "or write Mermaid text with --out docs/lifecycle.mmd")
+        result = subprocess.run(["dot", f"-T{path.suffix.lstrip('.') or 'svg'}", "-o", str(path)],
+                                input=lifecycle.graphviz_dot().encode(), capture_output=True, check=False)
+        if result.returncode:
+            raise click.ClickException(result.stderr.decode(errors="replace"))
+    click.echo(f"wrote {path}")
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@calendar_cli.command("list")
+@click.argument("year", type=int)
+def calendar_list(year: int) -> None:
+    """Days off (weekdays) and make-up working days of YEAR, with local overrides."""
+    from .services.calendar import load_calendar
+    cal = load_calendar()
+    for note in cal.days_off_between(date(year, 1, 1), date(year, 12, 31)):
+        click.echo(f"{note.date.isoformat()}  nghỉ       {note.name}")
+    for day, name in cal.make_up_working_days(year).items():
+        click.echo(f"{day.isoformat()}  làm việc   {name}")
+
+
+@calendar_cli.command("set")
+@click.argument("day")
+@click.argument("kind", type=click.Choice(["off", "work"]))
+@click.argument("name")
+def calendar_set(day: str, kind: str, name: str) -> None:
+    """Add a day off or a make-up working day; open cases' due dates are recomputed."""
+    from .services.calendar import CalendarError, set_day
+    from .services.cases import SYSTEM
+    try:
+        changed = set_day(_parse_day(day), kind, name, SYSTEM)
+    except CalendarError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{day}: {kind} ({name}); {changed} case(s) got a new due date")
+
+
+@calendar_cli.command("remove")
+@click.argument("day")
+def calendar_remove(day: str) -> None:
+    """Remove a local override; open cases' due dates are recomputed."""
+    from .services.calendar import CalendarError, remove_day
+    from .services.cases import SYSTEM
+    try:
+        changed = remove_day(_parse_day(day), SYSTEM)
+    except CalendarError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{day}: override removed; {changed} case(s) got a new due date")
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+@click.command("seed-demo")
+@click.option("--cases", "n_cases", default=36, show_default=True, help="How many demo cases to create.")
+@click.option("--password", default="pakn-demo", show_default=True, help="Password of every demo user.")
+def seed_demo(n_cases: int, password: str) -> None:
+    """Create the department's units, one user per role and a few dozen cases in every state."""
+    from .demo import seed
+    if db.session.execute(select(func.count()).select_from(Unit)).scalar():
+        click.echo("Demo data already present: nothing to do.")
+    else:
+        seed(n_cases, password, progress=click.echo)
+    click.echo("\nDemo logins (password: %s):" % password)
+    for user in db.session.execute(select(User).order_by(User.role, User.email)).scalars():
+        unit = f" [{user.unit.code}]" if user.unit else ""
+        click.echo(f"  {user.role:<7} {user.email}{unit}")
+    counts = db.session.execute(select(Feedback.state, func.count()).group_by(Feedback.state)).all()
+    click.echo("Cases: " + ", ".join(f"{state} {n}" for state, n in sorted(counts)))
+    click.echo(f"Clock: {CLOCK.now().isoformat()}")
+

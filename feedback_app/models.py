@@ -1,0 +1,390 @@
+"""The database model. Times are stored in UTC; due dates are local calendar dates.
+
+The schema is created by Alembic migrations (``migrations/``), never by ``create_all()`` outside tests.
+``Feedback.state`` is written only by ``workflows.lifecycle`` (through ``services.cases``).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflows.clock import CLOCK
+from workflows.deadlines import Due, Step
+from workflows.lifecycle import OPEN_STATES, Role, State
+
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as UTC and always handed back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: use workflows.clock.CLOCK.now()")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return CLOCK.now()
+
+
+ROLE_VALUES = tuple(r.value for r in (Role.OFFICE, Role.UNIT, Role.LEADER, Role.ADMIN))
+STATE_VALUES = tuple(s.value for s in State)
+STEP_VALUES = tuple(s.value for s in Step)
+CHANNELS = ("web", "api", "email", "post", "phone", "in_person", "national")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Unit(db.Model):
+    """A room or centre of the department (phòng, đơn vị)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_office: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+
+    users: Mapped[list["User"]] = relationship(back_populates="unit")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Category(db.Model):
+    """How HCTH classifies a case; internal targets per category are shorter than the law, never longer."""
+
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    classify_target_days: Mapped[int | None] = mapped_column(Integer)
+    answer_target_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLE_VALUES), name="role"),
+        CheckConstraint("role <> 'unit' OR unit_id IS NOT NULL", name="unit_has_unit"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(back_populates="users")
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    # Flask-Login
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A staff API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Feedback(db.Model):
+    """One citizen's feedback or petition (phản ánh, kiến nghị): a case."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(_in("state", STATE_VALUES), name="state"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(f"due_step IS NULL OR {_in('due_step', STEP_VALUES)}", name="due_step"),
+        # The sweep reads only what is due through this index (state, due date).
+        Index("ix_feedback_due", "due_date", "state"),
+        Index("ix_feedback_state_unit", "state", "unit_id"),
+        Index("ix_feedback_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    # What the citizen sent (NĐ 20/2008 Art 7.1: name, address, phone or postal address, content)
+    submitter_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    title: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    procedure: Mapped[str | None] = mapped_column(String(500))
+    consent_publish: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    language: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Where it is now
+    state: Mapped[str] = mapped_column(String(20), default=State.RECEIVED.value)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __mapper_args__ = {"version_id_col": version}  # optimistic locking: a stale write is refused
+
+    # The current step's deadline: ``due_days`` working days after ``due_start`` (see workflows.deadlines)
+    due_step: Mapped[str | None] = mapped_column(String(16))
+    due_start: Mapped[date | None] = mapped_column(Date)
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    due_basis: Mapped[str | None] = mapped_column(String(400))
+    target_date: Mapped[date | None] = mapped_column(Date)  # internal target, never after due_date
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    overdue_since: Mapped[date | None] = mapped_column(Date)  # the due date that was missed
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Outcomes
+    info_requested: Mapped[str | None] = mapped_column(Text)
+    refusal_reason: Mapped[str | None] = mapped_column(String(40))
+    refusal_note: Mapped[str | None] = mapped_column(Text)
+    transferred_to: Mapped[str | None] = mapped_column(String(300))
+    reply_text: Mapped[str | None] = mapped_column(Text)      # draft, then the approved answer
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_on_time: Mapped[bool | None] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    public_title: Mapped[str | None] = mapped_column(String(300))    # redacted, as HCTH approved it
+    public_question: Mapped[str | None] = mapped_column(Text)
+    public_answer: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str | None] = mapped_column(Text)  # folded (no diacritics) public text, for search
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    duplicate_of: Mapped["Feedback | None"] = relationship(remote_side=[id])
+    transitions: Mapped[list["Transition"]] = relationship(
+        back_populates="feedback", order_by="Transition.id", cascade="all, delete-orphan")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="feedback", order_by="Attachment.id", cascade="all, delete-orphan")
+    letters: Mapped[list["ApologyLetter"]] = relationship(
+        back_populates="feedback", order_by="ApologyLetter.id", cascade="all, delete-orphan")
+    rating: Mapped["Rating | None"] = relationship(back_populates="feedback", uselist=False,
+                                                   cascade="all, delete-orphan")
+
+    @property
+    def due(self) -> Due | None:
+        if self.due_date is None:
+            return None
+        return Due(Step(self.due_step), self.due_start, self.due_days, self.due_date, self.due_basis or "")
+
+    @due.setter
+    def due(self, value: Due | None) -> None:
+        self.due_step = value.step.value if value else None
+        self.due_start = value.start if value else None
+        self.due_days = value.days if value else None
+        self.due_date = value.date if value else None
+        self.due_basis = value.basis if value else None
+
+    @property
+    def is_open(self) -> bool:
+        return State(self.state) in OPEN_STATES
+
+    def personal_data(self) -> list[str]:
+        """What the redaction must remove from anything shown to the public."""
+        return [v for v in (self.submitter_name, self.address, self.phone, self.email) if v]
+
+    def __repr__(self) -> str:
+        return f"<Feedback {self.code} {self.state}>"
+
+
+class Transition(db.Model):
+    """The audit trail: one row per state change or deadline fact (who, when, from, to, why)."""
+
+    __tablename__ = "transitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(200))  # the user's name, "citizen" or "system"
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+
+    feedback: Mapped[Feedback] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("kind IN ('submission', 'reply')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="submission")
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="attachments")
+
+
+class ApologyLetter(db.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (TT 01/2018/TT-VPCP Mẫu 04; NĐ 61/2018 Art 19.9).
+    Each missed due date gets exactly one letter: unique (case, step, missed date)."""
+
+    __tablename__ = "apology_letters"
+    __table_args__ = (
+        UniqueConstraint("feedback_id", "step", "missed_due_date", name="uq_letters_once_per_miss"),
+        UniqueConstraint("year", "number", name="uq_letters_number"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(16))
+    issued_on: Mapped[date] = mapped_column(Date)
+    missed_due_date: Mapped[date] = mapped_column(Date)
+    new_due_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    signer_title: Mapped[str] = mapped_column(String(200))
+    automatic: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="letters")
+
+    @property
+    def reference(self) -> str:
+        return f"{self.number:03d}/PXL"
+
+
+class DeadlineNotice(db.Model):
+    """What an approaching or missed deadline caused (reminder, overdue mark, escalation), stored
+    once per (case, step, kind, due date) so that a job run twice does nothing twice."""
+
+    __tablename__ = "deadline_notices"
+    __table_args__ = (UniqueConstraint("feedback_id", "step", "kind", "due_date", name="uq_deadline_notice"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxMail(db.Model):
+    """A mail to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # what caused it: never two mails for one cause
+    kind: Mapped[str] = mapped_column(String(32))
+    recipients: Mapped[str] = mapped_column(Text)  # comma-separated
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    attachment_ref: Mapped[str | None] = mapped_column(String(200))  # e.g. "letter:12", rendered when sent
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    feedback: Mapped[Feedback | None] = relationship()
+
+
+class Rating(db.Model):
+    """The citizen's satisfaction with the answer: once per case."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("score IN (1, 2, 3)", name="score"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)  # 3 very satisfied, 2 satisfied, 1 not satisfied
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="rating")
+
+
+class CalendarDay(db.Model):
+    """A local override of the working-day calendar: a day off or a make-up working day the
+    government announced that the ``holidays`` package does not know yet."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (CheckConstraint("kind IN ('off', 'work')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Counter(db.Model):
+    """Gap-free sequences: tracking codes per day, letter numbers per year."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+__all__ = ["Unit", "Category", "User", "ApiToken", "Feedback", "Transition", "Attachment", "ApologyLetter",
+           "DeadlineNotice", "OutboxMail", "Rating", "CalendarDay", "Counter", "UTCDateTime", "func"]

@@ -1,0 +1,78 @@
+"""The working-day calendar as the department keeps it: ``holidays.VN`` plus the local overrides
+an admin adds (days off and make-up working days announced by the government, QĐ 188/1999, BLLĐ 2019
+Art 111–112). Changing an override recomputes the due dates of the cases it affects, with an audit row."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from workflows.calendar import WorkingCalendar
+from workflows.clock import CLOCK
+from workflows.deadlines import Deadlines, Rules
+
+from ..extensions import db
+from ..models import CalendarDay, Feedback, Transition
+
+
+def load_calendar() -> WorkingCalendar:
+    rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name)).all()
+    return WorkingCalendar(days_off={d: n for d, k, n in rows if k == "off"},
+                           working_days={d: n for d, k, n in rows if k == "work"})
+
+
+def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
+    return Deadlines(calendar or load_calendar(), Rules.from_mapping(current_app.config.get("PAKN_DEADLINES")))
+
+
+class CalendarError(ValueError):
+    pass
+
+
+def set_day(day: date, kind: str, name: str, actor) -> int:
+    """Add or change an override; returns how many open cases got a new due date."""
+    if kind not in ("off", "work"):
+        raise CalendarError("kind must be 'off' or 'work'")
+    if not name.strip():
+        raise CalendarError("a name is required")
+    row = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
+    if row is None:
+        row = CalendarDay(day=day)
+        db.session.add(row)
+    row.kind, row.name, row.created_by_id = kind, name.strip(), getattr(actor, "id", None)
+    db.session.flush()
+    changed = _recompute(day, f"{day:%d/%m/%Y}: {name.strip()} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
+    db.session.commit()
+    return changed
+
+
+def remove_day(day: date, actor) -> int:
+    row = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
+    if row is None:
+        raise CalendarError(f"no override on {day.isoformat()}")
+    db.session.delete(row)
+    db.session.flush()
+    changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)
+    db.session.commit()
+    return changed
+
+
+def _recompute(day: date, why: str, actor) -> int:
+    """Only a case whose counting window (due_start, due_date] contains ``day`` can move."""
+    cal = load_calendar()
+    affected = db.session.execute(
+        select(Feedback).where(Feedback.due_start < day, Feedback.due_date >= day)).scalars()
+    changed = 0
+    for case in affected:
+        old, new = case.due, case.due.recomputed(cal)
+        if new.date == old.date:
+            continue
+        case.due = new
+        db.session.add(Transition(
+            feedback=case, event="due_recomputed", from_state=case.state, to_state=case.state,
+            actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "full_name", "system"),
+            at=CLOCK.now(), public=True,
+            note=f"Lịch làm việc thay đổi ({why}); hạn xử lý {old.date:%d/%m/%Y} → {new.date:%d/%m/%Y}"))
+        changed += 1
+    return changed

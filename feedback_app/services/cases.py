@@ -1,0 +1,262 @@
+"""Cases: receive a submission, and fire lifecycle events with their effects.
+
+The order is always: fire the event (the machine sets the state) → apply its effects and the new
+due date → write the audit row → queue mails in the outbox → commit. A stale version (someone else
+changed the case meanwhile) rolls everything back and raises ``StaleCase``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows import lifecycle
+from workflows.clock import CLOCK, end_of_local_day, local_date
+from workflows.deadlines import CaseClock, DeadlineError
+from workflows.lifecycle import InvalidEventArguments, N_, Role, State
+
+from ..extensions import db
+from ..models import Category, Feedback, Transition, Unit
+from . import outbox
+from .calendar import deadlines
+from .sequences import next_value
+
+
+@dataclass(frozen=True)
+class PublicActor:
+    """Someone acting without an account: the citizen on the portal, or a scheduled job."""
+
+    role: str
+    full_name: str
+    id: None = None
+    unit_id: None = None
+
+
+CITIZEN = PublicActor(Role.CITIZEN.value, "Người gửi")
+SYSTEM = PublicActor(Role.SYSTEM.value, "Hệ thống")
+
+
+class StaleCase(Exception):
+    """Someone else changed the case since it was read: the user must reload."""
+
+    message = N_("Phản ánh, kiến nghị vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a citizen sends (NĐ 20/2008 Art 7.1: name, address, phone or e-mail, clear content)."""
+
+    full_name: str
+    address: str
+    title: str
+    content: str
+    phone: str | None = None
+    email: str | None = None
+    procedure: str | None = None
+    consent_publish: bool = False
+    channel: str = "web"
+    language: str = "vi"
+
+
+def new_code(day: date) -> str:
+    """The national system's tracking code, ``PAKN.YYYYMMDD.NNNN`` (brief: Decisions for pakn)."""
+    return f"PAKN.{day:%Y%m%d}.{next_value(f'code:{day:%Y%m%d}'):04d}"
+
+
+def audit(case: Feedback, event: str, source: str, dest: str, actor, note: str | None = None,
+          public: bool = True) -> Transition:
+    row = Transition(feedback=case, event=event, from_state=source, to_state=dest,
+                     actor_id=getattr(actor, "id", None), actor_label=actor.full_name,
+                     at=CLOCK.now(), note=note, public=public)
+    db.session.add(row)
+    return row
+
+
+def receive(submission: Submission, *, commit: bool = True) -> Feedback:
+    """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock."""
+    now = CLOCK.now()
+    today = local_date(now)
+    case = Feedback(code=new_code(today), submitter_name=submission.full_name.strip(),
+                    address=submission.address.strip(), phone=(submission.phone or "").strip() or None,
+                    email=(submission.email or "").strip().lower() or None, title=submission.title.strip(),
+                    content=submission.content.strip(), procedure=(submission.procedure or "").strip() or None,
+                    consent_publish=submission.consent_publish, channel=submission.channel,
+                    language=submission.language, received_at=now)
+    lifecycle.receive(case)
+    case.due = deadlines().on_receipt(today)
+    db.session.add(case)
+    audit(case, "receive", State.RECEIVED.value, State.RECEIVED.value, CITIZEN, note=f"Kênh: {case.channel}")
+    if case.email:
+        outbox.enqueue(f"received:{case.code}", "received", case.email,
+                       f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+    if commit:
+        db.session.commit()
+    return case
+
+
+# --- event effects ----------------------------------------------------------------------------
+# Each effect gets the case (already in its new state), the resolved arguments and the actor,
+# and returns the note for the audit row.
+
+Effect = Callable[[Feedback, Mapping[str, Any], Any], str | None]
+
+
+def _request_info(case, args, actor):
+    case.info_requested = args["missing"]
+    if case.email:
+        outbox.enqueue(f"request_info:{case.code}:{case.version}", "request_info", case.email,
+                       f"Đề nghị bổ sung thông tin cho {case.code}", "request_info", feedback=case)
+    return f"Cần bổ sung: {args['missing']}"
+
+
+def _provide_info(case, args, actor):
+    return args.get("note") or None
+
+
+def _classify(case, args, actor):
+    case.category = args["category"]
+    return f"Phân loại: {args['category'].name}" + (f". {args['note']}" if args.get("note") else "")
+
+
+def _refuse(case, args, actor):
+    reason = lifecycle.REFUSAL_REASONS[args["reason"]]
+    case.refusal_reason, case.refusal_note = reason.code, args.get("note") or None
+    if case.email:
+        outbox.enqueue(f"refused:{case.code}", "refused", case.email,
+                       f"Thông báo không tiếp nhận phản ánh, kiến nghị {case.code}", "refused",
+                       feedback=case, reason=reason)
+    return f"{reason.label} ({reason.basis})" + (f". {args['note']}" if args.get("note") else "")
+
+
+def _transfer_out(case, args, actor):
+    case.transferred_to = args["agency"]
+    if case.email:
+        outbox.enqueue(f"transferred:{case.code}", "transferred", case.email,
+                       f"Phản ánh, kiến nghị {case.code} đã được chuyển cơ quan có thẩm quyền", "transferred",
+                       feedback=case)
+    return f"Chuyển đến: {args['agency']}" + (f". {args['note']}" if args.get("note") else "")
+
+
+def _forward(case, args, actor):
+    case.unit = args["unit"]
+    return f"Chuyển đến: {args['unit'].name}" + (f". {args['note']}" if args.get("note") else "")
+
+
+def _return_to_office(case, args, actor):
+    case.unit = None
+    return args["reason"]
+
+
+def _submit_draft(case, args, actor):
+    case.reply_text = args["reply"]
+    return None
+
+
+def _request_changes(case, args, actor):
+    return args["note"]
+
+
+def _approve(case, args, actor):
+    now = CLOCK.now()
+    case.answered_at = now
+    case.answered_on_time = case.due_date is None or now < end_of_local_day(case.due_date)
+    if case.email:
+        outbox.enqueue(f"answered:{case.code}", "answered", case.email,
+                       f"Trả lời phản ánh, kiến nghị {case.code}", "answered", feedback=case)
+    return None
+
+
+def _publish(case, args, actor):
+    from .publication import publish_texts  # the public copy HCTH reviewed (redacted)
+    publish_texts(case)
+    case.published_at = CLOCK.now()
+    return None
+
+
+def _extend(case, args, actor):
+    from .letters import issue_letter
+    letter = issue_letter(case, missed_due_date=case.due_date, new_due=args["_new_due"], reason=args["reason"],
+                          automatic=False)
+    case.extension_count += 1
+    return f"Phiếu xin lỗi số {letter.reference}; hẹn lại ngày {letter.new_due_date:%d/%m/%Y}: {args['reason']}"
+
+
+EFFECTS: dict[str, Effect] = {
+    "request_info": _request_info, "provide_info": _provide_info, "classify": _classify, "refuse": _refuse,
+    "transfer_out": _transfer_out, "forward": _forward, "return_to_office": _return_to_office,
+    "submit_draft": _submit_draft, "request_changes": _request_changes, "approve": _approve,
+    "publish": _publish, "extend": _extend,
+}
+assert set(EFFECTS) == set(lifecycle.EVENTS), "every lifecycle event needs its effect"
+
+
+def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
+    """Turn codes into rows (422 when unknown) and strip text."""
+    resolved = {k: (v.strip() if isinstance(v, str) else v) for k, v in (args or {}).items()}
+    if event == "classify" and resolved.get("category"):
+        category = db.session.execute(select(Category).where(Category.code == resolved["category"])).scalar()
+        if category is None:
+            raise InvalidEventArguments(event, state, N_("Không có lĩnh vực phân loại này."),
+                                        {"category": N_("Không có lĩnh vực phân loại này.")})
+        resolved["category"] = category
+    if event == "forward" and resolved.get("unit"):
+        unit = db.session.execute(select(Unit).where(Unit.code == resolved["unit"], Unit.active)).scalar()
+        if unit is None or unit.is_office:
+            raise InvalidEventArguments(event, state, N_("Không có đơn vị xử lý này."),
+                                        {"unit": N_("Không có đơn vị xử lý này.")})
+        resolved["unit"] = unit
+    if event == "extend" and resolved.get("new_date"):
+        try:
+            value = resolved["new_date"]
+            resolved["new_date"] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidEventArguments(event, state, N_("Ngày không hợp lệ."),
+                                        {"new_date": N_("Ngày không hợp lệ (YYYY-MM-DD).")}) from None
+    return resolved
+
+
+def clock_of(case: Feedback) -> CaseClock:
+    return CaseClock(received_on=local_date(case.received_at), due=case.due, paused_days=case.paused_days,
+                     consent_publish=case.consent_publish)
+
+
+def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | None = None,
+                expected_version: int | None = None) -> Transition:
+    """Fire ``event`` on ``case`` as ``actor`` and commit, or raise a ``LifecycleError`` / ``StaleCase``."""
+    if expected_version is not None and int(expected_version) != case.version:
+        raise StaleCase()
+    today = CLOCK.today()
+    resolved = _resolve(event, args or {}, case.state)
+    lifecycle.check(case, event, actor, resolved, today)
+    plan = deadlines()
+    before = clock_of(case)
+    try:
+        change = plan.after(event, before, today, new_date=resolved.get("new_date"))
+    except DeadlineError as exc:
+        raise InvalidEventArguments(event, case.state, str(exc), {"new_date": str(exc)}) from None
+    if event == "extend":
+        resolved["_new_due"] = change.due
+    move = lifecycle.fire(case, event, actor, resolved, today)
+    note = EFFECTS[event](case, resolved, actor)
+    if change.due is None or change.due.date != case.due_date:
+        case.overdue_since = None  # a new due date has not been missed yet
+    case.due, case.paused_days = change.due, change.paused_days
+    row = audit(case, move.event, move.source, move.dest, actor, note=note)
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        # another request changed the case first (the version moved, or its mail/letter exists)
+        db.session.rollback()
+        raise StaleCase() from None
+    current_app.logger.info("case %s: %s %s -> %s by %s", case.code, event, move.source, move.dest,
+                            actor.full_name)
+    return row
+
+
+def find(code: str) -> Feedback | None:
+    return db.session.execute(select(Feedback).where(Feedback.code == code)).scalar_one_or_none()

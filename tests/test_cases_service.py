@@ -1,0 +1,119 @@
+"""The case service on a real database: every event writes its audit row, moves the due date, and a
+stale version or a conflicting writer is refused without a double transition."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import Feedback, OutboxMail, Transition
+from feedback_app.services.cases import CITIZEN, StaleCase, Submission, apply_event, receive
+from workflows.lifecycle import ActorNotAllowed, InvalidEventArguments, TransitionNotAllowed
+
+SUBMISSION = Submission(full_name="Nguyễn Văn An", address="Số 12 đường Lê Lợi, Quảng Ngãi", phone="0905123456",
+                        email="an@example.com", title="Thời hạn giải quyết thủ tục",
+                        content="Đề nghị cho biết thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ KH&CN.",
+                        consent_publish=True)
+
+
+def test_receive_gives_a_code_a_due_date_an_audit_row_and_a_mail(app, clock, seeded):
+    clock.set("2024-02-07T10:00:00+07:00")  # Wednesday before Tết 2024 (8-14 Feb off)
+    case = receive(SUBMISSION)
+    assert case.code == "PAKN.20240207.0001"
+    assert case.state == "received" and case.version == 1
+    assert case.due_date == date(2024, 2, 21) and case.due_step == "classify"
+    assert "Điều 9.1d" in case.due_basis
+    assert receive(SUBMISSION).code == "PAKN.20240207.0002"
+    rows = db.session.execute(select(Transition).where(Transition.feedback_id == case.id)).scalars().all()
+    assert [(r.event, r.to_state) for r in rows] == [("receive", "received")]
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.key == f"received:{case.code}")).scalar_one()
+    assert mail.recipients == "an@example.com" and case.code in mail.body_text
+
+
+def test_full_path_to_publication_with_audit(app, clock, seeded):
+    case = receive(SUBMISSION)
+    office, leader, unit = seeded["office"], seeded["leader"], seeded["QLKH"]
+    apply_event(case, "classify", office, {"category": "TTHC"})
+    apply_event(case, "forward", office, {"unit": "QLKH", "note": "xử lý"})
+    assert case.unit.code == "QLKH" and case.due_step == "answer"
+    # 15 working days from forwarding on Mon 4 Mar 2024, and never after 20 from receipt
+    assert case.due_date == date(2024, 3, 25)
+    apply_event(case, "submit_draft", unit, {"reply": "Thời hạn là 10 ngày làm việc."})
+    apply_event(case, "request_changes", leader, {"note": "Ghi rõ căn cứ"})
+    apply_event(case, "submit_draft", unit, {"reply": "Theo Quyết định ..., thời hạn là 10 ngày làm việc."})
+    apply_event(case, "approve", leader)
+    assert case.state == "answered" and case.answered_on_time is True and case.due_step == "publish"
+    apply_event(case, "publish", office)
+    assert case.state == "published" and case.due_date is None
+    assert "Nguyễn Văn An" not in (case.public_question or "") + (case.public_answer or "")
+    trail = db.session.execute(select(Transition.event, Transition.from_state, Transition.to_state, Transition.actor_id)
+                               .where(Transition.feedback_id == case.id).order_by(Transition.id)).all()
+    assert [t[:3] for t in trail] == [
+        ("receive", "received", "received"), ("classify", "received", "classified"),
+        ("forward", "classified", "forwarded"), ("submit_draft", "forwarded", "under_review"),
+        ("request_changes", "under_review", "forwarded"), ("submit_draft", "forwarded", "under_review"),
+        ("approve", "under_review", "answered"), ("publish", "answered", "published")]
+    assert trail[-2][3] == leader.id and trail[-1][3] == office.id
+    assert db.session.execute(select(OutboxMail).where(OutboxMail.key == f"answered:{case.code}")).scalar_one()
+
+
+def test_request_info_stops_the_clock_and_provide_info_resumes_it(app, clock, seeded):
+    case = receive(SUBMISSION)  # Mon 4 Mar 2024: due Mon 11 Mar
+    assert case.due_date == date(2024, 3, 11)
+    clock.set("2024-03-06T09:00:00+07:00")  # 2 working days used
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số điện thoại"})
+    assert case.state == "awaiting_info" and case.due_step == "citizen_info"
+    clock.set("2024-03-12T09:00:00+07:00")  # the citizen answers 4 working days later
+    apply_event(case, "provide_info", CITIZEN, {"note": "Đã bổ sung số điện thoại"})
+    # 3 working days of the office's 5 remain, counted from 12 Mar: Fri 15 Mar
+    assert case.state == "received" and case.due_step == "classify" and case.due_date == date(2024, 3, 15)
+
+
+@pytest.mark.parametrize("event,args,error", [
+    ("forward", {"unit": "QLKH"}, TransitionNotAllowed),
+    ("classify", {"category": "NOPE"}, InvalidEventArguments),
+    ("refuse", {"reason": "because"}, InvalidEventArguments),
+])
+def test_refused_events_change_nothing(app, clock, seeded, event, args, error):
+    case = receive(SUBMISSION)
+    with pytest.raises(error):
+        apply_event(case, event, seeded["office"], args)
+    db.session.rollback()
+    assert db.session.get(Feedback, case.id).state == "received"
+    assert db.session.execute(select(func.count()).select_from(Transition)).scalar() == 1
+
+
+def test_unit_cannot_act_on_another_units_case(app, clock, seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    with pytest.raises(ActorNotAllowed):
+        apply_event(case, "submit_draft", seeded["TDC"], {"reply": "..."})
+
+
+def test_stale_version_is_refused(app, clock, seeded):
+    case = receive(SUBMISSION)
+    read_at = case.version
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"}, expected_version=read_at)
+    with pytest.raises(StaleCase):
+        apply_event(case, "forward", seeded["office"], {"unit": "QLKH"}, expected_version=read_at)
+    assert case.state == "classified"
+
+
+def test_concurrent_writer_loses_on_the_version_column(app, clock, seeded):
+    """Two sessions read the same case; the second commit is refused by optimistic locking."""
+    case = receive(SUBMISSION)
+    code = case.code
+    other = db.session.session_factory()  # a second, independent session
+    theirs = other.execute(select(Feedback).where(Feedback.code == code)).scalar_one()
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    theirs.title = "changed in between"
+    with pytest.raises(Exception) as info:
+        other.commit()
+    other.rollback()
+    other.close()
+    assert "StaleData" in type(info.value).__name__
+    db.session.expire_all()
+    assert db.session.get(Feedback, case.id).title == SUBMISSION.title

@@ -1,0 +1,154 @@
+"""The lifecycle, tested from the machine's own definition: every allowed (state, event) moves the case
+where the definition says, every other pair is refused with a clear domain error. A new state or event
+is covered without touching this file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from workflows import lifecycle
+from workflows.lifecycle import (EVENTS, ActorNotAllowed, InvalidEventArguments, Role, State, TransitionNotAllowed,
+                                 UnknownEvent)
+
+TODAY = date(2024, 3, 4)
+UNIT_ID = 7
+
+VALID_ARGS = {
+    "request_info": {"missing": "số điện thoại"}, "provide_info": {"note": "đã bổ sung"},
+    "classify": {"category": "TTHC"}, "refuse": {"reason": "unclear_content", "note": "không rõ nội dung"},
+    "transfer_out": {"agency": "Sở Tài chính"}, "forward": {"unit": "QLKH"},
+    "return_to_office": {"reason": "không thuộc thẩm quyền"}, "submit_draft": {"reply": "Trả lời ..."},
+    "request_changes": {"note": "bổ sung căn cứ"}, "approve": {}, "publish": {},
+    "extend": {"reason": "cần lấy ý kiến"},
+}
+
+
+@dataclass
+class FakeCase:
+    state: str
+    unit_id: int | None = UNIT_ID
+    extension_count: int = 0
+    consent_publish: bool = True
+    due_date: date | None = date(2024, 3, 20)
+
+
+@dataclass(frozen=True)
+class FakeActor:
+    role: str
+    unit_id: int | None = None
+
+
+def actor_for(event: str) -> FakeActor:
+    role = sorted(EVENTS[event].roles)[0]
+    return FakeActor(role.value, UNIT_ID if role == Role.UNIT else None)
+
+
+ALLOWED = {(source, event): dest for source, event, dest in lifecycle.transitions_table()}
+ALL_PAIRS = [(state.value, event) for state in State for event in EVENTS]
+
+
+def test_every_event_and_state_is_in_the_definition():
+    assert set(VALID_ARGS) == set(EVENTS), "give the new event its valid arguments here"
+    reachable = {State.RECEIVED.value} | set(ALLOWED.values())
+    assert reachable == {s.value for s in State}, "every state must be reachable"
+    assert set(lifecycle.MACHINE.states) == {s.value for s in State}
+
+
+@pytest.mark.parametrize("source,event", sorted(ALLOWED))
+def test_allowed_transition_moves_the_case(source, event):
+    case = FakeCase(state=source)
+    move = lifecycle.fire(case, event, actor_for(event), VALID_ARGS[event], TODAY)
+    assert case.state == ALLOWED[(source, event)] == move.dest
+    assert move.source == source and move.event == event
+
+
+@pytest.mark.parametrize("state,event", [p for p in ALL_PAIRS if p not in ALLOWED])
+def test_other_pairs_are_refused_and_leave_the_state(state, event):
+    case = FakeCase(state=state)
+    with pytest.raises(TransitionNotAllowed) as info:
+        lifecycle.fire(case, event, actor_for(event), VALID_ARGS[event], TODAY)
+    assert case.state == state
+    err = info.value
+    assert err.status == 409 and err.event == event and err.state == state
+    assert event in str(err) and state in str(err)
+
+
+@pytest.mark.parametrize("source,event", sorted(ALLOWED))
+def test_every_other_role_is_refused(source, event):
+    for role in Role:
+        if role in EVENTS[event].roles:
+            continue
+        case = FakeCase(state=source)
+        with pytest.raises(ActorNotAllowed) as info:
+            lifecycle.fire(case, event, FakeActor(role.value, UNIT_ID), VALID_ARGS[event], TODAY)
+        assert info.value.status == 403 and case.state == source
+
+
+@pytest.mark.parametrize("source,event", sorted((s, e) for s, e in ALLOWED if EVENTS[e].required))
+def test_missing_arguments_are_refused(source, event):
+    case = FakeCase(state=source)
+    with pytest.raises(InvalidEventArguments) as info:
+        lifecycle.fire(case, event, actor_for(event), {}, TODAY)
+    assert info.value.status == 422 and case.state == source
+    assert set(info.value.errors) == set(EVENTS[event].required)
+
+
+def test_unknown_event_is_404():
+    with pytest.raises(UnknownEvent) as info:
+        lifecycle.fire(FakeCase(state="received"), "teleport", FakeActor("office"), {}, TODAY)
+    assert info.value.status == 404
+
+
+def test_unit_acts_only_on_its_own_cases():
+    case = FakeCase(state="forwarded", unit_id=UNIT_ID)
+    with pytest.raises(ActorNotAllowed):
+        lifecycle.fire(case, "submit_draft", FakeActor("unit", UNIT_ID + 1), {"reply": "x"}, TODAY)
+    assert case.state == "forwarded"
+
+
+def test_refusal_needs_a_legal_reason():
+    case = FakeCase(state="received")
+    with pytest.raises(InvalidEventArguments):
+        lifecycle.fire(case, "refuse", FakeActor("office"), {"reason": "because"}, TODAY)
+    for reason in lifecycle.REFUSAL_REASONS:
+        case = FakeCase(state="received")
+        lifecycle.fire(case, "refuse", FakeActor("office"), {"reason": reason}, TODAY)
+        assert case.state == "refused"
+
+
+def test_extend_only_once_and_before_the_due_date():
+    unit = FakeActor("unit", UNIT_ID)
+    case = FakeCase(state="forwarded", extension_count=1)
+    with pytest.raises(TransitionNotAllowed, match="extend"):
+        lifecycle.fire(case, "extend", unit, {"reason": "x"}, TODAY)
+    case = FakeCase(state="forwarded", due_date=TODAY)
+    with pytest.raises(TransitionNotAllowed):
+        lifecycle.fire(case, "extend", unit, {"reason": "x"}, TODAY)
+    case = FakeCase(state="forwarded", due_date=date(2024, 3, 5))
+    lifecycle.fire(case, "extend", unit, {"reason": "x"}, TODAY)
+    assert case.state == "forwarded"
+
+
+def test_publish_needs_the_citizens_consent():
+    case = FakeCase(state="answered", consent_publish=False)
+    with pytest.raises(TransitionNotAllowed):
+        lifecycle.fire(case, "publish", FakeActor("office"), {}, TODAY)
+    assert case.state == "answered"
+
+
+def test_allowed_events_lists_what_the_buttons_show():
+    assert lifecycle.allowed_events(FakeCase(state="received"), FakeActor("office"), TODAY) == [
+        e for e in EVENTS if ("received", e) in ALLOWED]
+    assert lifecycle.allowed_events(FakeCase(state="received"), FakeActor("unit", UNIT_ID), TODAY) == []
+    assert set(lifecycle.allowed_events(FakeCase(state="forwarded"), FakeActor("unit", UNIT_ID), TODAY)) == {
+        "return_to_office", "submit_draft", "extend"}
+    assert lifecycle.allowed_events(FakeCase(state="forwarded"), FakeActor("unit", UNIT_ID + 1), TODAY) == []
+
+
+def test_diagram_sources_cover_every_transition():
+    mermaid, dot = lifecycle.mermaid(), lifecycle.graphviz_dot()
+    for source, event, dest in lifecycle.transitions_table():
+        assert f"{source} --> {dest} : {event}" in mermaid
+        assert f'{source} -> {dest} [label="{event}"]' in dot

@@ -1,0 +1,190 @@
+"""Which deadline applies to a case in each state, and how an event moves it.
+
+Every number is a default from ../shared/domain-brief.md ("Decisions for pakn") and can be
+overridden in configuration (``PAKN_DEADLINES``). A due date is a local calendar date; a step is
+late only after the end of that day (Asia/Ho_Chi_Minh).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Mapping
+
+from workflows.calendar import WorkingCalendar
+from workflows.clock import end_of_local_day
+from workflows.lifecycle import N_, State
+
+
+class Step(StrEnum):
+    CLASSIFY = "classify"          # HCTH receives, classifies and forwards (or refuses, transfers)
+    CITIZEN_INFO = "citizen_info"  # the citizen completes the case; the office's clock is stopped
+    ANSWER = "answer"              # the unit drafts, the leader approves, the reply is sent
+    PUBLISH = "publish"            # HCTH publishes the answer
+
+
+@dataclass(frozen=True)
+class Rules:
+    # NĐ 20/2008/NĐ-CP Art 9.1d: classify/forward within 05 working days of receipt (C).
+    classify_days: int = 5
+    # National index (U): the citizen has 5 working days to complete a case; the clock stops meanwhile.
+    citizen_info_days: int = 5
+    # National index (U): 15 working days for the unit from forwarding ...
+    answer_days: int = 15
+    # ... and QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP (S): the whole case within 20 working days of receipt.
+    case_total_days: int = 20
+    # TT 02/2017/TT-VPCP (S): publish within 02 working days of the answer.
+    publish_days: int = 2
+    # QĐ 574 / QĐ 852/QĐ-BNV (S): a progress notice every 07 working days after the answer's due date.
+    progress_notice_days: int = 7
+    # Department's choice under NĐ 61/2018 Art 19.9 (which asks only for a new date): +5 working days.
+    apology_new_date_days: int = 5
+    # Department's choice: a unit's own new date is at most 10 working days after the due date.
+    extension_max_days: int = 10
+    # Reminder this many working days before a due date (department's choice).
+    reminder_days_before: int = 2
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, int] | None) -> "Rules":
+        known = {f.name for f in fields(cls)}
+        unknown = set(values or {}) - known
+        if unknown:
+            raise ValueError(f"unknown deadline settings: {', '.join(sorted(unknown))}")
+        rules = cls(**{k: int(v) for k, v in (values or {}).items()})
+        if any(getattr(rules, f.name) < 0 for f in fields(cls)):
+            raise ValueError("deadline settings must not be negative")
+        return rules
+
+
+BASIS: dict[Step, str] = {
+    Step.CLASSIFY: N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: phân loại, chuyển xử lý trong 05 ngày làm việc "
+                      "kể từ ngày tiếp nhận"),
+    Step.CITIZEN_INFO: N_("Bộ chỉ số quốc gia về PAKN: người gửi bổ sung thông tin trong 05 ngày làm việc; "
+                          "thời hạn xử lý tạm dừng trong thời gian chờ"),
+    Step.ANSWER: N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: đơn vị xử lý trong 15 ngày làm việc kể từ khi "
+                    "được chuyển, toàn bộ không quá 20 ngày làm việc kể từ ngày tiếp nhận"),
+    Step.PUBLISH: N_("TT 02/2017/TT-VPCP: công khai kết quả trong 02 ngày làm việc sau khi trả lời"),
+}
+EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "
+                     "(chỉ được hẹn lại một lần)")
+
+STEP_LABELS: dict[Step, str] = {
+    Step.CLASSIFY: N_("Phân loại, chuyển xử lý"),
+    Step.CITIZEN_INFO: N_("Chờ người gửi bổ sung"),
+    Step.ANSWER: N_("Xử lý, trả lời"),
+    Step.PUBLISH: N_("Công khai kết quả"),
+}
+
+
+class DeadlineError(ValueError):
+    """A date a person chose that the rules do not allow (e.g. an extension too far away)."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """The current step's due date and how it was computed: ``days`` working days after ``start``."""
+
+    step: Step
+    start: date
+    days: int
+    date: date
+    basis: str
+
+    @classmethod
+    def counted(cls, step: Step, start: date, days: int, cal: WorkingCalendar, basis: str | None = None) -> "Due":
+        return cls(step, start, days, cal.add_working_days(start, days), basis or BASIS[step])
+
+    @classmethod
+    def until(cls, step: Step, start: date, end: date, cal: WorkingCalendar, basis: str | None = None) -> "Due":
+        end = max(end, start)
+        return cls(step, start, cal.count_working_days(start, end), end, basis or BASIS[step])
+
+    def recomputed(self, cal: WorkingCalendar) -> "Due":
+        """The same rule on a changed calendar (an admin added a day off or a make-up day)."""
+        return replace(self, date=cal.add_working_days(self.start, self.days))
+
+
+def is_overdue(due_date: date | None, now: datetime) -> bool:
+    return due_date is not None and now >= end_of_local_day(due_date)
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """The facts of a case the deadline rules read."""
+
+    received_on: date
+    due: Due | None
+    paused_days: int          # working days spent waiting for the citizen so far
+    consent_publish: bool
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    due: Due | None
+    paused_days: int
+
+
+class Deadlines:
+    def __init__(self, calendar: WorkingCalendar, rules: Rules | None = None):
+        self.cal = calendar
+        self.rules = rules or Rules()
+
+    def on_receipt(self, received_on: date) -> Due:
+        return Due.counted(Step.CLASSIFY, received_on, self.rules.classify_days, self.cal)
+
+    def case_limit(self, clock: CaseClock) -> date:
+        """The whole case's limit: 20 working days from receipt, plus the days spent waiting."""
+        return self.cal.add_working_days(clock.received_on, self.rules.case_total_days + clock.paused_days)
+
+    def after(self, event: str, clock: CaseClock, today: date, new_date: date | None = None) -> ClockChange:
+        """The due date once ``event`` has fired on a case whose clock was ``clock``."""
+        r, cal, due = self.rules, self.cal, clock.due
+        paused = clock.paused_days
+        if event == "request_info":
+            # The office's clock stops; the citizen gets their own limit. Remember what was left.
+            return ClockChange(Due.counted(Step.CITIZEN_INFO, today, r.citizen_info_days, cal), paused)
+        if event == "provide_info":
+            waited = cal.count_working_days(due.start, today) if due else 0
+            resumed = self._remaining_before_pause(clock, today)
+            return ClockChange(Due.counted(Step.CLASSIFY, today, resumed, cal), paused + max(waited, 0))
+        if event == "forward":
+            limit = min(cal.add_working_days(today, r.answer_days), self.case_limit(clock))
+            return ClockChange(Due.until(Step.ANSWER, today, limit, cal), paused)
+        if event == "return_to_office":
+            return ClockChange(Due.counted(Step.CLASSIFY, today, r.classify_days, cal), paused)
+        if event == "approve":
+            publish = Due.counted(Step.PUBLISH, today, r.publish_days, cal) if clock.consent_publish else None
+            return ClockChange(publish, paused)
+        if event == "extend":
+            return ClockChange(self.extended(due, new_date), paused)
+        if event in ("refuse", "transfer_out", "publish"):
+            return ClockChange(None, paused)
+        return ClockChange(due, paused)  # classify, submit_draft, request_changes: same step, same date
+
+    def _remaining_before_pause(self, clock: CaseClock, today: date) -> int:
+        # The classification clock stopped at the request; it had (limit - request day) days left.
+        if clock.due is None:
+            return self.rules.classify_days
+        limit = self.cal.add_working_days(clock.received_on, self.rules.classify_days + clock.paused_days)
+        return max(self.cal.count_working_days(clock.due.start, limit), 0)
+
+    def extended(self, due: Due | None, new_date: date | None = None) -> Due:
+        """The one new date of an apology letter (NĐ 61/2018 Art 19.9): by default
+        ``apology_new_date_days`` after the missed date; a unit may choose up to ``extension_max_days``."""
+        if due is None:
+            raise DeadlineError(N_("Phản ánh, kiến nghị không có hạn xử lý để gia hạn."))
+        if new_date is None:
+            return Due.counted(Step.ANSWER, due.date, self.rules.apology_new_date_days, self.cal, EXTENSION_BASIS)
+        latest = self.cal.add_working_days(due.date, self.rules.extension_max_days)
+        if new_date <= due.date or new_date > latest:
+            raise DeadlineError(N_("Ngày hẹn mới phải sau hạn hiện tại và không quá 10 ngày làm việc."))
+        if not self.cal.is_working_day(new_date):
+            raise DeadlineError(N_("Ngày hẹn mới phải là ngày làm việc."))
+        return Due.until(Step.ANSWER, due.date, new_date, self.cal, EXTENSION_BASIS)
+
+    def reminder_day(self, due_date: date) -> date:
+        return self.cal.add_working_days(due_date, -self.rules.reminder_days_before)
+
+
+__all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "ClockChange", "DeadlineError",
+           "is_overdue", "BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]

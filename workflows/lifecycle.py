@@ -1,0 +1,362 @@
+"""The lifecycle of a PAKN case: the one definition of how a case moves, and the only code
+that changes ``Feedback.state``.
+
+One ``transitions`` machine is built once (``Machine(model=None)``); a case is bound to it only
+for the moment an event is fired on it. The machine's conditions enforce who may fire what;
+``fire()`` explains a refusal with a domain error before the machine is even asked, so callers
+(views, the API, jobs) get a clear message naming the state, the event and why.
+
+Legal frame (see ../shared/domain-brief.md):
+- reception, refusal and classification: NĐ 20/2008/NĐ-CP Art 9.1 (as amended by NĐ 92/2017);
+- refusal grounds: NĐ 20/2008 Art 1 (complaints and denunciations are out of scope), Art 7.1, 9.1d;
+- handling and answering: NĐ 20/2008 Art 14.2; publication: Art 19, QĐ 31/2021/QĐ-TTg Art 46;
+- the one extension with an apology letter: NĐ 61/2018/NĐ-CP Art 19.9.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Callable, Iterable, Mapping, Protocol
+
+from transitions import Machine
+
+
+def N_(message: str) -> str:
+    """Mark a UI string for translation without importing Flask-Babel here."""
+    return message
+
+
+class State(StrEnum):
+    RECEIVED = "received"            # MOI_TIEP_NHAN
+    AWAITING_INFO = "awaiting_info"  # CHO_BO_SUNG: the office's clock stops
+    CLASSIFIED = "classified"        # DA_PHAN_LOAI
+    REFUSED = "refused"              # KHONG_TIEP_NHAN (terminal)
+    TRANSFERRED = "transferred"      # CHUYEN_DI: sent to the competent agency (terminal)
+    FORWARDED = "forwarded"          # DANG_XU_LY at a unit
+    UNDER_REVIEW = "under_review"    # CHO_DUYET: draft reply awaiting the leader
+    ANSWERED = "answered"            # DA_TRA_LOI
+    PUBLISHED = "published"          # DA_CONG_KHAI (terminal)
+
+
+STATE_LABELS: dict[State, str] = {
+    State.RECEIVED: N_("Mới tiếp nhận"),
+    State.AWAITING_INFO: N_("Chờ bổ sung thông tin"),
+    State.CLASSIFIED: N_("Đã phân loại"),
+    State.REFUSED: N_("Không tiếp nhận"),
+    State.TRANSFERRED: N_("Đã chuyển cơ quan có thẩm quyền"),
+    State.FORWARDED: N_("Đang xử lý tại đơn vị"),
+    State.UNDER_REVIEW: N_("Chờ lãnh đạo duyệt"),
+    State.ANSWERED: N_("Đã trả lời"),
+    State.PUBLISHED: N_("Đã công khai"),
+}
+
+TERMINAL_STATES = frozenset({State.REFUSED, State.TRANSFERRED, State.PUBLISHED})
+# States in which the department still owes the citizen an answer.
+OPEN_STATES = frozenset({State.RECEIVED, State.CLASSIFIED, State.FORWARDED, State.UNDER_REVIEW})
+
+
+class Role(StrEnum):
+    OFFICE = "office"    # Phòng Hành chính - Tổng hợp (HCTH): reception, classification, publication
+    UNIT = "unit"        # a professional room or centre that drafts the reply
+    LEADER = "leader"    # Giám đốc / Phó Giám đốc Sở: approves replies
+    ADMIN = "admin"      # manages units, users and the calendar; not part of the workflow
+    CITIZEN = "citizen"  # the sender, acting through the public portal
+    SYSTEM = "system"    # scheduled jobs
+
+
+STAFF_ROLES = (Role.OFFICE, Role.UNIT, Role.LEADER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class RefusalReason:
+    code: str
+    label: str
+    basis: str
+    where_instead: str
+
+
+# NĐ 20/2008 Art 1 (complaints and denunciations are not regulated by it), Art 7.1 and 9.1d.
+REFUSAL_REASONS: dict[str, RefusalReason] = {r.code: r for r in (
+    RefusalReason("not_vietnamese", N_("Không sử dụng tiếng Việt"), "NĐ 20/2008/NĐ-CP, Điều 7.1",
+                  N_("Vui lòng gửi lại phản ánh, kiến nghị bằng tiếng Việt.")),
+    RefusalReason("unclear_content", N_("Nội dung không rõ ràng, không cụ thể"), "NĐ 20/2008/NĐ-CP, Điều 7.1",
+                  N_("Vui lòng gửi lại với nội dung rõ ràng về quy định hành chính cụ thể.")),
+    RefusalReason("missing_identity", N_("Thiếu họ tên, địa chỉ, số điện thoại hoặc địa chỉ liên hệ"),
+                  "NĐ 20/2008/NĐ-CP, Điều 7.1",
+                  N_("Vui lòng gửi lại kèm họ tên, địa chỉ và số điện thoại hoặc địa chỉ thư tín.")),
+    RefusalReason("complaint_or_denunciation", N_("Là khiếu nại, tố cáo"), "NĐ 20/2008/NĐ-CP, Điều 1",
+                  N_("Khiếu nại, tố cáo được giải quyết theo Luật Khiếu nại, Luật Tố cáo và Luật Tiếp công dân; "
+                     "vui lòng gửi đến cơ quan có thẩm quyền giải quyết khiếu nại, tố cáo.")),
+    RefusalReason("no_answer_to_info_request", N_("Không bổ sung thông tin trong thời hạn"),
+                  "NĐ 20/2008/NĐ-CP, Điều 9.1d",
+                  N_("Vui lòng gửi lại phản ánh, kiến nghị với đầy đủ thông tin.")),
+)}
+
+
+class Actor(Protocol):
+    role: str
+    unit_id: int | None
+
+
+class Case(Protocol):
+    state: str
+    unit_id: int | None
+    extension_count: int
+    consent_publish: bool
+    due_date: date | None
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+class LifecycleError(Exception):
+    """A refused event. ``message`` is Vietnamese UI text; ``status`` is the HTTP answer."""
+
+    status = 409
+
+    def __init__(self, event: str, state: str, why: str, errors: Mapping[str, str] | None = None):
+        self.event, self.state, self.why = event, state, why
+        self.errors = dict(errors or {})
+        super().__init__(f"{event} refused in state {state}: {why}")
+
+
+class UnknownEvent(LifecycleError):
+    status = 404
+
+
+class TransitionNotAllowed(LifecycleError):
+    status = 409
+
+
+class ActorNotAllowed(LifecycleError):
+    status = 403
+
+
+class InvalidEventArguments(LifecycleError):
+    status = 422
+
+
+# --- the definition -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Context:
+    """What a guard may look at: the case, who acts, the arguments, and today's local date."""
+
+    case: Case
+    actor: Actor
+    args: Mapping[str, Any]
+    today: date | None
+
+
+Guard = Callable[[Context], str | None]  # returns why the event is refused, or None
+
+
+def _extend_once(ctx: Context) -> str | None:
+    # NĐ 61/2018 Art 19.9: the return date may be moved only once.
+    if ctx.case.extension_count:
+        return N_("Hạn trả lời chỉ được gia hạn một lần (NĐ 61/2018/NĐ-CP, Điều 19.9).")
+    return None
+
+
+def _extend_before_due(ctx: Context) -> str | None:
+    # NĐ 61/2018 Art 19.9: the apology with a new date goes out at least 1 day before the due date;
+    # after it, the automatic letter of the deadline sweep is the safety net.
+    due = ctx.case.due_date
+    if due is not None and ctx.today is not None and ctx.today >= due:
+        return N_("Chỉ được gia hạn chậm nhất 01 ngày trước hạn trả lời (NĐ 61/2018/NĐ-CP, Điều 19.9).")
+    return None
+
+
+def _citizen_agreed_to_publish(ctx: Context) -> str | None:
+    if not ctx.case.consent_publish:
+        return N_("Người gửi không đồng ý công khai câu trả lời.")
+    return None
+
+
+def _known_refusal_reason(ctx: Context) -> str | None:
+    if ctx.args.get("reason") not in REFUSAL_REASONS:
+        return N_("Lý do không tiếp nhận phải là một trong các lý do theo quy định.")
+    return None
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    sources: tuple[State, ...]
+    dest: State | None  # None: an internal transition (the state stays)
+    roles: frozenset[Role]
+    label: str
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    own_unit_only: bool = False  # a unit may act only on the cases forwarded to it
+    guards: tuple[Guard, ...] = ()
+    argument_guards: tuple[Guard, ...] = ()  # failures are bad input (422), not a bad state (409)
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+_S = State
+EVENTS: dict[str, EventSpec] = {e.name: e for e in (
+    EventSpec("request_info", (_S.RECEIVED,), _S.AWAITING_INFO, frozenset({Role.OFFICE}),
+              N_("Yêu cầu bổ sung thông tin"), required=("missing",)),
+    EventSpec("provide_info", (_S.AWAITING_INFO,), _S.RECEIVED, frozenset({Role.OFFICE, Role.CITIZEN}),
+              N_("Đã bổ sung thông tin"), optional=("note",)),
+    EventSpec("classify", (_S.RECEIVED,), _S.CLASSIFIED, frozenset({Role.OFFICE}),
+              N_("Phân loại, tiếp nhận"), required=("category",), optional=("note",)),
+    EventSpec("refuse", (_S.RECEIVED, _S.AWAITING_INFO), _S.REFUSED, frozenset({Role.OFFICE}),
+              N_("Không tiếp nhận"), required=("reason",), optional=("note",),
+              argument_guards=(_known_refusal_reason,)),
+    EventSpec("transfer_out", (_S.RECEIVED,), _S.TRANSFERRED, frozenset({Role.OFFICE}),
+              N_("Chuyển cơ quan có thẩm quyền"), required=("agency",), optional=("note",)),
+    EventSpec("forward", (_S.CLASSIFIED,), _S.FORWARDED, frozenset({Role.OFFICE}),
+              N_("Chuyển đơn vị xử lý"), required=("unit",), optional=("note",)),
+    EventSpec("return_to_office", (_S.FORWARDED,), _S.CLASSIFIED, frozenset({Role.UNIT}),
+              N_("Trả lại Văn phòng"), required=("reason",), own_unit_only=True),
+    EventSpec("submit_draft", (_S.FORWARDED,), _S.UNDER_REVIEW, frozenset({Role.UNIT}),
+              N_("Trình dự thảo trả lời"), required=("reply",), own_unit_only=True),
+    EventSpec("request_changes", (_S.UNDER_REVIEW,), _S.FORWARDED, frozenset({Role.LEADER, Role.OFFICE}),
+              N_("Yêu cầu chỉnh sửa"), required=("note",)),
+    EventSpec("approve", (_S.UNDER_REVIEW,), _S.ANSWERED, frozenset({Role.LEADER}),
+              N_("Duyệt và gửi trả lời")),
+    EventSpec("publish", (_S.ANSWERED,), _S.PUBLISHED, frozenset({Role.OFFICE}),
+              N_("Công khai"), guards=(_citizen_agreed_to_publish,)),
+    EventSpec("extend", (_S.FORWARDED,), None, frozenset({Role.UNIT}),
+              N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",),
+              own_unit_only=True, guards=(_extend_once, _extend_before_due)),
+)}
+
+
+def _role_guard(spec: EventSpec) -> Guard:
+    def guard(ctx: Context) -> str | None:
+        if ctx.actor.role not in spec.roles:
+            return N_("Vai trò của bạn không được thực hiện thao tác này.")
+        if spec.own_unit_only and ctx.actor.unit_id != ctx.case.unit_id:
+            return N_("Phản ánh, kiến nghị này không thuộc đơn vị của bạn.")
+        return None
+    return guard
+
+
+def _arguments_guard(spec: EventSpec) -> Guard:
+    def guard(ctx: Context) -> str | None:
+        missing = [name for name in spec.required if not str(ctx.args.get(name) or "").strip()]
+        return N_("Thiếu thông tin bắt buộc.") if missing else None
+    return guard
+
+
+def _all_guards(spec: EventSpec) -> list[tuple[type[LifecycleError], Guard]]:
+    return ([(ActorNotAllowed, _role_guard(spec)), (InvalidEventArguments, _arguments_guard(spec))]
+            + [(InvalidEventArguments, g) for g in spec.argument_guards]
+            + [(TransitionNotAllowed, g) for g in spec.guards])
+
+
+def _condition(guard: Guard) -> Callable[[Any], bool]:
+    return lambda event_data: guard(event_data.kwargs["ctx"]) is None
+
+
+def _build_machine() -> Machine:
+    transitions = []
+    for spec in EVENTS.values():
+        conditions = [_condition(g) for _, g in _all_guards(spec)]
+        for source in spec.sources:
+            transitions.append({"trigger": spec.name, "source": source.value,
+                                "dest": spec.dest.value if spec.dest else None,
+                                "conditions": conditions})
+    return Machine(model=None, states=[s.value for s in State], transitions=transitions,
+                   initial=None, send_event=True, auto_transitions=False,
+                   model_attribute="state", ignore_invalid_triggers=False)
+
+
+MACHINE = _build_machine()
+
+
+@dataclass(frozen=True)
+class Move:
+    """What ``fire`` did: the audit row is written from it."""
+
+    event: str
+    source: str
+    dest: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _spec(event: str, state: str) -> EventSpec:
+    try:
+        return EVENTS[event]
+    except KeyError:
+        raise UnknownEvent(event, state, N_("Không có thao tác này.")) from None
+
+
+def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None = None,
+          today: date | None = None) -> None:
+    """Raise the domain error that explains why ``event`` cannot fire now; return if it can."""
+    spec = _spec(event, case.state)
+    if case.state not in spec.sources:
+        raise TransitionNotAllowed(event, case.state, N_("Trạng thái hiện tại không cho phép thao tác này."))
+    ctx = Context(case, actor, dict(args or {}), today)
+    for error, guard in _all_guards(spec):
+        why = guard(ctx)
+        if why is not None:
+            fields = {n: N_("Trường này là bắt buộc.") for n in spec.required
+                      if not str(ctx.args.get(n) or "").strip()} if error is InvalidEventArguments else {}
+            if error is InvalidEventArguments and not fields:
+                fields = {spec.required[0]: why} if spec.required else {}
+            raise error(event, case.state, why, fields)
+
+
+def fire(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None = None,
+         today: date | None = None) -> Move:
+    """Fire ``event`` on ``case`` as ``actor``. Sets ``case.state`` through the machine, nothing else:
+    the caller writes the audit row and the event's effects in the same transaction."""
+    args = {k: v for k, v in (args or {}).items() if k in _spec(event, case.state).arguments}
+    check(case, event, actor, args, today)
+    source = case.state
+    if not MACHINE.events[event].trigger(case, ctx=Context(case, actor, args, today)):
+        # check() passed, so the machine can only disagree if a guard is not deterministic
+        raise TransitionNotAllowed(event, source, N_("Trạng thái hiện tại không cho phép thao tác này."))
+    return Move(event, source, case.state, args)
+
+
+def receive(case: Case) -> None:
+    """A new case enters the machine in its initial state (NĐ 20/2008 Art 9.1: received, registered)."""
+    case.state = State.RECEIVED.value
+
+
+def allowed_events(case: Case, actor: Actor, today: date | None = None) -> list[str]:
+    """The events this actor may fire on this case now, ignoring arguments not yet given:
+    the UI generates its buttons from this, never from a hand-written list."""
+    result = []
+    for name in MACHINE.get_triggers(case.state):
+        spec = EVENTS[name]
+        ctx = Context(case, actor, {}, today)
+        if all(guard(ctx) is None for error, guard in _all_guards(spec)
+               if error is not InvalidEventArguments):
+            result.append(name)
+    return result
+
+
+def transitions_table() -> Iterable[tuple[str, str, str]]:
+    """(source, event, dest) for every allowed move, from the machine's own definition."""
+    for name, event in MACHINE.events.items():
+        for source, transitions in event.transitions.items():
+            for t in transitions:
+                yield source, name, t.dest or source
+
+
+def mermaid() -> str:
+    lines = ["stateDiagram-v2", f"    [*] --> {State.RECEIVED.value}"]
+    lines += [f"    {s} --> {d} : {e}" for s, e, d in transitions_table()]
+    lines += [f"    {s.value} --> [*]" for s in State if s in TERMINAL_STATES]
+    return "\n".join(lines) + "\n"
+
+
+def graphviz_dot() -> str:
+    """The lifecycle in Graphviz's language, for ``flask workflow diagram`` (SVG/PNG via ``dot``)."""
+    lines = ["digraph lifecycle {", '  rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef4fb", '
+             'fontname="DejaVu Sans"]; edge [fontname="DejaVu Sans", fontsize=10];',
+             '  start [shape=point, width=0.15]; start -> received [label="receive"];']
+    lines += [f'  {s.value} [label="{s.value}\\n{STATE_LABELS[s]}"{", peripheries=2" if s in TERMINAL_STATES else ""}];'
+              for s in State]
+    lines += [f'  {s} -> {d} [label="{e}"];' for s, e, d in transitions_table()]
+    return "\n".join(lines + ["}"]) + "\n"
