@@ -44,15 +44,22 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    # One catalogue folder per area (translations/<area>/<lang>/LC_MESSAGES); Flask-Babel merges them.
+    catalogues = sorted(str(p) for p in (ROOT / "translations").glob("*") if p.is_dir())
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(ROOT / "translations"))
+                   default_translation_directories=";".join(catalogues) or str(ROOT / "translations"))
     limiter.init_app(app)
 
     from . import views_common
     views_common.init_app(app)
 
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .office import bp as office_bp
     from .public import bp as public_bp
-    app.register_blueprint(public_bp)
+    from .unit import bp as unit_bp
+    for blueprint in (public_bp, office_bp, unit_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
 
     from . import cli
     cli.init_app(app)

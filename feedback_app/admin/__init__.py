@@ -1,0 +1,4 @@
+"""Administration: units, users, the working-day calendar, the mail outbox."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/quan-tri")

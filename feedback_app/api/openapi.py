@@ -1,0 +1,33 @@
+"""``/api/v1/openapi.json``: assembled from the parts each API module declares in ``PATHS``/``SCHEMAS``."""
+from __future__ import annotations
+
+from flask import current_app
+
+from . import bp
+
+PATHS: dict[str, dict] = {}
+SCHEMAS: dict[str, dict] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"}, "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        "event": {"type": "string"}, "state": {"type": "string"}}},
+}
+
+
+def document(paths: dict[str, dict] | None = None, schemas: dict[str, dict] | None = None) -> None:
+    """Called by each API module at import time to add its operations and schemas."""
+    for path, operations in (paths or {}).items():
+        PATHS.setdefault(path, {}).update(operations)
+    SCHEMAS.update(schemas or {})
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "pakn API", "version": "1.0.0",
+                 "description": f"Phản ánh, kiến nghị: {current_app.config['AGENCY_NAME']}"},
+        "servers": [{"url": "/"}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,47 @@
+"""Who may see a page: staff sign in (Flask-Login); the API takes ``Authorization: Bearer <token>``."""
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from flask import abort, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from workflows.clock import CLOCK
+
+from .extensions import db, login_manager
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_user():
+    """The staff user of the request's bearer token, or None (public access). Cached per request."""
+    if "api_user" not in g:
+        g.api_user = None
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and header[7:].strip():
+            from .models import ApiToken
+            token = db.session.execute(select(ApiToken).where(
+                ApiToken.token_hash == token_hash(header[7:].strip()), ApiToken.revoked_at.is_(None))).scalar()
+            if token is not None and token.user.active:
+                token.last_used_at = CLOCK.now()
+                db.session.commit()
+                g.api_user = token.user
+    return g.api_user
+
+
+def roles_required(*roles: str):
+    """A page for signed-in staff of these roles (any staff role when none is given)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

@@ -1,0 +1,4 @@
+"""The general-affairs office (HCTH) and the leader: intake, classification, review, publication."""
+from flask import Blueprint
+
+bp = Blueprint("office", __name__, url_prefix="/van-phong")

@@ -1,0 +1,60 @@
+"""A case as JSON: the public view (never personal data: codes are guessable) and the staff view."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+
+from workflows.lifecycle import STATE_LABELS, Role, State
+
+from ..models import Feedback
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def staff_may_see(user, case: Feedback) -> bool:
+    """A unit sees only the cases forwarded to it (anything else is a 404, not a leak)."""
+    return user.role != Role.UNIT.value or (case.unit_id is not None and case.unit_id == user.unit_id)
+
+
+def public_case(case: Feedback) -> dict[str, Any]:
+    """What anyone may see: state, dates, unit; the question and answer once published, redacted."""
+    data: dict[str, Any] = {
+        "code": case.code,
+        "state": case.state,
+        "state_label": gettext(STATE_LABELS[State(case.state)]),
+        "received_at": _iso(case.received_at),
+        "due_date": _iso(case.due_date),
+        "due_step": case.due_step,
+        "unit": case.unit.name if case.unit else None,
+        "answered_at": _iso(case.answered_at),
+        "published_at": _iso(case.published_at),
+    }
+    if case.state == State.PUBLISHED.value:
+        data.update(title=case.public_title, question=case.public_question, answer=case.public_answer)
+    return data
+
+
+def staff_case(case: Feedback) -> dict[str, Any]:
+    """Everything, for staff."""
+    return {
+        **public_case(case),
+        "version": case.version,
+        "submitter": {"name": case.submitter_name, "address": case.address, "phone": case.phone,
+                      "email": case.email},
+        "title": case.title, "content": case.content, "procedure": case.procedure,
+        "channel": case.channel, "consent_publish": case.consent_publish,
+        "category": case.category.code if case.category else None,
+        "unit_code": case.unit.code if case.unit else None,
+        "due": {"step": case.due_step, "start": _iso(case.due_start), "days": case.due_days,
+                "date": _iso(case.due_date), "basis": case.due_basis} if case.due_date else None,
+        "extension_count": case.extension_count,
+        "overdue_since": _iso(case.overdue_since),
+        "info_requested": case.info_requested,
+        "refusal_reason": case.refusal_reason, "transferred_to": case.transferred_to,
+        "reply": case.reply_text,
+        "history": [{"event": t.event, "from": t.from_state, "to": t.to_state, "actor": t.actor_label,
+                     "at": _iso(t.at), "note": t.note} for t in case.transitions],
+    }

@@ -1,0 +1,4 @@
+"""The units (phòng, đơn vị): their cases, drafting replies, returning, extending."""
+from flask import Blueprint
+
+bp = Blueprint("unit", __name__, url_prefix="/don-vi")
