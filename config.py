@@ -85,6 +85,11 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = env("LOGIN_LOCKOUT_MINUTES", 15, int)
     PER_PAGE = env("PER_PAGE", 20, int)
 
+    # Security headers (feedback_app/security.py): HSTS only where the site is served over HTTPS.
+    HSTS_MAX_AGE = 0
+    # How many reverse proxies (nginx) stand in front of the app and set X-Forwarded-For/-Proto.
+    TRUSTED_PROXIES = env("TRUSTED_PROXIES", 0, int)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -113,6 +118,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_HTTPONLY = True
     PREFERRED_URL_SCHEME = "https"
     PAKN_NOW = None  # production always reads the real time
+    HSTS_MAX_AGE = env("HSTS_MAX_AGE", 31536000, int)  # one year, served only over TLS (deploy/nginx-pakn.conf)
+    TRUSTED_PROXIES = env("TRUSTED_PROXIES", 1, int)  # nginx on the same host
 
 
 CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}

@@ -49,6 +49,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(catalogues) or str(ROOT / "translations"))
     limiter.init_app(app)
+    from . import security
+    security.init_app(app)
 
     from . import views_common
     views_common.init_app(app)

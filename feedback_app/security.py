@@ -1,0 +1,89 @@
+"""HTTP hardening shared by every page and API response: security headers, the client address
+behind the reverse proxy, and the checks that stop an insecure production start.
+
+Headers (set on every response unless a view set its own value first):
+- Content-Security-Policy: only this origin's scripts, styles and images (plus ``data:`` images);
+  an inline ``<script>`` must carry ``nonce="{{ csp_nonce() }}"``, inline ``style=""`` attributes are
+  not allowed at all (put the rule in static/pakn.css);
+- X-Content-Type-Options, X-Frame-Options and ``frame-ancestors 'none'``: no MIME sniffing, no framing
+  (click-jacking of the staff pages);
+- Referrer-Policy ``same-origin``: a tracking code in a URL never leaks to another site;
+- Permissions-Policy: no camera, microphone, geolocation, payment or USB;
+- Strict-Transport-Security only when ``HSTS_MAX_AGE`` > 0 (ProductionConfig), since a development
+  server on http:// must not teach the browser to refuse plain HTTP on localhost.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy.engine import make_url
+
+# Directives without the per-request script nonce; order kept stable for readers of the header.
+CSP_DIRECTIVES: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+def csp_nonce() -> str:
+    """The nonce of this response's Content-Security-Policy, made on first use in a template."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str | None = None) -> str:
+    directives = dict(CSP_DIRECTIVES)
+    if nonce:
+        directives["script-src"] += f" 'nonce-{nonce}'"
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    max_age = int(current_app.config.get("HSTS_MAX_AGE") or 0)
+    if max_age > 0:
+        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+    return response
+
+
+def check_production(app: Flask) -> None:
+    """Refuse or warn about settings that are fine on a laptop and wrong on a server."""
+    if app.config.get("ENV_NAME") != "production":
+        return
+    if not app.config.get("SECRET_KEY"):  # create_app checks this first; kept here for app factories in tests
+        raise RuntimeError("SECRET_KEY must be set in production (environment variable SECRET_KEY)")
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        app.logger.warning(
+            "DATABASE_URL is SQLite in production: use PostgreSQL (postgresql+psycopg://…) so that several "
+            "gunicorn workers, the scheduler and more than one host can share the database safely.")
+
+
+def init_app(app: Flask) -> None:
+    check_production(app)
+    # Behind nginx the client's address and scheme arrive in X-Forwarded-*; trust exactly as many
+    # proxies as are configured (0 = none), or rate limits would count every citizen as 127.0.0.1.
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.after_request(set_security_headers)
