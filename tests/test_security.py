@@ -236,7 +236,7 @@ def test_an_operation_behind_a_token_is_not_documented_as_public(app):
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-real-token", "Basic cGFrbjpwYWtu"])
-def test_every_staff_only_api_operation_answers_401_without_a_valid_token(app, seeded, authorization):
+def test_every_staff_only_api_operation_answers_401_without_a_valid_token(app, authorization):
     headers = {"Authorization": authorization} if authorization else {}
     client = app.test_client()
     checked, wrong = 0, []
@@ -252,7 +252,7 @@ def test_every_staff_only_api_operation_answers_401_without_a_valid_token(app, s
     assert not wrong, wrong
 
 
-def test_the_public_lookup_answers_without_a_token_and_is_not_mistaken_for_staff_only(app, seeded):
+def test_the_public_lookup_answers_without_a_token_and_is_not_mistaken_for_staff_only(app):
     rule = next(r for r in api_rules(app) if r.endpoint == "api.get_feedback")
     assert not is_staff_only(app, rule, "GET")
     response = app.test_client().get("/api/v1/feedback/PAKN.20240304.0001")
