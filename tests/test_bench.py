@@ -1,0 +1,75 @@
+"""``make bench``: the harness runs every figure script, keeps their figures, the peak memory and the
+machine, and reports a script that fails; bench/pages.py follows the convention."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import run_all  # noqa: E402
+
+GOOD = '''import json, os, sys
+assert sys.argv[1:] == ["--json"]
+print("warming up", file=sys.stderr)
+print("a line that is not a figure")
+n = int(os.environ.get("BENCH_N", 10))
+print(json.dumps({"name": "sweep time", "value": 1.5, "unit": "s", "n": n, "database": "sqlite 3.40",
+                  "target": 60}))
+print(json.dumps({"name": "cases swept", "value": n, "unit": "cases", "n": n, "database": "sqlite 3.40"}))
+'''
+BROKEN = '''print('{"name": "half a figure", "value": "fast"}')
+raise SystemExit(3)
+'''
+HELPER = '''open(__file__ + ".ran", "w").write("helpers are not benchmarks")
+'''
+
+
+def test_the_harness_collects_figures_adds_peak_memory_and_reports_a_failing_script(tmp_path, capsys):
+    (tmp_path / "sweep.py").write_text(GOOD)
+    (tmp_path / "zeta.py").write_text(BROKEN)
+    (tmp_path / "_helper.py").write_text(HELPER)
+    out = tmp_path / "results.json"
+
+    status = run_all.main(["--scripts-dir", str(tmp_path), "--out", str(out), "--n", "1000", "--timeout", "30"])
+
+    assert status == 1  # zeta.py failed
+    results = json.loads(out.read_text())
+    assert results["machine"]["cpu_count"] >= 1 and results["timestamp"].endswith("+00:00")
+    figures = {f["name"]: f for f in results["results"]}
+    assert figures["sweep time"] == {"script": "sweep", "name": "sweep time", "value": 1.5, "unit": "s",
+                                     "n": 1000, "database": "sqlite 3.40", "target": 60}
+    assert figures["cases swept"]["value"] == 1000
+    memory = figures["sweep peak memory (RSS)"]
+    assert memory["unit"] == "MiB" and 1 < memory["value"] < 1000 and memory["n"] == 1000
+    [failure] = results["failures"]
+    assert failure["script"] == "zeta" and failure["returncode"] == 3
+    assert "numeric value" in failure["problems"][0]
+    assert not (tmp_path / "_helper.py.ran").exists()
+    table = capsys.readouterr().out
+    assert "sweep time" in table and "1,000" in table and "CPUs" in table
+
+
+def test_the_harness_stops_a_script_that_runs_past_its_timeout(tmp_path):
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(60)\n")
+    out = tmp_path / "results.json"
+    assert run_all.main(["--scripts-dir", str(tmp_path), "--out", str(out), "--timeout", "0.5"]) == 1
+    [failure] = json.loads(out.read_text())["failures"]
+    assert failure["timed_out"] is True
+
+
+def test_the_pages_benchmark_measures_every_page_it_can_fill_in(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "pages.py"), "--json", "--n", "3",
+                             "--requests", "5"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    figures, problems = run_all.parse_figures(result.stdout, "pages")
+    assert not problems
+    names = {f["name"] for f in figures}
+    # the home page, the health check and the public case lookup (filled with a real case's code)
+    assert {"GET / p95", "GET /healthz p95", "GET /api/v1/feedback/<code> p95"} <= names
+    assert all(f["unit"] == "ms" and f["value"] > 0 and f["n"] == 3 and f["database"].startswith("sqlite")
+               for f in figures)
