@@ -82,7 +82,8 @@ def test_every_deadline_the_rules_set_falls_on_a_working_day(cal, received, wait
     change = rules.after(event, clock, today)
     if change.due is not None:
         assert cal.is_working_day(change.due.date), (event, change.due)
-        assert change.due.date >= today
+        if event != "classify":  # classify keeps the step's date, even an overdue one; the others set a new one
+            assert change.due.date >= today
 
 
 # --- folding for search ---------------------------------------------------------------------------
