@@ -35,7 +35,7 @@ test: system-deps install
 	$(PY) -m pytest -q -m "not benchmark" $(PYTEST_ARGS)
 
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 diagram: install
 	$(FLASK) workflow diagram --out docs/lifecycle.svg

@@ -65,11 +65,10 @@ def set_security_headers(response: Response) -> Response:
 
 
 def check_production(app: Flask) -> None:
-    """Refuse or warn about settings that are fine on a laptop and wrong on a server."""
+    """Warn about settings that are fine on a laptop and wrong on a server (create_app itself
+    refuses to start without SECRET_KEY)."""
     if app.config.get("ENV_NAME") != "production":
         return
-    if not app.config.get("SECRET_KEY"):  # create_app checks this first; kept here for app factories in tests
-        raise RuntimeError("SECRET_KEY must be set in production (environment variable SECRET_KEY)")
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
         app.logger.warning(
