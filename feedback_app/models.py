@@ -248,6 +248,11 @@ class Feedback(db.Model):
         return f"<Feedback {self.code} {self.state}>"
 
 
+# Reports (issue 6): the cases not yet settled at a date, and the publications of a period.
+Index("ix_feedback_settled", func.coalesce(Feedback.answered_at, Feedback.closed_at))
+Index("ix_feedback_published_at", Feedback.published_at)
+
+
 class Transition(db.Model):
     """The audit trail: one row per state change or deadline fact (who, when, from, to, why)."""
 
@@ -296,7 +301,7 @@ class ApologyLetter(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(16))
-    issued_on: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
     missed_due_date: Mapped[date] = mapped_column(Date)
     new_due_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
@@ -361,7 +366,7 @@ class Rating(db.Model):
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
     score: Mapped[int] = mapped_column(Integer)  # 3 very satisfied, 2 satisfied, 1 not satisfied
     comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     feedback: Mapped[Feedback] = relationship(back_populates="rating")
 
