@@ -17,7 +17,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workflows.clock import LOCAL_TZ
+from workflows import clock
 from workflows.lifecycle import Role
 
 from ..auth import api_user
@@ -66,9 +66,7 @@ def parse_instant(text: str | None) -> datetime | None:
     "+07:00" arrives as " 07:00" in a query string: read it as meant. Raises ValueError."""
     if not text:
         return None
-    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip()).replace("Z", "+00:00")
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    return clock.parse_instant(re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip()).replace("Z", "+00:00"))
 
 
 @bp.get("/export")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from workflows.clock import CLOCK
+from workflows.clock import CLOCK, parse_instant
 
 from .periods import PeriodError, parse_period
 
@@ -64,12 +63,9 @@ def report_remind(now: str | None) -> None:
     """Queue the quarterly reminder to HCTH if today is in its window (idempotent)."""
     from ..services.reports import remind_quarterly_report
     try:
-        instant = datetime.fromisoformat(now) if now else CLOCK.now()
+        instant = parse_instant(now) if now else CLOCK.now()
     except ValueError:
         raise click.BadParameter(f"{now!r} is not an ISO 8601 instant") from None
-    if instant.tzinfo is None:
-        from workflows.clock import LOCAL_TZ
-        instant = instant.replace(tzinfo=LOCAL_TZ)
     mail = remind_quarterly_report(instant)
     click.echo(f"queued: {mail.subject}" if mail else "nothing to do")
 
