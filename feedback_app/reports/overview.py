@@ -42,9 +42,9 @@ class Chart:
 
 
 def horizontal_bars(title: str, items: list[tuple[str, int]], colour: str = PALETTE[0],
-                    width: int = 560, label_width: int = 210, row: int = 28) -> Chart:
+                    width: int = 460, label_width: int = 225, row: int = 26) -> Chart:
     top = max([v for _, v in items] + [1])
-    scale = (width - label_width - 60) / top
+    scale = (width - label_width - 40) / top
     bars = [Bar(label, value, label_width, 8 + i * row, max(value * scale, 1 if value else 0), row - 8, colour,
                 str(value)) for i, (label, value) in enumerate(items)]
     return Chart(title, width, 16 + len(items) * row, bars, [], [], [])
