@@ -70,3 +70,12 @@ def test_report_page_prints_the_form_and_offers_downloads(quarter, client):
     assert csv.splitlines()[-1].startswith("2024-03-15,2024-06-14,TONG,Tổng cộng,10,8,2,2,12")
     bad = client.get("/van-phong/bao-cao?period=2024-Q9")
     assert bad.status_code == 400 and "Kỳ báo cáo không hợp lệ" in bad.get_data(as_text=True)
+
+
+def test_dashboard_speaks_english_on_request(quarter, client):
+    from flask_babel import refresh
+    login(client, quarter["office"])
+    refresh()  # the locale is cached in the test's long-lived app context
+    html = client.get("/van-phong/tong-quan?lang=en").get_data(as_text=True)
+    assert "Overview of feedback handling" in html and "On-time answer rate by unit and quarter" in html
+    assert "Days late" in html
