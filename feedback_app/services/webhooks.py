@@ -37,9 +37,10 @@ def queue_delivery(case: Feedback, row: Transition) -> WebhookDelivery | None:
         return None
     if row.from_state == row.to_state and row.event != "receive":
         return None  # a deadline fact, not a state change
+    with db.session.no_autoflush:  # a flush here would move the version check out of apply_event's try
+        unit = case.unit.code if case.unit else None
     payload = {"event": row.event, "code": case.code, "from": row.from_state, "to": row.to_state,
-               "at": row.at.isoformat(), "unit": case.unit.code if case.unit else None,
-               "due_date": case.due_date.isoformat() if case.due_date else None}
+               "at": row.at.isoformat(), "unit": unit, "due_date": case.due_date.isoformat() if case.due_date else None}
     delivery = WebhookDelivery(transition=row, feedback=case, status="pending", attempts=0,
                                next_attempt_at=row.at, payload=json.dumps(payload, ensure_ascii=False))
     db.session.add(delivery)
