@@ -78,6 +78,15 @@ class Config:
     SCHEDULER_IN_APP = env("SCHEDULER_IN_APP", False, bool)
     SWEEP_INTERVAL_SECONDS = env("SWEEP_INTERVAL_SECONDS", 300, int)
 
+    # State changes POSTed to the national-system bridge, signed with HMAC-SHA256 (X-Pakn-Signature).
+    WEBHOOK_URL = env("WEBHOOK_URL")
+    WEBHOOK_SECRET = env("WEBHOOK_SECRET")
+    WEBHOOK_MAX_ATTEMPTS = env("WEBHOOK_MAX_ATTEMPTS", 10, int)
+    WEBHOOK_BACKOFF_SECONDS = env("WEBHOOK_BACKOFF_SECONDS", 60, int)
+    WEBHOOK_TIMEOUT = env("WEBHOOK_TIMEOUT", 10, int)
+    # HCTH is reminded this many working days before the 15th of each quarter's last month.
+    REPORT_REMINDER_WORKING_DAYS = env("REPORT_REMINDER_WORKING_DAYS", 3, int)
+
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -62,6 +62,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from .unit import bp as unit_bp
     for blueprint in (public_bp, office_bp, unit_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
+    from .api.open311 import bp as open311_bp; app.register_blueprint(open311_bp)  # Open311 GeoReport v2
 
     from . import cli
     cli.init_app(app)

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
+    from .reports import cli as reports_cli; reports_cli.init_app(app)  # report, webhooks (issue 6)
 
 
 # --- workflow ----------------------------------------------------------------------------------

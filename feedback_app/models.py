@@ -198,6 +198,8 @@ class Feedback(db.Model):
     reply_text: Mapped[str | None] = mapped_column(Text)      # draft, then the approved answer
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_on_time: Mapped[bool | None] = mapped_column()
+    answered_due_date: Mapped[date | None] = mapped_column(Date)  # the due date in force when answered (reports)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refused or transferred (reports)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     public_title: Mapped[str | None] = mapped_column(String(300))    # redacted, as HCTH approved it
     public_question: Mapped[str | None] = mapped_column(Text)
@@ -244,6 +246,11 @@ class Feedback(db.Model):
 
     def __repr__(self) -> str:
         return f"<Feedback {self.code} {self.state}>"
+
+
+# Reports (issue 6): the cases not yet settled at a date, and the publications of a period.
+Index("ix_feedback_settled", func.coalesce(Feedback.answered_at, Feedback.closed_at))
+Index("ix_feedback_published_at", Feedback.published_at)
 
 
 class Transition(db.Model):
@@ -294,7 +301,7 @@ class ApologyLetter(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(16))
-    issued_on: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
     missed_due_date: Mapped[date] = mapped_column(Date)
     new_due_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
@@ -359,7 +366,7 @@ class Rating(db.Model):
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
     score: Mapped[int] = mapped_column(Integer)  # 3 very satisfied, 2 satisfied, 1 not satisfied
     comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     feedback: Mapped[Feedback] = relationship(back_populates="rating")
 
@@ -386,5 +393,30 @@ class Counter(db.Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class WebhookDelivery(db.Model):
+    """One state change to POST to the configured webhook, written in the same transaction as the
+    change (like ``OutboxMail``) and delivered with retries by ``services.webhooks``."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_webhook_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # one delivery per transition: the unique key
+    transition_id: Mapped[int] = mapped_column(ForeignKey("transitions.id", ondelete="CASCADE"), unique=True)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # the JSON body, fixed when the change happened
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    transition: Mapped[Transition] = relationship()
+    feedback: Mapped[Feedback | None] = relationship()
+
+
 __all__ = ["Unit", "Category", "User", "ApiToken", "Feedback", "Transition", "Attachment", "ApologyLetter",
-           "DeadlineNotice", "OutboxMail", "Rating", "CalendarDay", "Counter", "UTCDateTime", "func"]
+           "DeadlineNotice", "OutboxMail", "WebhookDelivery", "Rating", "CalendarDay", "Counter", "UTCDateTime", "func"]

@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/van-phong")
+
+from . import dashboard  # noqa: E402,F401  (issue 6: dashboard and reports)

@@ -74,6 +74,10 @@ def audit(case: Feedback, event: str, source: str, dest: str, actor, note: str |
                      actor_id=getattr(actor, "id", None), actor_label=actor.full_name,
                      at=CLOCK.now(), note=note, public=public)
     db.session.add(row)
+    if dest in (State.REFUSED.value, State.TRANSFERRED.value) and source != dest:
+        case.closed_at = row.at  # reports: when the case left without an answer
+    from .webhooks import queue_delivery  # issue 6: every state change is offered to the webhook
+    queue_delivery(case, row)
     return row
 
 
@@ -164,6 +168,7 @@ def _request_changes(case, args, actor):
 def _approve(case, args, actor):
     now = CLOCK.now()
     case.answered_at = now
+    case.answered_due_date = case.due_date  # reports tell early from on time (Biểu 06 TT 01/2020)
     case.answered_on_time = case.due_date is None or now < end_of_local_day(case.due_date)
     if case.email:
         outbox.enqueue(f"answered:{case.code}", "answered", case.email,

@@ -1,0 +1,136 @@
+"""Open data and sync with the national PAKN system (the department's plan, item 23):
+
+- ``GET /api/v1/feedback/{code}/history``: the state history of a case. Anyone may read events and
+  dates (NĐ 20/2008 Art 12.2: the sender may ask where the case stands); the actors' names and the
+  notes, which may quote personal data, only with a staff token.
+- ``GET /api/v1/export?since=ISO``: JSON lines, streamed, of the cases changed since an instant,
+  with their state history and published answers; staff token (office, leader, admin) required.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from flask import Response, abort, request, stream_with_context
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflows import clock
+from workflows.lifecycle import Role
+
+from ..auth import api_user
+from ..extensions import db
+from ..models import Feedback, Transition
+from ..services import cases, serialize
+from . import bp
+from .errors import error
+from .openapi import document
+
+EXPORT_ROLES = (Role.OFFICE.value, Role.LEADER.value, Role.ADMIN.value)
+BATCH = 500
+
+
+def history(case: Feedback, staff: bool) -> list[dict]:
+    """The audit trail; without ``staff`` only public rows, and no names or notes."""
+    rows = []
+    for t in case.transitions:
+        if not staff and not t.public:
+            continue
+        row = {"event": t.event, "from": t.from_state, "to": t.to_state, "at": t.at.isoformat()}
+        if staff:
+            row.update(actor=t.actor_label, note=t.note)
+        rows.append(row)
+    return rows
+
+
+@bp.get("/feedback/<code>/history")
+def feedback_history(code: str):
+    case = cases.find(code)
+    user = api_user()
+    if case is None or (user is not None and not serialize.staff_may_see(user, case)):
+        abort(404)
+    return {"code": case.code, "state": case.state, "history": history(case, staff=user is not None)}
+
+
+def export_line(case: Feedback) -> str:
+    data = serialize.public_case(case)
+    data["history"] = history(case, staff=False)
+    data["updated_at"] = case.updated_at.isoformat()
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    """An ISO 8601 query parameter; without an offset it is Vietnamese local time. An unescaped
+    "+07:00" arrives as " 07:00" in a query string: read it as meant. Raises ValueError."""
+    if not text:
+        return None
+    return clock.parse_instant(re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip()).replace("Z", "+00:00"))
+
+
+@bp.get("/export")
+def export_cases():
+    user = api_user()
+    if user is None:
+        return error(401, gettext("Cần mã truy cập (token) của cán bộ."))
+    if user.role not in EXPORT_ROLES:
+        return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
+    try:
+        since = parse_instant(request.args.get("since"))
+    except ValueError:
+        return error(400, gettext("Tham số since phải là thời điểm theo ISO 8601, ví dụ 2024-06-01T00:00:00+07:00."),
+                     {"since": gettext("Thời điểm không hợp lệ.")})
+
+    def lines():
+        last_id = 0
+        while True:  # keyset batches: memory stays flat however many cases changed
+            query = (select(Feedback).where(Feedback.id > last_id).order_by(Feedback.id).limit(BATCH)
+                     .options(selectinload(Feedback.transitions), selectinload(Feedback.unit)))
+            if since is not None:
+                query = query.where(Feedback.updated_at >= since)
+            batch = db.session.execute(query).scalars().all()
+            if not batch:
+                return
+            last_id = batch[-1].id
+            for case in batch:
+                yield export_line(case)
+                db.session.expunge(case)  # and its transitions (cascade): the identity map stays small
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson")
+
+
+_HISTORY = {"type": "array", "items": {"type": "object", "required": ["event", "from", "to", "at"], "properties": {
+    "event": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
+    "at": {"type": "string", "format": "date-time"},
+    "actor": {"type": "string", "description": "staff token only"},
+    "note": {"type": "string", "nullable": True, "description": "staff token only"}}}}
+_ERRORS = {code: {"description": text, "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}} for code, text in (
+    ("400", "bad parameter"), ("401", "no staff token"), ("403", "not office, leader or admin"),
+    ("404", "no such case"))}
+
+document(paths={
+    "/api/v1/feedback/{code}/history": {"get": {
+        "summary": "The state history of a case: events and dates for anyone; actors and notes with a staff token",
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "security": [{}, {"bearer": []}],
+        "responses": {"200": {"description": "the history", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/CaseHistory"}}}}, "404": _ERRORS["404"]}}},
+    "/api/v1/export": {"get": {
+        "summary": "Cases changed since an instant, as JSON lines (one ExportedCase per line), for the national "
+                   "PAKN system",
+        "parameters": [{"name": "since", "in": "query", "required": False,
+                        "schema": {"type": "string", "format": "date-time"},
+                        "description": "ISO 8601; without offset it is Vietnamese local time"}],
+        "security": [{"bearer": []}],
+        "responses": {"200": {"description": "one JSON object per line", "content": {"application/x-ndjson": {
+            "schema": {"$ref": "#/components/schemas/ExportedCase"}}}},
+            **{k: _ERRORS[k] for k in ("400", "401", "403")}}}},
+}, schemas={
+    "CaseHistory": {"type": "object", "required": ["code", "state", "history"], "properties": {
+        "code": {"type": "string"}, "state": {"type": "string"}, "history": _HISTORY}},
+    "ExportedCase": {"allOf": [{"$ref": "#/components/schemas/PublicCase"}, {"type": "object", "properties": {
+        "history": _HISTORY, "updated_at": {"type": "string", "format": "date-time"},
+        "title": {"type": "string"}, "question": {"type": "string"}, "answer": {"type": "string"}}}]},
+})

@@ -1,0 +1,156 @@
+"""The report as files: XLSX laid out like the paper form (Biểu 06 TT 01/2020/TT-VPCP columns,
+merged header cells, numbers stored as numbers), CSV, and JSON. The printable HTML page uses the
+same header layout (``header_rows``), rendered by ``templates/office/report.html``."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask import current_app
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from .queries import COLUMNS, Report
+
+# The form's header: (label, column) leaves or (label, [children]) groups; three rows deep.
+FORM: list = [
+    ("Số PAKN tiếp nhận", [
+        ("Tổng số", "to_handle"),
+        ("Kỳ trước chuyển sang", "carried_over"),
+        ("Mới tiếp nhận trong kỳ", [("Tổng", "received"), ("Trực tuyến", "received_online"),
+                                    ("Kênh khác", "received_other")]),
+    ]),
+    ("Không tiếp nhận", "refused"),
+    ("Chuyển cơ quan có thẩm quyền", "forwarded"),
+    ("Đã giải quyết", [("Tổng số", "answered"), ("Trước hạn", "answered_early"),
+                       ("Đúng hạn", "answered_on_time"), ("Quá hạn", "answered_late")]),
+    ("Đang giải quyết", [("Tổng số", "pending"), ("Trong hạn", "pending_on_time"),
+                         ("Quá hạn", "pending_overdue")]),
+    ("Phiếu xin lỗi", "apology_letters"),
+    ("Đã công khai", "published"),
+    ("Mức độ hài lòng", [("Số đánh giá", "rated"), ("Rất hài lòng", "very_satisfied"),
+                         ("Hài lòng", "satisfied"), ("Không hài lòng", "not_satisfied")]),
+]
+DEPTH = 3
+TITLE = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ"
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    label: str
+    row: int  # 0-based header row
+    col: int  # 0-based data column (after the unit column)
+    rowspan: int
+    colspan: int
+
+
+def _leaves(node) -> list[str]:
+    label, content = node
+    return [content] if isinstance(content, str) else [k for child in content for k in _leaves(child)]
+
+
+FORM_COLUMNS: list[str] = [k for node in FORM for k in _leaves(node)]
+assert sorted(FORM_COLUMNS) == sorted(COLUMNS), "the form shows every column once"
+
+
+def header_rows() -> list[list[HeaderCell]]:
+    """The header cells, row by row, with their spans (for the HTML table and the sheet)."""
+    rows: list[list[HeaderCell]] = [[] for _ in range(DEPTH)]
+
+    def place(nodes, depth: int, col: int) -> int:
+        for node in nodes:
+            label, content = node
+            width = len(_leaves(node))
+            leaf = isinstance(content, str)
+            rows[depth].append(HeaderCell(label, depth, col, DEPTH - depth if leaf else 1, width))
+            if not leaf:
+                place(content, depth + 1, col)
+            col += width
+        return col
+
+    place(FORM, 0, 0)
+    return rows
+
+
+def period_text(report: Report) -> str:
+    p = report.period
+    return f"Kỳ báo cáo {p.label}: từ ngày {p.start:%d/%m/%Y} đến ngày {p.end:%d/%m/%Y}"
+
+
+def to_xlsx(report: Report) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = report.period.label[:31].replace("..", "-")
+    last_col = len(FORM_COLUMNS) + 1
+    bold, thin = Font(bold=True), Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    agency = current_app.config
+    ws["A1"] = agency["AGENCY_PARENT"]
+    ws["A2"] = agency["AGENCY_NAME"].upper()
+    ws["A1"].font = ws["A2"].font = bold
+    ws.merge_cells(start_row=4, start_column=1, end_row=4, end_column=last_col)
+    ws.cell(4, 1, TITLE).font = Font(bold=True, size=13)
+    ws.cell(4, 1).alignment = center
+    ws.merge_cells(start_row=5, start_column=1, end_row=5, end_column=last_col)
+    ws.cell(5, 1, period_text(report)).alignment = center
+
+    top = 7
+    ws.merge_cells(start_row=top, start_column=1, end_row=top + DEPTH - 1, end_column=1)
+    ws.cell(top, 1, "Đơn vị")
+    for row in header_rows():
+        for cell in row:
+            r, c = top + cell.row, 2 + cell.col
+            ws.cell(r, c, cell.label)
+            if cell.rowspan > 1 or cell.colspan > 1:
+                ws.merge_cells(start_row=r, start_column=c, end_row=r + cell.rowspan - 1,
+                               end_column=c + cell.colspan - 1)
+    for r in range(top, top + DEPTH):
+        for c in range(1, last_col + 1):
+            ws.cell(r, c).font, ws.cell(r, c).alignment, ws.cell(r, c).border = bold, center, border
+    # the column numbers row of official forms: (1), (2) ...
+    numbers_row = top + DEPTH
+    for c in range(1, last_col + 1):
+        ws.cell(numbers_row, c, f"({c})").alignment = center
+        ws.cell(numbers_row, c).border = border
+
+    r = numbers_row + 1
+    for row in [*report.units, report.total]:
+        ws.cell(r, 1, row.unit_name).border = border
+        for i, key in enumerate(FORM_COLUMNS):
+            cell = ws.cell(r, 2 + i, int(row.values[key]))
+            cell.border, cell.alignment = border, Alignment(horizontal="right")
+        if row is report.total:
+            for c in range(1, last_col + 1):
+                ws.cell(r, c).font = bold
+        r += 1
+    ws.column_dimensions["A"].width = 42
+    for c in range(2, last_col + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 11
+    for rr in range(top, top + DEPTH):
+        ws.row_dimensions[rr].height = 32
+    ws.freeze_panes = ws.cell(numbers_row + 1, 2)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def to_csv(report: Report) -> str:
+    """One line per unit and a last line ``TONG``; UTF-8 with BOM so that Excel reads the accents."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["period_from", "period_to", "unit", "unit_name", *COLUMNS])
+    p = report.period
+    for row in [*report.units, report.total]:
+        writer.writerow([p.start.isoformat(), p.end.isoformat(), row.unit_code, row.unit_name,
+                         *(row.values[k] for k in COLUMNS)])
+    return "\ufeff" + out.getvalue()
+
+
+def to_json(report: Report) -> dict:
+    return report.as_dict()

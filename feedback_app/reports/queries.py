@@ -1,0 +1,190 @@
+"""The report on PAKN handling for a period, per unit and in total, computed by SQL aggregation.
+
+The columns follow Biểu số 06/VPCP/KSTT of TT 01/2020/TT-VPCP (received: online, other channels,
+carried over; settled: early, on time, late; pending: within the deadline, overdue), plus refused
+(NĐ 20/2008 Art 9.1d), forwarded to the competent agency, apology letters (NĐ 61/2018 Art 19.9),
+published answers (NĐ 20/2008 Art 19) and satisfaction.
+
+Every column is counted **as of the end of the period** from timestamps that never change once
+written (``received_at``, ``answered_at``, ``closed_at`` = the audit time of the refusal or
+transfer, ``published_at``, the letter's ``issued_on``, the rating's ``created_at``) so that the
+report on a past period gives the same figures when run again later. Let S and E be local midnight
+at the start of the period and after its last day (``Period.start_utc()``, ``end_utc_exclusive()``):
+
+- ``received``: received_at in [S, E); ``received_online`` those sent on the portal or through the
+  API (channel ``web``/``api``), ``received_other`` the rest (post, e-mail, phone, in person...).
+- ``carried_over``: received before S and neither answered nor refused nor transferred before S.
+- ``to_handle`` = received + carried_over.
+- ``refused``: refused (không tiếp nhận) in [S, E); ``forwarded``: transferred to another agency in [S, E).
+- ``answered``: the approved answer was sent in [S, E); split into ``answered_early`` (on a local day
+  before its due date), ``answered_on_time`` (on the due date itself, or with no due date) and
+  ``answered_late`` (after the end of the due date).
+- ``pending``: in hand at E (received before E, not answered, refused or transferred before E);
+  ``pending_overdue`` when its due date then was on or before the period's last day (the due date in
+  force when it was later answered, or the current one for a case still open; a case waiting for
+  the citizen is not overdue), ``pending_on_time`` the rest.
+  Always: to_handle = refused + forwarded + answered + pending.
+- ``apology_letters``: letters issued on a day of the period.
+- ``published``: answers published in [S, E).
+- ``rated``, ``very_satisfied`` / ``satisfied`` / ``not_satisfied``: ratings given in [S, E) (score 3/2/1).
+
+A case counts for the unit now in charge of it; a case never forwarded to a unit (refused,
+transferred or still at reception) counts for the office (HCTH).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Date, and_, case as when, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import db
+from ..models import ApologyLetter, Feedback, Rating, Unit
+from .periods import Period
+
+ONLINE_CHANNELS = ("web", "api")
+# Steps whose due date binds the department (the citizen's own deadline does not make it late).
+DEPARTMENT_STEPS = ("classify", "answer")
+
+COLUMNS: tuple[str, ...] = (
+    "received", "received_online", "received_other", "carried_over", "to_handle",
+    "refused", "forwarded",
+    "answered", "answered_early", "answered_on_time", "answered_late",
+    "pending", "pending_on_time", "pending_overdue",
+    "apology_letters", "published",
+    "rated", "very_satisfied", "satisfied", "not_satisfied",
+)
+
+
+# When the department was done with a case (answered, refused or transferred); see models.ix_feedback_settled.
+SETTLED_AT = func.coalesce(Feedback.answered_at, Feedback.closed_at)
+
+
+class local_date(FunctionElement):
+    """The Vietnamese local calendar date of a UTC timestamp column (UTC+7, no daylight saving)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    return "date(%s, '+7 hours')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(local_date)
+def _local_date_default(element, compiler, **kw):
+    return "CAST((%s AT TIME ZONE 'Asia/Ho_Chi_Minh') AS DATE)" % compiler.process(element.clauses, **kw)
+
+
+@dataclass
+class ReportRow:
+    unit_code: str
+    unit_name: str
+    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit_code, "unit_name": self.unit_name, **self.values}
+
+
+@dataclass
+class Report:
+    period: Period
+    units: list[ReportRow]
+    total: ReportRow
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"period": self.period.as_dict(), "columns": list(COLUMNS),
+                "units": [r.as_dict() for r in self.units], "total": self.total.values}
+
+
+def _count(condition) -> Any:
+    return func.sum(when((condition, 1), else_=0))
+
+
+def _unit_key(office_id: int | None):
+    return func.coalesce(Feedback.unit_id, literal(office_id) if office_id is not None else None)
+
+
+def build_report(period: Period) -> Report:
+    """Four aggregate queries (cases, publications, letters, ratings), each grouped by unit."""
+    S, E = period.start_utc(), period.end_utc_exclusive()
+    units = db.session.execute(select(Unit).order_by(Unit.is_office.desc(), Unit.id)).scalars().all()
+    office_id = next((u.id for u in units if u.is_office), None)
+    unit_key = _unit_key(office_id).label("unit_key")
+
+    in_period = and_(Feedback.received_at >= S, Feedback.received_at < E)
+    answered = and_(Feedback.answered_at.is_not(None), Feedback.answered_at < E)
+    early = and_(answered, Feedback.answered_due_date.is_not(None),
+                 local_date(Feedback.answered_at) < Feedback.answered_due_date)
+    closed = and_(Feedback.closed_at.is_not(None), Feedback.closed_at < E)
+    pending = and_(Feedback.received_at < E, or_(Feedback.answered_at.is_(None), Feedback.answered_at >= E),
+                   or_(Feedback.closed_at.is_(None), Feedback.closed_at >= E))
+    due_then = when((Feedback.answered_at.is_not(None), Feedback.answered_due_date),
+                    (Feedback.due_step.in_(DEPARTMENT_STEPS), Feedback.due_date), else_=None)
+    overdue = and_(pending, due_then.is_not(None), due_then <= period.end)
+
+    sums = {
+        "received": _count(in_period),
+        "received_online": _count(and_(in_period, Feedback.channel.in_(ONLINE_CHANNELS))),
+        "carried_over": _count(Feedback.received_at < S),
+        "refused": _count(and_(closed, Feedback.state == "refused")),
+        "forwarded": _count(and_(closed, Feedback.state == "transferred")),
+        "answered": _count(answered),
+        "answered_early": _count(early),
+        "answered_late": _count(and_(answered, Feedback.answered_on_time.is_(False))),
+        "pending": _count(pending),
+        "pending_overdue": _count(overdue),
+    }
+    # Only cases not settled before S can count; the expression index ix_feedback_settled finds them
+    # without reading the years of settled cases (SQLite and PostgreSQL both use it for the OR).
+    # "received before E" stays inside each count: in the WHERE clause it lures the planner onto the
+    # received_at index, which matches nearly every row.
+    cases = (select(unit_key, *(expr.label(name) for name, expr in sums.items()))
+             .where(or_(SETTLED_AT.is_(None), SETTLED_AT >= S))
+             .group_by(unit_key))
+    rows: dict[int | None, dict[str, int]] = {}
+    for row in db.session.execute(cases).mappings():
+        rows[row["unit_key"]] = {name: int(row[name] or 0) for name in sums}
+
+    def add(key, name, n):
+        rows.setdefault(key, {}).setdefault(name, 0)
+        rows[key][name] += int(n or 0)
+
+    published = (select(unit_key, func.count()).where(Feedback.published_at >= S, Feedback.published_at < E)
+                 .group_by(unit_key))
+    for key, n in db.session.execute(published):
+        add(key, "published", n)
+    letters = (select(unit_key, func.count()).select_from(ApologyLetter).join(Feedback)
+               .where(ApologyLetter.issued_on >= period.start, ApologyLetter.issued_on <= period.end)
+               .group_by(unit_key))
+    for key, n in db.session.execute(letters):
+        add(key, "apology_letters", n)
+    ratings = (select(unit_key, Rating.score, func.count()).select_from(Rating).join(Feedback)
+               .where(Rating.created_at >= S, Rating.created_at < E).group_by(unit_key, Rating.score))
+    score_names = {3: "very_satisfied", 2: "satisfied", 1: "not_satisfied"}
+    for key, score, n in db.session.execute(ratings):
+        add(key, score_names[score], n)
+        add(key, "rated", n)
+
+    report_rows = []
+    for unit in units:
+        row = ReportRow(unit.code, unit.name)
+        row.values.update(rows.get(unit.id, {}))
+        _derive(row.values)
+        report_rows.append(row)
+    total = ReportRow("TONG", "Tổng cộng")
+    for row in report_rows:
+        for name in COLUMNS:
+            total.values[name] += row.values[name]
+    return Report(period, report_rows, total)
+
+
+def _derive(v: dict[str, int]) -> None:
+    """The columns that follow from the counted ones."""
+    v["received_other"] = v["received"] - v["received_online"]
+    v["to_handle"] = v["received"] + v["carried_over"]
+    v["answered_on_time"] = v["answered"] - v["answered_early"] - v["answered_late"]
+    v["pending_on_time"] = v["pending"] - v["pending_overdue"]

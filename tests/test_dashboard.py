@@ -1,0 +1,81 @@
+"""The leader's and HCTH's dashboard (SVG charts, overdue list with days late) and the report page
+with its period picker and downloads."""
+from __future__ import annotations
+
+import io
+from datetime import date
+import re
+
+import pytest
+from flask import g
+from openpyxl import load_workbook
+
+from report_seed import seed_quarter
+
+
+def login(client, user):
+    g.pop("_login_user", None)  # the test's app context, and so g, outlives each request
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def quarter(app, clock, seeded):
+    seed_quarter(seeded)
+    return seeded
+
+
+def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client):
+    login(client, quarter["leader"])
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    assert html.count('<svg role="img"') == 3
+    assert "Tỷ lệ trả lời đúng hạn theo đơn vị và quý" in html and "2024-Q3" in html
+    # states: 3 published, 2 refused+transferred ... as drawn in the bar chart's tooltips
+    assert "Đã công khai: 3</title>" in html and "Không tiếp nhận: 2</title>" in html
+    # overdue on 01/07/2024, most late first: L (classification due 21/03), G (after its apology
+    # letter's new date), then H, M and K at reception; N waits for the citizen, so it is not late
+    table = html.split('id="overdue-table"')[1].split("</table>")[0]
+    codes = re.findall(r"<td>(PAKN\.\d{8}\.\d{4})</td>", table)
+    assert codes == ["PAKN.20240314.0001", "PAKN.20240401.0001", "PAKN.20240610.0001", "PAKN.20240614.0001",
+                     "PAKN.20240615.0001"]  # M and K share a due date (21/06): by age
+    assert re.search(r"PAKN\.20240314\.0001.*?(\d+) ngày", table, re.S).group(1) == str((date(2024, 7, 1) - date(2024, 3, 21)).days)
+    assert "quá hạn (5)</h2>" in html and 'id="stat-overdue" class="bad">5<' in html
+    assert 'id="stat-letters">1<' in html
+    # Q2 on-time rate of QLKH: B early + O on time of 2 answers = 100%; TDC: F late = 0%
+    assert "QLKH · 2024-Q2: 100%" in html and "TDC · 2024-Q2: 0%" in html
+
+
+def test_dashboard_is_for_leader_office_and_admin_only(quarter, client):
+    g.pop("_login_user", None)
+    assert client.get("/van-phong/tong-quan").status_code == 401
+    login(client, quarter["QLKH"])
+    assert client.get("/van-phong/tong-quan").status_code == 403
+    login(client, quarter["office"])
+    assert client.get("/van-phong/tong-quan").status_code == 200
+
+
+def test_report_page_prints_the_form_and_offers_downloads(quarter, client):
+    login(client, quarter["office"])
+    html = client.get("/van-phong/bao-cao?period=2024-Q2").get_data(as_text=True)
+    assert "từ ngày 15/03/2024 đến ngày 14/06/2024" in html
+    assert 'rowspan="3">Đơn vị' in html and 'colspan="3">Đã giải quyết' not in html and 'colspan="4">Đã giải quyết' in html
+    total = re.search(r'<tr class="total">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'<td class="num">(\d+)</td>', total)[:5] == ["12", "2", "10", "8", "2"]
+    xlsx = client.get("/van-phong/bao-cao?period=2024-Q2&format=xlsx")
+    assert xlsx.headers["Content-Disposition"].endswith('bao-cao-pakn-2024-Q2.xlsx"')
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet["A4"].value.startswith("BÁO CÁO KẾT QUẢ")
+    csv = client.get("/van-phong/bao-cao?period=2024-Q2&format=csv").get_data(as_text=True)
+    assert csv.splitlines()[-1].startswith("2024-03-15,2024-06-14,TONG,Tổng cộng,10,8,2,2,12")
+    bad = client.get("/van-phong/bao-cao?period=2024-Q9")
+    assert bad.status_code == 400 and "Kỳ báo cáo không hợp lệ" in bad.get_data(as_text=True)
+
+
+def test_dashboard_speaks_english_on_request(quarter, client):
+    from flask_babel import refresh
+    login(client, quarter["office"])
+    refresh()  # the locale is cached in the test's long-lived app context
+    html = client.get("/van-phong/tong-quan?lang=en").get_data(as_text=True)
+    assert "Overview of feedback handling" in html and "On-time answer rate by unit and quarter" in html
+    assert "Days late" in html

@@ -1,0 +1,202 @@
+"""Open data and sync: the public history, the staff bulk export (JSON lines), Open311 GeoReport v2,
+the signed state-change webhook against a real HTTP server, and the quarterly reminder to HCTH."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from feedback_app.auth import token_hash
+from feedback_app.extensions import db
+from feedback_app.models import ApiToken, OutboxMail, WebhookDelivery
+from feedback_app.services.cases import apply_event, find
+from feedback_app.services.reports import remind_quarterly_report
+from feedback_app.services.webhooks import deliver_webhooks
+
+from report_seed import seed_quarter
+
+
+def get(client, url: str, headers: dict | None = None):
+    """A request with its own token: the test's app context (and so ``g``, where the API caches the
+    token's user) outlives a single request."""
+    g.pop("api_user", None)
+    return client.get(url, headers=headers or {})
+
+
+def _token(user, secret: str) -> dict:
+    db.session.add(ApiToken(user=user, token_hash=token_hash(secret)))
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def quarter(app, clock, seeded):
+    seed_quarter(seeded)
+    return seeded
+
+
+def _published_codes():
+    from feedback_app.models import Feedback
+    return db.session.execute(select(Feedback.code).where(Feedback.state == "published")
+                              .order_by(Feedback.received_at, Feedback.id)).scalars().all()
+
+
+def test_public_history_shows_events_and_dates_but_no_names_or_notes(quarter, client):
+    code = _published_codes()[0]
+    data = get(client, f"/api/v1/feedback/{code}/history").get_json()
+    assert [h["to"] for h in data["history"]] == ["received", "classified", "forwarded", "under_review",
+                                                 "answered", "published"]
+    assert all(set(h) == {"event", "from", "to", "at"} for h in data["history"])
+    assert "Trần Thị Bình" not in json.dumps(data, ensure_ascii=False)
+    staff = get(client, f"/api/v1/feedback/{code}/history", _token(quarter["office"], "office-tok")).get_json()
+    assert staff["history"][2]["note"].startswith("Chuyển đến: Phòng Quản lý Khoa học")
+    assert staff["history"][4]["actor"] == quarter["leader"].full_name
+    assert get(client, "/api/v1/feedback/PAKN.20240101.9999/history").status_code == 404
+
+
+def test_export_streams_json_lines_of_cases_changed_since_for_staff_only(quarter, client):
+    assert get(client, "/api/v1/export").status_code == 401
+    assert get(client, "/api/v1/export", _token(quarter["QLKH"], "unit-tok")).status_code == 403
+    headers = _token(quarter["office"], "office-tok")
+    bad = get(client, "/api/v1/export?since=hôm-qua", headers)
+    assert bad.status_code == 400 and "ISO 8601" in bad.get_json()["error"]
+    everything = get(client, "/api/v1/export", headers)
+    assert everything.mimetype == "application/x-ndjson" and everything.is_streamed
+    lines = [json.loads(line) for line in everything.get_data(as_text=True).splitlines()]
+    assert len(lines) == 15
+    published = [c for c in lines if c["state"] == "published"]
+    assert len(published) == 3 and all(c["answer"] for c in published)
+    assert all(c["history"][0]["event"] == "receive" for c in lines)
+    assert "Trần Thị Bình" not in everything.get_data(as_text=True)
+    recent = get(client, "/api/v1/export?since=2024-06-15T00:00:00+07:00", headers).get_data(as_text=True)
+    # I and J were answered after the quarter, K received: only they changed since
+    assert len(recent.splitlines()) == 3
+
+
+def test_openapi_documents_history_and_export(client):
+    paths = get(client, "/api/v1/openapi.json").get_json()["paths"]
+    assert "/api/v1/feedback/{code}/history" in paths
+    export = paths["/api/v1/export"]["get"]
+    assert export["security"] == [{"bearer": []}] and "application/x-ndjson" in export["responses"]["200"]["content"]
+
+
+def test_open311_offers_published_cases_with_expected_datetime_from_the_due_date(quarter, client):
+    services = client.get("/open311/v2/services.json").get_json()
+    tthc = next(s for s in services if s["service_code"] == "TTHC")
+    assert tthc["metadata"] is False and tthc["type"] == "realtime" and tthc["service_name"]
+    requests = client.get("/open311/v2/requests.json?start_date=2024-01-01T00:00:00Z").get_json()
+    codes = _published_codes()
+    assert sorted(r["service_request_id"] for r in requests) == sorted(codes)
+    one = client.get(f"/open311/v2/requests/{codes[0]}.json").get_json()
+    assert len(one) == 1 and one[0]["status"] == "closed" and one[0]["service_code"] == "TTHC"
+    case = find(codes[0])
+    assert one[0]["expected_datetime"] == f"{case.answered_due_date.isoformat()}T23:59:59+07:00"
+    assert one[0]["address"] is None and "Trần Thị Bình" not in json.dumps(one, ensure_ascii=False)
+    # the default window is the last 90 days: all three were received before it
+    assert client.get("/open311/v2/requests.json").get_json() == []
+    assert client.get("/open311/v2/requests.json?status=open&start_date=2024-01-01").get_json() == []
+    assert db.session.execute(select(WebhookDelivery)).first() is None  # webhooks off: nothing stored
+    from feedback_app.models import Feedback
+    forwarded = db.session.execute(select(Feedback.code).where(Feedback.state == "forwarded")).scalars().first()
+    assert client.get(f"/open311/v2/requests/{forwarded}.json").status_code == 404
+    assert client.get("/open311/v2/requests.json?page_size=0").status_code == 400
+
+
+# --- the webhook, against a real HTTP server on loopback -----------------------------------------
+
+class Hook(BaseHTTPRequestHandler):
+    received: list = []
+    fail_next = 0
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if Hook.fail_next:
+            Hook.fail_next -= 1
+            self.send_response(503)
+        else:
+            Hook.received.append((dict(self.headers), body))
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hook_server(app):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    Hook.received, Hook.fail_next = [], 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config.update(WEBHOOK_URL=f"http://127.0.0.1:{server.server_address[1]}/pakn",
+                      WEBHOOK_SECRET="s3cret", WEBHOOK_BACKOFF_SECONDS=60, WEBHOOK_MAX_ATTEMPTS=3)
+    yield Hook
+    server.shutdown()
+    thread.join(5)
+
+
+def test_each_state_change_is_posted_signed_with_retries_and_backoff(app, clock, seeded, hook_server):
+    from report_seed import _new
+    case = _new("2024-03-04")
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    rows = db.session.execute(select(WebhookDelivery).order_by(WebhookDelivery.id)).scalars().all()
+    assert [json.loads(r.payload)["to"] for r in rows] == ["received", "classified"]
+    now = clock.now()
+    hook_server.fail_next = 1  # the first POST meets a 503
+    assert deliver_webhooks(now) == {"sent": 1, "retry": 1, "failed": 0}
+    retry = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.status == "pending")).scalar_one()
+    assert retry.attempts == 1 and "503" in retry.last_error and retry.next_attempt_at == now + timedelta(seconds=60)
+    assert deliver_webhooks(now + timedelta(seconds=59)) == {"sent": 0, "retry": 0, "failed": 0}
+    assert deliver_webhooks(now + timedelta(seconds=60)) == {"sent": 1, "retry": 0, "failed": 0}
+    assert len(hook_server.received) == 2
+    for headers, body in hook_server.received:
+        expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        assert headers["X-Pakn-Signature"] == expected
+    bodies = sorted((json.loads(body) for _, body in hook_server.received), key=lambda b: b["to"] != "received")
+    assert bodies[1] == {"event": "classify", "code": case.code, "from": "received", "to": "classified",
+                         "at": bodies[1]["at"], "unit": None, "due_date": case.due_date.isoformat()}
+    # a receiver that stays down: the backoff doubles, then the delivery is given up
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    hook_server.fail_next = 99
+    at = clock.now()
+    assert deliver_webhooks(at)["retry"] == 1
+    assert deliver_webhooks(at + timedelta(seconds=60))["retry"] == 1
+    third = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.status == "pending")).scalar_one()
+    assert third.next_attempt_at == at + timedelta(seconds=60 + 120)
+    assert deliver_webhooks(at + timedelta(seconds=180)) == {"sent": 0, "retry": 0, "failed": 1}
+
+
+def test_webhooks_flush_command_delivers_what_is_due(app, clock, seeded, hook_server):
+    from report_seed import _new
+    _new("2024-03-04")
+    result = app.test_cli_runner().invoke(args=["webhooks", "flush"])
+    assert result.exit_code == 0 and "sent 1" in result.output
+    assert json.loads(hook_server.received[0][1])["event"] == "receive"
+
+
+# --- the quarterly reminder ---------------------------------------------------------------------
+
+def test_hcth_is_reminded_once_three_working_days_before_the_15th(app, clock, seeded):
+    # Q2 2024 ends Fri 14/06; the report is due Sat 15/06; three working days before: Wed 12/06
+    clock.set("2024-06-11T08:00:00+07:00")
+    assert remind_quarterly_report() is None
+    clock.set("2024-06-12T08:00:00+07:00")
+    mail = remind_quarterly_report()
+    assert mail is not None and "2024-Q2" in mail.subject and "15/06/2024" in mail.subject
+    assert "hcth@skhcn.example.gov.vn" in mail.recipients and seeded["office"].email in mail.recipients
+    assert "14/06/2024" in mail.body_text and "bao-cao?period=2024-Q2" in mail.body_text
+    clock.set("2024-06-14T16:00:00+07:00")
+    assert remind_quarterly_report() is None  # once per quarter
+    clock.set("2024-06-15T08:00:00+07:00")  # already the next quarter: its window is in September
+    assert remind_quarterly_report() is None
+    result = app.test_cli_runner().invoke(args=["report", "remind", "--now", "2024-09-11T09:00:00+07:00"])
+    assert result.exit_code == 0 and "2024-Q3" in result.output
+    keys = db.session.execute(select(OutboxMail.key).where(OutboxMail.kind == "report_reminder")).scalars().all()
+    assert sorted(keys) == ["report-reminder:2024-Q2", "report-reminder:2024-Q3"]

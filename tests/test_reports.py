@@ -1,0 +1,126 @@
+"""The quarterly report over cases made through the real services: every cell checked against
+counts written down by hand, reproducible after later events, and the same through the CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+
+import pytest
+from openpyxl import load_workbook
+
+from feedback_app.reports.periods import parse_period
+from feedback_app.reports.exports import FORM_COLUMNS
+from feedback_app.reports.queries import COLUMNS, build_report
+from feedback_app.services.cases import apply_event, find
+
+from report_seed import PERIOD, _at, seed_quarter
+
+
+def _expected_row(cells: Counter) -> dict[str, int]:
+    row = {name: cells.get(name, 0) for name in COLUMNS}
+    row["answered"] = row["answered_early"] + row["answered_on_time"] + row["answered_late"]
+    row["pending"] = row["pending_on_time"] + row["pending_overdue"]
+    row["to_handle"] = row["received"] + row["carried_over"]
+    return row
+
+
+@pytest.fixture
+def quarter_cases(app, clock, seeded):
+    expected = seed_quarter(seeded)
+    return {code: _expected_row(cells) for code, cells in expected.items()}
+
+
+def test_every_cell_of_the_quarterly_report_matches_the_hand_count(quarter_cases):
+    report = build_report(parse_period(PERIOD))
+    by_unit = {row.unit_code: row.values for row in report.units}
+    assert report.units[0].unit_code == "HCTH"  # the office first, as on the paper form
+    for code, expected in quarter_cases.items():
+        assert by_unit[code] == expected, code
+    for code in set(by_unit) - set(quarter_cases):
+        assert set(by_unit[code].values()) == {0}, code
+    total = {name: sum(row[name] for row in quarter_cases.values()) for name in COLUMNS}
+    assert report.total.values == total
+    assert total["received"] == 10 and total["carried_over"] == 2 and total["pending_overdue"] == 3
+    # the balance of the form: everything in hand was refused, forwarded, answered or is pending
+    for values in [*by_unit.values(), report.total.values]:
+        assert values["to_handle"] == (values["refused"] + values["forwarded"] + values["answered"]
+                                       + values["pending"])
+
+
+def test_a_past_quarter_gives_the_same_figures_after_later_events(quarter_cases, seeded):
+    before = build_report(parse_period(PERIOD)).as_dict()
+    _at("2024-07-02")
+    pending_at_office = [c for c in map(find, _codes_in_state("classified"))]
+    for case in pending_at_office:
+        apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    assert pending_at_office
+    after = build_report(parse_period(PERIOD)).as_dict()
+    # a case now in another unit's hands moves between rows, never out of the total
+    assert after["total"] == before["total"]
+
+
+def _codes_in_state(state):
+    from sqlalchemy import select
+    from feedback_app.extensions import db
+    from feedback_app.models import Feedback
+    return db.session.execute(select(Feedback.code).where(Feedback.state == state)).scalars().all()
+
+
+def test_the_next_quarter_carries_over_what_was_pending(quarter_cases):
+    q3 = build_report(parse_period("2024-Q3")).total.values
+    q2 = build_report(parse_period(PERIOD)).total.values
+    assert q3["carried_over"] == q2["pending"]
+    assert q3["received"] == 1  # K, received at 00:00 on 15/06
+    assert q3["answered"] == 2  # I (late) and J (early)
+    assert q3["answered_late"] == 1 and q3["answered_early"] == 1
+
+
+def test_cli_json_prints_period_units_and_total(quarter_cases, app):
+    result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["period"]["from"] == "2024-03-15" and data["period"]["to"] == "2024-06-14"
+    qlkh = next(u for u in data["units"] if u["unit"] == "QLKH")
+    assert {k: qlkh[k] for k in COLUMNS} == quarter_cases["QLKH"]
+    assert data["total"]["received"] == 10
+
+
+def test_cli_csv_has_one_line_per_unit_and_a_total(quarter_cases, app, tmp_path):
+    out = tmp_path / "q2.csv"
+    result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["unit"] for r in rows] == ["HCTH", "QLKH", "QLCN", "TDC", "TTUD", "TTTT", "TONG"]
+    tdc = next(r for r in rows if r["unit"] == "TDC")
+    assert {k: int(tdc[k]) for k in COLUMNS} == quarter_cases["TDC"]
+
+
+def test_cli_xlsx_is_laid_out_like_the_form_with_numbers(quarter_cases, app, tmp_path):
+    out = tmp_path / "q2.xlsx"
+    result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).active
+    text = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("15/03/2024" in t and "14/06/2024" in t for t in text)
+    for heading in ("Đơn vị", "Số PAKN tiếp nhận", "Trực tuyến", "Kỳ trước chuyển sang", "Đã giải quyết",
+                    "Trước hạn", "Đúng hạn", "Quá hạn", "Đang giải quyết", "Trong hạn",
+                    "Phiếu xin lỗi", "Đã công khai", "Rất hài lòng"):
+        assert heading in text, heading
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    header_row = next(c.row for row in sheet.iter_rows() for c in row if c.value == "Đơn vị")
+    assert f"A{header_row}:A{header_row + 2}" in merged  # "Đơn vị" spans the three header rows
+    assert sheet.cell(header_row + 3, 1).value == "(1)"  # the column numbers row of the form
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=header_row + 4, values_only=True) if r[0]}
+    assert list(rows)[0] == "Phòng Hành chính - Tổng hợp" and list(rows)[-1] == "Tổng cộng"
+    for name, code in (("Phòng Quản lý Khoa học", "QLKH"), ("Chi cục Tiêu chuẩn Đo lường Chất lượng", "TDC")):
+        assert all(isinstance(v, int) for v in rows[name][1:])
+        assert dict(zip(FORM_COLUMNS, rows[name][1:])) == quarter_cases[code]
+    total = dict(zip(FORM_COLUMNS, rows["Tổng cộng"][1:]))
+    assert total["received"] == 10 and total["received_online"] == 8 and total["to_handle"] == 12
+
+
+def test_cli_refuses_a_bad_period_with_a_clear_message(app):
+    result = app.test_cli_runner().invoke(args=["report", "--period", "2024-Q7", "--format", "json"])
+    assert result.exit_code != 0 and "Kỳ báo cáo không hợp lệ" in result.output
