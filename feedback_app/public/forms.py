@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, is_clear_content, looks_vietnamese,
@@ -80,7 +80,7 @@ class LookupForm(FlaskForm):
 
 class RatingForm(FlaskForm):
     score = RadioField(_l("Mức độ hài lòng với câu trả lời"), coerce=int,
-                       choices=[(k, _l(v)) for k, v in RATING_SCORES.items()],
+                       choices=[SelectChoice(k, _l(v)) for k, v in RATING_SCORES.items()],
                        validators=[DataRequired(_l("Vui lòng chọn một mức đánh giá."))])
     comment = TextAreaField(_l("Ý kiến thêm (nếu có)"), filters=[_strip],
                             validators=[Optional(), Length(max=2000, message=_l("Không được dài quá 2.000 ký tự."))])

@@ -25,16 +25,16 @@ from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
 
 # Shown in the header of every page (templates/base.html reads ``public_nav``).
 PUBLIC_NAV = [
-    ("public.submit", "Gửi phản ánh, kiến nghị"),
-    ("public.lookup", "Tra cứu"),
-    ("public.published_list", "Kết quả công khai"),
-    ("public.notice", "Thông báo"),
+    ("public.submit", N_("Gửi phản ánh, kiến nghị")),
+    ("public.lookup", N_("Tra cứu")),
+    ("public.published_list", N_("Kết quả công khai")),
+    ("public.notice", N_("Thông báo")),
 ]
 HOME_CARDS = [
-    ("public.submit", "Gửi phản ánh, kiến nghị", "Không cần tài khoản; khoảng hai phút."),
-    ("public.lookup", "Tra cứu tiến độ", "Bằng mã số và số điện thoại hoặc thư điện tử đã khai."),
-    ("public.published_list", "Kết quả công khai", "Câu hỏi và câu trả lời đã được công khai."),
-    ("public.notice", "Thông báo tiếp nhận", "Địa chỉ, điện thoại, thư điện tử tiếp nhận phản ánh, kiến nghị."),
+    ("public.submit", N_("Gửi phản ánh, kiến nghị"), N_("Không cần tài khoản; khoảng hai phút.")),
+    ("public.lookup", N_("Tra cứu tiến độ"), N_("Bằng mã số và số điện thoại hoặc thư điện tử đã khai.")),
+    ("public.published_list", N_("Kết quả công khai"), N_("Câu hỏi và câu trả lời đã được công khai.")),
+    ("public.notice", N_("Thông báo tiếp nhận"), N_("Địa chỉ, điện thoại, thư điện tử tiếp nhận phản ánh, kiến nghị.")),
 ]
 SESSION_CASES = "public_cases"  # the codes this browser proved it may see (code + contact)
 
