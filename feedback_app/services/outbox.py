@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, render_template
-from flask_mail import Message
+from flask_mail import Connection, Message
 from sqlalchemy import select
 
 from workflows.clock import CLOCK
@@ -44,6 +44,9 @@ def deliver_due(now=None, limit: int = 100) -> int:
     """
     now = now or CLOCK.now()
     config = current_app.config
+    # The SMTP settings are read at each run (a changed relay applies without a restart); sending is
+    # suppressed only when MAIL_SUPPRESS_SEND says so, not merely because the app is under test.
+    relay = mail.init_mail(config, current_app.debug)
     rows = db.session.execute(select(OutboxMail).where(OutboxMail.status == "pending",
                                                        OutboxMail.next_attempt_at <= now)
                               .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)).scalars().all()
@@ -53,13 +56,15 @@ def deliver_due(now=None, limit: int = 100) -> int:
                           body=row.body_text, html=row.body_html, charset="utf-8")
         row.attempts += 1
         try:
-            mail.send(message)
+            with Connection(relay) as connection:
+                connection.send(message)
         except Exception as exc:  # any SMTP or network error: retry later
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if row.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
                 row.status = "failed"
             else:
-                row.next_attempt_at = now + timedelta(seconds=config["OUTBOX_BACKOFF_SECONDS"] * 2 ** (row.attempts - 1))
+                backoff = config["OUTBOX_BACKOFF_SECONDS"] * 2 ** (row.attempts - 1)
+                row.next_attempt_at = now + timedelta(seconds=backoff)
         else:
             row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
             sent += 1
