@@ -16,7 +16,7 @@ def cases() -> int:
     return db.session.execute(select(func.count()).select_from(Feedback)).scalar_one()
 
 
-def test_a_valid_json_submission_answers_201_with_code_and_classify_date(client, clock, seeded):
+def test_a_valid_json_submission_answers_201_with_code_and_classify_date(client, clock):
     clock.set("2024-02-07T10:00:00+07:00")
     response = client.post("/api/v1/feedback", json=BODY)
     assert response.status_code == 201
@@ -26,7 +26,7 @@ def test_a_valid_json_submission_answers_201_with_code_and_classify_date(client,
     assert (case.channel, case.procedure, case.consent_publish) == ("api", "Đăng ký kết quả nhiệm vụ KH&CN", False)
 
 
-def test_bad_fields_answer_422_with_a_message_per_field(client, clock, seeded):
+def test_bad_fields_answer_422_with_a_message_per_field(client, clock):
     response = client.post("/api/v1/feedback", json={**BODY, "full_name": "", "phone": "123", "email": None,
                                                      "content": "Please answer my question in English, thanks a lot."})
     assert response.status_code == 422
@@ -41,14 +41,14 @@ def test_bad_fields_answer_422_with_a_message_per_field(client, clock, seeded):
     assert cases() == 0
 
 
-def test_a_body_that_is_not_json_answers_415_and_a_json_list_400(client, clock, seeded):
+def test_a_body_that_is_not_json_answers_415_and_a_json_list_400(client, clock):
     assert client.post("/api/v1/feedback", data="full_name=An").status_code == 415
     assert client.post("/api/v1/feedback", data="{not json", content_type="application/json").status_code == 400
     assert client.post("/api/v1/feedback", json=[1, 2]).status_code == 400
     assert cases() == 0
 
 
-def test_the_public_get_never_shows_personal_data(client, clock, seeded):
+def test_the_public_get_never_shows_personal_data(client, clock):
     code = client.post("/api/v1/feedback", json={**BODY, "consent_publish": True}).json["code"]
     data = client.get(f"/api/v1/feedback/{code}").json
     assert data["code"] == code and data["state"] == "received" and data["state_label"] == "Mới tiếp nhận"

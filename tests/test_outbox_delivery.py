@@ -11,7 +11,7 @@ from feedback_app.services.outbox import deliver_due
 from tests.test_public_submit import post
 
 
-def test_the_receipt_mail_with_the_tracking_code_reaches_a_real_smtp_server(client, clock, seeded, smtp):
+def test_the_receipt_mail_with_the_tracking_code_reaches_a_real_smtp_server(client, clock, smtp):
     assert post(client).status_code == 303
     code = db.session.execute(select(OutboxMail)).scalar_one().feedback.code
     assert deliver_due() == 1
@@ -25,7 +25,7 @@ def test_the_receipt_mail_with_the_tracking_code_reaches_a_real_smtp_server(clie
     assert deliver_due() == 0 and len(smtp.inbox.messages) == 1  # never sent twice
 
 
-def test_an_smtp_outage_is_retried_with_backoff_then_marked_failed(app, client, clock, seeded, smtp):
+def test_an_smtp_outage_is_retried_with_backoff_then_marked_failed(app, client, clock, smtp):
     app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_MAX_ATTEMPTS=3)
     post(client)
     smtp.stop()

@@ -51,7 +51,7 @@ def error_next_to(html: str, field: str) -> str:
     return re.sub(r"<[^>]+>", " ", m.group(1)).strip() if m else ""
 
 
-def test_a_valid_submission_gets_a_code_a_classify_date_and_a_link_to_follow(client, clock, seeded):
+def test_a_valid_submission_gets_a_code_a_classify_date_and_a_link_to_follow(client, clock):
     clock.set("2024-02-07T10:00:00+07:00")  # Wednesday before Tết 2024
     response = post(client)
     assert response.status_code == 303 and response.headers["Location"].endswith("/gui-phan-anh/da-gui")
@@ -79,7 +79,7 @@ def test_a_valid_submission_gets_a_code_a_classify_date_and_a_link_to_follow(cli
     ("email", "an@", "Địa chỉ thư điện tử không hợp lệ."),
 ])
 def test_each_content_rule_shows_its_message_next_to_the_field_and_stores_nothing(
-        client, clock, seeded, field, value, message):
+        client, clock, field, value, message):
     response = post(client, **{field: value})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -87,7 +87,7 @@ def test_each_content_rule_shows_its_message_next_to_the_field_and_stores_nothin
     assert count(Feedback) == 0 and count(OutboxMail) == 0
 
 
-def test_phone_or_email_is_required_and_either_one_is_enough(client, clock, seeded):
+def test_phone_or_email_is_required_and_either_one_is_enough(client, clock):
     html = post(client, phone="", email="").get_data(as_text=True)
     assert "số điện thoại hoặc thư điện tử" in error_next_to(html, "phone")
     assert count(Feedback) == 0
@@ -97,21 +97,21 @@ def test_phone_or_email_is_required_and_either_one_is_enough(client, clock, seed
     assert phones == [None, "+84905123456"]
 
 
-def test_what_was_typed_is_kept_when_the_form_is_refused(client, clock, seeded):
+def test_what_was_typed_is_kept_when_the_form_is_refused(client, clock):
     html = post(client, email="not-an-address").get_data(as_text=True)
     assert 'value="Nguyễn Văn An"' in html
     assert 'value="not-an-address"' in html
     assert "không sử dụng ngân sách nhà nước." in html
 
 
-def test_errors_come_in_english_when_english_is_chosen(client, clock, seeded):
+def test_errors_come_in_english_when_english_is_chosen(client, clock):
     html = post(client, lang="en", full_name="", content="Please tell me how long the registration takes here.")\
         .get_data(as_text=True)
     assert "Please enter your full name." in error_next_to(html, "full_name")
     assert "must be written in Vietnamese" in error_next_to(html, "content")
 
 
-def test_attachments_are_checked_by_content_and_stored_under_a_generated_name(app, client, clock, seeded):
+def test_attachments_are_checked_by_content_and_stored_under_a_generated_name(app, client, clock):
     response = post(client, files=[("quyet-dinh.pdf", PDF), ("anh chup.png", PNG)])
     assert response.status_code == 303
     rows = db.session.execute(select(Attachment).order_by(Attachment.id)).scalars().all()
@@ -124,33 +124,33 @@ def test_attachments_are_checked_by_content_and_stored_under_a_generated_name(ap
             assert f.read() in (PDF, PNG)
 
 
-def test_a_program_renamed_to_pdf_is_refused_and_nothing_is_stored(app, client, clock, seeded):
+def test_a_program_renamed_to_pdf_is_refused_and_nothing_is_stored(app, client, clock):
     html = post(client, files=[("hoa-don.pdf", EXE)]).get_data(as_text=True)
     assert "hoa-don.pdf không đúng định dạng cho phép" in error_next_to(html, "attachments")
     assert count(Feedback) == 0 and count(Attachment) == 0
     assert not os.path.exists(app.config["UPLOAD_DIR"]) or os.listdir(app.config["UPLOAD_DIR"]) == []
 
 
-def test_an_image_named_as_a_pdf_is_refused(client, clock, seeded):
+def test_an_image_named_as_a_pdf_is_refused(client, clock):
     html = post(client, files=[("scan.pdf", PNG)]).get_data(as_text=True)
     assert "scan.pdf không đúng định dạng cho phép" in error_next_to(html, "attachments")
 
 
-def test_a_file_too_big_is_refused_with_a_message(app, client, clock, seeded):
+def test_a_file_too_big_is_refused_with_a_message(app, client, clock):
     app.config["MAX_ATTACHMENT_BYTES"] = 1024
     html = post(client, files=[("lon.pdf", PDF + b"0" * 2000)]).get_data(as_text=True)
     assert "lon.pdf vượt quá dung lượng cho phép" in error_next_to(html, "attachments")
     assert count(Feedback) == 0
 
 
-def test_too_many_files_are_refused(app, client, clock, seeded):
+def test_too_many_files_are_refused(app, client, clock):
     app.config["MAX_ATTACHMENTS"] = 2
     html = post(client, files=[(f"{i}.pdf", PDF) for i in range(3)]).get_data(as_text=True)
     assert "tối đa 2 tệp" in error_next_to(html, "attachments")
     assert count(Feedback) == 0
 
 
-def test_a_failing_commit_leaves_no_case_and_no_file(app, clock, seeded, monkeypatch):
+def test_a_failing_commit_leaves_no_case_and_no_file(app, clock, monkeypatch):
     from feedback_app.services import submissions
 
     def disk_full():
@@ -165,7 +165,7 @@ def test_a_failing_commit_leaves_no_case_and_no_file(app, clock, seeded, monkeyp
     assert os.listdir(app.config["UPLOAD_DIR"]) == []
 
 
-def test_a_filled_honeypot_stores_nothing(client, clock, seeded):
+def test_a_filled_honeypot_stores_nothing(client, clock):
     response = post(client, website="http://spam.example")
     assert response.status_code == 400
     assert count(Feedback) == 0
