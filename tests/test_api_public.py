@@ -63,3 +63,15 @@ def test_openapi_describes_both_public_operations(client):
     assert set(post["responses"]) >= {"201", "415", "422"}
     assert "get" in spec["paths"]["/api/v1/feedback/{code}"]
     assert spec["components"]["schemas"]["NewFeedback"]["required"] == ["full_name", "address", "title", "content"]
+
+
+def test_the_public_get_lists_apology_letters_without_personal_data(client, clock, seeded):
+    from feedback_app.services.cases import apply_event, find
+    code = client.post("/api/v1/feedback", json=BODY).json["code"]
+    case = find(code)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tài chính; đã báo ông Nguyễn Văn An."})
+    [letter] = client.get(f"/api/v1/feedback/{code}").json["letters"]
+    assert letter["reference"].endswith("/PXL") and letter["new_due_date"] > letter["missed_due_date"]
+    assert "Sở Tài chính" in letter["reason"] and "Nguyễn Văn An" not in letter["reason"]
