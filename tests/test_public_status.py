@@ -126,3 +126,11 @@ def test_the_status_page_is_in_english_when_chosen(client, clock, seeded):
     look_up(client, case.code, "0905123456")
     page = text_of(client.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True))
     assert "Newly received" in page and "5 working days after" in page
+
+
+def test_guessing_contacts_is_rate_limited_per_address(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, LOOKUP_RATE_LIMIT="3 per hour").test_client()
+    case = receive(SUBMISSION)
+    for guess in ("0905000001", "0905000002", "0905000003"):
+        assert look_up(client, case.code, guess).status_code == 422
+    assert look_up(client, case.code, "0905123456").status_code == 429

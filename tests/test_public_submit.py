@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Attachment, Feedback, OutboxMail
 
@@ -171,35 +170,25 @@ def test_a_filled_honeypot_stores_nothing(client, clock):
     assert count(Feedback) == 0
 
 
-def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(tmp_path, clock, monkeypatch):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.sqlite3'}",
-                     UPLOAD_DIR=str(tmp_path / "up"), RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour")
-    with app.app_context():
-        db.create_all()
-        client = app.test_client()
-        assert post(client, full_name="").status_code == 422  # a correction does not count
-        assert post(client).status_code == 303
-        assert post(client).status_code == 303
-        refused = post(client)
-        assert refused.status_code == 429 and "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
-        api = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True})
-        assert api.status_code == 429  # the page and the API share one budget per address
-        assert count(Feedback) == 2
-        db.session.remove()
-        db.engine.dispose()
+def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour").test_client()
+    assert post(client, full_name="").status_code == 422  # a correction does not count
+    assert post(client).status_code == 303
+    assert post(client).status_code == 303
+    refused = post(client)
+    assert refused.status_code == 429 and "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
+    api = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True})
+    assert api.status_code == 429  # the page and the API share one budget per address
+    assert count(Feedback) == 2
+    other_address = client.post("/gui-phan-anh", data=VALID, environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert other_address.status_code == 303
 
 
-def test_csrf_is_required_in_the_real_configuration(tmp_path, clock):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'csrf.sqlite3'}",
-                     UPLOAD_DIR=str(tmp_path / "up"), WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.create_all()
-        client = app.test_client()
-        refused = post(client)
-        assert refused.status_code == 400 and count(Feedback) == 0
-        form = client.get("/gui-phan-anh").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-        assert post(client, csrf_token=token).status_code == 303
-        assert count(Feedback) == 1
-        db.session.remove()
-        db.engine.dispose()
+def test_csrf_is_required_in_the_real_configuration(app_with, clock):
+    client = app_with(WTF_CSRF_ENABLED=True).test_client()
+    refused = post(client)
+    assert refused.status_code == 400 and count(Feedback) == 0
+    form = client.get("/gui-phan-anh").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    assert post(client, csrf_token=token).status_code == 303
+    assert count(Feedback) == 1

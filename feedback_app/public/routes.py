@@ -92,6 +92,11 @@ submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", me
                                          deduct_when=only_created)
 
 
+# Failed lookups only: guessing the contact of a known code is slowed down, a citizen is not.
+lookup_rate_limit = limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"], methods=["POST"],
+                                  deduct_when=lambda response: response.status_code == 422)
+
+
 @bp.get("/")
 def index():
     count = db.session.execute(select(func.count()).select_from(Feedback)
@@ -162,6 +167,7 @@ def _own_case(code: str) -> Feedback:
 
 
 @bp.route("/tra-cuu", methods=["GET", "POST"])
+@lookup_rate_limit
 def lookup():
     form = LookupForm()
     if request.method == "GET" and request.args.get("code"):
