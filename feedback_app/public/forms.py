@@ -36,7 +36,8 @@ class SubmissionForm(FlaskForm):
         Length(max=10000, message=_l("Nội dung không được dài quá 10.000 ký tự."))])
     procedure = StringField(_l("Thủ tục hành chính hoặc quy định liên quan (nếu có)"), filters=[_strip],
                             validators=[Optional(), Length(max=500, message=_l("Không được dài quá 500 ký tự."))])
-    consent_publish = BooleanField(_l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
+    consent_publish = BooleanField(
+        _l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
     attachments = MultipleFileField(_l("Tệp đính kèm (nếu có)"),
                                     render_kw={"accept": ",".join("." + e for e in ALLOWED_EXTENSIONS)})
     # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.

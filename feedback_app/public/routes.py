@@ -19,7 +19,7 @@ from ..services import published as published_service
 from ..services import submissions
 from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
-from ..services.cases import StaleCase, Submission
+from ..services.cases import StaleCase, Submission, find
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
 
@@ -143,7 +143,7 @@ def submit():
 
 @bp.get("/gui-phan-anh/da-gui")
 def submitted():
-    case = submissions.find(session.get("submitted_code") or "")
+    case = find(session.get("submitted_code") or "")
     if case is None:
         return redirect(url_for("public.submit"))
     return render_template("public/submitted.html", case=case)
@@ -160,7 +160,7 @@ def _own_case(code: str) -> Feedback:
     """The case, if this browser looked it up with its contact (or sent it); else back to the lookup."""
     if code not in session.get(SESSION_CASES, []):
         abort(404)
-    case = submissions.find(code)
+    case = find(code)
     if case is None:
         abort(404)
     return case
