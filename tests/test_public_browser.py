@@ -37,6 +37,10 @@ def test_a_citizen_sends_feedback_follows_it_and_reads_a_published_answer(live_s
     page.goto(f"{live_server}/")
     page.get_by_role("link", name="Gửi phản ánh, kiến nghị").first.click()
     assert fits_360(page)
+    # keyboard: the first Tab reaches the skip link, which leads to the form; the honeypot is never reached
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Bỏ qua đến nội dung chính"
+    assert page.locator("#website").get_attribute("tabindex") == "-1"
 
     # a first try without a contact: the message stands next to the field and what was typed stays
     page.get_by_label("Họ và tên").fill(VALID["full_name"])
