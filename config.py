@@ -72,6 +72,7 @@ class Config:
 
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", "10 per hour")
+    LOOKUP_RATE_LIMIT = env("LOOKUP_RATE_LIMIT", "30 per hour")  # failed /tra-cuu lookups per IP
     RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
 
     # The scheduler runs inside the web process in development, as its own process in production.

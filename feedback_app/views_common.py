@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, render_template, request
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, gettext, refresh
 
 from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.deadlines import STEP_LABELS, Step
-from workflows.lifecycle import STATE_LABELS, State
+from workflows.lifecycle import N_, STATE_LABELS, State
 
 from .extensions import db, login_manager
 
@@ -38,6 +38,12 @@ def init_app(app: Flask) -> None:
         return {"now": CLOCK.now(), "today": CLOCK.today(), "locale": str(get_locale()),
                 "agency": {k[7:].lower(): v for k, v in app.config.items() if k.startswith("AGENCY_")}}
 
+    @app.before_request
+    def fresh_locale():
+        # Flask-Babel caches the locale on ``g``, which lives as long as the app context; where one
+        # app context serves several requests (tests, a CLI shell) each request must choose again.
+        refresh()
+
     @login_manager.user_loader
     def load_user(user_id: str):
         from .models import User
@@ -47,17 +53,17 @@ def init_app(app: Flask) -> None:
     def error_page(code: int, title: str, message: str):
         def handler(error):
             if request.path.startswith("/api/"):
-                return {"error": title, "message": message}, code
+                return {"error": gettext(title), "message": gettext(message)}, code
             return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code
         return handler
 
     for code, title, message in (
-        (400, "Yêu cầu không hợp lệ", "Yêu cầu không hợp lệ. Vui lòng kiểm tra và thử lại."),
-        (403, "Không có quyền", "Bạn không có quyền thực hiện thao tác này."),
-        (404, "Không tìm thấy", "Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại."),
-        (405, "Không được phép", "Phương thức này không được hỗ trợ."),
-        (413, "Tệp quá lớn", "Dung lượng gửi lên vượt quá giới hạn cho phép."),
-        (429, "Quá nhiều yêu cầu", "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau."),
-        (500, "Lỗi hệ thống", "Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau."),
+        (400, N_("Yêu cầu không hợp lệ"), N_("Yêu cầu không hợp lệ. Vui lòng kiểm tra và thử lại.")),
+        (403, N_("Không có quyền"), N_("Bạn không có quyền thực hiện thao tác này.")),
+        (404, N_("Không tìm thấy"), N_("Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại.")),
+        (405, N_("Không được phép"), N_("Phương thức này không được hỗ trợ.")),
+        (413, N_("Tệp quá lớn"), N_("Dung lượng gửi lên vượt quá giới hạn cho phép.")),
+        (429, N_("Quá nhiều yêu cầu"), N_("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau.")),
+        (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau.")),
     ):
         app.register_error_handler(code, error_page(code, title, message))

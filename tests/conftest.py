@@ -187,3 +187,26 @@ def page(browser):
 
 def dot_available() -> bool:
     return shutil.which("dot") is not None
+
+
+# --- issue 3 (public portal) -------------------------------------------------------------------
+
+@pytest.fixture
+def app_with(tmp_path):
+    """``app_with(**settings)``: an app with other settings (CSRF or rate limits on), on its own SQLite
+    file, its app context pushed until the test ends. Not to be combined with the ``app`` fixture."""
+    made = []
+
+    def make(**overrides):
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / f'own-{len(made)}.sqlite3'}",
+                         UPLOAD_DIR=str(tmp_path / "own-uploads"), **overrides)
+        context = app.app_context()
+        context.push()
+        db.create_all()
+        made.append(context)
+        return app
+    yield make
+    for context in reversed(made):
+        db.session.remove()
+        db.engine.dispose()
+        context.pop()

@@ -1,20 +1,258 @@
-"""The public portal: what citizens see without an account."""
-from flask import render_template
+"""The public portal: what citizens see without an account.
+
+- ``/gui-phan-anh``: send feedback (NĐ 20/2008/NĐ-CP Art 6–7);
+- ``/tra-cuu``: follow one's own case by code plus phone or e-mail (Art 12.2);
+- ``/cong-khai``: the published answers (Art 19; QĐ 31/2021/QĐ-TTg Art 46);
+- ``/thong-bao``: the public notice of the channels for feedback (Art 10.3, 13).
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
-from ..extensions import db
+from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, LifecycleError, State
+
+from ..extensions import db, limiter
 from ..models import Feedback
+from ..services import published as published_service
+from ..services import submissions
+from ..reports.periods import Period
+from ..services.calendar import deadlines, load_calendar
+from ..services.cases import StaleCase, Submission, find
 from . import bp
+from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
+
+# Shown in the header of every page (templates/base.html reads ``public_nav``).
+PUBLIC_NAV = [
+    ("public.submit", N_("Gửi phản ánh, kiến nghị")),
+    ("public.lookup", N_("Tra cứu")),
+    ("public.published_list", N_("Kết quả công khai")),
+    ("public.notice", N_("Thông báo")),
+]
+HOME_CARDS = [
+    ("public.submit", N_("Gửi phản ánh, kiến nghị"), N_("Không cần tài khoản; khoảng hai phút.")),
+    ("public.lookup", N_("Tra cứu tiến độ"), N_("Bằng mã số và số điện thoại hoặc thư điện tử đã khai.")),
+    ("public.published_list", N_("Kết quả công khai"), N_("Câu hỏi và câu trả lời đã được công khai.")),
+    ("public.notice", N_("Thông báo tiếp nhận"), N_("Địa chỉ, điện thoại, thư điện tử tiếp nhận phản ánh, kiến nghị.")),
+]
+SESSION_CASES = "public_cases"  # the codes this browser proved it may see (code + contact)
+
+# Each state in plain words, for the citizen.
+STATE_EXPLANATIONS = {
+    State.RECEIVED: N_("Văn phòng Sở đã tiếp nhận và đang xem xét, phân loại phản ánh, kiến nghị."),
+    State.AWAITING_INFO: N_("Văn phòng Sở cần Ông/Bà bổ sung thông tin; thời hạn xử lý tạm dừng trong khi chờ."),
+    State.CLASSIFIED: N_("Phản ánh, kiến nghị đã được tiếp nhận, phân loại và sẽ được chuyển đến đơn vị xử lý."),
+    State.REFUSED: N_("Phản ánh, kiến nghị không được tiếp nhận; lý do đã được thông báo cho Ông/Bà."),
+    State.TRANSFERRED: N_("Phản ánh, kiến nghị không thuộc thẩm quyền của Sở và đã được chuyển đến cơ quan "
+                          "có thẩm quyền."),
+    State.FORWARDED: N_("Đơn vị chuyên môn đang nghiên cứu, xử lý và dự thảo câu trả lời."),
+    State.UNDER_REVIEW: N_("Dự thảo câu trả lời đang chờ lãnh đạo Sở duyệt."),
+    State.ANSWERED: N_("Đã có câu trả lời; câu trả lời đã được gửi đến Ông/Bà."),
+    State.PUBLISHED: N_("Đã có câu trả lời và câu trả lời đã được công khai (thông tin cá nhân được ẩn)."),
+}
+OTHER_EVENTS = {
+    "receive": N_("Tiếp nhận"),
+    "due_recomputed": N_("Điều chỉnh thời hạn do thay đổi lịch làm việc"),
+}
+
+
+def event_label(event: str) -> str:
+    """The msgid naming an audit event for the public (translated by the template)."""
+    spec = EVENTS.get(event)
+    return spec.label if spec else OTHER_EVENTS.get(event, N_("Cập nhật"))
+
+
+def period_name(period: Period) -> str:
+    span = f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}"
+    if "-Q" in period.label:
+        year, quarter = period.label.split("-Q")
+        return gettext("Quý %(q)s/%(y)s (%(span)s)", q=quarter, y=year, span=span)
+    if period.label.isdigit():
+        return gettext("Năm %(y)s (%(span)s)", y=period.label, span=span)
+    return span
+
+
+@bp.app_context_processor
+def public_navigation():
+    return {"public_nav": PUBLIC_NAV}
+
+
+def submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+def only_created(response) -> bool:
+    """Only a stored case counts against the per-IP limit: a person correcting a typo is not a bot."""
+    return response.status_code in (201, 302, 303)
+
+
+# One budget per IP for the form and the JSON API together.
+submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", methods=["POST"],
+                                         deduct_when=only_created)
+
+
+# Failed lookups only: guessing the contact of a known code is slowed down, a citizen is not.
+lookup_rate_limit = limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"], methods=["POST"],
+                                  deduct_when=lambda response: response.status_code == 422)
 
 
 @bp.get("/")
 def index():
-    published = db.session.execute(select(func.count()).select_from(Feedback)
-                                   .where(Feedback.state == "published")).scalar_one()
-    return render_template("public/index.html", published=published)
+    count = db.session.execute(select(func.count()).select_from(Feedback)
+                               .where(Feedback.state == State.PUBLISHED.value)).scalar_one()
+    return render_template("public/index.html", published=count, home_cards=HOME_CARDS)
 
 
 @bp.get("/healthz")
 def healthz():
     db.session.execute(select(1))
     return {"status": "ok"}
+
+
+# --- submission ---------------------------------------------------------------------------------
+
+def submission_from(form: SubmissionForm, channel: str) -> Submission:
+    return Submission(full_name=form.full_name.data, address=form.address.data, title=form.title.data,
+                      content=form.content.data, phone=submissions.normalise_phone(form.phone.data or ""),
+                      email=form.email.data or None, procedure=form.procedure.data or None,
+                      consent_publish=bool(form.consent_publish.data), channel=channel,
+                      language=str(get_locale() or "vi"))
+
+
+@bp.route("/gui-phan-anh", methods=["GET", "POST"])
+@submit_rate_limit
+def submit():
+    form = SubmissionForm()
+    if form.is_submitted() and form.website.data:
+        abort(400)  # the honeypot was filled in: a bot; nothing is stored
+    if form.validate_on_submit():
+        try:
+            files = submissions.check_files(submissions.Upload(f.filename, f.stream)
+                                            for f in (form.attachments.data or []) if f and f.filename)
+        except submissions.SubmissionRejected as exc:
+            form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
+        else:
+            case = submissions.submit(submission_from(form, "web"), files)
+            session["submitted_code"] = case.code
+            _remember(case.code)
+            return redirect(url_for("public.submitted"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("public/submit.html", form=form), status
+
+
+@bp.get("/gui-phan-anh/da-gui")
+def submitted():
+    case = find(session.get("submitted_code") or "")
+    if case is None:
+        return redirect(url_for("public.submit"))
+    return render_template("public/submitted.html", case=case)
+
+
+# --- status -------------------------------------------------------------------------------------
+
+def _remember(code: str) -> None:
+    codes = [c for c in session.get(SESSION_CASES, []) if c != code][-9:]
+    session[SESSION_CASES] = [*codes, code]
+
+
+def _own_case(code: str) -> Feedback:
+    """The case, if this browser looked it up with its contact (or sent it); else back to the lookup."""
+    if code not in session.get(SESSION_CASES, []):
+        abort(404)
+    case = find(code)
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.route("/tra-cuu", methods=["GET", "POST"])
+@lookup_rate_limit
+def lookup():
+    form = LookupForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"].strip()[:24]
+    if form.validate_on_submit():
+        case = submissions.lookup(form.code.data, form.contact.data)
+        if case is not None:
+            _remember(case.code)
+            return redirect(url_for("public.status", code=case.code), code=303)
+        # one message for "no such code" and "wrong contact": a code alone reveals nothing
+        form.contact.errors = [gettext("Không tìm thấy phản ánh, kiến nghị với mã số và thông tin liên hệ này.")]
+    return render_template("public/lookup.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/tra-cuu/<code>")
+def status(code: str):
+    case = _own_case(code)
+    due_days_off = []
+    if case.due_start and case.due_date:
+        due_days_off = load_calendar().days_off_between(case.due_start, case.due_date)
+    return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
+                           due_days_off=due_days_off, rating_form=RatingForm(prefix="rating"),
+                           info_form=ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
+                           rating_labels=submissions.RATING_SCORES, explanations=STATE_EXPLANATIONS,
+                           event_label=event_label, refusal=REFUSAL_REASONS.get(case.refusal_reason or ""))
+
+
+@bp.post("/tra-cuu/<code>/danh-gia")
+def rate(code: str):
+    case = _own_case(code)
+    form = RatingForm(prefix="rating")
+    if not form.validate_on_submit():
+        flash(gettext("Vui lòng chọn một mức đánh giá."), "error")
+        return redirect(url_for("public.status", code=code, _anchor="danh-gia"), code=303)
+    try:
+        submissions.rate(case, form.score.data, form.comment.data)
+    except submissions.RatingRefused as exc:
+        flash(gettext(exc.message), "error")
+    else:
+        flash(gettext("Cảm ơn Ông/Bà đã đánh giá câu trả lời."), "success")
+    return redirect(url_for("public.status", code=code), code=303)
+
+
+@bp.post("/tra-cuu/<code>/bo-sung")
+def provide_info(code: str):
+    case = _own_case(code)
+    form = ProvideInfoForm(prefix="info")
+    if not form.validate_on_submit():
+        flash(gettext("Vui lòng nhập thông tin bổ sung."), "error")
+        return redirect(url_for("public.status", code=code), code=303)
+    try:
+        submissions.provide_info(case, form.note.data)
+    except (LifecycleError, StaleCase):
+        flash(gettext("Phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin."), "error")
+    else:
+        flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
+    return redirect(url_for("public.status", code=code), code=303)
+
+
+# --- published answers ----------------------------------------------------------------------------
+
+@bp.get("/cong-khai")
+def published_list():
+    filters, bad_period = published_service.parse_filters(request.args)
+    if bad_period:
+        flash(gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
+                      period=bad_period), "error")
+    page = request.args.get("page", 1, type=int) or 1
+    results = published_service.search(filters, page, current_app.config["PER_PAGE"])
+    return render_template("public/published_list.html", results=results, filters=filters,
+                           choices=published_service.filter_choices(), period_name=period_name)
+
+
+@bp.get("/cong-khai/<code>")
+def published_detail(code: str):
+    case = published_service.published(code)
+    if case is None:
+        abort(404)
+    return render_template("public/published_detail.html", case=case)
+
+
+# --- notice board ---------------------------------------------------------------------------------
+
+@bp.get("/thong-bao")
+def notice():
+    return render_template("public/notice.html", max_attachments=current_app.config["MAX_ATTACHMENTS"],
+                           max_mb=f"{current_app.config['MAX_ATTACHMENT_BYTES'] / (1024 * 1024):g}",
+                           extensions=submissions.ALLOWED_EXTENSIONS, rules=deadlines().rules)

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from workflows.lifecycle import STATE_LABELS, Role, State
 
 from ..models import Feedback
+from ..redaction import redact
 
 
 def _iso(value) -> str | None:
@@ -34,6 +35,10 @@ def public_case(case: Feedback) -> dict[str, Any]:
     }
     if case.state == State.PUBLISHED.value:
         data.update(title=case.public_title, question=case.public_question, answer=case.public_answer)
+    # apology letters with their new date (NĐ 61/2018 Art 19.9); the reason is masked like a published text
+    data["letters"] = [{"reference": letter.reference, "issued_on": _iso(letter.issued_on),
+                        "missed_due_date": _iso(letter.missed_due_date), "new_due_date": _iso(letter.new_due_date),
+                        "reason": redact(letter.reason, case.personal_data())} for letter in case.letters]
     return data
 
 

@@ -1,0 +1,77 @@
+"""``POST /api/v1/feedback``: the public submission as JSON, through the same form and services as the
+portal page (NĐ 20/2008/NĐ-CP Art 7.1 and 7.4 as amended by NĐ 92/2017)."""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
+
+from ..public.forms import SubmissionForm
+from ..public.routes import submission_from, submit_rate_limit
+from ..services import submissions
+from . import bp
+from .errors import error
+from .openapi import document
+
+FIELDS = ("full_name", "address", "phone", "email", "title", "content", "procedure", "consent_publish")
+
+
+@bp.post("/feedback")
+@submit_rate_limit
+def post_feedback():
+    if not request.is_json:
+        return error(415, gettext("Nội dung gửi lên phải là JSON (Content-Type: application/json)."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, gettext("Nội dung JSON không hợp lệ: cần một đối tượng."))
+    wrong = {name: gettext("Giá trị phải là chuỗi ký tự.") for name in FIELDS
+             if name != "consent_publish" and body.get(name) is not None and not isinstance(body[name], str)}
+    if body.get("consent_publish") is not None and not isinstance(body["consent_publish"], bool):
+        wrong["consent_publish"] = gettext("Giá trị phải là true hoặc false.")
+    if wrong:
+        return error(422, gettext("Dữ liệu chưa hợp lệ."), wrong)
+    data = MultiDict({k: body[k] for k in FIELDS if k != "consent_publish" and body.get(k) is not None})
+    if body.get("consent_publish"):
+        data["consent_publish"] = "y"
+    form = SubmissionForm(formdata=data, meta={"csrf": False})
+    if not form.validate():
+        return error(422, gettext("Dữ liệu chưa hợp lệ."), form.field_errors())
+    case = submissions.submit(submission_from(form, "api"))
+    return {"code": case.code, "state": case.state, "received_at": case.received_at.isoformat(),
+            "due_date": case.due_date.isoformat() if case.due_date else None}, 201
+
+
+_JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+document(paths={"/api/v1/feedback": {"post": {
+    "summary": "Send feedback (phản ánh, kiến nghị) as a citizen; no account needed",
+    "description": "The content rules of Decree 20/2008/NĐ-CP Art 7: Vietnamese, clear content, name, address, "
+                   "a phone number and/or an e-mail address. Rate-limited per IP (SUBMIT_RATE_LIMIT).",
+    "security": [{}],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/NewFeedback"}}}},
+    "responses": {
+        "201": {"description": "received", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/FeedbackReceipt"}}}},
+        "400": {"description": "the body is not a JSON object", "content": _JSON_ERROR},
+        "415": {"description": "the body is not JSON", "content": _JSON_ERROR},
+        "422": {"description": "invalid fields; `errors` maps each field to its message", "content": _JSON_ERROR},
+        "429": {"description": "too many submissions from this address"}}}}},
+    schemas={
+        "NewFeedback": {"type": "object", "required": ["full_name", "address", "title", "content"],
+                        "description": "`phone` or `email` is required (at least one)",
+                        "properties": {
+                            "full_name": {"type": "string", "maxLength": 200},
+                            "address": {"type": "string", "maxLength": 300},
+                            "phone": {"type": "string", "example": "0905123456"},
+                            "email": {"type": "string", "format": "email"},
+                            "title": {"type": "string", "maxLength": 300},
+                            "content": {"type": "string", "minLength": 20, "maxLength": 10000},
+                            "procedure": {"type": "string", "maxLength": 500},
+                            "consent_publish": {"type": "boolean", "default": False}}},
+        "FeedbackReceipt": {"type": "object", "required": ["code", "state", "received_at", "due_date"],
+                            "properties": {
+                                "code": {"type": "string", "example": "PAKN.20240304.0001"},
+                                "state": {"type": "string", "example": "received"},
+                                "received_at": {"type": "string", "format": "date-time"},
+                                "due_date": {"type": "string", "format": "date",
+                                             "description": "the date by which the office must classify it"}}}})

@@ -1,0 +1,93 @@
+"""Forms of the public portal. The submission form carries the content rules of NĐ 20/2008/NĐ-CP
+Art 7.1 (as amended by NĐ 92/2017, Art 7.4 for electronic PAKN): Vietnamese, clear content, name,
+address, and a phone number or e-mail address to answer to. The same form checks the JSON API."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, is_clear_content, looks_vietnamese,
+                                    normalise_phone)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SubmissionForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập họ và tên.")),
+        Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))])
+    address = StringField(_l("Địa chỉ"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập địa chỉ liên hệ.")),
+        Length(min=5, max=300, message=_l("Địa chỉ phải có từ 5 đến 300 ký tự."))])
+    phone = StringField(_l("Số điện thoại"), filters=[_strip], validators=[
+        Optional(), Length(max=32, message=_l("Số điện thoại không hợp lệ."))])
+    email = StringField(_l("Thư điện tử"), filters=[_strip], validators=[
+        Optional(), Length(max=254, message=_l("Địa chỉ thư điện tử không hợp lệ.")),
+        Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+    title = StringField(_l("Tiêu đề"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập tiêu đề.")),
+        Length(min=5, max=300, message=_l("Tiêu đề phải có từ 5 đến 300 ký tự."))])
+    content = TextAreaField(_l("Nội dung phản ánh, kiến nghị"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập nội dung phản ánh, kiến nghị.")),
+        Length(max=10000, message=_l("Nội dung không được dài quá 10.000 ký tự."))])
+    procedure = StringField(_l("Thủ tục hành chính hoặc quy định liên quan (nếu có)"), filters=[_strip],
+                            validators=[Optional(), Length(max=500, message=_l("Không được dài quá 500 ký tự."))])
+    consent_publish = BooleanField(
+        _l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
+    attachments = MultipleFileField(_l("Tệp đính kèm (nếu có)"),
+                                    render_kw={"accept": ",".join("." + e for e in ALLOWED_EXTENSIONS)})
+    # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
+    website = StringField(_l("Để trống ô này"))
+
+    def validate_phone(self, field):
+        if field.data and normalise_phone(field.data) is None:
+            raise ValidationError(_l("Số điện thoại không hợp lệ (ví dụ: 0905123456 hoặc +84905123456)."))
+
+    def validate_content(self, field):
+        # Art 7.1: "nội dung phản ánh, kiến nghị phải rõ ràng" and in Vietnamese (Art 7.4: Unicode TCVN 6909).
+        if not is_clear_content(field.data or ""):
+            raise ValidationError(_l("Nội dung chưa rõ ràng: vui lòng mô tả cụ thể vấn đề, quy định "
+                                     "hoặc thủ tục hành chính (ít nhất 20 ký tự)."))
+        if not looks_vietnamese(field.data or ""):
+            raise ValidationError(_l("Nội dung phải viết bằng tiếng Việt có dấu (Nghị định 20/2008/NĐ-CP, Điều 7)."))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Art 7.1: a way to answer the citizen: a phone number and/or an e-mail address.
+        if not self.phone.data and not self.email.data:
+            message = _l("Vui lòng nhập số điện thoại hoặc thư điện tử (ít nhất một) để nhận trả lời và tra cứu.")
+            self.phone.errors = [*self.phone.errors, message]
+            self.email.errors = [*self.email.errors, message]
+            ok = False
+        return ok
+
+    def field_errors(self) -> dict[str, str]:
+        """One message per field (the first), for the API's 422 answer."""
+        return {name: str(errors[0]) for name, errors in self.errors.items() if errors and name != "csrf_token"}
+
+
+class LookupForm(FlaskForm):
+    code = StringField(_l("Mã số phản ánh, kiến nghị"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập mã số.")), Length(max=24, message=_l("Mã số không hợp lệ."))],
+        render_kw={"placeholder": "PAKN.20240304.0001", "autocomplete": "off"})
+    contact = StringField(_l("Số điện thoại hoặc thư điện tử đã khai khi gửi"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập số điện thoại hoặc thư điện tử đã khai khi gửi.")),
+        Length(max=254, message=_l("Thông tin liên hệ không hợp lệ."))])
+
+
+class RatingForm(FlaskForm):
+    score = RadioField(_l("Mức độ hài lòng với câu trả lời"), coerce=int,
+                       choices=[SelectChoice(k, _l(v)) for k, v in RATING_SCORES.items()],
+                       validators=[DataRequired(_l("Vui lòng chọn một mức đánh giá."))])
+    comment = TextAreaField(_l("Ý kiến thêm (nếu có)"), filters=[_strip],
+                            validators=[Optional(), Length(max=2000, message=_l("Không được dài quá 2.000 ký tự."))])
+
+
+class ProvideInfoForm(FlaskForm):
+    note = TextAreaField(_l("Thông tin bổ sung"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập thông tin bổ sung.")),
+        Length(max=5000, message=_l("Không được dài quá 5.000 ký tự."))])

@@ -1,0 +1,73 @@
+"""The published answers (NĐ 20/2008/NĐ-CP Art 19; QĐ 31/2021/QĐ-TTg Art 46) as the public reads them:
+only the stored public copy (redacted when it was published), searchable without diacritics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from workflows.clock import CLOCK
+from workflows.lifecycle import State
+
+from ..extensions import db
+from ..models import Category, Feedback, Unit
+from ..reports.periods import Period, parse_period, quarter_of, year_of
+from ..text import like_pattern, search_terms
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    unit: str = ""
+    category: str = ""
+    period: Period | None = None
+
+
+def parse_filters(args) -> tuple[Filters, str | None]:
+    """Filters from the query string; an unreadable period is dropped and reported (never a 500)."""
+    period, problem = None, None
+    raw = (args.get("period") or "").strip()
+    if raw:
+        try:
+            period = parse_period(raw)
+        except ValueError:
+            problem = raw
+    return Filters(q=(args.get("q") or "").strip()[:200], unit=(args.get("unit") or "").strip()[:32],
+                   category=(args.get("category") or "").strip()[:32], period=period), problem
+
+
+def search(filters: Filters, page: int, per_page: int):
+    """A page of published cases, newest first: every folded query term must occur in the folded
+    public text (``Feedback.search_text``), which works alike on SQLite and PostgreSQL."""
+    query = select(Feedback).where(Feedback.state == State.PUBLISHED.value)
+    for term in search_terms(filters.q):
+        query = query.where(Feedback.search_text.like(like_pattern(term), escape="\\"))
+    if filters.unit:
+        query = query.join(Unit, Feedback.unit_id == Unit.id).where(Unit.code == filters.unit)
+    if filters.category:
+        query = query.join(Category, Feedback.category_id == Category.id).where(Category.code == filters.category)
+    if filters.period is not None:
+        query = query.where(Feedback.published_at >= filters.period.start_utc(),
+                            Feedback.published_at < filters.period.end_utc_exclusive())
+    query = query.order_by(Feedback.published_at.desc(), Feedback.id.desc())
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+
+
+def published(code: str) -> Feedback | None:
+    return db.session.execute(select(Feedback).where(Feedback.code == (code or "").strip().upper(),
+                                                     Feedback.state == State.PUBLISHED.value)).scalar_one_or_none()
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """Units and categories that have published answers, and the recent reporting periods."""
+    units = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
+                               .order_by(Unit.name)).all()
+    categories = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
+    this_year = year_of(CLOCK.today())
+    periods: list[Period] = []
+    for y in (int(this_year.label), int(this_year.label) - 1):
+        periods.append(parse_period(str(y)))
+        periods += [parse_period(f"{y}-Q{q}") for q in (4, 3, 2, 1)
+                    if parse_period(f"{y}-Q{q}").start <= quarter_of(CLOCK.today()).start]
+    return {"units": [tuple(u) for u in units], "categories": [tuple(c) for c in categories],
+            "periods": [(p.label, p) for p in periods]}

@@ -1,0 +1,236 @@
+"""What the public portal and the public API do: check a submission (NĐ 20/2008/NĐ-CP Art 7.1 and,
+for electronic PAKN, Art 7.4 as amended by NĐ 92/2017: Vietnamese, clear content, name, address,
+phone or e-mail, attachments in allowed formats), store it with its attachments in one go, let the
+citizen look a case up by code plus contact (Art 12.2), supply missing information and rate the answer.
+
+Attachments are checked by their content (``filetype`` reads the magic bytes), never by their name,
+and stored outside the web root under a generated name.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterable
+
+import filetype
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from workflows.lifecycle import N_, State
+
+from ..extensions import db
+from ..models import Attachment, Feedback, Rating
+from ..text import fold
+from .cases import CITIZEN, Submission, apply_event, find, receive
+
+# What a citizen may attach (Art 7.4: "tệp đính kèm theo định dạng cho phép"): the detected kind,
+# and the file name endings that kind may carry.
+ALLOWED_KINDS: dict[str, tuple[str, ...]] = {
+    "pdf": ("pdf",),
+    "jpg": ("jpg", "jpeg"),
+    "png": ("png",),
+    "gif": ("gif",),
+    "webp": ("webp",),
+    "heic": ("heic",),
+    "doc": ("doc",),
+    "docx": ("docx",),
+    "xls": ("xls",),
+    "xlsx": ("xlsx",),
+    "odt": ("odt",),
+    "ods": ("ods",),
+    "rtf": ("rtf",),
+}
+ALLOWED_EXTENSIONS = tuple(sorted({e for exts in ALLOWED_KINDS.values() for e in exts}))
+
+# Vietnamese letters that plain ASCII does not have; a Vietnamese text in Unicode (TCVN 6909:2001,
+# required by Art 7.4) carries them in most of its words.
+_VI_LETTERS = set("àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_PHONE = re.compile(r"(?:\+84|0)\d{8,10}")
+MIN_CONTENT_CHARS = 20
+MIN_CONTENT_WORDS = 5
+MIN_VIETNAMESE_SHARE = 0.2
+
+
+class SubmissionRejected(ValueError):
+    """Bad input: ``errors`` maps a field name to a message in the user's language."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An attachment as received, before it is checked."""
+
+    filename: str
+    stream: IO[bytes]
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    original_name: str
+    extension: str
+    content_type: str
+    data: bytes
+
+
+# --- the content rules (NĐ 20/2008 Art 7.1) ---------------------------------------------------
+
+def looks_vietnamese(text: str) -> bool:
+    """True when enough words carry Vietnamese letters (Art 7.1: "sử dụng tiếng Việt";
+    Art 7.4: tiếng Việt có dấu, Unicode TCVN 6909:2001)."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return False
+    marked = sum(1 for w in words if _VI_LETTERS.intersection(w))
+    return marked / len(words) >= MIN_VIETNAMESE_SHARE
+
+
+def is_clear_content(text: str) -> bool:
+    """Art 7.1 asks for "nội dung rõ ràng": at least a sentence, not a few characters or one
+    repeated letter."""
+    words = _WORD.findall(text)
+    return (len(text.strip()) >= MIN_CONTENT_CHARS and len(words) >= MIN_CONTENT_WORDS
+            and len(set(fold(text).replace(" ", ""))) > 3)
+
+
+def normalise_phone(value: str) -> str | None:
+    """A Vietnamese phone number as digits (``0905123456`` or ``+84905123456``), or None if it is not one."""
+    digits = re.sub(r"[\s.\-()]", "", value or "")
+    return digits if _PHONE.fullmatch(digits) else None
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+def check_files(uploads: Iterable[Upload]) -> list[CheckedFile]:
+    """Read and check every attachment; raise ``SubmissionRejected`` on the first field-level problem.
+    Nothing is written to disk here."""
+    config = current_app.config
+    uploads = [u for u in uploads if u is not None and (u.filename or "").strip()]
+    if len(uploads) > config["MAX_ATTACHMENTS"]:
+        raise SubmissionRejected({"attachments": gettext("Chỉ được gửi tối đa %(n)d tệp đính kèm.",
+                                                         n=config["MAX_ATTACHMENTS"])})
+    limit = config["MAX_ATTACHMENT_BYTES"]
+    checked = []
+    for upload in uploads:
+        name = Path(upload.filename.replace("\\", "/")).name.strip()[:255] or "tep"
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise SubmissionRejected({"attachments": gettext(
+                "Tệp %(name)s vượt quá dung lượng cho phép (%(mb)s MB).", name=name, mb=_megabytes(limit))})
+        if not data:
+            raise SubmissionRejected({"attachments": gettext("Tệp %(name)s rỗng.", name=name)})
+        kind = filetype.guess(data)
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if kind is None or kind.extension not in ALLOWED_KINDS or extension not in ALLOWED_KINDS[kind.extension]:
+            # the content decides: a program renamed to .pdf is refused
+            raise SubmissionRejected({"attachments": gettext(
+                "Tệp %(name)s không đúng định dạng cho phép (PDF, ảnh, văn bản Word, bảng tính).", name=name)})
+        checked.append(CheckedFile(name, kind.extension, kind.mime, data))
+    return checked
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
+def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for f in files:
+        stored = f"{secrets.token_hex(16)}.{f.extension}"
+        path = folder / stored
+        path.write_bytes(f.data)
+        written.append(path)
+        case.attachments.append(Attachment(kind="submission", original_name=f.original_name, stored_name=stored,
+                                           content_type=f.content_type, size=len(f.data)))
+    return written
+
+
+def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
+    """Register a checked submission with its attachments: all of it or nothing (a failed commit
+    removes the files already written)."""
+    written: list[Path] = []
+    try:
+        case = receive(submission, commit=False)
+        written = _store(case, list(files))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return case
+
+
+# --- the citizen's own case -------------------------------------------------------------------
+
+def lookup(code: str, contact: str) -> Feedback | None:
+    """The case with this code whose phone or e-mail is ``contact`` (Art 12.2: the sender may ask
+    about their case; a code alone reveals nothing, since codes are guessable)."""
+    code, contact = (code or "").strip().upper(), (contact or "").strip()
+    if not code or not contact:
+        return None
+    case = find(code)
+    if case is None:
+        return None
+    if case.email and contact.lower() == case.email.lower():
+        return case
+    phone = normalise_phone(contact)
+    if phone and case.phone and _same_phone(phone, case.phone):
+        return case
+    return None
+
+
+def _same_phone(a: str, b: str) -> bool:
+    def national(p: str) -> str:
+        p = re.sub(r"\D", "", p)
+        return "0" + p[2:] if p.startswith("84") else p
+    return national(a) == national(b)
+
+
+def public_steps(case: Feedback) -> list:
+    return [t for t in case.transitions if t.public]
+
+
+class RatingRefused(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+RATING_SCORES = {3: N_("Rất hài lòng"), 2: N_("Hài lòng"), 1: N_("Không hài lòng")}
+
+
+def can_rate(case: Feedback) -> bool:
+    return case.state in (State.ANSWERED.value, State.PUBLISHED.value) and case.rating is None
+
+
+def rate(case: Feedback, score: int, comment: str | None = None) -> Rating:
+    """The citizen's one rating of the answer."""
+    if case.state not in (State.ANSWERED.value, State.PUBLISHED.value):
+        raise RatingRefused(N_("Chỉ đánh giá được sau khi đã có câu trả lời."))
+    if score not in RATING_SCORES:
+        raise RatingRefused(N_("Vui lòng chọn một mức đánh giá."))
+    exists = db.session.execute(select(Rating.id).where(Rating.feedback_id == case.id)).first()
+    if exists:
+        raise RatingRefused(N_("Phản ánh, kiến nghị này đã được đánh giá."))
+    rating = Rating(feedback=case, score=score, comment=(comment or "").strip() or None)
+    db.session.add(rating)
+    try:
+        db.session.commit()
+    except Exception:  # a second request won the race: the unique key refuses the duplicate
+        db.session.rollback()
+        raise RatingRefused(N_("Phản ánh, kiến nghị này đã được đánh giá.")) from None
+    return rating
+
+
+def provide_info(case: Feedback, note: str):
+    """The citizen answers a request for missing information; the office's clock resumes."""
+    return apply_event(case, "provide_info", CITIZEN, {"note": note})

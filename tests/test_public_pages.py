@@ -1,0 +1,34 @@
+"""The notice board from configuration, the navigation and the language switch on every public page."""
+from __future__ import annotations
+
+import pytest
+
+PAGES = ["/", "/gui-phan-anh", "/tra-cuu", "/cong-khai", "/thong-bao"]
+
+
+def test_the_notice_board_shows_the_channels_from_configuration(app, client):
+    app.config.update(AGENCY_NAME="Sở Khoa học và Công nghệ tỉnh Thử Nghiệm", AGENCY_ADDRESS="Số 1 đường Thử",
+                      AGENCY_POSTAL_ADDRESS="Hộp thư 99", AGENCY_PHONE="0255 111 222",
+                      AGENCY_EMAIL="pakn@thu.example.gov.vn", AGENCY_WEBSITE="https://thu.example.gov.vn")
+    page = client.get("/thong-bao").get_data(as_text=True)
+    for value in ("Sở Khoa học và Công nghệ tỉnh Thử Nghiệm", "Số 1 đường Thử", "Hộp thư 99",
+                  'href="tel:0255111222"', 'href="mailto:pakn@thu.example.gov.vn"', 'href="https://thu.example.gov.vn"',
+                  "Điều 9.1d", "trong 5 ngày làm việc"):
+        assert value in page
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_public_page_has_the_navigation_and_the_english_switch(client, url):
+    html = client.get(url).get_data(as_text=True)
+    assert '<html lang="vi">' in html and f'href="{url}?lang=en"' in html
+    for link in ('href="/gui-phan-anh"', 'href="/tra-cuu"', 'href="/cong-khai"', 'href="/thong-bao"'):
+        assert link in html
+    english = client.get(f"{url}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Send feedback" in english and "Tiếng Việt" in english
+    assert "Gửi phản ánh, kiến nghị" not in english
+    client.get(f"{url}?lang=vi")
+
+
+def test_the_language_choice_is_kept_for_the_session(client):
+    client.get("/?lang=en")
+    assert "Published answers" in client.get("/cong-khai").get_data(as_text=True)

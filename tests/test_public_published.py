@@ -1,0 +1,93 @@
+"""The published answers on /cong-khai: diacritic-insensitive search (SQLite and PostgreSQL alike),
+filters by unit, category and period, pagination, and no personal data on any public page."""
+from __future__ import annotations
+
+import re
+
+from feedback_app.services.cases import Submission, apply_event, receive
+
+
+def publish(seeded, title, content, reply, unit="QLKH", category="TTHC", **person):
+    sender = {"full_name": "Nguyễn Văn An", "address": "Số 12 đường Lê Lợi, Quảng Ngãi", "phone": "0905123456",
+              "email": "an@example.com", **person}
+    case = receive(Submission(title=title, content=content, consent_publish=True, **sender))
+    apply_event(case, "classify", seeded["office"], {"category": category})
+    apply_event(case, "forward", seeded["office"], {"unit": unit})
+    apply_event(case, "submit_draft", seeded[unit], {"reply": reply})
+    apply_event(case, "approve", seeded["leader"])
+    apply_event(case, "publish", seeded["office"])
+    return case
+
+
+def codes_in(html: str) -> list[str]:
+    return re.findall(r'href="/cong-khai/(PAKN\.\d{8}\.\d{4})"', html)
+
+
+def test_search_ignores_diacritics_and_case(client, clock, seeded):
+    fee = publish(seeded, "Học phí lớp tập huấn", "Đề nghị cho biết học phí lớp tập huấn sở hữu trí tuệ.",
+                  "Không thu học phí.", unit="QLCN", category="SHTT")
+    other = publish(seeded, "Thời hạn đăng ký kết quả", "Thời hạn đăng ký kết quả nhiệm vụ là bao lâu?",
+                    "Mười ngày làm việc.")
+    for q in ("hoc phi", "HỌC PHÍ", "Hoc Phí", "học   phi"):
+        assert codes_in(client.get("/cong-khai", query_string={"q": q}).get_data(as_text=True)) == [fee.code]
+    assert codes_in(client.get("/cong-khai?q=dang+ky").get_data(as_text=True)) == [other.code]
+    assert codes_in(client.get("/cong-khai?q=hoc+phi+dang").get_data(as_text=True)) == []  # every term must match
+    assert set(codes_in(client.get("/cong-khai").get_data(as_text=True))) == {fee.code, other.code}
+    # LIKE wildcards typed by a user are plain characters
+    assert codes_in(client.get("/cong-khai?q=%25").get_data(as_text=True)) == []
+    assert codes_in(client.get("/cong-khai?q=_").get_data(as_text=True)) == []
+
+
+def test_filters_by_unit_category_and_period(client, clock, seeded):
+    clock.set("2024-03-04T09:00:00+07:00")
+    early = publish(seeded, "Học phí lớp tập huấn", "Đề nghị cho biết học phí lớp tập huấn sở hữu trí tuệ.",
+                    "Không thu học phí.", unit="QLCN", category="SHTT")   # published in 2024-Q1 (to 14/03)
+    clock.set("2024-04-01T09:00:00+07:00")
+    late = publish(seeded, "Hiệu chuẩn cân", "Đề nghị hướng dẫn thủ tục hiệu chuẩn cân điện tử.",
+                   "Xem quy trình tại Chi cục.", unit="TDC", category="TDC")  # 2024-Q2
+    get = lambda **q: codes_in(client.get("/cong-khai", query_string=q).get_data(as_text=True))  # noqa: E731
+    assert get(unit="QLCN") == [early.code]
+    assert get(category="TDC") == [late.code]
+    assert get(period="2024-Q1") == [early.code]
+    assert get(period="2024-Q2") == [late.code]
+    assert get(period="2024") == [late.code, early.code]
+    assert get(period="2024-03-01..2024-03-31") == [early.code]
+    page = client.get("/cong-khai?period=not-a-period").get_data(as_text=True)
+    assert "Kỳ không hợp lệ: not-a-period" in page and set(codes_in(page)) == {early.code, late.code}
+
+
+def test_the_list_is_paginated(app, client, clock, seeded):
+    app.config["PER_PAGE"] = 2
+    made = [publish(seeded, f"Câu hỏi số {i}", f"Nội dung câu hỏi số {i} về thủ tục hành chính.", "Trả lời.")
+            for i in range(5)]
+    first = client.get("/cong-khai").get_data(as_text=True)
+    assert len(codes_in(first)) == 2 and "Trang 1 / 3" in first and 'rel="next"' in first
+    last = client.get("/cong-khai?page=3").get_data(as_text=True)
+    assert codes_in(last) == [made[0].code] and 'rel="prev"' in last
+    assert codes_in(client.get("/cong-khai?page=99").get_data(as_text=True)) == []
+    assert client.get("/cong-khai?page=abc").status_code == 200
+
+
+def test_published_pages_show_no_personal_data(client, clock, seeded):
+    case = publish(seeded, "Phí thẩm định của ông Nguyễn Văn An",
+                   "Tôi là Nguyễn Văn An, ở số 12 đường Lê Lợi, điện thoại 0905 123 456, thư an@example.com. "
+                   "CCCD 051090001234. Đề nghị cho biết phí thẩm định hợp đồng chuyển giao công nghệ.",
+                   "Trả lời ông NGUYEN VAN AN: phí thẩm định theo Thông tư 169/2016/TT-BTC. Liên hệ 0255 3822 123.")
+    pages = [client.get(f"/cong-khai/{case.code}").get_data(as_text=True),
+             client.get("/cong-khai").get_data(as_text=True),
+             client.get("/cong-khai?q=phi+tham+dinh").get_data(as_text=True),
+             client.get(f"/api/v1/feedback/{case.code}").get_data(as_text=True)]
+    for html in pages:
+        for secret in ("Nguyễn Văn An", "NGUYEN VAN AN", "0905", "an@example.com", "051090001234", "số 12 đường"):
+            assert secret not in html
+    detail = pages[0]
+    assert "[đã ẩn]" in detail and "Thông tư 169/2016/TT-BTC" in detail
+    assert "phí thẩm định hợp đồng chuyển giao công nghệ" in detail
+
+
+def test_only_published_cases_have_a_public_page(client, clock, seeded):
+    case = receive(Submission(full_name="Nguyễn Văn An", address="Quảng Ngãi", phone="0905123456",
+                              title="Chưa công khai", content="Nội dung chưa được công khai cho ai xem cả.",
+                              consent_publish=True))
+    assert client.get(f"/cong-khai/{case.code}").status_code == 404
+    assert codes_in(client.get("/cong-khai").get_data(as_text=True)) == []

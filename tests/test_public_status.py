@@ -1,0 +1,138 @@
+"""Following one's own case on /tra-cuu: code plus contact, the state in plain words, the due date and
+how it was computed, the public steps, the answer, the one rating, and supplying missing information."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import Feedback, Rating, Transition
+from feedback_app.services.cases import Submission, apply_event, receive
+
+SUBMISSION = Submission(full_name="Trần Thị Bình", address="Thôn Đông, xã Tịnh Ấn Tây, Quảng Ngãi",
+                        phone="0905123456", email="binh@example.com", title="Học phí lớp tập huấn sở hữu trí tuệ",
+                        content="Đề nghị cho biết học phí lớp tập huấn về sở hữu trí tuệ năm nay là bao nhiêu.",
+                        consent_publish=True)
+
+
+def answered_case(seeded, reply="Lớp tập huấn không thu học phí."):
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN", "note": "nội bộ: xem hồ sơ cũ"})
+    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": reply})
+    apply_event(case, "approve", seeded["leader"])
+    return case
+
+
+def look_up(client, code, contact, lang=None):
+    url = "/tra-cuu" + (f"?lang={lang}" if lang else "")
+    return client.post(url, data={"code": code, "contact": contact})
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_lookup_needs_the_code_and_the_contact_given(client, clock, seeded):
+    case = receive(SUBMISSION)
+    for contact in ("", "0905000000", "someone@example.com"):
+        response = look_up(client, case.code, contact)
+        assert response.status_code == 422
+        assert case.title not in response.get_data(as_text=True)
+    # without a successful lookup the status page is not shown, even with the right code in the URL
+    assert client.get(f"/tra-cuu/{case.code}").status_code == 404
+    unknown = look_up(client, "PAKN.20240304.9999", "0905123456").get_data(as_text=True)
+    assert "Không tìm thấy phản ánh, kiến nghị với mã số và thông tin liên hệ này." in unknown
+
+
+def test_the_lookup_accepts_the_phone_in_any_usual_writing_or_the_email(client, clock, seeded):
+    case = receive(SUBMISSION)
+    for contact in ("0905 123 456", "+84905123456", "BINH@example.com"):
+        other = client.application.test_client()
+        response = look_up(other, case.code.lower(), contact)
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/tra-cuu/{case.code}")
+
+
+def test_the_status_page_explains_the_due_date_with_the_holidays_skipped(client, clock, seeded):
+    clock.set("2024-02-07T10:00:00+07:00")  # the day before Tết 2024 (8-14 February off)
+    case = receive(SUBMISSION)
+    response = look_up(client, case.code, "binh@example.com")
+    page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Mới tiếp nhận" in page
+    assert "Văn phòng Sở đã tiếp nhận và đang xem xét, phân loại" in page
+    assert "21/02/2024" in page
+    assert "5 ngày làm việc kể từ sau ngày 07/02/2024" in page
+    assert "NĐ 20/2008/NĐ-CP, Điều 9.1d" in page
+    assert re.search(r"08/02/2024: [^ ]", page) and "14/02/2024" in page  # the Tết days that were skipped
+    assert "Tiếp nhận" in page
+
+
+def test_the_status_page_shows_public_steps_and_the_answer_but_no_internal_notes(client, clock, seeded):
+    case = answered_case(seeded)
+    client.get(look_up(client, case.code, "0905123456").headers["Location"])
+    page = text_of(client.get(f"/tra-cuu/{case.code}").get_data(as_text=True))
+    assert "Đã trả lời" in page
+    assert "Phòng Quản lý Công nghệ và Chuyên ngành" in page
+    for step in ("Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Trình dự thảo trả lời",
+                 "Duyệt và gửi trả lời"):
+        assert step in page
+    assert "Lớp tập huấn không thu học phí." in page
+    assert "nội bộ: xem hồ sơ cũ" not in page
+
+
+def test_the_citizen_rates_the_answer_once(client, clock, seeded):
+    case = answered_case(seeded)
+    look_up(client, case.code, "0905123456")
+    assert 'id="rating-form"' in client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    response = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "3", "rating-comment": "Rõ ràng"},
+                           follow_redirects=True)
+    assert "Cảm ơn Ông/Bà đã đánh giá câu trả lời." in response.get_data(as_text=True)
+    again = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "1"}, follow_redirects=True)
+    assert "Phản ánh, kiến nghị này đã được đánh giá." in again.get_data(as_text=True)
+    rating = db.session.execute(select(Rating)).scalar_one()
+    assert (rating.feedback_id, rating.score, rating.comment) == (case.id, 3, "Rõ ràng")
+    page = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert 'id="rating-form"' not in page and "Rất hài lòng" in page
+
+
+def test_a_case_not_yet_answered_cannot_be_rated(client, clock, seeded):
+    case = receive(SUBMISSION)
+    look_up(client, case.code, "0905123456")
+    assert 'id="rating-form"' not in client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "3"})
+    assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 0
+
+
+def test_the_citizen_supplies_missing_information_and_the_clock_resumes(client, clock, seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số, ngày của văn bản liên quan"})
+    look_up(client, case.code, "binh@example.com")
+    page = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert "Chờ bổ sung thông tin" in page and "Số, ngày của văn bản liên quan" in page
+    clock.advance(days=1)
+    client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": "Công văn số 12/SKHCN ngày 01/02/2024"})
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert case.state == "received" and case.due_step == "classify"
+    last = db.session.execute(select(Transition).where(Transition.feedback_id == case.id)
+                              .order_by(Transition.id.desc())).scalars().first()
+    assert (last.event, last.actor_label, last.note) == ("provide_info", "Người gửi",
+                                                         "Công văn số 12/SKHCN ngày 01/02/2024")
+
+
+def test_the_status_page_is_in_english_when_chosen(client, clock, seeded):
+    case = receive(SUBMISSION)
+    look_up(client, case.code, "0905123456")
+    page = text_of(client.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True))
+    assert "Newly received" in page and "5 working days after" in page
+    assert "Published answers" in page and "Follow a case" in page  # the navigation too
+    assert "Decree 20/2008/NĐ-CP, Art 9.1d: classify and forward within 5 working days of receipt" in page
+
+
+def test_guessing_contacts_is_rate_limited_per_address(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, LOOKUP_RATE_LIMIT="3 per hour").test_client()
+    case = receive(SUBMISSION)
+    for guess in ("0905000001", "0905000002", "0905000003"):
+        assert look_up(client, case.code, guess).status_code == 422
+    assert look_up(client, case.code, "0905123456").status_code == 429

@@ -1,0 +1,194 @@
+"""The public submission form: NĐ 20/2008 Art 7.1 content rules, attachments checked by content,
+nothing stored half, the honeypot, the per-IP rate limit and CSRF in the real configuration."""
+from __future__ import annotations
+
+import io
+import os
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import Attachment, Feedback, OutboxMail
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000a49444154789c63000100"
+                    "000500010d0a2db40000000049454e44ae426082")
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+VALID = {
+    "full_name": "Nguyễn Văn An",
+    "address": "Số 12 đường Lê Lợi, phường Cẩm Thành, Quảng Ngãi",
+    "phone": "0905 123 456",
+    "email": "an@example.com",
+    "title": "Thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ",
+    "content": "Đề nghị Sở cho biết thời hạn giải quyết thủ tục đăng ký kết quả thực hiện nhiệm vụ khoa học "
+               "và công nghệ không sử dụng ngân sách nhà nước.",
+    "procedure": "Đăng ký kết quả thực hiện nhiệm vụ KH&CN",
+    "consent_publish": "y",
+}
+
+
+def post(client, lang=None, files=(), **changes):
+    data = {**VALID, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    url = "/gui-phan-anh" + (f"?lang={lang}" if lang else "")
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def error_next_to(html: str, field: str) -> str:
+    """The error text rendered next to the field (inside its ``<ul id="<field>-error">``)."""
+    m = re.search(rf'<ul class="field-error" id="{field}-error">(.*?)</ul>', html, re.S)
+    return re.sub(r"<[^>]+>", " ", m.group(1)).strip() if m else ""
+
+
+def test_a_valid_submission_gets_a_code_a_classify_date_and_a_link_to_follow(client, clock):
+    clock.set("2024-02-07T10:00:00+07:00")  # Wednesday before Tết 2024
+    response = post(client)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/gui-phan-anh/da-gui")
+    page = client.get("/gui-phan-anh/da-gui").get_data(as_text=True)
+    assert "PAKN.20240207.0001" in page
+    assert "21/02/2024" in page  # 5 working days after receipt, Tết skipped
+    assert 'href="/tra-cuu/PAKN.20240207.0001"' in page
+    case = db.session.execute(select(Feedback)).scalar_one()
+    assert (case.submitter_name, case.phone, case.email, case.channel, case.consent_publish) == (
+        "Nguyễn Văn An", "0905123456", "an@example.com", "web", True)
+    assert case.due_date == date(2024, 2, 21)
+    mail = db.session.execute(select(OutboxMail)).scalar_one()
+    assert mail.recipients == "an@example.com" and "PAKN.20240207.0001" in mail.body_text
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("full_name", "", "Vui lòng nhập họ và tên."),
+    ("address", "", "Vui lòng nhập địa chỉ liên hệ."),
+    ("title", "", "Vui lòng nhập tiêu đề."),
+    ("content", "", "Vui lòng nhập nội dung phản ánh, kiến nghị."),
+    ("content", "aaaa aaaa aaaa aaaa aaaa aaaa", "Nội dung chưa rõ ràng"),
+    ("content", "Please tell me how long the registration of research results takes at your office.",
+     "Nội dung phải viết bằng tiếng Việt có dấu"),
+    ("phone", "12345", "Số điện thoại không hợp lệ"),
+    ("email", "an@", "Địa chỉ thư điện tử không hợp lệ."),
+])
+def test_each_content_rule_shows_its_message_next_to_the_field_and_stores_nothing(
+        client, clock, field, value, message):
+    response = post(client, **{field: value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in error_next_to(html, field)
+    assert count(Feedback) == 0 and count(OutboxMail) == 0
+
+
+def test_phone_or_email_is_required_and_either_one_is_enough(client, clock):
+    html = post(client, phone="", email="").get_data(as_text=True)
+    assert "số điện thoại hoặc thư điện tử" in error_next_to(html, "phone")
+    assert count(Feedback) == 0
+    assert post(client, phone="", email="an@example.com").status_code == 303
+    assert post(client, phone="+84 905 123 456", email="").status_code == 303
+    phones = db.session.execute(select(Feedback.phone).order_by(Feedback.id)).scalars().all()
+    assert phones == [None, "+84905123456"]
+
+
+def test_what_was_typed_is_kept_when_the_form_is_refused(client, clock):
+    html = post(client, email="not-an-address").get_data(as_text=True)
+    assert 'value="Nguyễn Văn An"' in html
+    assert 'value="not-an-address"' in html
+    assert "không sử dụng ngân sách nhà nước." in html
+
+
+def test_errors_come_in_english_when_english_is_chosen(client, clock):
+    html = post(client, lang="en", full_name="", content="Please tell me how long the registration takes here.")\
+        .get_data(as_text=True)
+    assert "Please enter your full name." in error_next_to(html, "full_name")
+    assert "must be written in Vietnamese" in error_next_to(html, "content")
+
+
+def test_attachments_are_checked_by_content_and_stored_under_a_generated_name(app, client, clock):
+    response = post(client, files=[("quyet-dinh.pdf", PDF), ("anh chup.png", PNG)])
+    assert response.status_code == 303
+    rows = db.session.execute(select(Attachment).order_by(Attachment.id)).scalars().all()
+    assert [(a.original_name, a.content_type, a.size) for a in rows] == [
+        ("quyet-dinh.pdf", "application/pdf", len(PDF)), ("anh chup.png", "image/png", len(PNG))]
+    folder = app.config["UPLOAD_DIR"]
+    for row in rows:
+        assert re.fullmatch(r"[0-9a-f]{32}\.(pdf|png)", row.stored_name)
+        with open(f"{folder}/{row.stored_name}", "rb") as f:
+            assert f.read() in (PDF, PNG)
+
+
+def test_a_program_renamed_to_pdf_is_refused_and_nothing_is_stored(app, client, clock):
+    html = post(client, files=[("hoa-don.pdf", EXE)]).get_data(as_text=True)
+    assert "hoa-don.pdf không đúng định dạng cho phép" in error_next_to(html, "attachments")
+    assert count(Feedback) == 0 and count(Attachment) == 0
+    assert not os.path.exists(app.config["UPLOAD_DIR"]) or os.listdir(app.config["UPLOAD_DIR"]) == []
+
+
+def test_an_image_named_as_a_pdf_is_refused(client, clock):
+    html = post(client, files=[("scan.pdf", PNG)]).get_data(as_text=True)
+    assert "scan.pdf không đúng định dạng cho phép" in error_next_to(html, "attachments")
+
+
+def test_a_file_too_big_is_refused_with_a_message(app, client, clock):
+    app.config["MAX_ATTACHMENT_BYTES"] = 1024
+    html = post(client, files=[("lon.pdf", PDF + b"0" * 2000)]).get_data(as_text=True)
+    assert "lon.pdf vượt quá dung lượng cho phép" in error_next_to(html, "attachments")
+    assert count(Feedback) == 0
+
+
+def test_too_many_files_are_refused(app, client, clock):
+    app.config["MAX_ATTACHMENTS"] = 2
+    html = post(client, files=[(f"{i}.pdf", PDF) for i in range(3)]).get_data(as_text=True)
+    assert "tối đa 2 tệp" in error_next_to(html, "attachments")
+    assert count(Feedback) == 0
+
+
+def test_a_failing_commit_leaves_no_case_and_no_file(app, clock, monkeypatch):
+    from feedback_app.services import submissions
+
+    def disk_full():
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(db.session, "commit", disk_full)
+    with pytest.raises(RuntimeError):
+        submissions.submit(submissions.Submission(full_name="Nguyễn Văn An", address="Quảng Ngãi", title="Tiêu đề",
+                                                  content=VALID["content"], phone="0905123456"),
+                           [submissions.CheckedFile("a.pdf", "pdf", "application/pdf", PDF)])
+    monkeypatch.undo()
+    assert count(Feedback) == 0 and count(Attachment) == 0
+    assert os.listdir(app.config["UPLOAD_DIR"]) == []
+
+
+def test_a_filled_honeypot_stores_nothing(client, clock):
+    response = post(client, website="http://spam.example")
+    assert response.status_code == 400
+    assert count(Feedback) == 0
+
+
+def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour").test_client()
+    assert post(client, full_name="").status_code == 422  # a correction does not count
+    assert post(client).status_code == 303
+    assert post(client).status_code == 303
+    refused = post(client)
+    assert refused.status_code == 429 and "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
+    api = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True})
+    assert api.status_code == 429  # the page and the API share one budget per address
+    assert count(Feedback) == 2
+    other_address = client.post("/gui-phan-anh", data=VALID, environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert other_address.status_code == 303
+
+
+def test_csrf_is_required_in_the_real_configuration(app_with, clock):
+    client = app_with(WTF_CSRF_ENABLED=True).test_client()
+    refused = post(client)
+    assert refused.status_code == 400 and count(Feedback) == 0
+    form = client.get("/gui-phan-anh").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    assert post(client, csrf_token=token).status_code == 303
+    assert count(Feedback) == 1
