@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(__import__("feedback_app.users_cli", fromlist=["users_cli"]).users_cli)
 
 
 # --- workflow ----------------------------------------------------------------------------------

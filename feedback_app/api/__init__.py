@@ -9,4 +9,4 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are trusted here: the staff API authenticates by bearer token
 
-from . import errors, openapi, cases  # noqa: E402,F401  (modules register themselves on bp)
+from . import errors, openapi, cases, staff  # noqa: E402,F401  (modules register themselves on bp)

@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/van-phong")
+
+from . import routes  # noqa: E402,F401  (routes register themselves on bp)
