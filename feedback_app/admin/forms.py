@@ -9,9 +9,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..extensions import db
 from ..models import Unit
+from ..office.forms import choices
 
 ROLE_CHOICES = [("office", _l("Văn phòng (HCTH)")), ("unit", _l("Đơn vị xử lý")), ("leader", _l("Lãnh đạo")),
                 ("admin", _l("Quản trị"))]
+
+
+def _role_choices():
+    return choices(ROLE_CHOICES)
 
 
 class UnitForm(FlaskForm):
@@ -27,7 +32,7 @@ class UserForm(FlaskForm):
                                                 Email(_l("Email không hợp lệ.")), Length(max=254)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), Length(max=200)])
     title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Vai trò"), choices=_role_choices)
     unit = SelectField(_l("Đơn vị"), validate_choice=False)
     password = PasswordField(_l("Mật khẩu"), validators=[Optional(), Length(min=8, max=128)],
                              description=_l("Ít nhất 8 ký tự. Để trống khi sửa: giữ mật khẩu cũ."))
@@ -37,4 +42,4 @@ class UserForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active).order_by(Unit.name)).all()
-        self.unit.choices = [("", _l("— Không thuộc đơn vị —"))] + [(c, n) for c, n in rows]
+        self.unit.choices = choices([("", _l("— Không thuộc đơn vị —"))] + [(c, n) for c, n in rows])

@@ -47,22 +47,32 @@ ARGUMENT_LABELS = {
 }
 PREVIEW_FIELDS = ("title", "question", "answer")
 
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    pairs = list(pairs)
+    return [SelectChoice(v, l) for v, l in pairs] if SelectChoice else pairs
+
 
 def _category_choices():
     rows = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
-    return [("", _l("— Chọn lĩnh vực —"))] + [(code, name) for code, name in rows]
+    return choices([("", _l("— Chọn lĩnh vực —"))] + [(code, name) for code, name in rows])
 
 
 def _unit_choices():
     rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
                               .order_by(Unit.name)).all()
-    return [("", _l("— Chọn đơn vị —"))] + [(code, name) for code, name in rows]
+    return choices([("", _l("— Chọn đơn vị —"))] + [(code, name) for code, name in rows])
 
 
 def _refusal_choices():
     from flask_babel import gettext
-    return [("", _l("— Chọn lý do theo quy định —"))] + [
-        (r.code, f"{gettext(r.label)} ({r.basis})") for r in REFUSAL_REASONS.values()]
+    return choices([("", _l("— Chọn lý do theo quy định —"))] + [
+        (r.code, f"{gettext(r.label)} ({r.basis})") for r in REFUSAL_REASONS.values()])
 
 
 def _argument_field(event: str, name: str, required: bool):
