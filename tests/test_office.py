@@ -373,6 +373,9 @@ def test_users_command_creates_an_account_and_prints_a_token_stored_only_as_its_
 
 
 def test_pages_switch_to_english(app, client, seeded):
+    case = receive(SUBMISSION)
     login(client, seeded["office"])
     page = text(client.get("/van-phong/?lang=en"))
-    assert "Intake and classification" in page
+    assert "Intake and classification" in page and "Tiếp nhận, phân loại" not in page
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert "Classify (accept)" in page and "A complaint or denunciation" in page and "Audit trail" in page
