@@ -181,6 +181,15 @@ def test_openapi_describes_the_staff_api(app, client):
         assert "get" in spec["paths"][path]
 
 
+def together(target, *calls):
+    """Run ``target(*args)`` for each ``args`` in its own thread, and wait for all."""
+    threads = [threading.Thread(target=target, args=args) for args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+
 @pytest.mark.postgres_only
 def test_two_conflicting_events_at_once_one_wins_the_other_is_409_and_one_transition_is_audited(
         app, client, seeded, tokens):
@@ -204,12 +213,7 @@ def test_two_conflicting_events_at_once_one_wins_the_other_is_409_and_one_transi
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=("classify", {"category": "ATBX"})),
-               threading.Thread(target=worker, args=("refuse", {"reason": "unclear_content"}))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    together(worker, ("classify", {"category": "ATBX"}), ("refuse", {"reason": "unclear_content"}))
     assert sorted(results.values()) == ["ok", "stale"]
     db.session.expire_all()
     winner = next(e for e, r in results.items() if r == "ok")
@@ -230,12 +234,7 @@ def test_two_conflicting_events_at_once_one_wins_the_other_is_409_and_one_transi
         statuses.append(c.post(f"/api/v1/feedback/{code}/events/{event}", json={**body, "version": version},
                                headers=tokens["office"]).status_code)
 
-    threads = [threading.Thread(target=api_worker, args=("classify", {"category": "ATBX"})),
-               threading.Thread(target=api_worker, args=("transfer_out", {"agency": "Sở Y tế"}))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    together(api_worker, ("classify", {"category": "ATBX"}), ("transfer_out", {"agency": "Sở Y tế"}))
     assert sorted(statuses) == [200, 409]
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Transition)
