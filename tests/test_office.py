@@ -381,3 +381,21 @@ def test_pages_switch_to_english(app, client, seeded):
     assert "Intake and classification" in page and "Tiếp nhận, phân loại" not in page
     page = text(client.get(f"/van-phong/ho-so/{case.code}"))
     assert "Classify (accept)" in page and "A complaint or denunciation" in page and "Audit trail" in page
+
+
+def test_with_csrf_protection_on_the_forms_still_work_and_a_forged_post_is_refused(app, client, seeded):
+    app.config["WTF_CSRF_ENABLED"] = True
+    case = receive(SUBMISSION)
+    page = text(client.get("/van-phong/dang-nhap"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/van-phong/dang-nhap", data={"email": seeded["office"].email,
+                                                         "password": "secret-pass", "csrf_token": token})
+    assert response.status_code == 302
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    token = re.search(r'name="classify-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    forged = client.post(f"/van-phong/ho-so/{case.code}/su-kien/classify",
+                         data={"classify-category": "TTHC", "classify-version": case.version})
+    assert forged.status_code == 400 and state_of(case) == "received"
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/classify", data={
+        "classify-category": "TTHC", "classify-version": case.version, "classify-csrf_token": token})
+    assert response.status_code == 302 and state_of(case) == "classified"
