@@ -7,6 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
+from workflows.lifecycle import N_
+
 from ..auth import roles_required
 from ..extensions import db
 from ..models import Unit, User
@@ -47,7 +49,7 @@ def _save_unit(unit: Unit | None, form: UnitForm) -> None:
 def _save_user(user: User | None, form: UserForm) -> None:
     if user is None:
         if not form.password.data:
-            raise accounts.AccountError("Mật khẩu phải có ít nhất 8 ký tự.", "password")
+            raise accounts.AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
         user, _ = accounts.create_user(form.email.data, form.role.data, full_name=form.full_name.data,
                                        unit_code=form.unit.data or None, password=form.password.data,
                                        title=form.title.data)
@@ -69,7 +71,7 @@ def units():
 @bp.route("/don-vi/<int:unit_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def unit_form(unit_id: int | None = None):
-    return _edit(Unit, unit_id, UnitForm, _save_unit, "admin/unit_form.html", "admin.units", "Đã lưu đơn vị.")
+    return _edit(Unit, unit_id, UnitForm, _save_unit, "admin/unit_form.html", "admin.units", N_("Đã lưu đơn vị."))
 
 
 @bp.get("/nguoi-dung")
@@ -84,4 +86,5 @@ def users():
 @bp.route("/nguoi-dung/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def user_form(user_id: int | None = None):
-    return _edit(User, user_id, UserForm, _save_user, "admin/user_form.html", "admin.users", "Đã lưu người dùng.")
+    return _edit(User, user_id, UserForm, _save_user, "admin/user_form.html", "admin.users",
+                 N_("Đã lưu người dùng."))
