@@ -3,10 +3,11 @@ the actions the machine allows, unit isolation, drafts with attachments, publica
 copy, stale forms, duplicates, and the administration of units and users."""
 from __future__ import annotations
 
+import html
 import io
 import re
+from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
@@ -108,8 +109,9 @@ def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowe
     db.session.add(Attachment(feedback=case, kind="submission", original_name="to-trinh.pdf",
                               stored_name="abc123.pdf", content_type="application/pdf", size=len(PDF)))
     db.session.commit()
-    (app.config["UPLOAD_DIR"] and __import__("pathlib").Path(app.config["UPLOAD_DIR"])).mkdir(parents=True, exist_ok=True)
-    (__import__("pathlib").Path(app.config["UPLOAD_DIR"]) / "abc123.pdf").write_bytes(PDF)
+    uploads = Path(app.config["UPLOAD_DIR"])
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "abc123.pdf").write_bytes(PDF)
     login(client, seeded["office"])
     page = text(client.get(f"/van-phong/ho-so/{case.code}"))
     for fact in ("Nguyễn Văn An", "0905123456", "an@example.com", "Điều 9.1d", "to-trinh.pdf", "receive"):
@@ -267,7 +269,6 @@ def test_office_publishes_exactly_the_masked_preview_it_reviewed(app, client, se
     form = re.search(r'<form[^>]+id="form-publish".*?</form>', page, re.S).group(0)
     assert "[đã ẩn]" in form and "0905123456" not in form and "Nguyễn Văn An" not in form
     answer = re.search(r'name="publish-answer"[^>]*>(.*?)</textarea>', form, re.S).group(1)
-    import html
     answer = html.unescape(answer).strip().replace("thời hạn là 10 ngày", "thời hạn là [đã ẩn] ngày")
     response = post_event(client, "van-phong", case, "publish", title="Thời hạn giải quyết thủ tục",
                           question="Đề nghị cho biết thời hạn. Gọi 0905123456.", answer=answer)
