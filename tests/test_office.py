@@ -315,6 +315,9 @@ def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one
                            data={"duplicate_of": again.code, "version": earlier.version})
     assert "nhận trước" in text(client.get(response.headers["Location"]))
     assert db.session.get(Feedback, earlier.id).duplicate_of_id is None
+    response = client.post(f"/van-phong/ho-so/{other.code}/trung-lap", data={"duplicate_of": earlier.code})
+    assert "Vui lòng nhập mã" in text(client.get(response.headers["Location"]))  # no version: nothing done
+    assert db.session.get(Feedback, other.id).duplicate_of_id is None
 
 
 def test_admin_creates_edits_and_deactivates_units_and_users(app, client, seeded):

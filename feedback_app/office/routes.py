@@ -13,7 +13,7 @@ from ..services import accounts, staff
 from ..services.calendar import load_calendar
 from . import bp
 from .case_page import download, handle_event, handle_side_action, load_case, render_case
-from .forms import PREVIEW_FIELDS, LoginForm
+from .forms import PREVIEW_FIELDS, DuplicateForm, LoginForm
 
 login_manager.login_view = "office.login"
 login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
@@ -101,8 +101,10 @@ def event(code: str, event: str):
 @roles_required("office")
 def duplicate(code: str):
     def action(case):
-        staff.mark_duplicate(case, request.form.get("duplicate_of", ""), current_user,
-                             request.form.get("version", type=int))
+        form = DuplicateForm()
+        if not form.validate():
+            raise staff.StaffInputError(N_("Vui lòng nhập mã phản ánh, kiến nghị trước đó."), "duplicate_of")
+        staff.mark_duplicate(case, form.duplicate_of.data, current_user, form.version.data)
         flash(gettext("Đã đánh dấu trùng với %(code)s.", code=case.duplicate_of.code), "success")
     return handle_side_action(code, "office", action)
 
