@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,8 +21,9 @@ def token_hash(token: str) -> str:
 
 def api_user():
     """The staff user of the request's bearer token, or None (public access). Cached per request."""
-    if "api_user" not in g:
-        g.api_user = None
+    # cached on the request, not on ``g``: an app context (and its ``g``) may outlive one request
+    if "pakn.api_user" not in request.environ:
+        request.environ["pakn.api_user"] = None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer ") and header[7:].strip():
             from .models import ApiToken
@@ -31,8 +32,8 @@ def api_user():
             if token is not None and token.user.active:
                 token.last_used_at = CLOCK.now()
                 db.session.commit()
-                g.api_user = token.user
-    return g.api_user
+                request.environ["pakn.api_user"] = token.user
+    return request.environ["pakn.api_user"]
 
 
 def roles_required(*roles: str):

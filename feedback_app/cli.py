@@ -28,7 +28,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
-    from .reports import cli as reports_cli; reports_cli.init_app(app)  # report, webhooks (issue 6)
+    from .reports import cli as reports_cli
+    from .users_cli import users_cli
+    reports_cli.init_app(app)
+    app.cli.add_command(users_cli)
 
 
 # --- workflow ----------------------------------------------------------------------------------

@@ -9,5 +9,5 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are trusted here: the staff API authenticates by bearer token
 
-from . import errors, openapi, cases, public  # noqa: E402,F401  (modules register themselves on bp)
+from . import errors, openapi, cases, public, staff  # noqa: E402,F401  (modules register themselves on bp)
 from . import export  # noqa: E402,F401  (history and bulk export)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/van-phong")
 
-from . import dashboard  # noqa: E402,F401  (issue 6: dashboard and reports)
+from . import routes, dashboard  # noqa: E402,F401  (routes register themselves on bp)

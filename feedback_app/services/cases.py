@@ -246,13 +246,14 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
         raise InvalidEventArguments(event, case.state, str(exc), {"new_date": str(exc)}) from None
     if event == "extend":
         resolved["_new_due"] = change.due
-    move = lifecycle.fire(case, event, actor, resolved, today)
-    note = EFFECTS[event](case, resolved, actor)
-    if change.due is None or change.due.date != case.due_date:
-        case.overdue_since = None  # a new due date has not been missed yet
-    case.due, case.paused_days = change.due, change.paused_days
-    row = audit(case, move.event, move.source, move.dest, actor, note=note)
     try:
+        move = lifecycle.fire(case, event, actor, resolved, today)
+        # an effect's query may autoflush the new state: a stale version can surface there too
+        note = EFFECTS[event](case, resolved, actor)
+        if change.due is None or change.due.date != case.due_date:
+            case.overdue_since = None  # a new due date has not been missed yet
+        case.due, case.paused_days = change.due, change.paused_days
+        row = audit(case, move.event, move.source, move.dest, actor, note=note)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         # another request changed the case first (the version moved, or its mail/letter exists)

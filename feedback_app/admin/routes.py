@@ -1,0 +1,90 @@
+"""Administration pages: units and users (create, edit, deactivate)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from workflows.lifecycle import N_
+
+from ..auth import roles_required
+from ..extensions import db
+from ..models import Unit, User
+from ..services import accounts, staff
+from . import bp
+from .forms import UnitForm, UserForm
+
+
+def _edit(model, row_id: int | None, form_class, save: Callable, template: str, done: str, saved: str):
+    """The create/edit page of one row: parse the form, call one service, redirect or show the errors."""
+    row = db.session.get(model, row_id) if row_id else None
+    if row_id and row is None:
+        abort(404)
+    form = form_class(obj=row)
+    if request.method == "GET" and isinstance(row, User):
+        form.unit.data = row.unit.code if row.unit else ""
+    if form.validate_on_submit():
+        try:
+            save(row, form)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            message = gettext(exc.message)
+            if exc.field and exc.field in form:
+                form[exc.field].errors = [*form[exc.field].errors, message]
+            flash(message, "error")
+        else:
+            flash(gettext(saved), "success")
+            return redirect(url_for(done))
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, row=row), status
+
+
+def _save_unit(unit: Unit | None, form: UnitForm) -> None:
+    accounts.save_unit(unit, code=form.code.data, name=form.name.data, email=form.email.data,
+                       active=form.active.data)
+
+
+def _save_user(user: User | None, form: UserForm) -> None:
+    if user is None:
+        if not form.password.data:
+            raise accounts.AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+        user, _ = accounts.create_user(form.email.data, form.role.data, full_name=form.full_name.data,
+                                       unit_code=form.unit.data or None, password=form.password.data,
+                                       title=form.title.data)
+        if form.active.data:
+            return
+    accounts.update_user(user, email=form.email.data, full_name=form.full_name.data, role=form.role.data,
+                         unit_code=form.unit.data or None, title=form.title.data, active=form.active.data,
+                         password=form.password.data or None)
+
+
+@bp.get("/don-vi")
+@roles_required("admin")
+def units():
+    rows = db.session.execute(select(Unit).order_by(Unit.active.desc(), Unit.code)).scalars().all()
+    return render_template("admin/units.html", units=rows)
+
+
+@bp.route("/don-vi/moi", methods=["GET", "POST"])
+@bp.route("/don-vi/<int:unit_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def unit_form(unit_id: int | None = None):
+    return _edit(Unit, unit_id, UnitForm, _save_unit, "admin/unit_form.html", "admin.units", N_("Đã lưu đơn vị."))
+
+
+@bp.get("/nguoi-dung")
+@roles_required("admin")
+def users():
+    query = select(User).order_by(User.active.desc(), User.role, User.email)
+    page = staff.paginate(query, request.args.get("page", 1, type=int))
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/nguoi-dung/moi", methods=["GET", "POST"])
+@bp.route("/nguoi-dung/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_form(user_id: int | None = None):
+    return _edit(User, user_id, UserForm, _save_user, "admin/user_form.html", "admin.users",
+                 N_("Đã lưu người dùng."))

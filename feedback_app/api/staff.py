@@ -1,0 +1,185 @@
+"""The staff API (``Authorization: Bearer <token>``): fire lifecycle events, list cases, units and
+categories. Answers: 200 with the new state; 401 without a token; 403 when the role may not; 404 for
+an unknown case or event (or another unit's case); 409 when the state does not allow the event or
+the version is stale; 422 for bad arguments (see ``errors.py``)."""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_babel import gettext
+from sqlalchemy import select
+
+from workflows.clock import CLOCK
+from workflows.lifecycle import EVENTS, STATE_LABELS, State, allowed_events
+
+from ..auth import api_user
+from ..extensions import db
+from ..models import Category, Unit
+from ..services import accounts, cases, serialize, staff
+from . import bp
+from .errors import error
+from .openapi import document
+
+
+def _staff_user():
+    user = api_user()
+    if user is None:
+        abort(_unauthorized())
+    return user
+
+
+def _unauthorized():
+    from flask import jsonify
+    response = jsonify(error=gettext("Cần mã truy cập (Authorization: Bearer <token>)."))
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="pakn"'
+    return response
+
+
+def _case_state(case) -> dict:
+    return {"code": case.code, "state": case.state, "state_label": gettext(STATE_LABELS[State(case.state)]),
+            "version": case.version, "unit": case.unit.code if case.unit else None,
+            "due_date": case.due_date.isoformat() if case.due_date else None, "due_step": case.due_step,
+            "overdue": case.due_date is not None and case.due_date < CLOCK.today()}
+
+
+@bp.post("/feedback/<code>/events/<event>")
+def fire_event(code: str, event: str):
+    user = _staff_user()
+    case = cases.find(code)
+    if case is None or not serialize.staff_may_see(user, case):
+        abort(404)
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        return error(422, gettext("Nội dung gửi lên phải là một đối tượng JSON."))
+    args = dict(body.get("args") if isinstance(body.get("args"), dict) else body)
+    version = args.pop("version", body.get("version"))
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        return error(422, gettext("Phiên bản (version) phải là số nguyên."), {"version": gettext("Phải là số nguyên.")})
+    bad = {k: gettext("Phải là chuỗi.") for k, v in args.items() if v is not None and not isinstance(v, str)}
+    if bad:
+        return error(422, gettext("Tham số không hợp lệ."), bad)
+    row = cases.apply_event(case, event, user, args, expected_version=version)
+    return {**_case_state(case), "event": event, "from": row.from_state, "note": row.note,
+            "allowed_events": allowed_events(case, user, CLOCK.today())}
+
+
+@bp.get("/units")
+def list_units():
+    _staff_user()
+    rows = db.session.execute(select(Unit).where(Unit.active).order_by(Unit.code)).scalars()
+    return {"items": [{"code": u.code, "name": u.name, "email": u.email, "is_office": u.is_office,
+                       "forward_target": not u.is_office} for u in rows]}
+
+
+@bp.get("/categories")
+def list_categories():
+    _staff_user()
+    rows = db.session.execute(select(Category).order_by(Category.code)).scalars()
+    return {"items": [{"code": c.code, "name": c.name} for c in rows]}
+
+
+def _flag(value: str | None) -> bool | None:
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(value)
+
+
+@bp.get("/feedback")
+def list_feedback():
+    """Cases this token's user may see; a unit token sees only its unit's cases."""
+    user = _staff_user()
+    errors = {}
+    state = request.args.get("state") or None
+    if state is not None and state not in {s.value for s in State}:
+        errors["state"] = gettext("Không có trạng thái này.")
+    unit = None
+    if request.args.get("unit"):
+        unit = accounts.find_unit(request.args["unit"])
+        if unit is None:
+            errors["unit"] = gettext("Không có đơn vị này.")
+    try:
+        overdue = _flag(request.args.get("overdue"))
+    except ValueError:
+        errors["overdue"] = gettext("Chỉ nhận true hoặc false.")
+        overdue = None
+    page = request.args.get("page", 1, type=int)
+    per_page = request.args.get("per_page", 20, type=int)
+    if page < 1:
+        errors["page"] = gettext("Phải là số nguyên dương.")
+    if not 1 <= per_page <= 100:
+        errors["per_page"] = gettext("Từ 1 đến 100.")
+    if errors:
+        return error(422, gettext("Tham số không hợp lệ."), errors)
+    query = staff.by_due_date(staff.case_query(user, states=[state] if state else None, unit=unit, overdue=overdue))
+    result = staff.paginate(query, page, per_page)
+    return {"items": [{**_case_state(c), "title": c.title,
+                       "received_at": c.received_at.isoformat()} for c in result.items],
+            "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages}
+
+
+_ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_STR = {"type": "string"}
+_EVENT_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "version": {"type": "integer", "description": "the case's version when it was read; a stale one gives 409"},
+    **{name: ({"type": "string", "format": "date"} if name == "new_date" else _STR)
+       for spec in EVENTS.values() for name in spec.arguments}}}
+_CASE_STATE = {"type": "object", "required": ["code", "state", "version"], "properties": {
+    "code": _STR, "state": _STR, "state_label": _STR, "version": {"type": "integer"},
+    "unit": {"type": "string", "nullable": True}, "due_date": {"type": "string", "format": "date", "nullable": True},
+    "due_step": {"type": "string", "nullable": True}, "overdue": {"type": "boolean"}}}
+
+document(paths={
+    "/api/v1/feedback/{code}/events/{event}": {"post": {
+        "summary": "Fire a lifecycle event on a case (staff)",
+        "description": "Arguments per event: " + "; ".join(
+            f"`{name}` {{{', '.join(spec.arguments)}}}" for name, spec in EVENTS.items()),
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": _STR},
+                       {"name": "event", "in": "path", "required": True,
+                        "schema": {"type": "string", "enum": list(EVENTS)}}],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/EventArguments"}}}},
+        "responses": {
+            "200": {"description": "the event fired; the case's new state", "content": {"application/json": {
+                "schema": {"allOf": [{"$ref": "#/components/schemas/CaseState"}, {"type": "object", "properties": {
+                    "event": _STR, "from": _STR, "note": {"type": "string", "nullable": True},
+                    "allowed_events": {"type": "array", "items": _STR}}}]}}}},
+            "401": {"description": "no or unknown token", **_ERR},
+            "403": {"description": "this role may not fire this event", **_ERR},
+            "404": {"description": "no such case or event (or another unit's case)", **_ERR},
+            "409": {"description": "the state does not allow it, or the version is stale", **_ERR},
+            "422": {"description": "bad or missing arguments", **_ERR}}}},
+    "/api/v1/feedback": {"get": {
+        "summary": "List the cases this token may see (a unit token: its unit only), overdue first",
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": "state", "in": "query", "schema": {"type": "string", "enum": [s.value for s in State]}},
+            {"name": "unit", "in": "query", "schema": _STR, "description": "a unit code, see /api/v1/units"},
+            {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                           "default": 20}}],
+        "responses": {"200": {"description": "one page of cases", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseState"}},
+                "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+                "pages": {"type": "integer"}}}}}},
+            "401": {"description": "no or unknown token", **_ERR}, "422": {"description": "bad filter", **_ERR}}}},
+    "/api/v1/units": {"get": {
+        "summary": "The units: the codes `forward` takes (forward_target)", "security": [{"bearer": []}],
+        "responses": {"200": {"description": "the active units", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+                "code": _STR, "name": _STR, "email": {"type": "string", "nullable": True},
+                "is_office": {"type": "boolean"}, "forward_target": {"type": "boolean"}}}}}}}}},
+            "401": {"description": "no or unknown token", **_ERR}}}},
+    "/api/v1/categories": {"get": {
+        "summary": "The categories: the codes `classify` takes", "security": [{"bearer": []}],
+        "responses": {"200": {"description": "the categories", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+                "code": _STR, "name": _STR}}}}}}}},
+            "401": {"description": "no or unknown token", **_ERR}}}},
+}, schemas={"EventArguments": _EVENT_BODY, "CaseState": _CASE_STATE})

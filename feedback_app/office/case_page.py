@@ -1,0 +1,116 @@
+"""The staff case page and its actions, shared by the office (HCTH, leader) and the unit blueprints:
+everything the citizen sent, the audit trail, the due date with its legal basis, and one form per
+event the state machine allows this user now."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from workflows.clock import CLOCK
+from workflows.lifecycle import EVENTS, REFUSAL_REASONS, LifecycleError, allowed_events
+
+from ..extensions import db
+from ..models import Attachment
+from ..services import cases, publication, serialize, staff
+from ..services.calendar import load_calendar
+from ..services.cases import StaleCase
+from .forms import PREVIEW_FIELDS, DuplicateForm, event_form, event_args
+
+
+def load_case(code: str):
+    """The case if this user may see it; otherwise 404 (a unit never learns another unit's cases exist)."""
+    case = cases.find(code)
+    if case is None or not serialize.staff_may_see(current_user, case):
+        abort(404)
+    return case
+
+
+def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
+    events = allowed_events(case, current_user, CLOCK.today())
+    forms = {**{e: event_form(e, case) for e in events}, **(forms or {})}
+    office = current_user.role == "office"
+    context = dict(
+        case=case, bp=bp, events=events, forms=forms, specs=EVENTS, reasons=REFUSAL_REASONS,
+        days_left=staff.working_days_left(case, load_calendar()),
+        overdue=case.due_date is not None and case.due_date < CLOCK.today(),
+        submitted=[a for a in case.attachments if a.kind == "submission"],
+        replies=[a for a in case.attachments if a.kind == "reply"],
+        similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
+        duplicate_form=DuplicateForm(data={"version": case.version}) if office and case.is_open else None,
+        preview=publication.preview(case) if case.state in ("answered", "published") else None,
+    )
+    return render_template("office/case.html", **context), status
+
+
+def _stale():
+    flash(gettext(StaleCase.message), "error")
+
+
+def handle_event(code: str, event: str, bp: str):
+    """POST of one action form: parse, call one service, redirect (or show the form's errors)."""
+    case = load_case(code)
+    if event not in EVENTS:
+        abort(404)
+    form = event_form(event, case, formdata=_formdata())
+    if not form.validate():
+        flash(gettext("Vui lòng kiểm tra lại các trường được đánh dấu."), "error")
+        return render_case(case, bp, {event: form}, 422)
+    version = form.version.data
+    try:
+        if event == "submit_draft":
+            staff.submit_draft(case, current_user, form.reply.data, form.attachments.data or [], version)
+        elif event == "publish":
+            staff.publish(case, current_user, {k: form[k].data or "" for k in PREVIEW_FIELDS}, version)
+        else:
+            cases.apply_event(case, event, current_user, event_args(form, event), expected_version=version)
+    except StaleCase:
+        _stale()
+        return redirect(url_for(f"{bp}.case", code=code))
+    except staff.StaffInputError as exc:
+        db.session.rollback()
+        flash(gettext(exc.message), "error")
+        return render_case(cases.find(code), bp, {event: form}, 422)
+    except LifecycleError as exc:
+        db.session.rollback()
+        flash(gettext(exc.why), "error")
+        for name, message in exc.errors.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, gettext(message)]
+        case = cases.find(code)
+        return render_case(case, bp, {event: form} if exc.status == 422 else None, exc.status)
+    flash(gettext("Đã thực hiện: %(action)s.", action=gettext(EVENTS[event].label)), "success")
+    return redirect(url_for(f"{bp}.case", code=code))
+
+
+def _formdata():
+    from werkzeug.datastructures import CombinedMultiDict
+    return CombinedMultiDict([request.files, request.form])
+
+
+def handle_side_action(code: str, bp: str, action):
+    """A form that changes a case without a transition (draft, preview, duplicate): same locking."""
+    case = load_case(code)
+    try:
+        action(case)
+    except StaleCase:
+        _stale()
+    except staff.StaffInputError as exc:
+        db.session.rollback()
+        flash(gettext(exc.message), "error")
+    except LifecycleError as exc:
+        db.session.rollback()
+        flash(gettext(exc.why), "error")
+    return redirect(url_for(f"{bp}.case", code=code))
+
+
+def download(attachment_id: int):
+    """An attachment, for staff who may see its case; read from UPLOAD_DIR, never from the web root."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not serialize.staff_may_see(current_user, attachment.feedback):
+        abort(404)
+    path = staff.attachment_path(attachment)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.original_name)

@@ -1,0 +1,124 @@
+"""Forms of the back office. The action forms are generated from the lifecycle: one form per event
+that ``allowed_events`` offers, with one field per argument in ``EVENTS[event].arguments``."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (DateField, EmailField, IntegerField, MultipleFileField, PasswordField,
+                     SelectField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from workflows.lifecycle import EVENTS, REFUSAL_REASONS
+
+from ..extensions import db
+from ..models import Category, Feedback, Unit
+from ..services import publication
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ."))])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
+    submit = SubmitField(_l("Đăng nhập"))
+
+
+class VersionedForm(FlaskForm):
+    """Every form that changes a case carries the version it was read at (optimistic locking)."""
+
+    version = IntegerField(validators=[InputRequired()], render_kw={"hidden": True})
+
+
+class DuplicateForm(VersionedForm):
+    duplicate_of = StringField(_l("Mã phản ánh, kiến nghị trước đó"),
+                               validators=[DataRequired(_l("Vui lòng nhập mã.")), Length(max=24)])
+    submit = SubmitField(_l("Đánh dấu trùng"))
+
+
+# Labels of the lifecycle's argument names; the widget depends on the argument, never on a list of events.
+ARGUMENT_LABELS = {
+    "missing": _l("Thông tin cần bổ sung"),
+    "note": _l("Ghi chú"),
+    "category": _l("Lĩnh vực"),
+    "reason": _l("Lý do"),
+    "agency": _l("Cơ quan có thẩm quyền"),
+    "unit": _l("Đơn vị xử lý"),
+    "reply": _l("Nội dung trả lời"),
+    "new_date": _l("Ngày hẹn trả lời mới"),
+}
+PREVIEW_FIELDS = ("title", "question", "answer")
+
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    pairs = list(pairs)
+    return [SelectChoice(v, l) for v, l in pairs] if SelectChoice else pairs
+
+
+def _category_choices():
+    rows = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
+    return choices([("", _l("— Chọn lĩnh vực —"))] + [(code, name) for code, name in rows])
+
+
+def _unit_choices():
+    rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
+                              .order_by(Unit.name)).all()
+    return choices([("", _l("— Chọn đơn vị —"))] + [(code, name) for code, name in rows])
+
+
+def _refusal_choices():
+    from flask_babel import gettext
+    return choices([("", _l("— Chọn lý do theo quy định —"))] + [
+        (r.code, f"{gettext(r.label)} ({r.basis})") for r in REFUSAL_REASONS.values()])
+
+
+def _argument_field(event: str, name: str, required: bool):
+    validators = [DataRequired(_l("Trường này là bắt buộc."))] if required else [Optional()]
+    label = ARGUMENT_LABELS.get(name, name)
+    if name == "category":
+        return SelectField(label, choices=_category_choices(), validators=validators)
+    if name == "unit":
+        return SelectField(label, choices=_unit_choices(), validators=validators)
+    if name == "reason" and event == "refuse":  # the legal grounds (NĐ 20/2008 Art 1, 7.1, 9.1d)
+        return SelectField(label, choices=_refusal_choices(), validators=validators)
+    if name == "new_date":
+        return DateField(label, validators=[Optional()],
+                         description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
+    if name == "agency":
+        return StringField(label, validators=validators + [Length(max=300)])
+    return TextAreaField(label, validators=validators + [Length(max=20000)])
+
+
+def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
+    """The form of one lifecycle event, built from ``EVENTS[event]``: its arguments, plus the reply's
+    attachments for ``submit_draft`` and the reviewed public copy for ``publish``."""
+    spec = EVENTS[event]
+    fields = {name: _argument_field(event, name, name in spec.required) for name in spec.arguments}
+    if "reply" in spec.arguments:
+        fields["attachments"] = MultipleFileField(_l("Tệp đính kèm"))
+    if event == "publish":
+        labels = {"title": _l("Tiêu đề công khai"), "question": _l("Nội dung công khai"),
+                  "answer": _l("Câu trả lời công khai")}
+        fields.update({k: TextAreaField(labels[k]) for k in PREVIEW_FIELDS})
+    fields["submit"] = SubmitField(spec.label)
+    form_class = type(f"{event.title().replace('_', '')}Form", (VersionedForm,), fields)
+    data = {"version": case.version}
+    if "reply" in spec.arguments:
+        data["reply"] = case.reply_text or ""
+    if event == "publish":
+        data.update(publication.preview(case))
+    return form_class(formdata=formdata, prefix=event, data=data)
+
+
+def event_args(form: FlaskForm, event: str) -> dict:
+    """The event's arguments from a validated form, as the lifecycle takes them (codes, ISO dates)."""
+    args = {}
+    for name in EVENTS[event].arguments:
+        value = form[name].data
+        if value in (None, ""):
+            continue
+        args[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return args

@@ -1,0 +1,125 @@
+"""HCTH and the leader: sign-in, the intake queue, the review and publication queues, the case page."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_user, logout_user
+
+from workflows.lifecycle import N_, State
+
+from ..auth import roles_required
+from ..extensions import login_manager
+from ..services import accounts, staff
+from ..services.calendar import load_calendar
+from . import bp
+from .case_page import download, handle_event, handle_side_action, load_case, render_case
+from .forms import PREVIEW_FIELDS, DuplicateForm, LoginForm
+
+login_manager.login_view = "office.login"
+login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
+login_manager.login_message_category = "error"
+login_manager.localize_callback = gettext
+
+OFFICE = ("office", "leader")
+
+# The office's queues: (state filter, title); the intake queue is the default.
+QUEUES = {
+    "intake": (staff.INTAKE_STATES, N_("Tiếp nhận, phân loại")),
+    "classified": ((State.CLASSIFIED.value,), N_("Chờ chuyển đơn vị")),
+    "in_progress": ((State.FORWARDED.value,), N_("Đang xử lý tại đơn vị")),
+    "review": ((State.UNDER_REVIEW.value,), N_("Chờ lãnh đạo duyệt")),
+    "answered": ((State.ANSWERED.value,), N_("Chờ công khai")),
+    "closed": ((State.REFUSED.value, State.TRANSFERRED.value, State.PUBLISHED.value), N_("Đã kết thúc")),
+}
+
+
+def home_for(user) -> str:
+    return {"office": url_for("office.queue"), "leader": url_for("office.queue", tab="review"),
+            "unit": url_for("unit.workspace"), "admin": url_for("admin.users")}.get(user.role, url_for("public.index"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    # only a local path: never an open redirect to another site
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(result.user))
+        flash(gettext(result.error, minutes=result.minutes), "error")
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("office/login.html", form=form), status
+
+
+@bp.post("/dang-xuat")
+def logout():
+    logout_user()
+    flash(gettext("Bạn đã đăng xuất."), "success")
+    return redirect(url_for("office.login"))
+
+
+@bp.get("/")
+@roles_required(*OFFICE)
+def queue():
+    tab = request.args.get("tab") or ("review" if current_user.role == "leader" else "intake")
+    if tab not in QUEUES:
+        tab = "intake"
+    states, title = QUEUES[tab]
+    query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
+        staff.case_query(current_user, states=states))
+    page = staff.paginate(query, request.args.get("page", 1, type=int))
+    calendar = load_calendar()
+    rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
+    return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows)
+
+
+@bp.get("/ho-so/<code>")
+@roles_required(*OFFICE)
+def case(code: str):
+    return render_case(load_case(code), "office")
+
+
+@bp.post("/ho-so/<code>/su-kien/<event>")
+@roles_required(*OFFICE)
+def event(code: str, event: str):
+    return handle_event(code, event, "office")
+
+
+@bp.post("/ho-so/<code>/trung-lap")
+@roles_required("office")
+def duplicate(code: str):
+    def action(case):
+        form = DuplicateForm()
+        if not form.validate():
+            raise staff.StaffInputError(N_("Vui lòng nhập mã phản ánh, kiến nghị trước đó."), "duplicate_of")
+        staff.mark_duplicate(case, form.duplicate_of.data, current_user, form.version.data)
+        flash(gettext("Đã đánh dấu trùng với %(code)s.", code=case.duplicate_of.code), "success")
+    return handle_side_action(code, "office", action)
+
+
+@bp.post("/ho-so/<code>/ban-cong-khai")
+@roles_required("office")
+def preview(code: str):
+    def action(case):
+        staff.save_preview(case, current_user, {k: request.form.get(f"publish-{k}", "") for k in PREVIEW_FIELDS},
+                           request.form.get("publish-version", type=int))
+        flash(gettext("Đã lưu bản công khai."), "success")
+    return handle_side_action(code, "office", action)
+
+
+@bp.get("/tep/<int:attachment_id>")
+@roles_required("office", "leader", "unit")
+def attachment(attachment_id: int):
+    return download(attachment_id)

@@ -1,0 +1,161 @@
+"""Staff accounts: sign-in with a lockout after repeated failures, users, units and API tokens.
+
+Passwords are stored hashed (werkzeug, ``User.set_password``); API tokens only as their SHA-256
+(``auth.token_hash``), so that a leaked database does not leak a usable token.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from workflows.clock import CLOCK
+from workflows.lifecycle import N_, Role
+
+from ..auth import token_hash
+from ..extensions import db
+from ..models import ApiToken, Unit, User
+
+
+class AccountError(ValueError):
+    """Bad input for an account or a unit; ``message`` is Vietnamese UI text, ``field`` names the input."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+BAD_LOGIN = N_("Email hoặc mật khẩu không đúng.")
+LOCKED = N_("Tài khoản tạm thời bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    error: str | None = None
+    minutes: int = 0
+
+
+def authenticate(email: str, password: str) -> SignIn:
+    """Check a password; after LOGIN_MAX_FAILURES wrong ones in a row the account is locked for
+    LOGIN_LOCKOUT_MINUTES (a correct password during the lock is refused too). Commits."""
+    cfg = current_app.config
+    now = CLOCK.now()
+    user = find_user(email)
+    if user is None or not user.active:
+        return SignIn(None, BAD_LOGIN)
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return SignIn(None, LOCKED, minutes)
+    if not user.check_password(password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        locked = user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]
+        if locked:
+            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+        db.session.commit()
+        current_app.logger.warning("failed sign-in for %s%s", user.email, " (locked)" if locked else "")
+        if locked:
+            return SignIn(None, LOCKED, cfg["LOGIN_LOCKOUT_MINUTES"])
+        return SignIn(None, BAD_LOGIN)
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+    return SignIn(user)
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(select(User).where(func.lower(User.email) == (email or "").strip().lower())).scalar()
+
+
+def find_unit(code: str | None) -> Unit | None:
+    if not code:
+        return None
+    return db.session.execute(select(Unit).where(Unit.code == code.strip().upper())).scalar()
+
+
+def _check_user(email: str, role: str, unit: Unit | None, user: User | None = None) -> None:
+    if role not in {r.value for r in (Role.OFFICE, Role.UNIT, Role.LEADER, Role.ADMIN)}:
+        raise AccountError(N_("Vai trò không hợp lệ."), "role")
+    if role == Role.UNIT.value and (unit is None or unit.is_office):
+        raise AccountError(N_("Người dùng của đơn vị phải thuộc một đơn vị xử lý."), "unit")
+    if "@" not in email:
+        raise AccountError(N_("Email không hợp lệ."), "email")
+    other = find_user(email)
+    if other is not None and other is not user:
+        raise AccountError(N_("Email này đã được dùng cho tài khoản khác."), "email")
+
+
+def create_user(email: str, role: str, *, full_name: str | None = None, unit_code: str | None = None,
+                password: str | None = None, title: str | None = None) -> tuple[User, str]:
+    """Create a staff account; returns it and its password (a generated one if none was given). Commits."""
+    email = email.strip().lower()
+    unit = find_unit(unit_code)
+    if unit_code and unit is None:
+        raise AccountError(N_("Không có đơn vị này."), "unit")
+    _check_user(email, role, unit)
+    if role == Role.OFFICE.value and unit is None:
+        unit = db.session.execute(select(Unit).where(Unit.is_office)).scalar()
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < 8:
+        raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+    user = User(email=email, full_name=(full_name or email.split("@")[0]).strip(), role=role,
+                unit=unit if role in (Role.UNIT.value, Role.OFFICE.value) else None, title=title or None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user, password
+
+
+def update_user(user: User, *, email: str, full_name: str, role: str, unit_code: str | None, title: str | None,
+                active: bool, password: str | None = None) -> User:
+    """Edit an account (an empty password keeps the old one); deactivating also revokes its tokens. Commits."""
+    email = email.strip().lower()
+    unit = find_unit(unit_code)
+    _check_user(email, role, unit, user)
+    if password:
+        if len(password) < 8:
+            raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+        user.set_password(password)
+        user.failed_logins, user.locked_until = 0, None
+    user.email, user.full_name, user.role, user.title = email, full_name.strip(), role, (title or None)
+    user.unit = unit if role in (Role.UNIT.value, Role.OFFICE.value) else None
+    user.active = active
+    if not active:
+        for token in user.tokens:
+            token.revoked_at = token.revoked_at or CLOCK.now()
+    db.session.commit()
+    return user
+
+
+def new_token(user: User) -> str:
+    """A new API token for ``user``; only its hash is stored, the token itself is shown once. Commits."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=token_hash(token), created_at=CLOCK.now()))
+    db.session.commit()
+    return token
+
+
+def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, active: bool = True) -> Unit:
+    """Create (``unit`` None) or edit a unit. A unit with open cases cannot be deactivated. Commits."""
+    from ..models import Feedback
+    from workflows.lifecycle import OPEN_STATES
+    code = code.strip().upper()
+    if not code or not code.replace("_", "").isalnum():
+        raise AccountError(N_("Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và dấu gạch dưới."), "code")
+    other = find_unit(code)
+    if other is not None and other is not unit:
+        raise AccountError(N_("Mã đơn vị này đã tồn tại."), "code")
+    if unit is not None and unit.active and not active:
+        open_cases = db.session.execute(select(func.count()).select_from(Feedback).where(
+            Feedback.unit_id == unit.id, Feedback.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
+        if open_cases:
+            raise AccountError(N_("Đơn vị còn phản ánh, kiến nghị đang xử lý; không thể ngừng hoạt động."), "active")
+    if unit is None:
+        unit = Unit(code=code)
+        db.session.add(unit)
+    unit.code, unit.name, unit.email, unit.active = code, name.strip(), (email or "").strip() or None, active
+    db.session.commit()
+    return unit

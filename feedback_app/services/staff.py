@@ -1,0 +1,279 @@
+"""What staff work on: the queues, the case list with filters (pages and API), likely duplicates,
+reply drafts with attachments, and publication after HCTH reviewed the masked preview.
+
+State changes still go only through ``cases.apply_event``; the functions here that write
+(``mark_duplicate``, ``save_draft``, ``submit_draft``, ``publish``) check the version the user
+read, so a second writer gets ``StaleCase`` rather than overwriting."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterable
+
+import filetype
+from flask import current_app
+from sqlalchemy import Select, case as sql_case, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+from workflows.clock import CLOCK
+from workflows.lifecycle import N_, Role, State
+
+from ..extensions import db
+from ..models import Attachment, Feedback, Unit
+from ..text import fold
+from . import publication
+from .cases import StaleCase, apply_event, audit
+
+INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
+
+
+class StaffInputError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+def overdue_clause():
+    return Feedback.due_date.is_not(None) & (Feedback.due_date < CLOCK.today())
+
+
+def by_due_date(query: Select) -> Select:
+    """Overdue first, then the nearest due date, then the oldest."""
+    return query.order_by(sql_case((overdue_clause(), 0), else_=1), Feedback.due_date.is_(None),
+                          Feedback.due_date, Feedback.received_at, Feedback.id)
+
+
+def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None = None,
+               overdue: bool | None = None) -> Select:
+    """The cases ``user`` may see, filtered. A unit user sees only its own unit's cases."""
+    query = select(Feedback)
+    if user.role == Role.UNIT.value:
+        query = query.where(Feedback.unit_id == user.unit_id)
+    if states:
+        query = query.where(Feedback.state.in_(list(states)))
+    if unit is not None:
+        query = query.where(Feedback.unit_id == unit.id)
+    if overdue is True:
+        query = query.where(overdue_clause())
+    elif overdue is False:
+        query = query.where(~overdue_clause())
+    return query
+
+
+def intake_query(user) -> Select:
+    """HCTH's intake queue: new cases and cases waiting for the citizen, oldest first (NĐ 20/2008 Art 9.1)."""
+    return case_query(user, states=INTAKE_STATES).order_by(Feedback.received_at, Feedback.id)
+
+
+def unit_query(user) -> Select:
+    """The unit's open cases: overdue first, then by due date."""
+    return by_due_date(case_query(user, states=[State.FORWARDED.value, State.UNDER_REVIEW.value]))
+
+
+def paginate(query: Select, page: int, per_page: int | None = None):
+    per_page = per_page or current_app.config["PER_PAGE"]
+    return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100)
+
+
+def working_days_left(case: Feedback, calendar) -> int | None:
+    """Working days from today to the due date (negative when late), for "time left to classify"."""
+    if case.due_date is None:
+        return None
+    return calendar.count_working_days(CLOCK.today(), case.due_date)
+
+
+# --- likely duplicates --------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+SIMILAR_WINDOW_DAYS = 365
+SIMILAR_SCAN = 500
+SIMILAR_MIN_SCORE = 0.2
+
+
+def words(text: str) -> set[str]:
+    """Folded words of two letters or more: "Học phí" and "hoc phi" are the same words."""
+    return {w for w in _WORD.findall(fold(text)) if len(w) > 1}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass(frozen=True)
+class Similar:
+    case: Feedback
+    score: float
+
+
+def likely_duplicates(case: Feedback, limit: int = 5) -> list[Similar]:
+    """Earlier cases of the last year whose folded title and content share most words with this one
+    (Jaccard over word sets). Cheap: it reads at most ``SIMILAR_SCAN`` recent cases."""
+    mine = words(f"{case.title} {case.content}")
+    since = case.received_at - timedelta(days=SIMILAR_WINDOW_DAYS)
+    rows = db.session.execute(
+        select(Feedback).where(Feedback.id != case.id, Feedback.received_at <= case.received_at,
+                               Feedback.received_at >= since)
+        .order_by(Feedback.received_at.desc()).limit(SIMILAR_SCAN)).scalars()
+    found = [Similar(other, jaccard(mine, words(f"{other.title} {other.content}"))) for other in rows]
+    found = [s for s in found if s.score >= SIMILAR_MIN_SCORE]
+    return sorted(found, key=lambda s: -s.score)[:limit]
+
+
+def mark_duplicate(case: Feedback, earlier_code: str, actor, expected_version: int | None) -> Feedback:
+    """Link ``case`` to the earlier case it repeats (no rule in NĐ 20/2008: link it and answer by
+    reference, see the domain brief). The state does not change; the audit row records who linked it."""
+    from .cases import find
+    earlier = find((earlier_code or "").strip())
+    if earlier is None or earlier.id == case.id:
+        raise StaffInputError(N_("Không có phản ánh, kiến nghị trước đó với mã này."), "duplicate_of")
+    if earlier.received_at > case.received_at:
+        raise StaffInputError(N_("Chỉ đánh dấu trùng với phản ánh, kiến nghị nhận trước."), "duplicate_of")
+    if earlier.duplicate_of_id == case.id:
+        raise StaffInputError(N_("Phản ánh, kiến nghị kia đã được đánh dấu trùng với phản ánh, kiến nghị này."),
+                              "duplicate_of")
+    _check_version(case, expected_version)
+    case.duplicate_of = earlier
+    audit(case, "mark_duplicate", case.state, case.state, actor, note=f"Trùng với {earlier.code}", public=False)
+    _commit()
+    return case
+
+
+# --- reply drafts and attachments ---------------------------------------------------------------
+
+ALLOWED_EXTENSIONS = {"pdf", "doc", "docx", "odt", "xls", "xlsx", "jpg", "jpeg", "png"}
+_SNIFFED = {"pdf": {"pdf"}, "jpg": {"jpg", "jpeg"}, "jpeg": {"jpg", "jpeg"}, "png": {"png"}}
+
+
+def _check_version(case: Feedback, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != case.version:
+        raise StaleCase()
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise StaleCase() from None
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name
+
+
+def _store_files(case: Feedback, files: Iterable[FileStorage], kind: str) -> list[Path]:
+    """Check and write the uploaded files, adding their rows to the session; returns the paths written
+    (the caller removes them if its transaction fails)."""
+    files = [f for f in files if f and f.filename]
+    cfg = current_app.config
+    existing = sum(1 for a in case.attachments if a.kind == kind)
+    if existing + len(files) > cfg["MAX_ATTACHMENTS"]:
+        raise StaffInputError(N_("Quá số tệp đính kèm cho phép."), "attachments")
+    blobs = []
+    for f in files:
+        name = secure_filename(f.filename) or "tep"
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        data = f.read()
+        if ext not in ALLOWED_EXTENSIONS:
+            raise StaffInputError(N_("Chỉ nhận tệp PDF, Word, Excel, OpenDocument hoặc ảnh JPG, PNG."), "attachments")
+        if len(data) > cfg["MAX_ATTACHMENT_BYTES"] or not data:
+            raise StaffInputError(N_("Tệp rỗng hoặc vượt quá dung lượng cho phép."), "attachments")
+        sniffed = filetype.guess_extension(data)
+        if ext in _SNIFFED and sniffed not in _SNIFFED[ext]:
+            raise StaffInputError(N_("Nội dung tệp không khớp với phần mở rộng."), "attachments")
+        blobs.append((f.filename[:255], ext, data, f.mimetype or "application/octet-stream"))
+    written = []
+    for original, ext, data, mimetype in blobs:
+        stored = f"{uuid.uuid4().hex}.{ext}"
+        path = upload_dir() / stored
+        path.write_bytes(data)
+        written.append(path)
+        db.session.add(Attachment(feedback=case, kind=kind, original_name=original, stored_name=stored,
+                                  content_type=mimetype[:100], size=len(data), created_at=CLOCK.now()))
+    return written
+
+
+def _discard(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def _may_draft(case: Feedback, user) -> None:
+    from workflows import lifecycle
+    lifecycle.check(case, "submit_draft", user, {"reply": "-"}, CLOCK.today())
+
+
+def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
+               expected_version: int | None) -> Feedback:
+    """Keep the unit's draft reply and its attachments without sending it for review yet."""
+    _may_draft(case, user)
+    _check_version(case, expected_version)
+    written = []
+    try:
+        written = _store_files(case, files, "reply")
+        case.reply_text = (reply or "").strip() or None
+        _commit()
+    except Exception:
+        db.session.rollback()
+        _discard(written)
+        raise
+    return case
+
+
+def submit_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
+                 expected_version: int | None):
+    """Store the attachments and fire ``submit_draft`` in one transaction."""
+    _may_draft(case, user)
+    _check_version(case, expected_version)
+    written = []
+    try:
+        written = _store_files(case, files, "reply")
+        return apply_event(case, "submit_draft", user, {"reply": reply}, expected_version=expected_version)
+    except Exception:
+        db.session.rollback()
+        _discard(written)
+        raise
+
+
+# --- publication --------------------------------------------------------------------------------
+
+def save_preview(case: Feedback, user, texts: dict[str, str], expected_version: int | None) -> Feedback:
+    """HCTH's reviewed public copy (pakn masks it once more, so nothing can be un-masked)."""
+    from workflows import lifecycle
+    lifecycle.check(case, "publish", user, {}, CLOCK.today())
+    _check_version(case, expected_version)
+    publication.save_preview(case, texts.get("title", ""), texts.get("question", ""), texts.get("answer", ""))
+    _commit()
+    return case
+
+
+def publish(case: Feedback, user, texts: dict[str, str] | None, expected_version: int | None):
+    """Save the reviewed copy (if given) and fire ``publish`` in one transaction: the public sees
+    exactly the copy HCTH saw (NĐ 20/2008 Art 19; QĐ 31/2021 Art 46)."""
+    _check_version(case, expected_version)
+    try:
+        if texts is not None:
+            publication.save_preview(case, texts.get("title", ""), texts.get("question", ""),
+                                     texts.get("answer", ""))
+        return apply_event(case, "publish", user, {}, expected_version=expected_version)
+    except StaleDataError:  # the preview's autoflush met a newer version
+        db.session.rollback()
+        raise StaleCase() from None
+    except Exception:
+        db.session.rollback()
+        raise
+

@@ -1,0 +1,45 @@
+"""A unit's workspace: its cases by due date (overdue first), the case page, the reply draft."""
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..auth import roles_required
+from ..office.case_page import handle_event, handle_side_action, load_case, render_case
+from ..services import staff
+from ..services.calendar import load_calendar
+from . import bp
+
+
+@bp.get("/")
+@roles_required("unit")
+def workspace():
+    page = staff.paginate(staff.unit_query(current_user), request.args.get("page", 1, type=int))
+    calendar = load_calendar()
+    rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
+    return render_template("unit/workspace.html", page=page, rows=rows)
+
+
+@bp.get("/ho-so/<code>")
+@roles_required("unit")
+def case(code: str):
+    return render_case(load_case(code), "unit")
+
+
+@bp.post("/ho-so/<code>/su-kien/<event>")
+@roles_required("unit")
+def event(code: str, event: str):
+    return handle_event(code, event, "unit")
+
+
+@bp.post("/ho-so/<code>/du-thao")
+@roles_required("unit")
+def draft(code: str):
+    """Keep the draft reply and its attachments without sending it for review."""
+    def action(case):
+        staff.save_draft(case, current_user, request.form.get("submit_draft-reply", ""),
+                         request.files.getlist("submit_draft-attachments"),
+                         request.form.get("submit_draft-version", type=int))
+        flash(gettext("Đã lưu dự thảo."), "success")
+    return handle_side_action(code, "unit", action)

@@ -1,0 +1,38 @@
+"""``flask --app wsgi users create EMAIL --role ROLE [--unit CODE]`` and ``users token EMAIL``."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from .services import accounts
+
+users_cli = AppGroup("users", help="Staff accounts and API tokens.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["office", "unit", "leader", "admin"]))
+@click.option("--unit", "unit_code", help="The unit's code (required for --role unit), e.g. QLKH.")
+@click.option("--name", "full_name", help="Full name (default: the part of the e-mail before @).")
+@click.option("--password", help="Default: a generated password, printed once.")
+def users_create(email: str, role: str, unit_code: str | None, full_name: str | None, password: str | None) -> None:
+    """Create a staff account."""
+    try:
+        user, password_used = accounts.create_user(email, role, full_name=full_name, unit_code=unit_code,
+                                                   password=password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.message) from None
+    unit = f" [{user.unit.code}]" if user.unit else ""
+    click.echo(f"created {user.role} {user.email}{unit}")
+    if not password:
+        click.echo(f"password: {password_used}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+def users_token(email: str) -> None:
+    """Print a new API token for EMAIL (only its SHA-256 is stored: copy it now)."""
+    user = accounts.find_user(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user {email}")
+    click.echo(accounts.new_token(user))

@@ -1,0 +1,405 @@
+"""The back office through its pages: sign-in and lockout, who sees which queue, the case page with
+the actions the machine allows, unit isolation, drafts with attachments, publication of the masked
+copy, stale forms, duplicates, and the administration of units and users."""
+from __future__ import annotations
+
+import html
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import Attachment, Feedback, Transition, Unit, User
+from feedback_app.services.cases import Submission, apply_event, receive
+
+SUBMISSION = Submission(full_name="Nguyễn Văn An", address="Số 12 đường Lê Lợi, Quảng Ngãi", phone="0905123456",
+                        email="an@example.com", title="Thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ",
+                        content="Tôi là Nguyễn Văn An, đề nghị cho biết thời hạn giải quyết thủ tục đăng ký kết "
+                                "quả nhiệm vụ khoa học và công nghệ. Liên hệ 0905123456.",
+                        consent_publish=True)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def login(client, user, password="secret-pass"):
+    return client.post("/van-phong/dang-nhap", data={"email": user.email, "password": password})
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def post_event(client, bp, case, event, version=None, **data):
+    db.session.refresh(case)
+    form = {f"{event}-{k}": v for k, v in data.items()}
+    form[f"{event}-version"] = case.version if version is None else version
+    return client.post(f"/{bp}/ho-so/{case.code}/su-kien/{event}", data=form, content_type="multipart/form-data")
+
+
+def state_of(case) -> str:
+    db.session.expire_all()
+    return db.session.get(Feedback, case.id).state
+
+
+def test_sign_in_sends_each_role_to_its_own_home(app, client, seeded):
+    homes = {"office": "/van-phong/", "leader": "/van-phong/?tab=review", "QLKH": "/don-vi/",
+             "admin": "/quan-tri/nguoi-dung"}
+    for key, home in homes.items():
+        response = login(client, seeded[key])
+        assert response.status_code == 302 and response.headers["Location"] == home
+        assert seeded[key].full_name in text(client.get(home))
+        client.post("/van-phong/dang-xuat")
+        assert client.get(home).status_code == 302  # signed out: back to the sign-in page
+
+
+def test_a_wrong_password_is_refused_and_five_lock_the_account_for_fifteen_minutes(app, client, clock, seeded):
+    office = seeded["office"]
+    response = login(client, office, "wrong-pass")
+    assert response.status_code == 401 and "Email hoặc mật khẩu không đúng" in text(response)
+    for _ in range(4):
+        response = login(client, office, "wrong-pass")
+    assert "tạm thời bị khóa" in text(response)
+    db.session.refresh(office)
+    assert office.locked_until is not None
+    assert login(client, office).status_code == 401  # the right password is refused while locked
+    clock.advance(minutes=16)
+    assert login(client, office).status_code == 302
+    db.session.refresh(office)
+    assert office.failed_logins == 0 and office.locked_until is None
+
+
+def test_passwords_are_stored_hashed_and_a_next_url_elsewhere_is_ignored(app, client, seeded):
+    assert "secret-pass" not in seeded["office"].password_hash
+    response = client.post("/van-phong/dang-nhap?next=//evil.example/x",
+                           data={"email": seeded["office"].email, "password": "secret-pass"})
+    assert response.headers["Location"] == "/van-phong/"
+
+
+def test_pages_are_closed_to_the_wrong_roles(app, client, seeded):
+    assert client.get("/van-phong/").status_code == 302  # anonymous: to the sign-in page
+    matrix = {"office": {"/van-phong/": 200, "/don-vi/": 403, "/quan-tri/don-vi": 403},
+              "leader": {"/van-phong/": 200, "/don-vi/": 403, "/quan-tri/nguoi-dung": 403},
+              "QLKH": {"/van-phong/": 403, "/don-vi/": 200, "/quan-tri/don-vi": 403},
+              "admin": {"/van-phong/": 403, "/don-vi/": 403, "/quan-tri/don-vi": 200, "/quan-tri/nguoi-dung": 200}}
+    for key, pages in matrix.items():
+        login(client, seeded[key])
+        got = {url: client.get(url).status_code for url in pages}
+        assert got == pages, key
+        client.post("/van-phong/dang-xuat")
+
+
+def test_intake_queue_lists_new_cases_oldest_first_with_time_left_to_classify(app, client, clock, seeded):
+    first = receive(SUBMISSION)
+    clock.advance(days=1)
+    second = receive(Submission(**{**SUBMISSION.__dict__, "title": "Học phí khóa đào tạo ISO"}))
+    classified = receive(Submission(**{**SUBMISSION.__dict__, "title": "Đã phân loại rồi"}))
+    apply_event(classified, "classify", seeded["office"], {"category": "TTHC"})
+    clock.set("2024-03-12T09:00:00+07:00")  # first is due Mon 11 Mar: one working day late
+    login(client, seeded["office"])
+    page = text(client.get("/van-phong/"))
+    assert page.index(first.code) < page.index(second.code)
+    assert classified.code not in page
+    assert "Quá hạn 1 ngày làm việc" in page and "Hết hạn hôm nay" in page
+    assert classified.code in text(client.get("/van-phong/?tab=classified"))
+
+
+def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowed_actions(app, client, clock, seeded):
+    case = receive(SUBMISSION)
+    db.session.add(Attachment(feedback=case, kind="submission", original_name="to-trinh.pdf",
+                              stored_name="abc123.pdf", content_type="application/pdf", size=len(PDF)))
+    db.session.commit()
+    uploads = Path(app.config["UPLOAD_DIR"])
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "abc123.pdf").write_bytes(PDF)
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    for fact in ("Nguyễn Văn An", "0905123456", "an@example.com", "Điều 9.1d", "to-trinh.pdf", "receive"):
+        assert fact in page
+    forms = set(re.findall(r'id="form-(\w+)"', page))
+    assert forms == {"request_info", "classify", "refuse", "transfer_out"}
+    # the refusal form offers the legal reasons and tells where to go instead
+    assert "Luật Khiếu nại" in page and 'value="complaint_or_denunciation"' in page
+    download = client.get(re.search(r'href="(/van-phong/tep/\d+)"', page).group(1))
+    assert download.status_code == 200 and download.data == PDF
+    assert "to-trinh.pdf" in download.headers["Content-Disposition"]
+    client.post("/van-phong/dang-xuat")
+    assert client.get(download.request.path).status_code == 302  # not for the public
+    login(client, seeded["QLKH"])
+    assert client.get(download.request.path).status_code == 404  # not forwarded to this unit
+
+
+def test_leader_sees_no_intake_actions_and_cannot_classify(app, client, seeded):
+    case = receive(SUBMISSION)
+    login(client, seeded["leader"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert 'id="form-' not in page
+    response = post_event(client, "van-phong", case, "classify", category="TTHC")
+    assert response.status_code == 403 and state_of(case) == "received"
+
+
+def test_office_classifies_and_forwards_through_the_forms_with_an_audit_row_each(app, client, seeded):
+    case = receive(SUBMISSION)
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", case, "classify", category="TTHC", note="thủ tục")
+    assert response.status_code == 302 and state_of(case) == "classified"
+    response = post_event(client, "van-phong", case, "forward", unit="QLKH", note="Đề nghị trả lời")
+    assert response.status_code == 302 and state_of(case) == "forwarded"
+    rows = db.session.execute(select(Transition.event, Transition.actor_id)
+                              .where(Transition.feedback_id == case.id).order_by(Transition.id)).all()
+    assert rows == [("receive", None), ("classify", seeded["office"].id), ("forward", seeded["office"].id)]
+
+
+def test_a_form_without_its_required_argument_is_shown_again_with_the_error(app, client, seeded):
+    case = receive(SUBMISSION)
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", case, "refuse", reason="", note="x")
+    assert response.status_code == 422 and "Trường này là bắt buộc" in text(response)
+    response = post_event(client, "van-phong", case, "classify", category="NOPE")
+    assert response.status_code == 422 and state_of(case) == "received"
+
+
+def test_refusal_records_the_legal_reason_and_mails_where_to_go_instead(app, client, seeded):
+    case = receive(SUBMISSION)
+    login(client, seeded["office"])
+    post_event(client, "van-phong", case, "refuse", reason="complaint_or_denunciation", note="Khiếu nại")
+    assert state_of(case) == "refused"
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert "Là khiếu nại, tố cáo" in page and "NĐ 20/2008/NĐ-CP, Điều 1" in page
+
+
+def test_a_stale_form_asks_to_reload_and_changes_nothing(app, client, seeded):
+    case = receive(SUBMISSION)
+    old = case.version
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", case, "forward", version=old, unit="QLKH")
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "Vui lòng tải lại trang" in page
+    assert state_of(case) == "classified"
+    assert db.session.execute(select(func.count()).select_from(Transition)
+                              .where(Transition.feedback_id == case.id)).scalar_one() == 2
+
+
+def forwarded(seeded, unit="QLKH", submission=SUBMISSION):
+    case = receive(submission)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": unit})
+    return case
+
+
+def test_a_unit_sees_only_its_own_cases_and_another_units_case_is_a_404(app, client, seeded):
+    mine = forwarded(seeded, "QLKH")
+    theirs = forwarded(seeded, "QLCN", Submission(**{**SUBMISSION.__dict__, "title": "Giấy phép X-quang"}))
+    login(client, seeded["QLKH"])
+    workspace = text(client.get("/don-vi/"))
+    assert mine.code in workspace and theirs.code not in workspace
+    assert client.get(f"/don-vi/ho-so/{theirs.code}").status_code == 404
+    assert post_event(client, "don-vi", theirs, "submit_draft", reply="x").status_code == 404
+    assert state_of(theirs) == "forwarded"
+    page = text(client.get(f"/don-vi/ho-so/{mine.code}"))
+    assert set(re.findall(r'id="form-(\w+)"', page)) == {"return_to_office", "submit_draft", "extend"}
+
+
+def test_unit_workspace_lists_overdue_cases_first(app, client, clock, seeded):
+    late = forwarded(seeded)
+    clock.advance(days=14)
+    fresh = forwarded(seeded, submission=Submission(**{**SUBMISSION.__dict__, "title": "Mới chuyển"}))
+    clock.advance(days=14)  # late's 15 working days are over, fresh's are not
+    login(client, seeded["QLKH"])
+    page = text(client.get("/don-vi/"))
+    assert page.index(late.code) < page.index(fresh.code)
+    assert "Quá hạn" in page
+
+
+def test_a_unit_saves_a_draft_with_an_attachment_then_submits_it(app, client, seeded):
+    case = forwarded(seeded)
+    login(client, seeded["QLKH"])
+    db.session.refresh(case)
+    response = client.post(f"/don-vi/ho-so/{case.code}/du-thao", content_type="multipart/form-data", data={
+        "submit_draft-version": case.version, "submit_draft-reply": "Dự thảo: thời hạn là 10 ngày.",
+        "submit_draft-attachments": [(io.BytesIO(PDF), "cong-van.pdf")]})
+    assert response.status_code == 302 and state_of(case) == "forwarded"
+    case = db.session.get(Feedback, case.id)
+    assert case.reply_text.startswith("Dự thảo") and [a.kind for a in case.attachments] == ["reply"]
+    page = text(client.get(f"/don-vi/ho-so/{case.code}"))
+    assert "cong-van.pdf" in page and "Dự thảo: thời hạn là 10 ngày." in page
+    fake = client.post(f"/don-vi/ho-so/{case.code}/du-thao", content_type="multipart/form-data", data={
+        "submit_draft-version": case.version, "submit_draft-reply": "x",
+        "submit_draft-attachments": [(io.BytesIO(b"MZ not a pdf"), "virus.pdf")]})
+    assert "không khớp" in text(client.get(fake.headers["Location"]))
+    response = post_event(client, "don-vi", case, "submit_draft", reply="Thời hạn là 10 ngày làm việc.")
+    assert response.status_code == 302 and state_of(case) == "under_review"
+
+
+def test_a_unit_returns_a_wrongly_forwarded_case_and_extends_once(app, client, seeded):
+    case = forwarded(seeded)
+    login(client, seeded["QLKH"])
+    response = post_event(client, "don-vi", case, "extend", reason="Cần lấy ý kiến Sở Tài chính")
+    assert response.status_code == 302
+    case = db.session.get(Feedback, case.id)
+    assert case.extension_count == 1 and len(case.letters) == 1
+    response = post_event(client, "don-vi", case, "extend", reason="Lần hai")
+    assert response.status_code == 409 and "một lần" in text(response)
+    post_event(client, "don-vi", case, "return_to_office", reason="Không thuộc lĩnh vực của phòng")
+    assert state_of(case) == "classified"
+    assert client.get(f"/don-vi/ho-so/{case.code}").status_code == 404  # no longer the unit's
+
+
+def test_leader_requests_changes_then_approves(app, client, seeded):
+    case = forwarded(seeded)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời"})
+    login(client, seeded["leader"])
+    assert case.code in text(client.get("/van-phong/?tab=review"))
+    post_event(client, "van-phong", case, "request_changes", note="Ghi rõ căn cứ pháp lý")
+    assert state_of(case) == "forwarded"
+    apply_event(db.session.get(Feedback, case.id), "submit_draft", seeded["QLKH"], {"reply": "Theo QĐ..., trả lời"})
+    post_event(client, "van-phong", case, "approve")
+    assert state_of(case) == "answered"
+
+
+def test_office_publishes_exactly_the_masked_preview_it_reviewed(app, client, seeded):
+    case = forwarded(seeded)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Kính gửi ông Nguyễn Văn An, thời hạn là 10 ngày. "
+                                                                 "Cán bộ phụ trách: chị Lê Thị Hoa."})
+    apply_event(case, "approve", seeded["leader"])
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    form = re.search(r'<form[^>]+id="form-publish".*?</form>', page, re.S).group(0)
+    assert "[đã ẩn]" in form and "0905123456" not in form and "Nguyễn Văn An" not in form
+    answer = re.search(r'name="publish-answer"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+    answer = html.unescape(answer).strip().replace("thời hạn là 10 ngày", "thời hạn là [đã ẩn] ngày")
+    response = post_event(client, "van-phong", case, "publish", title="Thời hạn giải quyết thủ tục",
+                          question="Đề nghị cho biết thời hạn. Gọi 0905123456.", answer=answer)
+    assert response.status_code == 302 and state_of(case) == "published"
+    case = db.session.get(Feedback, case.id)
+    assert case.public_question == "Đề nghị cho biết thời hạn. Gọi [đã ẩn]."  # masked once more on save
+    assert "thời hạn là [đã ẩn] ngày" in case.public_answer
+    client.post("/van-phong/dang-xuat")
+    public = client.get(f"/api/v1/feedback/{case.code}").get_json()
+    assert (public["title"], public["question"], public["answer"]) == (
+        case.public_title, case.public_question, case.public_answer)
+    assert "Nguyễn Văn An" not in str(public) and "an@example.com" not in str(public)
+
+
+def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seeded):
+    case = forwarded(seeded, submission=Submission(**{**SUBMISSION.__dict__, "consent_publish": False}))
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời"})
+    apply_event(case, "approve", seeded["leader"])
+    login(client, seeded["office"])
+    assert 'id="form-publish"' not in text(client.get(f"/van-phong/ho-so/{case.code}"))
+    response = post_event(client, "van-phong", case, "publish", title="t", question="q", answer="a")
+    assert response.status_code == 409 and state_of(case) == "answered"
+
+
+def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one(app, client, clock, seeded):
+    earlier = receive(SUBMISSION)
+    other = receive(Submission(**{**SUBMISSION.__dict__, "title": "Kiểm định cân tại chợ Thu Lộ",
+                                  "content": "Nhiều cân ở chợ không có tem kiểm định."}))
+    clock.advance(days=2)
+    again = receive(Submission(**{**SUBMISSION.__dict__, "title": "Thoi han giai quyet thu tuc dang ky ket qua",
+                                  "content": "De nghi cho biet thoi han giai quyet thu tuc dang ky ket qua "
+                                             "nhiem vu khoa hoc va cong nghe."}))
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{again.code}"))
+    similar = re.search(r'<ul id="similar">(.*?)</ul>', page, re.S).group(1)
+    assert earlier.code in similar and other.code not in similar
+    response = client.post(f"/van-phong/ho-so/{again.code}/trung-lap",
+                           data={"duplicate_of": earlier.code, "version": again.version})
+    assert response.status_code == 302
+    again = db.session.get(Feedback, again.id)
+    assert again.duplicate_of_id == earlier.id and again.state == "received"
+    assert again.transitions[-1].event == "mark_duplicate" and earlier.code in again.transitions[-1].note
+    response = client.post(f"/van-phong/ho-so/{earlier.code}/trung-lap",
+                           data={"duplicate_of": again.code, "version": earlier.version})
+    assert "nhận trước" in text(client.get(response.headers["Location"]))
+    assert db.session.get(Feedback, earlier.id).duplicate_of_id is None
+    response = client.post(f"/van-phong/ho-so/{other.code}/trung-lap", data={"duplicate_of": earlier.code})
+    assert "Vui lòng nhập mã" in text(client.get(response.headers["Location"]))  # no version: nothing done
+    assert db.session.get(Feedback, other.id).duplicate_of_id is None
+
+
+def test_admin_creates_edits_and_deactivates_units_and_users(app, client, seeded):
+    login(client, seeded["admin"])
+    response = client.post("/quan-tri/don-vi/moi", data={"code": "ktt", "name": "Phòng Kế hoạch - Tài chính",
+                                                         "email": "ktt@example.gov.vn", "active": "y"})
+    assert response.status_code == 302
+    unit = db.session.execute(select(Unit).where(Unit.code == "KTT")).scalar_one()
+    assert unit.active
+    response = client.post("/quan-tri/don-vi/moi", data={"code": "KTT", "name": "Trùng mã", "active": "y"})
+    assert response.status_code == 422 and "đã tồn tại" in text(response)
+    response = client.post("/quan-tri/nguoi-dung/moi", data={
+        "email": "ktt@skhcn.example.gov.vn", "full_name": "Ngô Văn Tài", "role": "unit", "unit": "KTT",
+        "password": "mat-khau-moi", "active": "y"})
+    assert response.status_code == 302
+    user = db.session.execute(select(User).where(User.email == "ktt@skhcn.example.gov.vn")).scalar_one()
+    assert user.unit.code == "KTT" and user.check_password("mat-khau-moi")
+    response = client.post("/quan-tri/nguoi-dung/moi", data={
+        "email": "x@skhcn.example.gov.vn", "full_name": "X", "role": "unit", "unit": "", "password": "12345678"})
+    assert response.status_code == 422 and "phải thuộc một đơn vị" in text(response)
+    response = client.post(f"/quan-tri/nguoi-dung/{user.id}", data={
+        "email": user.email, "full_name": "Ngô Văn Tài", "role": "unit", "unit": "KTT", "password": ""})
+    assert response.status_code == 302  # "active" unchecked: deactivated
+    db.session.refresh(user)
+    assert not user.active and user.check_password("mat-khau-moi")
+    client.post("/van-phong/dang-xuat")
+    assert login(client, user, "mat-khau-moi").status_code == 401
+    login(client, seeded["admin"])
+    response = client.post(f"/quan-tri/don-vi/{unit.id}", data={"code": "KTT", "name": unit.name})
+    assert response.status_code == 302 and not db.session.get(Unit, unit.id).active
+
+
+def test_a_unit_with_open_cases_cannot_be_deactivated(app, client, seeded):
+    forwarded(seeded)
+    login(client, seeded["admin"])
+    unit = db.session.execute(select(Unit).where(Unit.code == "QLKH")).scalar_one()
+    response = client.post(f"/quan-tri/don-vi/{unit.id}", data={"code": "QLKH", "name": unit.name})
+    assert response.status_code == 422 and db.session.get(Unit, unit.id).active
+
+
+def test_users_command_creates_an_account_and_prints_a_token_stored_only_as_its_hash(app, seeded):
+    from feedback_app.auth import token_hash
+    from feedback_app.models import ApiToken
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "moi@skhcn.example.gov.vn", "--role", "unit", "--unit", "tdc",
+                                 "--name", "Cán bộ mới", "--password", "mat-khau-dai"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(User).where(User.email == "moi@skhcn.example.gov.vn")).scalar_one()
+    assert user.unit.code == "TDC" and user.check_password("mat-khau-dai")
+    result = runner.invoke(args=["users", "create", "bad@skhcn.example.gov.vn", "--role", "unit"])
+    assert result.exit_code != 0 and "phải thuộc một đơn vị" in result.output
+    result = runner.invoke(args=["users", "token", "moi@skhcn.example.gov.vn"])
+    token = result.output.strip()
+    assert result.exit_code == 0 and len(token) >= 32
+    stored = db.session.execute(select(ApiToken.token_hash).where(ApiToken.user_id == user.id)).scalar_one()
+    assert stored == token_hash(token) and token not in stored
+
+
+def test_pages_switch_to_english(app, client, seeded):
+    from flask_babel import refresh
+    case = receive(SUBMISSION)
+    refresh()  # the test's app context outlives requests: forget the locale the receipt mail used
+    login(client, seeded["office"])
+    page = text(client.get("/van-phong/?lang=en"))
+    assert "Intake and classification" in page and "Tiếp nhận, phân loại" not in page
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert "Classify (accept)" in page and "A complaint or denunciation" in page and "Audit trail" in page
+
+
+def test_with_csrf_protection_on_the_forms_still_work_and_a_forged_post_is_refused(app, client, seeded):
+    app.config["WTF_CSRF_ENABLED"] = True
+    case = receive(SUBMISSION)
+    page = text(client.get("/van-phong/dang-nhap"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/van-phong/dang-nhap", data={"email": seeded["office"].email,
+                                                         "password": "secret-pass", "csrf_token": token})
+    assert response.status_code == 302
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    token = re.search(r'name="classify-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    forged = client.post(f"/van-phong/ho-so/{case.code}/su-kien/classify",
+                         data={"classify-category": "TTHC", "classify-version": case.version})
+    assert forged.status_code == 400 and state_of(case) == "received"
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/classify", data={
+        "classify-category": "TTHC", "classify-version": case.version, "classify-csrf_token": token})
+    assert response.status_code == 302 and state_of(case) == "classified"

@@ -1,0 +1,241 @@
+"""The staff JSON API with bearer tokens: each role fires exactly the events it may (200/403), a state
+that does not allow an event is 409, bad arguments 422, a stale version 409, another unit's case 404;
+lists filter by state, unit and overdue and a unit token sees only its unit; all documented."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import Feedback, Transition, User
+from feedback_app.services.accounts import new_token
+from feedback_app.services.cases import StaleCase, Submission, apply_event, receive
+from workflows.lifecycle import EVENTS
+
+SUBMISSION = Submission(full_name="Trần Thị Bình", address="Thôn An Hội, xã Tịnh Sơn", phone="0912345678",
+                        email="binh@example.com", title="Thủ tục cấp giấy phép X-quang",
+                        content="Đề nghị hướng dẫn hồ sơ cấp giấy phép tiến hành công việc bức xạ.",
+                        consent_publish=True)
+
+
+@pytest.fixture
+def tokens(seeded):
+    return {key: {"Authorization": f"Bearer {new_token(user)}"} for key, user in seeded.items()}
+
+
+def fire(client, headers, case, event, **body):
+    return client.post(f"/api/v1/feedback/{case.code}/events/{event}", json=body, headers=headers)
+
+
+# (event, the state to bring the case to, the arguments) for every lifecycle event
+SETUP = {
+    "request_info": ([], {"missing": "Số điện thoại"}),
+    "provide_info": (["request_info"], {"note": "Đã bổ sung"}),
+    "classify": ([], {"category": "ATBX"}),
+    "refuse": ([], {"reason": "unclear_content", "note": "Không rõ"}),
+    "transfer_out": ([], {"agency": "Sở Y tế", "note": "Thẩm quyền Sở Y tế"}),
+    "forward": (["classify"], {"unit": "QLCN", "note": "Xử lý"}),
+    "return_to_office": (["classify", "forward"], {"reason": "Không thuộc phòng"}),
+    "submit_draft": (["classify", "forward"], {"reply": "Hồ sơ gồm ..."}),
+    "request_changes": (["classify", "forward", "submit_draft"], {"note": "Bổ sung căn cứ"}),
+    "approve": (["classify", "forward", "submit_draft"], {}),
+    "publish": (["classify", "forward", "submit_draft", "approve"], {}),
+    "extend": (["classify", "forward"], {"reason": "Cần ý kiến Cục An toàn bức xạ"}),
+}
+WHO = {"office": {"request_info", "provide_info", "classify", "refuse", "transfer_out", "forward",
+                  "request_changes", "publish"},
+       "leader": {"request_changes", "approve"},
+       "QLCN": {"return_to_office", "submit_draft", "extend"},
+       "admin": set()}
+
+
+def prepared(seeded, event):
+    case = receive(SUBMISSION)
+    actors = {"request_info": "office", "classify": "office", "forward": "office", "submit_draft": "QLCN",
+              "approve": "leader"}
+    for step in SETUP[event][0]:
+        apply_event(case, step, seeded[actors[step]], SETUP[step][1])
+    return case
+
+
+def test_every_role_fires_exactly_the_events_it_may(app, client, clock, seeded, tokens):
+    assert set(SETUP) == set(EVENTS)
+    for role, allowed in WHO.items():
+        for event, (_, args) in SETUP.items():
+            case = prepared(seeded, event)
+            before = case.state
+            response = fire(client, tokens[role], case, event, **args)
+            if event in allowed:
+                assert response.status_code == 200, (role, event, response.get_json())
+                body = response.get_json()
+                assert body["code"] == case.code and body["event"] == event and body["from"] == before
+                assert body["version"] == db.session.get(Feedback, case.id).version
+            else:
+                # a unit never learns of a case not forwarded to it: 404, not 403
+                hidden = role == "QLCN" and case.unit_id != seeded["QLCN"].unit_id
+                assert response.status_code == (404 if hidden else 403), (role, event, response.get_json())
+                assert db.session.get(Feedback, case.id).state == before
+
+
+def test_an_event_the_state_does_not_allow_is_409_and_unknown_ones_404(app, client, seeded, tokens):
+    case = receive(SUBMISSION)
+    response = fire(client, tokens["leader"], case, "approve")
+    assert response.status_code == 409 and response.get_json()["state"] == "received"
+    assert fire(client, tokens["office"], case, "forward", unit="QLCN").status_code == 409
+    assert fire(client, tokens["office"], case, "explode").status_code == 404
+    assert client.post("/api/v1/feedback/PAKN.20990101.0001/events/classify", json={},
+                       headers=tokens["office"]).status_code == 404
+
+
+def test_bad_arguments_are_422_with_the_field_named(app, client, seeded, tokens):
+    case = receive(SUBMISSION)
+    response = fire(client, tokens["office"], case, "classify")
+    assert response.status_code == 422 and "category" in response.get_json()["errors"]
+    response = fire(client, tokens["office"], case, "classify", category="NOPE")
+    assert response.status_code == 422 and "category" in response.get_json()["errors"]
+    response = fire(client, tokens["office"], case, "refuse", reason="because")
+    assert response.status_code == 422 and "reason" in response.get_json()["errors"]
+    assert fire(client, tokens["office"], case, "classify", category="ATBX", version="one").status_code == 422
+    assert fire(client, tokens["office"], case, "classify", category=["ATBX"]).status_code == 422
+    response = client.post(f"/api/v1/feedback/{case.code}/events/classify", data="[1, 2]",
+                           headers={**tokens["office"], "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert db.session.get(Feedback, case.id).state == "received"
+
+
+def test_a_stale_version_is_409_and_changes_nothing(app, client, seeded, tokens):
+    case = receive(SUBMISSION)
+    version = case.version
+    assert fire(client, tokens["office"], case, "classify", category="ATBX", version=version).status_code == 200
+    response = fire(client, tokens["office"], case, "refuse", reason="unclear_content", version=version)
+    assert response.status_code == 409 and response.get_json()["stale"] is True
+    assert db.session.get(Feedback, case.id).state == "classified"
+
+
+def test_without_a_token_the_staff_api_is_401_and_a_revoked_token_too(app, client, seeded, tokens):
+    case = receive(SUBMISSION)
+    for method, url in (("post", f"/api/v1/feedback/{case.code}/events/classify"), ("get", "/api/v1/feedback"),
+                        ("get", "/api/v1/units"), ("get", "/api/v1/categories")):
+        response = getattr(client, method)(url, json={} if method == "post" else None)
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert getattr(client, method)(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+    user = seeded["office"]
+    user.active = False
+    db.session.commit()
+    assert client.get("/api/v1/units", headers=tokens["office"]).status_code == 401
+
+
+def test_a_unit_token_cannot_see_or_act_on_another_units_case(app, client, seeded, tokens):
+    case = prepared(seeded, "submit_draft")  # forwarded to QLCN
+    assert client.get(f"/api/v1/feedback/{case.code}", headers=tokens["QLKH"]).status_code == 404
+    assert fire(client, tokens["QLKH"], case, "submit_draft", reply="x").status_code == 404
+    staff_view = client.get(f"/api/v1/feedback/{case.code}", headers=tokens["QLCN"]).get_json()
+    assert staff_view["allowed_events"] == ["return_to_office", "submit_draft", "extend"]
+    assert staff_view["submitter"]["phone"] == "0912345678"
+
+
+def test_the_list_filters_by_state_unit_and_overdue_and_paginates(app, client, clock, seeded, tokens):
+    new = [receive(SUBMISSION) for _ in range(3)]
+    forwarded = prepared(seeded, "submit_draft")
+    other = receive(SUBMISSION)
+    apply_event(other, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(other, "forward", seeded["office"], {"unit": "QLKH"})
+    office = tokens["office"]
+    listing = client.get("/api/v1/feedback?state=received&per_page=2", headers=office).get_json()
+    assert listing["total"] == 3 and listing["pages"] == 2 and len(listing["items"]) == 2
+    assert {i["code"] for i in client.get("/api/v1/feedback?state=received&per_page=2&page=2",
+                                          headers=office).get_json()["items"]} <= {c.code for c in new}
+    assert [i["code"] for i in client.get("/api/v1/feedback?unit=QLCN", headers=office).get_json()["items"]] == \
+        [forwarded.code]
+    assert client.get("/api/v1/feedback?overdue=true", headers=office).get_json()["total"] == 0
+    clock.advance(days=10)  # the 3 new cases' 5 working days to classify are over
+    overdue = client.get("/api/v1/feedback?overdue=true", headers=office).get_json()
+    assert {i["code"] for i in overdue["items"]} == {c.code for c in new} and all(i["overdue"] for i in overdue["items"])
+    unit = client.get("/api/v1/feedback", headers=tokens["QLKH"]).get_json()
+    assert [i["code"] for i in unit["items"]] == [other.code]
+    assert client.get("/api/v1/feedback?unit=QLCN", headers=tokens["QLKH"]).get_json()["total"] == 0
+    for bad in ("state=nope", "unit=NOPE", "overdue=maybe", "page=0", "per_page=1000"):
+        response = client.get(f"/api/v1/feedback?{bad}", headers=office)
+        assert response.status_code == 422, bad
+        assert bad.split("=")[0] in response.get_json()["errors"]
+
+
+def test_units_and_categories_list_the_codes_forward_and_classify_take(app, client, seeded, tokens):
+    units = client.get("/api/v1/units", headers=tokens["QLKH"]).get_json()["items"]
+    targets = {u["code"] for u in units if u["forward_target"]}
+    assert targets == {"QLKH", "QLCN", "TDC", "TTUD", "TTTT"}
+    categories = {c["code"] for c in client.get("/api/v1/categories", headers=tokens["office"]).get_json()["items"]}
+    assert categories == {"TTHC", "NVKH", "SHTT", "TDC", "ATBX", "DVKH", "KHAC"}
+
+
+def test_openapi_describes_the_staff_api(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/feedback/{code}/events/{event}"]["post"]
+    assert set(post["responses"]) == {"200", "401", "403", "404", "409", "422"}
+    assert post["parameters"][1]["schema"]["enum"] == list(EVENTS)
+    assert {"missing", "category", "reason", "unit", "reply", "new_date", "version"} <= set(
+        spec["components"]["schemas"]["EventArguments"]["properties"])
+    for path in ("/api/v1/feedback", "/api/v1/units", "/api/v1/categories"):
+        assert "get" in spec["paths"][path]
+
+
+def together(target, *calls):
+    """Run ``target(*args)`` for each ``args`` in its own thread, and wait for all."""
+    threads = [threading.Thread(target=target, args=args) for args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+
+@pytest.mark.postgres_only
+def test_two_conflicting_events_at_once_one_wins_the_other_is_409_and_one_transition_is_audited(
+        app, client, seeded, tokens):
+    """Two threads read the same version and fire conflicting events (classify, refuse) at the same moment."""
+    case = receive(SUBMISSION)
+    code, version, office_id = case.code, case.version, seeded["office"].id
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def worker(event, args):
+        with app.app_context():
+            from feedback_app.services.cases import find
+            mine = find(code)
+            user = db.session.get(User, office_id)
+            barrier.wait()
+            try:
+                apply_event(mine, event, user, args, expected_version=version)
+                results[event] = "ok"
+            except StaleCase:
+                results[event] = "stale"
+            finally:
+                db.session.remove()
+
+    together(worker, ("classify", {"category": "ATBX"}), ("refuse", {"reason": "unclear_content"}))
+    assert sorted(results.values()) == ["ok", "stale"]
+    db.session.expire_all()
+    winner = next(e for e, r in results.items() if r == "ok")
+    rows = db.session.execute(select(Transition.event).where(Transition.feedback_id == case.id)
+                              .order_by(Transition.id)).scalars().all()
+    assert rows == ["receive", winner]
+    assert db.session.get(Feedback, case.id).state == {"classify": "classified", "refuse": "refused"}[winner]
+
+    # the same race through the API: both requests carry the version they read
+    case = receive(SUBMISSION)
+    code, version = case.code, case.version
+    statuses = []
+    barrier = threading.Barrier(2)
+
+    def api_worker(event, body):
+        c = app.test_client()
+        barrier.wait()
+        statuses.append(c.post(f"/api/v1/feedback/{code}/events/{event}", json={**body, "version": version},
+                               headers=tokens["office"]).status_code)
+
+    together(api_worker, ("classify", {"category": "ATBX"}), ("transfer_out", {"agency": "Sở Y tế"}))
+    assert sorted(statuses) == [200, 409]
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Transition)
+                              .where(Transition.feedback_id == case.id)).scalar_one() == 2
