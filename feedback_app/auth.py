@@ -52,6 +52,12 @@ def roles_required(*roles: str):
     return decorator
 
 
+def public_page(view):
+    """A page of a staff area that anyone may open (the sign-in page), declared as such."""
+    view.pakn_public = True
+    return view
+
+
 def token_required(*roles: str):
     """A staff-only API view: 401 without a valid bearer token, 403 for a role not listed (any staff
     role when none is given). The user is ``api_user()``; the view carries ``pakn_token_roles``."""

@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from flask import g
 from sqlalchemy import inspect, text
 
 from feedback_app import create_app
@@ -51,6 +52,12 @@ def app(tmp_path, monkeypatch):
     monkeypatch.delenv("PAKN_NOW", raising=False)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url(tmp_path),
                      UPLOAD_DIR=str(tmp_path / "uploads"))
+    @app.before_request
+    def fresh_request_globals():
+        # The test keeps one app context open, which Flask reuses for every test-client request;
+        # in production each request has its own, so start each request with an empty ``g``.
+        g.__dict__.clear()
+
     with app.app_context():
         if ON_POSTGRES:
             # one schema per run, emptied before each test (a migration test may have dropped it)

@@ -48,7 +48,8 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
 
 def test_dashboard_is_for_leader_office_and_admin_only(quarter, client):
     g.pop("_login_user", None)
-    assert client.get("/van-phong/tong-quan").status_code == 401
+    anonymous = client.get("/van-phong/tong-quan")
+    assert anonymous.status_code == 302 and "/van-phong/dang-nhap" in anonymous.headers["Location"]
     login(client, quarter["QLKH"])
     assert client.get("/van-phong/tong-quan").status_code == 403
     login(client, quarter["office"])

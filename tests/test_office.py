@@ -384,7 +384,7 @@ def test_pages_switch_to_english(app, client, seeded):
     page = text(client.get("/van-phong/?lang=en"))
     assert "Intake and classification" in page and "Tiếp nhận, phân loại" not in page
     page = text(client.get(f"/van-phong/ho-so/{case.code}"))
-    assert "Classify (accept)" in page and "A complaint or denunciation" in page and "Audit trail" in page
+    assert "Classify (accept)" in page and "complaint or a denunciation" in page and "Audit trail" in page
 
 
 def test_with_csrf_protection_on_the_forms_still_work_and_a_forged_post_is_refused(app, client, seeded):

@@ -56,8 +56,12 @@ def sample_url(app, rule, method: str = "GET") -> str:
     return app.url_map.bind("localhost").build(rule.endpoint, values, method=method)
 
 
+EVERYONE = frozenset({"anonymous", *(r.value for r in STAFF_ROLES)})
+
+
 def declared_roles(app, endpoint: str) -> frozenset[str] | None:
-    return getattr(app.view_functions[endpoint], "pakn_roles", None)
+    view = app.view_functions[endpoint]
+    return EVERYONE if getattr(view, "pakn_public", False) else getattr(view, "pakn_roles", None)
 
 
 def undeclared_staff_views(app, staff_blueprints=STAFF_BLUEPRINTS) -> list[str]:
@@ -193,7 +197,8 @@ def test_the_matrix_catches_a_page_that_lets_the_wrong_role_in(app, seeded):
 def test_a_signed_in_user_sees_the_page_and_an_anonymous_visitor_is_refused(app, seeded):
     add_probe_routes(app)
     client = app.test_client()
-    assert call(app, client, "GET", "/probe/staff").status_code == 401
+    refused = call(app, client, "GET", "/probe/staff")  # sent to the sign-in page
+    assert refused.status_code == 302 and refused.headers["Location"].split("?")[0].endswith(login_path(app))
     login(client, seeded["QLKH"])
     assert call(app, client, "GET", "/probe/staff").get_data(as_text=True) == "staff page"
     assert call(app, client, "GET", "/probe/leader").status_code == 403

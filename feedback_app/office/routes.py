@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from workflows.lifecycle import N_, State
 
-from ..auth import roles_required
+from ..auth import public_page, roles_required
 from ..extensions import login_manager
 from ..services import accounts, staff
 from ..services.calendar import load_calendar
@@ -46,6 +46,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
+@public_page
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -64,6 +65,7 @@ def login():
 
 
 @bp.post("/dang-xuat")
+@roles_required()
 def logout():
     logout_user()
     flash(gettext("Bạn đã đăng xuất."), "success")
