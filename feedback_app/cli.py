@@ -28,6 +28,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
+    from . import jobs
+    app.cli.add_command(jobs.deadlines_cli)
+    app.cli.add_command(jobs.outbox_cli)
+    app.cli.add_command(jobs.scheduler_command)
 
 
 # --- workflow ----------------------------------------------------------------------------------

@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
+
+from . import outbox  # noqa: E402,F401  (the failing-mail page)

@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/van-phong")
+
+from . import letters  # noqa: E402,F401  (apology letters, the overdue list)
