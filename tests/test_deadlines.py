@@ -9,33 +9,11 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import ApologyLetter, Category, DeadlineNotice, Feedback, OutboxMail, Transition
-from feedback_app.services.cases import Submission, apply_event, receive
+from feedback_app.services.cases import apply_event, receive
 from feedback_app.services.sweep import sweep
 from workflows.clock import parse_instant
 
-SUBMISSION = Submission(full_name="Nguyễn Văn An", address="Số 12 đường Lê Lợi, Quảng Ngãi", phone="0905123456",
-                        email="an@example.com", title="Thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ",
-                        content="Đề nghị cho biết thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ KH&CN.")
-
-
-def forwarded_case(seeded, unit="QLKH", submission=SUBMISSION) -> Feedback:
-    """Received and forwarded on Monday 4 March 2024: the answer is due Monday 25 March 2024."""
-    case = receive(submission)
-    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
-    apply_event(case, "forward", seeded["office"], {"unit": unit})
-    assert case.due_date == date(2024, 3, 25)
-    return case
-
-
-def sign_in(client, user) -> None:
-    from flask import g
-    g.pop("_login_user", None)  # the test's app context outlives requests: forget the last user
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-
-
-def count(model, *where) -> int:
-    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+from deadline_helpers import SUBMISSION, count, forwarded_case, sign_in
 
 
 def test_a_case_received_before_tet_is_due_after_the_holiday_and_goes_overdue_only_after_that_day(

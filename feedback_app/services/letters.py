@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, render_template, url_for
 from sqlalchemy import select
 
-from workflows.clock import CLOCK
+from workflows.clock import CLOCK, local_date
 from workflows.deadlines import Due
 from workflows.lifecycle import N_
 
@@ -32,22 +32,23 @@ class LetterError(ValueError):
 
 
 def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None,
-                 automatic: bool, today: date | None = None, hold_until: datetime | None = None) -> ApologyLetter:
+                 automatic: bool, now: datetime | None = None, hold_until: datetime | None = None) -> ApologyLetter:
     """Create the letter and queue its mail, inside the caller's transaction (no commit).
     ``hold_until`` delays the mail (the grace period of an automatic letter)."""
-    today = today or CLOCK.today()
+    now = now or CLOCK.now()
+    today = local_date(now)
     letter = ApologyLetter(feedback=case, year=today.year, number=next_value(f"letter:{today.year}"),
                            step=new_due.step.value, issued_on=today, missed_due_date=missed_due_date,
                            new_due_date=new_due.date, reason=(reason or DEFAULT_REASON).strip(),
                            signer_title=current_app.config["AGENCY_SIGNER_TITLE"], automatic=automatic,
-                           created_at=CLOCK.now())
+                           created_at=now)
     db.session.add(letter)
     db.session.flush()
     if case.email:
         mail = outbox.enqueue(f"letter:{letter.id}", "apology", case.email, MAIL_SUBJECT.format(code=case.code),
                               "apology", feedback=case, attachment_ref=f"letter:{letter.id}", letter=letter)
-        if mail is not None and hold_until is not None:
-            mail.next_attempt_at = hold_until
+        if mail is not None:
+            mail.created_at, mail.next_attempt_at = now, hold_until or now
     return letter
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app, render_template
-from flask_mail import Message
+from flask_mail import Connection, Message
 from sqlalchemy import func, select, update
 
 from workflows.clock import CLOCK
@@ -136,6 +136,13 @@ def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult) 
     result.errors.append(f"{row.key}: {error}")
 
 
+def _connection() -> Connection:
+    """An SMTP connection from the configuration as it is now (Flask-Mail freezes it at init_app).
+    Sending is real in every environment unless ``MAIL_SUPPRESS_SEND`` says otherwise: the tests
+    point the app at a real SMTP server on loopback."""
+    return Connection(flask_mail.init_mail(current_app.config, current_app.debug, testing=False))
+
+
 def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult:
     """Send what is due now (at most ``limit`` mails), one SMTP connection for the batch."""
     now = now or CLOCK.now()
@@ -145,7 +152,7 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
         return result
     rows = db.session.execute(select(OutboxMail).where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)).scalars().all()
     try:
-        connection = flask_mail.connect().__enter__()
+        connection = _connection().__enter__()
     except (OSError, smtplib.SMTPException, socket.error) as exc:
         for row in rows:
             _failed(row, f"SMTP: {exc}", now, result)

@@ -41,7 +41,8 @@ from ..extensions import db
 from ..models import DeadlineNotice, Feedback, Unit, User
 from . import outbox
 from .calendar import deadlines
-from .cases import SYSTEM, audit
+from .cases import SYSTEM
+from .cases import audit as _audit
 from .letters import issue_letter
 
 # The department's own deadlines (the citizen's, while awaiting info, is not the department's delay).
@@ -67,6 +68,14 @@ class SweepResult:
         return (f"overdue {self.overdue}, letters {self.letters}, escalations {self.escalations}, "
                 f"reminders {self.reminders}, digests {self.digests}, skipped {self.skipped} "
                 f"({self.seconds:.2f} s, of which finding {self.find_seconds:.2f} s)")
+
+
+def audit(case: Feedback, event: str, source: str, dest: str, actor, *, at: datetime, note: str,
+          public: bool = True):
+    """An audit row stamped with the sweep's instant (which may be given, e.g. ``--now``)."""
+    row = _audit(case, event, source, dest, actor, note=note, public=public)
+    row.at = at
+    return row
 
 
 def _on_postgres() -> bool:
@@ -159,7 +168,7 @@ def _mark_overdue(case: Feedback, now, today, hold, plan, recipients, result: Sw
     missed, step, state = case.due_date, case.due_step, case.state
     db.session.add(DeadlineNotice(feedback_id=case.id, step=step, kind="overdue", due_date=missed, created_at=now))
     case.overdue_since = missed
-    audit(case, "overdue", state, state, SYSTEM,
+    audit(case, "overdue", state, state, SYSTEM, at=now,
           note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
     result.overdue += 1
     if step != Step.ANSWER.value:
@@ -176,11 +185,11 @@ def _automatic_letter(case, missed, now, today, hold, plan, result: SweepResult)
     """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days)."""
     new_due = plan.extended(case.due)
     letter = issue_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True,
-                          today=today, hold_until=hold)
+                          now=now, hold_until=hold)
     case.due = new_due
     case.target_date = new_due.date  # the promise to the citizen is the target now
     case.extension_count += 1
-    audit(case, "apology_letter", case.state, case.state, SYSTEM,
+    audit(case, "apology_letter", case.state, case.state, SYSTEM, at=now,
           note=f"Phiếu xin lỗi tự động số {letter.reference}; hẹn lại ngày {new_due.date:%d/%m/%Y} "
                f"(NĐ 61/2018/NĐ-CP, Điều 19.9)")
     result.letters += 1
@@ -192,7 +201,7 @@ def _escalate(case, missed, now, recipients, result: SweepResult) -> None:
     db.session.add(DeadlineNotice(feedback_id=case.id, step=case.due_step, kind="escalation", due_date=missed,
                                   created_at=now))
     case.escalated_at = now
-    audit(case, "escalated", case.state, case.state, SYSTEM, public=False,
+    audit(case, "escalated", case.state, case.state, SYSTEM, at=now, public=False,
           note=f"Quá hạn đã hẹn lại ({missed:%d/%m/%Y}); không được hẹn lại lần hai (NĐ 61/2018/NĐ-CP, "
                f"Điều 19.9): chuyển lãnh đạo quyết định")
     outbox.enqueue(f"escalation:{case.code}:{missed.isoformat()}", "escalation", recipients.leaders,
