@@ -81,7 +81,8 @@ class Config:
     # Hours after an automatic apology letter during which staff may still set its reason; its mail
     # leaves only after them (then with the default reason if nobody wrote one).
     APOLOGY_GRACE_HOURS = env("APOLOGY_GRACE_HOURS", 4, float)
-    DIGEST_HOUR = env("DIGEST_HOUR", 7, int)  # the leader's daily overdue digest, from this local hour
+    DIGEST_HOUR = env("DIGEST_HOUR", 7, int)
+    AGENCY_PLACE = env("AGENCY_PLACE", "Quảng Ngãi")  # "<place>, ngày … tháng … năm …" on letters  # the leader's daily overdue digest, from this local hour
 
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

@@ -139,3 +139,14 @@ def test_two_workers_never_send_one_mail_twice(app, clock, seeded, smtp):
     assert not errors and sum(sent) == 30
     received = smtp.inbox.wait_for(30)
     assert len(received) == 30 and len({m["To"] for m in received}) == 30
+
+
+def test_the_failing_mail_page_speaks_english_on_request(app, client, clock, seeded):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    receive(SUBMISSION)
+    outbox.flush()
+    sign_in(client, seeded["admin"])
+    from flask_babel import refresh
+    refresh()  # the test's app context outlives requests: forget the locale the mails were written in
+    html = client.get("/quan-tri/thu-di?lang=en").get_data(as_text=True)
+    assert "Failing mail" in html and "Retry" in html and "Pending: 0 · Sent: 0 · Failed: 1" in html

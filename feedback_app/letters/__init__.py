@@ -39,7 +39,7 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
         "missed": letter.missed_due_date, "new_date": letter.new_due_date,
         "reason": redact(letter.reason, known) if public else letter.reason,
         "agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
-        "signer_title": letter.signer_title,
+        "signer_title": letter.signer_title, "place": cfg.get("AGENCY_PLACE", ""),
         "font_dir": cfg.get("LETTER_FONT_DIR") or str(FONT_DIR),
     }
 

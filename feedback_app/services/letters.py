@@ -31,24 +31,37 @@ class LetterError(ValueError):
     """A change to a letter that is no longer possible (its mail left, the grace period is over)."""
 
 
-def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None,
-                 automatic: bool, now: datetime | None = None, hold_until: datetime | None = None) -> ApologyLetter:
-    """Create the letter and queue its mail, inside the caller's transaction (no commit).
-    ``hold_until`` delays the mail (the grace period of an automatic letter)."""
-    now = now or CLOCK.now()
-    today = local_date(now)
-    letter = ApologyLetter(feedback=case, year=today.year, number=next_value(f"letter:{today.year}"),
-                           step=new_due.step.value, issued_on=today, missed_due_date=missed_due_date,
-                           new_due_date=new_due.date, reason=(reason or DEFAULT_REASON).strip(),
+def new_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None, automatic: bool,
+               now: datetime, number: int) -> ApologyLetter:
+    """The letter row, numbered ``number`` of its year (no flush, no mail)."""
+    letter = ApologyLetter(feedback=case, year=local_date(now).year, number=number, step=new_due.step.value,
+                           issued_on=local_date(now), missed_due_date=missed_due_date, new_due_date=new_due.date,
+                           reason=(reason or DEFAULT_REASON).strip(),
                            signer_title=current_app.config["AGENCY_SIGNER_TITLE"], automatic=automatic,
                            created_at=now)
     db.session.add(letter)
-    db.session.flush()
+    return letter
+
+
+def queue_letter_mail(letter: ApologyLetter, now: datetime, hold_until: datetime | None = None) -> None:
+    """The citizen's mail with the PDF attached (rendered when sent); needs the letter's id."""
+    case = letter.feedback
     if case.email:
         mail = outbox.enqueue(f"letter:{letter.id}", "apology", case.email, MAIL_SUBJECT.format(code=case.code),
                               "apology", feedback=case, attachment_ref=f"letter:{letter.id}", letter=letter)
         if mail is not None:
             mail.created_at, mail.next_attempt_at = now, hold_until or now
+
+
+def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None,
+                 automatic: bool, now: datetime | None = None, hold_until: datetime | None = None) -> ApologyLetter:
+    """Create the letter and queue its mail, inside the caller's transaction (no commit).
+    ``hold_until`` delays the mail (the grace period of an automatic letter)."""
+    now = now or CLOCK.now()
+    letter = new_letter(case, missed_due_date=missed_due_date, new_due=new_due, reason=reason, automatic=automatic,
+                        now=now, number=next_value(f"letter:{local_date(now).year}"))
+    db.session.flush()
+    queue_letter_mail(letter, now, hold_until)
     return letter
 
 

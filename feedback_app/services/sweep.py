@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,12 +38,13 @@ from workflows.deadlines import STEP_LABELS, Step
 from workflows.lifecycle import Role, State
 
 from ..extensions import db
-from ..models import DeadlineNotice, Feedback, Unit, User
+from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
 from . import outbox
 from .calendar import deadlines
 from .cases import SYSTEM
 from .cases import audit as _audit
-from .letters import issue_letter
+from .letters import new_letter, queue_letter_mail
+from .sequences import next_values
 
 # The department's own deadlines (the citizen's, while awaiting info, is not the department's delay).
 SWEPT_STATES = (State.RECEIVED.value, State.CLASSIFIED.value, State.FORWARDED.value,
@@ -63,6 +64,11 @@ class SweepResult:
     find_seconds: float = 0.0  # time spent in the queries that find due rows
     seconds: float = 0.0
     letter_ids: list[int] = field(default_factory=list)
+
+    def merge(self, other: "SweepResult") -> None:
+        for name in ("overdue", "letters", "escalations", "reminders", "digests", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.letter_ids += other.letter_ids
 
     def summary(self) -> str:
         return (f"overdue {self.overdue}, letters {self.letters}, escalations {self.escalations}, "
@@ -106,8 +112,20 @@ class _Recipients:
         return self.office
 
 
+def _begin_batch() -> None:
+    """SQLite: open the batch's transaction explicitly, taking the write lock at once. Without it
+    pysqlite starts no transaction before the first savepoint, so every case's savepoint would be a
+    transaction of its own (one disk sync per case), and a second sweep could read the same rows."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    dbapi = db.session.connection().connection.dbapi_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+
+
 def _claim(query, result: SweepResult):
     started = time.perf_counter()
+    _begin_batch()
     if _on_postgres():
         query = query.with_for_update(skip_locked=True, of=Feedback)
     rows = db.session.execute(query).scalars().all()
@@ -144,56 +162,92 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
 
 # --- overdue, letters, escalation ------------------------------------------------------------
 
+def _due_batches(where: list, order: list, batch: int, result: SweepResult):
+    """What is due, found once through the index (ids only), then claimed batch by batch with the
+    same conditions checked again, so that a row another sweep handled meanwhile drops out."""
+    started = time.perf_counter()
+    ids = db.session.execute(select(Feedback.id).where(*where).order_by(*order)).scalars().all()
+    result.find_seconds += time.perf_counter() - started
+    for i in range(0, len(ids), batch):
+        chunk = ids[i:i + batch]
+        cases = _claim(select(Feedback).where(Feedback.id.in_(chunk), *where).order_by(*order), result)
+        if cases:
+            yield cases
+
+
 def _overdue_pass(now, today, plan, recipients, result, batch) -> None:
     hold = now + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
-    cursor: tuple[date, int] | None = None
-    while True:
-        query = (select(Feedback)
-                 .where(Feedback.due_date < today, Feedback.state.in_(SWEPT_STATES),
-                        or_(Feedback.overdue_since.is_(None), Feedback.overdue_since != Feedback.due_date))
-                 .order_by(Feedback.due_date, Feedback.id).limit(batch))
-        if cursor is not None:  # keyset: never read a row twice, even one another sweep holds
-            query = query.where(or_(Feedback.due_date > cursor[0],
-                                    and_(Feedback.due_date == cursor[0], Feedback.id > cursor[1])))
-        cases = _claim(query, result)
-        if not cases:
-            break
-        cursor = (cases[-1].due_date, cases[-1].id)
+    where = [Feedback.due_date < today, Feedback.state.in_(SWEPT_STATES),
+             or_(Feedback.overdue_since.is_(None), Feedback.overdue_since != Feedback.due_date)]
+    for cases in _due_batches(where, [Feedback.due_date, Feedback.id], batch, result):
+        ids = [case.id for case in cases]
+        try:
+            done = _overdue_batch(cases, now, hold, plan, recipients)
+            db.session.commit()
+        except (IntegrityError, StaleDataError):
+            # Someone else produced part of this batch (the unique constraints said so): undo it
+            # and take the cases one by one, each claimed again.
+            db.session.rollback()
+            done = SweepResult(now=now)
+            for case_id in ids:
+                one = _claim(select(Feedback).where(Feedback.id == case_id, *where), result)
+                try:
+                    part = _overdue_batch(one, now, hold, plan, recipients) if one else None
+                    db.session.commit()
+                except (IntegrityError, StaleDataError):
+                    db.session.rollback()
+                    part = None
+                if part is None:
+                    result.skipped += 1
+                else:
+                    done.merge(part)
+        result.merge(done)
+
+
+def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepResult:
+    """Mark a batch overdue and produce its letters and escalations in bulk: one counter update
+    for the letter numbers, one flush for every row, then the letters' mails (they need the ids)."""
+    done = SweepResult(now=now)
+    year = local_date(now).year
+    wanted = [c for c in cases if c.due_step == Step.ANSWER.value and c.extension_count == 0]
+    with db.session.no_autoflush:
+        numbers = iter(next_values(f"letter:{year}", len(wanted)))
+        letters = []
         for case in cases:
-            _in_savepoint(result, lambda case=case: _mark_overdue(case, now, today, hold, plan, recipients, result))
-        db.session.commit()
-
-
-def _mark_overdue(case: Feedback, now, today, hold, plan, recipients, result: SweepResult) -> None:
-    missed, step, state = case.due_date, case.due_step, case.state
-    db.session.add(DeadlineNotice(feedback_id=case.id, step=step, kind="overdue", due_date=missed, created_at=now))
-    case.overdue_since = missed
-    audit(case, "overdue", state, state, SYSTEM, at=now,
-          note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
-    result.overdue += 1
-    if step != Step.ANSWER.value:
+            missed, step, state = case.due_date, case.due_step, case.state
+            db.session.add(DeadlineNotice(feedback_id=case.id, step=step, kind="overdue", due_date=missed,
+                                          created_at=now))
+            case.overdue_since = missed
+            audit(case, "overdue", state, state, SYSTEM, at=now,
+                  note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
+            done.overdue += 1
+            if step != Step.ANSWER.value:
+                continue
+            if case.extension_count == 0:
+                letters.append(_automatic_letter(case, missed, now, plan, next(numbers)))
+            else:
+                _escalate(case, missed, now, recipients, done)
         db.session.flush()
-        return
-    if case.extension_count == 0:
-        _automatic_letter(case, missed, now, today, hold, plan, result)
-    else:
-        _escalate(case, missed, now, recipients, result)
+        for letter in letters:
+            queue_letter_mail(letter, now, hold)
+            done.letter_ids.append(letter.id)
     db.session.flush()
+    done.letters = len(letters)
+    return done
 
 
-def _automatic_letter(case, missed, now, today, hold, plan, result: SweepResult) -> None:
+def _automatic_letter(case, missed, now, plan, number: int) -> ApologyLetter:
     """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days)."""
     new_due = plan.extended(case.due)
-    letter = issue_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True,
-                          now=now, hold_until=hold)
+    letter = new_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True, now=now,
+                        number=number)
     case.due = new_due
     case.target_date = new_due.date  # the promise to the citizen is the target now
     case.extension_count += 1
     audit(case, "apology_letter", case.state, case.state, SYSTEM, at=now,
           note=f"Phiếu xin lỗi tự động số {letter.reference}; hẹn lại ngày {new_due.date:%d/%m/%Y} "
                f"(NĐ 61/2018/NĐ-CP, Điều 19.9)")
-    result.letters += 1
-    result.letter_ids.append(letter.id)
+    return letter
 
 
 def _escalate(case, missed, now, recipients, result: SweepResult) -> None:
@@ -216,19 +270,8 @@ def _reminder_pass(now, today, plan, recipients, result, batch) -> None:
     horizon = plan.cal.add_working_days(today, plan.rules.reminder_days_before)
     sent = exists().where(DeadlineNotice.feedback_id == Feedback.id, DeadlineNotice.kind == "reminder",
                           DeadlineNotice.step == Feedback.due_step, DeadlineNotice.due_date == Feedback.target_date)
-    cursor: tuple[date, int] | None = None
-    while True:
-        query = (select(Feedback)
-                 .where(Feedback.target_date >= today, Feedback.target_date <= horizon,
-                        Feedback.state.in_(SWEPT_STATES), ~sent)
-                 .order_by(Feedback.target_date, Feedback.id).limit(batch))
-        if cursor is not None:
-            query = query.where(or_(Feedback.target_date > cursor[0],
-                                    and_(Feedback.target_date == cursor[0], Feedback.id > cursor[1])))
-        cases = _claim(query, result)
-        if not cases:
-            break
-        cursor = (cases[-1].target_date, cases[-1].id)
+    where = [Feedback.target_date >= today, Feedback.target_date <= horizon, Feedback.state.in_(SWEPT_STATES), ~sent]
+    for cases in _due_batches(where, [Feedback.target_date, Feedback.id], batch, result):
         for case in cases:
             if plan.reminder_day(case.target_date) > today:
                 continue  # the horizon is a calendar bound; the reminder day is in working days
