@@ -144,7 +144,7 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
                         with cur.copy(f"COPY feedback ({', '.join(columns)}) FROM STDIN") as copy:
                             buf = io.StringIO()
                             for row in chunk:
-                                buf.write("\t".join(_copy_value(row[c]) for c in columns) + "\n")
+                                buf.write("\t".join(_copy_value(row.get(c)) for c in columns) + "\n")
                             copy.write(buf.getvalue())
                     raw.commit()
                 finally:

@@ -34,3 +34,28 @@ def count(model, *where) -> int:
     return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
+
+
+def in_parallel(app, work, n: int = 3) -> list:
+    """Run ``work()`` in ``n`` threads at once, each in its own app context; their results."""
+    import threading
+    results, errors = [], []
+    barrier = threading.Barrier(n)
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(work())
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - shown by the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(results) == n
+    return results

@@ -1,7 +1,6 @@
 """Deadlines that run themselves: the sweep over real calendars with the settable clock."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -13,7 +12,7 @@ from feedback_app.services.cases import apply_event, receive
 from feedback_app.services.sweep import sweep
 from workflows.clock import parse_instant
 
-from deadline_helpers import SUBMISSION, count, forwarded_case, sign_in
+from deadline_helpers import SUBMISSION, count, forwarded_case, in_parallel, sign_in
 
 
 def test_a_case_received_before_tet_is_due_after_the_holiday_and_goes_overdue_only_after_that_day(
@@ -170,24 +169,7 @@ def test_the_scheduler_jobs_are_idempotent_and_not_started_in_tests(app, clock, 
 def test_two_sweeps_in_parallel_threads_on_postgresql_produce_each_letter_once(app, clock, seeded):
     cases = [forwarded_case(seeded) for _ in range(40)]
     at = parse_instant("2024-03-26T00:01:00+07:00")
-    results, errors = [], []
-    barrier = threading.Barrier(3)
-
-    def run():
-        try:
-            with app.app_context():
-                barrier.wait()
-                results.append(sweep(at, batch=7))
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - shown by the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    results = in_parallel(app, lambda: sweep(at, batch=7))
     assert sum(r.letters for r in results) == len(cases)
     db.session.expire_all()
     assert count(ApologyLetter) == len(cases)
@@ -195,3 +177,32 @@ def test_two_sweeps_in_parallel_threads_on_postgresql_produce_each_letter_once(a
     assert numbers == list(range(1, len(cases) + 1))  # gap-free, no duplicates
     assert count(OutboxMail, OutboxMail.kind == "apology") == len(cases)
     assert sweep(at).letters == 0
+
+
+def test_a_scheduler_started_after_downtime_catches_up_the_missed_sweep_at_once(app, clock, seeded):
+    import time as _time
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from feedback_app import jobs
+    forwarded_case(seeded)
+    clock.set("2024-03-29T10:00:00+07:00")  # the process was down since before the due date
+    scheduler = jobs.build_scheduler(app, BackgroundScheduler(timezone="UTC"))
+    scheduler.start()
+    try:
+        deadline = _time.monotonic() + 15
+        while _time.monotonic() < deadline and not count(ApologyLetter):
+            _time.sleep(0.1)  # waiting for the job's thread, not for a deadline
+            db.session.rollback()
+    finally:
+        scheduler.shutdown(wait=True)
+    assert count(ApologyLetter) == 1
+
+
+def test_the_in_app_scheduler_waits_for_a_served_request_and_never_starts_in_commands(tmp_path, monkeypatch):
+    from feedback_app import create_app, jobs
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    dev = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+                     SCHEDULER_IN_APP=True)
+    assert "scheduler" not in jobs._started  # creating the app (as every flask command does) starts nothing
+    assert any(f.__name__ == "_start_scheduler_once" for f in dev.before_request_funcs.get(None, []))

@@ -1,7 +1,6 @@
 """The outbox against a real SMTP server on loopback: outages, retries with backoff, no duplicates."""
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from feedback_app.services.cases import receive
 from feedback_app.services.sweep import sweep
 from workflows.clock import parse_instant
 
-from deadline_helpers import SUBMISSION, forwarded_case, sign_in
+from deadline_helpers import SUBMISSION, forwarded_case, in_parallel, sign_in
 
 
 def rows(**where) -> list[OutboxMail]:
@@ -119,24 +118,8 @@ def test_the_cli_flushes_the_outbox(app, clock, seeded, smtp):
 def test_two_workers_never_send_one_mail_twice(app, clock, seeded, smtp):
     for i in range(30):
         receive(replace(SUBMISSION, email=f"dan{i}@example.com"))
-    barrier = threading.Barrier(3)
-    sent, errors = [], []
-
-    def worker():
-        try:
-            with app.app_context():
-                barrier.wait()
-                sent.append(outbox.flush(batch=4).sent)
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors and sum(sent) == 30
+    sent = in_parallel(app, lambda: outbox.flush(batch=4).sent)
+    assert sum(sent) == 30
     received = smtp.inbox.wait_for(30)
     assert len(received) == 30 and len({m["To"] for m in received}) == 30
 
