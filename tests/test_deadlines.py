@@ -74,6 +74,16 @@ def test_a_sweep_missed_while_the_process_was_down_is_caught_up_with_the_legal_d
     assert letter.issued_on == date(2024, 3, 29)
 
 
+def test_after_a_long_downtime_the_promised_date_still_lies_ahead(app, clock, seeded):
+    forwarded_case(seeded)
+    result = sweep(parse_instant("2024-04-05T10:00:00+07:00"))  # 25/3 + 5 working days = 1/4 is past too
+    assert (result.letters, result.escalations) == (1, 0)
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    assert letter.missed_due_date == date(2024, 3, 25) and letter.new_due_date == date(2024, 4, 12)
+    again = sweep(parse_instant("2024-04-05T10:05:00+07:00"))
+    assert (again.overdue, again.letters, again.escalations) == (0, 0, 0)
+
+
 def test_missing_the_promised_date_escalates_to_the_leader_and_sets_no_second_date(app, clock, seeded):
     case = forwarded_case(seeded)
     sweep(parse_instant("2024-03-26T00:01:00+07:00"))

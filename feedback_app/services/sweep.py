@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
-from workflows.deadlines import STEP_LABELS, Step
+from workflows.deadlines import EXTENSION_BASIS, STEP_LABELS, Due, Step
 from workflows.lifecycle import Role, State
 
 from ..extensions import db
@@ -242,6 +242,10 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
 def _automatic_letter(case, missed, now, plan, number: int) -> ApologyLetter:
     """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days)."""
     new_due = plan.extended(case.due)
+    today = local_date(now)
+    if new_due.date <= today:
+        # caught up after a long downtime: the promise must still lie ahead, so it counts from today
+        new_due = Due.counted(Step.ANSWER, today, plan.rules.apology_new_date_days, plan.cal, EXTENSION_BASIS)
     letter = new_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True, now=now,
                         number=number)
     case.due = new_due
