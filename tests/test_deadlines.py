@@ -216,3 +216,15 @@ def test_the_in_app_scheduler_waits_for_a_served_request_and_never_starts_in_com
                      SCHEDULER_IN_APP=True)
     assert "scheduler" not in jobs._started  # creating the app (as every flask command does) starts nothing
     assert any(f.__name__ == "_start_scheduler_once" for f in dev.before_request_funcs.get(None, []))
+
+
+def test_the_overdue_list_is_paginated(app, client, clock, seeded):
+    codes = [receive(SUBMISSION).code for _ in range(21)]  # classification due Monday 11 March 2024
+    clock.set("2024-03-12T06:00:00+07:00")
+    sweep()
+    sign_in(client, seeded["office"])
+    first = client.get("/van-phong/qua-han").get_data(as_text=True)
+    second = client.get("/van-phong/qua-han?page=2").get_data(as_text=True)
+    assert "Tổng số: 21" in first and "Trang 1 / 2" in first and "Trang 2 / 2" in second
+    assert sum(code in first for code in codes) == 20 and sum(code in second for code in codes) == 1
+    assert "Không có phản ánh" in client.get("/van-phong/qua-han?page=99").get_data(as_text=True)
