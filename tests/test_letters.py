@@ -98,3 +98,10 @@ def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, s
         staff = render_template_string('{% include "office/_letters.html" %}', case=case)
         assert f"/van-phong/phieu-xin-loi/{letter.id}.pdf" in staff
         assert 'name="reason"' in staff and "Do nội dung" in staff
+
+
+def test_the_letters_json_builds_its_urls_outside_a_request_too(app, letter):
+    from feedback_app.services.letters import letters_json
+    rows = letters_json(letter.feedback, public=False)
+    assert rows[0]["pdf_url"] == f"/van-phong/phieu-xin-loi/{letter.id}.pdf"
+    assert rows[0]["reason"] == letter.reason

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import select
 
 from workflows.clock import CLOCK, local_date
@@ -114,14 +114,21 @@ def public_reason(letter: ApologyLetter) -> str:
     return redact(letter.reason, letter.feedback.personal_data())
 
 
+def pdf_url(letter: ApologyLetter, public: bool = True) -> str:
+    """The PDF's path: the masked public copy (by code and id), or the staff's full copy."""
+    if not has_request_context():  # a job or a command: build it as the public site would
+        with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_BASE_URL")):
+            return pdf_url(letter, public)
+    if public:
+        return url_for("public.letter_pdf", code=letter.feedback.code, letter_id=letter.id)
+    return url_for("office.letter_pdf", letter_id=letter.id)
+
+
 def letters_json(case: Feedback, public: bool = True) -> list[dict]:
     """The case's letters for its JSON: no personal data in the public view (the PDF is the masked copy)."""
     rows = []
     for letter in case.letters:
-        if public:
-            pdf = url_for("public.letter_pdf", code=case.code, letter_id=letter.id, _external=False)
-        else:
-            pdf = url_for("office.letter_pdf", letter_id=letter.id, _external=False)
+        pdf = pdf_url(letter, public)
         rows.append({"number": letter.reference, "year": letter.year, "date": letter.issued_on.isoformat(),
                      "missed_due_date": letter.missed_due_date.isoformat(),
                      "new_due_date": letter.new_due_date.isoformat(), "automatic": letter.automatic,
