@@ -78,6 +78,12 @@ class Config:
     # The scheduler runs inside the web process in development, as its own process in production.
     SCHEDULER_IN_APP = env("SCHEDULER_IN_APP", False, bool)
     SWEEP_INTERVAL_SECONDS = env("SWEEP_INTERVAL_SECONDS", 300, int)
+    OUTBOX_FLUSH_SECONDS = env("OUTBOX_FLUSH_SECONDS", 30, int)
+    # Hours after an automatic apology letter during which staff may still set its reason; its mail
+    # leaves only after them (then with the default reason if nobody wrote one).
+    APOLOGY_GRACE_HOURS = env("APOLOGY_GRACE_HOURS", 4, float)
+    DIGEST_HOUR = env("DIGEST_HOUR", 7, int)
+    AGENCY_PLACE = env("AGENCY_PLACE", "Quảng Ngãi")  # "<place>, ngày … tháng … năm …" on letters  # the leader's daily overdue digest, from this local hour
 
     # State changes POSTed to the national-system bridge, signed with HMAC-SHA256 (X-Pakn-Signature).
     WEBHOOK_URL = env("WEBHOOK_URL")

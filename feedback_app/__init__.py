@@ -66,4 +66,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from . import cli
     cli.init_app(app)
+
+    from . import jobs
+    jobs.init_app(app)  # the in-app scheduler of development (SCHEDULER_IN_APP)
     return app

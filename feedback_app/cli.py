@@ -32,6 +32,10 @@ def init_app(app: Flask) -> None:
     from .users_cli import users_cli
     reports_cli.init_app(app)
     app.cli.add_command(users_cli)
+    from . import jobs
+    app.cli.add_command(jobs.deadlines_cli)
+    app.cli.add_command(jobs.outbox_cli)
+    app.cli.add_command(jobs.scheduler_command)
 
 
 # --- workflow ----------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ class Feedback(db.Model):
         CheckConstraint(f"due_step IS NULL OR {_in('due_step', STEP_VALUES)}", name="due_step"),
         # The sweep reads only what is due through this index (state, due date).
         Index("ix_feedback_due", "due_date", "state"),
+        Index("ix_feedback_target", "target_date", "state"),  # reminders follow the internal target
         Index("ix_feedback_state_unit", "state", "unit_id"),
         Index("ix_feedback_received_at", "received_at"),
     )

@@ -73,5 +73,5 @@ def test_the_public_get_lists_apology_letters_without_personal_data(client, cloc
     apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
     apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tài chính; đã báo ông Nguyễn Văn An."})
     [letter] = client.get(f"/api/v1/feedback/{code}").json["letters"]
-    assert letter["reference"].endswith("/PXL") and letter["new_due_date"] > letter["missed_due_date"]
+    assert letter["number"].endswith("/PXL") and letter["new_due_date"] > letter["missed_due_date"]
     assert "Sở Tài chính" in letter["reason"] and "Nguyễn Văn An" not in letter["reason"]

@@ -185,6 +185,15 @@ class Deadlines:
     def reminder_day(self, due_date: date) -> date:
         return self.cal.add_working_days(due_date, -self.rules.reminder_days_before)
 
+    def target(self, due: Due | None, target_days: int | None = None) -> date | None:
+        """The internal target of a step: ``target_days`` working days after its start (a
+        category's own, shorter promise), never later than the legal due date."""
+        if due is None:
+            return None
+        if target_days is None or target_days < 0:
+            return due.date
+        return min(due.date, self.cal.add_working_days(due.start, target_days))
+
 
 __all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "ClockChange", "DeadlineError",
            "is_overdue", "BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]

@@ -26,6 +26,18 @@ def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
     return Deadlines(calendar or load_calendar(), Rules.from_mapping(current_app.config.get("PAKN_DEADLINES")))
 
 
+def target_date(case: Feedback, plan: Deadlines | None = None):
+    """The internal target of the case's current step (``Category.classify_target_days`` /
+    ``answer_target_days``): reminders follow it, letters follow the legal due date."""
+    category = case.category
+    days = None
+    if category is not None and case.due_step == "classify":
+        days = category.classify_target_days
+    elif category is not None and case.due_step == "answer":
+        days = category.answer_target_days
+    return (plan or deadlines()).target(case.due, days)
+
+
 class CalendarError(ValueError):
     pass
 
@@ -61,6 +73,7 @@ def remove_day(day: date, actor) -> int:
 def _recompute(day: date, why: str, actor) -> int:
     """Only a case whose counting window (due_start, due_date] contains ``day`` can move."""
     cal = load_calendar()
+    cal_plan = deadlines(cal)
     affected = db.session.execute(
         select(Feedback).where(Feedback.due_start < day, Feedback.due_date >= day)).scalars()
     changed = 0
@@ -69,6 +82,7 @@ def _recompute(day: date, why: str, actor) -> int:
         if new.date == old.date:
             continue
         case.due = new
+        case.target_date = target_date(case, cal_plan)
         db.session.add(Transition(
             feedback=case, event="due_recomputed", from_state=case.state, to_state=case.state,
             actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "full_name", "system"),

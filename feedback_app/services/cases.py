@@ -23,7 +23,7 @@ from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 from ..extensions import db
 from ..models import Category, Feedback, Transition, Unit
 from . import outbox
-from .calendar import deadlines
+from .calendar import deadlines, target_date
 from .sequences import next_value
 
 
@@ -93,6 +93,7 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
                     language=submission.language, received_at=now)
     lifecycle.receive(case)
     case.due = deadlines().on_receipt(today)
+    case.target_date = case.due_date  # no category yet: the target is the legal date
     db.session.add(case)
     audit(case, "receive", State.RECEIVED.value, State.RECEIVED.value, CITIZEN, note=f"Kênh: {case.channel}")
     if case.email:
@@ -253,6 +254,7 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
         if change.due is None or change.due.date != case.due_date:
             case.overdue_since = None  # a new due date has not been missed yet
         case.due, case.paused_days = change.due, change.paused_days
+        case.target_date = target_date(case, plan)
         row = audit(case, move.event, move.source, move.dest, actor, note=note)
         db.session.commit()
     except (StaleDataError, IntegrityError):

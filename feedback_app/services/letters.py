@@ -1,35 +1,136 @@
 """Apology letters (phiếu xin lỗi và hẹn lại ngày trả kết quả, TT 01/2018/TT-VPCP Mẫu 04) under
-NĐ 61/2018/NĐ-CP Art 19.9: stored with a sequential number per year, e-mailed to the citizen."""
+NĐ 61/2018/NĐ-CP Art 19.9: stored with a sequential number per year, e-mailed to the citizen.
+
+The automatic letter (``services.sweep``) is held for a grace period (``APOLOGY_GRACE_HOURS``):
+its number, new date and the case's new due date are fixed at once, but its mail leaves only when
+the grace period is over, so that staff can still write the real reason (``set_reason``); after it
+the default reason stands."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, render_template, url_for
+from sqlalchemy import select
 
-from workflows.clock import CLOCK
+from workflows.clock import CLOCK, local_date
 from workflows.deadlines import Due
+from workflows.lifecycle import N_
 
 from ..extensions import db
-from ..models import ApologyLetter, Feedback
+from ..models import ApologyLetter, Feedback, OutboxMail
+from ..redaction import redact
 from . import outbox
 from .sequences import next_value
 
 DEFAULT_REASON = ("Do nội dung phản ánh, kiến nghị cần thêm thời gian nghiên cứu, phối hợp với các cơ quan, "
                   "đơn vị liên quan nên chưa trả lời được đúng hạn.")
+MAIL_SUBJECT = "Phiếu xin lỗi và hẹn lại ngày trả kết quả - {code}"
+
+
+class LetterError(ValueError):
+    """A change to a letter that is no longer possible (its mail left, the grace period is over)."""
+
+
+def new_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None, automatic: bool,
+               now: datetime, number: int) -> ApologyLetter:
+    """The letter row, numbered ``number`` of its year (no flush, no mail)."""
+    letter = ApologyLetter(feedback=case, year=local_date(now).year, number=number, step=new_due.step.value,
+                           issued_on=local_date(now), missed_due_date=missed_due_date, new_due_date=new_due.date,
+                           reason=(reason or DEFAULT_REASON).strip(),
+                           signer_title=current_app.config["AGENCY_SIGNER_TITLE"], automatic=automatic,
+                           created_at=now)
+    db.session.add(letter)
+    return letter
+
+
+def queue_letter_mail(letter: ApologyLetter, now: datetime, hold_until: datetime | None = None) -> None:
+    """The citizen's mail with the PDF attached (rendered when sent); needs the letter's id."""
+    case = letter.feedback
+    if case.email:
+        mail = outbox.enqueue(f"letter:{letter.id}", "apology", case.email, MAIL_SUBJECT.format(code=case.code),
+                              "apology", feedback=case, attachment_ref=f"letter:{letter.id}", letter=letter)
+        if mail is not None:
+            mail.created_at, mail.next_attempt_at = now, hold_until or now
 
 
 def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None,
-                 automatic: bool) -> ApologyLetter:
-    """Create the letter and queue its mail, inside the caller's transaction (no commit)."""
-    today = CLOCK.today()
-    letter = ApologyLetter(feedback=case, year=today.year, number=next_value(f"letter:{today.year}"),
-                           step=new_due.step.value, issued_on=today, missed_due_date=missed_due_date,
-                           new_due_date=new_due.date, reason=(reason or DEFAULT_REASON).strip(),
-                           signer_title=current_app.config["AGENCY_SIGNER_TITLE"], automatic=automatic)
-    db.session.add(letter)
+                 automatic: bool, now: datetime | None = None, hold_until: datetime | None = None) -> ApologyLetter:
+    """Create the letter and queue its mail, inside the caller's transaction (no commit).
+    ``hold_until`` delays the mail (the grace period of an automatic letter)."""
+    now = now or CLOCK.now()
+    letter = new_letter(case, missed_due_date=missed_due_date, new_due=new_due, reason=reason, automatic=automatic,
+                        now=now, number=next_value(f"letter:{local_date(now).year}"))
     db.session.flush()
-    if case.email:
-        outbox.enqueue(f"letter:{letter.id}", "apology", case.email,
-                       f"Phiếu xin lỗi và hẹn lại ngày trả kết quả - {case.code}", "apology",
-                       feedback=case, attachment_ref=f"letter:{letter.id}", letter=letter)
+    queue_letter_mail(letter, now, hold_until)
     return letter
+
+
+def grace_ends(letter: ApologyLetter) -> datetime:
+    return letter.created_at + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
+
+
+def _letter_mail(letter: ApologyLetter) -> OutboxMail | None:
+    return db.session.execute(select(OutboxMail).where(OutboxMail.key == f"letter:{letter.id}")).scalar()
+
+
+def reason_editable(letter: ApologyLetter, now: datetime | None = None) -> bool:
+    """Staff may still write the reason: an automatic letter, in its grace period, mail not yet sent."""
+    now = now or CLOCK.now()
+    if not letter.automatic or now >= grace_ends(letter):
+        return False
+    mail = _letter_mail(letter)
+    return mail is None or mail.status == "pending"
+
+
+def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
+    """Replace the default reason of an automatic letter during its grace period; commits."""
+    from .cases import audit
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise LetterError(N_("Vui lòng nêu rõ lý do (ít nhất 10 ký tự)."))
+    if len(reason) > 2000:
+        raise LetterError(N_("Lý do quá dài (tối đa 2000 ký tự)."))
+    if not reason_editable(letter):
+        raise LetterError(N_("Phiếu đã được gửi hoặc đã hết thời gian bổ sung lý do."))
+    letter.reason = reason
+    mail = _letter_mail(letter)
+    if mail is not None:  # the stored mail says what the letter says
+        mail.body_text = render_template("mail/apology.txt", feedback=letter.feedback, letter=letter)
+    case = letter.feedback
+    audit(case, "letter_reason", case.state, case.state, actor, note=f"Lý do phiếu {letter.reference}: {reason}",
+          public=False)
+    db.session.commit()
+    return letter
+
+
+def find_letter(letter_id: int, code: str | None = None) -> ApologyLetter | None:
+    letter = db.session.get(ApologyLetter, letter_id)
+    if letter is None or (code is not None and letter.feedback.code != code):
+        return None
+    return letter
+
+
+def public_reason(letter: ApologyLetter) -> str:
+    return redact(letter.reason, letter.feedback.personal_data())
+
+
+def pdf_url(letter: ApologyLetter, public: bool = True) -> str:
+    """The PDF's path: the masked public copy (by code and id), or the staff's full copy."""
+    if not has_request_context():  # a job or a command: build it as the public site would
+        with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_BASE_URL")):
+            return pdf_url(letter, public)
+    if public:
+        return url_for("public.letter_pdf", code=letter.feedback.code, letter_id=letter.id)
+    return url_for("office.letter_pdf", letter_id=letter.id)
+
+
+def letters_json(case: Feedback, public: bool = True) -> list[dict]:
+    """The case's letters for its JSON: no personal data in the public view (the PDF is the masked copy)."""
+    rows = []
+    for letter in case.letters:
+        pdf = pdf_url(letter, public)
+        rows.append({"number": letter.reference, "year": letter.year, "date": letter.issued_on.isoformat(),
+                     "missed_due_date": letter.missed_due_date.isoformat(),
+                     "new_due_date": letter.new_due_date.isoformat(), "automatic": letter.automatic,
+                     "reason": public_reason(letter) if public else letter.reason, "pdf_url": pdf})
+    return rows

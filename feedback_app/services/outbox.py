@@ -1,18 +1,39 @@
 """The stored outbox: a mail is first a row, written in the same transaction as the change that
-caused it, then delivered by a job (``deliver_due``) with retries. ``enqueue`` does not commit;
-``deliver_due`` commits each row it tried."""
+caused it (``enqueue``, which never commits), then delivered by a job (``deliver_due``) with retries
+and exponential backoff.
+
+Delivery claims rows before sending: on PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED``, and on
+every database with a compare-and-set ``UPDATE`` that pushes ``next_attempt_at`` forward (a lease)
+and counts the attempt, committed before the SMTP conversation. Two workers therefore never send one
+row twice; a worker that dies after claiming only delays the row until its lease ends. A crash
+between the SMTP server's "250 OK" and marking the row sent is the one window left: the retry
+then carries the same ``Message-ID`` (derived from the row's unique key), so the receiving side
+sees one message, not two. Attachments (``attachment_ref`` = ``letter:<id>``) are rendered when sent.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import smtplib
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from workflows.clock import CLOCK
 
-from ..extensions import db, mail
-from ..models import Feedback, OutboxMail
+from ..extensions import db, mail as flask_mail
+from ..models import ApologyLetter, Feedback, OutboxMail
+
+LEASE_SECONDS = 300
+MAX_BACKOFF_SECONDS = 6 * 3600
+
+
+def exists(key: str) -> bool:
+    return db.session.execute(select(OutboxMail.id).where(OutboxMail.key == key)).first() is not None
 
 
 def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
@@ -24,7 +45,7 @@ def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, temp
     recipients = [r for r in recipients if r]
     if not recipients:
         return None
-    if db.session.execute(select(OutboxMail.id).where(OutboxMail.key == key)).first():
+    if exists(key):
         return None
     context.setdefault("feedback", feedback)
     mail = OutboxMail(key=key, kind=kind, recipients=", ".join(recipients), subject=subject,
@@ -35,38 +56,158 @@ def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, temp
     return mail
 
 
-def deliver_due(now=None, limit: int = 100) -> int:
-    """Send the pending mails whose time has come through Flask-Mail; returns how many were sent.
+# --- delivery --------------------------------------------------------------------------------
 
-    Each row is committed on its own, so a failure does not undo the mails already sent. A failed
-    attempt is retried after OUTBOX_BACKOFF_SECONDS × 2^(attempts-1); after OUTBOX_MAX_ATTEMPTS the
-    row is marked 'failed' and left for a person to look at.
-    """
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """60 s, 120 s, 240 s … (``OUTBOX_BACKOFF_SECONDS`` doubled per attempt), at most 6 hours."""
+    base = int(current_app.config.get("OUTBOX_BACKOFF_SECONDS", 60))
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def message_id(key: str) -> str:
+    """The same Message-ID for every attempt of one mail: a retry after a crash is not a new message."""
+    domain = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")[1].partition("@")[2] or "pakn.local"
+    return f"<pakn.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def _claim(now: datetime, limit: int) -> list[int]:
+    """Take up to ``limit`` due rows for this worker and commit the claim before any SMTP."""
+    due = (select(OutboxMail.id).where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+           .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = []
+    for mail_id in db.session.execute(due).scalars().all():
+        # compare-and-set: only if nobody claimed it since we read it
+        taken = db.session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "pending",
+                                     OutboxMail.next_attempt_at <= now)
+            .values(next_attempt_at=now + timedelta(seconds=LEASE_SECONDS), attempts=OutboxMail.attempts + 1)
+            .execution_options(synchronize_session=False))
+        if taken.rowcount == 1:
+            claimed.append(mail_id)
+    db.session.commit()
+    return claimed
+
+
+def _attachment(ref: str | None):
+    """``letter:<id>`` → the letter's full PDF (for the citizen it is addressed to)."""
+    if not ref:
+        return None
+    kind, _, ident = ref.partition(":")
+    if kind == "letter" and ident.isdigit():
+        letter = db.session.get(ApologyLetter, int(ident))
+        if letter is not None:
+            from ..letters import letter_filename, render_letter_pdf
+            return letter_filename(letter), "application/pdf", render_letter_pdf(letter)
+    raise ValueError(f"unknown attachment {ref!r}")
+
+
+def _message(row: OutboxMail) -> Message:
+    msg = Message(subject=row.subject, recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
+                  body=row.body_text, html=row.body_html, sender=current_app.config.get("MAIL_DEFAULT_SENDER"))
+    msg.msgId = message_id(row.key)
+    attachment = _attachment(row.attachment_ref)
+    if attachment:
+        filename, content_type, data = attachment
+        msg.attach(filename, content_type, data)
+    return msg
+
+
+def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult) -> None:
+    row.last_error = error[:2000]
+    if row.attempts >= int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 12)):
+        row.status = "failed"
+        result.failed += 1
+    else:
+        row.next_attempt_at = now + backoff(row.attempts)
+        result.retried += 1
+    result.errors.append(f"{row.key}: {error}")
+
+
+def _connection() -> Connection:
+    """An SMTP connection from the configuration as it is now (Flask-Mail freezes it at init_app).
+    Sending is real in every environment unless ``MAIL_SUPPRESS_SEND`` says otherwise: the tests
+    point the app at a real SMTP server on loopback."""
+    return Connection(flask_mail.init_mail(current_app.config, current_app.debug, testing=False))
+
+
+def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult:
+    """Send what is due now (at most ``limit`` mails), one SMTP connection for the batch."""
     now = now or CLOCK.now()
-    config = current_app.config
-    # The SMTP settings are read at each run (a changed relay applies without a restart); sending is
-    # suppressed only when MAIL_SUPPRESS_SEND says so, not merely because the app is under test.
-    relay = mail.init_mail(config, current_app.debug)
-    rows = db.session.execute(select(OutboxMail).where(OutboxMail.status == "pending",
-                                                       OutboxMail.next_attempt_at <= now)
-                              .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)).scalars().all()
-    sent = 0
-    for row in rows:
-        message = Message(subject=row.subject, recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
-                          body=row.body_text, html=row.body_html, charset="utf-8")
-        row.attempts += 1
-        try:
-            with Connection(relay) as connection:
-                connection.send(message)
-        except Exception as exc:  # any SMTP or network error: retry later
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-                row.status = "failed"
-            else:
-                backoff = config["OUTBOX_BACKOFF_SECONDS"] * 2 ** (row.attempts - 1)
-                row.next_attempt_at = now + timedelta(seconds=backoff)
-        else:
-            row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
-            sent += 1
+    result = DeliveryResult()
+    ids = _claim(now, limit)
+    if not ids:
+        return result
+    rows = db.session.execute(select(OutboxMail).where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)).scalars().all()
+    try:
+        connection = _connection().__enter__()
+    except (OSError, smtplib.SMTPException, socket.error) as exc:
+        for row in rows:
+            _failed(row, f"SMTP: {exc}", now, result)
         db.session.commit()
-    return sent
+        current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
+        return result
+    try:
+        for row in rows:
+            try:
+                connection.send(_message(row))
+            except (OSError, smtplib.SMTPException, ValueError) as exc:
+                _failed(row, f"{type(exc).__name__}: {exc}", now, result)
+            else:
+                row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
+                result.sent += 1
+            db.session.commit()  # each outcome is stored as soon as it is known
+    finally:
+        try:
+            connection.__exit__(None, None, None)
+        except (OSError, smtplib.SMTPException):
+            pass
+    current_app.logger.info("outbox: %s", result.summary())
+    return result
+
+
+def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
+    """Deliver everything due now, batch after batch (``flask outbox flush``, the scheduler's job)."""
+    total = DeliveryResult()
+    while True:
+        part = deliver_due(now, limit=batch)
+        total.sent, total.retried, total.failed = total.sent + part.sent, total.retried + part.retried, \
+            total.failed + part.failed
+        total.errors += part.errors
+        if part.sent + part.retried + part.failed < batch:
+            return total
+
+
+# --- the admin's view ------------------------------------------------------------------------
+
+def failing_query():
+    """Mails that failed for good, or that keep failing (retried at least twice)."""
+    return (select(OutboxMail).where((OutboxMail.status == "failed")
+                                     | ((OutboxMail.status == "pending") & (OutboxMail.attempts >= 2)))
+            .order_by(OutboxMail.next_attempt_at.desc(), OutboxMail.id.desc()))
+
+
+def counts() -> dict[str, int]:
+    return dict(db.session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+
+
+def retry(mail_id: int) -> OutboxMail | None:
+    """An admin asks for one more try now: back to pending, attempts reset. Commits."""
+    row = db.session.get(OutboxMail, mail_id)
+    if row is None or row.status == "sent":
+        return None
+    row.status, row.attempts, row.next_attempt_at = "pending", 0, CLOCK.now()
+    db.session.commit()
+    return row

@@ -22,3 +22,15 @@ def next_value(name: str) -> int:
         return 1
     except IntegrityError:  # someone created it first
         return db.session.execute(bump).scalar_one()
+
+
+def next_values(name: str, count: int) -> range:
+    """``count`` consecutive values of counter ``name`` in one statement (a batch of letters)."""
+    if count <= 0:
+        return range(0)
+    first = next_value(name)
+    if count == 1:
+        return range(first, first + 1)
+    bump = update(Counter).where(Counter.name == name).values(value=Counter.value + count - 1).returning(Counter.value)
+    last = db.session.execute(bump).scalar_one()
+    return range(first, last + 1)

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from workflows.lifecycle import STATE_LABELS, Role, State
 
 from ..models import Feedback
-from ..redaction import redact
+from .letters import letters_json
 
 
 def _iso(value) -> str | None:
@@ -32,13 +32,10 @@ def public_case(case: Feedback) -> dict[str, Any]:
         "unit": case.unit.name if case.unit else None,
         "answered_at": _iso(case.answered_at),
         "published_at": _iso(case.published_at),
+        "letters": letters_json(case, public=True),  # apology letters, masked (NĐ 61/2018 Art 19.9)
     }
     if case.state == State.PUBLISHED.value:
         data.update(title=case.public_title, question=case.public_question, answer=case.public_answer)
-    # apology letters with their new date (NĐ 61/2018 Art 19.9); the reason is masked like a published text
-    data["letters"] = [{"reference": letter.reference, "issued_on": _iso(letter.issued_on),
-                        "missed_due_date": _iso(letter.missed_due_date), "new_due_date": _iso(letter.new_due_date),
-                        "reason": redact(letter.reason, case.personal_data())} for letter in case.letters]
     return data
 
 
@@ -56,6 +53,7 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "due": {"step": case.due_step, "start": _iso(case.due_start), "days": case.due_days,
                 "date": _iso(case.due_date), "basis": case.due_basis} if case.due_date else None,
         "extension_count": case.extension_count,
+        "letters": letters_json(case, public=False),
         "overdue_since": _iso(case.overdue_since),
         "info_requested": case.info_requested,
         "refusal_reason": case.refusal_reason, "transferred_to": case.transferred_to,

@@ -1,13 +1,13 @@
 """reports and webhooks: answered_due_date and closed_at on feedback, report indexes, webhook deliveries
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0001'
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,179 @@
+"""Fill a database with many realistic cases, fast (executemany on SQLite, COPY on PostgreSQL).
+
+    python bench/generate.py --url sqlite:////tmp/pakn-bench.sqlite3 --n 1000000 --newly-overdue 10000
+
+``fill(url, n, newly_overdue=..., seed=...)`` is reused by the benchmarks (sweep, reports). The
+schema is created from the models on an empty database; units, categories and users are the demo's.
+States follow a plausible year: most cases closed (published, answered, refused, transferred),
+a few thousand open with future due dates, some already marked overdue, and ``newly_overdue``
+cases whose answer date was ``BENCH_DUE`` (Monday 16 June 2025) and that nobody has looked at.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import time
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from workflows.clock import LOCAL_TZ  # noqa: E402
+
+BENCH_NOW = datetime(2025, 6, 17, 0, 5, tzinfo=LOCAL_TZ)   # Tuesday, 5 minutes after Monday's due dates
+BENCH_DUE = date(2025, 6, 16)
+CHUNK = 20_000
+
+# state, share of the stored cases (the newly overdue ones come on top of these shares)
+STATES = [("published", 0.52), ("answered", 0.10), ("refused", 0.08), ("transferred", 0.05),
+          ("received", 0.03), ("awaiting_info", 0.01), ("classified", 0.02), ("forwarded", 0.14),
+          ("under_review", 0.05)]
+OPEN_WITH_DUE = {"received", "awaiting_info", "classified", "forwarded", "under_review"}
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Quốc", "Thanh", "Ngọc", "Đức", "Thu", "Hoàng"]
+GIVEN = ["An", "Bình", "Cường", "Dung", "Đức", "Giang", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long", "Mai", "Nam",
+         "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vy", "Yến"]
+PLACES = ["phường Nghĩa Chánh", "phường Trần Phú", "xã Tịnh Sơn", "phường Cẩm Thành", "xã Bình Sơn",
+          "thị trấn Sơn Tịnh", "xã Đức Phổ", "huyện Lý Sơn"]
+
+
+def _app(url: str):
+    from feedback_app import create_app
+    return create_app("development", SQLALCHEMY_DATABASE_URI=url, SCHEDULER_IN_APP=False, PAKN_NOW=None)
+
+
+def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], category_ids: list[int],
+          topics: list[tuple]):
+    """Yield one dict per case, oldest first."""
+    now_utc = BENCH_NOW.astimezone(timezone.utc)
+    first_day = BENCH_DUE - timedelta(days=4 * 365)
+    per_day: dict[date, int] = {}
+    states = [s for s, _ in STATES]
+    weights = [w for _, w in STATES]
+    for i in range(n):
+        overdue_now = i >= n - newly_overdue
+        state = "forwarded" if overdue_now else rng.choices(states, weights)[0]
+        if overdue_now:
+            received = BENCH_DUE - timedelta(days=28 + rng.randrange(5))
+        elif state in OPEN_WITH_DUE:
+            received = BENCH_DUE - timedelta(days=rng.randrange(1, 30))
+        else:
+            received = first_day + timedelta(days=rng.randrange((BENCH_DUE - first_day).days))
+        seq = per_day[received] = per_day.get(received, 0) + 1
+        topic = topics[i % len(topics)]
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        received_at = datetime.combine(received, dtime(7, 30), LOCAL_TZ).astimezone(timezone.utc) + \
+            timedelta(minutes=rng.randrange(600))
+        row = {
+            "code": f"PAKN.{received:%Y%m%d}.{seq:04d}" if seq < 10_000 else f"PAKN.{received:%Y%m%d}.{seq}",
+            "submitter_name": name, "address": f"Số {rng.randrange(1, 300)} đường Lê Lợi, {rng.choice(PLACES)}, Quảng Ngãi",
+            "phone": f"09{rng.randrange(10**8):08d}", "email": f"congdan{i}@example.com" if i % 3 else None,
+            "title": topic[2], "content": topic[3], "consent_publish": i % 2 == 0, "channel": "web", "language": "vi",
+            "received_at": received_at, "state": state, "category_id": None, "unit_id": None, "version": 1,
+            "due_step": None, "due_start": None, "due_days": None, "due_date": None, "due_basis": None,
+            "target_date": None, "paused_days": 0, "extension_count": 0, "overdue_since": None,
+            "reply_text": None, "answered_at": None, "answered_on_time": None, "published_at": None,
+            "created_at": received_at, "updated_at": now_utc,
+        }
+        if state not in ("received", "awaiting_info", "refused", "transferred"):
+            row["category_id"] = rng.choice(category_ids)
+        if state in ("forwarded", "under_review", "answered", "published"):
+            row["unit_id"] = rng.choice(unit_ids)
+        if state in ("answered", "published"):
+            row.update(reply_text=topic[4], answered_at=received_at + timedelta(days=rng.randrange(5, 30)),
+                       answered_on_time=rng.random() < 0.93)
+            if state == "published":
+                row["published_at"] = row["answered_at"] + timedelta(days=2)
+        if overdue_now:
+            row.update(due_step="answer", due_start=received + timedelta(days=7), due_days=15, due_date=BENCH_DUE,
+                       due_basis="QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP", target_date=BENCH_DUE)
+        elif state in OPEN_WITH_DUE:
+            step = {"received": "classify", "classified": "classify", "awaiting_info": "citizen_info"}.get(state, "answer")
+            due = BENCH_DUE + timedelta(days=rng.randrange(5, 28))
+            if state in ("forwarded", "under_review") and rng.random() < 0.03:
+                # late already, and already handled by an earlier sweep (letter sent, then missed again)
+                due = BENCH_DUE - timedelta(days=rng.randrange(1, 20))
+                row.update(overdue_since=due, extension_count=1)
+            row.update(due_step=step, due_start=received, due_days=15, due_date=due,
+                       due_basis="NĐ 20/2008/NĐ-CP", target_date=due)
+        yield row
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+
+def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=None) -> None:
+    """Create the schema on an empty database at ``url`` and store ``n`` cases (``newly_overdue`` of
+    them with an answer date that has just passed)."""
+    from sqlalchemy import insert, select, text
+
+    from feedback_app.demo import TOPICS, seed as seed_demo
+    from feedback_app.extensions import db
+    from feedback_app.models import Category, Feedback, Unit
+    say = progress or (lambda *_: None)
+    rng = random.Random(seed)
+    app = _app(url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        seed_demo(0, "bench-pass", progress=lambda *_: None)
+        unit_ids = db.session.execute(select(Unit.id).where(~Unit.is_office)).scalars().all()
+        category_ids = db.session.execute(select(Category.id)).scalars().all()
+        rows = _rows(n, min(newly_overdue, n), rng, unit_ids, category_ids, TOPICS)
+        columns = [c.name for c in Feedback.__table__.columns if c.name != "id"]
+        started, done = time.perf_counter(), 0
+        engine = db.engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA synchronous=OFF"))
+        while done < n:
+            chunk = [next(rows) for _ in range(min(CHUNK, n - done))]
+            if engine.dialect.name == "postgresql":
+                raw = engine.raw_connection()
+                try:
+                    with raw.cursor() as cur:
+                        with cur.copy(f"COPY feedback ({', '.join(columns)}) FROM STDIN") as copy:
+                            buf = io.StringIO()
+                            for row in chunk:
+                                buf.write("\t".join(_copy_value(row.get(c)) for c in columns) + "\n")
+                            copy.write(buf.getvalue())
+                    raw.commit()
+                finally:
+                    raw.close()
+            else:
+                with engine.begin() as conn:
+                    conn.execute(insert(Feedback.__table__), chunk)
+            done += len(chunk)
+            if done % 100_000 < CHUNK or done == n:
+                rate = done / (time.perf_counter() - started)
+                say(f"  {done:>9,} cases stored ({rate:,.0f}/s)")
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True, help="SQLAlchemy URL of an empty (or disposable) database")
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--newly-overdue", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    print(f"filling {args.url} with {args.n:,} cases ({args.newly_overdue:,} newly overdue)")
+    fill(args.url, args.n, newly_overdue=args.newly_overdue, seed=args.seed, progress=print)
+    print(f"done in {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

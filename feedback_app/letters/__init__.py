@@ -1,0 +1,58 @@
+"""Documents sent to the citizen, rendered from HTML templates to PDF with WeasyPrint.
+
+The apology letter follows TT 01/2018/TT-VPCP Mẫu 04 (phiếu xin lỗi và hẹn lại ngày trả kết quả):
+number, date, addressee, the case, the due date missed, the reason, the new date, the signer's title,
+under the national header. DejaVu fonts carry every Vietnamese diacritic. The public copy (published
+on the status page, as the department's plan requires) has the citizen's personal data masked.
+PDFs are rendered when asked for (a download, a mail leaving the outbox), never in the sweep.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from ..models import ApologyLetter
+from ..redaction import MASK, redact
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def vn_date(day: date) -> str:
+    """``ngày 05 tháng 3 năm 2024``, as Vietnamese administrative documents write dates."""
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
+    case = letter.feedback
+    known = case.personal_data()
+    cfg = current_app.config
+    return {
+        "letter": letter, "case": case, "public": public,
+        "number": letter.reference, "issued": vn_date(letter.issued_on),
+        "addressee": MASK if public else case.submitter_name,
+        "address": MASK if public else case.address,
+        "contact": MASK if public else (case.phone or case.email or ""),
+        "title": redact(case.title, known) if public else case.title,
+        "received": case.received_at,
+        "missed": letter.missed_due_date, "new_date": letter.new_due_date,
+        "reason": redact(letter.reason, known) if public else letter.reason,
+        "agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
+        "signer_title": letter.signer_title, "place": cfg.get("AGENCY_PLACE", ""),
+        "font_dir": cfg.get("LETTER_FONT_DIR") or str(FONT_DIR),
+    }
+
+
+def render_letter_html(letter: ApologyLetter, public: bool = False) -> str:
+    return render_template("letters/apology.html", **letter_context(letter, public))
+
+
+def render_letter_pdf(letter: ApologyLetter, public: bool = False) -> bytes:
+    from weasyprint import HTML  # heavy import: only when a PDF is really wanted
+    return HTML(string=render_letter_html(letter, public), base_url=str(FONT_DIR)).write_pdf()
+
+
+def letter_filename(letter: ApologyLetter, public: bool = False) -> str:
+    suffix = "-cong-khai" if public else ""
+    return f"phieu-xin-loi-{letter.year}-{letter.number:03d}-{letter.feedback.code}{suffix}.pdf"

@@ -1,0 +1,63 @@
+"""Staff: the full apology letter as PDF, its reason during the grace period, and the overdue list."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflows.clock import CLOCK
+
+from ..auth import roles_required
+from ..extensions import db
+from ..letters import letter_filename, render_letter_pdf
+from ..services import letters as letter_service
+from ..services.serialize import staff_may_see
+from ..services.sweep import overdue_query
+from . import bp
+
+
+def _letter_for_staff(letter_id: int):
+    letter = letter_service.find_letter(letter_id)
+    if letter is None or not staff_may_see(current_user, letter.feedback):
+        abort(404)
+    return letter
+
+
+@bp.get("/phieu-xin-loi/<int:letter_id>.pdf")
+@roles_required()
+def letter_pdf(letter_id: int):
+    letter = _letter_for_staff(letter_id)
+    return send_file(BytesIO(render_letter_pdf(letter)), mimetype="application/pdf",
+                     download_name=letter_filename(letter), as_attachment=False)
+
+
+@bp.post("/phieu-xin-loi/<int:letter_id>/ly-do")
+@roles_required("office", "unit", "leader")
+def letter_reason(letter_id: int):
+    letter = _letter_for_staff(letter_id)
+    try:
+        letter_service.set_reason(letter, request.form.get("reason", ""), current_user)
+    except letter_service.LetterError as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("Đã cập nhật lý do của phiếu %(number)s.", number=letter.reference), "success")
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("office.overdue")
+    return redirect(target)
+
+
+@bp.get("/qua-han")
+@roles_required("office", "leader")
+def overdue():
+    page = db.paginate(overdue_query(CLOCK.today()), page=request.args.get("page", 1, type=int), per_page=20,
+                       error_out=False)
+    return render_template("office/overdue.html", page=page)
+
+
+@bp.app_context_processor
+def letter_helpers():
+    """For templates/office/_letters.html: may the reason still change, and until when."""
+    return {"letter_reason_editable": letter_service.reason_editable, "letter_grace_ends": letter_service.grace_ends}

@@ -1,0 +1,20 @@
+"""The public copy of an apology letter (personal data masked), reached from the status page:
+by the case's code and the letter's id together."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, send_file
+
+from ..letters import letter_filename, render_letter_pdf
+from ..services.letters import find_letter
+from . import bp
+
+
+@bp.get("/tra-cuu/<code>/phieu-xin-loi/<int:letter_id>.pdf")
+def letter_pdf(code: str, letter_id: int):
+    letter = find_letter(letter_id, code=code)
+    if letter is None:
+        abort(404)
+    return send_file(BytesIO(render_letter_pdf(letter, public=True)), mimetype="application/pdf",
+                     download_name=letter_filename(letter, public=True), as_attachment=False)

@@ -1,0 +1,333 @@
+"""The deadline sweep: one pass over what is due as of an instant.
+
+What it does (each stored once, so that a second sweep, or two in parallel, does nothing more):
+
+* **overdue**: a case whose current step's due date ended (end of the local day) is marked overdue:
+  ``overdue_since`` = the missed date, a ``DeadlineNotice(kind="overdue")`` and an audit row (event
+  ``overdue``, from = to = the state: a fact, not a state change, so it does not go through the machine);
+* **apology letter**: when the *answer* date is missed for the first time, the automatic letter
+  (NĐ 61/2018/NĐ-CP Art 19.9; department's plan item 21) promises a new date
+  (``Rules.apology_new_date_days`` working days after the missed one) and moves the case's due date;
+  its mail waits ``APOLOGY_GRACE_HOURS`` so that staff can still write the reason;
+* **escalation**: the new date can be set only once (Art 19.9): a second miss sets no date but
+  escalates the case to the leader (mail, ``escalated_at``), who decides;
+* **reminders**: ``Rules.reminder_days_before`` working days before the step's internal target
+  (``Feedback.target_date``, per category), one mail to whoever holds the step;
+* **digest**: once a local day (from ``DIGEST_HOUR``) the leader gets the list of overdue cases.
+
+Only due rows are read, through ``ix_feedback_due`` (due_date, state) and ``ix_feedback_target``
+(target_date, state), so the cost grows with what is due, not with what is stored. On PostgreSQL the
+rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED``: two schedulers split the work instead of
+doing it twice; the unique constraints (letters per missed date, notices, outbox keys) are the last
+line of defence on every database. The sweep is stateless: one missed while the process was down is
+caught up by the next, which sees every date that passed meanwhile.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows.clock import CLOCK, LOCAL_TZ, local_date
+from workflows.deadlines import EXTENSION_BASIS, STEP_LABELS, Due, Step
+from workflows.lifecycle import Role, State
+
+from ..extensions import db
+from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
+from . import outbox
+from .calendar import deadlines
+from .cases import SYSTEM
+from .cases import audit as _audit
+from .letters import new_letter, queue_letter_mail
+from .sequences import next_values
+
+# The department's own deadlines (the citizen's, while awaiting info, is not the department's delay).
+SWEPT_STATES = (State.RECEIVED.value, State.CLASSIFIED.value, State.FORWARDED.value,
+                State.UNDER_REVIEW.value, State.ANSWERED.value)
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    now: datetime
+    overdue: int = 0
+    letters: int = 0
+    escalations: int = 0
+    reminders: int = 0
+    digests: int = 0
+    skipped: int = 0          # claimed by someone else meanwhile (a parallel sweep, a staff change)
+    find_seconds: float = 0.0   # the queries that find what is due (through the indexes)
+    claim_seconds: float = 0.0  # loading and locking each batch of it by primary key
+    seconds: float = 0.0
+    letter_ids: list[int] = field(default_factory=list)
+
+    def merge(self, other: "SweepResult") -> None:
+        for name in ("overdue", "letters", "escalations", "reminders", "digests", "skipped", "claim_seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.letter_ids += other.letter_ids
+
+    def summary(self) -> str:
+        return (f"overdue {self.overdue}, letters {self.letters}, escalations {self.escalations}, "
+                f"reminders {self.reminders}, digests {self.digests}, skipped {self.skipped} "
+                f"({self.seconds:.2f} s, of which finding {self.find_seconds:.2f} s, "
+                f"claiming {self.claim_seconds:.2f} s)")
+
+
+def audit(case: Feedback, event: str, source: str, dest: str, actor, *, at: datetime, note: str,
+          public: bool = True):
+    """An audit row stamped with the sweep's instant (which may be given, e.g. ``--now``)."""
+    row = _audit(case, event, source, dest, actor, note=note, public=public)
+    row.at = at
+    return row
+
+
+def _on_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+class _Recipients:
+    """Who gets the mails, read once per sweep."""
+
+    def __init__(self) -> None:
+        users = db.session.execute(select(User.email, User.role, User.unit_id).where(User.active)).all()
+        units = db.session.execute(select(Unit.id, Unit.email, Unit.is_office)).all()
+        office_units = {u.id for u in units if u.is_office}
+        self.leaders = sorted({u.email for u in users if u.role == Role.LEADER.value})
+        self.office = sorted({u.email for u in users if u.role == Role.OFFICE.value}
+                             | {u.email for u in units if u.is_office and u.email})
+        self.unit: dict[int, list[str]] = {}
+        for u in units:
+            if u.id not in office_units:
+                self.unit[u.id] = sorted({x.email for x in users if x.unit_id == u.id and x.role == Role.UNIT.value}
+                                         | ({u.email} if u.email else set()))
+
+    def for_step(self, case: Feedback) -> list[str]:
+        if case.due_step == Step.ANSWER.value:
+            if case.state == State.UNDER_REVIEW.value:
+                return self.leaders
+            return self.unit.get(case.unit_id, []) or self.office
+        return self.office
+
+
+def _begin_batch() -> None:
+    """SQLite: open the batch's transaction explicitly, taking the write lock at once. Without it
+    pysqlite starts no transaction before the first savepoint, so every case's savepoint would be a
+    transaction of its own (one disk sync per case), and a second sweep could read the same rows."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    dbapi = db.session.connection().connection.dbapi_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+
+
+def _claim(query, result: SweepResult):
+    started = time.perf_counter()
+    _begin_batch()
+    if _on_postgres():
+        query = query.with_for_update(skip_locked=True, of=Feedback)
+    rows = db.session.execute(query).scalars().all()
+    result.claim_seconds += time.perf_counter() - started
+    return rows
+
+
+def _in_savepoint(result: SweepResult, work) -> bool:
+    """Run ``work`` in a savepoint: a unique violation (someone else did it) undoes only this case."""
+    try:
+        with db.session.begin_nested():
+            work()
+        return True
+    except (IntegrityError, StaleDataError):
+        result.skipped += 1
+        return False
+
+
+def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
+    """One sweep as of ``now`` (default: the clock). Commits per batch."""
+    now = now or CLOCK.now()
+    result = SweepResult(now=now)
+    started = time.perf_counter()
+    plan = deadlines()
+    today = local_date(now)
+    recipients = _Recipients()
+    _overdue_pass(now, today, plan, recipients, result, batch)
+    _reminder_pass(now, today, plan, recipients, result, batch)
+    _digest(now, today, recipients, result)
+    db.session.commit()  # release the last (possibly empty) batch's locks
+    result.seconds = time.perf_counter() - started
+    current_app.logger.info("deadline sweep as of %s: %s", now.isoformat(), result.summary())
+    return result
+
+
+# --- overdue, letters, escalation ------------------------------------------------------------
+
+def _due_batches(where: list, order: list, batch: int, result: SweepResult):
+    """What is due, found once through the index (ids only), then claimed batch by batch with the
+    same conditions checked again, so that a row another sweep handled meanwhile drops out."""
+    started = time.perf_counter()
+    ids = db.session.execute(select(Feedback.id).where(*where).order_by(*order)).scalars().all()
+    result.find_seconds += time.perf_counter() - started
+    for i in range(0, len(ids), batch):
+        chunk = ids[i:i + batch]
+        cases = _claim(select(Feedback).where(Feedback.id.in_(chunk), *where).order_by(*order), result)
+        if cases:
+            yield cases
+
+
+def _overdue_pass(now, today, plan, recipients, result, batch) -> None:
+    hold = now + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
+    where = [Feedback.due_date < today, Feedback.state.in_(SWEPT_STATES),
+             or_(Feedback.overdue_since.is_(None), Feedback.overdue_since != Feedback.due_date)]
+    for cases in _due_batches(where, [Feedback.due_date, Feedback.id], batch, result):
+        ids = [case.id for case in cases]
+        try:
+            done = _overdue_batch(cases, now, hold, plan, recipients)
+            db.session.commit()
+        except (IntegrityError, StaleDataError):
+            # Someone else produced part of this batch (the unique constraints said so): undo it
+            # and take the cases one by one, each claimed again.
+            db.session.rollback()
+            done = SweepResult(now=now)
+            for case_id in ids:
+                one = _claim(select(Feedback).where(Feedback.id == case_id, *where), result)
+                try:
+                    part = _overdue_batch(one, now, hold, plan, recipients) if one else None
+                    db.session.commit()
+                except (IntegrityError, StaleDataError):
+                    db.session.rollback()
+                    part = None
+                if part is None:
+                    result.skipped += 1
+                else:
+                    done.merge(part)
+        result.merge(done)
+
+
+def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepResult:
+    """Mark a batch overdue and produce its letters and escalations in bulk: one counter update
+    for the letter numbers, one flush for every row, then the letters' mails (they need the ids)."""
+    done = SweepResult(now=now)
+    year = local_date(now).year
+    wanted = [c for c in cases if c.due_step == Step.ANSWER.value and c.extension_count == 0]
+    with db.session.no_autoflush:
+        numbers = iter(next_values(f"letter:{year}", len(wanted)))
+        letters = []
+        for case in cases:
+            missed, step, state = case.due_date, case.due_step, case.state
+            db.session.add(DeadlineNotice(feedback_id=case.id, step=step, kind="overdue", due_date=missed,
+                                          created_at=now))
+            case.overdue_since = missed
+            audit(case, "overdue", state, state, SYSTEM, at=now,
+                  note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
+            done.overdue += 1
+            if step != Step.ANSWER.value:
+                continue
+            if case.extension_count == 0:
+                letters.append(_automatic_letter(case, missed, now, plan, next(numbers)))
+            else:
+                _escalate(case, missed, now, recipients, done)
+        db.session.flush()
+        for letter in letters:
+            queue_letter_mail(letter, now, hold)
+            done.letter_ids.append(letter.id)
+    db.session.flush()
+    done.letters = len(letters)
+    return done
+
+
+def _automatic_letter(case, missed, now, plan, number: int) -> ApologyLetter:
+    """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days)."""
+    new_due = plan.extended(case.due)
+    today = local_date(now)
+    if new_due.date <= today:
+        # caught up after a long downtime: the promise must still lie ahead, so it counts from today
+        new_due = Due.counted(Step.ANSWER, today, plan.rules.apology_new_date_days, plan.cal, EXTENSION_BASIS)
+    letter = new_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True, now=now,
+                        number=number)
+    case.due = new_due
+    case.target_date = new_due.date  # the promise to the citizen is the target now
+    case.extension_count += 1
+    audit(case, "apology_letter", case.state, case.state, SYSTEM, at=now,
+          note=f"Phiếu xin lỗi tự động số {letter.reference}; hẹn lại ngày {new_due.date:%d/%m/%Y} "
+               f"(NĐ 61/2018/NĐ-CP, Điều 19.9)")
+    return letter
+
+
+def _escalate(case, missed, now, recipients, result: SweepResult) -> None:
+    """The date was moved once already (Art 19.9 allows no second date): the leader decides."""
+    db.session.add(DeadlineNotice(feedback_id=case.id, step=case.due_step, kind="escalation", due_date=missed,
+                                  created_at=now))
+    case.escalated_at = now
+    audit(case, "escalated", case.state, case.state, SYSTEM, at=now, public=False,
+          note=f"Quá hạn đã hẹn lại ({missed:%d/%m/%Y}); không được hẹn lại lần hai (NĐ 61/2018/NĐ-CP, "
+               f"Điều 19.9): chuyển lãnh đạo quyết định")
+    outbox.enqueue(f"escalation:{case.code}:{missed.isoformat()}", "escalation", recipients.leaders,
+                   f"Phản ánh, kiến nghị {case.code} quá hạn đã hẹn lại - cần lãnh đạo quyết định",
+                   "escalation", feedback=case, missed=missed)
+    result.escalations += 1
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+def _reminder_pass(now, today, plan, recipients, result, batch) -> None:
+    horizon = plan.cal.add_working_days(today, plan.rules.reminder_days_before)
+    sent = exists().where(DeadlineNotice.feedback_id == Feedback.id, DeadlineNotice.kind == "reminder",
+                          DeadlineNotice.step == Feedback.due_step, DeadlineNotice.due_date == Feedback.target_date)
+    where = [Feedback.target_date >= today, Feedback.target_date <= horizon, Feedback.state.in_(SWEPT_STATES), ~sent]
+    for cases in _due_batches(where, [Feedback.target_date, Feedback.id], batch, result):
+        for case in cases:
+            if plan.reminder_day(case.target_date) > today:
+                continue  # the horizon is a calendar bound; the reminder day is in working days
+            _in_savepoint(result, lambda case=case: _remind(case, now, recipients, result))
+        db.session.commit()
+
+
+def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
+    db.session.add(DeadlineNotice(feedback_id=case.id, step=case.due_step, kind="reminder",
+                                  due_date=case.target_date, created_at=now))
+    to = recipients.for_step(case)
+    outbox.enqueue(f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}", "reminder", to,
+                   f"Nhắc hạn: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
+                   step_label=STEP_LABELS[Step(case.due_step)])
+    db.session.flush()
+    result.reminders += 1
+
+
+# --- the leader's daily digest ---------------------------------------------------------------
+
+DIGEST_LIST_LIMIT = 200
+
+
+def overdue_query(today: date):
+    """Open cases whose current due date has passed (the dashboard and the digest), through the
+    due index. A case with an apology letter is late by law but not past its promised date."""
+    return (select(Feedback).where(Feedback.due_date < today, Feedback.state.in_(SWEPT_STATES))
+            .order_by(Feedback.due_date, Feedback.id))
+
+
+def _digest(now, today, recipients, result: SweepResult) -> None:
+    if now.astimezone(LOCAL_TZ).hour < int(current_app.config.get("DIGEST_HOUR", 7)) or not recipients.leaders:
+        return
+    key = f"digest:{today.isoformat()}"
+    if outbox.exists(key):
+        return
+    started = time.perf_counter()
+    late = overdue_query(today)
+    total = db.session.execute(select(func.count()).select_from(late.subquery())).scalar_one()
+    cases = db.session.execute(late.limit(DIGEST_LIST_LIMIT)).scalars().all()
+    result.find_seconds += time.perf_counter() - started
+    if not total:
+        return
+
+    def work():
+        outbox.enqueue(key, "digest", recipients.leaders,
+                       f"Tổng hợp phản ánh, kiến nghị quá hạn ngày {today:%d/%m/%Y}: {total}", "digest",
+                       cases=cases, total=total, today=today)
+        db.session.flush()
+        result.digests += 1
+    _in_savepoint(result, work)
+    db.session.commit()

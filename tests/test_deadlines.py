@@ -1,0 +1,230 @@
+"""Deadlines that run themselves: the sweep over real calendars with the settable clock."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import ApologyLetter, Category, DeadlineNotice, Feedback, OutboxMail, Transition
+from feedback_app.services.cases import apply_event, receive
+from feedback_app.services.sweep import sweep
+from workflows.clock import parse_instant
+
+from deadline_helpers import SUBMISSION, count, forwarded_case, in_parallel, sign_in
+
+
+def test_a_case_received_before_tet_is_due_after_the_holiday_and_goes_overdue_only_after_that_day(
+        app, clock, seeded):
+    clock.set("2025-01-24T10:00:00+07:00")  # Friday before Tết 2025 (office closed 25/1 - 2/2)
+    case = receive(SUBMISSION)
+    assert case.due_date == date(2025, 2, 7) and case.target_date == date(2025, 2, 7)
+    assert sweep(parse_instant("2025-02-07T23:59:00+07:00")).overdue == 0
+    result = sweep(parse_instant("2025-02-08T00:01:00+07:00"))
+    assert result.overdue == 1 and result.letters == 0  # a classification delay: marked, no letter
+    db.session.refresh(case)
+    assert case.overdue_since == date(2025, 2, 7) and case.state == "received"
+    mark = db.session.execute(select(Transition).where(Transition.event == "overdue")).scalar_one()
+    assert (mark.from_state, mark.to_state, mark.actor_label) == ("received", "received", "Hệ thống")
+    assert "07/02/2025" in mark.note
+
+
+def test_the_sweep_one_minute_past_the_answer_due_date_issues_exactly_one_letter(app, clock, seeded):
+    case = forwarded_case(seeded)
+    assert sweep(parse_instant("2024-03-25T23:59:00+07:00")).letters == 0  # the due day is not over yet
+    result = sweep(parse_instant("2024-03-26T00:01:00+07:00"))
+    assert (result.overdue, result.letters) == (1, 1)
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    assert (letter.number, letter.year, letter.reference) == (1, 2024, "001/PXL")
+    assert letter.missed_due_date == date(2024, 3, 25)
+    assert letter.new_due_date == date(2024, 4, 1)  # 5 working days after the missed date
+    assert letter.automatic and "Do nội dung" in letter.reason
+    db.session.refresh(case)
+    assert case.due_date == date(2024, 4, 1) and case.extension_count == 1
+    assert case.overdue_since == date(2024, 3, 25) and "19.9" in case.due_basis
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.key == f"letter:{letter.id}")).scalar_one()
+    assert mail.attachment_ref == f"letter:{letter.id}" and mail.recipients == "an@example.com"
+    # held for the grace period, so that staff can still write the reason
+    assert mail.next_attempt_at == parse_instant("2024-03-26T04:01:00+07:00")
+    events = db.session.execute(select(Transition.event).where(Transition.feedback_id == case.id)
+                                .order_by(Transition.id)).scalars().all()
+    assert events[-2:] == ["overdue", "apology_letter"]
+
+
+def test_running_the_sweep_again_produces_nothing_more(app, clock, seeded):
+    forwarded_case(seeded)
+    at = parse_instant("2024-03-26T00:01:00+07:00")
+    first = sweep(at)
+    before = (count(ApologyLetter), count(OutboxMail), count(Transition), count(DeadlineNotice))
+    for instant in (at, parse_instant("2024-03-26T16:00:00+07:00"), parse_instant("2024-03-27T09:00:00+07:00")):
+        again = sweep(instant)
+        assert (again.overdue, again.letters, again.escalations, again.reminders) == (0, 0, 0, 0)
+    assert first.letters == 1
+    assert (count(ApologyLetter), count(OutboxMail), count(Transition), count(DeadlineNotice)) == before
+
+
+def test_a_sweep_missed_while_the_process_was_down_is_caught_up_with_the_legal_dates(app, clock, seeded):
+    forwarded_case(seeded)
+    result = sweep(parse_instant("2024-03-29T10:00:00+07:00"))  # down from Monday to Friday
+    assert result.letters == 1
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    # the new date counts from the missed date, not from the day the sweep came back
+    assert letter.missed_due_date == date(2024, 3, 25) and letter.new_due_date == date(2024, 4, 1)
+    assert letter.issued_on == date(2024, 3, 29)
+
+
+def test_after_a_long_downtime_the_promised_date_still_lies_ahead(app, clock, seeded):
+    forwarded_case(seeded)
+    result = sweep(parse_instant("2024-04-05T10:00:00+07:00"))  # 25/3 + 5 working days = 1/4 is past too
+    assert (result.letters, result.escalations) == (1, 0)
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    assert letter.missed_due_date == date(2024, 3, 25) and letter.new_due_date == date(2024, 4, 12)
+    again = sweep(parse_instant("2024-04-05T10:05:00+07:00"))
+    assert (again.overdue, again.letters, again.escalations) == (0, 0, 0)
+
+
+def test_missing_the_promised_date_escalates_to_the_leader_and_sets_no_second_date(app, clock, seeded):
+    case = forwarded_case(seeded)
+    sweep(parse_instant("2024-03-26T00:01:00+07:00"))
+    result = sweep(parse_instant("2024-04-02T08:00:00+07:00"))  # the promised 1 April passed too
+    assert (result.overdue, result.letters, result.escalations) == (1, 0, 1)
+    db.session.refresh(case)
+    assert count(ApologyLetter) == 1 and case.due_date == date(2024, 4, 1) and case.extension_count == 1
+    assert case.escalated_at == parse_instant("2024-04-02T08:00:00+07:00")
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "escalation")).scalar_one()
+    assert mail.recipients == seeded["leader"].email and "19.9" in mail.body_text
+    assert sweep(parse_instant("2024-04-03T08:00:00+07:00")).escalations == 0
+
+
+def test_a_unit_that_issued_its_own_letter_gets_no_automatic_one_but_an_escalation_at_the_second_miss(
+        app, clock, seeded):
+    case = forwarded_case(seeded)
+    clock.set("2024-03-21T10:00:00+07:00")
+    apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tài chính.",
+                                                  "new_date": "2024-04-02"})
+    assert case.due_date == date(2024, 4, 2) and count(ApologyLetter) == 1
+    assert sweep(parse_instant("2024-03-26T00:01:00+07:00")).letters == 0
+    result = sweep(parse_instant("2024-04-03T00:01:00+07:00"))
+    assert (result.letters, result.escalations) == (0, 1)
+
+
+def test_reminders_follow_the_category_target_and_go_to_the_units_users_once(app, clock, seeded):
+    db.session.execute(Category.__table__.update().where(Category.code == "TTHC").values(answer_target_days=10))
+    db.session.commit()
+    case = forwarded_case(seeded)
+    assert case.target_date == date(2024, 3, 18)  # 10 working days after forwarding, before the legal 25/3
+    assert sweep(parse_instant("2024-03-13T09:00:00+07:00")).reminders == 0
+    result = sweep(parse_instant("2024-03-14T09:00:00+07:00"))  # 2 working days before the target
+    assert result.reminders == 1
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
+    assert mail.recipients.split(", ") == ["qlkh@skhcn.example.gov.vn"]
+    assert "18/03/2024" in mail.body_text and "25/03/2024" in mail.body_text
+    assert sweep(parse_instant("2024-03-15T09:00:00+07:00")).reminders == 0
+    # letters follow the legal date: nothing at the target, the letter after 25/3
+    assert sweep(parse_instant("2024-03-19T09:00:00+07:00")).letters == 0
+    assert sweep(parse_instant("2024-03-26T09:00:00+07:00")).letters == 1
+
+
+def test_a_classification_reminder_goes_to_hcth(app, clock, seeded):
+    receive(SUBMISSION)  # due Monday 11 March 2024
+    assert sweep(parse_instant("2024-03-07T09:00:00+07:00")).reminders == 1
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
+    assert seeded["office"].email in mail.recipients and "hcth@" in mail.recipients
+
+
+def test_the_leader_gets_one_digest_of_overdue_cases_a_day(app, clock, seeded):
+    case = receive(SUBMISSION)  # classification due 11 March 2024
+    assert sweep(parse_instant("2024-03-12T06:00:00+07:00")).digests == 0  # before DIGEST_HOUR
+    assert sweep(parse_instant("2024-03-12T08:00:00+07:00")).digests == 1
+    assert sweep(parse_instant("2024-03-12T15:00:00+07:00")).digests == 0
+    digest = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "digest")).scalar_one()
+    assert digest.recipients == seeded["leader"].email and case.code in digest.body_text
+    assert sweep(parse_instant("2024-03-13T08:00:00+07:00")).digests == 1
+
+
+def test_the_overdue_list_shows_late_and_escalated_cases_to_the_leader(app, client, clock, seeded):
+    case = forwarded_case(seeded)
+    sweep(parse_instant("2024-03-26T00:01:00+07:00"))
+    sweep(parse_instant("2024-04-02T08:00:00+07:00"))
+    clock.set("2024-04-02T09:00:00+07:00")
+    sign_in(client, seeded["leader"])
+    html = client.get("/van-phong/qua-han").get_data(as_text=True)
+    assert case.code in html and "chờ Lãnh đạo quyết định" in html
+    sign_in(client, seeded["QLKH"])
+    assert client.get("/van-phong/qua-han").status_code == 403
+
+
+def test_the_cli_sweeps_as_of_the_given_instant(app, clock, seeded):
+    forwarded_case(seeded)
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["deadlines", "sweep", "--now", "2024-03-26T00:01:00+07:00"])
+    assert out.exit_code == 0 and "letters 1" in out.output
+    assert "letters 0" in runner.invoke(args=["deadlines", "sweep", "--now", "2024-03-26T00:02"]).output
+    bad = runner.invoke(args=["deadlines", "sweep", "--now", "hôm qua"])
+    assert bad.exit_code != 0 and "ISO 8601" in bad.output
+
+
+def test_the_scheduler_jobs_are_idempotent_and_not_started_in_tests(app, clock, seeded):
+    from feedback_app import jobs
+    assert {j.id for j in jobs.JOBS} >= {"deadlines-sweep", "outbox-flush"}
+    assert "scheduler" not in jobs._started  # TESTING: never in-app
+    forwarded_case(seeded)
+    clock.set("2024-03-26T00:01:00+07:00")
+    first, second = jobs.sweep_job(), jobs.sweep_job()
+    assert (first.letters, second.letters) == (1, 0)
+
+
+@pytest.mark.postgres_only
+def test_two_sweeps_in_parallel_threads_on_postgresql_produce_each_letter_once(app, clock, seeded):
+    cases = [forwarded_case(seeded) for _ in range(40)]
+    at = parse_instant("2024-03-26T00:01:00+07:00")
+    results = in_parallel(app, lambda: sweep(at, batch=7))
+    assert sum(r.letters for r in results) == len(cases)
+    db.session.expire_all()
+    assert count(ApologyLetter) == len(cases)
+    numbers = db.session.execute(select(ApologyLetter.number).order_by(ApologyLetter.number)).scalars().all()
+    assert numbers == list(range(1, len(cases) + 1))  # gap-free, no duplicates
+    assert count(OutboxMail, OutboxMail.kind == "apology") == len(cases)
+    assert sweep(at).letters == 0
+
+
+def test_a_scheduler_started_after_downtime_catches_up_the_missed_sweep_at_once(app, clock, seeded):
+    import time as _time
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from feedback_app import jobs
+    forwarded_case(seeded)
+    clock.set("2024-03-29T10:00:00+07:00")  # the process was down since before the due date
+    scheduler = jobs.build_scheduler(app, BackgroundScheduler(timezone="UTC"))
+    scheduler.start()
+    try:
+        deadline = _time.monotonic() + 15
+        while _time.monotonic() < deadline and not count(ApologyLetter):
+            _time.sleep(0.1)  # waiting for the job's thread, not for a deadline
+            db.session.rollback()
+    finally:
+        scheduler.shutdown(wait=True)
+    assert count(ApologyLetter) == 1
+
+
+def test_the_in_app_scheduler_waits_for_a_served_request_and_never_starts_in_commands(tmp_path, monkeypatch):
+    from feedback_app import create_app, jobs
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    dev = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+                     SCHEDULER_IN_APP=True)
+    assert "scheduler" not in jobs._started  # creating the app (as every flask command does) starts nothing
+    assert any(f.__name__ == "_start_scheduler_once" for f in dev.before_request_funcs.get(None, []))
+
+
+def test_the_overdue_list_is_paginated(app, client, clock, seeded):
+    codes = [receive(SUBMISSION).code for _ in range(21)]  # classification due Monday 11 March 2024
+    clock.set("2024-03-12T06:00:00+07:00")
+    sweep()
+    sign_in(client, seeded["office"])
+    first = client.get("/van-phong/qua-han").get_data(as_text=True)
+    second = client.get("/van-phong/qua-han?page=2").get_data(as_text=True)
+    assert "Tổng số: 21" in first and "Trang 1 / 2" in first and "Trang 2 / 2" in second
+    assert sum(code in first for code in codes) == 20 and sum(code in second for code in codes) == 1
+    assert "Không có phản ánh" in client.get("/van-phong/qua-han?page=99").get_data(as_text=True)

@@ -1,0 +1,108 @@
+"""Apology letters as documents: the PDF (WeasyPrint, DejaVu), the masked public copy, the case JSON."""
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.letters import render_letter_pdf
+from feedback_app.models import ApologyLetter, OutboxMail
+from feedback_app.services.letters import LetterError, set_reason
+from feedback_app.services.sweep import sweep
+from workflows.clock import parse_instant
+
+from deadline_helpers import forwarded_case, sign_in
+
+
+def pdf_text(data: bytes) -> str:
+    assert data.startswith(b"%PDF")
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+@pytest.fixture
+def letter(app, clock, seeded):
+    forwarded_case(seeded)
+    sweep(parse_instant("2024-03-26T00:01:00+07:00"))
+    clock.set("2024-03-26T00:05:00+07:00")
+    return db.session.execute(select(ApologyLetter)).scalar_one()
+
+
+def test_the_letter_pdf_carries_the_code_the_new_date_and_intact_vietnamese(app, letter):
+    text = pdf_text(render_letter_pdf(letter))
+    for words in (letter.feedback.code, "01/04/2024", "25/03/2024", "001/PXL", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                  "Độc lập - Tự do - Hạnh phúc", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Nguyễn Văn An",
+                  "Kính gửi", "GIÁM ĐỐC", "ngày 26 tháng 03 năm 2024"):
+        assert words in text, words
+
+
+def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app, client, letter):
+    code = letter.feedback.code
+    response = client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert code in text and "01/04/2024" in text and "[đã ẩn]" in text
+    for personal in ("Nguyễn Văn An", "0905123456", "an@example.com", "Lê Lợi"):
+        assert personal not in text
+    assert client.get(f"/tra-cuu/PAKN.20240101.0001/phieu-xin-loi/{letter.id}.pdf").status_code == 404
+    assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/99999.pdf").status_code == 404
+
+
+def test_the_case_json_lists_its_letters_without_personal_data(app, client, letter, seeded):
+    data = client.get(f"/api/v1/feedback/{letter.feedback.code}").get_json()
+    assert data["letters"] == [{
+        "number": "001/PXL", "year": 2024, "date": "2024-03-26", "missed_due_date": "2024-03-25",
+        "new_due_date": "2024-04-01", "automatic": True, "reason": letter.reason,
+        "pdf_url": f"/tra-cuu/{letter.feedback.code}/phieu-xin-loi/{letter.id}.pdf"}]
+    assert data["due_date"] == "2024-04-01"
+
+
+def test_staff_read_the_full_pdf_and_a_unit_only_its_own_cases(app, client, letter, seeded):
+    url = f"/van-phong/phieu-xin-loi/{letter.id}.pdf"
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/van-phong/dang-nhap" in anonymous.headers["Location"]
+    sign_in(client, seeded["QLKH"])
+    assert "Nguyễn Văn An" in pdf_text(client.get(url).data)
+    sign_in(client, seeded["QLCN"])
+    assert client.get(url).status_code == 404
+
+
+def test_staff_set_the_reason_during_the_grace_period_and_the_mail_says_it(app, client, clock, letter, seeded):
+    sign_in(client, seeded["QLKH"])
+    page = client.get("/van-phong/qua-han")  # the unit may not see the list ...
+    assert page.status_code == 403
+    response = client.post(f"/van-phong/phieu-xin-loi/{letter.id}/ly-do",
+                           data={"reason": "Chờ ý kiến bằng văn bản của Sở Tài chính.", "next": "/"})
+    assert response.status_code == 302
+    db.session.refresh(letter)
+    assert letter.reason == "Chờ ý kiến bằng văn bản của Sở Tài chính."
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
+    assert "Sở Tài chính" in mail.body_text and mail.status == "pending"
+    with pytest.raises(LetterError):
+        set_reason(letter, "ngắn", seeded["QLKH"])
+    clock.set("2024-03-26T05:00:00+07:00")  # the 4-hour grace period is over: the default stays
+    with pytest.raises(LetterError):
+        set_reason(letter, "Một lý do khác, viết quá muộn.", seeded["QLKH"])
+
+
+def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, seeded):
+    from flask import render_template_string
+    from flask_login import login_user
+    case = letter.feedback
+    with app.test_request_context("/"):
+        public = render_template_string('{% include "public/_letters.html" %}', case=case)
+        assert "001/PXL" in public and f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf" in public
+        assert "Do nội dung" not in public  # the reason is in the masked PDF, not repeated here
+        login_user(seeded["QLKH"])
+        staff = render_template_string('{% include "office/_letters.html" %}', case=case)
+        assert f"/van-phong/phieu-xin-loi/{letter.id}.pdf" in staff
+        assert 'name="reason"' in staff and "Do nội dung" in staff
+
+
+def test_the_letters_json_builds_its_urls_outside_a_request_too(app, letter):
+    from feedback_app.services.letters import letters_json
+    rows = letters_json(letter.feedback, public=False)
+    assert rows[0]["pdf_url"] == f"/van-phong/phieu-xin-loi/{letter.id}.pdf"
+    assert rows[0]["reason"] == letter.reason

@@ -1,0 +1,135 @@
+"""The outbox against a real SMTP server on loopback: outages, retries with backoff, no duplicates."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import OutboxMail
+from feedback_app.services import outbox
+from feedback_app.services.cases import receive
+from feedback_app.services.sweep import sweep
+from workflows.clock import parse_instant
+
+from deadline_helpers import SUBMISSION, forwarded_case, in_parallel, sign_in
+
+
+def rows(**where) -> list[OutboxMail]:
+    query = select(OutboxMail).order_by(OutboxMail.id)
+    for name, value in where.items():
+        query = query.where(getattr(OutboxMail, name) == value)
+    return db.session.execute(query).scalars().all()
+
+
+def test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_once(app, clock, seeded, smtp):
+    smtp.stop()
+    for i in range(3):
+        forwarded_case(seeded, submission=replace(SUBMISSION, email=f"dan{i}@example.com"))
+    assert sweep(parse_instant("2024-03-26T00:01:00+07:00")).letters == 3
+    clock.set("2024-03-26T04:02:00+07:00")  # the letters' grace period is over
+    down = outbox.flush()
+    expected = len(rows())
+    assert expected == 6 and down.sent == 0 and down.retried == expected  # 3 receipts, 3 letters
+    assert all(r.status == "pending" and r.attempts == 1 and "SMTP" in r.last_error for r in rows())
+    assert outbox.flush().retried == 0  # nothing is due again before its backoff
+    smtp.start()
+    clock.advance(minutes=1)
+    up = outbox.flush()
+    assert up.sent == expected
+    assert outbox.flush().sent == 0
+    clock.advance(days=1)
+    assert outbox.flush().sent == 0
+    received = smtp.inbox.wait_for(expected)
+    assert len(received) == expected
+    assert len({m["Message-ID"] for m in received}) == expected
+    assert all(r.status == "sent" and r.sent_at is not None for r in rows())
+    apology = [m for m in received if "Phiếu xin lỗi" in m["Subject"]]
+    assert len(apology) == 3
+    attachment = next(part for part in apology[0].iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content().startswith(b"%PDF") and attachment.get_filename().startswith("phieu-xin-loi-2024-")
+
+
+def test_a_retry_keeps_the_message_id_so_a_crash_after_sending_is_no_new_message(app, clock, seeded, smtp):
+    case = receive(SUBMISSION)
+    mail = rows()[0]
+    assert outbox.message_id(mail.key) == outbox.message_id(f"received:{case.code}")
+    assert outbox.message_id(mail.key).endswith("@skhcn.example.gov.vn>")
+    # the crash: sent, but not marked; the row comes back when the worker's lease ends
+    assert outbox.flush().sent == 1
+    mail.status = "pending"
+    db.session.commit()
+    assert outbox.flush().sent == 0
+    clock.advance(seconds=outbox.LEASE_SECONDS)
+    assert outbox.flush().sent == 1
+    first, second = smtp.inbox.wait_for(2)
+    assert first["Message-ID"] == second["Message-ID"]
+
+
+def test_backoff_doubles_and_a_mail_fails_for_good_after_the_maximum_attempts(app, clock, seeded):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=3, OUTBOX_BACKOFF_SECONDS=60)  # MAIL_PORT 1: nobody listens
+    receive(SUBMISSION)
+    start = clock.now()
+    outbox.flush()
+    assert rows()[0].next_attempt_at == start + timedelta(seconds=60)
+    clock.advance(seconds=60)
+    outbox.flush()
+    assert rows()[0].next_attempt_at == clock.now() + timedelta(seconds=120)
+    clock.advance(seconds=120)
+    result = outbox.flush()
+    assert result.failed == 1 and rows()[0].status == "failed" and rows()[0].attempts == 3
+    clock.advance(days=2)
+    assert outbox.flush().failed == 0
+
+
+def test_the_admin_sees_failing_mails_with_their_error_and_retries_one(app, client, clock, seeded, smtp):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    smtp.stop()
+    case = receive(SUBMISSION)
+    outbox.flush()
+    mail = rows()[0]
+    assert mail.status == "failed"
+    sign_in(client, seeded["office"])
+    assert client.get("/quan-tri/thu-di").status_code == 403
+    sign_in(client, seeded["admin"])
+    html = client.get("/quan-tri/thu-di").get_data(as_text=True)
+    assert mail.key in html and "SMTP" in html and "Gửi lại" in html and f"received:{case.code}" in html
+    assert client.get("/quan-tri/thu-di?page=abc").status_code == 200
+    response = client.post(f"/quan-tri/thu-di/{mail.id}/gui-lai")
+    assert response.status_code == 302
+    db.session.refresh(mail)
+    assert (mail.status, mail.attempts) == ("pending", 0)
+    smtp.start()
+    assert outbox.flush().sent == 1 and len(smtp.inbox.wait_for(1)) == 1
+    assert client.post("/quan-tri/thu-di/99999/gui-lai").status_code == 302
+
+
+def test_the_cli_flushes_the_outbox(app, clock, seeded, smtp):
+    receive(SUBMISSION)
+    out = app.test_cli_runner().invoke(args=["outbox", "flush"])
+    assert out.exit_code == 0 and "sent 1" in out.output
+    assert smtp.inbox.wait_for(1)[0]["To"] == "an@example.com"
+
+
+@pytest.mark.postgres_only
+def test_two_workers_never_send_one_mail_twice(app, clock, seeded, smtp):
+    for i in range(30):
+        receive(replace(SUBMISSION, email=f"dan{i}@example.com"))
+    sent = in_parallel(app, lambda: outbox.flush(batch=4).sent)
+    assert sum(sent) == 30
+    received = smtp.inbox.wait_for(30)
+    assert len(received) == 30 and len({m["To"] for m in received}) == 30
+
+
+def test_the_failing_mail_page_speaks_english_on_request(app, client, clock, seeded):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    receive(SUBMISSION)
+    outbox.flush()
+    sign_in(client, seeded["admin"])
+    from flask_babel import refresh
+    refresh()  # the test's app context outlives requests: forget the locale the mails were written in
+    html = client.get("/quan-tri/thu-di?lang=en").get_data(as_text=True)
+    assert "Failing mail" in html and "Retry" in html and "Pending: 0 · Sent: 0 · Failed: 1" in html
