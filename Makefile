@@ -27,7 +27,11 @@ demo: db
 	$(FLASK) seed-demo
 
 ## make run: install, upgrade the SQLite database, seed the demo and serve http://127.0.0.1:5000
+## (mail goes to a local SMTP sink on port 8025 that writes every message to instance/mail.log)
 run: system-deps demo
+	@echo "Mails sent by the demo are written to instance/mail.log"
+	PYTHONUNBUFFERED=1 $(PY) -m aiosmtpd -n -l 127.0.0.1:8025 >> instance/mail.log 2>&1 & sink=$$!; \
+	trap "kill $$sink 2>/dev/null" EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: install and run the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)

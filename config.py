@@ -98,6 +98,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     LOGIN_MAX_FAILURES = env("LOGIN_MAX_FAILURES", 5, int)
+    PASSWORD_HASH_METHOD = env("PASSWORD_HASH_METHOD", "scrypt")  # werkzeug's strong default
     LOGIN_LOCKOUT_MINUTES = env("LOGIN_LOCKOUT_MINUTES", 15, int)
     PER_PAGE = env("PER_PAGE", 20, int)
 
@@ -121,6 +122,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-not-secret"
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests only; real configs keep scrypt
     RATELIMIT_ENABLED = False
     SCHEDULER_IN_APP = False
     MAIL_SERVER = "127.0.0.1"
