@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import State
@@ -13,6 +13,11 @@ from ..extensions import db
 from ..models import Category, Feedback, Unit
 from ..reports.periods import Period, parse_period, quarter_of, year_of
 from ..text import like_pattern, search_terms
+
+
+# The result count stops here: counting every match of a common word at a million cases means reading
+# every matching row (bench/lookup.py); the page then says "more than 1000 results" (50 pages).
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,12 @@ def search(filters: Filters, page: int, per_page: int):
     if filters.period is not None:
         query = query.where(Feedback.published_at >= filters.period.start_utc(),
                             Feedback.published_at < filters.period.end_utc_exclusive())
+    capped = query.with_only_columns(Feedback.id).limit(COUNT_CAP + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
     query = query.order_by(Feedback.published_at.desc(), Feedback.id.desc())
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    results = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=False)
+    results.total, results.more = min(total, COUNT_CAP), total > COUNT_CAP
+    return results
 
 
 def published(code: str) -> Feedback | None:
