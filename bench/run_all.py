@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per script (default 3600)")
     parser.add_argument("--out", type=Path, default=BENCH / "results.json")
     parser.add_argument("--append", action="store_true",
-                        help="keep the figures of other databases already in --out (one file for SQLite and PostgreSQL)")
+                        help="keep the figures already in --out except those of the scripts run now on the same database "
+                             "(one file for SQLite and PostgreSQL)")
     parser.add_argument("--scripts-dir", type=Path, default=BENCH, help=argparse.SUPPRESS)  # for the tests
     args = parser.parse_args(argv)
 
@@ -158,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                             "database": found[0]["database"]})
 
     if args.append and args.out.exists():
-        mine = {f["database"] for f in figures}
+        mine = {(f["script"], f["database"]) for f in figures}
         earlier = json.loads(args.out.read_text())
-        figures = [f for f in earlier.get("results", []) if f["database"] not in mine] + figures
+        figures = [f for f in earlier.get("results", []) if (f["script"], f["database"]) not in mine] + figures
     results = {"timestamp": started.isoformat(timespec="seconds"),
                "duration_seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 1),
                "machine": machine(), "results": figures, "failures": failures}
