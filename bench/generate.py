@@ -2,8 +2,11 @@
 
     python bench/generate.py --url sqlite:////tmp/pakn-bench.sqlite3 --n 1000000 --newly-overdue 10000
 
-``fill(url, n, newly_overdue=..., seed=...)`` is reused by the benchmarks (sweep, reports). The
-schema is created from the models on an empty database; units, categories and users are the demo's.
+``fill(url, n, newly_overdue=..., seed=...)`` is reused by the benchmarks (sweep, report, lookup);
+``ensure_filled`` reuses a database that already holds enough cases. The database is emptied and
+migrated (``flask db upgrade``, so the indexes are the production ones); units, categories and users
+are the demo's. Published cases carry their public copy and ``search_text`` (as publication stores
+them), a fifth of the answered ones a citizen's rating.
 States follow a plausible year: most cases closed (published, answered, refused, transferred),
 a few thousand open with future due dates, some already marked overdue, and ``newly_overdue``
 cases whose answer date was ``BENCH_DUE`` (Monday 16 June 2025) and that nobody has looked at.
@@ -35,6 +38,15 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", 
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Quốc", "Thanh", "Ngọc", "Đức", "Thu", "Hoàng"]
 GIVEN = ["An", "Bình", "Cường", "Dung", "Đức", "Giang", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long", "Mai", "Nam",
          "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vy", "Yến"]
+# what a case is about besides its topic, so that search terms range from common to rare
+KEYWORDS = ["máy đo độ ồn", "cân điện tử", "đồng hồ nước", "taxi mét", "cột đo xăng dầu", "huyết áp kế",
+            "nhãn hiệu nước mắm", "chỉ dẫn địa lý", "sáng chế", "kiểu dáng công nghiệp", "tem truy xuất nguồn gốc",
+            "mã số mã vạch", "máy X-quang nha khoa", "nguồn phóng xạ", "liều kế cá nhân", "phòng thí nghiệm",
+            "đề tài cấp cơ sở", "khởi nghiệp sáng tạo", "chuyển giao công nghệ", "ứng dụng tiến bộ kỹ thuật",
+            "quả sầu riêng", "tỏi Lý Sơn", "quế Trà Bồng", "hồ sơ trực tuyến", "dịch vụ công mức độ 4",
+            "thư viện điện tử", "cơ sở dữ liệu", "hội thảo khoa học", "giải thưởng sáng tạo", "an toàn bức xạ",
+            "thiết bị đo điện", "thuốc bảo vệ thực vật", "đèn LED", "năng lượng mặt trời", "camera giám sát",
+            "phần mềm quản lý", "trạm quan trắc", "nhà kính", "giống lúa mới", "chứng nhận hợp quy"]
 PLACES = ["phường Nghĩa Chánh", "phường Trần Phú", "xã Tịnh Sơn", "phường Cẩm Thành", "xã Bình Sơn",
           "thị trấn Sơn Tịnh", "xã Đức Phổ", "huyện Lý Sơn"]
 
@@ -45,8 +57,12 @@ def _app(url: str):
 
 
 def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], category_ids: list[int],
-          topics: list[tuple]):
-    """Yield one dict per case, oldest first."""
+          topics: list[tuple], ratings: list | None = None):
+    """Yield one dict per case, oldest first (ids 1..n: the database is empty); the ratings of the
+    answered ones are appended to ``ratings``."""
+    from feedback_app.text import fold
+    folded = [fold(" ".join(t[2:5])) for t in topics]
+    folded_words = {w: fold(w) for w in KEYWORDS + PLACES}
     now_utc = BENCH_NOW.astimezone(timezone.utc)
     first_day = BENCH_DUE - timedelta(days=4 * 365)
     per_day: dict[date, int] = {}
@@ -64,28 +80,42 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
         seq = per_day[received] = per_day.get(received, 0) + 1
         topic = topics[i % len(topics)]
         name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        keyword, place = rng.choice(KEYWORDS), rng.choice(PLACES)
+        content = f"{topic[3]} Liên quan: {keyword}, {place}."
         received_at = datetime.combine(received, dtime(7, 30), LOCAL_TZ).astimezone(timezone.utc) + \
             timedelta(minutes=rng.randrange(600))
         row = {
-            "code": f"PAKN.{received:%Y%m%d}.{seq:04d}" if seq < 10_000 else f"PAKN.{received:%Y%m%d}.{seq}",
-            "submitter_name": name, "address": f"Số {rng.randrange(1, 300)} đường Lê Lợi, {rng.choice(PLACES)}, Quảng Ngãi",
+            "id": i + 1, "code": f"PAKN.{received:%Y%m%d}.{seq:04d}" if seq < 10_000 else f"PAKN.{received:%Y%m%d}.{seq}",
+            "submitter_name": name, "address": f"Số {rng.randrange(1, 300)} đường Lê Lợi, {place}, Quảng Ngãi",
             "phone": f"09{rng.randrange(10**8):08d}", "email": f"congdan{i}@example.com" if i % 3 else None,
-            "title": topic[2], "content": topic[3], "consent_publish": i % 2 == 0, "channel": "web", "language": "vi",
+            "title": topic[2], "content": content, "consent_publish": i % 2 == 0, "channel": "web", "language": "vi",
             "received_at": received_at, "state": state, "category_id": None, "unit_id": None, "version": 1,
             "due_step": None, "due_start": None, "due_days": None, "due_date": None, "due_basis": None,
             "target_date": None, "paused_days": 0, "extension_count": 0, "overdue_since": None,
             "reply_text": None, "answered_at": None, "answered_on_time": None, "published_at": None,
             "created_at": received_at, "updated_at": now_utc,
+            "public_title": None, "public_question": None, "public_answer": None, "search_text": None,
+            "answered_due_date": None, "closed_at": None,
         }
+        if state in ("refused", "transferred"):
+            row["closed_at"] = received_at + timedelta(days=rng.randrange(1, 8))
         if state not in ("received", "awaiting_info", "refused", "transferred"):
             row["category_id"] = rng.choice(category_ids)
         if state in ("forwarded", "under_review", "answered", "published"):
             row["unit_id"] = rng.choice(unit_ids)
         if state in ("answered", "published"):
-            row.update(reply_text=topic[4], answered_at=received_at + timedelta(days=rng.randrange(5, 30)),
-                       answered_on_time=rng.random() < 0.93)
+            answered_at = received_at + timedelta(days=rng.randrange(5, 30))
+            answer_due = received + timedelta(days=28 if rng.random() < 0.93 else 8)  # ~93% on time
+            row.update(reply_text=topic[4], answered_at=answered_at, answered_due_date=answer_due,
+                       answered_on_time=answered_at.astimezone(LOCAL_TZ).date() <= answer_due)
             if state == "published":
-                row["published_at"] = row["answered_at"] + timedelta(days=2)
+                row.update(published_at=row["answered_at"] + timedelta(days=2), public_title=topic[2],
+                           public_question=content, public_answer=topic[4],
+                           search_text=f"{row['code'].lower()} {folded[i % len(topics)]} lien quan: "
+                                       f"{folded_words[keyword]}, {folded_words[place]}.")
+            if ratings is not None and rng.random() < 0.2:
+                ratings.append({"feedback_id": i + 1, "score": rng.choice((1, 2, 3, 3)), "comment": None,
+                                "created_at": row["answered_at"] + timedelta(days=3)})
         if overdue_now:
             row.update(due_step="answer", due_start=received + timedelta(days=7), due_days=15, due_date=BENCH_DUE,
                        due_basis="QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP", target_date=BENCH_DUE)
@@ -114,22 +144,27 @@ def _copy_value(value) -> str:
 def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=None) -> None:
     """Create the schema on an empty database at ``url`` and store ``n`` cases (``newly_overdue`` of
     them with an answer date that has just passed)."""
-    from sqlalchemy import insert, select, text
+    from flask_migrate import upgrade
+    from sqlalchemy import MetaData, insert, select, text
 
     from feedback_app.demo import TOPICS, seed as seed_demo
     from feedback_app.extensions import db
-    from feedback_app.models import Category, Feedback, Unit
+    from feedback_app.models import Category, Feedback, Rating, Unit
     say = progress or (lambda *_: None)
     rng = random.Random(seed)
     app = _app(url)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        old = MetaData()
+        old.reflect(db.engine)
+        old.drop_all(db.engine)  # every table, alembic_version included: then the real migrations
+        upgrade()
         seed_demo(0, "bench-pass", progress=lambda *_: None)
         unit_ids = db.session.execute(select(Unit.id).where(~Unit.is_office)).scalars().all()
         category_ids = db.session.execute(select(Category.id)).scalars().all()
-        rows = _rows(n, min(newly_overdue, n), rng, unit_ids, category_ids, TOPICS)
-        columns = [c.name for c in Feedback.__table__.columns if c.name != "id"]
+        db.session.commit()
+        ratings: list[dict] = []
+        rows = _rows(n, min(newly_overdue, n), rng, unit_ids, category_ids, TOPICS, ratings)
+        columns = [c.name for c in Feedback.__table__.columns]
         started, done = time.perf_counter(), 0
         engine = db.engine
         with engine.begin() as conn:
@@ -152,14 +187,50 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
             else:
                 with engine.begin() as conn:
                     conn.execute(insert(Feedback.__table__), chunk)
+            if ratings:
+                with engine.begin() as conn:
+                    conn.execute(insert(Rating.__table__), ratings)
+                ratings.clear()
             done += len(chunk)
             if done % 100_000 < CHUNK or done == n:
                 rate = done / (time.perf_counter() - started)
                 say(f"  {done:>9,} cases stored ({rate:,.0f}/s)")
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":  # the ids were given: move the sequence past them
+                conn.execute(text("SELECT setval(pg_get_serial_sequence('feedback', 'id'), "
+                                  "(SELECT max(id) FROM feedback))"))
             conn.execute(text("ANALYZE"))
+        if engine.dialect.name == "sqlite":
+            # write-ahead log: readers and the one writer do not block each other, commits are cheap;
+            # the mode is stored in the file, so every process that opens it (gunicorn workers) has it
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         db.session.remove()
         db.engine.dispose()
+
+
+def stored_cases(url: str) -> int:
+    """The number of cases in a migrated database at ``url`` (0 when it is empty or not migrated)."""
+    from sqlalchemy import create_engine, inspect, text
+    engine = create_engine(url)
+    try:
+        if "alembic_version" not in inspect(engine).get_table_names():
+            return 0
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM feedback")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def ensure_filled(url: str, n: int, progress=None) -> float:
+    """Fill the database unless it already holds ``n`` cases (a run of the harness fills it once, in
+    bench/sweep.py); the seconds the filling took, 0 when reused."""
+    if stored_cases(url) >= n:
+        (progress or (lambda *_: None))(f"reusing the {n:,}+ cases already stored")
+        return 0.0
+    started = time.perf_counter()
+    fill(url, n, progress=progress)
+    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,12 +25,13 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-ORDER = ("sweep", "report", "submit", "pages")  # first these, when they exist, then the rest alphabetically
+ORDER = ("sweep", "report", "submit", "pages")
+NOT_BENCHMARKS = ("run_all", "generate")  # the harness itself, and the filler the scripts import  # first these, when they exist, then the rest alphabetically
 REQUIRED = ("name", "value", "unit", "n", "database")
 
 
 def scripts(folder: Path = BENCH, only: list[str] | None = None) -> list[Path]:
-    found = {p.stem: p for p in folder.glob("*.py") if p.stem != "run_all" and not p.stem.startswith("_")}
+    found = {p.stem: p for p in folder.glob("*.py") if p.stem not in NOT_BENCHMARKS and not p.stem.startswith("_")}
     names = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
     if only:
         unknown = sorted(set(only) - set(found))
@@ -124,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated script names, e.g. pages,sweep")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per script (default 3600)")
     parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the figures already in --out except those of the scripts run now on the same database "
+                             "(one file for SQLite and PostgreSQL)")
     parser.add_argument("--scripts-dir", type=Path, default=BENCH, help=argparse.SUPPRESS)  # for the tests
     args = parser.parse_args(argv)
 
@@ -154,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
                             "n": max((f["n"] for f in found if isinstance(f["n"], int)), default=found[0]["n"]),
                             "database": found[0]["database"]})
 
+    if args.append and args.out.exists():
+        mine = {(f["script"], f["database"]) for f in figures}
+        earlier = json.loads(args.out.read_text())
+        figures = [f for f in earlier.get("results", []) if (f["script"], f["database"]) not in mine] + figures
     results = {"timestamp": started.isoformat(timespec="seconds"),
                "duration_seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 1),
                "machine": machine(), "results": figures, "failures": failures}

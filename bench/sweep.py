@@ -1,6 +1,6 @@
 """One deadline sweep over many stored cases, on SQLite or PostgreSQL.
 
-    python bench/sweep.py --url sqlite:////tmp/pakn-bench.sqlite3            # 1,000,000 cases, 10,000 newly overdue
+    python bench/sweep.py [--json] --url sqlite:////tmp/pakn-bench.sqlite3 --n 1000000   # 10,000 newly overdue
     python bench/sweep.py --url postgresql+psycopg://pakn@127.0.0.1:5432/bench --n 1000000 --overdue 10000
 
 Fills the database (``bench/generate.py``; ``--reuse`` keeps an already filled one), then sweeps as of
@@ -11,7 +11,6 @@ Targets: < 2 s to find them, < 60 s for all the letters. A second sweep must fin
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import arguments, database_label, figure, log  # noqa: E402
 from generate import BENCH_NOW, _app, fill  # noqa: E402
 
 
@@ -36,13 +36,9 @@ def explain(db, today) -> str:
     return "\n".join("    " + " ".join(str(c) for c in row) for row in rows)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--overdue", type=int, default=10_000)
-    parser.add_argument("--reuse", action="store_true", help="do not refill: the database was filled before")
-    args = parser.parse_args(argv)
+def main() -> int:
+    args = arguments(__doc__.split("\n\n")[0], 20_000, overdue=0, reuse=False)
+    overdue = args.overdue or max(10, args.n // 100)  # 10,000 at 1,000,000
 
     from sqlalchemy import func, select
 
@@ -51,31 +47,40 @@ def main(argv: list[str] | None = None) -> None:
     from feedback_app.services.sweep import sweep
     from workflows.clock import CLOCK
 
-    backend = args.url.split(":", 1)[0]
+    fill_seconds = None
     if not args.reuse:
         started = time.perf_counter()
-        fill(args.url, args.n, newly_overdue=args.overdue, progress=print)
-        print(f"filled in {time.perf_counter() - started:.1f} s")
-    app = _app(args.url)
+        fill(args.database, args.n, newly_overdue=overdue, progress=log)
+        fill_seconds = time.perf_counter() - started
+        log(f"filled in {fill_seconds:.1f} s")
+    app = _app(args.database)
     with app.app_context():
+        database = database_label(db.engine)
         CLOCK.set(BENCH_NOW)
         stored = db.session.execute(select(func.count()).select_from(Feedback)).scalar_one()
-        print(f"\n{backend}: {stored:,} stored cases; sweep as of {BENCH_NOW.isoformat()}")
-        print("  plan of the query that finds them:\n" + explain(db, BENCH_NOW.date()))
+        log(f"\n{database}: {stored:,} stored cases; sweep as of {BENCH_NOW.isoformat()}")
+        log("  plan of the query that finds them:\n" + explain(db, BENCH_NOW.date()))
         result = sweep(BENCH_NOW)
         letters = db.session.execute(select(func.count()).select_from(ApologyLetter)).scalar_one()
-        print(f"  sweep: {result.summary()}")
-        print(f"  finding the due cases: {result.find_seconds:.3f} s   (target < 2 s); "
-              f"claiming them batch by batch: {result.claim_seconds:.3f} s")
-        print(f"  whole sweep: {result.seconds:.2f} s for {result.letters:,} letters   (target < 60 s)")
-        print(f"  {result.overdue / result.seconds:,.0f} overdue cases/s; {stored / result.seconds:,.0f} stored cases/s")
+        log(f"  sweep: {result.summary()}")
         again = sweep(BENCH_NOW)
-        print(f"  second sweep: {again.summary()}")
-        ok = (result.letters == args.overdue == letters and again.letters == 0 and result.find_seconds < 2
-              and result.seconds < 60)
-        print("  OK" if ok else "  NOT MET")
+        log(f"  second sweep: {again.summary()}")
         CLOCK.set(None)
+        if not (result.letters == overdue == letters and again.letters == 0):
+            log(f"  NOT MET: {result.letters} letters for {overdue} newly overdue cases, {again.letters} more after")
+            return 1
+    if fill_seconds is not None:
+        figure(args.json, "fill the database (bench/generate.py)", round(fill_seconds, 1), "s", stored, database,
+               rate_per_second=round(args.n / fill_seconds))
+    figure(args.json, "sweep: find the newly overdue cases", round(result.find_seconds, 3), "s", stored, database,
+           target=2, overdue=overdue)
+    figure(args.json, "sweep: whole, with every apology letter", round(result.seconds, 2), "s", stored, database,
+           target=60, letters=result.letters)
+    figure(args.json, "sweep: overdue cases per second", round(result.overdue / result.seconds), "cases/s", stored,
+           database)
+    figure(args.json, "sweep: second sweep finds nothing", round(again.seconds, 3), "s", stored, database)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,6 +3,7 @@ machine, and reports a script that fails; bench/pages.py follows the convention.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,43 @@ def test_the_pages_benchmark_measures_every_page_it_can_fill_in(tmp_path):
     assert {"GET / p95", "GET /healthz p95", "GET /api/v1/feedback/<code> p95"} <= names
     assert all(f["unit"] == "ms" and f["value"] > 0 and f["n"] == 3 and f["database"].startswith("sqlite")
                for f in figures)
+
+
+def test_append_keeps_the_figures_of_the_other_database_and_skips_the_filler(tmp_path):
+    figure = 'import json\nprint(json.dumps({"name": "t", "value": 1, "unit": "s", "n": 1, "database": "%s"}))\n'
+    out = tmp_path / "results.json"
+    (tmp_path / "generate.py").write_text("raise SystemExit(5)\n")  # the filler is imported, never run
+    (tmp_path / "one.py").write_text(figure % "sqlite 3.40")
+    assert run_all.main(["--scripts-dir", str(tmp_path), "--out", str(out)]) == 0
+    (tmp_path / "one.py").write_text(figure % "postgresql 15.8")
+    assert run_all.main(["--scripts-dir", str(tmp_path), "--out", str(out), "--append"]) == 0
+    results = json.loads(out.read_text())
+    assert sorted({f["database"] for f in results["results"]}) == ["postgresql 15.8", "sqlite 3.40"]
+    assert len(results["results"]) == 4 and results["failures"] == []  # a figure and the peak memory each
+
+
+def _figures(script: str, *args: str) -> dict[str, dict]:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--json", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=180,
+                            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures, problems = run_all.parse_figures(result.stdout, script)
+    assert not problems
+    return {f["name"]: f for f in figures}
+
+
+def test_the_lookup_benchmark_times_the_status_page_after_a_real_lookup_and_the_search():
+    figures = _figures("lookup.py", "--n", "300", "--requests", "5")
+    status = figures["status page GET /tra-cuu/<code> p95"]
+    assert status["unit"] == "ms" and status["n"] == 300 and status["target"] == 30 and status["value"] > 0
+    assert figures["published search GET /cong-khai?q=… p95"]["target"] == 50
+
+
+def test_the_submit_benchmark_compares_pakn_with_a_bare_insert_under_the_same_load():
+    figures = _figures("submit.py", "--n", "300", "--seconds", "1", "--warmup", "0.3", "--workers", "2",
+                       "--connections", "2")
+    pakn, bare = figures["submit (pakn) throughput"], figures["submit (bare Flask, one INSERT) throughput"]
+    assert pakn["value"] > 0 and bare["value"] > 0 and pakn["errors"] == bare["errors"] == 0
+    ratio = figures["submit throughput ratio pakn/bare"]
+    assert ratio["unit"] == "ratio" and abs(ratio["value"] - pakn["value"] / bare["value"]) < 0.01
+    assert figures["submit (pakn) gunicorn peak memory (RSS, master + workers)"]["value"] > 20

@@ -91,3 +91,22 @@ def test_only_published_cases_have_a_public_page(client, clock, seeded):
                               consent_publish=True))
     assert client.get(f"/cong-khai/{case.code}").status_code == 404
     assert codes_in(client.get("/cong-khai").get_data(as_text=True)) == []
+
+
+def test_the_result_count_stops_at_the_cap_and_says_more(app, client, clock, seeded, monkeypatch):
+    from feedback_app.services import published
+    monkeypatch.setattr(published, "COUNT_CAP", 2)
+    app.config["PER_PAGE"] = 1
+    made = [publish(seeded, f"Học phí lớp {subject}", f"Đề nghị cho biết học phí lớp {subject}.", "Không thu.")
+            for subject in ("Ngữ văn", "Hóa học", "Toán")]
+    page = client.get("/cong-khai?q=hoc+phi").get_data(as_text=True)
+    assert "Hơn 2 kết quả" in page and "Trang 1 / 2" in page and codes_in(page) == [made[2].code]
+    one = client.get("/cong-khai?q=toan").get_data(as_text=True)
+    assert "1 kết quả" in one and "Hơn" not in one and codes_in(one) == [made[2].code]
+
+
+def test_a_tracking_code_finds_its_published_case_in_any_case(client, clock, seeded):
+    case = publish(seeded, "Học phí lớp tập huấn", "Đề nghị cho biết học phí lớp tập huấn.", "Không thu học phí.")
+    for q in (case.code, case.code.lower(), f"  {case.code} "):
+        assert codes_in(client.get("/cong-khai", query_string={"q": q}).get_data(as_text=True)) == [case.code]
+    assert codes_in(client.get("/cong-khai", query_string={"q": case.code[:-1] + "9"}).get_data(as_text=True)) == []

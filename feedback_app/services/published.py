@@ -2,9 +2,10 @@
 only the stored public copy (redacted when it was published), searchable without diacritics."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import State
@@ -13,6 +14,12 @@ from ..extensions import db
 from ..models import Category, Feedback, Unit
 from ..reports.periods import Period, parse_period, quarter_of, year_of
 from ..text import like_pattern, search_terms
+
+
+# The result count stops here: counting every match of a common word at a million cases means reading
+# every matching row (bench/lookup.py); the page then says "more than 1000 results" (50 pages).
+COUNT_CAP = 1000
+TRACKING_CODE = re.compile(r"PAKN\.\d{8}\.\d{4,}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,11 @@ def search(filters: Filters, page: int, per_page: int):
     """A page of published cases, newest first: every folded query term must occur in the folded
     public text (``Feedback.search_text``), which works alike on SQLite and PostgreSQL."""
     query = select(Feedback).where(Feedback.state == State.PUBLISHED.value)
-    for term in search_terms(filters.q):
-        query = query.where(Feedback.search_text.like(like_pattern(term), escape="\\"))
+    if TRACKING_CODE.fullmatch(filters.q):  # a tracking code: the unique index, not a scan of every text
+        query = query.where(Feedback.code == filters.q.upper())
+    else:
+        for term in search_terms(filters.q):
+            query = query.where(Feedback.search_text.like(like_pattern(term), escape="\\"))
     if filters.unit:
         query = query.join(Unit, Feedback.unit_id == Unit.id).where(Unit.code == filters.unit)
     if filters.category:
@@ -49,8 +59,14 @@ def search(filters: Filters, page: int, per_page: int):
     if filters.period is not None:
         query = query.where(Feedback.published_at >= filters.period.start_utc(),
                             Feedback.published_at < filters.period.end_utc_exclusive())
-    query = query.order_by(Feedback.published_at.desc(), Feedback.id.desc())
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    capped = query.with_only_columns(Feedback.id).limit(COUNT_CAP + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+    # published_at is never NULL here; saying so lets PostgreSQL, which sorts NULLs first in a
+    # descending order, walk ix_feedback_published_at from the newest instead of past every NULL
+    query = query.where(Feedback.published_at.is_not(None)).order_by(Feedback.published_at.desc(), Feedback.id.desc())
+    results = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=False)
+    results.total, results.more = min(total, COUNT_CAP), total > COUNT_CAP
+    return results
 
 
 def published(code: str) -> Feedback | None:

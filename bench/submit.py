@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Submit throughput and latency under concurrent load: pakn served by gunicorn on loopback, and side
+by side in the same run a bare Flask app (bench/_bare_app.py: one INSERT into the same ``feedback``
+table of the same database) under the same gunicorn settings and the same load. The figure is the
+ratio pakn/bare of the throughputs (target >= 0.5).
+
+    python bench/submit.py [--json] [--database URL] [--workers 4] [--connections 16] [--seconds 10]
+
+Both apps get POST /api/v1/feedback with valid Vietnamese JSON bodies (the demo's topics, varied names
+and phones). pakn runs with production settings (PAKN_ENV=production, a random SECRET_KEY) except that
+the rate limit is off (a load generator is one IP) and the scheduler does not run in the web process
+(SCHEDULER_IN_APP=false, as in deploy/). The schema comes from ``flask db upgrade``. The load comes
+from ``wrk`` (Debian package ``wrk``) with a Lua script when it is installed, else from a pool of
+Python threads; the load generator shares the machine's CPUs with the servers. Both apps' rows stay
+in the database (the bare ones with codes ``BARE.…``). Also reported: the peak RSS of each gunicorn
+(master and workers together).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+
+from _common import arguments, database_label, figure, log, percentile  # noqa: E402
+from generate import SURNAMES, GIVEN, MIDDLE, PLACES, ensure_filled  # noqa: E402
+
+PATH = "/api/v1/feedback"
+
+
+def bodies(count: int = 50) -> list[str]:
+    from feedback_app.demo import TOPICS
+    out = []
+    for i in range(count):
+        topic = TOPICS[i % len(TOPICS)]
+        out.append(json.dumps({
+            "full_name": f"{SURNAMES[i % len(SURNAMES)]} {MIDDLE[i % len(MIDDLE)]} {GIVEN[i % len(GIVEN)]}",
+            "address": f"Số {i + 1} đường Quang Trung, {PLACES[i % len(PLACES)]}, Quảng Ngãi",
+            "phone": f"0905{i:06d}", "email": f"congdan{i}@example.com", "title": topic[2], "content": topic[3],
+            "consent_publish": i % 2 == 0}, ensure_ascii=False))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_rss_mib(pid: int) -> float:
+    """The resident memory of a process and its children (gunicorn's master and workers)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(entry.name) == pid or fields.get("PPid", "").strip() == str(pid):
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return total / 1024
+
+
+class Server:
+    """A gunicorn on a free loopback port; samples its memory while it runs."""
+
+    def __init__(self, app: str, env: dict[str, str], workers: int, extra: list[str] = ()):
+        self.port = free_port()
+        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+               "--timeout", "60", "--log-level", "error", *extra, app]
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)
+        self.peak = 0.0
+        self._stop = threading.Event()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"gunicorn {app} did not start")
+                time.sleep(0.2)
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self):
+        while not self._stop.wait(0.25):
+            self.peak = max(self.peak, tree_rss_mib(self.process.pid))
+
+    def stop(self):
+        self._stop.set()
+        self.process.terminate()
+        self.process.wait(30)
+
+
+LUA = r'''
+local bodies = {%s}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %%d, "seconds": %%f, "bad_status": %%d, "socket_errors": %%d, ' ..
+    '"p50": %%d, "p95": %%d, "p99": %%d}\n', summary.requests, summary.duration / 1e6, e.status,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+'''
+
+
+def load_wrk(port: int, payloads: list[str], connections: int, seconds: float, lua: Path) -> dict:
+    lua.write_text(LUA % ", ".join(f"[==[{b}]==]" for b in payloads), encoding="utf-8")
+    # wrk takes whole seconds, and no more threads than connections
+    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d",
+                          f"{max(1, round(seconds))}s", "--timeout", "30s",
+                          "-s", str(lua), f"http://127.0.0.1:{port}{PATH}"],
+                         capture_output=True, text=True)
+    lines = [line[4:] for line in out.stdout.splitlines() if line.startswith("WRK ")]
+    if out.returncode or not lines:
+        raise SystemExit(f"wrk failed ({out.returncode}): {out.stdout[-500:]} {out.stderr[-500:]}")
+    raw = json.loads(lines[0])
+    return {"requests": raw["requests"], "rps": raw["requests"] / raw["seconds"],
+            "errors": raw["bad_status"] + raw["socket_errors"],
+            **{f"p{p}": raw[f"p{p}"] / 1000 for p in (50, 95, 99)}}
+
+
+def load_threads(port: int, payloads: list[str], connections: int, seconds: float) -> dict:
+    """The fallback without wrk: one thread per connection, each posting as fast as it is answered."""
+    samples, errors = [], [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def worker(k: int):
+        mine, bad, i, conn = [], 0, k, None
+        while time.perf_counter() < stop_at:
+            body = payloads[i % len(payloads)].encode()
+            i += 1
+            started = time.perf_counter()
+            try:
+                conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("POST", PATH, body, {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 201:
+                    bad += 1
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except OSError:
+                bad, conn = bad + 1, None
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            samples.extend(mine)
+            errors[0] += bad
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return {"requests": len(samples), "rps": len(samples) / elapsed, "errors": errors[0],
+            **{f"p{p}": percentile(samples, p) for p in (50, 95, 99)}}
+
+
+def main() -> int:
+    args = arguments(__doc__.split("\n")[0], 20_000, workers=2 * (os.cpu_count() or 2), connections=16,
+                     seconds=10.0, warmup=2.0)
+    ensure_filled(args.database, args.n, progress=log)
+    tmp = tempfile.TemporaryDirectory(prefix="pakn-submit-")
+    env = {**os.environ, "DATABASE_URL": args.database, "PAKN_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+           "RATELIMIT_ENABLED": "false", "SCHEDULER_IN_APP": "false", "UPLOAD_DIR": f"{tmp.name}/uploads",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    subprocess.run(flask, cwd=ROOT, env=env, check=True, stdout=sys.stderr, stderr=sys.stderr)
+
+    from sqlalchemy import create_engine, text
+    engine = create_engine(args.database)
+    database = database_label(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM feedback")).scalar_one()
+    payloads = bodies()
+    use_wrk = shutil.which("wrk") is not None
+    driver = "wrk" if use_wrk else "python threads"
+    log(f"{database}, {stored:,} cases; gunicorn -w {args.workers}; {args.connections} connections by {driver}, "
+        f"{args.seconds:g} s each after {args.warmup:g} s of warm-up")
+
+    def load(port: int, seconds: float) -> dict:
+        if use_wrk:
+            return load_wrk(port, payloads, args.connections, seconds, Path(tmp.name) / "post.lua")
+        return load_threads(port, payloads, args.connections, seconds)
+
+    measured, memory = {}, {}
+    apps = {"pakn": ("wsgi:app", []), "bare": ("_bare_app:app", ["--pythonpath", str(BENCH)])}
+    try:
+        for name, (app, extra) in apps.items():
+            server = Server(app, env, args.workers, extra)
+            try:
+                load(server.port, args.warmup)
+                measured[name] = load(server.port, args.seconds)
+                memory[name] = server.peak
+            finally:
+                server.stop()
+            m = measured[name]
+            log(f"  {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
+                f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
+    finally:
+        # the bare app's rows (codes BARE.…) stay, like pakn's: deleting thousands of cases from a
+        # million checks the self-reference feedback.duplicate_of_id, which has no index, row by row
+        engine.dispose()
+        tmp.cleanup()
+
+    common = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds, "driver": driver}
+    for name, label in (("pakn", "submit (pakn)"), ("bare", "submit (bare Flask, one INSERT)")):
+        m = measured[name]
+        figure(args.json, f"{label} throughput", round(m["rps"], 1), "req/s", stored, database,
+               requests=m["requests"], errors=m["errors"], **common)
+        for p in (50, 95, 99):
+            figure(args.json, f"{label} p{p}", round(m[f"p{p}"], 2), "ms", stored, database)
+        figure(args.json, f"{label} gunicorn peak memory (RSS, master + workers)", round(memory[name], 1), "MiB",
+               stored, database, workers=args.workers)
+    figure(args.json, "submit throughput ratio pakn/bare", round(measured["pakn"]["rps"] / measured["bare"]["rps"], 3),
+           "ratio", stored, database, target=0.5)
+    failed = [n for n, m in measured.items() if m["errors"] > 0.01 * max(m["requests"], 1)]
+    if failed:
+        log(f"more than 1% of the requests failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
