@@ -3,29 +3,23 @@ Art 7.1 (as amended by NĐ 92/2017, Art 7.4 for electronic PAKN): Vietnamese, cl
 address, and a phone number or e-mail address to answer to. The same form checks the JSON API."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, is_clear_content, looks_vietnamese,
-                                    normalise_phone)
+from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
+                                    looks_vietnamese, normalise_phone)
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-# Control characters (tab and line breaks excepted) and lone UTF-16 surrogates: never typed by a
-# person, refused by PostgreSQL (NUL) or by any UTF-8 encoder (surrogates). Refused per field, so
-# that such input gets a message instead of reaching the database.
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
 def has_unsafe_chars(value) -> bool:
-    return isinstance(value, str) and _UNSAFE_CHARS.search(value) is not None
+    """Characters nobody types (``UNSAFE_CHARS``): refused per field, with a message, before they
+    reach the database."""
+    return isinstance(value, str) and UNSAFE_CHARS.search(value) is not None
 
 
 class PublicForm(FlaskForm):
