@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 
-import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import positive_data_acceptance
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis.checks import positive_data_acceptance  # noqa: E402
-
-from feedback_app.services.accounts import new_token  # noqa: E402
-from feedback_app.services.cases import Submission, apply_event, receive  # noqa: E402
+from feedback_app.services.accounts import new_token
+from feedback_app.services.cases import Submission, apply_event, receive
 
 EXAMPLES = int(os.environ.get("PAKN_FUZZ_EXAMPLES", "25"))
 ROLES = ("anonymous", "office", "QLKH", "leader", "admin")
