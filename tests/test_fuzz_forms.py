@@ -50,6 +50,11 @@ JSON_BODY = st.one_of(
 )
 
 
+def in_a_form(strategy):
+    """What a browser can send: a form is encoded as UTF-8, which has no lone surrogates."""
+    return strategy.map(lambda text: text.encode("utf-8", "replace").decode("utf-8"))
+
+
 def stored() -> tuple[int, int]:
     cases = db.session.execute(select(func.count()).select_from(Feedback)).scalar_one()
     receipts = db.session.execute(select(func.count()).select_from(Transition)
@@ -103,7 +108,9 @@ def test_random_form_submissions_get_a_whole_case_or_messages_next_to_the_fields
     @given(form=SUBMISSION, consent=st.sampled_from([None, "y", "\x00", "không"]))
     @fuzz_settings
     def submit(form, consent):
-        data = {**form, **({"consent_publish": consent} if consent is not None else {})}
+        data = {name: value.encode("utf-8", "replace").decode() for name, value in form.items()}
+        if consent is not None:
+            data["consent_publish"] = consent
         before = stored()
         with app.app_context():
             response = client.post("/gui-phan-anh", data=data)
@@ -132,3 +139,23 @@ def test_control_characters_and_lone_surrogates_are_refused_with_a_message_on_th
     assert stored() == (0, 0)
     ok = client.post("/api/v1/feedback", json={**VALID, "content": VALID["content"] + "\n\tCảm ơn."})
     assert ok.status_code == 201 and complete(ok.get_json()["code"]).content.endswith("Cảm ơn.")
+
+
+def test_random_lookups_find_the_case_only_with_its_code_and_contact_and_never_fail(app, clock, seeded):
+    client = app.test_client()
+    with app.app_context():
+        code = client.post("/api/v1/feedback", json=VALID).get_json()["code"]
+    contacts = ["0905123456", "+84 905 123 456", "an@example.com"]
+
+    @given(typed_code=st.one_of(st.just(code), st.just(code.lower()), in_a_form(ODD_TEXT)),
+           contact=st.one_of(st.sampled_from(contacts), in_a_form(ODD_TEXT)))
+    @fuzz_settings
+    def look_up(typed_code, contact):
+        with app.app_context():
+            response = client.post("/tra-cuu", data={"code": typed_code, "contact": contact})
+        assert response.status_code in (303, 422), (response.status_code, typed_code, contact)
+        if response.status_code == 303:
+            assert response.headers["Location"].endswith(f"/tra-cuu/{code}")
+            assert typed_code.strip().upper() == code and contact.strip() in contacts
+
+    look_up()
