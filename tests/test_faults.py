@@ -101,6 +101,29 @@ def test_a_sweep_killed_after_its_first_batch_is_finished_by_the_next_and_nothin
     assert count(Transition, Transition.event == "overdue") == OVERDUE_CASES
 
 
+# --- the database unreachable -----------------------------------------------------------------------
+
+def test_an_unreachable_database_gives_a_clear_503_on_every_kind_of_request_on_any_database(tmp_path):
+    """SQLite cannot open a file in a folder that does not exist: the same OperationalError as a
+    PostgreSQL server that is down, so the handler is checked on every CI run."""
+    from feedback_app import create_app
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'gone' / 'pakn.sqlite3'}",
+                     UPLOAD_DIR=str(tmp_path / "uploads"))
+    client = app.test_client()
+    api = client.post("/api/v1/feedback", json=BODY)
+    assert api.headers["Retry-After"] == "30"
+    assert_clean_outage(api.status_code, api.content_type, api.get_data(as_text=True), api=True)
+    page = client.get("/cong-khai?lang=en")
+    assert page.status_code == 503 and "Service temporarily unavailable" in page.get_data(as_text=True)
+    # a signed-in member of staff: even loading the user needs the database, and the page too
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+    staff = client.get("/van-phong/")
+    assert staff.status_code == 503 and "Traceback" not in staff.get_data(as_text=True)
+    assert "Không kết nối được cơ sở dữ liệu" in staff.get_data(as_text=True)
+
+
 # --- PostgreSQL restarted under load --------------------------------------------------------------
 
 def postgres_bin() -> Path | None:
