@@ -18,6 +18,16 @@ UNAVAILABLE = N_("Không kết nối được cơ sở dữ liệu. Yêu cầu c
                  "vui lòng thử lại sau ít phút.")
 
 
+# Pages beyond this are empty anyway; a larger number would overflow the database's integers
+# (OFFSET is page x per_page: SQLite refuses a Python int beyond 64 bits with a 500).
+MAX_PAGE = 100_000
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number asked for in the query string: 1 when missing or not a number, at most ``MAX_PAGE``."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
 def state_label(state: str) -> str:
     return gettext(STATE_LABELS[State(state)])
 

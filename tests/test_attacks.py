@@ -187,3 +187,31 @@ def test_script_payloads_in_every_text_field_come_back_escaped_on_every_page_tha
         assert "<script>alert(" not in html and "<img src=x" not in html, name
         missing = [f for f in shown if escaped(f) not in html]
         assert not missing, f"{name} page does not show these fields (escaped): {missing}"
+
+
+# --- numbers too large for the database ---------------------------------------------------------------
+
+HUGE = str(10 ** 30)  # beyond any database integer: OFFSET = page x per_page used to overflow (a 500)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "office", "QLKH", "leader", "admin"])
+def test_a_huge_page_number_on_any_page_or_api_list_is_never_a_server_error(app, clock, seeded, role):
+    client = app.test_client()
+    submit(client)
+    headers = {}
+    if role != "anonymous":
+        sign_in(client, seeded[role])
+        headers = {"Authorization": f"Bearer {new_token(seeded[role])}"}
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments and r.endpoint != "static"]
+    failing = []
+    for rule in rules:
+        for query in ({"page": HUGE}, {"page": "-" + HUGE}, {"page": HUGE, "per_page": HUGE, "page_size": HUGE}):
+            with app.app_context():
+                response = client.get(rule.rule, query_string=query, headers=headers, buffered=True)
+            if response.status_code >= 500:
+                failing.append(f"{rule.rule}?{query}: {response.status_code}")
+    assert len(rules) > 15 and not failing, failing
+    if role != "anonymous":
+        with app.app_context():
+            listed = client.get("/api/v1/feedback", query_string={"page": HUGE}, headers=headers)
+        assert listed.status_code == 422 and set(listed.get_json()["errors"]) == {"page"}

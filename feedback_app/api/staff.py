@@ -15,6 +15,7 @@ from ..auth import api_user
 from ..extensions import db
 from ..models import Category, Unit
 from ..services import accounts, cases, serialize, staff
+from ..views_common import MAX_PAGE
 from . import bp
 from .errors import error
 from .openapi import document
@@ -108,8 +109,8 @@ def list_feedback():
         overdue = None
     page = request.args.get("page", 1, type=int)
     per_page = request.args.get("per_page", 20, type=int)
-    if page < 1:
-        errors["page"] = gettext("Phải là số nguyên dương.")
+    if not 1 <= page <= MAX_PAGE:
+        errors["page"] = gettext("Phải là số nguyên dương, tối đa %(max)d.", max=MAX_PAGE)
     if not 1 <= per_page <= 100:
         errors["per_page"] = gettext("Từ 1 đến 100.")
     if errors:
@@ -160,7 +161,8 @@ document(paths={
             {"name": "state", "in": "query", "schema": {"type": "string", "enum": [s.value for s in State]}},
             {"name": "unit", "in": "query", "schema": _STR, "description": "a unit code, see /api/v1/units"},
             {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                       "default": 1}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                                            "default": 20}}],
         "responses": {"200": {"description": "one page of cases", "content": {"application/json": {"schema": {
