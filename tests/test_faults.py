@@ -6,9 +6,9 @@
 - PostgreSQL stopped and restarted under load (a dedicated throwaway server started by the test):
   requests during the outage get a clear 503 (JSON on the API, a page elsewhere), never a traceback,
   the ones after it succeed (``pool_pre_ping``), and no case is half written;
-- the SMTP server down is covered in tests/test_outbox.py
-  (``test_mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_once_it_is_back`` and its
-  neighbours): mail waits in the outbox and goes out once, later.
+- the SMTP server down is covered where the outbox is tested, not repeated here:
+  tests/test_outbox.py ``test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_once``
+  and tests/test_outbox_delivery.py ``test_an_smtp_outage_is_retried_with_backoff_then_marked_failed``.
 """
 from __future__ import annotations
 

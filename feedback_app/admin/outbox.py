@@ -1,7 +1,7 @@
 """Admin: mails that keep failing, with their last error and a retry button."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..auth import roles_required
