@@ -134,14 +134,15 @@ def _instant(value: str | None):
 
 @deadlines_cli.command("sweep")
 @click.option("--now", "now", default=None, help="Sweep as of this instant (ISO 8601; local time if no offset).")
-def sweep_command(now: str | None) -> None:
+@click.option("--batch", "batch", default=None, type=click.IntRange(1), help="Cases per committed batch (500).")
+def sweep_command(now: str | None, batch: int | None) -> None:
     """One sweep: overdue marks, apology letters, escalations, reminders, the leader's digest."""
     from workflows.clock import CLOCK
     from .services.sweep import sweep
     instant = _instant(now)
     if instant is not None:
         CLOCK.set(instant)  # letters, audit rows and mails carry the sweep's instant
-    result = sweep(instant)
+    result = sweep(instant, **({"batch": batch} if batch else {}))
     click.echo(result.summary())
 
 

@@ -5,12 +5,27 @@ from datetime import date, datetime
 
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, gettext, refresh
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.deadlines import STEP_LABELS, Step
 from workflows.lifecycle import N_, STATE_LABELS, State
 
 from .extensions import db, login_manager
+
+
+UNAVAILABLE = N_("Không kết nối được cơ sở dữ liệu. Yêu cầu chưa được thực hiện và chưa có gì được lưu; "
+                 "vui lòng thử lại sau ít phút.")
+
+
+# Pages beyond this are empty anyway; a larger number would overflow the database's integers
+# (OFFSET is page x per_page: SQLite refuses a Python int beyond 64 bits with a 500).
+MAX_PAGE = 100_000
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number asked for in the query string: 1 when missing or not a number, at most ``MAX_PAGE``."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def state_label(state: str) -> str:
@@ -67,3 +82,55 @@ def init_app(app: Flask) -> None:
         (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau.")),
     ):
         app.register_error_handler(code, error_page(code, title, message))
+
+    # The database unreachable (restarted, failing over, network cut): a clear 503, never a
+    # traceback. The failed transaction is rolled back, so nothing half-written stays behind, and
+    # the pool checks each connection before use (pool_pre_ping), so the next request succeeds
+    # once the server is back. Constraint violations and other bugs stay 500s.
+    unavailable = error_page(503, N_("Hệ thống tạm gián đoạn"), UNAVAILABLE)
+
+    def database_unavailable(error):
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0][:200])
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:  # the connection is gone; the pool replaces it
+            pass
+        try:
+            response = app.make_response(unavailable(error))
+        except SQLAlchemyError:  # the page itself needed the database (e.g. loading the signed-in user)
+            response = app.make_response((gettext(UNAVAILABLE), 503, {"Content-Type": "text/plain; charset=utf-8"}))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for exc in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(exc, database_unavailable)
+
+    @app.teardown_appcontext
+    def close_session_even_without_a_database(_exc) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). Closing the
+        # session rolls back on its connection; if the server went away after the answer was made
+        # (found by tests/test_faults.py: a restart while a 201 was on its way), that rollback
+        # raised out of the teardown and the client got a bare 500 instead of its answer.
+        if not db.session.registry.has():
+            return
+        session = db.session.registry()
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            app.logger.warning("database gone while closing the session: %s", str(error).splitlines()[0][:200])
+            try:
+                session.invalidate()  # the connection is discarded, never returned to the pool
+            except SQLAlchemyError:
+                pass
+            db.session.registry.clear()
+
+    # A value the database refuses (out of range, bad encoding) that a form let through: bad input,
+    # so a 400 with the usual message, and the transaction undone.
+    bad_request = error_page(400, N_("Yêu cầu không hợp lệ"), N_("Yêu cầu không hợp lệ. Vui lòng kiểm tra và thử lại."))
+
+    def database_refused_value(error):
+        app.logger.warning("value refused by the database: %s", str(error).splitlines()[0][:200])
+        db.session.rollback()
+        return bad_request(error)
+
+    app.register_error_handler(DataError, database_refused_value)

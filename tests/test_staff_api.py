@@ -173,7 +173,7 @@ def test_units_and_categories_list_the_codes_forward_and_classify_take(app, clie
 def test_openapi_describes_the_staff_api(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     post = spec["paths"]["/api/v1/feedback/{code}/events/{event}"]["post"]
-    assert set(post["responses"]) == {"200", "401", "403", "404", "409", "422"}
+    assert set(post["responses"]) == {"200", "401", "403", "404", "409", "422", "503"}
     assert post["parameters"][1]["schema"]["enum"] == list(EVENTS)
     assert {"missing", "category", "reason", "unit", "reply", "new_date", "version"} <= set(
         spec["components"]["schemas"]["EventArguments"]["properties"])

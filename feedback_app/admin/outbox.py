@@ -1,19 +1,20 @@
 """Admin: mails that keep failing, with their last error and a retry button."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..auth import roles_required
 from ..extensions import db
 from ..services import outbox
+from ..views_common import page_arg
 from . import bp
 
 
 @bp.get("/thu-di")
 @roles_required("admin")
 def outbox_failing():
-    page = db.paginate(outbox.failing_query(), page=request.args.get("page", 1, type=int), per_page=20,
+    page = db.paginate(outbox.failing_query(), page=page_arg(), per_page=20,
                        error_out=False)
     return render_template("admin/outbox.html", page=page, counts=outbox.counts())
 

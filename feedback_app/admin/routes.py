@@ -13,6 +13,7 @@ from ..auth import roles_required
 from ..extensions import db
 from ..models import Unit, User
 from ..services import accounts, staff
+from ..views_common import page_arg
 from . import bp
 from .forms import UnitForm, UserForm
 
@@ -78,7 +79,7 @@ def unit_form(unit_id: int | None = None):
 @roles_required("admin")
 def users():
     query = select(User).order_by(User.active.desc(), User.role, User.email)
-    page = staff.paginate(query, request.args.get("page", 1, type=int))
+    page = staff.paginate(query, page_arg())
     return render_template("admin/users.html", page=page)
 
 

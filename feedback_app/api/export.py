@@ -78,6 +78,8 @@ def export_cases():
         return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
     try:
         since = parse_instant(request.args.get("since"))
+        if since is None and "since" in request.args:
+            raise ValueError("empty")  # "since=" is a mistake, not a request for everything
     except ValueError:
         return error(400, gettext("Tham số since phải là thời điểm theo ISO 8601, ví dụ 2024-06-01T00:00:00+07:00."),
                      {"since": gettext("Thời điểm không hợp lệ.")})

@@ -21,6 +21,7 @@ from workflows.lifecycle import State
 
 from ..extensions import db
 from ..models import Category, Feedback
+from ..views_common import MAX_PAGE
 from .export import parse_instant
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -87,7 +88,7 @@ def requests_list():
             size = int(request.args.get("page_size", 100))
         except ValueError:
             return _bad(gettext("Tham số không hợp lệ: ngày theo ISO 8601, page và page_size là số nguyên."))
-        if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
             return _bad(gettext("page phải từ 1, page_size từ 1 đến 1000."))
         end = end or CLOCK.now()
         start = start or end - timedelta(days=DEFAULT_DAYS)

@@ -12,10 +12,16 @@ SCHEMAS: dict[str, dict] = {
         "event": {"type": "string"}, "state": {"type": "string"}}},
 }
 
+UNAVAILABLE = {"description": "the database is unreachable for a moment; retry after `Retry-After` seconds",
+               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
 
 def document(paths: dict[str, dict] | None = None, schemas: dict[str, dict] | None = None) -> None:
     """Called by each API module at import time to add its operations and schemas."""
     for path, operations in (paths or {}).items():
+        for operation in operations.values():
+            # any operation may meet the database down: 503 with Retry-After (views_common.py)
+            operation.setdefault("responses", {}).setdefault("503", UNAVAILABLE)
         PATHS.setdefault(path, {}).update(operations)
     SCHEMAS.update(schemas or {})
 

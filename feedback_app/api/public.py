@@ -55,7 +55,7 @@ document(paths={"/api/v1/feedback": {"post": {
         "400": {"description": "the body is not a JSON object", "content": _JSON_ERROR},
         "415": {"description": "the body is not JSON", "content": _JSON_ERROR},
         "422": {"description": "invalid fields; `errors` maps each field to its message", "content": _JSON_ERROR},
-        "429": {"description": "too many submissions from this address"}}}}},
+        "429": {"description": "too many submissions from this address", "content": _JSON_ERROR}}}}},
     schemas={
         "NewFeedback": {"type": "object", "required": ["full_name", "address", "title", "content"],
                         "description": "`phone` or `email` is required (at least one)",

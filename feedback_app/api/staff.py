@@ -15,6 +15,7 @@ from ..auth import api_user
 from ..extensions import db
 from ..models import Category, Unit
 from ..services import accounts, cases, serialize, staff
+from ..views_common import MAX_PAGE
 from . import bp
 from .errors import error
 from .openapi import document
@@ -88,6 +89,18 @@ def _flag(value: str | None) -> bool | None:
     raise ValueError(value)
 
 
+def _int_arg(name: str, default: int, highest: int, errors: dict, message: str) -> int:
+    """A whole number from 1 to ``highest`` in the query string; anything else is named in ``errors``."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if not 1 <= value <= highest:
+        errors[name] = message
+        return default
+    return value
+
+
 @bp.get("/feedback")
 def list_feedback():
     """Cases this token's user may see; a unit token sees only its unit's cases."""
@@ -106,12 +119,8 @@ def list_feedback():
     except ValueError:
         errors["overdue"] = gettext("Chỉ nhận true hoặc false.")
         overdue = None
-    page = request.args.get("page", 1, type=int)
-    per_page = request.args.get("per_page", 20, type=int)
-    if page < 1:
-        errors["page"] = gettext("Phải là số nguyên dương.")
-    if not 1 <= per_page <= 100:
-        errors["per_page"] = gettext("Từ 1 đến 100.")
+    page = _int_arg("page", 1, MAX_PAGE, errors, gettext("Phải là số nguyên dương, tối đa %(max)d.", max=MAX_PAGE))
+    per_page = _int_arg("per_page", 20, 100, errors, gettext("Từ 1 đến 100."))
     if errors:
         return error(422, gettext("Tham số không hợp lệ."), errors)
     query = staff.by_due_date(staff.case_query(user, states=[state] if state else None, unit=unit, overdue=overdue))
@@ -160,7 +169,8 @@ document(paths={
             {"name": "state", "in": "query", "schema": {"type": "string", "enum": [s.value for s in State]}},
             {"name": "unit", "in": "query", "schema": _STR, "description": "a unit code, see /api/v1/units"},
             {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                       "default": 1}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                                            "default": 20}}],
         "responses": {"200": {"description": "one page of cases", "content": {"application/json": {"schema": {

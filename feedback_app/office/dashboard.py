@@ -9,7 +9,7 @@ from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
 from ..reports.periods import PeriodError, parse_period, quarter_of
 from ..reports.queries import build_report
-from ..views_common import state_label
+from ..views_common import page_arg, state_label
 from workflows.clock import CLOCK
 from . import bp
 
@@ -17,10 +17,7 @@ REPORT_ROLES = ("leader", "office", "admin")
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 @bp.get("/tong-quan")

@@ -15,6 +15,7 @@ from ..letters import letter_filename, render_letter_pdf
 from ..services import letters as letter_service
 from ..services.serialize import staff_may_see
 from ..services.sweep import overdue_query
+from ..views_common import page_arg
 from . import bp
 
 
@@ -52,7 +53,7 @@ def letter_reason(letter_id: int):
 @bp.get("/qua-han")
 @roles_required("office", "leader")
 def overdue():
-    page = db.paginate(overdue_query(CLOCK.today()), page=request.args.get("page", 1, type=int), per_page=20,
+    page = db.paginate(overdue_query(CLOCK.today()), page=page_arg(), per_page=20,
                        error_out=False)
     return render_template("office/overdue.html", page=page)
 

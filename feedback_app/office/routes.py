@@ -11,6 +11,7 @@ from ..auth import public_page, roles_required
 from ..extensions import login_manager
 from ..services import accounts, staff
 from ..services.calendar import load_calendar
+from ..views_common import page_arg
 from . import bp
 from .case_page import download, handle_event, handle_side_action, load_case, render_case
 from .forms import PREVIEW_FIELDS, DuplicateForm, LoginForm
@@ -81,7 +82,7 @@ def queue():
     states, title = QUEUES[tab]
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
         staff.case_query(current_user, states=states))
-    page = staff.paginate(query, request.args.get("page", 1, type=int))
+    page = staff.paginate(query, page_arg())
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows)

@@ -8,15 +8,33 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, is_clear_content, looks_vietnamese,
-                                    normalise_phone)
+from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
+                                    looks_vietnamese, normalise_phone)
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SubmissionForm(FlaskForm):
+def has_unsafe_chars(value) -> bool:
+    """Characters nobody types (``UNSAFE_CHARS``): refused per field, with a message, before they
+    reach the database."""
+    return isinstance(value, str) and UNSAFE_CHARS.search(value) is not None
+
+
+class PublicForm(FlaskForm):
+    """A citizen's form: every text field is also checked for characters nobody types."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            if field.type in ("StringField", "TextAreaField") and has_unsafe_chars(field.data):
+                field.errors = [*field.errors, _l("Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại.")]
+                ok = False
+        return ok
+
+
+class SubmissionForm(PublicForm):
     full_name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")),
         Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))])
@@ -70,7 +88,7 @@ class SubmissionForm(FlaskForm):
         return {name: str(errors[0]) for name, errors in self.errors.items() if errors and name != "csrf_token"}
 
 
-class LookupForm(FlaskForm):
+class LookupForm(PublicForm):
     code = StringField(_l("Mã số phản ánh, kiến nghị"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập mã số.")), Length(max=24, message=_l("Mã số không hợp lệ."))],
         render_kw={"placeholder": "PAKN.20240304.0001", "autocomplete": "off"})
@@ -79,7 +97,7 @@ class LookupForm(FlaskForm):
         Length(max=254, message=_l("Thông tin liên hệ không hợp lệ."))])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(PublicForm):
     score = RadioField(_l("Mức độ hài lòng với câu trả lời"), coerce=int,
                        choices=[SelectChoice(k, _l(v)) for k, v in RATING_SCORES.items()],
                        validators=[DataRequired(_l("Vui lòng chọn một mức đánh giá."))])
@@ -87,7 +105,7 @@ class RatingForm(FlaskForm):
                             validators=[Optional(), Length(max=2000, message=_l("Không được dài quá 2.000 ký tự."))])
 
 
-class ProvideInfoForm(FlaskForm):
+class ProvideInfoForm(PublicForm):
     note = TextAreaField(_l("Thông tin bổ sung"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập thông tin bổ sung.")),
         Length(max=5000, message=_l("Không được dài quá 5.000 ký tự."))])

@@ -20,6 +20,7 @@ from ..services import submissions
 from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
+from ..views_common import page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
 
@@ -235,7 +236,7 @@ def published_list():
     if bad_period:
         flash(gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
                       period=bad_period), "error")
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     results = published_service.search(filters, page, current_app.config["PER_PAGE"])
     return render_template("public/published_list.html", results=results, filters=filters,
                            choices=published_service.filter_choices(), period_name=period_name)

@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import Attachment, Feedback, Unit
 from ..text import fold
 from . import publication
+from .submissions import display_name
 from .cases import StaleCase, apply_event, audit
 
 INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
@@ -195,7 +196,7 @@ def _store_files(case: Feedback, files: Iterable[FileStorage], kind: str) -> lis
         sniffed = filetype.guess_extension(data)
         if ext in _SNIFFED and sniffed not in _SNIFFED[ext]:
             raise StaffInputError(N_("Nội dung tệp không khớp với phần mở rộng."), "attachments")
-        blobs.append((f.filename[:255], ext, data, f.mimetype or "application/octet-stream"))
+        blobs.append((display_name(f.filename), ext, data, f.mimetype or "application/octet-stream"))
     written = []
     for original, ext, data, mimetype in blobs:
         stored = f"{uuid.uuid4().hex}.{ext}"

@@ -50,6 +50,9 @@ ALLOWED_EXTENSIONS = tuple(sorted({e for exts in ALLOWED_KINDS.values() for e in
 _VI_LETTERS = set("àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PHONE = re.compile(r"(?:\+84|0)\d{8,10}")
+# Control characters (tab and line breaks excepted) and lone UTF-16 surrogates: never typed by a
+# person, refused by PostgreSQL (NUL) or by any UTF-8 encoder (surrogates).
+UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MIN_CONTENT_CHARS = 20
 MIN_CONTENT_WORDS = 5
 MIN_VIETNAMESE_SHARE = 0.2
@@ -107,6 +110,15 @@ def normalise_phone(value: str) -> str | None:
 
 # --- attachments --------------------------------------------------------------------------------
 
+def display_name(filename: str | None) -> str:
+    """The name to show for an uploaded file: its last part only (``/`` and ``\\`` both separate, so
+    "../../etc/passwd.pdf" or "C:\\x\\a.pdf" keep only the file's own name), without control
+    characters, at most 255 characters. It is only ever shown (escaped) and offered as the download
+    name: the file itself is stored under a generated name."""
+    name = UNSAFE_CHARS.sub("", (filename or "").replace("\\", "/")).split("/")[-1].strip()
+    return name.lstrip(".").strip()[:255] or "tep"
+
+
 def check_files(uploads: Iterable[Upload]) -> list[CheckedFile]:
     """Read and check every attachment; raise ``SubmissionRejected`` on the first field-level problem.
     Nothing is written to disk here."""
@@ -118,7 +130,7 @@ def check_files(uploads: Iterable[Upload]) -> list[CheckedFile]:
     limit = config["MAX_ATTACHMENT_BYTES"]
     checked = []
     for upload in uploads:
-        name = Path(upload.filename.replace("\\", "/")).name.strip()[:255] or "tep"
+        name = display_name(upload.filename)
         data = upload.stream.read(limit + 1)
         if len(data) > limit:
             raise SubmissionRejected({"attachments": gettext(

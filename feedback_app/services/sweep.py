@@ -24,6 +24,8 @@ caught up by the next, which sees every date that passed meanwhile.
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -205,6 +207,26 @@ def _overdue_pass(now, today, plan, recipients, result, batch) -> None:
                 else:
                     done.merge(part)
         result.merge(done)
+        _after_committed_batch()
+
+
+# A test hook, off unless the environment sets it: after this many committed overdue batches the
+# sweep says so on stderr and waits, so that tests/test_faults.py can SIGKILL it at a known point
+# and show that the next sweep finishes the work without doing any of it twice.
+PAUSE_AFTER_BATCHES_ENV = "PAKN_TEST_SWEEP_PAUSE_AFTER_BATCHES"
+_committed_batches = 0
+
+
+def _after_committed_batch() -> None:
+    global _committed_batches
+    pause_after = int(os.environ.get(PAUSE_AFTER_BATCHES_ENV) or 0)
+    if not pause_after:
+        return
+    _committed_batches += 1
+    if _committed_batches == pause_after:
+        sys.stderr.write(f"pakn sweep paused after {pause_after} committed batches\n")
+        sys.stderr.flush()
+        time.sleep(600)  # the test kills the process long before
 
 
 def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepResult:

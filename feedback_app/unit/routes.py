@@ -9,13 +9,14 @@ from ..auth import roles_required
 from ..office.case_page import handle_event, handle_side_action, load_case, render_case
 from ..services import staff
 from ..services.calendar import load_calendar
+from ..views_common import page_arg
 from . import bp
 
 
 @bp.get("/")
 @roles_required("unit")
 def workspace():
-    page = staff.paginate(staff.unit_query(current_user), request.args.get("page", 1, type=int))
+    page = staff.paginate(staff.unit_query(current_user), page_arg())
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     return render_template("unit/workspace.html", page=page, rows=rows)
