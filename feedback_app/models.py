@@ -208,7 +208,7 @@ class Feedback(db.Model):
     public_question: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
     search_text: Mapped[str | None] = mapped_column(Text)  # folded (no diacritics) public text, for search
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
