@@ -252,7 +252,7 @@ class Feedback(db.Model):
 
 
 # Reports (issue 6): the cases not yet settled at a date, and the publications of a period.
-Index("ix_feedback_settled", func.coalesce(Feedback.answered_at, Feedback.closed_at))
+Index("ix_feedback_settled", func.coalesce(Feedback.answered_at, Feedback.closed_at), Feedback.received_at)
 Index("ix_feedback_published_at", Feedback.published_at)
 
 
