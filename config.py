@@ -91,7 +91,8 @@ class Config:
     WEBHOOK_MAX_ATTEMPTS = env("WEBHOOK_MAX_ATTEMPTS", 10, int)
     WEBHOOK_BACKOFF_SECONDS = env("WEBHOOK_BACKOFF_SECONDS", 60, int)
     WEBHOOK_TIMEOUT = env("WEBHOOK_TIMEOUT", 10, int)
-    # HCTH is reminded this many working days before the 15th of each quarter's last month.
+    # HCTH is reminded this many working days (department's choice) before the 15th of each quarter's
+    # last month, the date by which units report under the department's 2024 plan, chapter III.1.
     REPORT_REMINDER_WORKING_DAYS = env("REPORT_REMINDER_WORKING_DAYS", 3, int)
 
     WTF_CSRF_TIME_LIMIT = None

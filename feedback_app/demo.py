@@ -150,10 +150,7 @@ def seed(n_cases: int, password: str, progress: Callable[[str], None] = print) -
             name, age, events = SCENARIOS[i % len(SCENARIOS)]
             topic = TOPICS[i % len(TOPICS)]
             citizen = CITIZENS[i % len(CITIZENS)]
-            day, back = today, 0
-            while back < age:  # ``age`` working days ago
-                day -= timedelta(days=1)
-                back += calendar.is_working_day(day)
+            day = calendar.add_working_days(today, -age)  # ``age`` working days ago
             CLOCK.set(datetime.combine(day, time(8, 30), LOCAL_TZ) + timedelta(minutes=7 * i))
             email = f"congdan{i + 1}@example.com" if i % 3 else None
             case = receive(Submission(full_name=citizen[0], address=citizen[1], phone=citizen[2], email=email,

@@ -12,12 +12,19 @@ from . import bp
 from .openapi import document
 
 
-@bp.get("/feedback/<code>")
-def get_feedback(code: str):
+def visible_case(code: str):
+    """The case and the API user (None: the public), or 404 when there is no such case or a unit
+    token asks for another unit's case (a 404, not a 403: codes are guessable)."""
     case = cases.find(code)
     user = api_user()
     if case is None or (user is not None and not serialize.staff_may_see(user, case)):
         abort(404)
+    return case, user
+
+
+@bp.get("/feedback/<code>")
+def get_feedback(code: str):
+    case, user = visible_case(code)
     if user is None:
         return serialize.public_case(case)
     return {**serialize.staff_case(case), "allowed_events": allowed_events(case, user, CLOCK.today())}

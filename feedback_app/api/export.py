@@ -12,7 +12,7 @@ import json
 import re
 from datetime import datetime
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, request, stream_with_context
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,9 +23,10 @@ from workflows.lifecycle import Role
 from ..auth import api_user
 from ..extensions import db
 from ..models import Feedback, Transition
-from ..services import cases, serialize
+from ..services import serialize
 from . import bp
 from .errors import error
+from .cases import visible_case
 from .openapi import document
 
 EXPORT_ROLES = (Role.OFFICE.value, Role.LEADER.value, Role.ADMIN.value)
@@ -47,10 +48,7 @@ def history(case: Feedback, staff: bool) -> list[dict]:
 
 @bp.get("/feedback/<code>/history")
 def feedback_history(code: str):
-    case = cases.find(code)
-    user = api_user()
-    if case is None or (user is not None and not serialize.staff_may_see(user, case)):
-        abort(404)
+    case, user = visible_case(code)
     return {"code": case.code, "state": case.state, "history": history(case, staff=user is not None)}
 
 

@@ -69,10 +69,15 @@ class DeliveryResult:
         return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}"
 
 
+def exponential_backoff(attempts: int, base_seconds: int, cap_seconds: int) -> timedelta:
+    """The wait before the next attempt: base, 2×base, 4×base … after ``attempts`` tries, capped."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), cap_seconds))
+
+
 def backoff(attempts: int) -> timedelta:
     """60 s, 120 s, 240 s … (``OUTBOX_BACKOFF_SECONDS`` doubled per attempt), at most 6 hours."""
-    base = int(current_app.config.get("OUTBOX_BACKOFF_SECONDS", 60))
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+    return exponential_backoff(attempts, int(current_app.config.get("OUTBOX_BACKOFF_SECONDS", 60)),
+                               MAX_BACKOFF_SECONDS)
 
 
 def message_id(key: str) -> str:

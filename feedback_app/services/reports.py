@@ -5,7 +5,7 @@ quý"; ``remind_quarterly_report`` queues one mail per quarter to HCTH a few wor
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,12 +24,8 @@ __all__ = ["build_report", "Report", "reminder_day", "remind_quarterly_report"]
 
 def reminder_day(period: Period) -> date:
     """``REPORT_REMINDER_WORKING_DAYS`` working days before the report's due date (the 15th)."""
-    calendar = load_calendar()
-    day, left = report_due_date(period), current_app.config["REPORT_REMINDER_WORKING_DAYS"]
-    while left > 0:
-        day -= timedelta(days=1)
-        left -= calendar.is_working_day(day)
-    return day
+    return load_calendar().add_working_days(report_due_date(period),
+                                            -current_app.config["REPORT_REMINDER_WORKING_DAYS"])
 
 
 def _office_recipients() -> list[str]:

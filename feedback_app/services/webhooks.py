@@ -22,6 +22,7 @@ from workflows.clock import CLOCK
 
 from ..extensions import db
 from ..models import Feedback, Transition, WebhookDelivery
+from .outbox import exponential_backoff
 
 SIGNATURE_HEADER = "X-Pakn-Signature"
 
@@ -58,8 +59,7 @@ def _post(url: str, secret: str, body: bytes, timeout: float) -> None:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: base, 2×base, 4×base … capped at one day."""
-    base = current_app.config["WEBHOOK_BACKOFF_SECONDS"]
-    return timedelta(seconds=min(base * 2 ** (attempts - 1), 86400))
+    return exponential_backoff(attempts, current_app.config["WEBHOOK_BACKOFF_SECONDS"], 86400)
 
 
 def deliver_webhooks(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
