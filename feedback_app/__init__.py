@@ -9,6 +9,7 @@ from flask import Flask, request, session
 from config import CONFIGS
 from workflows.clock import CLOCK
 
+from . import sqlite
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if app.config.get("PAKN_NOW") and config_name != "production":
         CLOCK.set(app.config["PAKN_NOW"])
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                                    app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)

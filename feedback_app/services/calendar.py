@@ -3,6 +3,7 @@ an admin adds (days off and make-up working days announced by the government, QÄ
 Art 111â€“112). Changing an override recomputes the due dates of the cases it affects, with an audit row."""
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from flask import current_app
@@ -17,9 +18,17 @@ from ..models import CalendarDay, Feedback, Transition
 
 
 def load_calendar() -> WorkingCalendar:
-    rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name)).all()
-    return WorkingCalendar(days_off={d: n for d, k, n in rows if k == "off"},
-                           working_days={d: n for d, k, n in rows if k == "work"})
+    """The calendar with the overrides as stored now (read on every call: an admin's change applies at
+    once in every worker); the same overrides give the same, already built, calendar."""
+    days = CalendarDay.__table__  # read on every submission: a Core query, no ORM entities
+    rows = db.session.connection().execute(select(days.c.day, days.c.kind, days.c.name).order_by(days.c.day)).all()
+    return _calendar(tuple(tuple(row) for row in rows))
+
+
+@functools.lru_cache(maxsize=4)
+def _calendar(overrides: tuple[tuple[date, str, str], ...]) -> WorkingCalendar:
+    return WorkingCalendar(days_off={d: n for d, k, n in overrides if k == "off"},
+                           working_days={d: n for d, k, n in overrides if k == "work"})
 
 
 def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:

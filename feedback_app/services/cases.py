@@ -24,7 +24,9 @@ from ..extensions import db
 from ..models import Category, Feedback, Transition, Unit
 from . import outbox
 from .calendar import deadlines, target_date
-from .sequences import next_value
+from .rows import insert_new
+from .sequences import draw
+from .webhooks import queue_delivery
 
 
 @dataclass(frozen=True)
@@ -65,40 +67,53 @@ class Submission:
 
 def new_code(day: date) -> str:
     """The national system's tracking code, ``PAKN.YYYYMMDD.NNNN`` (brief: Decisions for pakn)."""
-    return f"PAKN.{day:%Y%m%d}.{next_value(f'code:{day:%Y%m%d}'):04d}"
+    return f"PAKN.{day:%Y%m%d}.{draw(f'code:{day:%Y%m%d}'):04d}"
+
+
+def _transition(event: str, source: str, dest: str, actor, note: str | None, public: bool) -> Transition:
+    return Transition(event=event, from_state=source, to_state=dest, actor_id=getattr(actor, "id", None),
+                      actor_label=actor.full_name, at=CLOCK.now(), note=note, public=public)
 
 
 def audit(case: Feedback, event: str, source: str, dest: str, actor, note: str | None = None,
           public: bool = True) -> Transition:
-    row = Transition(feedback=case, event=event, from_state=source, to_state=dest,
-                     actor_id=getattr(actor, "id", None), actor_label=actor.full_name,
-                     at=CLOCK.now(), note=note, public=public)
+    row = _transition(event, source, dest, actor, note, public)
+    row.feedback = case
     db.session.add(row)
     if dest in (State.REFUSED.value, State.TRANSFERRED.value) and source != dest:
         case.closed_at = row.at  # reports: when the case left without an answer
-    from .webhooks import queue_delivery  # issue 6: every state change is offered to the webhook
-    queue_delivery(case, row)
+    queue_delivery(case, row)  # issue 6: every state change is offered to the webhook
     return row
 
 
 def receive(submission: Submission, *, commit: bool = True) -> Feedback:
-    """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock."""
+    """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock.
+
+    Every submission comes through here, so it is kept short: three INSERTs written directly
+    (``rows.insert_new``) after everything else is ready, because from the first write to the commit
+    the day's code counter (PostgreSQL) or the whole file (SQLite) is locked against every other
+    submission."""
     now = CLOCK.now()
     today = local_date(now)
-    case = Feedback(code=new_code(today), submitter_name=submission.full_name.strip(),
+    plan = deadlines()
+    case = Feedback(submitter_name=submission.full_name.strip(),
                     address=submission.address.strip(), phone=(submission.phone or "").strip() or None,
                     email=(submission.email or "").strip().lower() or None, title=submission.title.strip(),
                     content=submission.content.strip(), procedure=(submission.procedure or "").strip() or None,
                     consent_publish=submission.consent_publish, channel=submission.channel,
                     language=submission.language, received_at=now)
     lifecycle.receive(case)
-    case.due = deadlines().on_receipt(today)
+    case.due = plan.on_receipt(today)
     case.target_date = case.due_date  # no category yet: the target is the legal date
-    db.session.add(case)
-    audit(case, "receive", State.RECEIVED.value, State.RECEIVED.value, CITIZEN, note=f"Kênh: {case.channel}")
-    if case.email:
-        outbox.enqueue(f"received:{case.code}", "received", case.email,
-                       f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+    case.code = new_code(today)  # on SQLite the first write: the file is locked from here to the commit
+    insert_new(case)
+    row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, CITIZEN, f"Kênh: {case.channel}", True)
+    row.feedback_id = case.id
+    queue_delivery(case, insert_new(row))
+    if case.email:  # a new code: no earlier mail can have this key
+        mail = outbox.compose(f"received:{case.code}", "received", case.email,
+                              f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+        insert_new(mail)
     if commit:
         db.session.commit()
     return case

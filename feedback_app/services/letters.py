@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from workflows.clock import CLOCK, local_date
@@ -95,7 +95,7 @@ def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
     letter.reason = reason
     mail = _letter_mail(letter)
     if mail is not None:  # the stored mail says what the letter says
-        mail.body_text = render_template("mail/apology.txt", feedback=letter.feedback, letter=letter)
+        mail.body_text = outbox.render_mail("apology", feedback=letter.feedback, letter=letter)
     case = letter.feedback
     audit(case, "letter_reason", case.state, case.state, actor, note=f"Lý do phiếu {letter.reference}: {reason}",
           public=False)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import func, select, update
 
@@ -36,24 +36,37 @@ def exists(key: str) -> bool:
     return db.session.execute(select(OutboxMail.id).where(OutboxMail.key == key)).first() is not None
 
 
-def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
+def compose(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
             feedback: Feedback | None = None, attachment_ref: str | None = None, **context) -> OutboxMail | None:
-    """Store a mail rendered from ``templates/mail/<template>.txt`` (and ``.html`` if present).
-    ``key`` names the cause; a second mail for the same cause is not stored."""
-    if isinstance(recipients, str):
-        recipients = [recipients]
-    recipients = [r for r in recipients if r]
+    """A mail rendered from ``templates/mail/<template>.txt``, not yet stored (None without a recipient).
+    ``key`` names the cause: the unique key refuses a second mail for the same cause."""
+    recipients = [r for r in ([recipients] if isinstance(recipients, str) else recipients) if r]
     if not recipients:
         return None
-    if exists(key):
-        return None
     context.setdefault("feedback", feedback)
-    mail = OutboxMail(key=key, kind=kind, recipients=", ".join(recipients), subject=subject,
-                      body_text=render_template(f"mail/{template}.txt", **context),
-                      attachment_ref=attachment_ref, feedback=feedback if feedback is not None else None,
-                      status="pending", attempts=0, next_attempt_at=CLOCK.now())
+    return OutboxMail(key=key, kind=kind, recipients=", ".join(recipients), subject=subject,
+                      body_text=render_mail(template, **context), attachment_ref=attachment_ref,
+                      feedback_id=getattr(feedback, "id", None), status="pending", attempts=0,
+                      next_attempt_at=CLOCK.now())
+
+
+def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
+            feedback: Feedback | None = None, attachment_ref: str | None = None, **context) -> OutboxMail | None:
+    """Store a mail (see ``compose``) in the caller's transaction, unless one for the same cause exists."""
+    mail = compose(key, kind, recipients, subject, template, feedback, attachment_ref, **context)
+    if mail is None or exists(key):
+        return None
+    mail.feedback = feedback
     db.session.add(mail)
     return mail
+
+
+def render_mail(template: str, **context) -> str:
+    """The text of ``templates/mail/<template>.txt``. Mails see ``config`` and ``today`` and what the
+    caller passes, not the pages' context processors (navigation, locale, nonces), which cost a
+    submission more than the template itself."""
+    context = {"config": current_app.config, "today": CLOCK.today(), **context}
+    return current_app.jinja_env.get_template(f"mail/{template}.txt").render(**context)
 
 
 # --- delivery --------------------------------------------------------------------------------

@@ -152,9 +152,11 @@ def _megabytes(size: int) -> str:
 
 
 def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
+    written: list[Path] = []
+    if not files:
+        return written
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
     for f in files:
         stored = f"{secrets.token_hex(16)}.{f.extension}"
         path = folder / stored
@@ -169,15 +171,20 @@ def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
     """Register a checked submission with its attachments: all of it or nothing (a failed commit
     removes the files already written)."""
     written: list[Path] = []
+    session = db.session()
     try:
         case = receive(submission, commit=False)
         written = _store(case, list(files))
+        # the caller shows what was just written (code, due date): keep it rather than read it back
+        session.expire_on_commit = False
         db.session.commit()
     except Exception:
         db.session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    finally:
+        session.expire_on_commit = True
     return case
 
 
