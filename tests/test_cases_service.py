@@ -117,3 +117,30 @@ def test_concurrent_writer_loses_on_the_version_column(app, clock, seeded):
     assert "StaleData" in type(info.value).__name__
     db.session.expire_all()
     assert db.session.get(Feedback, case.id).title == SUBMISSION.title
+
+
+@pytest.mark.postgres_only
+def test_a_submission_not_yet_committed_does_not_hold_up_the_next_one_on_postgres(app, clock):
+    """The day's number is taken in its own short transaction: a second submission gets the next number
+    at once while the first is still open, and the first, rolled back, leaves a gap."""
+    import threading
+
+    clock.set("2024-03-04T09:00:00+07:00")
+    first = receive(SUBMISSION, commit=False)  # open transaction: the case row is written, not committed
+    assert first.code == "PAKN.20240304.0001"
+    second: dict[str, str] = {}
+
+    def submit_again():
+        with app.app_context():
+            try:
+                second["code"] = receive(SUBMISSION).code
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=submit_again)
+    thread.start()
+    thread.join(10)
+    assert second == {"code": "PAKN.20240304.0002"}  # did not wait for the first transaction
+    db.session.rollback()
+    assert db.session.execute(select(Feedback.code).order_by(Feedback.code)).scalars().all() == ["PAKN.20240304.0002"]
+    assert receive(SUBMISSION).code == "PAKN.20240304.0003"  # 0001 stays a gap
