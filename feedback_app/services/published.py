@@ -1,19 +1,21 @@
 """The published answers (NĐ 20/2008/NĐ-CP Art 19; QĐ 31/2021/QĐ-TTg Art 46) as the public reads them:
-only the stored public copy (redacted when it was published), searchable without diacritics."""
+only the stored public copy (redacted when it was published), searchable by whole words without diacritics."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import column, false, func, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import State
 
+from .. import search_index
 from ..extensions import db
 from ..models import Category, Feedback, Unit
 from ..reports.periods import Period, parse_period, quarter_of, year_of
-from ..text import like_pattern, search_terms
+from ..text import search_terms
 
 
 # The result count stops here: counting every match of a common word at a million cases means reading
@@ -44,14 +46,16 @@ def parse_filters(args) -> tuple[Filters, str | None]:
 
 
 def search(filters: Filters, page: int, per_page: int):
-    """A page of published cases, newest first: every folded query term must occur in the folded
-    public text (``Feedback.search_text``), which works alike on SQLite and PostgreSQL."""
-    query = select(Feedback).where(Feedback.state == State.PUBLISHED.value)
-    if TRACKING_CODE.fullmatch(filters.q):  # a tracking code: the unique index, not a scan of every text
+    """A page of published cases, newest publication first, with the number of matches (counted up to
+    ``COUNT_CAP``). With a query, every word of it (folded, ``text.search_terms``) must be a word of the
+    public text; a query of punctuation only (no word) finds nothing. Whole words through the
+    database's full-text index (feedback_app/search_index.py): FTS5 on SQLite, a tsvector on PostgreSQL."""
+    query = select(Feedback).where(Feedback.state == State.PUBLISHED.value, Feedback.published_seq.is_not(None))
+    order = Feedback.published_seq.desc()
+    if TRACKING_CODE.fullmatch(filters.q):  # a tracking code: the unique index, not the word index
         query = query.where(Feedback.code == filters.q.upper())
-    else:
-        for term in search_terms(filters.q):
-            query = query.where(Feedback.search_text.like(like_pattern(term), escape="\\"))
+    elif filters.q:
+        query, order = _matching(query, search_terms(filters.q))
     if filters.unit:
         query = query.join(Unit, Feedback.unit_id == Unit.id).where(Unit.code == filters.unit)
     if filters.category:
@@ -61,12 +65,34 @@ def search(filters: Filters, page: int, per_page: int):
                             Feedback.published_at < filters.period.end_utc_exclusive())
     capped = query.with_only_columns(Feedback.id).limit(COUNT_CAP + 1).subquery()
     total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
-    # published_at is never NULL here; saying so lets PostgreSQL, which sorts NULLs first in a
-    # descending order, walk ix_feedback_published_at from the newest instead of past every NULL
-    query = query.where(Feedback.published_at.is_not(None)).order_by(Feedback.published_at.desc(), Feedback.id.desc())
-    results = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=False)
+    # NULLs never reach the order (``published_seq IS NOT NULL`` above): PostgreSQL, which sorts them
+    # first when descending, walks ix_feedback_published_seq from the newest instead of past every NULL
+    results = db.paginate(query.order_by(order), page=max(page, 1), per_page=per_page, error_out=False,
+                          count=False)
     results.total, results.more = min(total, COUNT_CAP), total > COUNT_CAP
     return results
+
+
+_FTS = table(search_index.FTS_TABLE, column("rowid"))
+
+
+def _matching(query, terms: list[str]):
+    """``query`` narrowed to the cases whose public text has every word of ``terms``, and the order
+    that lets the database stop at the first page. The terms are letters and digits only
+    (``text.search_terms``) and are passed as bound parameters: nothing typed reaches the full-text
+    query language as an operator."""
+    if not terms:
+        return query.where(false()), Feedback.published_seq.desc()
+    if db.session.get_bind().dialect.name == "postgresql":
+        vector = literal_column(f"feedback.{search_index.VECTOR_COLUMN}", TSVECTOR)
+        matches = vector.op("@@")(func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(terms)))
+        return query.where(matches), Feedback.published_seq.desc()
+    # FTS5: each term a quoted string ("…" AND "…"); the FTS table drives the join and hands back its
+    # rowids (= published_seq) newest first, so a common word stops after the first page
+    expression = " AND ".join(f'"{t}"' for t in terms)
+    query = query.join(_FTS, _FTS.c.rowid == Feedback.published_seq).where(
+        literal_column(search_index.FTS_TABLE).op("MATCH")(expression))
+    return query, _FTS.c.rowid.desc()
 
 
 def published(code: str) -> Feedback | None:
