@@ -98,6 +98,7 @@ def test_a_deleted_case_leaves_the_index(clock, seeded):
     db.session.execute(delete(Feedback).where(Feedback.id == drop.id))
     db.session.commit()
     assert found("nhan hieu nuoc mam") == [keep.code] and found("ly son") == []
+    assert published_service.search(Filters(q="nuoc mam"), 1, 20).total == 1  # the count too
     if db.engine.dialect.name == "sqlite":  # the FTS5 table holds the published cases only
         assert db.session.execute(text("SELECT rowid FROM published_search WHERE published_search MATCH 'mam'")
                                   ).scalars().all() == [keep.published_seq]

@@ -51,11 +51,12 @@ def search(filters: Filters, page: int, per_page: int):
     public text; a query of punctuation only (no word) finds nothing. Whole words through the
     database's full-text index (feedback_app/search_index.py): FTS5 on SQLite, a tsvector on PostgreSQL."""
     query = select(Feedback).where(Feedback.state == State.PUBLISHED.value, Feedback.published_seq.is_not(None))
-    order = Feedback.published_seq.desc()
+    order, counted = Feedback.published_seq.desc(), None
     if TRACKING_CODE.fullmatch(filters.q):  # a tracking code: the unique index, not the word index
         query = query.where(Feedback.code == filters.q.upper())
     elif filters.q:
-        query, order = _matching(query, search_terms(filters.q))
+        only_words = not (filters.unit or filters.category or filters.period is not None)
+        query, order, counted = _matching(query, search_terms(filters.q), only_words)
     if filters.unit:
         query = query.join(Unit, Feedback.unit_id == Unit.id).where(Unit.code == filters.unit)
     if filters.category:
@@ -63,8 +64,8 @@ def search(filters: Filters, page: int, per_page: int):
     if filters.period is not None:
         query = query.where(Feedback.published_at >= filters.period.start_utc(),
                             Feedback.published_at < filters.period.end_utc_exclusive())
-    capped = query.with_only_columns(Feedback.id).limit(COUNT_CAP + 1).subquery()
-    total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+    counted = (counted if counted is not None else query.with_only_columns(Feedback.id)).limit(COUNT_CAP + 1)
+    total = db.session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
     # NULLs never reach the order (``published_seq IS NOT NULL`` above): PostgreSQL, which sorts them
     # first when descending, walks ix_feedback_published_seq from the newest instead of past every NULL
     results = db.paginate(query.order_by(order), page=max(page, 1), per_page=per_page, error_out=False,
@@ -76,23 +77,25 @@ def search(filters: Filters, page: int, per_page: int):
 _FTS = table(search_index.FTS_TABLE, column("rowid"))
 
 
-def _matching(query, terms: list[str]):
-    """``query`` narrowed to the cases whose public text has every word of ``terms``, and the order
-    that lets the database stop at the first page. The terms are letters and digits only
-    (``text.search_terms``) and are passed as bound parameters: nothing typed reaches the full-text
-    query language as an operator."""
+def _matching(query, terms: list[str], only_words: bool):
+    """``query`` narrowed to the cases whose public text has every word of ``terms``; the order that
+    lets the database stop after the first page; and, when the words are the only condition and the
+    index alone can count them, that cheaper count query (else None).
+
+    The terms are letters and digits only (``text.search_terms``) and go as bound parameters: nothing
+    typed reaches the full-text query language as an operator."""
     if not terms:
-        return query.where(false()), Feedback.published_seq.desc()
+        return query.where(false()), Feedback.published_seq.desc(), None
     if db.session.get_bind().dialect.name == "postgresql":
         vector = literal_column(f"feedback.{search_index.VECTOR_COLUMN}", TSVECTOR)
         matches = vector.op("@@")(func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(terms)))
-        return query.where(matches), Feedback.published_seq.desc()
-    # FTS5: each term a quoted string ("…" AND "…"); the FTS table drives the join and hands back its
-    # rowids (= published_seq) newest first, so a common word stops after the first page
-    expression = " AND ".join(f'"{t}"' for t in terms)
-    query = query.join(_FTS, _FTS.c.rowid == Feedback.published_seq).where(
-        literal_column(search_index.FTS_TABLE).op("MATCH")(expression))
-    return query, _FTS.c.rowid.desc()
+        return query.where(matches), Feedback.published_seq.desc(), None
+    # FTS5: each term a quoted string ("…" AND "…"). The FTS table drives the join and hands back its
+    # rowids (= published_seq) newest first, so a common word stops after the first page; it holds the
+    # published cases only (a publication is final), so it counts them alone, without reading feedback.
+    matches = literal_column(search_index.FTS_TABLE).op("MATCH")(" AND ".join(f'"{t}"' for t in terms))
+    query = query.join(_FTS, _FTS.c.rowid == Feedback.published_seq).where(matches)
+    return query, _FTS.c.rowid.desc(), (select(_FTS.c.rowid).where(matches) if only_words else None)
 
 
 def published(code: str) -> Feedback | None:
