@@ -223,16 +223,27 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
 
 def number_publications(engine) -> None:
     """``published_seq`` in the order of publication, as ``services.publication`` gives it one at a
-    time, and the counter after it; on SQLite the triggers of feedback_app/search_index.py fill the
-    FTS5 table in the same statement, on PostgreSQL the tsvector column is generated."""
+    time, and the counter after it; then the full-text index: on SQLite the triggers of
+    feedback_app/search_index.py fill the FTS5 table in the same statement; on PostgreSQL its table
+    is filled in the order of publication, as publishing one case after the other does."""
     from sqlalchemy import text
+
+    from feedback_app import search_index
+    postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
+        if postgres:  # the table is filled below in one ordered statement, not row by row by the trigger
+            conn.execute(text("ALTER TABLE feedback DISABLE TRIGGER feedback_published_search"))
         conn.execute(text("UPDATE feedback SET published_seq = numbered.n FROM "
                           "(SELECT id, row_number() OVER (ORDER BY published_at, id) AS n FROM feedback "
                           " WHERE state = 'published') AS numbered WHERE feedback.id = numbered.id"))
         conn.execute(text("DELETE FROM counters WHERE name = 'published'"))
         conn.execute(text("INSERT INTO counters (name, value) SELECT 'published', max(published_seq) FROM feedback "
                           "WHERE published_seq IS NOT NULL HAVING count(*) > 0"))
+        if postgres:
+            conn.execute(text(search_index.POSTGRES_FILL))
+            conn.execute(text("ALTER TABLE feedback ENABLE TRIGGER feedback_published_search"))
+            # built in one go, the GIN index is a third of the size it gets row by row, and faster
+            conn.execute(text(f"REINDEX INDEX {search_index.DOCUMENT_INDEX}"))
 
 
 def stored_cases(url: str) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import create_engine, delete, select, text
 
 from feedback_app.extensions import db
@@ -55,8 +56,10 @@ def test_words_the_redaction_removed_are_not_found(clock, seeded):
     assert found("binh") == [] and found("0912345678") == []
 
 
-def test_results_come_newest_publication_first_in_pages_with_a_capped_count(clock, seeded, monkeypatch):
+@pytest.mark.parametrize("window", [5000, 3, 0])  # PostgreSQL: the newest few hold every match, some, none
+def test_results_come_newest_publication_first_in_pages_with_a_capped_count(clock, seeded, monkeypatch, window):
     monkeypatch.setattr(published_service, "COUNT_CAP", 3)
+    monkeypatch.setattr(published_service, "NEWEST_WINDOW", window)
     cases = [answered(seeded, f"Học phí lớp {subject}", f"Đề nghị cho biết học phí lớp {subject}.")
              for subject in ("Toán", "Ngữ văn", "Hóa học", "Vật lý", "Sinh học")]
     other = answered(seeded, "Hiệu chuẩn cân", "Đề nghị hướng dẫn hiệu chuẩn cân điện tử.")

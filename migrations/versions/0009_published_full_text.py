@@ -7,9 +7,10 @@
   (``feedback_app.text.search_document``); the published cases' text is recomputed.
 - SQLite: the FTS5 table ``published_search`` (no content of its own, rowid = published_seq) and the
   triggers that keep it in step with ``feedback``, filled from the published cases.
-- PostgreSQL: the generated column ``feedback.search_vector`` (``to_tsvector('simple', search_text)``)
-  and its partial GIN index ``ix_feedback_search_vector``; 0006's trigram index is no longer used and
-  is dropped (downgrade restores it).
+- PostgreSQL: the table ``published_search`` (seq = published_seq, document = the stripped
+  ``to_tsvector('simple', search_text)``), its GIN index ``ix_published_search_document``, the trigger
+  that fills it, filled from the published cases in the order of publication; 0006's trigram index is
+  no longer used and is dropped (downgrade restores it).
 
 The DDL is written out here as it stands in feedback_app/search_index.py at this revision (a
 migration keeps the schema of its time). At a million cases the text recomputation takes a few
@@ -49,13 +50,26 @@ SQLITE_CREATE = [
 SQLITE_DROP = ["DROP TRIGGER IF EXISTS feedback_search_insert", "DROP TRIGGER IF EXISTS feedback_search_update",
                "DROP TRIGGER IF EXISTS feedback_search_delete", "DROP TABLE IF EXISTS published_search"]
 POSTGRES_CREATE = [
-    "ALTER TABLE feedback ADD COLUMN IF NOT EXISTS search_vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, coalesce(search_text, ''))) STORED",
-    "CREATE INDEX IF NOT EXISTS ix_feedback_search_vector ON feedback USING gin (search_vector) "
-    "WHERE state = 'published'",
+    """CREATE TABLE IF NOT EXISTS published_search (
+      seq integer PRIMARY KEY REFERENCES feedback (published_seq) ON DELETE CASCADE ON UPDATE CASCADE,
+      document tsvector NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ix_published_search_document ON published_search USING gin (document)",
+    """CREATE OR REPLACE FUNCTION feedback_published_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'UPDATE' THEN
+        DELETE FROM published_search WHERE seq IN (OLD.published_seq, NEW.published_seq);
+      END IF;
+      IF NEW.published_seq IS NOT NULL THEN
+        INSERT INTO published_search (seq, document)
+          VALUES (NEW.published_seq, strip(to_tsvector('simple'::regconfig, coalesce(NEW.search_text, ''))));
+      END IF;
+      RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER feedback_published_search AFTER INSERT OR UPDATE OF published_seq, search_text
+      ON feedback FOR EACH ROW EXECUTE FUNCTION feedback_published_search()""",
 ]
-POSTGRES_DROP = ["DROP INDEX IF EXISTS ix_feedback_search_vector",
-                 "ALTER TABLE feedback DROP COLUMN IF EXISTS search_vector"]
+POSTGRES_DROP = ["DROP TRIGGER IF EXISTS feedback_published_search ON feedback",
+                 "DROP FUNCTION IF EXISTS feedback_published_search()", "DROP TABLE IF EXISTS published_search"]
 BATCH = 5000
 
 
@@ -104,6 +118,9 @@ def upgrade():
         op.execute("DROP INDEX IF EXISTS ix_feedback_search_trgm")
         for statement in POSTGRES_CREATE:
             op.execute(statement)
+        op.execute("INSERT INTO published_search (seq, document) SELECT published_seq, "
+                   "strip(to_tsvector('simple'::regconfig, coalesce(search_text, ''))) FROM feedback "
+                   "WHERE published_seq IS NOT NULL ORDER BY published_seq")
 
 
 def downgrade():
