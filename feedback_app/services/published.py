@@ -75,7 +75,7 @@ def search(filters: Filters, page: int, per_page: int):
 
 _FTS = table(search_index.FTS_TABLE, column("rowid"), column("seq"), column("document"))
 # PostgreSQL: the newest publications read one by one before the GIN index is asked (see _words_on_postgresql)
-NEWEST_WINDOW = 5000
+NEWEST_WINDOW = 20_000
 
 
 def _matching(query, terms: list[str], only_words: bool, first_rows: int):
@@ -101,30 +101,36 @@ def _words_on_postgresql(query, words: str, only_words: bool, first_rows: int):
     """PostgreSQL: the planner guesses how many cases hold all the words by multiplying each word's
     frequency, far too low for words that go together ("thoi han giai quyet": guessed 300, 150,000 at a
     million cases), and then sorts 150,000 GIN matches for 20 of them (1.2 s). So the order of work is
-    decided here: first the newest ``NEWEST_WINDOW`` publications, read in order from the narrow
-    ``published_search`` table (a few ms); if they hold more than ``COUNT_CAP`` matches, or every
-    match, or enough for the page, the page and the count come from them; otherwise the words are rare
-    and the GIN index finds every match (a few thousand at most for the first pages)."""
+    decided here, from what is found:
+
+    1. the newest ``NEWEST_WINDOW`` publications, newest first, from the narrow ``published_search``
+       table through its primary key (a quarter of a microsecond each), up to ``COUNT_CAP + 1``
+       matches: a common word stops early, and the count is "more than COUNT_CAP";
+    2. otherwise the GIN index, up to ``COUNT_CAP + 1`` matches in any order: fewer means every
+       match, the exact count and the page from them;
+    3. the page from step 1 when it holds enough matches, else (a late page of a word that is neither
+       common nor rare) every match through the GIN index, sorted.
+    """
     words_query = func.plainto_tsquery(literal_column("'simple'::regconfig"), words)
     everywhere = select(_FTS.c.seq).where(_FTS.c.document.op("@@")(words_query))
     if not only_words:  # with other filters: one query, the planner's choice
         return query.where(Feedback.published_seq.in_(everywhere)), Feedback.published_seq.desc(), None
     # ts_match_vq is the function behind @@: the GIN index cannot serve it, so the newest rows are read
-    # in order through the primary key (under a microsecond each)
-    in_window = select(_FTS.c.seq).where(
+    # in order through the primary key
+    newest = db.session.execute(select(_FTS.c.seq).where(
         _FTS.c.seq > select(func.max(_FTS.c.seq)).scalar_subquery() - NEWEST_WINDOW,
-        func.ts_match_vq(_FTS.c.document, words_query))
-    total = found = _count(in_window)
-    every_match_in_window = False
-    if found <= COUNT_CAP:
-        total = _count(everywhere)
-        every_match_in_window = found == total
-    if found >= first_rows or every_match_in_window:
-        source = in_window
-    else:  # rare words: every match through the GIN index, then sorted (read once, in a fence)
-        source = select(everywhere.cte("matching").prefix_with("MATERIALIZED").c.seq)
-    matched = source.subquery("matched")
-    return query.join(matched, matched.c.seq == Feedback.published_seq), matched.c.seq.desc(), total
+        func.ts_match_vq(_FTS.c.document, words_query)).order_by(_FTS.c.seq.desc()).limit(COUNT_CAP + 1)
+    ).scalars().all()
+    total, every_match = len(newest), False
+    if total <= COUNT_CAP:
+        anywhere = db.session.execute(everywhere.limit(COUNT_CAP + 1)).scalars().all()
+        total = len(anywhere)
+        if total <= COUNT_CAP:  # every match: the newest of them are the page's
+            newest, every_match = sorted(anywhere, reverse=True), True
+    if len(newest) >= first_rows or every_match:
+        return query.where(Feedback.published_seq.in_(newest[:first_rows])), Feedback.published_seq.desc(), total
+    matching = everywhere.cte("matching").prefix_with("MATERIALIZED")  # read once, then sorted
+    return query.join(matching, matching.c.seq == Feedback.published_seq), matching.c.seq.desc(), total
 
 
 def _count(query) -> int:
