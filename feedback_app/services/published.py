@@ -3,9 +3,10 @@ only the stored public copy (redacted when it was published), searchable by whol
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import column, false, func, literal_column, select, table
+from sqlalchemy import column, false, func, literal_column, select, table, text
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import State
@@ -88,7 +89,7 @@ def _matching(query, terms: list[str], only_words: bool, first_rows: int):
     if not terms:
         return query.where(false()), Feedback.published_seq.desc(), 0
     if db.session.get_bind().dialect.name == "postgresql":
-        return _words_on_postgresql(query, " ".join(terms), only_words, first_rows)
+        return _words_on_postgresql(query, terms, only_words, first_rows)
     # FTS5: each term a quoted string ("…" AND "…"). The FTS table drives the join and hands back its
     # rowids (= published_seq) newest first, so a common word stops after the first page; it holds the
     # published cases only (a publication is final), so it counts them alone, without reading feedback.
@@ -97,7 +98,7 @@ def _matching(query, terms: list[str], only_words: bool, first_rows: int):
     return query, _FTS.c.rowid.desc(), (_count(select(_FTS.c.rowid).where(matches)) if only_words else None)
 
 
-def _words_on_postgresql(query, words: str, only_words: bool, first_rows: int):
+def _words_on_postgresql(query, terms: list[str], only_words: bool, first_rows: int):
     """PostgreSQL: the planner guesses how many cases hold all the words by multiplying each word's
     frequency, far too low for words that go together ("thoi han giai quyet": guessed 300, 150,000 at a
     million cases), and then sorts 150,000 GIN matches for 20 of them (1.2 s). So the order of work is
@@ -111,16 +112,21 @@ def _words_on_postgresql(query, words: str, only_words: bool, first_rows: int):
     3. the page from step 1 when it holds enough matches, else (a late page of a word that is neither
        common nor rare) every match through the GIN index, sorted.
     """
-    words_query = func.plainto_tsquery(literal_column("'simple'::regconfig"), words)
+    words_query = func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(terms))
     everywhere = select(_FTS.c.seq).where(_FTS.c.document.op("@@")(words_query))
     if not only_words:  # with other filters: one query, the planner's choice
         return query.where(Feedback.published_seq.in_(everywhere)), Feedback.published_seq.desc(), None
-    # ts_match_vq is the function behind @@: the GIN index cannot serve it, so the newest rows are read
-    # in order through the primary key
-    newest = db.session.execute(select(_FTS.c.seq).where(
-        _FTS.c.seq > select(func.max(_FTS.c.seq)).scalar_subquery() - NEWEST_WINDOW,
-        func.ts_match_vq(_FTS.c.document, words_query)).order_by(_FTS.c.seq.desc()).limit(COUNT_CAP + 1)
-    ).scalars().all()
+    # The table's statistics say how common the most common words are: when one of the words is too
+    # rare for more than COUNT_CAP matches, the GIN index alone finds them all (step 1 is skipped)
+    frequency = _word_frequencies()
+    published_now = db.session.execute(select(func.max(_FTS.c.seq))).scalar() or 0
+    newest: list[int] = []
+    if min(frequency.get(t, 0.0) for t in terms) * published_now > COUNT_CAP:
+        # ts_match_vq is the function behind @@: the GIN index cannot serve it, so the newest rows
+        # are read in order through the primary key
+        newest = db.session.execute(select(_FTS.c.seq).where(
+            _FTS.c.seq > published_now - NEWEST_WINDOW, func.ts_match_vq(_FTS.c.document, words_query))
+            .order_by(_FTS.c.seq.desc()).limit(COUNT_CAP + 1)).scalars().all()
     total, every_match = len(newest), False
     if total <= COUNT_CAP:
         anywhere = db.session.execute(everywhere.limit(COUNT_CAP + 1)).scalars().all()
@@ -131,6 +137,26 @@ def _words_on_postgresql(query, words: str, only_words: bool, first_rows: int):
         return query.where(Feedback.published_seq.in_(newest[:first_rows])), Feedback.published_seq.desc(), total
     matching = everywhere.cte("matching").prefix_with("MATERIALIZED")  # read once, then sorted
     return query.join(matching, matching.c.seq == Feedback.published_seq), matching.c.seq.desc(), total
+
+
+_FREQUENCIES: dict[str, float] = {}
+_FREQUENCIES_READ = [float("-inf")]
+FREQUENCIES_SECONDS = 600
+
+
+def _word_frequencies() -> dict[str, float]:
+    """PostgreSQL: the share of published cases that hold each of the most common words, from the
+    statistics ANALYZE keeps on ``published_search.document`` (re-read every ten minutes); a word
+    missing here is rarer than any of them."""
+    if time.monotonic() - _FREQUENCIES_READ[0] > FREQUENCIES_SECONDS:
+        row = db.session.execute(text(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = :table AND attname = 'document'"), {"table": search_index.FTS_TABLE}).first()
+        _FREQUENCIES.clear()
+        if row and row[0] and row[1]:
+            _FREQUENCIES.update(zip(row[0], row[1]))
+        _FREQUENCIES_READ[0] = time.monotonic()
+    return _FREQUENCIES
 
 
 def _count(query) -> int:
