@@ -76,7 +76,7 @@ def search(filters: Filters, page: int, per_page: int):
 
 _FTS = table(search_index.FTS_TABLE, column("rowid"), column("seq"), column("document"))
 # PostgreSQL: the newest publications read one by one before the GIN index is asked (see _words_on_postgresql)
-NEWEST_WINDOW = 20_000
+NEWEST_WINDOW = 10_000
 
 
 def _matching(query, terms: list[str], only_words: bool, first_rows: int):
