@@ -209,8 +209,8 @@ class Feedback(db.Model):
     public_question: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
     search_text: Mapped[str | None] = mapped_column(Text)  # folded (no diacritics) public words, for search
-    # The order of publication (gap-free, services.sequences): the public list's order and the rowid of
-    # the SQLite full-text index (feedback_app/search_index.py)
+    # The order of publication (gap-free, services.sequences): the public list's order and the key of
+    # the full-text index (feedback_app/search_index.py: the FTS5 rowid on SQLite, seq on PostgreSQL)
     published_seq: Mapped[int | None] = mapped_column(Integer)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
 

@@ -74,6 +74,7 @@ def search(filters: Filters, page: int, per_page: int):
     return results
 
 
+# feedback_app/search_index.py: rowid on SQLite (FTS5); seq and document on PostgreSQL
 _FTS = table(search_index.FTS_TABLE, column("rowid"), column("seq"), column("document"))
 # PostgreSQL: the newest publications read one by one before the GIN index is asked (see _words_on_postgresql)
 NEWEST_WINDOW = 10_000
