@@ -5,8 +5,8 @@
 ``fill(url, n, newly_overdue=..., seed=...)`` is reused by the benchmarks (sweep, report, lookup);
 ``ensure_filled`` reuses a database that already holds enough cases. The database is emptied and
 migrated (``flask db upgrade``, so the indexes are the production ones); units, categories and users
-are the demo's. Published cases carry their public copy and ``search_text`` (as publication stores
-them), a fifth of the answered ones a citizen's rating.
+are the demo's. Published cases carry their public copy, ``search_text`` and ``published_seq`` (as
+publication stores them; the full-text index follows), a fifth of the answered ones a citizen's rating.
 States follow a plausible year: most cases closed (published, answered, refused, transferred),
 a few thousand open with future due dates, some already marked overdue, and ``newly_overdue``
 cases whose answer date was ``BENCH_DUE`` (Monday 16 June 2025) and that nobody has looked at.
@@ -60,9 +60,11 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
           topics: list[tuple], ratings: list | None = None):
     """Yield one dict per case, oldest first (ids 1..n: the database is empty); the ratings of the
     answered ones are appended to ``ratings``."""
-    from feedback_app.text import fold
-    folded = [fold(" ".join(t[2:5])) for t in topics]
-    folded_words = {w: fold(w) for w in KEYWORDS + PLACES}
+    from feedback_app.text import search_document
+    # search_text as publication stores it (text.search_document of code, title, question, answer),
+    # assembled from words folded once per topic, keyword and place
+    topic_words = [(search_document(t[2], t[3]), search_document(t[4])) for t in topics]
+    folded_words = {w: search_document(w) for w in KEYWORDS + PLACES}
     now_utc = BENCH_NOW.astimezone(timezone.utc)
     first_day = BENCH_DUE - timedelta(days=4 * 365)
     per_day: dict[date, int] = {}
@@ -111,8 +113,9 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
             if state == "published":
                 row.update(published_at=row["answered_at"] + timedelta(days=2), public_title=topic[2],
                            public_question=content, public_answer=topic[4],
-                           search_text=f"{row['code'].lower()} {folded[i % len(topics)]} lien quan: "
-                                       f"{folded_words[keyword]}, {folded_words[place]}.")
+                           search_text=f"{row['code'].lower().replace('.', ' ')} {topic_words[i % len(topics)][0]} "
+                                       f"lien quan {folded_words[keyword]} {folded_words[place]} "
+                                       f"{topic_words[i % len(topics)][1]}")
             if ratings is not None and rng.random() < 0.2:
                 ratings.append({"feedback_id": i + 1, "score": rng.choice((1, 2, 3, 3)), "comment": None,
                                 "created_at": row["answered_at"] + timedelta(days=3)})
@@ -154,6 +157,9 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
     rng = random.Random(seed)
     app = _app(url)
     with app.app_context():
+        with db.engine.begin() as conn:  # an FTS5 table goes before its shadow tables are reflected
+            if db.engine.dialect.name == "sqlite":
+                conn.execute(text("DROP TABLE IF EXISTS published_search"))
         old = MetaData()
         old.reflect(db.engine)
         old.drop_all(db.engine)  # every table, alembic_version included: then the real migrations
@@ -195,11 +201,17 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
             if done % 100_000 < CHUNK or done == n:
                 rate = done / (time.perf_counter() - started)
                 say(f"  {done:>9,} cases stored ({rate:,.0f}/s)")
+        started = time.perf_counter()
+        number_publications(engine)
+        say(f"  publications numbered and indexed for search ({time.perf_counter() - started:.1f} s)")
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":  # the ids were given: move the sequence past them
                 conn.execute(text("SELECT setval(pg_get_serial_sequence('feedback', 'id'), "
                                   "(SELECT max(id) FROM feedback))"))
             conn.execute(text("ANALYZE"))
+        if engine.dialect.name == "postgresql":  # the numbering rewrote half the rows: clean up after it
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE feedback"))
         if engine.dialect.name == "sqlite":
             # write-ahead log: readers and the one writer do not block each other, commits are cheap;
             # the mode is stored in the file, so every process that opens it (gunicorn workers) has it
@@ -207,6 +219,31 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         db.session.remove()
         db.engine.dispose()
+
+
+def number_publications(engine) -> None:
+    """``published_seq`` in the order of publication, as ``services.publication`` gives it one at a
+    time, and the counter after it; then the full-text index: on SQLite the triggers of
+    feedback_app/search_index.py fill the FTS5 table in the same statement; on PostgreSQL its table
+    is filled in the order of publication, as publishing one case after the other does."""
+    from sqlalchemy import text
+
+    from feedback_app import search_index
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        if postgres:  # the table is filled below in one ordered statement, not row by row by the trigger
+            conn.execute(text("ALTER TABLE feedback DISABLE TRIGGER feedback_published_search"))
+        conn.execute(text("UPDATE feedback SET published_seq = numbered.n FROM "
+                          "(SELECT id, row_number() OVER (ORDER BY published_at, id) AS n FROM feedback "
+                          " WHERE state = 'published') AS numbered WHERE feedback.id = numbered.id"))
+        conn.execute(text("DELETE FROM counters WHERE name = 'published'"))
+        conn.execute(text("INSERT INTO counters (name, value) SELECT 'published', max(published_seq) FROM feedback "
+                          "WHERE published_seq IS NOT NULL HAVING count(*) > 0"))
+        if postgres:
+            conn.execute(text(search_index.POSTGRES_FILL))
+            conn.execute(text("ALTER TABLE feedback ENABLE TRIGGER feedback_published_search"))
+            # built in one go, the GIN index is a third of the size it gets row by row, and faster
+            conn.execute(text(f"REINDEX INDEX {search_index.DOCUMENT_INDEX}"))
 
 
 def stored_cases(url: str) -> int:

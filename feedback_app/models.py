@@ -17,6 +17,7 @@ from workflows.clock import CLOCK
 from workflows.deadlines import Due, Step
 from workflows.lifecycle import OPEN_STATES, Role, State
 
+from . import search_index
 from .extensions import db
 
 
@@ -207,7 +208,10 @@ class Feedback(db.Model):
     public_title: Mapped[str | None] = mapped_column(String(300))    # redacted, as HCTH approved it
     public_question: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
-    search_text: Mapped[str | None] = mapped_column(Text)  # folded (no diacritics) public text, for search
+    search_text: Mapped[str | None] = mapped_column(Text)  # folded (no diacritics) public words, for search
+    # The order of publication (gap-free, services.sequences): the public list's order and the key of
+    # the full-text index (feedback_app/search_index.py: the FTS5 rowid on SQLite, seq on PostgreSQL)
+    published_seq: Mapped[int | None] = mapped_column(Integer)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -254,6 +258,8 @@ class Feedback(db.Model):
 # Reports (issue 6): the cases not yet settled at a date, and the publications of a period.
 Index("ix_feedback_settled", func.coalesce(Feedback.answered_at, Feedback.closed_at), Feedback.received_at)
 Index("ix_feedback_published_at", Feedback.published_at)
+Index("ix_feedback_published_seq", Feedback.published_seq, unique=True)  # the public list, newest first
+search_index.attach(Feedback.__table__)  # the full-text index of the published answers, per database
 
 
 class Transition(db.Model):

@@ -1,23 +1,28 @@
 """Diacritic folding for search.
 
 Vietnamese text is stored with diacritics ("học phí"), but citizens often type without them
-("hoc phi"). ``fold`` maps both to the same plain lowercase ASCII-ish form; the app stores
-``fold(public text)`` in ``Feedback.search_text`` and searches it with a LIKE on every folded
-query term, which behaves the same on SQLite and PostgreSQL (no ``unaccent`` extension, no
-collation tricks).
+("hoc phi"). ``fold`` maps both to the same plain lowercase ASCII-ish form. Search is by whole
+words: ``words`` cuts folded text into runs of letters and digits; the app stores the public text as
+``search_document(...)`` (its folded words separated by single spaces) in ``Feedback.search_text``,
+and a query is ``search_terms(q)``, the same words, every one of which must occur. Because both sides
+are already plain space-separated words, SQLite's FTS5 tokenizer and PostgreSQL's ``simple`` text
+search parser see the same tokens (no ``unaccent`` extension, no collation tricks).
 
 Pure Python: no Flask, no database.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
-__all__ = ["fold", "fold_char", "search_terms", "like_pattern", "MAX_TERMS", "MAX_TERM_LENGTH"]
+__all__ = ["fold", "fold_char", "words", "search_document", "search_terms", "MAX_TERMS", "MAX_TERM_LENGTH"]
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 100
 
 # Letters that do not decompose under NFD but that a Vietnamese reader treats as plain letters.
+# A word: letters and digits; everything else (spaces, punctuation, SQL or full-text operators) separates.
+_WORD = re.compile(r"[^\W_]+")
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ı": "i"})
 
 
@@ -55,22 +60,31 @@ def fold(text: str | None) -> str:
     return " ".join(folded.split())
 
 
-def search_terms(q: str | None) -> list[str]:
-    """The folded terms of a user's search query: at most 10, each at most 100 characters.
+def words(text: str | None) -> list[str]:
+    """The folded words of ``text``, in order.
 
-    Duplicates are dropped (they would only repeat the same LIKE condition).
+    >>> words("Máy X-quang: 50% phí, mã a_b")
+    ['may', 'x', 'quang', '50', 'phi', 'ma', 'a', 'b']
+    """
+    return _WORD.findall(fold(text))
+
+
+def search_document(*texts: str | None) -> str:
+    """What ``Feedback.search_text`` stores: the folded words of ``texts``, separated by one space."""
+    return " ".join(w for text in texts for w in words(text))
+
+
+def search_terms(q: str | None) -> list[str]:
+    """The words of a user's search query: folded, at most 10, each at most 100 characters, no repeats.
+
+    Punctuation, quotes and operators (``% _ ' " * ( ) : -``) only separate words, so the terms are
+    plain letters and digits whatever was typed.
     """
     terms: list[str] = []
-    for raw in fold(q).split():
+    for raw in words(q):
         term = raw[:MAX_TERM_LENGTH]
-        if term and term not in terms:
+        if term not in terms:
             terms.append(term)
         if len(terms) == MAX_TERMS:
             break
     return terms
-
-
-def like_pattern(term: str) -> str:
-    """``%term%`` for a LIKE with ``escape="\\\\"``: backslash, ``%`` and ``_`` are escaped."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

@@ -72,13 +72,20 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-# Created by hand in a migration for one database only, so absent from the models: 0006 adds a
-# PostgreSQL trigram index for the public search.
+# Created by hand in a migration, differently on each database, so absent from the models: 0006's
+# trigram index (PostgreSQL, below 0009) and the full-text index of the published answers (0009,
+# feedback_app/search_index.py): on SQLite an FTS5 table and its shadow tables (published_search_data,
+# _idx, _config), on PostgreSQL a table of the same name and its GIN index.
 DIALECT_ONLY_INDEXES = {"ix_feedback_search_trgm"}
+DIALECT_ONLY_TABLE_PREFIX = "published_search"
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    return not (type_ == "index" and name in DIALECT_ONLY_INDEXES)
+    if type_ == "index":
+        return name not in DIALECT_ONLY_INDEXES
+    if type_ == "table":
+        return not (name or "").startswith(DIALECT_ONLY_TABLE_PREFIX)
+    return True
 
 
 def run_migrations_online():

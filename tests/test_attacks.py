@@ -93,7 +93,11 @@ def test_a_path_traversal_file_name_is_stored_under_a_generated_name_inside_the_
 
 METACHARACTERS = ["'", "''", '"', "' OR '1'='1", "1' OR 1=1 --", "--", "%", "_", "%_%", "\\", "\\%",
                   "; DROP TABLE feedback; --", "'; DELETE FROM feedback WHERE ''='", "\\'; --", "a%b_c", "[%]",
-                  "$1", ":q", "?", "%(q)s", "{q}"]
+                  "$1", ":q", "?", "%(q)s", "{q}",
+                  # the full-text query languages (SQLite FTS5, PostgreSQL tsquery)
+                  "*", "phi*", "(", ")", ":", "-", "-phi", "^phi", "NEAR", "NEAR(phi tham)", "AND", "OR", "NOT",
+                  "phi OR x", '"phi" OR "ho"', "search_text:phi", "{search_text}:phi", "phi & !x", "phi | so",
+                  "!phi", "phi <-> so", "'phi':*", "phi:A"]
 
 
 def published_case(seeded, client, title):
@@ -109,7 +113,7 @@ def codes_in(html: str) -> set[str]:
     return set(re.findall(r'href="/cong-khai/(PAKN\.\d{8}\.\d{4})"', html))
 
 
-def test_sql_metacharacters_in_the_published_search_are_searched_for_literally(app, clock, seeded):
+def test_sql_and_full_text_metacharacters_in_the_published_search_only_separate_words(app, clock, seeded):
     client = app.test_client()
     percent = published_case(seeded, client, "Giảm 50% phí thẩm định")
     underscore = published_case(seeded, client, "Mã hồ sơ a_b đăng ký")
@@ -121,6 +125,12 @@ def test_sql_metacharacters_in_the_published_search_are_searched_for_literally(a
     assert codes_in(page(app, client, "/cong-khai?q=50%25")) == {percent.code}
     assert codes_in(page(app, client, "/cong-khai?q=a_b")) == {underscore.code}
     assert codes_in(page(app, client, "/cong-khai?q='cử")) == {quote.code}
+    # operators of the full-text languages are not obeyed: no prefix search, no negation, no OR
+    assert codes_in(page(app, client, "/cong-khai?q=ph*")) == set()
+    for q in ("-phi", "!phi", '"phi"', "phi*", "(phi)", "^phi", "phi:*"):
+        assert codes_in(page(app, client, "/cong-khai?" + urlencode({"q": q}))) == {percent.code, plain.code}, q
+    for q in ("NOT phi", "phi OR cu"):  # operator words are plain words, and every word must occur
+        assert codes_in(page(app, client, "/cong-khai?" + urlencode({"q": q}))) == set(), q
     for q in METACHARACTERS:
         html = page(app, client, "/cong-khai?" + urlencode({"q": q}))
         found = codes_in(html)

@@ -5,7 +5,7 @@ import unicodedata
 
 from hypothesis import given, strategies as st
 
-from feedback_app.text import MAX_TERM_LENGTH, MAX_TERMS, fold, like_pattern, search_terms
+from feedback_app.text import MAX_TERM_LENGTH, MAX_TERMS, fold, search_document, search_terms, words
 
 
 def test_vietnamese_letters_fold_to_plain_lowercase():
@@ -34,6 +34,13 @@ def test_search_terms_are_folded_unique_and_bounded():
     assert search_terms("") == [] and search_terms(None) == []
 
 
-def test_like_pattern_escapes_wildcards():
-    assert like_pattern("hoc") == "%hoc%"
-    assert like_pattern("50%_a\\b") == "%50\\%\\_a\\\\b%"
+def test_words_are_runs_of_folded_letters_and_digits_and_everything_else_separates():
+    assert words("Máy X-quang: giảm 50% phí, mã a_b") == ["may", "x", "quang", "giam", "50", "phi", "ma", "a", "b"]
+    assert words("PAKN.20240304.0001") == ["pakn", "20240304", "0001"]
+    assert words("% _ ' \" * ( ) : - ^ NEAR AND OR") == ["near", "and", "or"]
+    assert search_document("Học phí", None, "ĐẠI học!") == "hoc phi dai hoc"
+
+
+def test_search_terms_of_operators_only_are_empty_and_operator_words_are_plain_words():
+    assert search_terms("%_%") == [] and search_terms("' OR '1'='1") == ["or", "1"]
+    assert search_terms('"hoc" NEAR(phi)') == ["hoc", "near", "phi"]

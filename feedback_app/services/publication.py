@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from ..models import Feedback
 from ..redaction import redact
-from ..text import fold
+from ..text import search_document
+from .sequences import next_value
+
+
+PUBLISHED_COUNTER = "published"  # services.sequences: the publication numbers (Feedback.published_seq)
 
 
 def preview(case: Feedback) -> dict[str, str]:
@@ -27,7 +31,10 @@ def save_preview(case: Feedback, title: str, question: str, answer: str) -> None
 
 
 def publish_texts(case: Feedback) -> None:
-    """Freeze the public copy and index it for diacritic-insensitive search. Does not commit."""
+    """Freeze the public copy, give it the next publication number and index its folded words for
+    diacritic-insensitive search (feedback_app/search_index.py). Does not commit."""
     texts = preview(case)
     case.public_title, case.public_question, case.public_answer = texts["title"], texts["question"], texts["answer"]
-    case.search_text = fold(" ".join([case.code, *texts.values()]))
+    case.search_text = search_document(case.code, *texts.values())
+    if case.published_seq is None:
+        case.published_seq = next_value(PUBLISHED_COUNTER)
