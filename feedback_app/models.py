@@ -158,6 +158,7 @@ class Feedback(db.Model):
         Index("ix_feedback_target", "target_date", "state"),  # reminders follow the internal target
         Index("ix_feedback_state_unit", "state", "unit_id"),
         Index("ix_feedback_received_at", "received_at"),
+        Index("ix_feedback_state_received", "state", "received_at"),  # HCTH's intake queue, oldest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
