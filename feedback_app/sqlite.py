@@ -12,11 +12,19 @@
   still meets SQLite's own lock and busy handler, so nothing is less safe than before.
 
 PostgreSQL needs none of this. Nothing here imports Flask.
+
+- ``sorted_without_index(column)``: an ORDER BY term that SQLite may not satisfy by walking an index
+  on the column (``+column``, SQLite's documented way to rule an index out), rendered plainly
+  elsewhere. Its statistics know how many rows each state has, not that the few open ones are the
+  newest: for HCTH's intake queue it walked a million cases in order of receipt to find them.
 """
 from __future__ import annotations
 
 import re
 import sqlite3
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 try:
     import fcntl
@@ -100,3 +108,17 @@ def engine_options(uri: str, options: dict) -> dict:
         return options
     connect_args = {**options.get("connect_args", {}), "factory": QueuedWriterConnection}
     return {**options, "connect_args": connect_args}
+
+
+class sorted_without_index(FunctionElement):  # noqa: N801 (used like a SQL function)
+    inherit_cache = True
+
+
+@compiles(sorted_without_index)
+def _plain(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(sorted_without_index, "sqlite")
+def _unary_plus(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)

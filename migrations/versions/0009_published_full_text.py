@@ -104,6 +104,9 @@ def _refold(as_words: bool) -> None:
 
 def upgrade():
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # first: every row rewritten below would otherwise also rewrite its trigram index entries
+        op.execute("DROP INDEX IF EXISTS ix_feedback_search_trgm")
     op.add_column("feedback", sa.Column("published_seq", sa.Integer(), nullable=True))
     op.execute("UPDATE feedback SET published_seq = numbered.n FROM "
                "(SELECT id, row_number() OVER (ORDER BY published_at, id) AS n FROM feedback "
@@ -118,7 +121,6 @@ def upgrade():
         op.execute("INSERT INTO published_search(rowid, search_text) "
                    "SELECT published_seq, coalesce(search_text, '') FROM feedback WHERE published_seq IS NOT NULL")
     elif bind.dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_feedback_search_trgm")
         table, index, *trigger = POSTGRES_CREATE
         op.execute(table)
         op.execute("INSERT INTO published_search (seq, document) SELECT published_seq, "
