@@ -7,7 +7,7 @@ are requested as a signed-in user of a role the view declares (``pakn_roles``), 
 bearer token (``pakn_token_roles``). The app runs in-process with production settings (no gunicorn, no
 network: bench/submit.py measures those), so the figures are the app's own time per request.
 
-    python bench/pages.py [--json] [--database URL] [--n N] [--requests K]
+    python bench/pages.py [--json] [--database URL] [--n N] [--requests K] [--page-seconds S]
 
 The database is migrated (``flask db upgrade``); when it holds no units yet, the demo is seeded with N
 cases through the real lifecycle (slow beyond a few thousand: fill big databases with a generator first).
@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PREFERRED_ROLE = ("office", "leader", "unit", "admin")
+MIN_SAMPLES = 5
 
 
 def percentile(samples: list[float], p: int) -> float:
@@ -40,6 +41,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N") or 200),
                         help="cases to seed when the database is empty (default 200)")
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or 200))
+    parser.add_argument("--page-seconds", type=float, default=20.0,
+                        help="time budget of one page: after it, stop at %d requests or more" % MIN_SAMPLES)
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -108,17 +111,24 @@ def main() -> int:
         if first.status_code >= 400:
             print(f"skipped {rule}: HTTP {first.status_code} as {role or 'anonymous'}", file=sys.stderr)
             continue
+        # a page that takes seconds (the dashboard at a million cases) gets fewer requests, not an hour
+        budget = time.perf_counter() + args.page_seconds / 4
         for _ in range(min(10, args.requests)):  # warm caches (templates, query plans)
             client.get(path, headers=headers)
+            if time.perf_counter() > budget:
+                break
         samples = []
+        budget = time.perf_counter() + args.page_seconds
         for _ in range(args.requests):
             started = time.perf_counter()
             client.get(path, headers=headers)
             samples.append((time.perf_counter() - started) * 1000)
+            if len(samples) >= MIN_SAMPLES and time.perf_counter() > budget:
+                break
         for p in (50, 95):
             figure = {"name": f"GET {rule} p{p}" + (f" ({role})" if role else ""),
                       "value": round(percentile(samples, p), 2), "unit": "ms", "n": n_cases, "database": database,
-                      "requests": args.requests}
+                      "requests": len(samples)}
             print(json.dumps(figure, ensure_ascii=False) if args.json
                   else f"{figure['name']:<60} {figure['value']:>8.2f} ms  ({n_cases} cases, {database})")
     tmp.cleanup()
