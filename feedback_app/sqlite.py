@@ -13,10 +13,11 @@
 
 PostgreSQL needs none of this. Nothing here imports Flask.
 
-- ``sorted_without_index(column)``: an ORDER BY term that SQLite may not satisfy by walking an index
-  on the column (``+column``, SQLite's documented way to rule an index out), rendered plainly
-  elsewhere. Its statistics know how many rows each state has, not that the few open ones are the
-  newest: for HCTH's intake queue it walked a million cases in order of receipt to find them.
+- ``sorted_without_index(column)``: an ORDER BY term that the database may not satisfy by walking an
+  index on the column: ``+column`` on SQLite (its documented way to rule an index out),
+  ``coalesce(column, column)`` elsewhere. The planners' statistics know how many rows each state has,
+  not that the few open ones are the newest: for HCTH's intake queue both walked a million cases in
+  order of receipt to find them (2.2 s on SQLite, 2.4 s on PostgreSQL, instead of ~20 and ~230 ms).
 """
 from __future__ import annotations
 
@@ -115,8 +116,9 @@ class sorted_without_index(FunctionElement):  # noqa: N801 (used like a SQL func
 
 
 @compiles(sorted_without_index)
-def _plain(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
+def _same_value(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"coalesce({column}, {column})"
 
 
 @compiles(sorted_without_index, "sqlite")
