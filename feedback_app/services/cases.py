@@ -89,10 +89,10 @@ def audit(case: Feedback, event: str, source: str, dest: str, actor, note: str |
 def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock.
 
-    Every submission comes through here, so it is kept short: three INSERTs written directly
-    (``rows.insert_new``) after everything else is ready, because from the first write to the commit
-    the day's code counter (PostgreSQL) or the whole file (SQLite) is locked against every other
-    submission."""
+    Every submission comes through here, so it is kept short: everything is computed first, then three
+    INSERTs are written directly (``rows.insert_new``), because on SQLite the whole file is locked
+    against every other submission from the first write to the commit. (On PostgreSQL the code's
+    number is drawn in a transaction of its own, ``sequences.draw``.)"""
     now = CLOCK.now()
     today = local_date(now)
     plan = deadlines()
