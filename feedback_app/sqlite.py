@@ -12,20 +12,11 @@
   still meets SQLite's own lock and busy handler, so nothing is less safe than before.
 
 PostgreSQL needs none of this. Nothing here imports Flask.
-
-- ``sorted_without_index(column)``: an ORDER BY term that the database may not satisfy by walking an
-  index on the column: ``+column`` on SQLite (its documented way to rule an index out),
-  ``coalesce(column, column)`` elsewhere. The planners' statistics know how many rows each state has,
-  not that the few open ones are the newest: for HCTH's intake queue both walked a million cases in
-  order of receipt to find them (2.2 s on SQLite, 2.4 s on PostgreSQL, instead of ~20 and ~230 ms).
 """
 from __future__ import annotations
 
 import re
 import sqlite3
-
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 try:
     import fcntl
@@ -110,17 +101,3 @@ def engine_options(uri: str, options: dict) -> dict:
     connect_args = {**options.get("connect_args", {}), "factory": QueuedWriterConnection}
     return {**options, "connect_args": connect_args}
 
-
-class sorted_without_index(FunctionElement):  # noqa: N801 (used like a SQL function)
-    inherit_cache = True
-
-
-@compiles(sorted_without_index)
-def _same_value(element, compiler, **kw):
-    column = compiler.process(element.clauses, **kw)
-    return f"coalesce({column}, {column})"
-
-
-@compiles(sorted_without_index, "sqlite")
-def _unary_plus(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses, **kw)

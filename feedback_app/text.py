@@ -20,9 +20,9 @@ __all__ = ["fold", "fold_char", "words", "search_document", "search_terms", "MAX
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 100
 
-# Letters that do not decompose under NFD but that a Vietnamese reader treats as plain letters.
 # A word: letters and digits; everything else (spaces, punctuation, SQL or full-text operators) separates.
 _WORD = re.compile(r"[^\W_]+")
+# Letters that do not decompose under NFD but that a Vietnamese reader treats as plain letters.
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ı": "i"})
 
 

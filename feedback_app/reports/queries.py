@@ -41,7 +41,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..models import ApologyLetter, Feedback, Rating, Unit, UTCDateTime
+from ..models import ApologyLetter, Feedback, Rating, Unit
+from ..planner import not_an_index_key
 from .periods import Period
 
 ONLINE_CHANNELS = ("web", "api")
@@ -77,25 +78,6 @@ def _local_date_sqlite(element, compiler, **kw):
 @compiles(local_date)
 def _local_date_default(element, compiler, **kw):
     return "CAST((%s AT TIME ZONE 'Asia/Ho_Chi_Minh') AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-class not_an_index_key(FunctionElement):
-    """A column that the planner must not pick an index for. SQLite reads ``+column`` as such; elsewhere
-    the column is written as it is. Used for ``received_at < end``, which matches nearly every case
-    and would otherwise pull SQLite off the (settled, received_at) index onto ix_feedback_received_at."""
-
-    type = UTCDateTime()  # used on received_at only
-    inherit_cache = True
-
-
-@compiles(not_an_index_key, "sqlite")
-def _not_an_index_key_sqlite(element, compiler, **kw):
-    return "+%s" % compiler.process(element.clauses, **kw)
-
-
-@compiles(not_an_index_key)
-def _not_an_index_key_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
 
 
 @dataclass

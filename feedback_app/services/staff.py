@@ -6,7 +6,6 @@ State changes still go only through ``cases.apply_event``; the functions here th
 read, so a second writer gets ``StaleCase`` rather than overwriting."""
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,8 +25,8 @@ from workflows.lifecycle import N_, Role, State
 
 from ..extensions import db
 from ..models import Attachment, Feedback, Unit
-from ..sqlite import sorted_without_index
-from ..text import fold
+from ..planner import sorted_without_index
+from ..text import words as folded_words
 from . import publication
 from .submissions import display_name
 from .cases import StaleCase, apply_event, audit
@@ -95,7 +94,6 @@ def working_days_left(case: Feedback, calendar) -> int | None:
 
 # --- likely duplicates --------------------------------------------------------------------------
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 SIMILAR_WINDOW_DAYS = 365
 SIMILAR_SCAN = 500
 SIMILAR_MIN_SCORE = 0.2
@@ -103,7 +101,7 @@ SIMILAR_MIN_SCORE = 0.2
 
 def words(text: str) -> set[str]:
     """Folded words of two letters or more: "Học phí" and "hoc phi" are the same words."""
-    return {w for w in _WORD.findall(fold(text)) if len(w) > 1}
+    return {w for w in folded_words(text) if len(w) > 1}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
