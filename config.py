@@ -70,6 +70,10 @@ class Config:
     MAX_ATTACHMENT_BYTES = env("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, int)
     MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
 
+    # Tracking codes: each worker reserves this many numbers of the day at a time (services/sequences.py);
+    # 1 makes them consecutive in the order received, at one more short transaction per submission.
+    CODE_BLOCK_SIZE = env("CODE_BLOCK_SIZE", 10, int)
+
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", "10 per hour")
     LOOKUP_RATE_LIMIT = env("LOOKUP_RATE_LIMIT", "30 per hour")  # failed /tra-cuu lookups per IP

@@ -89,10 +89,10 @@ def audit(case: Feedback, event: str, source: str, dest: str, actor, note: str |
 def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock.
 
-    Every submission comes through here, so it is kept short: everything is computed first, then three
-    INSERTs are written directly (``rows.insert_new``), because on SQLite the whole file is locked
-    against every other submission from the first write to the commit. (On PostgreSQL the code's
-    number is drawn in a transaction of its own, ``sequences.draw``.)"""
+    Every submission comes through here, so it is kept short: everything, the code and the receipt
+    mail included, is computed first, then three INSERTs are written directly (``rows.insert_new``),
+    because on SQLite the whole file is locked against every other submission from the first write
+    to the commit. The code's number comes from a block reserved beforehand (``sequences.draw``)."""
     now = CLOCK.now()
     today = local_date(now)
     plan = deadlines()
@@ -105,14 +105,17 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     lifecycle.receive(case)
     case.due = plan.on_receipt(today)
     case.target_date = case.due_date  # no category yet: the target is the legal date
-    case.code = new_code(today)  # on SQLite the first write: the file is locked from here to the commit
-    insert_new(case)
+    case.code = new_code(today)
     row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, CITIZEN, f"Kênh: {case.channel}", True)
-    row.feedback_id = case.id
-    queue_delivery(case, insert_new(row))
+    mail = None
     if case.email:  # a new code: no earlier mail can have this key
         mail = outbox.compose(f"received:{case.code}", "received", case.email,
                               f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+    insert_new(case)  # on SQLite the file is locked from this first write to the commit
+    row.feedback_id = case.id
+    queue_delivery(case, insert_new(row))
+    if mail is not None:
+        mail.feedback_id = case.id
         insert_new(mail)
     if commit:
         db.session.commit()

@@ -1,5 +1,12 @@
 """Counters kept in the database: gap-free letter numbers per year (``next_value``, in the caller's
-transaction) and tracking-code numbers per day (``draw``, which may leave a gap)."""
+transaction) and tracking-code numbers per day (``draw``, from blocks, which may leave gaps)."""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Callable
+
+from flask import current_app
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
@@ -44,23 +51,68 @@ def next_values(name: str, count: int) -> range:
     return range(first, last + 1)
 
 
-def draw(name: str) -> int:
-    """The next value of counter ``name``, unique but not gap-free: a caller that then fails loses it.
+class Blocks:
+    """Numbers handed out in this process from blocks reserved in the database (the "hi/lo" pattern).
 
-    For the tracking codes, which must be unique (the national format ``PAKN.YYYYMMDD.NNNN``), not
-    consecutive. On PostgreSQL the number is taken in a transaction of its own, committed at once,
-    because the counter row's lock would otherwise make every other submission of the day wait for
-    this one's commit (bench/submit.py: more workers, fewer submissions per second). SQLite lets one
-    writer at a time into the whole file anyway, so there the caller's transaction takes it.
-    """
-    if db.engine.dialect.name != "postgresql":
-        return next_value(name)
+    A block of ``size`` numbers is reserved with one statement, then its numbers are given out from
+    memory: unique across every worker and host, since no two reservations overlap, but neither
+    consecutive (each worker has its own block) nor gap-free (a worker that stops loses the rest of
+    its block). The process id is part of the state, so a worker forked from a process that held a
+    block never reuses it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._blocks: dict[str, list[int]] = {}  # counter name -> [next, last]
+
+    def take(self, name: str, size: int, reserve: Callable[[str, int], int]) -> int:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._blocks = os.getpid(), {}
+            block = self._blocks.get(name)
+            if block is None or block[0] > block[1]:
+                last = reserve(name, size)
+                family = name.partition(":")[0]  # yesterday's block of codes is no use today
+                self._blocks = {k: v for k, v in self._blocks.items() if k.partition(":")[0] != family}
+                block = self._blocks[name] = [last - size + 1, last]
+            block[0] += 1
+            return block[0] - 1
+
+
+def reserve(name: str, size: int) -> int:
+    """Add ``size`` to counter ``name`` in a transaction of its own, committed at once; returns the
+    new value, the last number of the block. Nobody waits for the caller's transaction to end."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        value = _bump(conn, name)
+        value = _bump(conn, name, size)
         if value is None:
             try:
-                conn.execute(insert(_COUNTERS).values(name=name, value=1))
-                return 1
+                conn.execute(insert(_COUNTERS).values(name=name, value=size))
+                return size
             except IntegrityError:  # someone created it first
-                value = _bump(conn, name)
+                value = _bump(conn, name, size)
         return value
+
+
+def _shares_the_callers_transaction() -> bool:
+    """On SQLite a second connection cannot write while this session's transaction writes (one writer
+    per file: it would wait for us forever), and an in-memory database has only one connection."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    if db.engine.url.database in (None, "", ":memory:") or "mode=memory" in str(db.engine.url):
+        return True
+    return db.session.connection().connection.driver_connection.in_transaction
+
+
+def draw(name: str) -> int:
+    """The next number of counter ``name``: unique, but not gap-free and, with several workers, not in
+    the order of the calls.
+
+    For the tracking codes, which the national format ``PAKN.YYYYMMDD.NNNN`` asks to be unique, not
+    consecutive. The numbers come from ``Blocks`` of ``CODE_BLOCK_SIZE`` (bench/submit.py: a
+    submission reads the counter from memory instead of writing it, and no submission waits for
+    another's commit). When the caller's transaction already writes on SQLite, the number is taken
+    in that transaction instead, gap-free."""
+    if _shares_the_callers_transaction():
+        return next_value(name)
+    blocks = current_app.extensions.setdefault("pakn_blocks", Blocks())
+    return blocks.take(name, max(1, int(current_app.config.get("CODE_BLOCK_SIZE", 1))), reserve)
