@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, render_template, request
-from flask_babel import format_date, format_datetime, gettext, refresh
+from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from workflows.clock import CLOCK, LOCAL_TZ
@@ -36,12 +36,26 @@ def step_label(step: str | None) -> str:
     return gettext(STEP_LABELS[Step(step)]) if step else ""
 
 
+# Patterns of digits only read the same in every locale: strftime gives them without Babel's pattern
+# machinery, which a page of dates (or every receipt mail) pays per value.
+_DIGITS_ONLY = {"dd/MM/yyyy HH:mm": "%d/%m/%Y %H:%M", "dd/MM/yyyy": "%d/%m/%Y"}
+
+
 def local_dt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
-    return format_datetime(value, fmt) if value else ""
+    """``value`` in the user's time zone (Asia/Ho_Chi_Minh), as Babel's ``format_datetime`` gives it."""
+    if not value:
+        return ""
+    if fmt in _DIGITS_ONLY:
+        return to_user_timezone(value).strftime(_DIGITS_ONLY[fmt])
+    return format_datetime(value, fmt)
 
 
 def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
-    return format_date(value, fmt) if value else ""
+    if not value:
+        return ""
+    if fmt in _DIGITS_ONLY:
+        return (to_user_timezone(value) if isinstance(value, datetime) else value).strftime(_DIGITS_ONLY[fmt])
+    return format_date(value, fmt)
 
 
 def init_app(app: Flask) -> None:

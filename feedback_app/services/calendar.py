@@ -20,9 +20,12 @@ from ..models import CalendarDay, Feedback, Transition
 def load_calendar() -> WorkingCalendar:
     """The calendar with the overrides as stored now (read on every call: an admin's change applies at
     once in every worker); the same overrides give the same, already built, calendar."""
-    days = CalendarDay.__table__  # read on every submission: a Core query, no ORM entities
-    rows = db.session.connection().execute(select(days.c.day, days.c.kind, days.c.name).order_by(days.c.day)).all()
+    rows = db.session.connection().execute(_OVERRIDES).all()
     return _calendar(tuple(tuple(row) for row in rows))
+
+
+_DAYS = CalendarDay.__table__  # read on every submission: a Core query built once, no ORM entities
+_OVERRIDES = select(_DAYS.c.day, _DAYS.c.kind, _DAYS.c.name).order_by(_DAYS.c.day)
 
 
 @functools.lru_cache(maxsize=4)

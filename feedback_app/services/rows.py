@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from sqlalchemy import inspect, insert
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 
@@ -21,30 +20,35 @@ T = TypeVar("T")
 
 
 @functools.cache
-def _insert(table, primary_key):
-    return insert(table).returning(primary_key)
+def _plan(mapper):
+    """What ``insert_new`` needs of a mapper, worked out once: (attribute, column, is the version
+    counter) for each column, the attributes that are NULL unless given, the primary key, the INSERT."""
+    columns, nullable = [], []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        columns.append((prop.key, column.key, column is mapper.version_id_col))
+        if column.default is None and column.server_default is None and not column.primary_key \
+                and column is not mapper.version_id_col:
+            nullable.append(prop.key)
+    (primary_key,) = mapper.primary_key
+    return (columns, nullable, mapper.get_property_by_column(primary_key).key,
+            insert(mapper.local_table).returning(primary_key))
 
 
 def insert_new(obj: T) -> T:
     """INSERT ``obj`` (a new mapped object whose foreign keys are set as ids, not as related objects)
     in the session's transaction and make it persistent in the session; returns it with its id."""
-    mapper = inspect(obj).mapper
+    columns, nullable, primary_key, statement = _plan(inspect(obj).mapper)
     given = obj.__dict__
-    values, unset = {}, []
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key in given:
-            values[column.key] = given[prop.key]
-        elif column is mapper.version_id_col:
-            values[column.key] = 1  # the ORM's first version
-            set_committed_value(obj, prop.key, 1)
-        elif column.default is None and column.server_default is None and not column.primary_key:
-            unset.append(prop.key)  # NULL: known now, so reading it later costs no query
-    (primary_key,) = mapper.primary_key
-    ident = db.session.connection().execute(_insert(mapper.local_table, primary_key), values).scalar_one()
-    set_committed_value(obj, mapper.get_property_by_column(primary_key).key, ident)
-    for key in unset:
-        set_committed_value(obj, key, None)
-    make_transient_to_detached(obj)
+    values = {}
+    for key, column, is_version in columns:
+        if key in given:
+            values[column] = given[key]
+        elif is_version:
+            values[column] = given[key] = 1  # the ORM's first version
+    given[primary_key] = db.session.connection().execute(statement, values).scalar_one()
+    for key in nullable:
+        given.setdefault(key, None)  # NULL: known now, so reading it later costs no query
+    make_transient_to_detached(obj)  # what is in the object's dict counts as loaded from the database
     db.session.add(obj)
     return obj
