@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from feedback_app import create_app
 from feedback_app.redaction import MASK, redact
 from feedback_app.text import fold, search_terms
 from workflows.calendar import WorkingCalendar
@@ -24,6 +25,8 @@ bounded = settings(max_examples=120, deadline=None, suppress_health_check=[Healt
 FIRST, LAST = date(2024, 1, 1), date(2026, 12, 31)
 dates = st.dates(min_value=FIRST, max_value=LAST)
 weekend_dates = dates.map(lambda d: d + timedelta(days=(5 - d.weekday()) % 7))  # the next Saturday
+
+_APP = create_app("testing")  # the Babel settings (Asia/Ho_Chi_Minh); no database is opened
 
 
 @st.composite
@@ -117,6 +120,29 @@ def test_folding_is_idempotent_for_any_text(text):
 @given(vietnamese_text)
 def test_composed_and_decomposed_spellings_fold_alike(text):
     assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+
+
+@bounded
+@given(st.one_of(vietnamese_text, decomposed, st.text(max_size=60)))
+def test_folding_each_distinct_character_gives_the_letters_of_the_folded_text(text):
+    """is_clear_content counts the letters of the folded text by folding each distinct character once."""
+    assert set(fold("".join(set(text))).replace(" ", "")) == set(fold(text).replace(" ", ""))
+
+
+@bounded
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 12, 31),
+                    timezones=st.sampled_from([None, timezone.utc, timezone(timedelta(hours=7)),
+                                               timezone(timedelta(hours=-5, minutes=-30))])))
+def test_dates_in_digits_read_as_babel_writes_them(value):
+    """The pages' |dt and |d filters skip Babel for digits-only patterns; the text must not change."""
+    from flask_babel import format_date, format_datetime
+
+    from feedback_app.views_common import local_d, local_dt
+    with _APP.test_request_context():
+        for pattern in ("dd/MM/yyyy HH:mm", "dd/MM/yyyy"):
+            assert local_dt(value, pattern) == format_datetime(value, pattern)
+        assert local_d(value) == format_date(value, "dd/MM/yyyy")
+        assert local_d(value.date()) == format_date(value.date(), "dd/MM/yyyy")
 
 
 @bounded
