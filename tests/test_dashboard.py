@@ -46,6 +46,24 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
     assert "QLKH · 2024-Q2: 100%" in html and "TDC · 2024-Q2: 0%" in html
 
 
+def test_dashboard_rates_are_the_reports_rates_for_each_of_the_last_four_quarters(quarter):
+    """The dashboard counts the answers of four quarters in one query; each quarter's rate per unit
+    and in total must be the one its full report gives."""
+    from feedback_app.reports.overview import dashboard, last_quarters, on_time_rate
+    from feedback_app.reports.queries import build_report
+
+    data = dashboard()
+    quarters = last_quarters(data["today"])
+    expected: dict[str, list] = {}
+    for period in quarters:
+        report = build_report(period)
+        for row in [*report.units, report.total]:
+            expected.setdefault(row.unit_code, []).append(
+                on_time_rate(row.values["answered"], row.values["answered_late"]))
+    assert data["rates"] == expected
+    assert any(rate not in (None, 100.0) for rates in expected.values() for rate in rates)  # a late one counts
+
+
 def test_dashboard_is_for_leader_office_and_admin_only(quarter, client):
     g.pop("_login_user", None)
     anonymous = client.get("/van-phong/tong-quan")

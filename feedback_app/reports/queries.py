@@ -109,6 +109,33 @@ def _unit_key(office_id: int | None):
     return func.coalesce(Feedback.unit_id, literal(office_id) if office_id is not None else None)
 
 
+def _answered_before(E):
+    return and_(Feedback.answered_at.is_not(None), Feedback.answered_at < E)
+
+
+def _answered_late(answered):
+    """Answered after the end of the due date (``answered_on_time`` was stored when it was sent)."""
+    return and_(answered, Feedback.answered_on_time.is_(False))
+
+
+def answers_by_period(periods: list[Period]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(answered, answered late) per (index of the period, unit id) for consecutive ``periods``, counted
+    as ``build_report`` counts them, in one query: only the cases settled between the start of the
+    first period and the end of the last are read, through ix_feedback_settled (the dashboard's four
+    quarters at a million cases, instead of four whole reports)."""
+    if not periods:
+        return {}
+    S, E = periods[0].start_utc(), periods[-1].end_utc_exclusive()
+    office_id = db.session.execute(select(Unit.id).where(Unit.is_office)).scalars().first()
+    unit_key = _unit_key(office_id).label("unit_key")
+    bucket = when(*((Feedback.answered_at < p.end_utc_exclusive(), i) for i, p in enumerate(periods))).label("bucket")
+    answered = _answered_before(E)
+    query = (select(bucket, unit_key, _count(answered), _count(_answered_late(answered)))
+             .where(SETTLED_AT >= S, SETTLED_AT < E, Feedback.answered_at.is_not(None))
+             .group_by(bucket, unit_key))
+    return {(i, key): (int(n or 0), int(late or 0)) for i, key, n, late in db.session.execute(query)}
+
+
 def build_report(period: Period) -> Report:
     """Four aggregate queries (cases, publications, letters, ratings), each grouped by unit."""
     S, E = period.start_utc(), period.end_utc_exclusive()
@@ -117,7 +144,7 @@ def build_report(period: Period) -> Report:
     unit_key = _unit_key(office_id).label("unit_key")
 
     in_period = and_(Feedback.received_at >= S, Feedback.received_at < E)
-    answered = and_(Feedback.answered_at.is_not(None), Feedback.answered_at < E)
+    answered = _answered_before(E)
     early = and_(answered, Feedback.answered_due_date.is_not(None),
                  local_date(Feedback.answered_at) < Feedback.answered_due_date)
     closed = and_(Feedback.closed_at.is_not(None), Feedback.closed_at < E)
@@ -135,7 +162,7 @@ def build_report(period: Period) -> Report:
         "forwarded": _count(and_(closed, Feedback.state == "transferred")),
         "answered": _count(answered),
         "answered_early": _count(early),
-        "answered_late": _count(and_(answered, Feedback.answered_on_time.is_(False))),
+        "answered_late": _count(_answered_late(answered)),
         "pending": _count(pending),
         "pending_overdue": _count(overdue),
     }
