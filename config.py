@@ -42,6 +42,9 @@ class Config:
     MAIL_TIMEOUT = env("MAIL_TIMEOUT", 10, int)
     OUTBOX_MAX_ATTEMPTS = env("OUTBOX_MAX_ATTEMPTS", 12, int)
     OUTBOX_BACKOFF_SECONDS = env("OUTBOX_BACKOFF_SECONDS", 60, int)
+    # The files of an answer are attached to its mail up to this size in all (many mail servers refuse
+    # more than 10–25 MB); beyond it the mail names them and the citizen downloads them from the status page.
+    MAIL_MAX_ATTACHMENT_BYTES = env("MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, int)
 
     # Languages: Vietnamese by default, English switchable (Flask-Babel).
     BABEL_DEFAULT_LOCALE = env("BABEL_DEFAULT_LOCALE", "vi")

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
@@ -20,6 +20,7 @@ from ..services import submissions
 from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
+from ..services.staff import attachment_path
 from ..views_common import page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
@@ -190,10 +191,21 @@ def status(code: str):
     if case.due_start and case.due_date:
         due_days_off = load_calendar().days_off_between(case.due_start, case.due_date)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
+                           reply_files=submissions.reply_files(case),
                            due_days_off=due_days_off, rating_form=RatingForm(prefix="rating"),
                            info_form=ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
                            rating_labels=submissions.RATING_SCORES, explanations=STATE_EXPLANATIONS,
                            event_label=event_label, refusal=REFUSAL_REASONS.get(case.refusal_reason or ""))
+
+
+@bp.get("/tra-cuu/<code>/tai-lieu/<int:attachment_id>")
+def reply_file(code: str, attachment_id: int):
+    """A file of the answer, for the browser that looked the case up (or sent it), once it was sent."""
+    attachment = next((a for a in submissions.reply_files(_own_case(code)) if a.id == attachment_id), None)
+    path = attachment_path(attachment) if attachment is not None else None
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.original_name)
 
 
 @bp.post("/tra-cuu/<code>/danh-gia")

@@ -190,8 +190,13 @@ def _approve(case, args, actor):
     case.answered_due_date = case.due_date  # reports tell early from on time (Biểu 06 TT 01/2020)
     case.answered_on_time = case.due_date is None or now < end_of_local_day(case.due_date)
     if case.email:
+        files = [a for a in case.attachments if a.kind == "reply"]
+        # the answer's files go with it unless together they are too big for a mailbox; the mail
+        # then names them and the status page offers them (public.reply_file)
+        mailed = bool(files) and sum(a.size for a in files) <= current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]
         outbox.enqueue(f"answered:{case.code}", "answered", case.email,
-                       f"Trả lời phản ánh, kiến nghị {case.code}", "answered", feedback=case)
+                       f"Trả lời phản ánh, kiến nghị {case.code}", "answered", feedback=case,
+                       attachment_ref=f"replies:{case.id}" if mailed else None, files=files, mailed=mailed)
     return None
 
 

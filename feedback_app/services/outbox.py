@@ -8,7 +8,8 @@ and counts the attempt, committed before the SMTP conversation. Two workers ther
 row twice; a worker that dies after claiming only delays the row until its lease ends. A crash
 between the SMTP server's "250 OK" and marking the row sent is the one window left: the retry
 then carries the same ``Message-ID`` (derived from the row's unique key), so the receiving side
-sees one message, not two. Attachments (``attachment_ref`` = ``letter:<id>``) are rendered when sent.
+sees one message, not two. Attachments (``attachment_ref`` = ``letter:<id>`` or ``replies:<case id>``)
+are read or rendered when sent.
 """
 from __future__ import annotations
 
@@ -119,16 +120,24 @@ def _claim(now: datetime, limit: int) -> list[int]:
     return claimed
 
 
-def _attachment(ref: str | None):
-    """``letter:<id>`` → the letter's full PDF (for the citizen it is addressed to)."""
+def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
+    """``letter:<id>`` → the letter's full PDF (for the citizen it is addressed to); ``replies:<case id>``
+    → the files of the case's approved answer, read from UPLOAD_DIR (a missing file is an error: the
+    mail is retried, then marked failed, rather than sent without it)."""
     if not ref:
-        return None
+        return []
     kind, _, ident = ref.partition(":")
     if kind == "letter" and ident.isdigit():
         letter = db.session.get(ApologyLetter, int(ident))
         if letter is not None:
             from ..letters import letter_filename, render_letter_pdf
-            return letter_filename(letter), "application/pdf", render_letter_pdf(letter)
+            return [(letter_filename(letter), "application/pdf", render_letter_pdf(letter))]
+    if kind == "replies" and ident.isdigit():
+        case = db.session.get(Feedback, int(ident))
+        if case is not None:
+            from .staff import attachment_path
+            from .submissions import reply_files
+            return [(a.original_name, a.content_type, attachment_path(a).read_bytes()) for a in reply_files(case)]
     raise ValueError(f"unknown attachment {ref!r}")
 
 
@@ -136,9 +145,7 @@ def _message(row: OutboxMail) -> Message:
     msg = Message(subject=row.subject, recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
                   body=row.body_text, html=row.body_html, sender=current_app.config.get("MAIL_DEFAULT_SENDER"))
     msg.msgId = message_id(row.key)
-    attachment = _attachment(row.attachment_ref)
-    if attachment:
-        filename, content_type, data = attachment
+    for filename, content_type, data in _attachments(row.attachment_ref):
         msg.attach(filename, content_type, data)
     return msg
 

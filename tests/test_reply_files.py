@@ -1,0 +1,75 @@
+"""The files a unit attaches to its answer reach the citizen: attached to the answer's mail (within
+MAIL_MAX_ATTACHMENT_BYTES, else named in it) and offered on the status page to the browser that looked
+the case up, but only once the answer was approved and sent."""
+from __future__ import annotations
+
+import io
+
+from werkzeug.datastructures import FileStorage
+
+from feedback_app.extensions import db
+from feedback_app.models import Attachment
+from feedback_app.services import outbox, staff
+from feedback_app.services.cases import apply_event, receive
+from tests.test_public_status import SUBMISSION, look_up
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"%" * 2000
+ODT = b"PK\x03\x04" + b"\x00" * 26 + b"mimetypeapplication/vnd.oasis.opendocument.text" + b"\x00" * 100
+
+
+def drafted_with_files(seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    files = [FileStorage(io.BytesIO(PDF), "Công văn trả lời số 12.pdf", content_type="application/pdf")]
+    staff.submit_draft(case, seeded["QLCN"], "Lớp tập huấn không thu học phí (công văn kèm theo).", files, case.version)
+    return case
+
+
+def test_the_answer_mail_carries_the_units_files(app, clock, seeded, smtp):
+    case = drafted_with_files(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    assert outbox.flush().failed == 0
+    (mail,) = [m for m in smtp.inbox.wait_for(2) if "Trả lời" in m["Subject"]]
+    parts = [p for p in mail.walk() if p.get_filename()]
+    assert [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in parts] == [
+        ("Công văn trả lời số 12.pdf", "application/pdf", PDF)]
+    body = mail.get_body(("plain",)).get_content()
+    assert "Tài liệu kèm theo câu trả lời (đính kèm thư này):" in body and "- Công văn trả lời số 12.pdf" in body
+
+
+def test_files_too_big_for_a_mailbox_are_named_and_left_on_the_status_page(app, clock, seeded, smtp):
+    app.config["MAIL_MAX_ATTACHMENT_BYTES"] = 1000
+    case = drafted_with_files(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    outbox.flush()
+    (mail,) = [m for m in smtp.inbox.wait_for(2) if "Trả lời" in m["Subject"]]
+    assert not [p for p in mail.walk() if p.get_filename()]
+    body = mail.get_body(("plain",)).get_content()
+    assert "- Công văn trả lời số 12.pdf" in body and "tải các tài liệu này tại trang tra cứu" in body
+
+
+def test_the_status_page_offers_the_files_only_after_approval_and_only_to_the_citizen(app, client, clock, seeded):
+    case = drafted_with_files(seeded)
+    (reply,) = [a for a in case.attachments if a.kind == "reply"]
+    url = f"/tra-cuu/{case.code}/tai-lieu/{reply.id}"
+    look_up(client, case.code, "0905123456")
+    assert "reply-files" not in client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert client.get(url).status_code == 404  # a draft's file is not the answer yet
+
+    apply_event(case, "approve", seeded["leader"])
+    page = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert f'href="{url}"' in page and "Công văn trả lời số 12.pdf" in page
+    download = client.get(url)
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+
+    # the citizen's own submission files do not come out through this door, nor does a stranger get in
+    mine = Attachment(feedback=case, kind="submission", original_name="x.pdf", stored_name="x.pdf",
+                      content_type="application/pdf", size=3)
+    db.session.add(mine)
+    db.session.commit()
+    assert client.get(f"/tra-cuu/{case.code}/tai-lieu/{mine.id}").status_code == 404
+    stranger = app.test_client()
+    assert stranger.get(url).status_code == 404
