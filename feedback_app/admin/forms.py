@@ -1,11 +1,11 @@
-"""Forms of the administration: units and users."""
+"""Forms of the administration: units, users and fields (lĩnh vực)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..extensions import db
 from ..models import Unit
@@ -24,6 +24,20 @@ class UnitForm(FlaskForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Vui lòng nhập tên.")), Length(max=200)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Email không hợp lệ.")), Length(max=254)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
+    submit = SubmitField(_l("Lưu"))
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(_l("Vui lòng nhập mã.")), Length(max=32)])
+    name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(_l("Vui lòng nhập tên.")), Length(max=200)])
+    classify_target_days = IntegerField(
+        _l("Hạn nội bộ phân loại, chuyển xử lý (ngày làm việc)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("Số ngày làm việc phải lớn hơn 0."))],
+        description=_l("Để trống: theo thời hạn quy định."))
+    answer_target_days = IntegerField(
+        _l("Hạn nội bộ trả lời (ngày làm việc)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("Số ngày làm việc phải lớn hơn 0."))],
+        description=_l("Để trống: theo thời hạn quy định."))
     submit = SubmitField(_l("Lưu"))
 
 

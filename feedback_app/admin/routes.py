@@ -1,4 +1,4 @@
-"""Administration pages: units and users (create, edit, deactivate)."""
+"""Administration pages: units, users (create, edit, deactivate) and the fields cases are classified into."""
 from __future__ import annotations
 
 from typing import Callable
@@ -11,11 +11,11 @@ from workflows.lifecycle import N_
 
 from ..auth import roles_required
 from ..extensions import db
-from ..models import Unit, User
-from ..services import accounts, staff
+from ..models import Category, Unit, User
+from ..services import accounts, categories, staff
 from ..views_common import page_arg
 from . import bp
-from .forms import UnitForm, UserForm
+from .forms import CategoryForm, UnitForm, UserForm
 
 
 def _edit(model, row_id: int | None, form_class, save: Callable, template: str, done: str, saved: str):
@@ -31,7 +31,7 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
             save(row, form)
         except accounts.AccountError as exc:
             db.session.rollback()
-            message = gettext(exc.message)
+            message = gettext(exc.message, **exc.params)
             if exc.field and exc.field in form:
                 form[exc.field].errors = [*form[exc.field].errors, message]
             flash(message, "error")
@@ -73,6 +73,29 @@ def units():
 @roles_required("admin")
 def unit_form(unit_id: int | None = None):
     return _edit(Unit, unit_id, UnitForm, _save_unit, "admin/unit_form.html", "admin.units", N_("Đã lưu đơn vị."))
+
+
+def _save_category(category: Category | None, form: CategoryForm) -> None:
+    _, changed = categories.save_category(
+        category, code=form.code.data, name=form.name.data, classify_target_days=form.classify_target_days.data,
+        answer_target_days=form.answer_target_days.data)
+    if changed:
+        flash(gettext("%(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn nội bộ.", n=changed), "success")
+
+
+@bp.get("/linh-vuc")
+@roles_required("admin")
+def categories_list():
+    rows = db.session.execute(select(Category).order_by(Category.code)).scalars().all()
+    return render_template("admin/categories.html", categories=rows, legal=categories.legal_days())
+
+
+@bp.route("/linh-vuc/moi", methods=["GET", "POST"])
+@bp.route("/linh-vuc/<int:category_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def category_form(category_id: int | None = None):
+    return _edit(Category, category_id, CategoryForm, _save_category, "admin/category_form.html",
+                 "admin.categories_list", N_("Đã lưu lĩnh vực."))
 
 
 @bp.get("/nguoi-dung")

@@ -23,9 +23,9 @@ from ..models import ApiToken, Unit, User
 class AccountError(ValueError):
     """Bad input for an account or a unit; ``message`` is Vietnamese UI text, ``field`` names the input."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, **params):
         super().__init__(message)
-        self.message, self.field = message, field
+        self.message, self.field, self.params = message, field, params  # params: %(name)s in the message
 
 
 BAD_LOGIN = N_("Email hoặc mật khẩu không đúng.")

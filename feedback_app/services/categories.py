@@ -1,0 +1,63 @@
+"""The fields (lĩnh vực) HCTH classifies cases into, and their internal targets: how many working days
+the department gives itself for a step of a case in that field, shorter than the law's, never longer
+(brief: Decisions for pakn; ``Deadlines.target`` caps a target at the legal due date anyway)."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from workflows.deadlines import Rules
+from workflows.lifecycle import N_, OPEN_STATES
+
+from ..extensions import db
+from ..models import Category, Feedback
+from .accounts import AccountError
+from .calendar import deadlines, target_date
+
+
+def legal_days() -> dict[str, int]:
+    """The law's working days for the steps a category can shorten (PAKN_DEADLINES may change them)."""
+    rules = Rules.from_mapping(current_app.config.get("PAKN_DEADLINES"))
+    return {"classify_target_days": rules.classify_days, "answer_target_days": rules.answer_days}
+
+
+def save_category(category: Category | None, *, code: str, name: str, classify_target_days: int | None,
+                  answer_target_days: int | None) -> tuple[Category, int]:
+    """Create (``category`` None) or edit a field; the open cases of the field in a step whose target
+    changed get their new internal target (reminders follow it). Commits; returns the category and how
+    many cases got a new target."""
+    code = code.strip().upper()
+    if not code or not code.replace("_", "").isalnum() or not code.isascii():
+        raise AccountError(N_("Mã lĩnh vực chỉ gồm chữ cái không dấu, chữ số và dấu gạch dưới."), "code")
+    other = db.session.execute(select(Category).where(Category.code == code)).scalar()
+    if other is not None and other is not category:
+        raise AccountError(N_("Mã lĩnh vực này đã tồn tại."), "code")
+    limits = legal_days()
+    days = {"classify_target_days": classify_target_days, "answer_target_days": answer_target_days}
+    for field, value in days.items():
+        if value is not None and not 1 <= value <= limits[field]:
+            raise AccountError(N_("Số ngày làm việc phải từ 1 đến %(days)s (thời hạn theo quy định)."), field,
+                               days=limits[field])
+    if category is None:
+        category = Category(code=code)
+        db.session.add(category)
+    category.code, category.name = code, name.strip()
+    category.classify_target_days, category.answer_target_days = classify_target_days, answer_target_days
+    db.session.flush()
+    changed = _retarget(category)
+    db.session.commit()
+    return category, changed
+
+
+def _retarget(category: Category) -> int:
+    plan = deadlines()
+    cases = db.session.execute(select(Feedback).where(
+        Feedback.category_id == category.id, Feedback.state.in_([s.value for s in OPEN_STATES]),
+        Feedback.due_step.in_(("classify", "answer")))).scalars()
+    changed = 0
+    for case in cases:
+        new = target_date(case, plan)
+        if new != case.target_date:
+            case.target_date = new
+            changed += 1
+    return changed

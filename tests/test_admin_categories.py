@@ -1,0 +1,57 @@
+"""The admin keeps the fields (lĩnh vực) and their internal targets: never longer than the law's
+working days, and a changed target moves the internal target of the field's open cases."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import Category, Feedback
+from feedback_app.services.calendar import load_calendar
+from feedback_app.services.cases import apply_event, receive
+from tests.test_office import SUBMISSION, login, text
+
+
+def test_admin_adds_a_field_with_targets_and_bad_values_are_refused_with_the_reason(app, client, seeded):
+    login(client, seeded["admin"])
+    page = text(client.get("/quan-tri/linh-vuc"))
+    assert "SHTT" in page and "theo quy định" in page and "phân loại: 5, trả lời: 15" in page
+    response = client.post("/quan-tri/linh-vuc/moi", data={
+        "code": "ktcn", "name": "Kỹ thuật công nghệ", "classify_target_days": "3", "answer_target_days": "10"})
+    assert response.status_code == 302
+    field = db.session.execute(select(Category).where(Category.code == "KTCN")).scalar_one()
+    assert (field.name, field.classify_target_days, field.answer_target_days) == ("Kỹ thuật công nghệ", 3, 10)
+
+    too_long = client.post(f"/quan-tri/linh-vuc/{field.id}", data={
+        "code": "KTCN", "name": "Kỹ thuật công nghệ", "classify_target_days": "3", "answer_target_days": "16"})
+    assert too_long.status_code == 422 and "phải từ 1 đến 15" in text(too_long)
+    zero = client.post(f"/quan-tri/linh-vuc/{field.id}", data={
+        "code": "KTCN", "name": "Kỹ thuật công nghệ", "classify_target_days": "0"})
+    assert zero.status_code == 422 and "phải lớn hơn 0" in text(zero)
+    twice = client.post("/quan-tri/linh-vuc/moi", data={"code": "SHTT", "name": "Trùng mã"})
+    assert twice.status_code == 422 and "đã tồn tại" in text(twice)
+    accented = client.post("/quan-tri/linh-vuc/moi", data={"code": "KHÁC2", "name": "Có dấu"})
+    assert accented.status_code == 422 and "không dấu" in text(accented)
+    db.session.expire_all()
+    assert db.session.get(Category, field.id).answer_target_days == 10  # nothing changed by the refusals
+
+
+def test_a_shorter_answer_target_moves_the_open_cases_of_the_field(app, client, clock, seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    assert case.due_step == "answer" and case.target_date == case.due_date  # no target of its own yet
+    login(client, seeded["admin"])
+    shtt = db.session.execute(select(Category).where(Category.code == "SHTT")).scalar_one()
+    response = client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={
+        "code": "SHTT", "name": shtt.name, "answer_target_days": "5"}, follow_redirects=True)
+    assert "1 phản ánh, kiến nghị đang xử lý được tính lại hạn nội bộ." in text(response)
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert case.target_date == load_calendar().add_working_days(case.due_start, 5) < case.due_date
+
+
+def test_only_the_admin_keeps_the_fields(app, client, seeded):
+    login(client, seeded["office"])
+    assert client.get("/quan-tri/linh-vuc").status_code == 403
+    assert client.post("/quan-tri/linh-vuc/moi", data={"code": "X", "name": "X"}).status_code == 403
+    assert db.session.execute(select(Category).where(Category.code == "X")).scalar() is None
