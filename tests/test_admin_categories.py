@@ -55,3 +55,16 @@ def test_only_the_admin_keeps_the_fields(app, client, seeded):
     assert client.get("/quan-tri/linh-vuc").status_code == 403
     assert client.post("/quan-tri/linh-vuc/moi", data={"code": "X", "name": "X"}).status_code == 403
     assert db.session.execute(select(Category).where(Category.code == "X")).scalar() is None
+
+
+def test_the_admin_forms_show_every_field_with_its_label(app, client, seeded):
+    login(client, seeded["admin"])
+    pages = {"/quan-tri/linh-vuc/moi": ["code", "name", "classify_target_days", "answer_target_days"],
+             "/quan-tri/don-vi/moi": ["code", "name", "email", "active"],
+             "/quan-tri/nguoi-dung/moi": ["email", "full_name", "title", "role", "unit", "password", "active"]}
+    for url, names in pages.items():
+        page = text(client.get(url))
+        for name in names:  # a checkbox sits inside its label, the other inputs are named by for=
+            assert f'name="{name}"' in page and (name == "active" or f'for="{name}"' in page), (url, name)
+        assert 'name="csrf_token"' not in page or page.count('name="csrf_token"') == 1
+    assert 'autocomplete="new-password"' in text(client.get("/quan-tri/nguoi-dung/moi"))
