@@ -1,9 +1,10 @@
-"""Administration pages: units, users (create, edit, deactivate) and the fields cases are classified into."""
+"""Administration pages: units, users (create, edit, deactivate, staff API tokens) and the fields cases
+are classified into."""
 from __future__ import annotations
 
 from typing import Callable
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -96,6 +97,34 @@ def categories_list():
 def category_form(category_id: int | None = None):
     return _edit(Category, category_id, CategoryForm, _save_category, "admin/category_form.html",
                  "admin.categories_list", N_("Đã lưu lĩnh vực."))
+
+
+@bp.post("/nguoi-dung/<int:user_id>/ma-api")
+@roles_required("admin")
+def issue_token(user_id: int):
+    """A new staff API token, shown on this answer only (only its hash is stored)."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        token = accounts.new_token(user)
+    except accounts.AccountError as exc:
+        flash(gettext(exc.message), "error")
+        return redirect(url_for("admin.user_form", user_id=user.id))
+    response = make_response(render_template("admin/token_issued.html", user=user, token=token))
+    response.headers["Cache-Control"] = "no-store"  # the token must not stay in a cache
+    return response
+
+
+@bp.post("/nguoi-dung/<int:user_id>/ma-api/<int:token_id>/thu-hoi")
+@roles_required("admin")
+def revoke_token(user_id: int, token_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        accounts.revoke_token(user, token_id)
+    except accounts.AccountError as exc:
+        flash(gettext(exc.message), "error")
+    else:
+        flash(gettext("Đã thu hồi mã truy cập API."), "success")
+    return redirect(url_for("admin.user_form", user_id=user.id))
 
 
 @bp.get("/nguoi-dung")

@@ -132,8 +132,20 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
 
 def new_token(user: User) -> str:
     """A new API token for ``user``; only its hash is stored, the token itself is shown once. Commits."""
+    if not user.active:
+        raise AccountError(N_("Tài khoản đã ngừng hoạt động: không cấp mã truy cập API."))
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=token_hash(token), created_at=CLOCK.now()))
+    db.session.commit()
+    return token
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s tokens (at once: the API checks every request). Commits."""
+    token = next((t for t in user.tokens if t.id == token_id), None)
+    if token is None:
+        raise AccountError(N_("Không tìm thấy mã truy cập này."))
+    token.revoked_at = token.revoked_at or CLOCK.now()
     db.session.commit()
     return token
 

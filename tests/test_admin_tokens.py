@@ -1,0 +1,61 @@
+"""The admin issues and revokes staff API tokens on the user's page: a new token is shown once (its hash
+alone is stored), works at once against the API, and stops working the moment it is revoked."""
+from __future__ import annotations
+
+import re
+
+from flask import g
+from sqlalchemy import select
+
+from feedback_app.auth import token_hash
+from feedback_app.extensions import db
+from feedback_app.models import ApiToken
+from tests.test_office import login, text
+
+
+def api_status(app, token: str) -> int:
+    with app.app_context():  # a request of its own, as a client program would make it
+        g.pop("_login_user", None)
+        return app.test_client().get("/api/v1/feedback", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_admin_issues_a_token_shown_once_then_revokes_it(app, client, seeded):
+    unit_user = seeded["QLKH"]
+    login(client, seeded["admin"])
+    assert "Chưa có mã truy cập API." in text(client.get(f"/quan-tri/nguoi-dung/{unit_user.id}"))
+
+    issued = client.post(f"/quan-tri/nguoi-dung/{unit_user.id}/ma-api")
+    assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
+    token = re.search(r'id="token" type="text" readonly value="([^"]+)"', text(issued)).group(1)
+    stored = db.session.execute(select(ApiToken).where(ApiToken.user_id == unit_user.id)).scalar_one()
+    assert stored.token_hash == token_hash(token) and token not in stored.token_hash
+    assert api_status(app, token) == 200
+
+    page = text(client.get(f"/quan-tri/nguoi-dung/{unit_user.id}"))
+    assert token not in page and "Đang dùng" in page and f"Thu hồi mã số {stored.id}" in page
+    response = client.post(f"/quan-tri/nguoi-dung/{unit_user.id}/ma-api/{stored.id}/thu-hoi", follow_redirects=True)
+    assert "Đã thu hồi mã truy cập API." in text(response) and "Đã thu hồi lúc" in text(response)
+    assert api_status(app, token) == 401
+
+
+def test_a_token_is_not_issued_to_an_inactive_account_nor_revoked_through_another_user(app, client, seeded):
+    login(client, seeded["admin"])
+    office, unit_user = seeded["office"], seeded["QLKH"]
+    client.post(f"/quan-tri/nguoi-dung/{office.id}/ma-api")
+    token = db.session.execute(select(ApiToken).where(ApiToken.user_id == office.id)).scalar_one()
+    response = client.post(f"/quan-tri/nguoi-dung/{unit_user.id}/ma-api/{token.id}/thu-hoi", follow_redirects=True)
+    assert "Không tìm thấy mã truy cập này." in text(response)
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).revoked_at is None
+
+    unit_user.active = False
+    db.session.commit()
+    response = client.post(f"/quan-tri/nguoi-dung/{unit_user.id}/ma-api", follow_redirects=True)
+    assert "ngừng hoạt động" in text(response)
+    assert db.session.execute(select(ApiToken).where(ApiToken.user_id == unit_user.id)).first() is None
+
+
+def test_only_the_admin_issues_tokens(app, client, seeded):
+    login(client, seeded["office"])
+    assert client.post(f"/quan-tri/nguoi-dung/{seeded['office'].id}/ma-api").status_code == 403
+    assert db.session.execute(select(ApiToken)).first() is None
