@@ -40,13 +40,21 @@ def test_two_workers_take_their_own_blocks_and_never_share_a_code(app, clock, tm
     assert db.session.execute(select(Counter.value).where(Counter.name == "code:20240304")).scalar_one() == 12
 
 
-def test_a_new_day_starts_at_one_and_forgets_yesterdays_block(app, clock):
+def test_a_new_day_starts_at_one_and_a_day_back_goes_on_from_its_own_block(app, clock):
     app.config["CODE_BLOCK_SIZE"] = 5
     assert receive(SUBMISSION).code == "PAKN.20240304.0001"
     clock.set("2024-03-05T08:00:00+07:00")
     assert receive(SUBMISSION).code == "PAKN.20240305.0001"
     assert receive(SUBMISSION).code == "PAKN.20240305.0002"
-    assert list(app.extensions["pakn_blocks"]._blocks) == ["code:20240305"]
+    clock.set("2024-03-04T16:00:00+07:00")  # the demo back-dates its cases
+    assert receive(SUBMISSION).code == "PAKN.20240304.0002"
+
+
+def test_only_a_few_blocks_are_kept():
+    blocks = sequences.Blocks()
+    for day in range(40):
+        assert blocks.take(f"code:{day}", 10, lambda name, size: size) == 1
+    assert len(blocks._blocks) == sequences.KEPT_BLOCKS and "code:39" in blocks._blocks
 
 
 def test_a_submission_in_a_transaction_that_already_writes_does_not_wait_for_itself(app, clock):

@@ -51,6 +51,9 @@ def next_values(name: str, count: int) -> range:
     return range(first, last + 1)
 
 
+KEPT_BLOCKS = 16  # blocks of other days are kept too (the demo back-dates its cases), a few at most
+
+
 class Blocks:
     """Numbers handed out in this process from blocks reserved in the database (the "hi/lo" pattern).
 
@@ -72,8 +75,9 @@ class Blocks:
             block = self._blocks.get(name)
             if block is None or block[0] > block[1]:
                 last = reserve(name, size)
-                family = name.partition(":")[0]  # yesterday's block of codes is no use today
-                self._blocks = {k: v for k, v in self._blocks.items() if k.partition(":")[0] != family}
+                self._blocks.pop(name, None)
+                while len(self._blocks) >= KEPT_BLOCKS:  # the oldest: a day long past
+                    del self._blocks[next(iter(self._blocks))]
                 block = self._blocks[name] = [last - size + 1, last]
             block[0] += 1
             return block[0] - 1
