@@ -73,3 +73,26 @@ def test_the_status_page_offers_the_files_only_after_approval_and_only_to_the_ci
     assert client.get(f"/tra-cuu/{case.code}/tai-lieu/{mine.id}").status_code == 404
     stranger = app.test_client()
     assert stranger.get(url).status_code == 404
+
+
+def test_a_missing_file_holds_the_mail_back_until_it_is_there_again(app, clock, seeded, smtp):
+    """The answer's mail is not sent without its file: it is retried (and in the end marked failed,
+    for the admin to see), and goes out whole once the file is back."""
+    from datetime import timedelta
+
+    from workflows.clock import CLOCK
+
+    case = drafted_with_files(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    (reply,) = [a for a in case.attachments if a.kind == "reply"]
+    path = staff.attachment_path(reply)
+    hidden = path.with_suffix(".away")
+    path.rename(hidden)
+    first = outbox.flush()
+    assert first.retried == 1 and any("answered:" in e for e in first.errors)
+    assert not [m for m in smtp.inbox.messages if "Trả lời" in m["Subject"]]
+    hidden.rename(path)
+    clock.set(CLOCK.now() + timedelta(hours=1))  # past the backoff
+    assert outbox.flush().sent == 1
+    (mail,) = [m for m in smtp.inbox.wait_for(2) if "Trả lời" in m["Subject"]]
+    assert [p.get_payload(decode=True) for p in mail.walk() if p.get_filename()] == [PDF]
