@@ -64,6 +64,26 @@ def test_dashboard_rates_are_the_reports_rates_for_each_of_the_last_four_quarter
     assert any(rate not in (None, 100.0) for rates in expected.values() for rate in rates)  # a late one counts
 
 
+def test_dashboard_counts_cases_at_no_unit_for_the_office_and_the_rest_for_their_unit(quarter):
+    from sqlalchemy import func, select
+
+    from feedback_app.extensions import db
+    from feedback_app.models import Feedback, Unit
+    from feedback_app.reports.overview import dashboard
+
+    data = dashboard()
+    units = {u.code: u.id for u in db.session.execute(select(Unit)).scalars()}
+    expected = {code: {} for code in units}
+    for state, unit_code, n in db.session.execute(
+            select(Feedback.state, func.coalesce(Unit.code, "HCTH"), func.count())
+            .outerjoin(Unit, Unit.id == Feedback.unit_id).group_by(Feedback.state, Unit.code)):
+        expected[unit_code][state] = expected[unit_code].get(state, 0) + n
+    for code, uid in units.items():
+        assert {s: n for s, n in data["matrix"][uid].items() if n} == expected[code], code
+    assert sum(expected["HCTH"].values()) > 0 and sum(data["by_state"].values()) == \
+        db.session.execute(select(func.count()).select_from(Feedback)).scalar_one()
+
+
 def test_dashboard_is_for_leader_office_and_admin_only(quarter, client):
     g.pop("_login_user", None)
     anonymous = client.get("/van-phong/tong-quan")
