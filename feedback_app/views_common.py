@@ -7,7 +7,7 @@ from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
-from workflows.clock import CLOCK, LOCAL_TZ
+from workflows.clock import CLOCK
 from workflows.deadlines import STEP_LABELS, Step
 from workflows.lifecycle import N_, STATE_LABELS, State
 

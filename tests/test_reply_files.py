@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 
 from feedback_app.extensions import db
 from feedback_app.models import Attachment
-from feedback_app.services import outbox, staff
+from feedback_app.services import files, outbox, staff
 from feedback_app.services.cases import apply_event, receive
 from tests.test_public_status import SUBMISSION, look_up
 
@@ -85,7 +85,7 @@ def test_a_missing_file_holds_the_mail_back_until_it_is_there_again(app, clock, 
     case = drafted_with_files(seeded)
     apply_event(case, "approve", seeded["leader"])
     (reply,) = [a for a in case.attachments if a.kind == "reply"]
-    path = staff.attachment_path(reply)
+    path = files.attachment_path(reply)
     hidden = path.with_suffix(".away")
     path.rename(hidden)
     first = outbox.flush()

@@ -12,7 +12,7 @@ from workflows.lifecycle import EVENTS, REFUSAL_REASONS, LifecycleError, allowed
 
 from ..extensions import db
 from ..models import Attachment
-from ..services import cases, publication, serialize, staff
+from ..services import cases, files, publication, serialize, staff
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
 from .forms import PREVIEW_FIELDS, DuplicateForm, event_form, event_args
@@ -109,7 +109,7 @@ def download(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not serialize.staff_may_see(current_user, attachment.feedback):
         abort(404)
-    path = staff.attachment_path(attachment)
+    path = files.attachment_path(attachment)
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype=attachment.content_type, as_attachment=True,

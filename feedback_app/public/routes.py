@@ -20,7 +20,7 @@ from ..services import submissions
 from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
-from ..services.staff import attachment_path
+from ..services.files import attachment_path
 from ..views_common import page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm

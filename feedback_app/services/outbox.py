@@ -135,7 +135,7 @@ def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
     if kind == "replies" and ident.isdigit():
         case = db.session.get(Feedback, int(ident))
         if case is not None:
-            from .staff import attachment_path
+            from .files import attachment_path
             from .submissions import reply_files
             return [(a.original_name, a.content_type, attachment_path(a).read_bytes()) for a in reply_files(case)]
     raise ValueError(f"unknown attachment {ref!r}")

@@ -6,7 +6,6 @@ State changes still go only through ``cases.apply_event``; the functions here th
 read, so a second writer gets ``StaleCase`` rather than overwriting."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from ..text import words as folded_words
 from . import publication
 from .submissions import display_name
 from .cases import StaleCase, apply_event, audit
+from .files import write_new
 
 INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
 
@@ -166,16 +166,6 @@ def _commit() -> None:
         raise StaleCase() from None
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def attachment_path(attachment: Attachment) -> Path:
-    return upload_dir() / attachment.stored_name
-
-
 def _store_files(case: Feedback, files: Iterable[FileStorage], kind: str) -> list[Path]:
     """Check and write the uploaded files, adding their rows to the session; returns the paths written
     (the caller removes them if its transaction fails)."""
@@ -199,9 +189,7 @@ def _store_files(case: Feedback, files: Iterable[FileStorage], kind: str) -> lis
         blobs.append((display_name(f.filename), ext, data, f.mimetype or "application/octet-stream"))
     written = []
     for original, ext, data, mimetype in blobs:
-        stored = f"{uuid.uuid4().hex}.{ext}"
-        path = upload_dir() / stored
-        path.write_bytes(data)
+        stored, path = write_new(data, ext)
         written.append(path)
         db.session.add(Attachment(feedback=case, kind=kind, original_name=original, stored_name=stored,
                                   content_type=mimetype[:100], size=len(data), created_at=CLOCK.now()))

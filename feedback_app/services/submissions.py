@@ -9,7 +9,6 @@ and stored outside the web root under a generated name.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable
@@ -25,6 +24,7 @@ from ..extensions import db
 from ..models import Attachment, Feedback, Rating
 from ..text import fold
 from .cases import CITIZEN, Submission, apply_event, find, receive
+from .files import write_new
 
 # What a citizen may attach (Art 7.4: "tệp đính kèm theo định dạng cho phép"): the detected kind,
 # and the file name endings that kind may carry.
@@ -157,12 +157,8 @@ def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
     written: list[Path] = []
     if not files:
         return written
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
     for f in files:
-        stored = f"{secrets.token_hex(16)}.{f.extension}"
-        path = folder / stored
-        path.write_bytes(f.data)
+        stored, path = write_new(f.data, f.extension)
         written.append(path)
         case.attachments.append(Attachment(kind="submission", original_name=f.original_name, stored_name=stored,
                                            content_type=f.content_type, size=len(f.data)))

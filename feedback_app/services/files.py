@@ -1,0 +1,29 @@
+"""Where attachments live: ``UPLOAD_DIR``, outside the web root (a directory several web hosts can
+share), each file under a random name; the original name stays in the ``attachments`` row."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from ..models import Attachment
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name
+
+
+def write_new(data: bytes, extension: str) -> tuple[str, Path]:
+    """Write ``data`` under a new random name with ``extension``; returns the name and the path (the
+    caller removes the file if its transaction fails)."""
+    stored = f"{secrets.token_hex(16)}.{extension}"
+    path = upload_dir() / stored
+    path.write_bytes(data)
+    return stored, path
