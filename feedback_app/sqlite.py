@@ -92,11 +92,17 @@ class _QueuedWriterCursor(sqlite3.Cursor):
             self.connection.after()
 
 
+def is_file(uri: str) -> bool:
+    """Whether ``uri`` names an SQLite database in a file (not PostgreSQL, not an in-memory SQLite,
+    which has one connection only)."""
+    return uri.startswith("sqlite") and uri.rstrip("/") not in ("sqlite:", "sqlite:///:memory:") \
+        and ":memory:" not in uri and "mode=memory" not in uri
+
+
 def engine_options(uri: str, options: dict) -> dict:
     """``SQLALCHEMY_ENGINE_OPTIONS`` for ``uri``: a file SQLite database gets the queued-writer
     connection; anything else (PostgreSQL, an in-memory SQLite) is left as it is."""
-    if not uri.startswith("sqlite") or uri.rstrip("/") in ("sqlite:", "sqlite:///:memory:") or ":memory:" in uri \
-            or "mode=memory" in uri:
+    if not is_file(uri):
         return options
     connect_args = {**options.get("connect_args", {}), "factory": QueuedWriterConnection}
     return {**options, "connect_args": connect_args}

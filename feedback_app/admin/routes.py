@@ -107,7 +107,7 @@ def issue_token(user_id: int):
     try:
         token = accounts.new_token(user)
     except accounts.AccountError as exc:
-        flash(gettext(exc.message), "error")
+        flash(gettext(exc.message, **exc.params), "error")
         return redirect(url_for("admin.user_form", user_id=user.id))
     response = make_response(render_template("admin/token_issued.html", user=user, token=token))
     response.headers["Cache-Control"] = "no-store"  # the token must not stay in a cache
@@ -121,7 +121,7 @@ def revoke_token(user_id: int, token_id: int):
     try:
         accounts.revoke_token(user, token_id)
     except accounts.AccountError as exc:
-        flash(gettext(exc.message), "error")
+        flash(gettext(exc.message, **exc.params), "error")
     else:
         flash(gettext("Đã thu hồi mã truy cập API."), "success")
     return redirect(url_for("admin.user_form", user_id=user.id))

@@ -20,7 +20,7 @@ from ..services import submissions
 from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
-from ..services.files import attachment_path
+from ..services.files import attachment_path, reply_files
 from ..views_common import page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
@@ -191,7 +191,7 @@ def status(code: str):
     if case.due_start and case.due_date:
         due_days_off = load_calendar().days_off_between(case.due_start, case.due_date)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
-                           reply_files=submissions.reply_files(case),
+                           reply_files=reply_files(case),
                            due_days_off=due_days_off, rating_form=RatingForm(prefix="rating"),
                            info_form=ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
                            rating_labels=submissions.RATING_SCORES, explanations=STATE_EXPLANATIONS,
@@ -201,7 +201,7 @@ def status(code: str):
 @bp.get("/tra-cuu/<code>/tai-lieu/<int:attachment_id>")
 def reply_file(code: str, attachment_id: int):
     """A file of the answer, for the browser that looked the case up (or sent it), once it was sent."""
-    attachment = next((a for a in submissions.reply_files(_own_case(code)) if a.id == attachment_id), None)
+    attachment = next((a for a in reply_files(_own_case(code)) if a.id == attachment_id), None)
     path = attachment_path(attachment) if attachment is not None else None
     if path is None or not path.is_file():
         abort(404)

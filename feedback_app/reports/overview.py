@@ -128,7 +128,7 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
         matrix.setdefault(uid, {s.value: 0 for s in State})[state] += n
 
     quarters = last_quarters(today)
-    answers = answers_by_period(quarters)
+    answers = answers_by_period(quarters, office.id if office else None)
     rates = {u.code: [on_time_rate(*answers.get((q, u.id), (0, 0))) for q in range(len(quarters))] for u in units}
     rates["TONG"] = [on_time_rate(*(sum(answers.get((q, u.id), (0, 0))[k] for u in units) for k in (0, 1)))
                      for q in range(len(quarters))]

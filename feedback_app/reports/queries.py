@@ -118,15 +118,15 @@ def _answered_late(answered):
     return and_(answered, Feedback.answered_on_time.is_(False))
 
 
-def answers_by_period(periods: list[Period]) -> dict[tuple[int, int], tuple[int, int]]:
+def answers_by_period(periods: list[Period], office_id: int | None) -> dict[tuple[int, int], tuple[int, int]]:
     """(answered, answered late) per (index of the period, unit id) for consecutive ``periods``, counted
     as ``build_report`` counts them, in one query: only the cases settled between the start of the
     first period and the end of the last are read, through ix_feedback_settled (the dashboard's four
-    quarters at a million cases, instead of four whole reports)."""
+    quarters at a million cases, instead of four whole reports). A case at no unit counts for
+    ``office_id``, as in the reports."""
     if not periods:
         return {}
     S, E = periods[0].start_utc(), periods[-1].end_utc_exclusive()
-    office_id = db.session.execute(select(Unit.id).where(Unit.is_office)).scalars().first()
     unit_key = _unit_key(office_id).label("unit_key")
     bucket = when(*((Feedback.answered_at < p.end_utc_exclusive(), i) for i, p in enumerate(periods))).label("bucket")
     answered = _answered_before(E)

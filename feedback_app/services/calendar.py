@@ -34,8 +34,13 @@ def _calendar(overrides: tuple[tuple[date, str, str], ...]) -> WorkingCalendar:
                            working_days={d: n for d, k, n in overrides if k == "work"})
 
 
+def rules() -> Rules:
+    """The deadline rules (workflows.deadlines.Rules, each with its article) as PAKN_DEADLINES sets them."""
+    return Rules.from_mapping(current_app.config.get("PAKN_DEADLINES"))
+
+
 def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
-    return Deadlines(calendar or load_calendar(), Rules.from_mapping(current_app.config.get("PAKN_DEADLINES")))
+    return Deadlines(calendar or load_calendar(), rules())
 
 
 def target_date(case: Feedback, plan: Deadlines | None = None):

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import Category, Feedback, Transition, Unit
 from . import outbox
 from .calendar import deadlines, target_date
+from .files import reply_files
 from .rows import insert_new
 from .sequences import draw
 from .webhooks import queue_delivery
@@ -190,7 +191,7 @@ def _approve(case, args, actor):
     case.answered_due_date = case.due_date  # reports tell early from on time (Biểu 06 TT 01/2020)
     case.answered_on_time = case.due_date is None or now < end_of_local_day(case.due_date)
     if case.email:
-        files = [a for a in case.attachments if a.kind == "reply"]
+        files = reply_files(case)  # the machine has already moved the case to "answered"
         # the answer's files go with it unless together they are too big for a mailbox; the mail
         # then names them and the status page offers them (public.reply_file)
         mailed = bool(files) and sum(a.size for a in files) <= current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]

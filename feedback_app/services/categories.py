@@ -3,22 +3,20 @@ the department gives itself for a step of a case in that field, shorter than the
 (brief: Decisions for pakn; ``Deadlines.target`` caps a target at the legal due date anyway)."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
-from workflows.deadlines import Rules
 from workflows.lifecycle import N_, OPEN_STATES
 
 from ..extensions import db
 from ..models import Category, Feedback
 from .accounts import AccountError
-from .calendar import deadlines, target_date
+from .calendar import deadlines, rules, target_date
 
 
 def legal_days() -> dict[str, int]:
     """The law's working days for the steps a category can shorten (PAKN_DEADLINES may change them)."""
-    rules = Rules.from_mapping(current_app.config.get("PAKN_DEADLINES"))
-    return {"classify_target_days": rules.classify_days, "answer_target_days": rules.answer_days}
+    legal = rules()  # NĐ 20/2008 Art 9.1d (classify) and the national index (answer)
+    return {"classify_target_days": legal.classify_days, "answer_target_days": legal.answer_days}
 
 
 def save_category(category: Category | None, *, code: str, name: str, classify_target_days: int | None,

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..models import Attachment
+from workflows.lifecycle import State
+
+from ..models import Attachment, Feedback
 
 
 def upload_dir() -> Path:
@@ -18,6 +20,14 @@ def upload_dir() -> Path:
 
 def attachment_path(attachment: Attachment) -> Path:
     return upload_dir() / attachment.stored_name
+
+
+def reply_files(case: Feedback) -> list[Attachment]:
+    """The files the unit attached to its answer, once the answer has been approved and sent (a draft's
+    files are not the department's answer yet)."""
+    if case.state not in (State.ANSWERED.value, State.PUBLISHED.value):
+        return []
+    return [a for a in case.attachments if a.kind == "reply"]
 
 
 def write_new(data: bytes, extension: str) -> tuple[str, Path]:

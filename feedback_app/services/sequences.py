@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import sqlite
 from ..extensions import db
 from ..models import Counter
 
@@ -102,7 +103,7 @@ def _shares_the_callers_transaction() -> bool:
     per file: it would wait for us forever), and an in-memory database has only one connection."""
     if db.engine.dialect.name != "sqlite":
         return False
-    if db.engine.url.database in (None, "", ":memory:") or "mode=memory" in str(db.engine.url):
+    if not sqlite.is_file(db.engine.url.render_as_string(hide_password=False)):
         return True
     return db.session.connection().connection.driver_connection.in_transaction
 

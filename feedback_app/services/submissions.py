@@ -212,14 +212,6 @@ def _same_phone(a: str, b: str) -> bool:
     return national(a) == national(b)
 
 
-def reply_files(case: Feedback) -> list[Attachment]:
-    """The files the unit attached to its answer, once the answer has been approved and sent (a draft's
-    files are not the department's answer yet)."""
-    if case.state not in (State.ANSWERED.value, State.PUBLISHED.value):
-        return []
-    return [a for a in case.attachments if a.kind == "reply"]
-
-
 def public_steps(case: Feedback) -> list:
     return [t for t in case.transitions if t.public]
 
