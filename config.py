@@ -28,7 +28,9 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", _default_database_url())
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection idle for longer than this is pinged before use (feedback_app/pool.py).
+    POOL_PING_IDLE_SECONDS = env("POOL_PING_IDLE_SECONDS", 10.0, float)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Mail: real SMTP through Flask-Mail; every mail goes through the stored outbox first.

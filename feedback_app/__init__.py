@@ -9,7 +9,7 @@ from flask import Flask, request, session
 from config import CONFIGS
 from workflows.clock import CLOCK
 
-from . import sqlite
+from . import pool, sqlite
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
                                                                     app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     db.init_app(app)
+    with app.app_context():
+        pool.ping_when_idle(db.engine, app.config["POOL_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)

@@ -99,8 +99,9 @@ def init_app(app: Flask) -> None:
 
     # The database unreachable (restarted, failing over, network cut): a clear 503, never a
     # traceback. The failed transaction is rolled back, so nothing half-written stays behind, and
-    # the pool checks each connection before use (pool_pre_ping), so the next request succeeds
-    # once the server is back. Constraint violations and other bugs stay 500s.
+    # SQLAlchemy drops the pool's connections older than the failure (idle ones are pinged before
+    # use, feedback_app/pool.py), so the next request succeeds once the server is back.
+    # Constraint violations and other bugs stay 500s.
     unavailable = error_page(503, N_("Hệ thống tạm gián đoạn"), UNAVAILABLE)
 
     def database_unavailable(error):

@@ -5,7 +5,8 @@
   nothing is done twice: one letter per overdue case, gap-free numbers, one mail per letter;
 - PostgreSQL stopped and restarted under load (a dedicated throwaway server started by the test):
   requests during the outage get a clear 503 (JSON on the API, a page elsewhere), never a traceback,
-  the ones after it succeed (``pool_pre_ping``), and no case is half written;
+  the ones after it succeed (SQLAlchemy drops the dead connections; idle ones are pinged before use,
+  feedback_app/pool.py), and no case is half written;
 - the SMTP server down is covered where the outbox is tested, not repeated here:
   tests/test_outbox.py ``test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_once``
   and tests/test_outbox_delivery.py ``test_an_smtp_outage_is_retried_with_backoff_then_marked_failed``.
@@ -281,3 +282,43 @@ def test_postgres_restarted_under_load_gives_clean_503s_then_recovers_without_ha
         assert len(stored) <= 1 + statuses.count(201) + statuses.count(503)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_idle_connection_is_pinged_and_replaced_while_a_busy_one_fails_once_then_recovers(
+        own_postgres, monkeypatch):
+    """feedback_app/pool.py: instead of a ping on every checkout, only a connection idle for longer
+    than POOL_PING_IDLE_SECONDS is pinged. After a restart, an idle pool costs nobody a request; a
+    pool used a moment ago fails the one request that finds its connection dead, and SQLAlchemy then
+    drops the pool's older connections, so the next request succeeds."""
+    from sqlalchemy import create_engine, exc, text
+
+    from feedback_app import pool
+
+    clock = [1000.0]
+    monkeypatch.setattr(pool.time, "monotonic", lambda: clock[0])
+    engine = create_engine(own_postgres.url)
+    pool.ping_when_idle(engine, idle_seconds=10)
+    pings = []
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c, _ping=engine.dialect.do_ping: pings.append(1) or _ping(c))
+
+    def backend_pid() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    try:
+        first = backend_pid()
+        assert backend_pid() == first and pings == []  # used a moment ago: no ping, the same connection
+
+        own_postgres.ctl("-m", "fast", "restart")
+        clock[0] += 11  # idle past the limit: pinged, found dead, replaced before use
+        assert backend_pid() != first and len(pings) == 1
+
+        second = backend_pid()
+        own_postgres.ctl("-m", "fast", "restart")
+        clock[0] += 1  # busy: not pinged, so this one request fails …
+        with pytest.raises(exc.OperationalError) as failed:
+            backend_pid()
+        assert failed.value.connection_invalidated
+        assert backend_pid() != second and len(pings) == 1  # … and the next one has a new connection
+    finally:
+        engine.dispose()
