@@ -87,6 +87,8 @@ class Config:
     # The scheduler runs inside the web process in development, as its own process in production.
     SCHEDULER_IN_APP = env("SCHEDULER_IN_APP", False, bool)
     SWEEP_INTERVAL_SECONDS = env("SWEEP_INTERVAL_SECONDS", 300, int)
+    # How long a process keeps the working-day calendar it read (services/calendar.load_calendar).
+    CALENDAR_CACHE_SECONDS = env("CALENDAR_CACHE_SECONDS", 10.0, float)
     OUTBOX_FLUSH_SECONDS = env("OUTBOX_FLUSH_SECONDS", 30, int)
     # Hours after an automatic apology letter during which staff may still set its reason; its mail
     # leaves only after them (then with the default reason if nobody wrote one).

@@ -1,10 +1,12 @@
 """The working-day calendar as the department keeps it: ``holidays.VN`` plus the local overrides
 an admin adds (days off and make-up working days announced by the government, QĐ 188/1999, BLLĐ 2019
-Art 111–112). Changing an override recomputes the due dates of the cases it affects, with an audit row."""
+Art 111–112). Changing an override recomputes the due dates of the cases it affects, with an audit row;
+each process keeps the calendar it read for ``CALENDAR_CACHE_SECONDS``."""
 from __future__ import annotations
 
 import functools
-from datetime import date
+import time
+from datetime import date, datetime, timezone
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,17 +17,36 @@ from workflows.deadlines import Deadlines, Rules
 
 from ..extensions import db
 from ..models import CalendarDay, Feedback, Transition
+from .sequences import read_value, set_value
 
 
-def load_calendar() -> WorkingCalendar:
-    """The calendar with the overrides as stored now (read on every call: an admin's change applies at
-    once in every worker); the same overrides give the same, already built, calendar."""
+def load_calendar(fresh: bool = False) -> WorkingCalendar:
+    """The calendar with the overrides as stored, as read by this process at most
+    ``CALENDAR_CACHE_SECONDS`` ago (or now, if ``fresh``): every submission needs it, and reading it
+    each time was a query per submission for a table that changes a few times a year.
+
+    An admin's change applies at once in the process that made it and within those seconds in every
+    other; a case received meanwhile by a process that still had the calendar of before is put right
+    by the next sweep (``recheck_after_change``)."""
+    if fresh:  # in the caller's transaction, which may be changing it: not kept
+        return _read()
+    cache = current_app.extensions.setdefault("pakn.calendar", {})
+    now = time.monotonic()
+    if "calendar" not in cache or now - cache["read"] >= current_app.config["CALENDAR_CACHE_SECONDS"]:
+        cache.update(calendar=_read(), read=now)
+    return cache["calendar"]
+
+
+def _read() -> WorkingCalendar:
     rows = db.session.connection().execute(_OVERRIDES).all()
     return _calendar(tuple(tuple(row) for row in rows))
 
 
-_DAYS = CalendarDay.__table__  # read on every submission: a Core query built once, no ORM entities
+_DAYS = CalendarDay.__table__  # a Core query built once, no ORM entities
 _OVERRIDES = select(_DAYS.c.day, _DAYS.c.kind, _DAYS.c.name).order_by(_DAYS.c.day)
+# When the calendar last changed, and since when cases may have been received with the calendar of
+# before it (epoch seconds of the clock, in ``counters``; 0 = nothing to check).
+CHANGED_AT, RECHECK_FROM = "calendar:changed_at", "calendar:recheck_from"
 
 
 @functools.lru_cache(maxsize=4)
@@ -72,7 +93,7 @@ def set_day(day: date, kind: str, name: str, actor) -> int:
     row.kind, row.name, row.created_by_id = kind, name.strip(), getattr(actor, "id", None)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: {name.strip()} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
-    db.session.commit()
+    _commit_change()
     return changed
 
 
@@ -83,18 +104,47 @@ def remove_day(day: date, actor) -> int:
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)
-    db.session.commit()
+    _commit_change()
     return changed
+
+
+def _commit_change() -> None:
+    now = int(CLOCK.now().timestamp())
+    set_value(CHANGED_AT, now)
+    set_value(RECHECK_FROM, min(now, read_value(RECHECK_FROM) or now))
+    db.session.commit()
+    current_app.extensions.get("pakn.calendar", {}).clear()  # this process: the new calendar at once
 
 
 def _recompute(day: date, why: str, actor) -> int:
     """Only a case whose counting window (due_start, due_date] contains ``day`` can move."""
-    cal = load_calendar()
-    cal_plan = deadlines(cal)
     affected = db.session.execute(
         select(Feedback).where(Feedback.due_start < day, Feedback.due_date >= day)).scalars()
+    return _move_due_dates(affected, f"Lịch làm việc thay đổi ({why})", actor)
+
+
+def recheck_after_change(now: datetime) -> int:
+    """After a change to the calendar, the cases received since it by a process that still had the
+    calendar of before (for up to ``CALENDAR_CACHE_SECONDS``) get the due date the new one gives,
+    with an audit row; run by the sweep. Returns how many moved."""
+    since = read_value(RECHECK_FROM)
+    if not since:
+        return 0
+    received = select(Feedback).where(Feedback.received_at >= datetime.fromtimestamp(since, timezone.utc),
+                                      Feedback.due_date.is_not(None))
+    moved = _move_due_dates(db.session.execute(received).scalars(), "Lịch làm việc thay đổi khi tiếp nhận",
+                            None)
+    if now.timestamp() > (read_value(CHANGED_AT) or 0) + current_app.config["CALENDAR_CACHE_SECONDS"]:
+        set_value(RECHECK_FROM, 0)  # every process has the new calendar by now
+    db.session.commit()
+    return moved
+
+
+def _move_due_dates(cases, why: str, actor) -> int:
+    cal = load_calendar(fresh=True)
+    cal_plan = deadlines(cal)
     changed = 0
-    for case in affected:
+    for case in cases:
         old, new = case.due, case.due.recomputed(cal)
         if new.date == old.date:
             continue
@@ -104,6 +154,6 @@ def _recompute(day: date, why: str, actor) -> int:
             feedback=case, event="due_recomputed", from_state=case.state, to_state=case.state,
             actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "full_name", "system"),
             at=CLOCK.now(), public=True,
-            note=f"Lịch làm việc thay đổi ({why}); hạn xử lý {old.date:%d/%m/%Y} → {new.date:%d/%m/%Y}"))
+            note=f"{why}; hạn xử lý {old.date:%d/%m/%Y} → {new.date:%d/%m/%Y}"))
         changed += 1
     return changed

@@ -7,7 +7,7 @@ import threading
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import sqlite
@@ -39,6 +39,22 @@ def next_value(name: str) -> int:
         return 1
     except IntegrityError:  # someone created it first
         return _bump(db.session.connection(), name)
+
+
+def read_value(name: str) -> int | None:
+    """Counter ``name`` as stored (None if it was never set)."""
+    return db.session.execute(select(_COUNTERS.c.value).where(_COUNTERS.c.name == name)).scalar()
+
+
+def set_value(name: str, value: int) -> None:
+    """Store ``value`` as counter ``name``, in the caller's transaction."""
+    if db.session.execute(update(_COUNTERS).where(_COUNTERS.c.name == name).values(value=value)).rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(_COUNTERS).values(name=name, value=value))
+    except IntegrityError:  # someone created it first
+        db.session.execute(update(_COUNTERS).where(_COUNTERS.c.name == name).values(value=value))
 
 
 def next_values(name: str, count: int) -> range:

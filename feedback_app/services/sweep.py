@@ -42,7 +42,7 @@ from workflows.lifecycle import Role, State
 from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
 from . import outbox
-from .calendar import deadlines
+from .calendar import deadlines, recheck_after_change
 from .cases import SYSTEM
 from .cases import audit as _audit
 from .letters import new_letter, queue_letter_mail
@@ -62,6 +62,7 @@ class SweepResult:
     escalations: int = 0
     reminders: int = 0
     digests: int = 0
+    due_dates_moved: int = 0  # received with the calendar of before a change (calendar.recheck_after_change)
     skipped: int = 0          # claimed by someone else meanwhile (a parallel sweep, a staff change)
     find_seconds: float = 0.0   # the queries that find what is due (through the indexes)
     claim_seconds: float = 0.0  # loading and locking each batch of it by primary key
@@ -75,7 +76,8 @@ class SweepResult:
 
     def summary(self) -> str:
         return (f"overdue {self.overdue}, letters {self.letters}, escalations {self.escalations}, "
-                f"reminders {self.reminders}, digests {self.digests}, skipped {self.skipped} "
+                f"reminders {self.reminders}, digests {self.digests}, due dates moved {self.due_dates_moved}, "
+                f"skipped {self.skipped} "
                 f"({self.seconds:.2f} s, of which finding {self.find_seconds:.2f} s, "
                 f"claiming {self.claim_seconds:.2f} s)")
 
@@ -153,6 +155,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     now = now or CLOCK.now()
     result = SweepResult(now=now)
     started = time.perf_counter()
+    result.due_dates_moved = recheck_after_change(now)  # before anything is judged on a due date
     plan = deadlines()
     today = local_date(now)
     recipients = _Recipients()

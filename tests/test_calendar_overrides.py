@@ -1,0 +1,82 @@
+"""The department's own calendar overrides (services/calendar.py: set_day, remove_day) and how every
+process comes to use them: each keeps the calendar it read for CALENDAR_CACHE_SECONDS, and the sweep
+puts right a case that another process received meanwhile with the calendar of before."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from feedback_app import create_app
+from feedback_app.extensions import db
+from feedback_app.models import Feedback, Transition
+from feedback_app.services import calendar as calendar_service
+from feedback_app.services.calendar import RECHECK_FROM, load_calendar, remove_day, set_day
+from feedback_app.services.cases import SYSTEM, receive
+from feedback_app.services.sequences import read_value
+from feedback_app.services.sweep import sweep
+from workflows.clock import parse_instant
+
+from deadline_helpers import SUBMISSION
+
+DAY_OFF = date(2024, 3, 6)  # a Wednesday inside the classification window of a case received Monday 4 March
+
+
+def recomputed_notes(case: Feedback) -> list[str]:
+    return list(db.session.execute(select(Transition.note).where(
+        Transition.feedback_id == case.id, Transition.event == "due_recomputed")).scalars())
+
+
+def test_a_day_off_moves_the_due_dates_of_open_cases_and_removing_it_moves_them_back(app, clock, seeded):
+    case = receive(SUBMISSION)
+    before = case.due_date
+    assert set_day(DAY_OFF, "off", "Nghỉ bù theo thông báo của tỉnh", SYSTEM) == 1
+    db.session.refresh(case)
+    moved = case.due_date
+    assert moved > before and load_calendar().add_working_days(before, 1) == moved
+    assert remove_day(DAY_OFF, SYSTEM) == 1
+    db.session.refresh(case)
+    assert case.due_date == before
+    notes = recomputed_notes(case)
+    assert len(notes) == 2 and "06/03/2024" in notes[0] and f"{before:%d/%m/%Y} → {moved:%d/%m/%Y}" in notes[0]
+
+
+def test_another_process_keeps_its_calendar_for_a_few_seconds_and_the_sweep_puts_right_what_it_received(
+        app, clock, seeded, tmp_path, monkeypatch):
+    ticks = [1000.0]
+    monkeypatch.setattr(calendar_service.time, "monotonic", lambda: ticks[0])
+    other = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                       UPLOAD_DIR=str(tmp_path / "uploads"), CALENDAR_CACHE_SECONDS=10)
+
+    def received_by_the_other_process() -> tuple[str, date]:
+        with other.app_context():
+            case = receive(SUBMISSION)
+            result = case.code, case.due_date
+            db.session.remove()
+        return result
+
+    _, before = received_by_the_other_process()  # it has read the calendar now
+
+    clock.advance(seconds=1)
+    set_day(DAY_OFF, "off", "Nghỉ bù theo thông báo của tỉnh", SYSTEM)
+    moved = receive(SUBMISSION).due_date  # the process that made the change uses it at once
+    assert moved == load_calendar().add_working_days(before, 1)
+
+    clock.advance(seconds=1)
+    ticks[0] += 5  # within the other process's CALENDAR_CACHE_SECONDS: the calendar of before
+    stale_code, stale_due = received_by_the_other_process()
+    assert stale_due == before
+
+    result = sweep(parse_instant("2024-03-04T09:00:05+07:00"))
+    assert result.due_dates_moved == 1
+    stale = db.session.execute(select(Feedback).where(Feedback.code == stale_code)).scalar_one()
+    assert stale.due_date == moved
+    assert recomputed_notes(stale) == [
+        f"Lịch làm việc thay đổi khi tiếp nhận; hạn xử lý {before:%d/%m/%Y} → {moved:%d/%m/%Y}"]
+    assert read_value(RECHECK_FROM)  # other processes may still have the old calendar: checked again
+
+    assert sweep(parse_instant("2024-03-04T09:05:00+07:00")).due_dates_moved == 0  # nothing twice
+    assert read_value(RECHECK_FROM) == 0  # every process has the new calendar by now
+
+    ticks[0] += 6  # past the other process's CALENDAR_CACHE_SECONDS: it reads the calendar again
+    assert received_by_the_other_process()[1] == moved
