@@ -32,6 +32,32 @@ def test_receive_gives_a_code_a_due_date_an_audit_row_and_a_mail(app, clock, see
     assert mail.recipients == "an@example.com" and case.code in mail.body_text
 
 
+
+def test_a_submission_writes_its_three_rows_in_one_statement_on_postgresql_and_they_read_back_whole(
+        app, clock, seeded):
+    """rows.insert_family: the case, its audit row and its receipt mail, with the columns' defaults,
+    linked to the case; one round trip on PostgreSQL, three INSERTs elsewhere."""
+    from sqlalchemy import event
+
+    writes = []
+    listen = ("before_cursor_execute", lambda conn, cursor, statement, *_: writes.append(statement))
+    event.listen(db.engine, *listen)
+    try:
+        case = receive(SUBMISSION)
+    finally:
+        event.remove(db.engine, *listen)
+    inserts = [w for w in writes if "INSERT" in w and "INTO counters" not in w]  # not the code block
+    assert len(inserts) == (1 if db.engine.dialect.name == "postgresql" else 3)
+    ids = case.id, case.transitions[0].id
+    db.session.expire_all()
+    stored = db.session.get(Feedback, ids[0])
+    (row,) = stored.transitions
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.feedback_id == stored.id)).scalar_one()
+    assert (row.id, row.event, row.actor_label, row.at) == (ids[1], "receive", "Người gửi", stored.received_at)
+    assert (stored.state, stored.version, stored.paused_days, stored.language) == ("received", 1, 0, "vi")
+    assert stored.created_at is not None and mail.created_at is not None
+    assert (mail.status, mail.attempts, mail.key) == ("pending", 0, f"received:{stored.code}")
+
 def test_full_path_to_publication_with_audit(app, clock, seeded):
     case = receive(SUBMISSION)
     office, leader, unit = seeded["office"], seeded["leader"], seeded["QLKH"]

@@ -25,7 +25,7 @@ from ..models import Category, Feedback, Transition, Unit
 from . import outbox
 from .calendar import deadlines, target_date
 from .files import reply_files
-from .rows import insert_new
+from .rows import insert_family
 from .sequences import draw
 from .webhooks import queue_delivery
 
@@ -91,9 +91,9 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock.
 
     Every submission comes through here, so it is kept short: everything, the code and the receipt
-    mail included, is computed first, then three INSERTs are written directly (``rows.insert_new``),
-    because on SQLite the whole file is locked against every other submission from the first write
-    to the commit. The code's number comes from a block reserved beforehand (``sequences.draw``)."""
+    mail included, is computed first, then the three rows are written directly (``rows.insert_family``:
+    one statement on PostgreSQL, three INSERTs elsewhere), because on SQLite the whole file is locked
+    against every other submission from the first write to the commit. The code's number comes from a block reserved beforehand (``sequences.draw``)."""
     now = CLOCK.now()
     today = local_date(now)
     plan = deadlines()
@@ -112,12 +112,9 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     if case.email:  # a new code: no earlier mail can have this key
         mail = outbox.compose(f"received:{case.code}", "received", case.email,
                               f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
-    insert_new(case)  # on SQLite the file is locked from this first write to the commit
-    row.feedback_id = case.id
-    queue_delivery(case, insert_new(row))
-    if mail is not None:
-        mail.feedback_id = case.id
-        insert_new(mail)
+    # on SQLite the file is locked from this first write to the commit
+    insert_family(case, [row] if mail is None else [row, mail], link="feedback_id")
+    queue_delivery(case, row)
     if commit:
         db.session.commit()
     return case
