@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Submit throughput and latency under concurrent load: pakn served by gunicorn on loopback, and side
 by side in the same run a bare Flask app (bench/_bare_app.py: one INSERT into the same ``feedback``
-table of the same database) under the same gunicorn settings and the same load. The figure is the
+table of the same database) under the same gunicorn settings and the same load, the two loaded in
+turn in rounds of alternating order. The figure is the
 ratio pakn/bare of the throughputs (target >= 0.5).
 
-    python bench/submit.py [--json] [--database URL] [--workers 4] [--connections 16] [--seconds 10]
+    python bench/submit.py [--json] [--database URL] [--workers 4] [--connections 16] [--seconds 12] [--rounds 4]
 
 Both apps get POST /api/v1/feedback with valid Vietnamese JSON bodies (the demo's topics, varied names
 and phones). pakn runs with production settings (PAKN_ENV=production, a random SECRET_KEY) except that
@@ -23,6 +24,7 @@ import os
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,9 +185,17 @@ def load_threads(port: int, payloads: list[str], connections: int, seconds: floa
             **{f"p{p}": percentile(samples, p) for p in (50, 95, 99)}}
 
 
+def combined(rounds: list[dict]) -> dict:
+    """The rounds of one app as one figure: throughput over all of them, the median round's latency
+    percentiles (wrk reports percentiles per run, which do not add up)."""
+    return {"requests": sum(r["requests"] for r in rounds), "errors": sum(r["errors"] for r in rounds),
+            "rps": sum(r["rps"] for r in rounds) / len(rounds),
+            **{f"p{p}": statistics.median(r[f"p{p}"] for r in rounds) for p in (50, 95, 99)}}
+
+
 def main() -> int:
     args = arguments(__doc__.split("\n")[0], 20_000, workers=2 * (os.cpu_count() or 2), connections=16,
-                     seconds=10.0, warmup=2.0)
+                     seconds=12.0, warmup=2.0, rounds=4)
     ensure_filled(args.database, args.n, progress=log)
     tmp = tempfile.TemporaryDirectory(prefix="pakn-submit-")
     env = {**os.environ, "DATABASE_URL": args.database, "PAKN_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
@@ -203,34 +213,44 @@ def main() -> int:
     use_wrk = shutil.which("wrk") is not None
     driver = "wrk" if use_wrk else "python threads"
     log(f"{database}, {stored:,} cases; gunicorn -w {args.workers}; {args.connections} connections by {driver}, "
-        f"{args.seconds:g} s each after {args.warmup:g} s of warm-up")
+        f"{args.seconds:g} s each in {args.rounds} alternating rounds after {args.warmup:g} s of warm-up")
 
     def load(port: int, seconds: float) -> dict:
         if use_wrk:
             return load_wrk(port, payloads, args.connections, seconds, Path(tmp.name) / "post.lua")
         return load_threads(port, payloads, args.connections, seconds)
 
-    measured, memory = {}, {}
+    # Both servers run side by side and are loaded in turn, in rounds of alternating order (pakn,
+    # bare, bare, pakn, …): a machine that gets slower or faster during the run (other work on it)
+    # weighs on both apps alike instead of on whichever went second.
     apps = {"pakn": ("wsgi:app", []), "bare": ("_bare_app:app", ["--pythonpath", str(BENCH)])}
+    servers: dict[str, Server] = {}
+    rounds: dict[str, list[dict]] = {name: [] for name in apps}
     try:
         for name, (app, extra) in apps.items():
-            server = Server(app, env, args.workers, extra)
-            try:
-                load(server.port, args.warmup)
-                measured[name] = load(server.port, args.seconds)
-                memory[name] = server.peak
-            finally:
-                server.stop()
-            m = measured[name]
-            log(f"  {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
-                f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
+            servers[name] = Server(app, env, args.workers, extra)
+            load(servers[name].port, args.warmup)
+        for i in range(args.rounds):
+            for name in (list(apps) if i % 2 == 0 else list(apps)[::-1]):
+                m = load(servers[name].port, args.seconds / args.rounds)
+                rounds[name].append(m)
+                log(f"  round {i + 1} {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
+                    f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
     finally:
+        for server in servers.values():
+            server.stop()
         # the bare app's rows (codes BARE.…) stay, like pakn's: deleting thousands of cases from a
         # million checks the self-reference feedback.duplicate_of_id, which has no index, row by row
         engine.dispose()
         tmp.cleanup()
+    measured = {name: combined(ms) for name, ms in rounds.items()}
+    memory = {name: server.peak for name, server in servers.items()}
+    for name, m in measured.items():
+        log(f"  {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
+            f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
 
-    common = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds, "driver": driver}
+    common = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds,
+              "rounds": args.rounds, "driver": driver}
     for name, label in (("pakn", "submit (pakn)"), ("bare", "submit (bare Flask, one INSERT)")):
         m = measured[name]
         figure(args.json, f"{label} throughput", round(m["rps"], 1), "req/s", stored, database,
