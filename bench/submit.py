@@ -140,7 +140,7 @@ def load_wrk(port: int, payloads: list[str], connections: int, seconds: float, l
     if out.returncode or not lines:
         raise SystemExit(f"wrk failed ({out.returncode}): {out.stdout[-500:]} {out.stderr[-500:]}")
     raw = json.loads(lines[0])
-    return {"requests": raw["requests"], "rps": raw["requests"] / raw["seconds"],
+    return {"requests": raw["requests"], "rps": raw["requests"] / raw["seconds"], "seconds": raw["seconds"],
             "errors": raw["bad_status"] + raw["socket_errors"],
             **{f"p{p}": raw[f"p{p}"] / 1000 for p in (50, 95, 99)}}
 
@@ -181,15 +181,17 @@ def load_threads(port: int, payloads: list[str], connections: int, seconds: floa
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return {"requests": len(samples), "rps": len(samples) / elapsed, "errors": errors[0],
+    return {"requests": len(samples), "rps": len(samples) / elapsed, "seconds": elapsed, "errors": errors[0],
             **{f"p{p}": percentile(samples, p) for p in (50, 95, 99)}}
 
 
 def combined(rounds: list[dict]) -> dict:
-    """The rounds of one app as one figure: throughput over all of them, the median round's latency
-    percentiles (wrk reports percentiles per run, which do not add up)."""
+    """The rounds of one app as one figure: the requests over the seconds of all of them, and for each
+    latency percentile the median of the rounds' (wrk reports percentiles per run, which do not add
+    up)."""
     return {"requests": sum(r["requests"] for r in rounds), "errors": sum(r["errors"] for r in rounds),
-            "rps": sum(r["rps"] for r in rounds) / len(rounds),
+            "seconds": sum(r["seconds"] for r in rounds),
+            "rps": sum(r["requests"] for r in rounds) / sum(r["seconds"] for r in rounds),
             **{f"p{p}": statistics.median(r[f"p{p}"] for r in rounds) for p in (50, 95, 99)}}
 
 
@@ -249,12 +251,11 @@ def main() -> int:
         log(f"  {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
             f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
 
-    common = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds,
-              "rounds": args.rounds, "driver": driver}
+    common = {"workers": args.workers, "connections": args.connections, "rounds": args.rounds, "driver": driver}
     for name, label in (("pakn", "submit (pakn)"), ("bare", "submit (bare Flask, one INSERT)")):
         m = measured[name]
         figure(args.json, f"{label} throughput", round(m["rps"], 1), "req/s", stored, database,
-               requests=m["requests"], errors=m["errors"], **common)
+               requests=m["requests"], errors=m["errors"], seconds=round(m["seconds"], 1), **common)
         for p in (50, 95, 99):
             figure(args.json, f"{label} p{p}", round(m[f"p{p}"], 2), "ms", stored, database)
         figure(args.json, f"{label} gunicorn peak memory (RSS, master + workers)", round(memory[name], 1), "MiB",

@@ -396,7 +396,7 @@ class CalendarDay(db.Model):
 
 
 class Counter(db.Model):
-    """Gap-free sequences: tracking codes per day, letter numbers per year."""
+    """Sequences (tracking codes per day, letter numbers per year) and the calendar's change marks."""
 
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

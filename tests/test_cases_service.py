@@ -32,7 +32,6 @@ def test_receive_gives_a_code_a_due_date_an_audit_row_and_a_mail(app, clock, see
     assert mail.recipients == "an@example.com" and case.code in mail.body_text
 
 
-
 def test_a_submission_writes_its_three_rows_in_one_statement_on_postgresql_and_they_read_back_whole(
         app, clock, seeded):
     """rows.insert_family: the case, its audit row and its receipt mail, with the columns' defaults,

@@ -295,7 +295,7 @@ def test_an_idle_connection_is_pinged_and_replaced_while_a_busy_one_fails_once_t
     from feedback_app import pool
 
     clock = [1000.0]
-    monkeypatch.setattr(pool.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(pool, "_monotonic", lambda: clock[0])
     engine = create_engine(own_postgres.url)
     pool.ping_when_idle(engine, idle_seconds=10)
     pings = []

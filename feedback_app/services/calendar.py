@@ -1,7 +1,7 @@
 """The working-day calendar as the department keeps it: ``holidays.VN`` plus the local overrides
 an admin adds (days off and make-up working days announced by the government, QĐ 188/1999, BLLĐ 2019
 Art 111–112). Changing an override recomputes the due dates of the cases it affects, with an audit row;
-each process keeps the calendar it read for ``CALENDAR_CACHE_SECONDS``."""
+the citizen's submission reads the calendar from a copy each process keeps for a few seconds."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.calendar import WorkingCalendar
 from workflows.clock import CLOCK
@@ -17,24 +18,29 @@ from workflows.deadlines import Deadlines, Rules
 
 from ..extensions import db
 from ..models import CalendarDay, Feedback, Transition
-from .sequences import read_value, set_value
+from .sequences import clear_value, lower_value, read_value, set_value
 
 
-def load_calendar(fresh: bool = False) -> WorkingCalendar:
-    """The calendar with the overrides as stored, as read by this process at most
-    ``CALENDAR_CACHE_SECONDS`` ago (or now, if ``fresh``): every submission needs it, and reading it
-    each time was a query per submission for a table that changes a few times a year.
+def load_calendar(cached: bool = False) -> WorkingCalendar:
+    """The calendar with the overrides as stored now.
 
-    An admin's change applies at once in the process that made it and within those seconds in every
-    other; a case received meanwhile by a process that still had the calendar of before is put right
-    by the next sweep (``recheck_after_change``)."""
-    if fresh:  # in the caller's transaction, which may be changing it: not kept
+    ``cached``: as this process read it at most ``CALENDAR_CACHE_SECONDS`` ago, for the one caller
+    that needs it on every request, the citizen's submission (``cases.receive``); a query per
+    submission for a table that changes a few times a year. An admin's change applies there at once
+    in the process that made it and within those seconds in every other; a case received meanwhile
+    with the calendar of before is put right by the next sweep (``recheck_after_change``). Every
+    other caller (staff events, the sweep, the pages) reads it as stored."""
+    if not cached:
         return _read()
     cache = current_app.extensions.setdefault("pakn.calendar", {})
-    now = time.monotonic()
-    if "calendar" not in cache or now - cache["read"] >= current_app.config["CALENDAR_CACHE_SECONDS"]:
-        cache.update(calendar=_read(), read=now)
-    return cache["calendar"]
+    now = _monotonic()
+    entry = cache.get("entry")  # one (calendar, read at) tuple: safe when threads share the app
+    if entry is None or now - entry[1] >= current_app.config["CALENDAR_CACHE_SECONDS"]:
+        entry = cache["entry"] = (_read(), now)
+    return entry[0]
+
+
+_monotonic = time.monotonic  # tests move it
 
 
 def _read() -> WorkingCalendar:
@@ -44,9 +50,12 @@ def _read() -> WorkingCalendar:
 
 _DAYS = CalendarDay.__table__  # a Core query built once, no ORM entities
 _OVERRIDES = select(_DAYS.c.day, _DAYS.c.kind, _DAYS.c.name).order_by(_DAYS.c.day)
-# When the calendar last changed, and since when cases may have been received with the calendar of
-# before it (epoch seconds of the clock, in ``counters``; 0 = nothing to check).
+# When the calendar last changed, and since when a case may have been received with the calendar of
+# before (the clock's epoch minutes, in ``counters``; 0 = nothing to check). The window starts and
+# ends a margin early and late: a submission takes a moment from reading the calendar to its commit
+# (at most the web server's timeout), and hosts' clocks differ a little.
 CHANGED_AT, RECHECK_FROM = "calendar:changed_at", "calendar:recheck_from"
+RECHECK_MARGIN_SECONDS = 120
 
 
 @functools.lru_cache(maxsize=4)
@@ -61,6 +70,7 @@ def rules() -> Rules:
 
 
 def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
+    """The deadline rules over ``calendar`` (default: the calendar as stored now)."""
     return Deadlines(calendar or load_calendar(), rules())
 
 
@@ -109,11 +119,15 @@ def remove_day(day: date, actor) -> int:
 
 
 def _commit_change() -> None:
-    now = int(CLOCK.now().timestamp())
-    set_value(CHANGED_AT, now)
-    set_value(RECHECK_FROM, min(now, read_value(RECHECK_FROM) or now))
+    minute = _minute(CLOCK.now())
+    set_value(CHANGED_AT, minute)
+    lower_value(RECHECK_FROM, minute - RECHECK_MARGIN_SECONDS // 60)  # an earlier change not yet checked keeps its start
     db.session.commit()
-    current_app.extensions.get("pakn.calendar", {}).clear()  # this process: the new calendar at once
+    current_app.extensions.get("pakn.calendar", {}).pop("entry", None)  # this process: the new calendar at once
+
+
+def _minute(instant: datetime) -> int:
+    return int(instant.timestamp()) // 60
 
 
 def _recompute(day: date, why: str, actor) -> int:
@@ -123,25 +137,33 @@ def _recompute(day: date, why: str, actor) -> int:
     return _move_due_dates(affected, f"Lịch làm việc thay đổi ({why})", actor)
 
 
-def recheck_after_change(now: datetime) -> int:
-    """After a change to the calendar, the cases received since it by a process that still had the
-    calendar of before (for up to ``CALENDAR_CACHE_SECONDS``) get the due date the new one gives,
-    with an audit row; run by the sweep. Returns how many moved."""
+def recheck_after_change(now: datetime, actor) -> int:
+    """After a change to the calendar, the open cases received since it (by a process that still had
+    the calendar of before, for up to ``CALENDAR_CACHE_SECONDS``) get the due date the new one gives,
+    with an audit row; run by the sweep, first. Returns how many moved. A case that someone changed
+    meanwhile makes the check wait for the next sweep instead of failing this one."""
     since = read_value(RECHECK_FROM)
     if not since:
         return 0
-    received = select(Feedback).where(Feedback.received_at >= datetime.fromtimestamp(since, timezone.utc),
+    received = select(Feedback).where(Feedback.received_at >= datetime.fromtimestamp(since * 60, timezone.utc),
                                       Feedback.due_date.is_not(None))
-    moved = _move_due_dates(db.session.execute(received).scalars(), "Lịch làm việc thay đổi khi tiếp nhận",
-                            None)
-    if now.timestamp() > (read_value(CHANGED_AT) or 0) + current_app.config["CALENDAR_CACHE_SECONDS"]:
-        set_value(RECHECK_FROM, 0)  # every process has the new calendar by now
+    try:
+        moved = _move_due_dates(db.session.execute(received).scalars(), "Lịch làm việc thay đổi khi tiếp nhận",
+                                actor, now)
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        current_app.logger.info("calendar recheck: a case changed meanwhile; the next sweep checks again")
+        return 0
+    settled = (read_value(CHANGED_AT) or 0) * 60 + current_app.config["CALENDAR_CACHE_SECONDS"] + RECHECK_MARGIN_SECONDS
+    if now.timestamp() > settled:
+        clear_value(RECHECK_FROM, since)  # every process has the new calendar by now, unless it changed again
     db.session.commit()
     return moved
 
 
-def _move_due_dates(cases, why: str, actor) -> int:
-    cal = load_calendar(fresh=True)
+def _move_due_dates(cases, why: str, actor, at: datetime | None = None) -> int:
+    cal = load_calendar()
     cal_plan = deadlines(cal)
     changed = 0
     for case in cases:
@@ -153,7 +175,7 @@ def _move_due_dates(cases, why: str, actor) -> int:
         db.session.add(Transition(
             feedback=case, event="due_recomputed", from_state=case.state, to_state=case.state,
             actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "full_name", "system"),
-            at=CLOCK.now(), public=True,
+            at=at or CLOCK.now(), public=True,
             note=f"{why}; hạn xử lý {old.date:%d/%m/%Y} → {new.date:%d/%m/%Y}"))
         changed += 1
     return changed

@@ -23,7 +23,7 @@ from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 from ..extensions import db
 from ..models import Category, Feedback, Transition, Unit
 from . import outbox
-from .calendar import deadlines, target_date
+from .calendar import deadlines, load_calendar, target_date
 from .files import reply_files
 from .rows import insert_family
 from .sequences import draw
@@ -91,12 +91,13 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock.
 
     Every submission comes through here, so it is kept short: everything, the code and the receipt
-    mail included, is computed first, then the three rows are written directly (``rows.insert_family``:
-    one statement on PostgreSQL, three INSERTs elsewhere), because on SQLite the whole file is locked
-    against every other submission from the first write to the commit. The code's number comes from a block reserved beforehand (``sequences.draw``)."""
+    mail included, is computed first, then the three rows are written directly
+    (``rows.insert_family``: one statement on PostgreSQL, three INSERTs elsewhere), because on SQLite
+    the whole file is locked against every other submission from the first write to the commit. The
+    code's number comes from a block reserved beforehand (``sequences.draw``)."""
     now = CLOCK.now()
     today = local_date(now)
-    plan = deadlines()
+    plan = deadlines(load_calendar(cached=True))  # the only cached reader (see load_calendar)
     case = Feedback(submitter_name=submission.full_name.strip(),
                     address=submission.address.strip(), phone=(submission.phone or "").strip() or None,
                     email=(submission.email or "").strip().lower() or None, title=submission.title.strip(),

@@ -10,9 +10,9 @@ rows that point to it; on PostgreSQL in one statement, since each statement is a
 from __future__ import annotations
 
 import functools
-from typing import Sequence, TypeVar
+from typing import NamedTuple, Sequence, TypeVar
 
-from sqlalchemy import bindparam, inspect, insert, select
+from sqlalchemy import Insert, bindparam, inspect, insert, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
@@ -20,10 +20,16 @@ from ..extensions import db
 T = TypeVar("T")
 
 
+class Plan(NamedTuple):
+    columns: list[tuple[str, str, bool]]  # (attribute, column, is the version counter)
+    nullable: list[str]  # the attributes that are NULL unless given
+    primary_key: str  # its attribute
+    statement: Insert  # the INSERT … RETURNING the primary key
+
+
 @functools.cache
-def _plan(mapper):
-    """What ``insert_new`` needs of a mapper, worked out once: (attribute, column, is the version
-    counter) for each column, the attributes that are NULL unless given, the primary key, the INSERT."""
+def _plan(mapper) -> Plan:
+    """What ``insert_new`` needs of a mapper, worked out once."""
     columns, nullable = [], []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
@@ -32,47 +38,49 @@ def _plan(mapper):
                 and column is not mapper.version_id_col:
             nullable.append(prop.key)
     (primary_key,) = mapper.primary_key
-    return (columns, nullable, mapper.get_property_by_column(primary_key).key,
-            insert(mapper.local_table).returning(primary_key))
+    return Plan(columns, nullable, mapper.get_property_by_column(primary_key).key,
+                insert(mapper.local_table).returning(primary_key))
 
 
 def insert_new(obj: T) -> T:
     """INSERT ``obj`` (a new mapped object whose foreign keys are set as ids, not as related objects)
     in the session's transaction and make it persistent in the session; returns it with its id."""
-    columns, nullable, primary_key, statement = _plan(inspect(obj).mapper)
+    plan = _plan(inspect(obj).mapper)
     given = obj.__dict__
     values = {}
-    for key, column, is_version in columns:
+    for key, column, is_version in plan.columns:
         if key in given:
             values[column] = given[key]
         elif is_version:
             values[column] = given[key] = 1  # the ORM's first version
-    _adopt(obj, db.session.connection().execute(statement, values).scalar_one())
+    _adopt(obj, db.session.connection().execute(plan.statement, values).scalar_one())
     return obj
 
 
 def _adopt(obj, ident: int) -> None:
     """``obj``, just written with primary key ``ident``, as a persistent object of the session."""
-    _columns, nullable, primary_key, _statement = _plan(inspect(obj).mapper)
+    plan = _plan(inspect(obj).mapper)
     given = obj.__dict__
-    given[primary_key] = ident
-    for key in nullable:
+    given[plan.primary_key] = ident
+    for key in plan.nullable:
         given.setdefault(key, None)  # NULL: known now, so reading it later costs no query
     make_transient_to_detached(obj)  # what is in the object's dict counts as loaded from the database
     db.session.add(obj)
 
 
 def insert_family(parent: T, children: Sequence[object], link: str) -> T:
-    """INSERT ``parent`` and ``children``, whose column ``link`` (e.g. ``feedback_id``) gets the
-    parent's new id, in the session's transaction, and make them all persistent in the session.
+    """INSERT ``parent`` and ``children``, whose foreign key ``link`` (e.g. ``feedback_id``, an
+    attribute named as its column) gets the parent's new id, in the session's transaction, and make
+    them all persistent in the session.
 
     On PostgreSQL this is one statement, each child an ``INSERT … (SELECT id FROM parent)`` in a
     data-modifying CTE (PostgreSQL runs each exactly once, in the same snapshot): one round trip
     instead of one per row. Elsewhere it is ``insert_new`` row by row."""
     if db.session.get_bind().dialect.name != "postgresql" or not children:
         insert_new(parent)
+        parent_id = parent.__dict__[_plan(inspect(parent).mapper).primary_key]
         for child in children:
-            setattr(child, link, getattr(parent, _plan(inspect(parent).mapper)[2]))
+            setattr(child, link, parent_id)
             insert_new(child)
         return parent
     rows = [parent, *children]
@@ -91,22 +99,24 @@ def _values_with_defaults(obj, skip: str | None) -> dict:
     """Every column's value for the INSERT of ``obj``: as given, else the column's Python default
     (which SQLAlchemy cannot fill in for two INSERTs of one statement), which the object keeps."""
     mapper = inspect(obj).mapper
-    columns, _nullable, primary_key, _statement = _plan(mapper)
+    plan = _plan(mapper)
     given = obj.__dict__
     values = {}
-    for key, column, is_version in columns:
-        if key == primary_key or key == skip:
+    for key, column, is_version in plan.columns:
+        if key == plan.primary_key or key == skip:
             continue
         if key not in given:
             default = mapper.local_table.c[column].default
             if is_version:
                 given[key] = 1  # the ORM's first version
-            elif default is not None and default.is_scalar:
-                given[key] = default.arg
-            elif default is not None and default.is_callable:
-                given[key] = default.arg(None)
-            else:
+            elif default is None:
                 continue  # NULL or the server's default
+            elif default.is_scalar:
+                given[key] = default.arg
+            elif default.is_callable:
+                given[key] = default.arg(None)  # SQLAlchemy wraps a callable of no argument to take the context
+            else:  # a sequence or an SQL expression: not needed by any model yet
+                raise NotImplementedError(f"{mapper.class_.__name__}.{key}: default {default!r}")
         values[column] = given[key]
     return values
 

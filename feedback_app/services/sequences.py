@@ -1,5 +1,6 @@
 """Counters kept in the database: gap-free letter numbers per year (``next_value``, in the caller's
-transaction) and tracking-code numbers per day (``draw``, from blocks, which may leave gaps)."""
+transaction), tracking-code numbers per day (``draw``, from blocks, which may leave gaps), and the
+calendar's marks of its last change (``set_value``, ``lower_value``, ``clear_value``)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import threading
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import sqlite
@@ -48,13 +49,30 @@ def read_value(name: str) -> int | None:
 
 def set_value(name: str, value: int) -> None:
     """Store ``value`` as counter ``name``, in the caller's transaction."""
-    if db.session.execute(update(_COUNTERS).where(_COUNTERS.c.name == name).values(value=value)).rowcount:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(_COUNTERS).values(name=name, value=value))
-    except IntegrityError:  # someone created it first
-        db.session.execute(update(_COUNTERS).where(_COUNTERS.c.name == name).values(value=value))
+    _set(name, value)
+
+
+def lower_value(name: str, value: int) -> None:
+    """Counter ``name`` becomes ``value`` unless it holds a smaller one other than 0; one statement,
+    so that two callers at once keep the smaller."""
+    current = _COUNTERS.c.value
+    _set(name, case((or_(current == 0, current > value), value), else_=current))
+
+
+def clear_value(name: str, expected: int) -> None:
+    """Counter ``name`` back to 0 if it still holds ``expected`` (compare and set)."""
+    db.session.execute(update(_COUNTERS).where(_COUNTERS.c.name == name, _COUNTERS.c.value == expected)
+                       .values(value=0))
+
+
+def _set(name: str, value) -> None:
+    if read_value(name) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(_COUNTERS).values(name=name, value=0))
+        except IntegrityError:  # someone created it first
+            pass
+    db.session.execute(update(_COUNTERS).where(_COUNTERS.c.name == name).values(value=value))
 
 
 def next_values(name: str, count: int) -> range:

@@ -155,7 +155,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     now = now or CLOCK.now()
     result = SweepResult(now=now)
     started = time.perf_counter()
-    result.due_dates_moved = recheck_after_change(now)  # before anything is judged on a due date
+    result.due_dates_moved = recheck_after_change(now, SYSTEM)  # before anything is judged on a due date
     plan = deadlines()
     today = local_date(now)
     recipients = _Recipients()
