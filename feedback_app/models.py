@@ -153,8 +153,9 @@ class Feedback(db.Model):
         CheckConstraint(_in("state", STATE_VALUES), name="state"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(f"due_step IS NULL OR {_in('due_step', STEP_VALUES)}", name="due_step"),
-        # The sweep reads only what is due through this index (state, due date).
-        Index("ix_feedback_due", "due_date", "state"),
+        # The sweep reads only what is due through this index (due date, state); the dashboard counts
+        # the overdue cases of the department's steps inside it (migration 0011).
+        Index("ix_feedback_due", "due_date", "state", "due_step"),
         Index("ix_feedback_target", "target_date", "state"),  # reminders follow the internal target
         Index("ix_feedback_state_unit", "state", "unit_id"),
         Index("ix_feedback_received_at", "received_at"),
