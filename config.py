@@ -29,6 +29,8 @@ class Config:
     SECRET_KEY = env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", _default_database_url())
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL's JIT compilation of costly queries, off by default (feedback_app/postgres.py).
+    POSTGRES_JIT = env("POSTGRES_JIT", False, bool)
     # A pooled connection idle for longer than this is pinged before use (feedback_app/pool.py).
     POOL_PING_IDLE_SECONDS = env("POOL_PING_IDLE_SECONDS", 10.0, float)
     SQLALCHEMY_TRACK_MODIFICATIONS = False

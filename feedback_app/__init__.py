@@ -9,7 +9,7 @@ from flask import Flask, request, session
 from config import CONFIGS
 from workflows.clock import CLOCK
 
-from . import pool, sqlite
+from . import pool, postgres, sqlite
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +40,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if app.config.get("PAKN_NOW") and config_name != "production":
         CLOCK.set(app.config["PAKN_NOW"])
 
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
-                                                                    app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = sqlite.engine_options(uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgres.engine_options(uri, options, app.config.get("POSTGRES_JIT", False))
     db.init_app(app)
     with app.app_context():
         pool.ping_when_idle(db.engine, app.config["POOL_PING_IDLE_SECONDS"])
