@@ -46,13 +46,7 @@ def insert_new(obj: T) -> T:
     """INSERT ``obj`` (a new mapped object whose foreign keys are set as ids, not as related objects)
     in the session's transaction and make it persistent in the session; returns it with its id."""
     plan = _plan(inspect(obj).mapper)
-    given = obj.__dict__
-    values = {}
-    for key, column, is_version in plan.columns:
-        if key in given:
-            values[column] = given[key]
-        elif is_version:
-            values[column] = given[key] = 1  # the ORM's first version
+    values = _values_with_defaults(obj)
     _adopt(obj, db.session.connection().execute(plan.statement, values).scalar_one())
     return obj
 
@@ -95,15 +89,16 @@ def insert_family(parent: T, children: Sequence[object], link: str) -> T:
     return parent
 
 
-def _values_with_defaults(obj, skip: str | None) -> dict:
+def _values_with_defaults(obj, skip: str | None = None) -> dict:
     """Every column's value for the INSERT of ``obj``: as given, else the column's Python default
-    (which SQLAlchemy cannot fill in for two INSERTs of one statement), which the object keeps."""
+    (which SQLAlchemy cannot fill in for two INSERTs of one statement), which the object keeps, so
+    that reading it later costs no query."""
     mapper = inspect(obj).mapper
     plan = _plan(mapper)
     given = obj.__dict__
     values = {}
     for key, column, is_version in plan.columns:
-        if key == plan.primary_key or key == skip:
+        if key == skip or (key == plan.primary_key and key not in given):
             continue
         if key not in given:
             default = mapper.local_table.c[column].default

@@ -47,16 +47,11 @@ def read_value(name: str) -> int | None:
     return db.session.execute(select(_COUNTERS.c.value).where(_COUNTERS.c.name == name)).scalar()
 
 
-def set_value(name: str, value: int) -> None:
-    """Store ``value`` as counter ``name``, in the caller's transaction."""
-    _set(name, value)
-
-
 def lower_value(name: str, value: int) -> None:
     """Counter ``name`` becomes ``value`` unless it holds a smaller one other than 0; one statement,
     so that two callers at once keep the smaller."""
     current = _COUNTERS.c.value
-    _set(name, case((or_(current == 0, current > value), value), else_=current))
+    set_value(name, case((or_(current == 0, current > value), value), else_=current))
 
 
 def clear_value(name: str, expected: int) -> None:
@@ -65,7 +60,9 @@ def clear_value(name: str, expected: int) -> None:
                        .values(value=0))
 
 
-def _set(name: str, value) -> None:
+def set_value(name: str, value) -> None:
+    """Store ``value`` (a number, or an expression of the stored one) as counter ``name``, in the
+    caller's transaction."""
     if read_value(name) is None:
         try:
             with db.session.begin_nested():
@@ -135,9 +132,14 @@ def reserve(name: str, size: int) -> int:
 def _shares_the_callers_transaction() -> bool:
     """On SQLite a second connection cannot write while this session's transaction writes (one writer
     per file: it would wait for us forever), and an in-memory database has only one connection."""
-    if db.engine.dialect.name != "sqlite":
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
         return False
-    if not sqlite.is_file(db.engine.url.render_as_string(hide_password=False)):
+    in_a_file = current_app.extensions.get("pakn.sqlite_file")  # worked out once per app, not per submission
+    if in_a_file is None:
+        in_a_file = current_app.extensions["pakn.sqlite_file"] = sqlite.is_file(
+            engine.url.render_as_string(hide_password=False))
+    if not in_a_file:
         return True
     return db.session.connection().connection.driver_connection.in_transaction
 
