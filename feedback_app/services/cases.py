@@ -27,7 +27,7 @@ from .calendar import deadlines, load_calendar, target_date
 from .files import reply_files
 from .rows import insert_family
 from .sequences import draw
-from .webhooks import queue_delivery
+from .webhooks import queue_delivery, webhooks_enabled
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,10 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     if case.email:  # a new code: no earlier mail can have this key
         mail = outbox.compose(f"received:{case.code}", "received", case.email,
                               f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
-    # on SQLite the file is locked from this first write to the commit
-    insert_family(case, [row] if mail is None else [row, mail], link="feedback_id")
+    # on SQLite the file is locked from this first write to the commit; on PostgreSQL, when these
+    # three rows are all there is to write, the one statement commits them by itself
+    insert_family(case, [row] if mail is None else [row, mail], link="feedback_id",
+                  alone=commit and not webhooks_enabled())
     queue_delivery(case, row)
     if commit:
         db.session.commit()

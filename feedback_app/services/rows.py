@@ -5,7 +5,9 @@ ORM's unit of work they cost about 1 ms of bookkeeping beyond their three INSERT
 the difference between pakn and a bare INSERT in bench/submit.py. ``insert_new`` writes one new object
 with one Core INSERT and then hands it to the session as an ordinary persistent object: later changes,
 lazy loads and the version check work on it as on any other. ``insert_family`` writes a new row with
-rows that point to it; on PostgreSQL in one statement, since each statement is a round trip.
+rows that point to it; on PostgreSQL in one statement, since each statement is a round trip, and, when
+those rows are all the caller writes, in no transaction of their own: PostgreSQL commits a single
+statement by itself, so ``BEGIN`` and ``COMMIT`` are two round trips saved.
 """
 from __future__ import annotations
 
@@ -62,14 +64,20 @@ def _adopt(obj, ident: int) -> None:
     db.session.add(obj)
 
 
-def insert_family(parent: T, children: Sequence[object], link: str) -> T:
+def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bool = False) -> T:
     """INSERT ``parent`` and ``children``, whose foreign key ``link`` (e.g. ``feedback_id``, an
     attribute named as its column) gets the parent's new id, in the session's transaction, and make
     them all persistent in the session.
 
     On PostgreSQL this is one statement, each child an ``INSERT … (SELECT id FROM parent)`` in a
     data-modifying CTE (PostgreSQL runs each exactly once, in the same snapshot): one round trip
-    instead of one per row. Elsewhere it is ``insert_new`` row by row."""
+    instead of one per row. Elsewhere it is ``insert_new`` row by row.
+
+    ``alone``: these rows are everything the caller writes before it commits. Then, on PostgreSQL and
+    when the session has no transaction open, the statement runs in autocommit and is committed when
+    this returns: one statement is atomic by itself, all its rows or none, and the ``BEGIN`` and
+    ``COMMIT`` round trips are saved (bench/submit.py: two context switches of the worker per
+    submission). Otherwise ``alone`` changes nothing."""
     if db.session.get_bind().dialect.name != "postgresql" or not children:
         insert_new(parent)
         parent_id = parent.__dict__[_plan(inspect(parent).mapper).primary_key]
@@ -81,7 +89,11 @@ def insert_family(parent: T, children: Sequence[object], link: str) -> T:
     values = [_values_with_defaults(row, skip=link if i else None) for i, row in enumerate(rows)]
     statement = _family_statement(tuple((inspect(row).mapper, tuple(v)) for row, v in zip(rows, values)), link)
     params = {f"r{i}_{column}": value for i, v in enumerate(values) for column, value in v.items()}
-    idents = db.session.connection().execute(statement, params).one()
+    if alone and not db.session().in_transaction():
+        with db.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            idents = conn.execute(statement, params).one()
+    else:
+        idents = db.session.connection().execute(statement, params).one()
     for i, (row, ident) in enumerate(zip(rows, idents)):
         if i:
             row.__dict__[link] = idents[0]

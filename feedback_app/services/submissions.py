@@ -168,14 +168,17 @@ def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
 def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
     """Register a checked submission with its attachments: all of it or nothing (a failed commit
     removes the files already written)."""
-    written: list[Path] = []
+    files, written = list(files), []
     session = db.session()
+    # the caller shows what was just written (code, due date): keep it rather than read it back
+    session.expire_on_commit = False
     try:
-        case = receive(submission, commit=False)
-        written = _store(case, list(files))
-        # the caller shows what was just written (code, due date): keep it rather than read it back
-        session.expire_on_commit = False
-        db.session.commit()
+        # without attachments, the rows ``receive`` writes are all there is: it commits them itself
+        # (on PostgreSQL in the one statement that writes them)
+        case = receive(submission, commit=not files)
+        if files:
+            written = _store(case, files)
+            db.session.commit()
     except Exception:
         db.session.rollback()
         for path in written:

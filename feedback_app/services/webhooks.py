@@ -32,9 +32,14 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def webhooks_enabled() -> bool:
+    """Whether state changes are offered to a webhook (``WEBHOOK_URL``), each by a row of its own."""
+    return bool(current_app.config.get("WEBHOOK_URL"))
+
+
 def queue_delivery(case: Feedback, row: Transition) -> WebhookDelivery | None:
     """Store the delivery of one state change (no commit: the caller's transaction)."""
-    if not current_app.config.get("WEBHOOK_URL"):
+    if not webhooks_enabled():
         return None
     if row.from_state == row.to_state and row.event != "receive":
         return None  # a deadline fact, not a state change
