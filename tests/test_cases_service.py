@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import Feedback, OutboxMail, Transition, WebhookDelivery
+from feedback_app.models import Attachment, Feedback, OutboxMail, Transition, WebhookDelivery
 from feedback_app.services.cases import CITIZEN, StaleCase, Submission, apply_event, receive
 from workflows.lifecycle import ActorNotAllowed, InvalidEventArguments, TransitionNotAllowed
 
@@ -57,18 +57,21 @@ def test_a_submission_writes_its_three_rows_in_one_statement_on_postgresql_and_t
     assert stored.created_at is not None and mail.created_at is not None
     assert (mail.status, mail.attempts, mail.key) == ("pending", 0, f"received:{stored.code}")
 
-@pytest.mark.parametrize("webhook", [None, "http://127.0.0.1:9/hook"])
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("webhook,attachment", [(None, False), ("http://127.0.0.1:9/hook", False), (None, True)])
 def test_on_postgresql_a_submission_with_nothing_else_to_write_is_committed_by_its_one_statement(
-        app, clock, seeded, webhook):
+        app, clock, seeded, webhook, attachment):
     """rows.insert_family(alone=True): no BEGIN before the statement, so no transaction is open after
-    it (PostgreSQL committed it); with a webhook the delivery row must share the case's transaction."""
+    it (PostgreSQL committed it); a webhook's delivery row or an attachment must share the case's
+    transaction instead."""
     from sqlalchemy import event
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes three INSERTs in one transaction either way")
-    app.config["WEBHOOK_URL"] = webhook
+    from feedback_app.services import submissions
+
+    app.config.update(WEBHOOK_URL=webhook, CALENDAR_CACHE_SECONDS=3600)
     receive(SUBMISSION)  # a process's first submission reads the calendar in the session's transaction
-    db.session.commit()  # nothing open, as at the start of a request
+    files = [submissions.CheckedFile("a.pdf", "pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")] if attachment else []
     after_insert = []
 
     def record(conn, cursor, statement, *_):
@@ -76,17 +79,16 @@ def test_on_postgresql_a_submission_with_nothing_else_to_write_is_committed_by_i
             after_insert.append(conn.connection.driver_connection.info.transaction_status.name)
     event.listen(db.engine, "after_cursor_execute", record)
     try:
-        case = receive(SUBMISSION)
+        case = submissions.submit(SUBMISSION, files)
     finally:
         event.remove(db.engine, "after_cursor_execute", record)
-    assert after_insert == (["INTRANS"] if webhook else ["IDLE"])
+    assert after_insert == (["INTRANS"] if webhook or attachment else ["IDLE"])
     with db.engine.connect() as other:
-        assert other.execute(select(func.count()).select_from(Feedback).where(Feedback.code == case.code)).scalar() == 1
-        assert other.execute(select(func.count()).select_from(OutboxMail)
-                             .where(OutboxMail.feedback_id == case.id)).scalar() == 1
-        deliveries = other.execute(select(func.count()).select_from(WebhookDelivery)
-                                   .where(WebhookDelivery.feedback_id == case.id)).scalar()
-    assert deliveries == (1 if webhook else 0)
+        def stored(model):
+            return other.execute(select(func.count()).select_from(model).where(model.feedback_id == case.id)).scalar()
+        assert (stored(Transition), stored(OutboxMail)) == (1, 1)
+        assert stored(WebhookDelivery) == (1 if webhook else 0)
+        assert stored(Attachment) == (1 if attachment else 0)
 
 
 def test_full_path_to_publication_with_audit(app, clock, seeded):

@@ -94,7 +94,11 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     mail included, is computed first, then the three rows are written directly
     (``rows.insert_family``: one statement on PostgreSQL, three INSERTs elsewhere), because on SQLite
     the whole file is locked against every other submission from the first write to the commit. The
-    code's number comes from a block reserved beforehand (``sequences.draw``)."""
+    code's number comes from a block reserved beforehand (``sequences.draw``).
+
+    ``commit``: commit before returning; False when the caller writes more in the same transaction
+    (attachments). Committing, without a webhook, lets ``insert_family`` commit the three rows in
+    their one statement on PostgreSQL (``alone``)."""
     now = CLOCK.now()
     today = local_date(now)
     plan = deadlines(load_calendar(cached=True))  # the only cached reader (see load_calendar)
@@ -114,7 +118,8 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
         mail = outbox.compose(f"received:{case.code}", "received", case.email,
                               f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
     # on SQLite the file is locked from this first write to the commit; on PostgreSQL, when these
-    # three rows are all there is to write, the one statement commits them by itself
+    # three rows are all there is to write (we commit, no webhook) and the session has no transaction
+    # open (it has when the cached calendar was just read again), the one statement commits them
     insert_family(case, [row] if mail is None else [row, mail], link="feedback_id",
                   alone=commit and not webhooks_enabled())
     queue_delivery(case, row)

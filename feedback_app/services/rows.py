@@ -6,7 +6,7 @@ the difference between pakn and a bare INSERT in bench/submit.py. ``insert_new``
 with one Core INSERT and then hands it to the session as an ordinary persistent object: later changes,
 lazy loads and the version check work on it as on any other. ``insert_family`` writes a new row with
 rows that point to it; on PostgreSQL in one statement, since each statement is a round trip, and, when
-those rows are all the caller writes, in no transaction of their own: PostgreSQL commits a single
+those rows are all the caller writes, outside any explicit transaction: PostgreSQL commits a single
 statement by itself, so ``BEGIN`` and ``COMMIT`` are two round trips saved.
 """
 from __future__ import annotations
@@ -66,8 +66,8 @@ def _adopt(obj, ident: int) -> None:
 
 def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bool = False) -> T:
     """INSERT ``parent`` and ``children``, whose foreign key ``link`` (e.g. ``feedback_id``, an
-    attribute named as its column) gets the parent's new id, in the session's transaction, and make
-    them all persistent in the session.
+    attribute named as its column) gets the parent's new id, in the session's transaction (unless
+    ``alone``, below), and make them all persistent in the session.
 
     On PostgreSQL this is one statement, each child an ``INSERT … (SELECT id FROM parent)`` in a
     data-modifying CTE (PostgreSQL runs each exactly once, in the same snapshot): one round trip

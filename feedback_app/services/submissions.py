@@ -174,7 +174,7 @@ def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
     session.expire_on_commit = False
     try:
         # without attachments, the rows ``receive`` writes are all there is: it commits them itself
-        # (on PostgreSQL in the one statement that writes them)
+        # (on PostgreSQL, without a webhook, in the one statement that writes them)
         case = receive(submission, commit=not files)
         if files:
             written = _store(case, files)
