@@ -75,3 +75,58 @@ def test_the_public_get_lists_apology_letters_without_personal_data(client, cloc
     [letter] = client.get(f"/api/v1/feedback/{code}").json["letters"]
     assert letter["number"].endswith("/PXL") and letter["new_due_date"] > letter["missed_due_date"]
     assert "Sở Tài chính" in letter["reason"] and "Nguyễn Văn An" not in letter["reason"]
+
+
+def test_a_retry_with_the_same_idempotency_key_answers_with_the_first_case_and_stores_nothing_more(client, clock):
+    """A client unsure whether its submission arrived (a timeout, a 503) sends it again with the same
+    Idempotency-Key: one case, one receipt mail, and the answer names that case."""
+    from feedback_app.models import OutboxMail, Transition
+
+    clock.set("2024-02-07T10:00:00+07:00")
+    key = {"Idempotency-Key": "8f14e45f-ceea-467f-a0e6-4b7e9d3a5c21"}
+    first = client.post("/api/v1/feedback", json=BODY, headers=key)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    clock.set("2024-02-07T10:05:00+07:00")
+    again = client.post("/api/v1/feedback", json={**BODY, "title": f"  {BODY['title']} "}, headers=key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json  # the same code, the time it was received, its due date
+    other_key = client.post("/api/v1/feedback", json=BODY, headers={"Idempotency-Key": "another-key"})
+    no_key = client.post("/api/v1/feedback", json=BODY)
+    assert (other_key.status_code, no_key.status_code) == (201, 201)
+    assert len({first.json["code"], other_key.json["code"], no_key.json["code"]}) == 3
+    assert cases() == 3
+    for model in (Transition, OutboxMail):
+        assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == 3
+
+
+def test_an_idempotency_key_reused_for_another_submission_or_malformed_is_refused(client, clock):
+    key = {"Idempotency-Key": "k-1"}
+    assert client.post("/api/v1/feedback", json=BODY, headers=key).status_code == 201
+    changed = client.post("/api/v1/feedback", json={**BODY, "content": BODY["content"] + " Xin cảm ơn."}, headers=key)
+    assert changed.status_code == 422 and "đã được dùng" in changed.json["error"]
+    english = client.post("/api/v1/feedback?lang=en", json={**BODY, "consent_publish": True}, headers=key)
+    assert english.status_code == 422 and english.json["error"] == "This Idempotency-Key was used for a different submission."
+    for bad in ("x" * 101, "có dấu", "two words"):
+        malformed = client.post("/api/v1/feedback", json=BODY, headers={"Idempotency-Key": bad})
+        assert malformed.status_code == 400 and "Idempotency-Key" in malformed.json["error"]
+    assert cases() == 1
+
+
+def test_two_requests_with_one_key_at_once_make_one_case(app, client, clock, monkeypatch):
+    """The race: both looked for the key before either stored it. The unique index lets one case in;
+    the other request's INSERT fails, and it answers with that case."""
+    from feedback_app.services import submissions
+
+    looked = []
+    real = submissions._made_with_key
+
+    def not_there_yet(submission):  # the second request's first look came before the first one's commit
+        looked.append(submission.key)
+        return None if len(looked) == 1 else real(submission)
+    key = {"Idempotency-Key": "race"}
+    first = client.post("/api/v1/feedback", json=BODY, headers=key)
+    monkeypatch.setattr(submissions, "_made_with_key", not_there_yet)
+    second = client.post("/api/v1/feedback", json=BODY, headers=key)
+    assert looked == ["race", "race"]  # its look before the INSERT, and after the INSERT failed
+    assert (first.status_code, second.status_code) == (201, 200) and second.json == first.json
+    assert cases() == 1

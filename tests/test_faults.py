@@ -6,7 +6,8 @@
 - PostgreSQL stopped and restarted under load (a dedicated throwaway server started by the test):
   requests during the outage get a clear 503 (JSON on the API, a page elsewhere), never a traceback,
   the ones after it succeed (SQLAlchemy drops the dead connections; idle ones are pinged before use,
-  feedback_app/pool.py), and no case is half written;
+  feedback_app/pool.py), no case is half written, and clients that send a failed submission again
+  with its Idempotency-Key end up with exactly one case per key;
 - the SMTP server down is covered where the outbox is tested, not repeated here:
   tests/test_outbox.py ``test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_once``
   and tests/test_outbox_delivery.py ``test_an_smtp_outage_is_retried_with_backoff_then_marked_failed``.
@@ -185,10 +186,13 @@ BODY = {"full_name": "Nguyễn Văn An", "address": "Số 12 đường Lê Lợi
         "title": SUBMISSION.title, "content": SUBMISSION.content}
 
 
-def request(base: str, path: str, body: dict | None = None) -> tuple[int, str, str]:
+def request(base: str, path: str, body: dict | None = None, key: str | None = None) -> tuple[int, str, str]:
     """(status, content type, body) of one request; a refused connection counts as status 0."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"} if data else {})
+    headers = {"Content-Type": "application/json"} if data else {}
+    if key:
+        headers["Idempotency-Key"] = key
+    req = urllib.request.Request(base + path, data=data, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
             return response.status, response.headers.get("Content-Type", ""), response.read().decode()
@@ -242,16 +246,26 @@ def test_postgres_restarted_under_load_gives_clean_503s_then_recovers_without_ha
         own_postgres.start()
         assert request(base, "/healthz")[0] == 200  # the pool's stale connections were replaced
 
-        # load across a restart: every answer is a success or a clean 503, never a 500
+        # load across a restart: every answer is a success or a clean 503, never a 500; each submission
+        # is sent again with its Idempotency-Key until it is answered, as a careful client does
         answers: list[tuple[int, str, str]] = []
+        made: dict[str, str] = {}  # Idempotency-Key -> the code it was answered with
         stop = threading.Event()
 
-        def load():
-            while not stop.is_set():
-                answers.append(request(base, "/api/v1/feedback", BODY))
+        def load(worker: int):
+            for n in range(10_000):
+                if stop.is_set():
+                    break
+                key = f"client-{worker}-{n}"
+                for _ in range(1_000):  # a few seconds of outage at most
+                    answers.append(request(base, "/api/v1/feedback", BODY, key))
+                    if answers[-1][0] != 503:
+                        break
+                if answers[-1][0] in (200, 201):
+                    made[key] = json.loads(answers[-1][2])["code"]
                 answers.append(request(base, "/cong-khai"))
 
-        workers = [threading.Thread(target=load) for _ in range(4)]
+        workers = [threading.Thread(target=load, args=(k,)) for k in range(4)]
         for worker in workers:
             worker.start()
         wait_for(lambda: len(answers) >= 20)
@@ -279,7 +293,9 @@ def test_postgres_restarted_under_load_gives_clean_503s_then_recovers_without_ha
         # no half case: each one stored has its receipt in the audit trail and its due date
         for case in stored:
             assert case.due_date is not None and [t.event for t in case.transitions][:1] == ["receive"]
-        assert len(stored) <= 1 + statuses.count(201) + statuses.count(503)
+        # nothing lost, nothing done twice: one case per key, the one its answer named, plus the first
+        assert len(stored) == 1 + len(made)
+        assert {case.submission_key: case.code for case in stored if case.submission_key} == made
         db.session.remove()
         db.engine.dispose()
 

@@ -2,6 +2,9 @@
 portal page (NĐ 20/2008/NĐ-CP Art 7.1 and 7.4 as amended by NĐ 92/2017)."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from flask import request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
@@ -14,6 +17,8 @@ from .errors import error
 from .openapi import document
 
 FIELDS = ("full_name", "address", "phone", "email", "title", "content", "procedure", "consent_publish")
+IDEMPOTENCY_KEY = "Idempotency-Key"
+SUBMISSION_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # a UUID or any printable ASCII word, as clients make them
 
 
 @bp.post("/feedback")
@@ -33,12 +38,21 @@ def post_feedback():
     data = MultiDict({k: body[k] for k in FIELDS if k != "consent_publish" and body.get(k) is not None})
     if body.get("consent_publish"):
         data["consent_publish"] = "y"
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is not None and not SUBMISSION_KEY.fullmatch(key):
+        return error(400, gettext("Idempotency-Key phải gồm từ 1 đến 100 ký tự ASCII in được."))
     form = SubmissionForm(formdata=data, meta={"csrf": False})
     if not form.validate():
         return error(422, gettext("Dữ liệu chưa hợp lệ."), form.field_errors())
-    case = submissions.submit(submission_from(form, "api"))
-    return {"code": case.code, "state": case.state, "received_at": case.received_at.isoformat(),
-            "due_date": case.due_date.isoformat() if case.due_date else None}, 201
+    try:
+        case, made = submissions.submit_once(replace(submission_from(form, "api"), key=key))
+    except submissions.KeyReused:
+        return error(422, gettext("Idempotency-Key này đã được dùng cho một phản ánh, kiến nghị khác."))
+    receipt = {"code": case.code, "state": case.state, "received_at": case.received_at.isoformat(),
+               "due_date": case.due_date.isoformat() if case.due_date else None}
+    # a retry gets the receipt of the case its key made, with 200 instead of 201 (as in the IETF draft
+    # "The Idempotency-Key HTTP Header Field"); the state and due date are the case's as they are now
+    return (receipt, 201) if made else (receipt, 200, {"Idempotent-Replayed": "true"})
 
 
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -47,14 +61,25 @@ document(paths={"/api/v1/feedback": {"post": {
     "description": "The content rules of Decree 20/2008/NĐ-CP Art 7: Vietnamese, clear content, name, address, "
                    "a phone number and/or an e-mail address. Rate-limited per IP (SUBMIT_RATE_LIMIT).",
     "security": [{}],
+    "parameters": [{
+        "name": IDEMPOTENCY_KEY, "in": "header", "required": False,
+        "description": "Optional, chosen by the client (e.g. a UUID): sending the same submission again with "
+                       "the same key, after a timeout or a 503, answers with the case the key made (200) "
+                       "instead of making a second one",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"}}],
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/NewFeedback"}}}},
     "responses": {
         "201": {"description": "received", "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/FeedbackReceipt"}}}},
-        "400": {"description": "the body is not a JSON object", "content": _JSON_ERROR},
+        "200": {"description": "received before with this Idempotency-Key: the receipt of that case "
+                               "(header `Idempotent-Replayed: true`)",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FeedbackReceipt"}}}},
+        "400": {"description": "the body is not a JSON object, or the Idempotency-Key is not 1 to 100 printable "
+                               "ASCII characters", "content": _JSON_ERROR},
         "415": {"description": "the body is not JSON", "content": _JSON_ERROR},
-        "422": {"description": "invalid fields; `errors` maps each field to its message", "content": _JSON_ERROR},
+        "422": {"description": "invalid fields (`errors` maps each field to its message), or an Idempotency-Key "
+                               "used before for a different submission", "content": _JSON_ERROR},
         "429": {"description": "too many submissions from this address", "content": _JSON_ERROR}}}}},
     schemas={
         "NewFeedback": {"type": "object", "required": ["full_name", "address", "title", "content"],

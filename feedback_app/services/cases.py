@@ -64,6 +64,15 @@ class Submission:
     consent_publish: bool = False
     channel: str = "web"
     language: str = "vi"
+    key: str | None = None  # the API client's Idempotency-Key: one case per key (submissions.submit_once)
+
+    def as_stored(self) -> dict[str, Any]:
+        """The citizen's fields as the case stores them."""
+        return {"submitter_name": self.full_name.strip(), "address": self.address.strip(),
+                "phone": (self.phone or "").strip() or None, "email": (self.email or "").strip().lower() or None,
+                "title": self.title.strip(), "content": self.content.strip(),
+                "procedure": (self.procedure or "").strip() or None, "consent_publish": self.consent_publish,
+                "channel": self.channel}
 
 
 def new_code(day: date) -> str:
@@ -102,12 +111,9 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
     now = CLOCK.now()
     today = local_date(now)
     plan = deadlines(load_calendar(cached=True))  # the only cached reader (see load_calendar)
-    case = Feedback(submitter_name=submission.full_name.strip(),
-                    address=submission.address.strip(), phone=(submission.phone or "").strip() or None,
-                    email=(submission.email or "").strip().lower() or None, title=submission.title.strip(),
-                    content=submission.content.strip(), procedure=(submission.procedure or "").strip() or None,
-                    consent_publish=submission.consent_publish, channel=submission.channel,
-                    language=submission.language, received_at=now)
+    case = Feedback(**submission.as_stored(), language=submission.language, received_at=now)
+    if submission.key:
+        case.submission_key = submission.key
     lifecycle.receive(case)
     case.due = plan.on_receipt(today)
     case.target_date = case.due_date  # no category yet: the target is the legal date

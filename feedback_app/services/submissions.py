@@ -17,6 +17,7 @@ import filetype
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from workflows.lifecycle import N_, State
 
@@ -186,6 +187,37 @@ def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
         raise
     finally:
         session.expire_on_commit = True
+    return case
+
+
+class KeyReused(ValueError):
+    """An Idempotency-Key that came before with a different submission."""
+
+
+def submit_once(submission: Submission) -> tuple[Feedback, bool]:
+    """``submit`` for a client that may send a submission again, with the same ``submission.key``
+    (the API's Idempotency-Key), after a timeout or a 503 left it unsure whether the first one was
+    stored: (the case, whether this call made it). The same key with a different submission raises
+    ``KeyReused``. Two requests with one key at once: the database's unique index lets one case in,
+    and the other request answers with it."""
+    if not submission.key:
+        return submit(submission), True
+    earlier = _made_with_key(submission)
+    if earlier is not None:
+        return earlier, False
+    try:
+        return submit(submission), True
+    except IntegrityError:  # submit rolled back; was it the key, taken meanwhile?
+        earlier = _made_with_key(submission)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _made_with_key(submission: Submission) -> Feedback | None:
+    case = db.session.execute(select(Feedback).where(Feedback.submission_key == submission.key)).scalar_one_or_none()
+    if case is not None and any(getattr(case, name) != value for name, value in submission.as_stored().items()):
+        raise KeyReused(submission.key)
     return case
 
 
