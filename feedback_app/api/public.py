@@ -18,7 +18,7 @@ from .openapi import document
 
 FIELDS = ("full_name", "address", "phone", "email", "title", "content", "procedure", "consent_publish")
 IDEMPOTENCY_KEY = "Idempotency-Key"
-SUBMISSION_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # a UUID or any printable ASCII word, as clients make them
+SUBMISSION_KEY = re.compile(r"[\x21-\x7e]{1,100}")  # a UUID or any word of visible ASCII characters
 
 
 @bp.post("/feedback")
@@ -40,7 +40,7 @@ def post_feedback():
         data["consent_publish"] = "y"
     key = request.headers.get(IDEMPOTENCY_KEY)
     if key is not None and not SUBMISSION_KEY.fullmatch(key):
-        return error(400, gettext("Idempotency-Key phải gồm từ 1 đến 100 ký tự ASCII in được."))
+        return error(400, gettext("Idempotency-Key phải gồm từ 1 đến 100 ký tự ASCII nhìn thấy được (từ ! đến ~, không có dấu cách)."))
     form = SubmissionForm(formdata=data, meta={"csrf": False})
     if not form.validate():
         return error(422, gettext("Dữ liệu chưa hợp lệ."), form.field_errors())
@@ -75,8 +75,8 @@ document(paths={"/api/v1/feedback": {"post": {
         "200": {"description": "received before with this Idempotency-Key: the receipt of that case "
                                "(header `Idempotent-Replayed: true`)",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FeedbackReceipt"}}}},
-        "400": {"description": "the body is not a JSON object, or the Idempotency-Key is not 1 to 100 printable "
-                               "ASCII characters", "content": _JSON_ERROR},
+        "400": {"description": "the body is not a JSON object, or the Idempotency-Key is not 1 to 100 visible "
+                               "ASCII characters (`!` to `~`)", "content": _JSON_ERROR},
         "415": {"description": "the body is not JSON", "content": _JSON_ERROR},
         "422": {"description": "invalid fields (`errors` maps each field to its message), or an Idempotency-Key "
                                "used before for a different submission", "content": _JSON_ERROR},
