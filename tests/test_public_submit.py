@@ -192,3 +192,27 @@ def test_csrf_is_required_in_the_real_configuration(app_with, clock):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     assert post(client, csrf_token=token).status_code == 303
     assert count(Feedback) == 1
+
+
+def sent_form_key(client) -> str:
+    page = client.get("/gui-phan-anh").get_data(as_text=True)
+    return re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="([^"]+)">', page).group(1)
+
+
+def test_the_form_sent_twice_makes_one_case_and_sent_again_changed_makes_a_new_one(client, clock):
+    """A double click or a reload sends the same form twice: one case, one receipt mail, and both
+    answers show its code. Back, change, send: the same form's key with other content is a new case."""
+    key = sent_form_key(client)
+    assert key != sent_form_key(client)  # one key per rendering of the page
+    def shown_code() -> str:
+        return re.findall(r"PAKN\.\d{8}\.\d{4}", client.get("/gui-phan-anh/da-gui").get_data(as_text=True))
+    first = post(client, submission_key=key)
+    code = shown_code()
+    again = post(client, submission_key=key)
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert code and shown_code() == code
+    assert (count(Feedback), count(OutboxMail)) == (1, 1)
+    changed = post(client, submission_key=key, title="Thời hạn cấp giấy chứng nhận đăng ký kết quả nhiệm vụ")
+    assert changed.status_code == 303 and count(Feedback) == 2
+    assert db.session.execute(select(Feedback.submission_key).order_by(Feedback.id)).scalars().all() == [key, None]
+    assert post(client, submission_key="không hợp lệ").status_code == 303 and count(Feedback) == 3

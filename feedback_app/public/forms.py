@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectChoice, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
@@ -60,6 +61,8 @@ class SubmissionForm(PublicForm):
                                     render_kw={"accept": ",".join("." + e for e in ALLOWED_EXTENSIONS)})
     # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
     website = StringField(_l("Để trống ô này"))
+    # One per rendering of the page: a double click or a reload finds the case the first sending made.
+    submission_key = HiddenField()
 
     def validate_phone(self, field):
         if field.data and normalise_phone(field.data) is None:

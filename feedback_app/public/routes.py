@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
@@ -126,7 +128,9 @@ def submission_from(form: SubmissionForm, channel: str) -> Submission:
 @submit_rate_limit
 def submit():
     form = SubmissionForm()
-    if form.is_submitted() and form.website.data:
+    if not form.is_submitted():
+        form.submission_key.data = submissions.new_submission_key()
+    elif form.website.data:
         abort(400)  # the honeypot was filled in: a bot; nothing is stored
     if form.validate_on_submit():
         try:
@@ -135,12 +139,24 @@ def submit():
         except submissions.SubmissionRejected as exc:
             form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
         else:
-            case = submissions.submit(submission_from(form, "web"), files)
+            case = _submit_once(form, files)
             session["submitted_code"] = case.code
             _remember(case.code)
             return redirect(url_for("public.submitted"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("public/submit.html", form=form), status
+
+
+def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> Feedback:
+    """The form sent twice (a double click, a reload) makes one case; sent again with other content
+    (back, change, send), it makes a new one."""
+    key = form.submission_key.data
+    submission = replace(submission_from(form, "web"),
+                         key=key if key and submissions.SUBMISSION_KEY.fullmatch(key) else None)
+    try:
+        return submissions.submit_once(submission, files)[0]
+    except submissions.KeyReused:
+        return submissions.submit(replace(submission, key=None), files)
 
 
 @bp.get("/gui-phan-anh/da-gui")

@@ -9,6 +9,7 @@ and stored outside the web root under a generated name.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable
@@ -190,23 +191,33 @@ def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
     return case
 
 
+# A submission's key: a UUID or a token, visible ASCII characters (feedback.submission_key holds 100).
+SUBMISSION_KEY = re.compile(r"[\x21-\x7e]{1,100}")
+
+
 class KeyReused(ValueError):
-    """An Idempotency-Key that came before with a different submission."""
+    """A submission key that came before with a different submission."""
 
 
-def submit_once(submission: Submission) -> tuple[Feedback, bool]:
-    """``submit`` for a client that may send a submission again, with the same ``submission.key``
-    (the API's Idempotency-Key), after a timeout or a 503 left it unsure whether the first one was
-    stored: (the case, whether this call made it). The same key with a different submission raises
-    ``KeyReused``. Two requests with one key at once: the database's unique index lets one case in,
-    and the other request answers with it."""
+def new_submission_key() -> str:
+    """The key of one rendering of the portal's form (a hidden field)."""
+    return secrets.token_urlsafe(18)
+
+
+def submit_once(submission: Submission, files: list[CheckedFile] = ()) -> tuple[Feedback, bool]:
+    """``submit`` for a sender who may send a submission again with the same ``submission.key``: an
+    API client after a timeout or a 503 that left it unsure whether the first one was stored (its
+    Idempotency-Key), a citizen who clicked twice or reloaded the page (the form's key). Returns (the
+    case, whether this call made it); the same key with a different submission raises ``KeyReused``.
+    Two requests with one key at once: the database's unique index lets one case in, and the other
+    request answers with it."""
     if not submission.key:
-        return submit(submission), True
+        return submit(submission, files), True
     earlier = _made_with_key(submission)
     if earlier is not None:
         return earlier, False
     try:
-        return submit(submission), True
+        return submit(submission, files), True
     except IntegrityError:  # submit rolled back; was it the key, taken meanwhile?
         earlier = _made_with_key(submission)
         if earlier is None:
