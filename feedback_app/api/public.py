@@ -8,7 +8,7 @@ from flask import request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..public.forms import SubmissionForm
+from ..public.forms import SubmissionFields
 from ..public.routes import submission_from, submit_rate_limit
 from ..services import submissions
 from . import bp
@@ -40,7 +40,7 @@ def post_feedback():
     if key is not None and not submissions.SUBMISSION_KEY.fullmatch(key):
         return error(400, gettext("Idempotency-Key phải gồm từ 1 đến 100 ký tự ASCII nhìn thấy được "
                                   "(từ ! đến ~, không có dấu cách)."))
-    form = SubmissionForm(formdata=data, meta={"csrf": False})
+    form = SubmissionFields(formdata=data, meta={"csrf": False})
     if not form.validate():
         return error(422, gettext("Dữ liệu chưa hợp lệ."), form.field_errors())
     try:

@@ -1,6 +1,7 @@
 """Forms of the public portal. The submission form carries the content rules of NĐ 20/2008/NĐ-CP
 Art 7.1 (as amended by NĐ 92/2017, Art 7.4 for electronic PAKN): Vietnamese, clear content, name,
-address, and a phone number or e-mail address to answer to. The same form checks the JSON API."""
+address, and a phone number or e-mail address to answer to. The JSON API checks a submission with the
+same fields and rules (``SubmissionFields``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -35,7 +36,9 @@ class PublicForm(FlaskForm):
         return ok
 
 
-class SubmissionForm(PublicForm):
+class SubmissionFields(PublicForm):
+    """What a citizen sends and its rules: the JSON API checks a submission with this form alone."""
+
     full_name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")),
         Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))])
@@ -57,12 +60,6 @@ class SubmissionForm(PublicForm):
                             validators=[Optional(), Length(max=500, message=_l("Không được dài quá 500 ký tự."))])
     consent_publish = BooleanField(
         _l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
-    attachments = MultipleFileField(_l("Tệp đính kèm (nếu có)"),
-                                    render_kw={"accept": ",".join("." + e for e in ALLOWED_EXTENSIONS)})
-    # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
-    website = StringField(_l("Để trống ô này"))
-    # One per rendering of the page: a double click or a reload finds the case the first sending made.
-    submission_key = HiddenField()
 
     def validate_phone(self, field):
         if field.data and normalise_phone(field.data) is None:
@@ -89,6 +86,17 @@ class SubmissionForm(PublicForm):
     def field_errors(self) -> dict[str, str]:
         """One message per field (the first), for the API's 422 answer."""
         return {name: str(errors[0]) for name, errors in self.errors.items() if errors and name != "csrf_token"}
+
+
+class SubmissionForm(SubmissionFields):
+    """The portal's page: the citizen's fields, attachments, a honeypot and the form's key."""
+
+    attachments = MultipleFileField(_l("Tệp đính kèm (nếu có)"),
+                                    render_kw={"accept": ",".join("." + e for e in ALLOWED_EXTENSIONS)})
+    # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
+    website = StringField(_l("Để trống ô này"))
+    # One per rendering of the page: a double click or a reload finds the case the first sending made.
+    submission_key = HiddenField()
 
 
 class LookupForm(PublicForm):

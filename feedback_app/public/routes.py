@@ -25,7 +25,7 @@ from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
 from ..views_common import page_arg
 from . import bp
-from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionForm
+from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
 # Shown in the header of every page (templates/base.html reads ``public_nav``).
 PUBLIC_NAV = [
@@ -116,7 +116,7 @@ def healthz():
 
 # --- submission ---------------------------------------------------------------------------------
 
-def submission_from(form: SubmissionForm, channel: str) -> Submission:
+def submission_from(form: SubmissionFields, channel: str) -> Submission:
     return Submission(full_name=form.full_name.data, address=form.address.data, title=form.title.data,
                       content=form.content.data, phone=submissions.normalise_phone(form.phone.data or ""),
                       email=form.email.data or None, procedure=form.procedure.data or None,
