@@ -216,3 +216,14 @@ def test_the_form_sent_twice_makes_one_case_and_sent_again_changed_makes_a_new_o
     assert changed.status_code == 303 and count(Feedback) == 2
     assert db.session.execute(select(Feedback.submission_key).order_by(Feedback.id)).scalars().all() == [key, None]
     assert post(client, submission_key="không hợp lệ").status_code == 303 and count(Feedback) == 3
+
+
+def test_the_form_sent_twice_or_an_api_retry_counts_once_against_the_rate_limit(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour").test_client()
+    key = sent_form_key(client)
+    assert post(client, submission_key=key).status_code == 303
+    assert post(client, submission_key=key).status_code == 303  # the double click: no second case, no count
+    api_key = {"Idempotency-Key": "retry-1"}
+    assert client.post("/api/v1/feedback", json={**VALID, "consent_publish": True}, headers=api_key).status_code == 201
+    assert count(Feedback) == 2
+    assert post(client, submission_key=sent_form_key(client)).status_code == 429  # two cases: the budget

@@ -86,9 +86,14 @@ def submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
+REPLAYED = "pakn.submission_replayed"  # in the request's environ: the request's own, as g is not in tests
+
+
 def only_created(response) -> bool:
-    """Only a stored case counts against the per-IP limit: a person correcting a typo is not a bot."""
-    return response.status_code in (201, 302, 303)
+    """Only a new case counts against the per-IP limit: a person correcting a typo, or sending the same
+    form or API request again (a double click, a retry with its key), is not a bot."""
+    return response.status_code in (201, 302, 303) and not request.environ.get(REPLAYED)
+
 
 
 # One budget per IP for the form and the JSON API together.
@@ -139,7 +144,7 @@ def submit():
         except submissions.SubmissionRejected as exc:
             form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
         else:
-            case = _submit_once(form, files)
+            case, request.environ[REPLAYED] = _submit_once(form, files)
             session["submitted_code"] = case.code
             _remember(case.code)
             return redirect(url_for("public.submitted"), code=303)
@@ -147,16 +152,17 @@ def submit():
     return render_template("public/submit.html", form=form), status
 
 
-def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> Feedback:
-    """The form sent twice (a double click, a reload) makes one case; sent again with other content
-    (back, change, send), it makes a new one."""
+def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> tuple[Feedback, bool]:
+    """(the case, whether it was sent before): the form sent twice (a double click, a reload) makes one
+    case; sent again with other content (back, change, send), it makes a new one."""
     key = form.submission_key.data
     submission = replace(submission_from(form, "web"),
                          key=key if key and submissions.SUBMISSION_KEY.fullmatch(key) else None)
     try:
-        return submissions.submit_once(submission, files)[0]
+        case, made = submissions.submit_once(submission, files)
+        return case, not made
     except submissions.KeyReused:
-        return submissions.submit(replace(submission, key=None), files)
+        return submissions.submit(replace(submission, key=None), files), False
 
 
 @bp.get("/gui-phan-anh/da-gui")
