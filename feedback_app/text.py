@@ -26,9 +26,25 @@ _WORD = re.compile(r"[^\W_]+")
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ı": "i"})
 
 
+class _WithoutMarks(dict):
+    """``str.translate``'s table that drops combining marks (what NFKD splits off a letter) and keeps
+    every other character: filled in on first sight of a character, in C from then on, instead of a
+    Python test per character. Only the scripts below U+3000 are remembered, so that text made of
+    rare characters cannot grow it without bound."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        ch = chr(codepoint)
+        kept = None if unicodedata.combining(ch) or unicodedata.category(ch) == "Mn" else codepoint
+        if codepoint < 0x3000:
+            self[codepoint] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _WithoutMarks()
+
+
 def _fold_once(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower().translate(_SPECIAL))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Mn")
+    text = unicodedata.normalize("NFKD", text.lower().translate(_SPECIAL)).translate(_WITHOUT_MARKS)
     return text.lower().translate(_SPECIAL)
 
 

@@ -26,6 +26,19 @@ def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
 
 
+@given(st.text())
+def test_dropping_the_marks_through_the_remembered_table_is_the_per_character_rule(text):
+    """text._WithoutMarks fills str.translate's table as it meets characters (and keeps only those
+    below U+3000): the result is the plain per-character rule, whatever came before."""
+    from feedback_app.text import _WITHOUT_MARKS
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(ch for ch in decomposed
+                       if not unicodedata.combining(ch) and unicodedata.category(ch) != "Mn")
+    assert decomposed.translate(_WITHOUT_MARKS) == expected
+    assert all(codepoint < 0x3000 for codepoint in _WITHOUT_MARKS)
+
+
 def test_search_terms_are_folded_unique_and_bounded():
     assert search_terms("Học phí HOC PHI học") == ["hoc", "phi"]
     many = " ".join(f"t{i}" for i in range(30))
