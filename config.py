@@ -77,6 +77,11 @@ class Config:
     MAX_ATTACHMENT_BYTES = env("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, int)
     MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
 
+    # flask backup: where the database copy and the uploads' tar go, and how many runs are kept.
+    BACKUP_DIR = env("BACKUP_DIR", str(BASE_DIR / "instance" / "backups"))
+    BACKUP_KEEP = env("BACKUP_KEEP", 14, int)
+    PG_DUMP = env("PG_DUMP", "pg_dump")  # the client of the server's major version or newer
+
     # Tracking codes: each worker reserves this many numbers of the day at a time (services/sequences.py);
     # 1 makes them consecutive in the order received, at one more short transaction per submission.
     CODE_BLOCK_SIZE = env("CODE_BLOCK_SIZE", 10, int)

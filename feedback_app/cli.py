@@ -26,6 +26,7 @@ calendar_cli = AppGroup("calendar", help="The working-day calendar (days off, ma
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_command)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
     from .reports import cli as reports_cli
@@ -110,6 +111,25 @@ def calendar_remove(day: str) -> None:
 
 
 # --- demo data ---------------------------------------------------------------------------------
+
+@click.command("backup")
+@click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the backups [BACKUP_DIR].")
+@click.option("--keep", type=click.IntRange(min=1), default=None, help="How many backups to keep [BACKUP_KEEP].")
+def backup_command(target: Path | None, keep: int | None) -> None:
+    """Copy the database and the uploaded files into BACKUP_DIR; keep the newest BACKUP_KEEP copies."""
+    from flask import current_app
+
+    from .backup import make_backup
+    config = current_app.config
+    try:
+        result = make_backup(target or Path(config["BACKUP_DIR"]), keep or config["BACKUP_KEEP"], progress=click.echo)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in result.removed:
+        click.echo(f"removed {path}")
+    click.echo("done")
+
 
 @click.command("seed-demo")
 @click.option("--cases", "n_cases", default=36, show_default=True, help="How many demo cases to create.")

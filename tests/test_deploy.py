@@ -47,6 +47,13 @@ def test_the_systemd_units_run_the_procfile_commands_with_the_environment_file()
         wanted = shlex.split(procfile()[process])
         assert Path(command[0]).name == wanted[0]
         assert all(arg in command for arg in wanted[1:]), (command, wanted)
+    # the backup unit runs the command this repository's tests run (tests/test_backup.py), nightly
+    assert unit_setting("pakn-backup.service", "EnvironmentFile") == ["/etc/pakn/pakn.env"]
+    assert shlex.split(unit_setting("pakn-backup.service", "ExecStart")[0])[1:] == ["--app", "wsgi", "backup"]
+    assert unit_setting("pakn-backup.timer", "OnCalendar") == ["*-*-* 02:30"]
+    backup_dir = [line.split("=", 1)[1] for line in (DEPLOY / "pakn.env.example").read_text().splitlines()
+                  if line.startswith("BACKUP_DIR=")]
+    assert backup_dir and backup_dir[0] in unit_setting("pakn-backup.service", "ReadWritePaths")[0].split()
     # gunicorn listens on loopback only: nginx is the one door from outside
     assert "127.0.0.1:8000" in unit_setting("pakn-web.service", "ExecStart")[0]
 
