@@ -7,14 +7,18 @@ files (``UPLOAD_DIR``: citizens' attachments, units' reply files), kept for ``BA
   included), a database file again.
 - Then the uploads, as one tar file. A file is written before the row that names it is committed, so
   every file the database copy names is in the tar taken after it; a file written meanwhile is only
-  extra.
+  extra, and one removed meanwhile (a failed submission's) is left out.
 
+A run writes both files or neither (each is written under a ``.part`` name and renamed when whole),
+one run at a time per folder (a lock file), and pruning touches only names a run makes.
 Everything else is either in the database (cases, letters, the outbox, the calendar) or in the
 deployment (code, ``/etc/pakn/pakn.env``: keep its ``SECRET_KEY`` apart, with the backups).
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import sqlite3
 import subprocess
 import tarfile
@@ -23,11 +27,19 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
 
 from workflows.clock import CLOCK
 
-PREFIX = "pakn-"
+from .extensions import db
+
+# The names a run makes, and the only ones pruning deletes (".part": a run killed while writing).
+BACKUP_NAME = re.compile(r"(pakn-\d{8}T\d{6}Z)(?:\.dump|\.sqlite3|-uploads\.tar)(\.part)?")
+LOCK = ".pakn-backup.lock"
+
+
+class BackupFailed(RuntimeError):
+    """Why a run wrote nothing."""
 
 
 @dataclass(frozen=True)
@@ -41,69 +53,110 @@ class Backup:
 def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambda _: None) -> Backup:
     """Write ``pakn-<UTC time>.dump`` (PostgreSQL) or ``.sqlite3`` and ``pakn-<UTC time>-uploads.tar``
     into ``target``, then delete all but the newest ``keep`` backups there."""
+    uploads_dir = Path(current_app.config["UPLOAD_DIR"])
+    if not uploads_dir.is_dir():  # an unmounted share would give an empty tar, and pruning the good ones
+        raise BackupFailed(f"UPLOAD_DIR {uploads_dir} is not a directory (not mounted?)")
     target.mkdir(parents=True, exist_ok=True)
-    stamp = PREFIX + CLOCK.now().strftime("%Y%m%dT%H%M%SZ")
-    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "postgresql":
-        database = target / f"{stamp}.dump"
-        _pg_dump(url, database)
-    elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = target / f"{stamp}.sqlite3"
-        _sqlite_copy(Path(url.database), database)
-    else:
-        raise ValueError(f"cannot back up {url.render_as_string(hide_password=True)}: not PostgreSQL or a SQLite file")
-    progress(f"database: {database} ({database.stat().st_size:,} bytes)")
-    uploads = target / f"{stamp}-uploads.tar"
-    files = _tar(Path(current_app.config["UPLOAD_DIR"]), uploads, progress)
-    progress(f"uploads: {uploads} ({files:,} files, {uploads.stat().st_size:,} bytes)")
-    return Backup(database, uploads, files, _prune(target, keep))
+    with open(target / LOCK, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupFailed(f"another backup is running in {target}") from None
+        stamp = "pakn-" + CLOCK.now().strftime("%Y%m%dT%H%M%SZ")
+        if any(target.glob(f"{stamp}*")):
+            raise BackupFailed(f"{stamp} exists in {target} already")
+        url = db.engine.url  # as the app resolved it (a relative SQLite path is under instance/)
+        if url.get_backend_name() == "postgresql":
+            database, write = target / f"{stamp}.dump", lambda out: _pg_dump(url, out)
+        elif url.get_backend_name() == "sqlite" and url.database and Path(url.database).is_file():
+            database, write = target / f"{stamp}.sqlite3", lambda out: _sqlite_copy(Path(url.database), out)
+        else:
+            raise BackupFailed(f"cannot back up {url.render_as_string(hide_password=True)}: "
+                               "not PostgreSQL or an existing SQLite file")
+        uploads = target / f"{stamp}-uploads.tar"
+        try:
+            _whole(database, write)
+            progress(f"database: {database} ({database.stat().st_size:,} bytes)")
+            files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress))
+        except (OSError, sqlite3.Error, subprocess.SubprocessError) as exc:
+            database.unlink(missing_ok=True)  # both or neither
+            raise BackupFailed(str(exc)) from exc
+        progress(f"uploads: {uploads} ({files:,} files, {uploads.stat().st_size:,} bytes)")
+        return Backup(database, uploads, files, _prune(target, keep, stamp))
 
 
-def _pg_dump(url, out: Path) -> None:
-    partial = out.with_name(out.name + ".part")  # a dump cut short never passes for a backup
-    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+def _whole(out: Path, write: Callable[[Path], object]):
+    """``write(partial)``, then the partial file renamed to ``out``; removed if ``write`` fails."""
+    partial = out.with_name(out.name + ".part")
+    partial.unlink(missing_ok=True)
+    try:
+        result = write(partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.rename(out)
+    return result
+
+
+def pg_dump_command(url: URL, out: Path) -> tuple[list[str], dict[str, str]]:
+    """pg_dump's command line (the URL without its password) and its environment (PGPASSWORD)."""
+    libpq = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                       database=url.database, query=url.query)
     env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
-    command = [current_app.config["PG_DUMP"], "--format=custom", "--no-owner", f"--file={partial}",
-               f"--dbname={libpq}"]
+    command = [current_app.config["PG_DUMP"], "--format=custom", "--no-owner", "--no-password", f"--file={out}",
+               f"--dbname={libpq.render_as_string(hide_password=False)}"]
+    return command, env
+
+
+def _pg_dump(url: URL, out: Path) -> None:
+    command, env = pg_dump_command(url, out)
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        partial.unlink(missing_ok=True)
-        raise RuntimeError(f"pg_dump failed ({result.returncode}): {result.stderr.strip()}")
-    partial.rename(out)
+        raise subprocess.SubprocessError(f"pg_dump failed ({result.returncode}): {result.stderr.strip()}")
 
 
 def _sqlite_copy(source: Path, out: Path) -> None:
-    partial = out.with_name(out.name + ".part")
-    partial.unlink(missing_ok=True)
-    src, dst = sqlite3.connect(source), sqlite3.connect(partial)
+    src, dst = sqlite3.connect(source), sqlite3.connect(out)
     try:
-        src.backup(dst)  # page by page, restarted by SQLite if a writer changes the file meanwhile
+        src.backup(dst)  # page by page, started again by SQLite if a writer changes the file meanwhile
     finally:
         dst.close()
         src.close()
-    partial.rename(out)
 
 
 def _tar(folder: Path, out: Path, progress: Callable[[str], None]) -> int:
-    partial = out.with_name(out.name + ".part")
     files = 0
-    with tarfile.open(partial, "w") as tar:  # attachments are PDFs and images: compressing gains little
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file():
+    with tarfile.open(out, "w") as tar:  # attachments are PDFs and images: compressing gains little
+        for path in sorted(folder.rglob("*")):
+            try:
+                if not path.is_file():
+                    continue
                 tar.add(path, arcname=str(Path("uploads") / path.relative_to(folder)), recursive=False)
-                files += 1
-                if files % 1000 == 0:
-                    progress(f"  {files:,} files")
-    partial.rename(out)
+            except FileNotFoundError:
+                continue  # removed since the listing: a failed submission's file, named by no row
+            files += 1
+            if files % 1000 == 0:
+                progress(f"  {files:,} files")
     return files
 
 
-def _prune(target: Path, keep: int) -> list[Path]:
-    stamps = sorted({p.name.split("-uploads")[0].split(".")[0] for p in target.glob(f"{PREFIX}*")
-                     if not p.name.endswith(".part")}, reverse=True)
+def _prune(target: Path, keep: int, current: str) -> list[Path]:
+    """Delete the backups of all but the newest ``keep`` runs (never ``current``) and what killed runs
+    left half written; other files stay."""
+    runs: dict[str, list[Path]] = {}
     removed = []
-    for stamp in stamps[max(keep, 1):]:
-        for path in target.glob(f"{stamp}*"):
+    for path in target.iterdir():
+        match = BACKUP_NAME.fullmatch(path.name)
+        if not match or not path.is_file():
+            continue
+        if match.group(2) and match.group(1) != current:
             path.unlink()
             removed.append(path)
+        else:
+            runs.setdefault(match.group(1), []).append(path)
+    for stamp in sorted(runs, reverse=True)[max(keep, 1):]:
+        if stamp != current:
+            for path in runs[stamp]:
+                path.unlink()
+                removed.append(path)
     return removed

@@ -11,6 +11,7 @@ import tarfile
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from feedback_app.backup import BACKUP_NAME, pg_dump_command
 from feedback_app.extensions import db
 from feedback_app.models import Attachment
 from feedback_app.services import submissions
@@ -38,14 +39,19 @@ def restored_codes(copy) -> set[str]:
         subprocess.run(["pg_restore", "--no-owner", f"--dbname={libpq}", str(copy)], check=True,
                        capture_output=True, timeout=120)
         engine = create_engine(target)
-        with engine.connect() as conn:
-            codes = set(conn.execute(text("SELECT code FROM feedback")).scalars())
-        engine.dispose()
-        return codes
+        try:
+            with engine.connect() as conn:
+                return set(conn.execute(text("SELECT code FROM feedback")).scalars())
+        finally:
+            engine.dispose()
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}"'))
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def backups(target) -> list[str]:
+    return sorted(p.name for p in target.iterdir() if BACKUP_NAME.fullmatch(p.name))
 
 
 def test_a_backup_restores_every_case_and_every_uploaded_file_and_only_the_newest_are_kept(app, clock, tmp_path):
@@ -57,7 +63,7 @@ def test_a_backup_restores_every_case_and_every_uploaded_file_and_only_the_newes
 
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "2"])
     assert result.exit_code == 0, result.output
-    (copy,) = [p for p in target.iterdir() if not p.name.endswith(".tar")]
+    (copy,) = [p for p in target.iterdir() if p.suffix in (".dump", ".sqlite3")]
     (tar,) = target.glob("*-uploads.tar")
     assert copy.name.startswith("pakn-20240304T020000Z") and "1 files" in result.output
     assert restored_codes(copy) == {with_file.code, without.code}
@@ -65,21 +71,51 @@ def test_a_backup_restores_every_case_and_every_uploaded_file_and_only_the_newes
         (member,) = [m for m in archive.getmembers() if m.isfile()]
         assert member.name.endswith(stored_name) and archive.extractfile(member).read() == PDF
 
-    for hour in ("10", "11"):  # two more runs: the first one goes
+    # two more runs next to files that are not backups and a killed run's half: the first run goes,
+    # and so does the half, nothing else
+    others = ["pakn-web.service", "notes.txt", "pakn-20240301T000000Z.dump.part"]
+    for name in others:
+        (target / name).write_text("x")
+    for hour in ("10", "11"):
         clock.set(f"2024-03-04T{hour}:00:00+07:00")
         assert app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "2"]).exit_code == 0
-    kept = sorted(p.name for p in target.iterdir())
+    kept = backups(target)
     assert len(kept) == 4 and not any(name.startswith("pakn-20240304T020000Z") for name in kept)
-    assert not any(name.endswith(".part") for name in kept)
+    assert (target / "pakn-web.service").exists() and (target / "notes.txt").exists()
+    assert not (target / others[2]).exists()
+    again = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])  # the same second
+    assert again.exit_code == 1 and "exists" in again.output and backups(target) == kept
 
 
-def test_a_failed_backup_says_why_and_leaves_no_partial_copy(app, clock, tmp_path):
+def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, monkeypatch):
+    from feedback_app import backup
+
+    submissions.submit(SUBMISSION, [submissions.CheckedFile("a.pdf", "pdf", "application/pdf", PDF)])
+    target = tmp_path / "backups"
+
+    def disk_full(folder, out, progress):
+        out.write_bytes(b"half a tar")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(backup, "_tar", disk_full)  # after the database's copy was written
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert [p.name for p in target.iterdir()] == [backup.LOCK]
+    monkeypatch.undo()
+
     if db.engine.dialect.name == "postgresql":
         app.config["PG_DUMP"] = "false"  # a pg_dump that fails
-    else:
-        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"  # in memory: nothing on disk to copy
-    target = tmp_path / "backups"
-    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
-    assert result.exit_code == 1
-    assert "pg_dump failed" in result.output or "cannot back up" in result.output
-    assert list(target.iterdir()) == []
+        failed = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
+        assert failed.exit_code == 1 and "pg_dump failed" in failed.output
+        assert [p.name for p in target.iterdir()] == [backup.LOCK]
+    app.config["UPLOAD_DIR"] = str(tmp_path / "not-mounted")
+    unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
+    assert unmounted.exit_code == 1 and "not a directory" in unmounted.output
+
+
+def test_the_database_password_goes_to_pg_dump_in_its_environment_not_on_its_command_line(app, tmp_path):
+    from sqlalchemy.engine import make_url as url
+
+    command, env = pg_dump_command(url("postgresql+psycopg://pakn:s3cr%40t@db.example:5433/pakn?sslmode=require"),
+                                   tmp_path / "x.dump")
+    assert not any("s3cr" in arg for arg in command) and env["PGPASSWORD"] == "s3cr@t"
+    assert command[-1] == "--dbname=postgresql://pakn@db.example:5433/pakn?sslmode=require"
