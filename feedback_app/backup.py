@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from workflows.clock import CLOCK
 
 from .extensions import db
+from .models import Attachment
 
 # The names a run makes, and the only ones pruning deletes (".part": a run killed while writing).
 BACKUP_NAME = re.compile(r"(pakn-\d{8}T\d{6}Z)(?:\.dump|\.sqlite3|-uploads\.tar)(\.part)?")
@@ -54,8 +56,12 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
     """Write ``pakn-<UTC time>.dump`` (PostgreSQL) or ``.sqlite3`` and ``pakn-<UTC time>-uploads.tar``
     into ``target``, then delete all but the newest ``keep`` backups there."""
     uploads_dir = Path(current_app.config["UPLOAD_DIR"])
-    if not uploads_dir.is_dir():  # an unmounted share would give an empty tar, and pruning the good ones
-        raise BackupFailed(f"UPLOAD_DIR {uploads_dir} is not a directory (not mounted?)")
+    # Missing: nothing was ever uploaded (the app makes it on the first file), or an unmounted share,
+    # whose empty tar would then push the good backups out. Only the first is a backup.
+    if not uploads_dir.is_dir() and db.session.execute(select(Attachment.id).limit(1)).first() is not None:
+        raise BackupFailed(f"UPLOAD_DIR {uploads_dir} is not a directory (not mounted?), "
+                           "yet the database names uploaded files")
+    db.session.remove()
     target.mkdir(parents=True, exist_ok=True)
     with open(target / LOCK, "w") as lock:
         try:
@@ -127,7 +133,7 @@ def _sqlite_copy(source: Path, out: Path) -> None:
 def _tar(folder: Path, out: Path, progress: Callable[[str], None]) -> int:
     files = 0
     with tarfile.open(out, "w") as tar:  # attachments are PDFs and images: compressing gains little
-        for path in sorted(folder.rglob("*")):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             try:
                 if not path.is_file():
                     continue

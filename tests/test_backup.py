@@ -107,9 +107,20 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
         failed = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
         assert failed.exit_code == 1 and "pg_dump failed" in failed.output
         assert [p.name for p in target.iterdir()] == [backup.LOCK]
-    app.config["UPLOAD_DIR"] = str(tmp_path / "not-mounted")
+    app.config["UPLOAD_DIR"] = str(tmp_path / "not-mounted")  # and the database names a file
     unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
     assert unmounted.exit_code == 1 and "not a directory" in unmounted.output
+
+
+def test_a_new_installation_without_uploads_yet_is_backed_up(app, clock, tmp_path):
+    """UPLOAD_DIR is made on the first upload: before it, the tar is empty and that is the truth."""
+    submissions.submit(SUBMISSION)
+    app.config["UPLOAD_DIR"] = str(tmp_path / "never-made")
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(tmp_path / "backups")])
+    assert result.exit_code == 0 and "0 files" in result.output
+    (tar,) = (tmp_path / "backups").glob("*-uploads.tar")
+    with tarfile.open(tar) as archive:
+        assert archive.getmembers() == []
 
 
 def test_the_database_password_goes_to_pg_dump_in_its_environment_not_on_its_command_line(app, tmp_path):
