@@ -61,7 +61,7 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
     if not uploads_dir.is_dir() and db.session.execute(select(Attachment.id).limit(1)).first() is not None:
         raise BackupFailed(f"UPLOAD_DIR {uploads_dir} is not a directory (not mounted?), "
                            "yet the database names uploaded files")
-    db.session.remove()
+    db.session.remove()  # that query's transaction is not held open through a dump of minutes
     target.mkdir(parents=True, exist_ok=True)
     with open(target / LOCK, "w") as lock:
         try:

@@ -110,7 +110,7 @@ def calendar_remove(day: str) -> None:
     click.echo(f"{day}: override removed; {changed} case(s) got a new due date")
 
 
-# --- demo data ---------------------------------------------------------------------------------
+# --- backup ------------------------------------------------------------------------------------
 
 @click.command("backup")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -130,6 +130,8 @@ def backup_command(target: Path | None, keep: int | None) -> None:
         click.echo(f"removed {path}")
     click.echo("done")
 
+
+# --- demo data ---------------------------------------------------------------------------------
 
 @click.command("seed-demo")
 @click.option("--cases", "n_cases", default=36, show_default=True, help="How many demo cases to create.")

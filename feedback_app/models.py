@@ -160,8 +160,9 @@ class Feedback(db.Model):
         Index("ix_feedback_state_unit", "state", "unit_id"),
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_state_received", "state", "received_at"),  # HCTH's intake queue, oldest first
-        # An API client's Idempotency-Key: a retried submission finds its case instead of making a second
-        # one (migration 0012). Partial: the submissions without a key write nothing to it.
+        # A submission's key (the API's Idempotency-Key, the portal form's key): a retried or double-sent
+        # submission finds its case instead of making a second one (migration 0012). Partial: the
+        # submissions without a key write nothing to it.
         Index("ux_feedback_submission_key", "submission_key", unique=True,
               sqlite_where=text("submission_key IS NOT NULL"), postgresql_where=text("submission_key IS NOT NULL")),
     )
@@ -180,7 +181,7 @@ class Feedback(db.Model):
     channel: Mapped[str] = mapped_column(String(16), default="web")
     language: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    submission_key: Mapped[str | None] = mapped_column(String(100))  # the client's Idempotency-Key (API)
+    submission_key: Mapped[str | None] = mapped_column(String(100))  # see ux_feedback_submission_key
 
     # Where it is now
     state: Mapped[str] = mapped_column(String(20), default=State.RECEIVED.value)

@@ -64,7 +64,7 @@ class Submission:
     consent_publish: bool = False
     channel: str = "web"
     language: str = "vi"
-    key: str | None = None  # the API client's Idempotency-Key: one case per key (submissions.submit_once)
+    key: str | None = None  # the API's Idempotency-Key or the portal form's key: one case per key (submit_once)
 
     def as_stored(self) -> dict[str, Any]:
         """The citizen's fields as the case stores them."""

@@ -78,7 +78,8 @@ def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bo
     this returns: one statement is atomic by itself, all its rows or none, and the ``BEGIN`` and
     ``COMMIT`` round trips are saved (bench/submit.py: two context switches of the worker per
     submission). Otherwise ``alone`` changes nothing."""
-    if db.session.get_bind().dialect.name != "postgresql" or not children:
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql" or not children:
         insert_new(parent)
         parent_id = parent.__dict__[_plan(inspect(parent).mapper).primary_key]
         for child in children:
@@ -90,7 +91,7 @@ def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bo
     statement = _family_statement(tuple((inspect(row).mapper, tuple(v)) for row, v in zip(rows, values)), link)
     params = {f"r{i}_{column}": value for i, v in enumerate(values) for column, value in v.items()}
     if alone and not db.session().in_transaction():
-        with db.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             idents = conn.execute(statement, params).one()
     else:
         idents = db.session.connection().execute(statement, params).one()

@@ -1,6 +1,6 @@
-"""A submission through the API may carry an Idempotency-Key: the key is stored with the case, unique
-where given, so that a client retrying after a timeout or a 503 gets the case it already made instead
-of a second one. Adding a nullable column is a change of the catalogue only, on both databases; the
+"""A submission may carry a key (the API's Idempotency-Key, the portal form's hidden key): the key is
+stored with the case, unique where given, so that a retry after a timeout or a 503, or a double click,
+gets the case already made instead of a second one. Adding a nullable column is a change of the catalogue only, on both databases; the
 partial index reads the table once.
 
 Revision ID: 0012
