@@ -14,8 +14,11 @@ from workflows.lifecycle import N_, STATE_LABELS, State
 from .extensions import db, login_manager
 
 
-UNAVAILABLE = N_("Không kết nối được cơ sở dữ liệu. Yêu cầu chưa được thực hiện và chưa có gì được lưu; "
-                 "vui lòng thử lại sau ít phút.")
+# "May not have been carried out", not "nothing was saved": the connection can drop after the
+# database committed. Sending the same submission again is safe (its form key or Idempotency-Key
+# returns the case it made), and a staff action sent again meets the case's version (409).
+UNAVAILABLE = N_("Không kết nối được cơ sở dữ liệu nên yêu cầu có thể chưa được thực hiện. Vui lòng thử "
+                 "lại sau ít phút: gửi lại cùng một phản ánh không tạo thêm phản ánh mới.")
 
 
 # Pages beyond this are empty anyway; a larger number would overflow the database's integers
