@@ -435,5 +435,23 @@ class WebhookDelivery(db.Model):
     feedback: Mapped[Feedback | None] = relationship()
 
 
+class ReportSnapshot(db.Model):
+    """A period's report as HCTH closed it (*chốt số liệu*) when it was sent to the province (plan,
+    chapter III): the figures are stored, so that the report and its downloads give the same
+    numbers ever after, even where a later event would move a case to another unit's row."""
+
+    __tablename__ = "report_snapshots"
+    __table_args__ = (UniqueConstraint("period_start", "period_end", name="uq_report_snapshot_period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(40))
+    figures: Mapped[str] = mapped_column(Text)  # the report's JSON (``Report.as_dict``) when it was closed
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_by_label: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 __all__ = ["Unit", "Category", "User", "ApiToken", "Feedback", "Transition", "Attachment", "ApologyLetter",
-           "DeadlineNotice", "OutboxMail", "WebhookDelivery", "Rating", "CalendarDay", "Counter", "UTCDateTime", "func"]
+           "DeadlineNotice", "OutboxMail", "WebhookDelivery", "Rating", "CalendarDay", "Counter", "ReportSnapshot",
+           "UTCDateTime", "func"]

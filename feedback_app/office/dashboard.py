@@ -1,19 +1,28 @@
-"""The leader's and HCTH's dashboard, and the report page (period picker, printable table, downloads)."""
+"""The leader's and HCTH's dashboard, and the report page (period picker, printable table, downloads,
+closing a period once its report is sent)."""
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from datetime import timedelta
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from ..auth import roles_required
 from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
 from ..reports.periods import PeriodError, parse_period, quarter_of
-from ..reports.queries import build_report
-from ..views_common import page_arg, state_label
+from ..services.reports import AlreadyClosed, PeriodNotOver, close_report, report_of, snapshot_of
+from ..views_common import local_d, local_dt, page_arg, state_label
 from workflows.clock import CLOCK
+from workflows.lifecycle import N_
 from . import bp
+from .forms import CloseReportForm
 
 REPORT_ROLES = ("leader", "office", "admin")
+# HCTH compiles and sends the report (plan, chapter III.3), the leader signs it: either may close it.
+CLOSE_ROLES = ("leader", "office")
+BAD_PERIOD = N_("Kỳ báo cáo không hợp lệ. Nhập 2024-Q2, 2024 hoặc 2024-01-01..2024-03-31.")
 
 
 def _page() -> int:
@@ -42,20 +51,51 @@ def dashboard():
 def report():
     text = request.args.get("period") or quarter_of(CLOCK.today()).label
     fmt = request.args.get("format", "html")
+    live = request.args.get("live") == "1"
     try:
         period = parse_period(text)
     except PeriodError:
         return render_template("office/report.html", report=None, period_text=text, header=exports.header_rows(),
-                               error=gettext("Kỳ báo cáo không hợp lệ. Nhập 2024-Q2, 2024 hoặc "
-                                             "2024-01-01..2024-03-31.")), 400
-    result = build_report(period)
-    name = f"bao-cao-pakn-{period.label.replace('..', '_')}"
+                               error=gettext(BAD_PERIOD)), 400
+    stored = report_of(period, live=live)
+    result = stored.report
+    name = f"bao-cao-pakn-{period.label.replace('..', '_')}" + ("-tinh-lai" if live else "")
     if fmt == "xlsx":
         return Response(exports.to_xlsx(result), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt == "csv":
         return Response(exports.to_csv(result), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    closed = stored.snapshot or (snapshot_of(period) if live else None)
+    over = CLOCK.now() >= period.end_utc_exclusive()
+    close_form = (CloseReportForm(period=text) if over and closed is None and current_user.role in CLOSE_ROLES
+                  else None)
     return render_template("office/report.html", report=result, period_text=text, header=exports.header_rows(),
                            columns=exports.FORM_COLUMNS, title=exports.TITLE, period_line=exports.period_text(result),
-                           error=None)
+                           error=None, snapshot=stored.snapshot, closed=closed, live=live, over=over,
+                           close_form=close_form)
+
+
+@bp.post("/bao-cao/chot")
+@roles_required(*CLOSE_ROLES)
+def close_period():
+    form = CloseReportForm()
+    text = form.period.data or ""
+    try:
+        period = parse_period(text) if form.validate() else None
+    except PeriodError:
+        period = None
+    if period is None:
+        flash(gettext(BAD_PERIOD), "error")
+        return redirect(url_for("office.report"))
+    try:
+        close_report(period, current_user)
+        flash(gettext("Đã chốt số liệu kỳ %(period)s: báo cáo và các tệp tải về từ nay giữ đúng số liệu này.",
+                      period=period.label), "success")
+    except PeriodNotOver:
+        flash(gettext("Kỳ %(period)s chưa kết thúc: chỉ chốt được số liệu từ ngày %(day)s.", period=period.label,
+                      day=local_d(period.end + timedelta(days=1))), "error")
+    except AlreadyClosed as closed:
+        flash(gettext("Số liệu kỳ %(period)s đã được chốt lúc %(at)s bởi %(who)s.", period=period.label,
+                      at=local_dt(closed.snapshot.closed_at), who=closed.snapshot.closed_by_label), "error")
+    return redirect(url_for("office.report", period=text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (DateField, EmailField, IntegerField, MultipleFileField, PasswordField,
+from wtforms import (DateField, EmailField, HiddenField, IntegerField, MultipleFileField, PasswordField,
                      SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
@@ -20,6 +20,13 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ."))])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     submit = SubmitField(_l("Đăng nhập"))
+
+
+class CloseReportForm(FlaskForm):
+    """Chốt số liệu: store a period's report as it is sent (services.reports.close_report)."""
+
+    period = HiddenField(validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField(_l("Chốt số liệu kỳ này"))
 
 
 class VersionedForm(FlaskForm):

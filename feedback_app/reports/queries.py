@@ -58,6 +58,7 @@ COLUMNS: tuple[str, ...] = (
     "rated", "very_satisfied", "satisfied", "not_satisfied",
 )
 
+TOTAL = ("TONG", "Tổng cộng")  # the code and name of the form's last line
 
 # When the department was done with a case (answered, refused or transferred); see models.ix_feedback_settled.
 SETTLED_AT = func.coalesce(Feedback.answered_at, Feedback.closed_at)
@@ -99,6 +100,15 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {"period": self.period.as_dict(), "columns": list(COLUMNS),
                 "units": [r.as_dict() for r in self.units], "total": self.total.values}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], period: Period) -> Report:
+        """The report that ``as_dict`` gave (a closed period's stored figures), for ``period``; a
+        column added to the form since then reads None (not counted then), never a made-up 0."""
+        def row(code: str, name: str, values: dict[str, Any]) -> ReportRow:
+            return ReportRow(code, name, {k: values.get(k) for k in COLUMNS})
+        return cls(period, [row(u["unit"], u["unit_name"], u) for u in data["units"]],
+                   row(*TOTAL, data["total"]))
 
 
 def _count(condition) -> Any:
@@ -203,7 +213,7 @@ def build_report(period: Period) -> Report:
         row.values.update(rows.get(unit.id, {}))
         _derive(row.values)
         report_rows.append(row)
-    total = ReportRow("TONG", "Tổng cộng")
+    total = ReportRow(*TOTAL)
     for row in report_rows:
         for name in COLUMNS:
             total.values[name] += row.values[name]

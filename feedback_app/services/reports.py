@@ -1,25 +1,30 @@
-"""Reports as a service: build the report of a period, and remind HCTH before the internal deadline.
+"""Reports as a service: build the report of a period, close it (chốt số liệu) once it is sent, and
+remind HCTH before the internal deadline.
 
 The department's 2024 plan (chapter III.1) has units report "chậm nhất vào ngày 15 của tháng cuối
 quý"; ``remind_quarterly_report`` queues one mail per quarter to HCTH a few working days before.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from workflows.clock import CLOCK, local_date
 
 from ..extensions import db
-from ..models import OutboxMail, Unit, User
+from ..models import OutboxMail, ReportSnapshot, Unit, User
 from ..reports.periods import Period, quarter_of, report_due_date
 from ..reports.queries import Report, build_report
 from . import outbox
 from .calendar import load_calendar
 
-__all__ = ["build_report", "Report", "reminder_day", "remind_quarterly_report"]
+__all__ = ["build_report", "Report", "StoredReport", "report_of", "close_report", "reopen_report", "PeriodNotOver",
+           "AlreadyClosed", "reminder_day", "remind_quarterly_report"]
 
 
 def reminder_day(period: Period) -> date:
@@ -49,3 +54,72 @@ def remind_quarterly_report(now: datetime | None = None) -> OutboxMail | None:
                           period=period, due=due, link=link)
     db.session.commit()
     return mail
+
+
+# --- closed periods (chốt số liệu) -----------------------------------------------------------------
+# A report counts every column as of the end of its period, from timestamps that never change, but a
+# case counts for the unit in charge of it *now* (reports/queries.py): a case moved to another unit
+# later moves between rows of a past report. What was sent to the province must stay what it was, so
+# HCTH closes the period when it sends the report, and from then on the stored figures are the report.
+
+class PeriodNotOver(ValueError):
+    """The period has not ended yet: its figures are still moving."""
+
+
+class AlreadyClosed(Exception):
+    def __init__(self, snapshot: ReportSnapshot):
+        super().__init__(f"period {snapshot.label} was closed at {snapshot.closed_at.isoformat()}")
+        self.snapshot = snapshot
+
+
+@dataclass
+class StoredReport:
+    """The report of a period and, when it is closed, the stored snapshot it was read from."""
+
+    report: Report
+    snapshot: ReportSnapshot | None
+
+
+def snapshot_of(period: Period) -> ReportSnapshot | None:
+    return db.session.execute(select(ReportSnapshot).where(ReportSnapshot.period_start == period.start,
+                                                           ReportSnapshot.period_end == period.end)).scalar()
+
+
+def report_of(period: Period, *, live: bool = False) -> StoredReport:
+    """The figures of a closed period as they were closed, else (or with ``live``) counted now."""
+    snapshot = None if live else snapshot_of(period)
+    if snapshot is None:
+        return StoredReport(build_report(period), None)
+    return StoredReport(Report.from_dict(json.loads(snapshot.figures), period), snapshot)
+
+
+def close_report(period: Period, actor: User | None, now: datetime | None = None) -> ReportSnapshot:
+    """Store the report of ``period`` as it is now and commit; once per period (``AlreadyClosed``,
+    also when two people close it at once), and only after its last day (``PeriodNotOver``)."""
+    if (now or CLOCK.now()) < period.end_utc_exclusive():
+        raise PeriodNotOver(period.label)
+    existing = snapshot_of(period)
+    if existing is not None:
+        raise AlreadyClosed(existing)
+    figures = json.dumps(build_report(period).as_dict(), ensure_ascii=False)
+    snapshot = ReportSnapshot(period_start=period.start, period_end=period.end, label=period.label[:40],
+                              figures=figures, closed_by_id=getattr(actor, "id", None),
+                              closed_by_label=actor.full_name if actor else "flask report close")
+    db.session.add(snapshot)
+    try:
+        db.session.commit()
+    except IntegrityError:  # closed by someone else meanwhile: theirs stands
+        db.session.rollback()
+        raise AlreadyClosed(snapshot_of(period)) from None
+    return snapshot
+
+
+def reopen_report(period: Period) -> bool:
+    """Delete the stored figures of ``period`` (the report is counted again); False if it was not
+    closed. Commits."""
+    snapshot = snapshot_of(period)
+    if snapshot is None:
+        return False
+    db.session.delete(snapshot)
+    db.session.commit()
+    return True
