@@ -210,7 +210,7 @@ class Feedback(db.Model):
     reply_text: Mapped[str | None] = mapped_column(Text)      # draft, then the approved answer
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_on_time: Mapped[bool | None] = mapped_column()
-    answered_due_date: Mapped[date | None] = mapped_column(Date)  # the due date in force when answered (reports)
+    answered_due_date: Mapped[date | None] = mapped_column(Date)  # the answer's first due date (reports; 0014)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refused or transferred (reports)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     public_title: Mapped[str | None] = mapped_column(String(300))    # redacted, as HCTH approved it

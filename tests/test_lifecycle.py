@@ -31,6 +31,7 @@ class FakeCase:
     unit_id: int | None = UNIT_ID
     extension_count: int = 0
     consent_publish: bool = True
+    due_step: str | None = "answer"
     due_date: date | None = date(2024, 3, 20)
 
 
@@ -112,10 +113,23 @@ def test_refusal_needs_a_legal_reason():
     case = FakeCase(state="received")
     with pytest.raises(InvalidEventArguments):
         lifecycle.fire(case, "refuse", FakeActor("office"), {"reason": "because"}, TODAY)
-    for reason in lifecycle.REFUSAL_REASONS:
+    for reason in set(lifecycle.REFUSAL_REASONS) - {"no_answer_to_info_request"}:
         case = FakeCase(state="received")
         lifecycle.fire(case, "refuse", FakeActor("office"), {"reason": reason}, TODAY)
         assert case.state == "refused"
+
+
+def test_no_answer_to_a_request_for_information_is_a_reason_only_once_the_citizen_had_the_time():
+    """Brief: the citizen has 5 working days to answer before the case may be refused for it."""
+    office, reason = FakeActor("office"), {"reason": "no_answer_to_info_request"}
+    for case in (FakeCase(state="received", due_step="classify"),  # never asked
+                 FakeCase(state="awaiting_info", due_step="citizen_info", due_date=TODAY)):  # last day
+        with pytest.raises(InvalidEventArguments):
+            lifecycle.fire(case, "refuse", office, reason, TODAY)
+        assert case.state in ("received", "awaiting_info")
+    case = FakeCase(state="awaiting_info", due_step="citizen_info", due_date=date(2024, 3, 1))
+    lifecycle.fire(case, "refuse", office, reason, TODAY)
+    assert case.state == "refused"
 
 
 def test_extend_only_once_and_before_the_due_date():

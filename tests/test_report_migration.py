@@ -33,3 +33,35 @@ def test_upgrade_to_0005_fills_closed_at_from_the_audit_trail(database_url):  # 
     assert closed[3] is None
     assert flask("db", "downgrade", "base", url=database_url).returncode == 0
     engine.dispose()
+
+
+LETTER = ("INSERT INTO apology_letters (feedback_id, year, number, step, issued_on, missed_due_date, new_due_date,"
+          " reason, signer_title, automatic, created_at)"
+          " VALUES (:id, 2024, :id, 'answer', '2024-03-26', '2024-03-25', '2024-04-01', 'r', 's', true,"
+          " '2024-03-26 01:00:00')")
+
+
+def test_upgrade_to_0014_judges_answers_after_an_apology_letter_by_the_first_date(database_url):  # noqa: F811
+    assert flask("db", "upgrade", "0013", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    answered = ("UPDATE feedback SET answered_at = :at, answered_due_date = :due, answered_on_time = :ok"
+                " WHERE id = :id")
+    with engine.begin() as conn:
+        # 1: answered on 27/03 (local) by the letter's new date 01/04: stored as on time, in fact late;
+        # 2: answered on 25/03 at 23:30 local, the first date's last half hour: on time;
+        # 3: no letter: untouched
+        for id_, at, due, ok, letter in ((1, "2024-03-27 02:00:00", "2024-04-01", True, True),
+                                         (2, "2024-03-25 16:30:00", "2024-04-01", True, True),
+                                         (3, "2024-03-27 02:00:00", "2024-04-01", True, False)):
+            conn.execute(text(CASE), {"id": id_, "code": f"PAKN.20240301.000{id_}", "state": "answered"})
+            conn.execute(text(answered), {"id": id_, "at": at, "due": due, "ok": ok})
+            if letter:
+                conn.execute(text(LETTER), {"id": id_})
+    up = flask("db", "upgrade", url=database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        rows = {i: (str(d), bool(ok)) for i, d, ok in
+                conn.execute(text("SELECT id, answered_due_date, answered_on_time FROM feedback ORDER BY id"))}
+    assert rows == {1: ("2024-03-25", False), 2: ("2024-03-25", True), 3: ("2024-04-01", True)}
+    assert flask("db", "downgrade", "base", url=database_url).returncode == 0
+    engine.dispose()

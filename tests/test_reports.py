@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from collections import Counter
 
 import pytest
@@ -124,3 +125,49 @@ def test_cli_xlsx_is_laid_out_like_the_form_with_numbers(quarter_cases, app, tmp
 def test_cli_refuses_a_bad_period_with_a_clear_message(app):
     result = app.test_cli_runner().invoke(args=["report", "--period", "2024-Q7", "--format", "json"])
     assert result.exit_code != 0 and "Kỳ báo cáo không hợp lệ" in result.output
+
+
+def test_an_answer_sent_by_the_date_an_apology_letter_promised_is_still_late(app, clock, seeded):
+    """The letter exists because the first date was missed (NĐ 61/2018 Art 19.9): the report and the
+    on-time rate judge the answer against that date, not against the letter's new one."""
+    from deadline_helpers import forwarded_case
+    from feedback_app.reports.periods import quarter
+    from feedback_app.services.sweep import sweep
+    from workflows.clock import parse_instant
+    late = forwarded_case(seeded)  # answer due 25/03/2024
+    clock.set("2024-03-26T08:00:00+07:00")
+    sweep(parse_instant("2024-03-26T08:00:00+07:00"))  # automatic letter, new date 02/04
+    assert late.due_date > date(2024, 3, 27) and len(late.letters) == 1
+    apply_event(late, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thủ tục gồm các bước sau."})
+    clock.set("2024-03-27T09:00:00+07:00")  # before the new date, after the first
+    apply_event(late, "approve", seeded["leader"])
+    assert late.answered_on_time is False and late.answered_due_date == date(2024, 3, 25)
+
+    clock.set("2024-03-04T09:00:00+07:00")
+    extended = forwarded_case(seeded)  # the unit asks for more time before the due date...
+    clock.set("2024-03-20T09:00:00+07:00")
+    apply_event(extended, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tư pháp"})
+    apply_event(extended, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: đã lấy ý kiến."})
+    apply_event(extended, "approve", seeded["leader"])  # ...and answers before the first date after all
+    assert extended.answered_on_time is True and extended.answered_due_date == date(2024, 3, 25)
+
+    total = build_report(quarter(2024, 2)).total.values
+    assert (total["answered"], total["answered_late"], total["answered_early"]) == (2, 1, 1)
+    assert total["apology_letters"] == 2
+
+
+def test_a_case_still_open_after_its_apology_letter_is_pending_overdue(app, clock, seeded):
+    """Its first date passed inside the period: the letter's new date does not make it on time."""
+    from deadline_helpers import forwarded_case
+    from feedback_app.reports.periods import quarter
+    from feedback_app.services.sweep import sweep
+    from workflows.clock import parse_instant
+    case = forwarded_case(seeded)  # answer due 25/03/2024, quarter 2024-Q2 runs 15/03–14/06
+    sweep(parse_instant("2024-03-26T08:00:00+07:00"))  # letter, new date in April
+    assert case.extension_count == 1 and case.due_date > date(2024, 3, 31)
+    clock.set("2024-04-01T09:00:00+07:00")
+    march = build_report(parse_period("2024-03-15..2024-03-31")).total.values
+    assert (march["pending"], march["pending_overdue"]) == (1, 1)
+    before = build_report(parse_period("2024-03-15..2024-03-24")).total.values
+    assert (before["pending"], before["pending_overdue"]) == (1, 0)
+    assert build_report(quarter(2024, 2)).total.values["pending_overdue"] == 1

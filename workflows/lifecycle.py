@@ -104,6 +104,7 @@ class Case(Protocol):
     unit_id: int | None
     extension_count: int
     consent_publish: bool
+    due_step: str | None
     due_date: date | None
 
 
@@ -179,6 +180,19 @@ def _known_refusal_reason(ctx: Context) -> str | None:
     return None
 
 
+def _no_answer_only_after_the_citizen_deadline(ctx: Context) -> str | None:
+    # Brief, "ask the citizen for missing information": the citizen has 5 working days to answer
+    # before the case may be refused for not answering; the due date of that step is the last one.
+    if ctx.args.get("reason") != "no_answer_to_info_request":
+        return None
+    case = ctx.case
+    if case.state != State.AWAITING_INFO.value or case.due_step != "citizen_info":
+        return N_("Lý do này chỉ dùng khi đã yêu cầu bổ sung thông tin mà người gửi không bổ sung.")
+    if case.due_date is not None and ctx.today is not None and ctx.today <= case.due_date:
+        return N_("Người gửi còn trong thời hạn bổ sung thông tin; chỉ không tiếp nhận vì lý do này sau khi hết hạn.")
+    return None
+
+
 @dataclass(frozen=True)
 class EventSpec:
     name: str
@@ -207,8 +221,10 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
               N_("Phân loại, tiếp nhận"), required=("category",), optional=("note",)),
     EventSpec("refuse", (_S.RECEIVED, _S.AWAITING_INFO), _S.REFUSED, frozenset({Role.OFFICE}),
               N_("Không tiếp nhận"), required=("reason",), optional=("note",),
-              argument_guards=(_known_refusal_reason,)),
-    EventSpec("transfer_out", (_S.RECEIVED,), _S.TRANSFERRED, frozenset({Role.OFFICE}),
+              argument_guards=(_known_refusal_reason, _no_answer_only_after_the_citizen_deadline)),
+    # brief §4: a classified case goes on to a unit or to the competent agency (CHUYEN_DI), e.g. one a
+    # unit handed back as outside the department's competence
+    EventSpec("transfer_out", (_S.RECEIVED, _S.CLASSIFIED), _S.TRANSFERRED, frozenset({Role.OFFICE}),
               N_("Chuyển cơ quan có thẩm quyền"), required=("agency",), optional=("note",)),
     EventSpec("forward", (_S.CLASSIFIED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Chuyển đơn vị xử lý"), required=("unit",), optional=("note",)),

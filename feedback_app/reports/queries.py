@@ -18,11 +18,14 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
 - ``refused``: refused (không tiếp nhận) in [S, E); ``forwarded``: transferred to another agency in [S, E).
 - ``answered``: the approved answer was sent in [S, E); split into ``answered_early`` (on a local day
   before its due date), ``answered_on_time`` (on the due date itself, or with no due date) and
-  ``answered_late`` (after the end of the due date).
+  ``answered_late`` (after the end of the due date). The due date is the answer's first one: an
+  apology letter's new date does not make a late answer on time (services.cases.first_answer_due_date).
 - ``pending``: in hand at E (received before E, not answered, refused or transferred before E);
-  ``pending_overdue`` when its due date then was on or before the period's last day (the due date in
-  force when it was later answered, or the current one for a case still open; a case waiting for
-  the citizen is not overdue), ``pending_on_time`` the rest.
+  ``pending_overdue`` when its due date then was on or before the period's last day (the first due
+  date of the answer when it was later answered or has an apology letter, else the current due date
+  of a case still open; a case waiting for the citizen is not overdue), ``pending_on_time`` the rest.
+  A case still open counts by its *current* step: classified after the period, it is no longer
+  overdue in it. Closing the period (services.reports.close_report) keeps the figures as sent.
   Always: to_handle = refused + forwarded + answered + pending.
 - ``apology_letters``: letters issued on a day of the period.
 - ``published``: answers published in [S, E).
@@ -160,7 +163,11 @@ def build_report(period: Period) -> Report:
     closed = and_(Feedback.closed_at.is_not(None), Feedback.closed_at < E)
     pending = and_(Feedback.received_at < E, or_(Feedback.answered_at.is_(None), Feedback.answered_at >= E),
                    or_(Feedback.closed_at.is_(None), Feedback.closed_at >= E))
+    # an open case with an apology letter is late by the first date; the subquery runs only for those
+    first_due = (select(func.min(ApologyLetter.missed_due_date))
+                 .where(ApologyLetter.feedback_id == Feedback.id, ApologyLetter.step == "answer").scalar_subquery())
     due_then = when((Feedback.answered_at.is_not(None), Feedback.answered_due_date),
+                    (Feedback.extension_count > 0, func.coalesce(first_due, Feedback.due_date)),
                     (Feedback.due_step.in_(DEPARTMENT_STEPS), Feedback.due_date), else_=None)
     overdue = and_(pending, due_then.is_not(None), due_then <= period.end)
 

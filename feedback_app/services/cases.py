@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import lifecycle
 from workflows.clock import CLOCK, end_of_local_day, local_date
-from workflows.deadlines import CaseClock, DeadlineError
+from workflows.deadlines import CaseClock, DeadlineError, Step
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
@@ -196,11 +196,21 @@ def _request_changes(case, args, actor):
     return args["note"]
 
 
+def first_answer_due_date(case: Feedback) -> date | None:
+    """The answer's due date before an apology letter moved it. A letter is written because that date
+    was, or was about to be, missed (NĐ 61/2018 Art 19.9; brief, "apology letter"), so an answer sent
+    by the letter's new date is still late: the reports (Biểu 06 TT 01/2020) and the on-time rate
+    (TT 01/2018, indicator 8) judge it against the first date."""
+    missed = [letter.missed_due_date for letter in case.letters if letter.step == Step.ANSWER.value]
+    return min(missed, default=case.due_date)
+
+
 def _approve(case, args, actor):
     now = CLOCK.now()
+    due = first_answer_due_date(case)
     case.answered_at = now
-    case.answered_due_date = case.due_date  # reports tell early from on time (Biểu 06 TT 01/2020)
-    case.answered_on_time = case.due_date is None or now < end_of_local_day(case.due_date)
+    case.answered_due_date = due  # reports tell early from on time from late (Biểu 06 TT 01/2020)
+    case.answered_on_time = due is None or now < end_of_local_day(due)
     if case.email:
         files = reply_files(case)  # the machine has already moved the case to "answered"
         # the answer's files go with it unless together they are too big for a mailbox; the mail
