@@ -242,8 +242,9 @@ def test_a_unit_returns_a_wrongly_forwarded_case_and_extends_once(app, client, s
     assert case.extension_count == 1 and len(case.letters) == 1
     response = post_event(client, "don-vi", case, "extend", reason="Lần hai")
     assert response.status_code == 409 and "một lần" in text(response)
-    post_event(client, "don-vi", case, "return_to_office", reason="Không thuộc lĩnh vực của phòng")
+    returned = post_event(client, "don-vi", case, "return_to_office", reason="Không thuộc lĩnh vực của phòng")
     assert state_of(case) == "classified"
+    assert returned.headers["Location"] == "/don-vi/"  # the workspace, not the case it no longer sees
     assert client.get(f"/don-vi/ho-so/{case.code}").status_code == 404  # no longer the unit's
 
 
@@ -291,6 +292,13 @@ def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seed
     assert 'id="form-publish"' not in text(client.get(f"/van-phong/ho-so/{case.code}"))
     response = post_event(client, "van-phong", case, "publish", title="t", question="q", answer="a")
     assert response.status_code == 409 and state_of(case) == "answered"
+    # nothing left to do: finished, not waiting for a publication that cannot come
+    consented = forwarded(seeded)
+    apply_event(consented, "submit_draft", seeded["QLKH"], {"reply": "Trả lời"})
+    apply_event(consented, "approve", seeded["leader"])
+    to_publish, finished = text(client.get("/van-phong/?tab=answered")), text(client.get("/van-phong/?tab=closed"))
+    assert consented.code in to_publish and case.code not in to_publish
+    assert case.code in finished and consented.code not in finished
 
 
 def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one(app, client, clock, seeded):

@@ -40,8 +40,12 @@ def test_the_lookup_needs_the_code_and_the_contact_given(client, clock, seeded):
         response = look_up(client, case.code, contact)
         assert response.status_code == 422
         assert case.title not in response.get_data(as_text=True)
-    # without a successful lookup the status page is not shown, even with the right code in the URL
-    assert client.get(f"/tra-cuu/{case.code}").status_code == 404
+    # without a successful lookup the status page is not shown, even with the right code in the URL:
+    # a bookmarked link asks for the contact, the code filled in
+    bookmarked = client.get(f"/tra-cuu/{case.code}")
+    assert bookmarked.status_code == 302 and bookmarked.headers["Location"] == f"/tra-cuu?code={case.code}"
+    form = client.get(bookmarked.headers["Location"]).get_data(as_text=True)
+    assert f'value="{case.code}"' in form and case.title not in form
     unknown = look_up(client, "PAKN.20240304.9999", "0905123456").get_data(as_text=True)
     assert "Không tìm thấy phản ánh, kiến nghị với mã số và thông tin liên hệ này." in unknown
 

@@ -174,8 +174,8 @@ def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_w
     client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour").test_client()
     assert post(client, full_name="").status_code == 422  # a correction does not count
     assert post(client).status_code == 303
-    assert post(client).status_code == 303
-    refused = post(client)
+    assert post(client, title="Một phản ánh khác về thời hạn giải quyết").status_code == 303
+    refused = post(client, title="Phản ánh thứ ba về thời hạn giải quyết")
     assert refused.status_code == 429 and "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
     api = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True})
     assert api.status_code == 429  # the page and the API share one budget per address
@@ -218,6 +218,21 @@ def test_the_form_sent_twice_makes_one_case_and_sent_again_changed_makes_a_new_o
     assert post(client, submission_key="không hợp lệ").status_code == 303 and count(Feedback) == 3
 
 
+def test_back_and_send_again_unchanged_on_a_fresh_form_makes_no_second_case(client, clock):
+    """The browser fetched the form again (a new key) and kept what was typed: the same content from
+    the same browser within the hour is the same submission; an hour later, or another browser, a new one."""
+    first = post(client, submission_key=sent_form_key(client))
+    code = re.findall(r"PAKN\.\d{8}\.\d{4}", client.get("/gui-phan-anh/da-gui").get_data(as_text=True))
+    again = post(client, submission_key=sent_form_key(client))
+    assert (first.status_code, again.status_code) == (303, 303) and count(Feedback) == 1
+    assert re.findall(r"PAKN\.\d{8}\.\d{4}", client.get("/gui-phan-anh/da-gui").get_data(as_text=True)) == code
+    other_browser = client.application.test_client()
+    assert post(other_browser, submission_key=sent_form_key(other_browser)).status_code == 303
+    assert count(Feedback) == 2
+    clock.advance(hours=1, seconds=1)
+    assert post(client, submission_key=sent_form_key(client)).status_code == 303 and count(Feedback) == 3
+
+
 def test_the_form_sent_twice_or_an_api_retry_counts_once_against_the_rate_limit(app_with, clock):
     client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour").test_client()
     key = sent_form_key(client)
@@ -226,4 +241,5 @@ def test_the_form_sent_twice_or_an_api_retry_counts_once_against_the_rate_limit(
     api_key = {"Idempotency-Key": "retry-1"}
     assert client.post("/api/v1/feedback", json={**VALID, "consent_publish": True}, headers=api_key).status_code == 201
     assert count(Feedback) == 2
-    assert post(client, submission_key=sent_form_key(client)).status_code == 429  # two cases: the budget
+    assert post(client, submission_key=sent_form_key(client),
+                title="Một phản ánh khác về thời hạn giải quyết").status_code == 429  # two cases: the budget

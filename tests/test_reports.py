@@ -171,3 +171,14 @@ def test_a_case_still_open_after_its_apology_letter_is_pending_overdue(app, cloc
     before = build_report(parse_period("2024-03-15..2024-03-24")).total.values
     assert (before["pending"], before["pending_overdue"]) == (1, 0)
     assert build_report(quarter(2024, 2)).total.values["pending_overdue"] == 1
+
+
+def test_a_period_still_running_counts_as_overdue_only_what_is_overdue_today(app, clock, seeded):
+    from deadline_helpers import forwarded_case
+    from feedback_app.reports.periods import quarter
+    case = forwarded_case(seeded)  # answer due 25/03/2024; 2024-Q2 runs to 14/06
+    clock.set("2024-03-25T16:00:00+07:00")  # its last day: not overdue yet
+    assert build_report(quarter(2024, 2)).total.values["pending_overdue"] == 0
+    clock.set("2024-03-26T08:00:00+07:00")
+    assert build_report(quarter(2024, 2)).total.values["pending_overdue"] == 1
+    assert case.state == "forwarded"

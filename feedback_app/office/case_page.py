@@ -80,6 +80,8 @@ def handle_event(code: str, event: str, bp: str):
         case = cases.find(code)
         return render_case(case, bp, {event: form} if exc.status == 422 else None, exc.status)
     flash(gettext("Đã thực hiện: %(action)s.", action=gettext(EVENTS[event].label)), "success")
+    if bp == "unit" and case.unit_id != current_user.unit_id:  # returned to HCTH: no longer the unit's page
+        return redirect(url_for("unit.workspace"))
     return redirect(url_for(f"{bp}.case", code=code))
 
 

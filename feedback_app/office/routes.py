@@ -81,7 +81,7 @@ def queue():
         tab = "intake"
     states, title = QUEUES[tab]
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
-        staff.case_query(current_user, states=states))
+        staff.queue_query(current_user, states))
     page = staff.paginate(query, page_arg())
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]

@@ -7,12 +7,15 @@
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
+from workflows.clock import CLOCK
 from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, LifecycleError, State
 
 from ..extensions import db, limiter
@@ -41,6 +44,8 @@ HOME_CARDS = [
     ("public.notice", N_("Thông báo tiếp nhận"), N_("Địa chỉ, điện thoại, thư điện tử tiếp nhận phản ánh, kiến nghị.")),
 ]
 SESSION_CASES = "public_cases"  # the codes this browser proved it may see (code + contact)
+LAST_SENT = "last_submission"  # [fingerprint of this browser's last submission, its code, when]
+SAME_SUBMISSION_SECONDS = 3600  # the same content again within this is the same submission sent twice
 
 # Each state in plain words, for the citizen.
 STATE_EXPLANATIONS = {
@@ -157,11 +162,26 @@ def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> 
     key = form.submission_key.data
     submission = replace(submission_from(form, "web"),
                          key=key if key and submissions.SUBMISSION_KEY.fullmatch(key) else None)
+    # Back and send again unchanged: the browser may have fetched the form anew (a new key) and kept
+    # what was typed, so this browser's last submission is recognised by its content too.
+    sent = _fingerprint(submission, files)
+    last = session.get(LAST_SENT)
+    if last and last[0] == sent and CLOCK.now().timestamp() - last[2] < SAME_SUBMISSION_SECONDS:
+        case = find(last[1])
+        if case is not None:
+            return case, True
     try:
         case, made = submissions.submit_once(submission, files)
-        return case, not made
+        replayed = not made
     except submissions.KeyReused:
-        return submissions.submit(replace(submission, key=None), files), False
+        case, replayed = submissions.submit(replace(submission, key=None), files), False
+    session[LAST_SENT] = [sent, case.code, CLOCK.now().timestamp()]
+    return case, replayed
+
+
+def _fingerprint(submission: Submission, files: list[submissions.CheckedFile]) -> str:
+    content = [submission.as_stored(), [(f.original_name, hashlib.sha256(f.data).hexdigest()) for f in files]]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
 
 
 @bp.get("/gui-phan-anh/da-gui")
@@ -207,6 +227,9 @@ def lookup():
 
 @bp.get("/tra-cuu/<code>")
 def status(code: str):
+    if code not in session.get(SESSION_CASES, []):
+        # a bookmarked or shared link in another browser: ask for the contact, the code filled in
+        return redirect(url_for("public.lookup", code=code[:24]))
     case = _own_case(code)
     due_days_off = []
     if case.due_start and case.due_date:

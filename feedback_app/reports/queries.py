@@ -24,6 +24,7 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
   ``pending_overdue`` when its due date then was on or before the period's last day (the first due
   date of the answer when it was later answered or has an apology letter, else the current due date
   of a case still open; a case waiting for the citizen is not overdue), ``pending_on_time`` the rest.
+  A period still running is read as of today (overdue = due date before today).
   A case still open counts by its *current* step: classified after the period, it is no longer
   overdue in it. Closing the period (services.reports.close_report) keeps the figures as sent.
   Always: to_handle = refused + forwarded + answered + pending.
@@ -37,11 +38,14 @@ transferred or still at reception) counts for the office (HCTH).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Date, and_, case as when, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from workflows.clock import CLOCK
 
 from ..extensions import db
 from ..models import ApologyLetter, Feedback, Rating, Unit
@@ -169,7 +173,9 @@ def build_report(period: Period) -> Report:
     due_then = when((Feedback.answered_at.is_not(None), Feedback.answered_due_date),
                     (Feedback.extension_count > 0, func.coalesce(first_due, Feedback.due_date)),
                     (Feedback.due_step.in_(DEPARTMENT_STEPS), Feedback.due_date), else_=None)
-    overdue = and_(pending, due_then.is_not(None), due_then <= period.end)
+    # a period still running is read as of today: a due date not yet passed is not overdue
+    last_day = min(period.end, CLOCK.today() - timedelta(days=1))
+    overdue = and_(pending, due_then.is_not(None), due_then <= last_day)
 
     sums = {
         "received": _count(in_period),

@@ -13,7 +13,7 @@ from typing import Iterable
 
 import filetype
 from flask import current_app
-from sqlalchemy import Select, case as sql_case, select
+from sqlalchemy import Select, and_, case as sql_case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
@@ -67,6 +67,21 @@ def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None =
     elif overdue is False:
         query = query.where(~overdue_clause())
     return query
+
+
+def queue_query(user, states: Iterable[str]) -> Select:
+    """A tab of the office's queue. An answer waits for publication only if the citizen agreed to it
+    (the publish event's guard); without consent the case is done once its answer is sent, so it
+    shows with the finished cases."""
+    answered, finished = State.ANSWERED.value, (State.REFUSED.value, State.TRANSFERRED.value, State.PUBLISHED.value)
+    consented = Feedback.consent_publish.is_(True)
+    states = set(states)
+    if states == {answered}:
+        return case_query(user, states=states).where(consented)
+    if states == set(finished):
+        return case_query(user).where(or_(Feedback.state.in_(finished),
+                                          and_(Feedback.state == answered, ~consented)))
+    return case_query(user, states=states)
 
 
 def intake_query(user) -> Select:
