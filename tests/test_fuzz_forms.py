@@ -102,12 +102,13 @@ def test_random_json_submissions_get_a_whole_case_or_field_errors_never_a_server
 
 
 def test_random_form_submissions_get_a_whole_case_or_messages_next_to_the_fields(app, clock, seeded):
-    client = app.test_client()
     outcomes = set()
 
     @given(form=SUBMISSION, consent=st.sampled_from([None, "y", "\x00", "không"]))
     @fuzz_settings
     def submit(form, consent):
+        # a browser per example: one browser sending the same text again gets the case it made
+        client = app.test_client()
         data = {name: value.encode("utf-8", "replace").decode() for name, value in form.items()}
         if consent is not None:
             data["consent_publish"] = consent
