@@ -118,16 +118,16 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
     change, which a back-dated one may not be."""
     now = CLOCK.now()
     received = received_at or now
-    today = local_date(received)
+    day = local_date(received)  # the day of receipt: the code's day, and the due date counts from it
     # the portal and the API are the only cached readers (see load_calendar)
     plan = deadlines(load_calendar(cached=received_at is None))
     case = Feedback(**submission.as_stored(), language=submission.language, received_at=received)
     if submission.key:
         case.submission_key = submission.key
     lifecycle.receive(case)
-    case.due = plan.on_receipt(today)
+    case.due = plan.on_receipt(day)
     case.target_date = case.due_date  # no category yet: the target is the legal date
-    case.code = new_code(today)
+    case.code = new_code(day)
     note = f"Kênh: {case.channel}"
     if received_at is not None:
         note += f"; nhận lúc {received_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
