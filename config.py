@@ -82,6 +82,12 @@ class Config:
     BACKUP_KEEP = env("BACKUP_KEEP", 14, int)
     PG_DUMP = env("PG_DUMP", "pg_dump")  # the client of the server's major version or newer
 
+    # How far back HCTH may date a PAKN it enters from paper, phone, e-mail or in person (calendar days;
+    # QĐ 31/2021/QĐ-TTg Art 43.2b). A month covers a letter held up in internal mail or a backlog after
+    # Tết, while a wrong month or year typed by mistake is refused rather than making a case that is
+    # born months overdue and counted in a report period long sent.
+    INTAKE_MAX_BACKDATE_DAYS = env("INTAKE_MAX_BACKDATE_DAYS", 30, int)
+
     # Tracking codes: each worker reserves this many numbers of the day at a time (services/sequences.py);
     # 1 makes them consecutive in the order received, at one more short transaction per submission.
     CODE_BLOCK_SIZE = env("CODE_BLOCK_SIZE", 10, int)

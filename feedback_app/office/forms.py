@@ -2,17 +2,22 @@
 that ``allowed_events`` offers, with one field per argument in ``EVENTS[event].arguments``."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (DateField, EmailField, HiddenField, IntegerField, MultipleFileField, PasswordField,
-                     SelectField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
+                     PasswordField, SelectField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.lifecycle import EVENTS, REFUSAL_REASONS
 
 from ..extensions import db
 from ..models import Category, Feedback, Unit
+from ..public.forms import SubmissionFields, SubmissionForm
 from ..services import publication
 
 
@@ -129,3 +134,67 @@ def event_args(form: FlaskForm, event: str) -> dict:
             continue
         args[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return args
+
+
+# --- PAKN that HCTH enters (QĐ 31/2021/QĐ-TTg Art 43.2b) ----------------------------------------
+
+# The channels other than the portal and the API (models.CHANNELS) by which a PAKN reaches HCTH:
+# written, in person, by post or e-mail, by phone on the published number (NĐ 20/2008 Art 6–7), or
+# from the national PAKN system (QĐ 31/2021 Art 39–46).
+INTAKE_CHANNELS = {
+    "post": _l("Bưu chính"),
+    "email": _l("Thư điện tử"),
+    "phone": _l("Điện thoại"),
+    "in_person": _l("Trực tiếp"),
+    "national": _l("Hệ thống quốc gia"),
+}
+
+
+def _local_now() -> datetime:
+    """Now, in Vietnamese local time, to the minute, without a zone: what a datetime-local input holds."""
+    return CLOCK.now().astimezone(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A datetime-local input whose parse error is in the page's language (WTForms' own is English)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Ngày giờ không hợp lệ.")) from None
+
+
+class IntakeForm(SubmissionFields):
+    """A PAKN received on paper, by phone, e-mail, in person or from the national system, entered by
+    HCTH: the citizen's fields with the portal's rules (``SubmissionFields``, NĐ 20/2008 Art 7.1),
+    the channel and when it actually arrived."""
+
+    channel = SelectField(_l("Kênh tiếp nhận"),
+                          choices=choices([("", _l("— Chọn kênh —"))] + list(INTAKE_CHANNELS.items())),
+                          validators=[DataRequired(_l("Vui lòng chọn kênh tiếp nhận."))])
+    received_at = LocalDateTimeField(
+        _l("Thời điểm nhận"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        default=_local_now, validators=[InputRequired(_l("Vui lòng nhập ngày và giờ nhận (giờ Việt Nam)."))],
+        description=_l("Ngày, giờ cơ quan thực nhận (dấu bưu điện đến, giờ nhận cuộc gọi, giờ thư điện tử đến); "
+                       "hạn xử lý tính từ ngày này."))
+    # the portal's attachment field and form key, not copies (checked by services.submissions.check_files;
+    # the key makes a double click one case)
+    attachments = SubmissionForm.attachments
+    submission_key = SubmissionForm.submission_key
+    submit = SubmitField(_l("Nhập phản ánh, kiến nghị"))
+
+    def validate_received_at(self, field):
+        if field.data is None:
+            return
+        now = _local_now()
+        if field.data > now:
+            raise ValidationError(_l("Thời điểm nhận không được sau thời điểm hiện tại."))
+        days = current_app.config["INTAKE_MAX_BACKDATE_DAYS"]
+        if field.data < now - timedelta(days=days):
+            raise ValidationError(_l("Thời điểm nhận không được sớm hơn %(n)d ngày trước; phản ánh, kiến nghị cũ "
+                                     "hơn cần lãnh đạo văn phòng xem xét.", n=days))
+
+    def received_instant(self) -> datetime:
+        """The entered local time as the UTC instant the database stores."""
+        return self.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)

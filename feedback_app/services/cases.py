@@ -7,7 +7,7 @@ changed the case meanwhile) rolls everything back and raises ``StaleCase``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 from flask import current_app
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import lifecycle
-from workflows.clock import CLOCK, end_of_local_day, local_date
+from workflows.clock import CLOCK, LOCAL_TZ, end_of_local_day, local_date
 from workflows.deadlines import CaseClock, DeadlineError, Step
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
@@ -96,7 +96,8 @@ def audit(case: Feedback, event: str, source: str, dest: str, actor, note: str |
     return row
 
 
-def receive(submission: Submission, *, commit: bool = True) -> Feedback:
+def receive(submission: Submission, *, commit: bool = True, received_at: datetime | None = None,
+            actor=CITIZEN) -> Feedback:
     """Register a new case (NĐ 20/2008 Art 9.1: receive, enter in the register) and start its clock.
 
     Every submission comes through here, so it is kept short: everything, the code and the receipt
@@ -107,18 +108,30 @@ def receive(submission: Submission, *, commit: bool = True) -> Feedback:
 
     ``commit``: commit before returning; False when the caller writes more in the same transaction
     (attachments). Committing, without a webhook, lets ``insert_family`` commit the three rows in
-    their one statement on PostgreSQL (``alone``)."""
+    their one statement on PostgreSQL (``alone``).
+
+    ``received_at`` and ``actor``: a PAKN that came on paper, by phone or e-mail, entered by HCTH
+    (QĐ 31/2021/QĐ-TTg Art 43.2b; NĐ 20/2008 Art 6–7): received when it actually arrived, so the
+    code's day and the due date count from that day (Art 9.1d), and the audit row names the officer
+    who entered it (at the time of entry). Such a case reads the calendar as stored: the sweep's
+    check after a calendar change (``recheck_after_change``) looks only at cases received since the
+    change, which a back-dated one may not be."""
     now = CLOCK.now()
-    today = local_date(now)
-    plan = deadlines(load_calendar(cached=True))  # the only cached reader (see load_calendar)
-    case = Feedback(**submission.as_stored(), language=submission.language, received_at=now)
+    received = received_at or now
+    day = local_date(received)  # the day of receipt: the code's day, and the due date counts from it
+    # the portal and the API are the only cached readers (see load_calendar)
+    plan = deadlines(load_calendar(cached=received_at is None))
+    case = Feedback(**submission.as_stored(), language=submission.language, received_at=received)
     if submission.key:
         case.submission_key = submission.key
     lifecycle.receive(case)
-    case.due = plan.on_receipt(today)
+    case.due = plan.on_receipt(day)
     case.target_date = case.due_date  # no category yet: the target is the legal date
-    case.code = new_code(today)
-    row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, CITIZEN, f"Kênh: {case.channel}", True)
+    case.code = new_code(day)
+    note = f"Kênh: {case.channel}"
+    if received_at is not None:
+        note += f"; nhận lúc {received_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
+    row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, actor, note, True)
     mail = None
     if case.email:  # a new code: no earlier mail can have this key
         mail = outbox.compose(f"received:{case.code}", "received", case.email,

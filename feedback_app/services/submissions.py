@@ -167,9 +167,10 @@ def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
     return written
 
 
-def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
+def submit(submission: Submission, files: list[CheckedFile] = (), **receipt) -> Feedback:
     """Register a checked submission with its attachments: all of it or nothing (a failed commit
-    removes the files already written)."""
+    removes the files already written). ``receipt``: ``received_at`` and ``actor`` of a PAKN HCTH
+    enters (``cases.receive``)."""
     files, written = list(files), []
     session = db.session()
     # the caller shows what was just written (code, due date): keep it rather than read it back
@@ -177,7 +178,7 @@ def submit(submission: Submission, files: list[CheckedFile] = ()) -> Feedback:
     try:
         # without attachments, the rows ``receive`` writes are all there is: it commits them itself
         # (on PostgreSQL, without a webhook, in the one statement that writes them)
-        case = receive(submission, commit=not files)
+        case = receive(submission, commit=not files, **receipt)
         if files:
             written = _store(case, files)
             db.session.commit()
@@ -204,20 +205,20 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(18)
 
 
-def submit_once(submission: Submission, files: list[CheckedFile] = ()) -> tuple[Feedback, bool]:
+def submit_once(submission: Submission, files: list[CheckedFile] = (), **receipt) -> tuple[Feedback, bool]:
     """``submit`` for a sender who may send a submission again with the same ``submission.key``: an
     API client after a timeout or a 503 that left it unsure whether the first one was stored (its
     Idempotency-Key), a citizen who clicked twice or reloaded the page (the form's key). Returns (the
     case, whether this call made it); the same key with a different submission raises ``KeyReused``.
     Two requests with one key at once: the database's unique index lets one case in, and the other
-    request answers with it."""
+    request answers with it. ``receipt``: as for ``submit``."""
     if not submission.key:
-        return submit(submission, files), True
+        return submit(submission, files, **receipt), True
     earlier = _made_with_key(submission)
     if earlier is not None:
         return earlier, False
     try:
-        return submit(submission, files), True
+        return submit(submission, files, **receipt), True
     except IntegrityError:  # submit rolled back; was it the key, taken meanwhile?
         earlier = _made_with_key(submission)
         if earlier is None:

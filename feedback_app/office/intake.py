@@ -1,0 +1,64 @@
+"""HCTH enters a PAKN that did not come through the portal or the API: a letter by post, an e-mail, a
+phone call on the published number, a visit, or one handed over by the national PAKN system.
+
+QĐ 31/2021/QĐ-TTg Art 43.2b: PAKN received on paper, by phone, fax or e-mail are entered in the
+system too; NĐ 20/2008/NĐ-CP Art 6–7: the officer transcribes what was said or written faithfully.
+The case is checked with the portal's rules (Art 7.1) and received through the portal's own path
+(``services.submissions.submit_once`` → ``cases.receive``), dated when it actually arrived (Art 9.1d:
+the 5 working days count from that day), with the officer as the actor of its audit row.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..auth import roles_required
+from ..public.routes import submission_from
+from ..services import submissions
+from ..views_common import local_d
+from . import bp
+from .forms import IntakeForm
+
+
+@bp.route("/tiep-nhan-moi", methods=["GET", "POST"])
+@roles_required("office")
+def intake_new():
+    form = IntakeForm()
+    if not form.is_submitted():
+        form.submission_key.data = submissions.new_submission_key()
+    if form.validate_on_submit():
+        try:
+            files = submissions.check_files(submissions.Upload(f.filename, f.stream)
+                                            for f in (form.attachments.data or []) if f and f.filename)
+        except submissions.SubmissionRejected as exc:
+            form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
+        else:
+            case = _submit_once(form, files)
+            flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
+                          code=case.code, due=local_d(case.due_date)), "success")
+            return redirect(url_for("office.case", code=case.code), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("office/intake_new.html", form=form), status
+
+
+def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]):
+    """The case this form makes; sent twice (a double click, a reload) it makes one. The entered time is
+    part of the key, so that going back and correcting only the time makes a new case with that time."""
+    received_at = form.received_instant()
+    key = form.submission_key.data
+    if key and submissions.SUBMISSION_KEY.fullmatch(key) and len(key) <= 80:
+        key = f"{key}@{received_at:%Y%m%dT%H%M}"
+    else:
+        key = None
+    # The citizen wrote or spoke in Vietnamese (Art 7.1), whatever language the officer's pages are in:
+    # the receipt mail and later mails go in Vietnamese.
+    submission = replace(submission_from(form, form.channel.data), language="vi", key=key)
+    receipt = {"received_at": received_at, "actor": current_user._get_current_object()}
+    try:
+        case, _made = submissions.submit_once(submission, files, **receipt)
+    except submissions.KeyReused:  # back, changed, sent again: a new case
+        case = submissions.submit(replace(submission, key=None), files, **receipt)
+    return case
