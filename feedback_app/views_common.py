@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
@@ -9,7 +10,7 @@ from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, Operat
 
 from workflows.clock import CLOCK
 from workflows.deadlines import STEP_LABELS, Step
-from workflows.lifecycle import N_, STATE_LABELS, State
+from workflows.lifecycle import EVENTS, N_, STATE_LABELS, Role, State
 
 from .extensions import db, login_manager
 
@@ -39,6 +40,71 @@ def step_label(step: str | None) -> str:
     return gettext(STEP_LABELS[Step(step)]) if step else ""
 
 
+class AuditLabel(NamedTuple):
+    staff: str
+    public: str | None = None  # the citizen's wording, where the staff's would not do
+
+
+# The audit rows that are not lifecycle events (those carry their own label, ``EVENTS[...].label``),
+# written by services/cases.py (receive), calendar.py (due_recomputed), sweep.py (overdue,
+# apology_letter, escalated), staff.py (mark_duplicate) and letters.py (letter_reason).
+# tests/test_staff_labels.py fails when a service writes an event missing here.
+AUDIT_EVENTS = {
+    "receive": AuditLabel(N_("Tiếp nhận")),
+    "due_recomputed": AuditLabel(N_("Điều chỉnh thời hạn do thay đổi lịch làm việc")),
+    "overdue": AuditLabel(N_("Quá hạn"), N_("Quá thời hạn xử lý")),
+    "apology_letter": AuditLabel(N_("Phiếu xin lỗi tự động, hẹn lại ngày trả lời"),
+                                 N_("Gửi phiếu xin lỗi, hẹn lại ngày trả lời")),
+    "escalated": AuditLabel(N_("Quá hạn đã hẹn lại: chuyển lãnh đạo quyết định")),
+    "mark_duplicate": AuditLabel(N_("Đánh dấu trùng lặp")),
+    "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
+}
+UNKNOWN_EVENT = N_("Cập nhật")
+
+
+def event_msgid(event: str, public: bool = False) -> str:
+    """The untranslated label of an audit row's event: the staff's, or the citizen's with ``public``."""
+    if event in EVENTS:
+        return EVENTS[event].label
+    label = AUDIT_EVENTS.get(event)
+    if label is None:
+        return UNKNOWN_EVENT
+    return (label.public or label.staff) if public else label.staff
+
+
+def event_label(event: str) -> str:
+    return gettext(event_msgid(event))
+
+
+# Feedback.channel (models.CHANNELS): how a case reached the department.
+CHANNEL_LABELS = {
+    "web": N_("Cổng thông tin điện tử"),
+    "api": N_("API"),
+    "email": N_("Thư điện tử"),
+    "post": N_("Bưu chính"),
+    "phone": N_("Điện thoại"),
+    "in_person": N_("Trực tiếp"),
+    "national": N_("Hệ thống quốc gia"),
+}
+
+
+def channel_label(channel: str | None) -> str:
+    return gettext(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else (channel or "")
+
+
+# The staff roles, in the order the user form offers them.
+ROLE_LABELS = {
+    Role.OFFICE: N_("Văn phòng (HCTH)"),
+    Role.UNIT: N_("Đơn vị xử lý"),
+    Role.LEADER: N_("Lãnh đạo"),
+    Role.ADMIN: N_("Quản trị"),
+}
+
+
+def role_label(role: str) -> str:
+    return gettext(ROLE_LABELS[Role(role)])
+
+
 # Patterns of digits only read the same in every locale: strftime gives them without Babel's pattern
 # machinery, which a page of dates (or every receipt mail) pays per value.
 _DIGITS_ONLY = {"dd/MM/yyyy HH:mm": "%d/%m/%Y %H:%M", "dd/MM/yyyy": "%d/%m/%Y"}
@@ -62,7 +128,8 @@ def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(state_label=state_label, step_label=step_label, dt=local_dt, d=local_d)
+    app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
+                                 channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d)
 
     @app.context_processor
     def shared():

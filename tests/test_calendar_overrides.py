@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from feedback_app import create_app
 from feedback_app.extensions import db
-from feedback_app.models import Feedback, Transition, User
+from feedback_app.models import CalendarDay, Feedback, Transition, User
 from feedback_app.services import calendar as calendar_service
 from feedback_app.services.calendar import RECHECK_FROM, load_calendar, remove_day, set_day
 from feedback_app.services.cases import SYSTEM, apply_event, receive
@@ -117,3 +117,87 @@ def test_a_second_change_keeps_the_start_of_the_first_and_the_check_ends_only_fo
     assert read_value(RECHECK_FROM) == first
     assert sweep(parse_instant("2024-03-04T10:00:00+07:00")).due_dates_moved == 0
     assert read_value(RECHECK_FROM) == 0
+
+
+# --- the admin page /quan-tri/lich-lam-viec: the same service calls as `flask calendar` ---------------
+
+def due_and_notes(case_id: int) -> tuple[date, list[str]]:
+    db.session.expire_all()
+    case = db.session.get(Feedback, case_id)
+    return case.due_date, recomputed_notes(case)
+
+
+def test_a_day_off_added_on_the_page_moves_an_open_case_exactly_as_the_command_does(app, client, clock, seeded):
+    from tests.test_office import login
+    case_id = receive(SUBMISSION).id
+    before, _ = due_and_notes(case_id)
+    login(client, seeded["admin"])
+    response = client.post("/quan-tri/lich-lam-viec", data={"day": "2024-03-06", "kind": "off",
+                                                            "name": "Nghỉ bù theo thông báo của tỉnh"},
+                           follow_redirects=True)
+    assert "1 phản ánh, kiến nghị đang xử lý được tính lại hạn xử lý" in response.get_data(as_text=True)
+    by_page = due_and_notes(case_id)
+    assert by_page[0] == load_calendar().add_working_days(before, 1)
+
+    row = db.session.execute(select(CalendarDay).where(CalendarDay.day == DAY_OFF)).scalar_one()
+    assert row.created_by_id == seeded["admin"].id
+    client.post(f"/quan-tri/lich-lam-viec/{row.id}/xoa")
+    assert due_and_notes(case_id)[0] == before and load_calendar().is_working_day(DAY_OFF)
+
+    result = app.test_cli_runner().invoke(args=["calendar", "set", "2024-03-06", "off",
+                                                "Nghỉ bù theo thông báo của tỉnh"])
+    assert result.exit_code == 0, result.output
+    by_command = due_and_notes(case_id)
+    assert by_command[0] == by_page[0]
+    assert by_command[1][-1] == by_page[1][-1] == by_page[1][0]  # the same audit note, word for word
+
+
+def test_the_page_lists_this_and_next_years_overrides_and_refuses_what_changes_nothing(app, client, clock, seeded):
+    from tests.test_office import login, text
+    set_day(date(2025, 1, 2), "off", "Nghỉ bù Tết Dương lịch", SYSTEM)
+    set_day(date(2026, 5, 4), "off", "Ngoài hai năm", SYSTEM)
+    login(client, seeded["admin"])
+    page = text(client.get("/quan-tri/lich-lam-viec"))
+    assert "02/01/2025" in page and "Nghỉ bù Tết Dương lịch" in page and "Nghỉ</td>" in page
+    assert "04/05/2026" not in page
+    assert "05/03/2024, 06/03/2024" in page  # the next working days from Monday 4 March
+
+    refused = {
+        "2025-01-02": ("off", "đã được điều chỉnh"),  # a second override of the same day
+        "2024-03-07": ("work", "đã là ngày làm việc"),  # a Thursday is worked anyway
+        "2024-03-09": ("off", "đã là ngày nghỉ"),  # a Saturday
+        "2024-04-30": ("off", "đã là ngày nghỉ"),  # Reunification Day, from holidays.VN
+    }
+    for day, (kind, why) in refused.items():
+        response = client.post("/quan-tri/lich-lam-viec", data={"day": day, "kind": kind, "name": "Thử"})
+        assert response.status_code == 422 and why in text(response), day
+    for data, why in (({"day": "", "kind": "off", "name": "Thử"}, "Vui lòng chọn ngày."),
+                      ({"day": "hôm qua", "kind": "off", "name": "Thử"}, "Ngày không hợp lệ."),
+                      ({"day": "2024-03-08", "kind": "holiday", "name": "Thử"}, "ngày nghỉ hoặc ngày làm bù"),
+                      ({"day": "2024-03-08", "kind": "off", "name": "  "}, "Vui lòng nhập tên.")):
+        response = client.post("/quan-tri/lich-lam-viec", data=data)
+        assert response.status_code == 422 and why in text(response), data
+    assert [d for d, in db.session.execute(select(CalendarDay.day).order_by(CalendarDay.day))] == [
+        date(2025, 1, 2), date(2026, 5, 4)]
+
+    made_up = client.post("/quan-tri/lich-lam-viec", data={"day": "2024-03-09", "kind": "work", "name": "Làm bù"})
+    assert made_up.status_code == 302 and load_calendar().is_working_day(date(2024, 3, 9))
+
+
+def test_the_command_refuses_an_override_that_changes_nothing_too(app, seeded):
+    result = app.test_cli_runner().invoke(args=["calendar", "set", "2024-03-09", "off", "Thứ bảy"])
+    assert result.exit_code != 0 and "đã là ngày nghỉ" in result.output
+    assert db.session.execute(select(CalendarDay)).scalar() is None
+
+
+def test_only_the_admin_keeps_the_calendar(app, client, clock, seeded):
+    from tests.test_office import login
+    set_day(DAY_OFF, "off", "Nghỉ bù", SYSTEM)
+    row = db.session.execute(select(CalendarDay)).scalar_one()
+    for role in ("office", "leader", "QLKH"):
+        login(client, seeded[role])
+        assert client.get("/quan-tri/lich-lam-viec").status_code == 403
+        assert client.post("/quan-tri/lich-lam-viec", data={"day": "2024-03-08", "kind": "off",
+                                                            "name": "X"}).status_code == 403
+        assert client.post(f"/quan-tri/lich-lam-viec/{row.id}/xoa").status_code == 403
+    assert db.session.execute(select(CalendarDay.day)).scalars().all() == [DAY_OFF]

@@ -114,7 +114,8 @@ def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowe
     (uploads / "abc123.pdf").write_bytes(PDF)
     login(client, seeded["office"])
     page = text(client.get(f"/van-phong/ho-so/{case.code}"))
-    for fact in ("Nguyễn Văn An", "0905123456", "an@example.com", "Điều 9.1d", "to-trinh.pdf", "receive"):
+    for fact in ("Nguyễn Văn An", "0905123456", "an@example.com", "Điều 9.1d", "to-trinh.pdf",
+                 '<span class="event">Tiếp nhận</span>', "Cổng thông tin điện tử"):
         assert fact in page
     forms = set(re.findall(r'id="form-(\w+)"', page))
     assert forms == {"request_info", "classify", "refuse", "transfer_out"}

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
-from . import routes, outbox  # noqa: E402,F401  (routes register themselves on bp)
+from . import routes, outbox, calendar  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,54 +1,78 @@
-"""Forms of the administration: units, users and fields (lĩnh vực)."""
+"""Forms of the administration: units, users, fields (lĩnh vực) and the working-day calendar.
+
+Every validator carries its own Vietnamese message: WTForms' defaults are English, and its own
+catalogue has no Vietnamese."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     SubmitField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from ..extensions import db
 from ..models import Unit
 from ..office.forms import choices
+from ..services.calendar import KINDS
+from ..views_common import ROLE_LABELS
 
-ROLE_CHOICES = [("office", _l("Văn phòng (HCTH)")), ("unit", _l("Đơn vị xử lý")), ("leader", _l("Lãnh đạo")),
-                ("admin", _l("Quản trị"))]
+REQUIRED_CODE = _l("Vui lòng nhập mã.")
+REQUIRED_NAME = _l("Vui lòng nhập tên.")
+BAD_EMAIL = _l("Email không hợp lệ.")
+POSITIVE_DAYS = _l("Số ngày làm việc phải lớn hơn 0.")
+# IntegerField's own "Not a valid integer value." is replaced through its invalid_value_message
+# (WTForms >= 3.2), the one message its process_formdata raises.
+NOT_AN_INTEGER = _l("Vui lòng nhập một số nguyên.")
+
+
+def at_most(n: int) -> Length:
+    return Length(max=n, message=_l("Tối đa %(max)d ký tự."))  # Length fills in %(max)d
 
 
 def _role_choices():
-    return choices(ROLE_CHOICES)
+    return choices((role.value, _l(label)) for role, label in ROLE_LABELS.items())
+
+
+def parsed(form, field) -> None:
+    """Stops the chain when the value could not be read: "not a number" says it all, without "must be > 0"."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+def target_days(label) -> IntegerField:
+    """An internal target in working days: empty means the law's."""
+    return IntegerField(label, validators=[Optional(), parsed, NumberRange(min=1, message=POSITIVE_DAYS)],
+                        invalid_value_message=NOT_AN_INTEGER, description=_l("Để trống: theo thời hạn quy định."))
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(_l("Vui lòng nhập mã.")), Length(max=32)])
-    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Vui lòng nhập tên.")), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Email không hợp lệ.")), Length(max=254)])
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
+    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
     submit = SubmitField(_l("Lưu"))
 
 
 class CategoryForm(FlaskForm):
-    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(_l("Vui lòng nhập mã.")), Length(max=32)])
-    name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(_l("Vui lòng nhập tên.")), Length(max=200)])
-    classify_target_days = IntegerField(
-        _l("Hạn nội bộ phân loại, chuyển xử lý (ngày làm việc)"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Số ngày làm việc phải lớn hơn 0."))],
-        description=_l("Để trống: theo thời hạn quy định."))
-    answer_target_days = IntegerField(
-        _l("Hạn nội bộ trả lời (ngày làm việc)"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Số ngày làm việc phải lớn hơn 0."))],
-        description=_l("Để trống: theo thời hạn quy định."))
+    code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
+    name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
+    classify_target_days = target_days(_l("Hạn nội bộ phân loại, chuyển xử lý (ngày làm việc)"))
+    answer_target_days = target_days(_l("Hạn nội bộ trả lời (ngày làm việc)"))
     submit = SubmitField(_l("Lưu"))
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")),
-                                                Email(_l("Email không hợp lệ.")), Length(max=254)])
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), Length(max=200)])
-    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Vai trò"), choices=_role_choices)
-    unit = SelectField(_l("Đơn vị"), validate_choice=False)
-    password = PasswordField(_l("Mật khẩu"), validators=[Optional(), Length(min=8, max=128)],
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(BAD_EMAIL),
+                                                at_most(254)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])
+    title = StringField(_l("Chức danh"), validators=[Optional(), at_most(200)])
+    role = SelectField(_l("Vai trò"), choices=_role_choices, validate_choice=False)  # the service refuses an unknown role
+    unit = SelectField(_l("Đơn vị"), validate_choice=False,
+                       description=_l("Người dùng của đơn vị: bắt buộc. Văn phòng: để trống hoặc chọn Văn phòng. "
+                                      "Lãnh đạo, quản trị: để trống."))
+    password = PasswordField(_l("Mật khẩu"), validators=[Optional(), Length(
+                                 min=8, max=128, message=_l("Mật khẩu phải có từ 8 đến 128 ký tự."))],
                              description=_l("Ít nhất 8 ký tự. Để trống khi sửa: giữ mật khẩu cũ."))
     active = BooleanField(_l("Đang hoạt động"), default=True)
     submit = SubmitField(_l("Lưu"))
@@ -57,3 +81,15 @@ class UserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active).order_by(Unit.name)).all()
         self.unit.choices = choices([("", _l("— Không thuộc đơn vị —"))] + [(c, n) for c, n in rows])
+
+
+class CalendarDayForm(FlaskForm):
+    """A local override of the working-day calendar (services/calendar.py: set_day)."""
+    day = DateField(_l("Ngày"), validators=[InputRequired(_l("Vui lòng chọn ngày."))],
+                    invalid_value_message=_l("Ngày không hợp lệ."))
+    # Checked by the service (which refuses an unknown kind in Vietnamese), not by WTForms' English "Not a valid choice."
+    kind = SelectField(_l("Loại ngày"), validate_choice=False,
+                       choices=lambda: choices((kind, _l(label)) for kind, label in KINDS.items()))
+    name = StringField(_l("Tên, lý do"), validators=[DataRequired(REQUIRED_NAME), at_most(200)],
+                       description=_l("Ví dụ: Nghỉ bù Tết Nguyên đán theo thông báo của UBND tỉnh."))
+    submit = SubmitField(_l("Thêm ngày"))

@@ -16,7 +16,7 @@ from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, LifecycleError, State
+from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, State
 
 from ..extensions import db, limiter
 from ..models import Feedback
@@ -26,7 +26,7 @@ from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
-from ..views_common import page_arg
+from ..views_common import event_msgid, page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
@@ -60,16 +60,12 @@ STATE_EXPLANATIONS = {
     State.ANSWERED: N_("Đã có câu trả lời; câu trả lời đã được gửi đến Ông/Bà."),
     State.PUBLISHED: N_("Đã có câu trả lời và câu trả lời đã được công khai (thông tin cá nhân được ẩn)."),
 }
-OTHER_EVENTS = {
-    "receive": N_("Tiếp nhận"),
-    "due_recomputed": N_("Điều chỉnh thời hạn do thay đổi lịch làm việc"),
-}
 
 
 def event_label(event: str) -> str:
-    """The msgid naming an audit event for the public (translated by the template)."""
-    spec = EVENTS.get(event)
-    return spec.label if spec else OTHER_EVENTS.get(event, N_("Cập nhật"))
+    """The msgid naming an audit event for the public (translated by the template): the staff's
+    table, in the citizen's words where they differ (views_common.AUDIT_EVENTS)."""
+    return event_msgid(event, public=True)
 
 
 def period_name(period: Period) -> str:

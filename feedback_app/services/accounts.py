@@ -6,6 +6,7 @@ Passwords are stored hashed (werkzeug, ``User.set_password``); API tokens only a
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -81,11 +82,30 @@ def _check_user(email: str, role: str, unit: Unit | None, user: User | None = No
         raise AccountError(N_("Vai trò không hợp lệ."), "role")
     if role == Role.UNIT.value and (unit is None or unit.is_office):
         raise AccountError(N_("Người dùng của đơn vị phải thuộc một đơn vị xử lý."), "unit")
+    if role == Role.OFFICE.value and unit is not None and not unit.is_office:
+        raise AccountError(N_("Người dùng của Văn phòng thuộc Văn phòng (HCTH), không thuộc đơn vị xử lý; "
+                              "để trống hoặc chọn Văn phòng."), "unit")
+    if role in (Role.LEADER.value, Role.ADMIN.value) and unit is not None:
+        # refused, not dropped: the admin chose a unit the account would never have
+        raise AccountError(N_("Lãnh đạo và quản trị không thuộc đơn vị nào; để trống ô Đơn vị."), "unit")
     if "@" not in email:
         raise AccountError(N_("Email không hợp lệ."), "email")
     other = find_user(email)
     if other is not None and other is not user:
         raise AccountError(N_("Email này đã được dùng cho tài khoản khác."), "email")
+
+
+def name_key(name: str) -> str:
+    """A name as two names are compared: case and runs of spaces do not make them different."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()  # Unikey may type NFD
+
+
+def name_taken(model, name: str, row=None) -> bool:
+    """Whether another ``model`` row (Unit, Category) has ``name``. Compared in Python: the tables
+    hold a few dozen rows, and SQLite's lower() folds only ASCII (not Đ, Ư, Ộ...)."""
+    key = name_key(name)
+    return any(name_key(other.name) == key and other is not row
+               for other in db.session.execute(select(model)).scalars())
 
 
 def create_user(email: str, role: str, *, full_name: str | None = None, unit_code: str | None = None,
@@ -160,6 +180,9 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
     other = find_unit(code)
     if other is not None and other is not unit:
         raise AccountError(N_("Mã đơn vị này đã tồn tại."), "code")
+    name = " ".join(name.split())
+    if name_taken(Unit, name, unit):
+        raise AccountError(N_("Tên đơn vị này đã tồn tại."), "name")
     if unit is not None and unit.active and not active:
         open_cases = db.session.execute(select(func.count()).select_from(Feedback).where(
             Feedback.unit_id == unit.id, Feedback.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
@@ -168,6 +191,6 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
     if unit is None:
         unit = Unit(code=code)
         db.session.add(unit)
-    unit.code, unit.name, unit.email, unit.active = code, name.strip(), (email or "").strip() or None, active
+    unit.code, unit.name, unit.email, unit.active = code, name, (email or "").strip() or None, active
     db.session.commit()
     return unit

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflows.calendar import WorkingCalendar
 from workflows.clock import CLOCK
 from workflows.deadlines import Deadlines, Rules
+from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import CalendarDay, Feedback, Transition
@@ -87,30 +88,63 @@ def target_date(case: Feedback, plan: Deadlines | None = None):
 
 
 class CalendarError(ValueError):
-    pass
+    """A refused change; ``message`` is Vietnamese UI text with %(name)s ``params``, ``field`` names the input."""
+
+    def __init__(self, message: str, field: str | None = None, **params):
+        super().__init__(message % params if params else message)  # what the CLI prints
+        self.message, self.field, self.params = message, field, params
 
 
-def set_day(day: date, kind: str, name: str, actor) -> int:
-    """Add or change an override; returns how many open cases got a new due date."""
-    if kind not in ("off", "work"):
-        raise CalendarError("kind must be 'off' or 'work'")
-    if not name.strip():
-        raise CalendarError("a name is required")
+KINDS = {"off": N_("Nghỉ"), "work": N_("Làm bù")}
+
+
+def overrides(first_year: int, last_year: int) -> list[CalendarDay]:
+    """The local overrides of the years ``first_year`` to ``last_year``, in date order."""
+    return list(db.session.execute(select(CalendarDay).where(
+        CalendarDay.day >= date(first_year, 1, 1), CalendarDay.day <= date(last_year, 12, 31))
+        .order_by(CalendarDay.day)).scalars())
+
+
+def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True) -> int:
+    """Add an override (or, with ``replace``, change the one of that day); returns how many open
+    cases got a new due date. An override must change the day: a day off on a day already off, or a
+    make-up working day on a day already worked, is refused."""
+    if kind not in KINDS:
+        raise CalendarError(N_("Loại ngày phải là ngày nghỉ hoặc ngày làm bù."), "kind")
+    name = " ".join(name.split())
+    if not name:
+        raise CalendarError(N_("Vui lòng nhập tên (lý do) của ngày."), "name")
     row = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
+    if row is not None and not replace:
+        raise CalendarError(N_("Ngày %(day)s đã được điều chỉnh (%(name)s); xóa điều chỉnh đó trước."), "day",
+                            day=f"{day:%d/%m/%Y}", name=row.name)
+    _check_it_changes(day, kind)
     if row is None:
         row = CalendarDay(day=day)
         db.session.add(row)
-    row.kind, row.name, row.created_by_id = kind, name.strip(), getattr(actor, "id", None)
+    row.kind, row.name, row.created_by_id = kind, name, getattr(actor, "id", None)
     db.session.flush()
-    changed = _recompute(day, f"{day:%d/%m/%Y}: {name.strip()} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
+    changed = _recompute(day, f"{day:%d/%m/%Y}: {name} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
     _commit_change()
     return changed
+
+
+def _check_it_changes(day: date, kind: str) -> None:
+    """Judged against the calendar without this day's own override, which the change replaces."""
+    rows = db.session.connection().execute(_OVERRIDES.where(_DAYS.c.day != day)).all()
+    others = _calendar(tuple(tuple(r) for r in rows))
+    if kind == "off" and not others.is_working_day(day):
+        raise CalendarError(N_("Ngày %(day)s đã là ngày nghỉ (%(reason)s)."), "day",
+                            day=f"{day:%d/%m/%Y}", reason=others.day_off_name(day))
+    if kind == "work" and others.is_working_day(day):
+        raise CalendarError(N_("Ngày %(day)s đã là ngày làm việc; chỉ làm bù vào ngày nghỉ."), "day",
+                            day=f"{day:%d/%m/%Y}")
 
 
 def remove_day(day: date, actor) -> int:
     row = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
     if row is None:
-        raise CalendarError(f"no override on {day.isoformat()}")
+        raise CalendarError(N_("Ngày %(day)s không có điều chỉnh nào."), "day", day=f"{day:%d/%m/%Y}")
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)

@@ -9,7 +9,7 @@ from workflows.lifecycle import N_, OPEN_STATES
 
 from ..extensions import db
 from ..models import Category, Feedback
-from .accounts import AccountError
+from .accounts import AccountError, name_taken
 from .calendar import deadlines, rules, target_date
 
 
@@ -30,6 +30,9 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     other = db.session.execute(select(Category).where(Category.code == code)).scalar()
     if other is not None and other is not category:
         raise AccountError(N_("Mã lĩnh vực này đã tồn tại."), "code")
+    name = " ".join(name.split())
+    if name_taken(Category, name, category):  # two identical options in HCTH's classify list otherwise
+        raise AccountError(N_("Tên lĩnh vực này đã tồn tại."), "name")
     limits = legal_days()
     days = {"classify_target_days": classify_target_days, "answer_target_days": answer_target_days}
     for field, value in days.items():
@@ -39,7 +42,7 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     if category is None:
         category = Category(code=code)
         db.session.add(category)
-    category.code, category.name = code, name.strip()
+    category.code, category.name = code, name
     category.classify_target_days, category.answer_target_days = classify_target_days, answer_target_days
     db.session.flush()
     changed = _retarget(category)

@@ -1,0 +1,62 @@
+"""Admin: the department's working-day calendar, the overrides of ``holidays.VN`` it keeps (days off and
+make-up working days the government announced later). The same service calls as ``flask calendar
+set/remove``, so an open case's due date moves the same way, with its audit row."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from workflows.clock import CLOCK
+
+from ..auth import roles_required
+from ..extensions import db
+from ..models import CalendarDay
+from ..services import calendar
+from . import bp
+from .forms import CalendarDayForm
+
+NEXT_WORKING_DAYS = 5  # shown under the list: what the calendar gives from today
+
+
+def _next_working_days(cal, today, n: int = NEXT_WORKING_DAYS) -> list:
+    days, day = [], today
+    for _ in range(n):
+        day = cal.add_working_days(day, 1)
+        days.append(day)
+    return days
+
+
+def _page(form: CalendarDayForm, status: int = 200):
+    today = CLOCK.today()
+    return render_template("admin/calendar.html", form=form, kinds=calendar.KINDS,
+                           overrides=calendar.overrides(today.year, today.year + 1),
+                           next_days=_next_working_days(calendar.load_calendar(), today)), status
+
+
+@bp.route("/lich-lam-viec", methods=["GET", "POST"])
+@roles_required("admin")
+def calendar_days():
+    form = CalendarDayForm()
+    if not form.validate_on_submit():
+        return _page(form, 422 if request.method == "POST" else 200)
+    try:
+        changed = calendar.set_day(form.day.data, form.kind.data, form.name.data, current_user, replace=False)
+    except calendar.CalendarError as exc:
+        db.session.rollback()
+        form[exc.field or "day"].errors = [gettext(exc.message, **exc.params)]
+        return _page(form, 422)
+    flash(gettext("Đã thêm ngày %(day)s; %(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn xử lý.",
+                  day=f"{form.day.data:%d/%m/%Y}", n=changed), "success")
+    return redirect(url_for("admin.calendar_days"))
+
+
+@bp.post("/lich-lam-viec/<int:override_id>/xoa")
+@roles_required("admin")
+def calendar_day_remove(override_id: int):
+    row = db.session.get(CalendarDay, override_id) or abort(404)
+    day = row.day
+    changed = calendar.remove_day(day, current_user)
+    flash(gettext("Đã xóa điều chỉnh ngày %(day)s; %(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn xử lý.",
+                  day=f"{day:%d/%m/%Y}", n=changed), "success")
+    return redirect(url_for("admin.calendar_days"))

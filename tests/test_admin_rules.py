@@ -1,0 +1,95 @@
+"""The admin forms refuse what would make the data inconsistent (a user in a unit their role has none of,
+two units or two fields of the same name) and say why in Vietnamese, next to the field, storing nothing."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import Category, Unit, User
+from tests.test_office import login, text
+
+NEW_USER = {"email": "moi@skhcn.example.gov.vn", "full_name": "Cán bộ mới", "password": "mat-khau-moi", "active": "y"}
+
+
+def users_named(email: str) -> int:
+    return db.session.execute(select(func.count()).select_from(User).where(User.email == email)).scalar_one()
+
+
+def test_an_office_user_cannot_be_put_in_a_unit_and_a_leader_cannot_have_one(app, client, seeded):
+    login(client, seeded["admin"])
+    in_a_unit = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "office", "unit": "QLKH"})
+    assert in_a_unit.status_code == 422 and "không thuộc đơn vị xử lý" in text(in_a_unit)
+    leader = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "leader", "unit": "QLKH"})
+    assert leader.status_code == 422 and "Lãnh đạo và quản trị không thuộc đơn vị nào" in text(leader)
+    assert users_named(NEW_USER["email"]) == 0
+
+    in_the_office = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "office", "unit": "HCTH"})
+    assert in_the_office.status_code == 302
+    user = db.session.execute(select(User).where(User.email == NEW_USER["email"])).scalar_one()
+    assert user.unit.code == "HCTH"
+    moved = client.post(f"/quan-tri/nguoi-dung/{user.id}", data={**NEW_USER, "role": "office", "unit": "TDC"})
+    assert moved.status_code == 422
+    made_leader = client.post(f"/quan-tri/nguoi-dung/{user.id}", data={**NEW_USER, "role": "leader", "unit": "HCTH"})
+    assert made_leader.status_code == 422
+    db.session.expire_all()
+    assert (user.role, user.unit.code) == ("office", "HCTH")
+    assert client.post(f"/quan-tri/nguoi-dung/{user.id}", data={**NEW_USER, "role": "leader", "unit": ""}).status_code == 302
+
+
+def test_a_unit_name_taken_in_other_case_or_spacing_is_refused_on_create_and_on_edit(app, client, seeded):
+    login(client, seeded["admin"])
+    twin = client.post("/quan-tri/don-vi/moi", data={"code": "QLKH2", "name": "  phòng QUẢN LÝ   khoa học ",
+                                                     "active": "y"})
+    assert twin.status_code == 422 and "Tên đơn vị này đã tồn tại." in text(twin)
+    assert db.session.execute(select(Unit).where(Unit.code == "QLKH2")).scalar() is None
+    tdc = db.session.execute(select(Unit).where(Unit.code == "TDC")).scalar_one()
+    renamed = client.post(f"/quan-tri/don-vi/{tdc.id}", data={"code": "TDC", "name": "Phòng Quản lý Khoa học",
+                                                              "active": "y"})
+    assert renamed.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Unit, tdc.id).name == "Chi cục Tiêu chuẩn Đo lường Chất lượng"
+    # its own name, re-spaced, is not a duplicate of itself; runs of spaces are stored as one
+    same = client.post(f"/quan-tri/don-vi/{tdc.id}", data={"code": "TDC", "active": "y",
+                                                           "name": "Chi cục  Tiêu chuẩn Đo lường Chất lượng "})
+    assert same.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Unit, tdc.id).name == "Chi cục Tiêu chuẩn Đo lường Chất lượng"
+
+
+def test_a_field_name_taken_is_refused_on_create_and_on_edit(app, client, seeded):
+    login(client, seeded["admin"])
+    twin = client.post("/quan-tri/linh-vuc/moi", data={"code": "SHTT2", "name": "sở hữu trí tuệ,  chuyển giao công nghệ"})
+    assert twin.status_code == 422 and "Tên lĩnh vực này đã tồn tại." in text(twin)
+    khac = db.session.execute(select(Category).where(Category.code == "KHAC")).scalar_one()
+    renamed = client.post(f"/quan-tri/linh-vuc/{khac.id}", data={"code": "KHAC", "name": "VẤN ĐỀ KHÁC "})
+    assert renamed.status_code == 302  # its own name
+    renamed = client.post(f"/quan-tri/linh-vuc/{khac.id}", data={"code": "KHAC", "name": "An toàn bức xạ và hạt nhân"})
+    assert renamed.status_code == 422
+    db.session.expire_all()
+    names = db.session.execute(select(Category.name)).scalars().all()
+    assert len(names) == len(set(n.casefold() for n in names)) == 7 and "SHTT2" not in names
+
+
+def test_the_admin_forms_speak_vietnamese_where_wtforms_would_speak_english(app, client, seeded):
+    login(client, seeded["admin"])
+    short = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "unit", "unit": "QLKH", "password": "ngan"})
+    assert short.status_code == 422 and "Mật khẩu phải có từ 8 đến 128 ký tự." in text(short)
+    not_a_number = client.post("/quan-tri/linh-vuc/moi", data={"code": "KTCN", "name": "Kỹ thuật",
+                                                               "answer_target_days": "mười"})
+    assert not_a_number.status_code == 422 and "Vui lòng nhập một số nguyên." in text(not_a_number)
+    assert "phải lớn hơn 0" not in text(not_a_number)  # one message for one mistake
+    too_long = client.post("/quan-tri/don-vi/moi", data={"code": "X" * 40, "name": "Phòng mới"})
+    assert too_long.status_code == 422 and "Tối đa 32 ký tự." in text(too_long)
+    bad_role = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "citizen", "unit": ""})
+    assert bad_role.status_code == 422 and "Vai trò không hợp lệ." in text(bad_role)
+    for page in (short, not_a_number, too_long, bad_role):
+        body = text(page)
+        assert "Field must" not in body and "Not a valid" not in body and "Field cannot" not in body
+    assert users_named(NEW_USER["email"]) == 0
+
+
+def test_the_english_interface_translates_the_new_messages(app, client, seeded):
+    login(client, seeded["admin"])
+    client.get("/quan-tri/don-vi?lang=en")
+    refused = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "leader", "unit": "QLKH"})
+    assert "Leaders and admins belong to no unit" in text(refused)
