@@ -106,3 +106,20 @@ def test_the_letters_json_builds_its_urls_outside_a_request_too(app, letter):
     rows = letters_json(letter.feedback, public=False)
     assert rows[0]["pdf_url"] == f"/van-phong/phieu-xin-loi/{letter.id}.pdf"
     assert rows[0]["reason"] == letter.reason
+
+
+def test_the_public_copy_names_the_case_by_its_code_never_by_the_citizens_title(app, client, letter):
+    case = letter.feedback
+    assert not case.consent_publish  # the citizen did not agree to publication
+    text = pdf_text(client.get(f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf").data)
+    assert f"Phản ánh, kiến nghị mã số {case.code}" in " ".join(text.split())
+    assert "Thời hạn giải quyết thủ tục" not in text and "nhiệm vụ" not in text
+    staff_copy = " ".join(pdf_text(render_letter_pdf(letter)).split())  # the staff's and the citizen's mailed copy
+    assert case.title in staff_copy
+
+
+def test_once_published_the_public_copy_names_the_case_by_hcths_reviewed_title(app, letter):
+    case = letter.feedback
+    case.public_title, case.published_at = "Thời hạn đăng ký kết quả nhiệm vụ KH&CN", case.received_at
+    text = " ".join(pdf_text(render_letter_pdf(letter, public=True)).split())
+    assert "Thời hạn đăng ký kết quả nhiệm vụ KH&CN" in text and case.title not in text

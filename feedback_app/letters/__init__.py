@@ -3,7 +3,8 @@
 The apology letter follows TT 01/2018/TT-VPCP Mẫu 04 (phiếu xin lỗi và hẹn lại ngày trả kết quả):
 number, date, addressee, the case, the due date missed, the reason, the new date, the signer's title,
 under the national header. DejaVu fonts carry every Vietnamese diacritic. The public copy (published
-on the status page, as the department's plan requires) has the citizen's personal data masked.
+on the status page, as the department's plan requires) has the citizen's personal data masked and
+names the case by what HCTH reviewed for the public, never by the title the citizen wrote.
 PDFs are rendered when asked for (a download, a mail leaving the outbox), never in the sweep.
 """
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 
 from flask import current_app, render_template
 
-from ..models import ApologyLetter
+from ..models import ApologyLetter, Feedback
 from ..redaction import MASK, redact
+from ..services.publication import agency_details
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -22,6 +24,15 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 def vn_date(day: date) -> str:
     """``ngày 05 tháng 3 năm 2024``, as Vietnamese administrative documents write dates."""
     return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def public_case_title(case: Feedback) -> str:
+    """The case as the public copy names it: HCTH's reviewed public title once published; before
+    (or without the citizen's consent) a neutral line, since the automatic masking of the citizen's
+    own title was never reviewed."""
+    if case.published_at is not None and case.public_title:
+        return case.public_title
+    return f"Phản ánh, kiến nghị mã số {case.code}"
 
 
 def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
@@ -34,10 +45,10 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
         "addressee": MASK if public else case.submitter_name,
         "address": MASK if public else case.address,
         "contact": MASK if public else (case.phone or case.email or ""),
-        "title": redact(case.title, known) if public else case.title,
+        "title": public_case_title(case) if public else case.title,
         "received": case.received_at,
         "missed": letter.missed_due_date, "new_date": letter.new_due_date,
-        "reason": redact(letter.reason, known) if public else letter.reason,
+        "reason": redact(letter.reason, known, public=agency_details()) if public else letter.reason,
         "agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
         "signer_title": letter.signer_title, "place": cfg.get("AGENCY_PLACE", ""),
         "font_dir": cfg.get("LETTER_FONT_DIR") or str(FONT_DIR),

@@ -1,0 +1,89 @@
+"""The public copy of an answered case: pakn's masked proposal, HCTH's reviewed copy stored as HCTH
+wrote it (with the citizen's own data still masked), and no publication with a blank part."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from feedback_app.extensions import db
+from feedback_app.models import Feedback
+from feedback_app.redaction import MASK
+from feedback_app.services import publication
+from feedback_app.services.cases import Submission, apply_event
+from workflows.lifecycle import InvalidEventArguments
+
+from deadline_helpers import SUBMISSION, forwarded_case
+from test_office import login, post_event, state_of, text
+
+CONSENTING = Submission(**{**SUBMISSION.__dict__, "consent_publish": True})
+REPLY = ("Kính gửi ông Nguyễn Văn An. Theo Nghị định số 20/2008/NĐ-CP, chuyên viên phụ trách là "
+         "ông Trần Văn Bình; đường dây nóng 0255 3822 123.")
+
+
+@pytest.fixture
+def answered(app, clock, seeded) -> Feedback:
+    case = forwarded_case(seeded, submission=CONSENTING)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": REPLY})
+    apply_event(case, "approve", seeded["leader"])
+    return case
+
+
+def stored(case) -> Feedback:
+    db.session.expire_all()
+    return db.session.get(Feedback, case.id)
+
+
+def test_pakns_proposal_masks_the_citizen_but_not_the_departments_hotline(app, answered):
+    assert publication.preview(answered)["answer"] == (
+        f"Kính gửi ông {MASK}. Theo Nghị định số 20/2008/NĐ-CP, chuyên viên phụ trách là "
+        f"ông {MASK}; đường dây nóng 0255 3822 123.")
+
+
+def test_hcth_un_masks_what_pakn_only_guessed_and_the_saved_copy_keeps_it(app, client, answered, seeded):
+    login(client, seeded["office"])
+    reviewed = f"Kính gửi ông {MASK}. Chuyên viên phụ trách là ông Trần Văn Bình."
+    response = client.post(f"/van-phong/ho-so/{answered.code}/ban-cong-khai", data={
+        "publish-title": "Thời hạn giải quyết thủ tục", "publish-version": answered.version,
+        "publish-question": "Ông Nguyễn Văn An (0905 123 456, an@example.com) hỏi thời hạn.",
+        "publish-answer": reviewed})
+    assert response.status_code == 302
+    case = stored(answered)
+    assert case.public_answer == reviewed  # saved again: still as HCTH wrote it
+    assert case.public_question == f"Ông {MASK} ({MASK}) hỏi thời hạn."  # the citizen's own data never comes back
+    assert publication.preview(case)["answer"] == reviewed
+    assert post_event(client, "van-phong", case, "publish", title=case.public_title,
+                      question=case.public_question, answer=reviewed).status_code == 302
+    case = stored(answered)
+    assert case.state == "published" and case.public_answer == reviewed
+
+
+def test_publishing_with_a_blank_public_answer_is_refused_with_a_field_error(app, client, answered, seeded):
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", answered, "publish", title="Thời hạn giải quyết thủ tục",
+                          question="Đề nghị cho biết thời hạn.", answer="  \n ")
+    assert response.status_code == 422 and state_of(answered) == "answered"
+    page = text(response)
+    assert "Bản công khai phải có tiêu đề, nội dung và câu trả lời." in page
+    answer_field = re.search(r'<div class="field has-error">\s*<label for="publish-answer".*?</div>', page, re.S)
+    assert answer_field and "Trường này là bắt buộc." in answer_field.group(0)
+    assert stored(answered).public_answer is None and stored(answered).published_at is None
+
+
+def test_a_blank_public_copy_cannot_be_saved_either(app, client, answered, seeded):
+    login(client, seeded["office"])
+    response = client.post(f"/van-phong/ho-so/{answered.code}/ban-cong-khai", data={
+        "publish-title": " ", "publish-question": "Đề nghị cho biết thời hạn.", "publish-answer": "Trả lời.",
+        "publish-version": answered.version}, follow_redirects=True)
+    assert "Bản công khai phải có tiêu đề, nội dung và câu trả lời." in text(response)
+    case = stored(answered)
+    assert (case.public_title, case.public_question, case.public_answer) == (None, None, None)
+
+
+def test_a_stored_blank_copy_is_not_published_by_the_api_path_either(app, answered, seeded):
+    answered.public_answer = ""
+    with pytest.raises(InvalidEventArguments) as refused:
+        apply_event(answered, "publish", seeded["office"])
+    assert refused.value.errors == {"answer": "Trường này là bắt buộc."}
+    db.session.rollback()
+    assert stored(answered).state == "answered"
