@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
 from workflows.deadlines import Due, Step
-from workflows.lifecycle import OPEN_STATES, Role, State
+from workflows.lifecycle import N_, OPEN_STATES, Role, State
 
 from . import search_index
 from .extensions import db
@@ -47,7 +47,12 @@ def utcnow() -> datetime:
 ROLE_VALUES = tuple(r.value for r in (Role.OFFICE, Role.UNIT, Role.LEADER, Role.ADMIN))
 STATE_VALUES = tuple(s.value for s in State)
 STEP_VALUES = tuple(s.value for s in Step)
-CHANNELS = ("web", "api", "email", "post", "phone", "in_person", "national")
+# How a case reached the department (NĐ 20/2008 Art 6–7; QĐ 31/2021 Art 39–46), with its label.
+CHANNEL_LABELS = {
+    "web": N_("Cổng thông tin điện tử"), "api": N_("API"), "email": N_("Thư điện tử"), "post": N_("Bưu chính"),
+    "phone": N_("Điện thoại"), "in_person": N_("Trực tiếp"), "national": N_("Hệ thống quốc gia"),
+}
+CHANNELS = tuple(CHANNEL_LABELS)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

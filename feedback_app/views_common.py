@@ -13,6 +13,7 @@ from workflows.deadlines import STEP_LABELS, Step
 from workflows.lifecycle import EVENTS, N_, STATE_LABELS, Role, State
 
 from .extensions import db, login_manager
+from .models import CHANNEL_LABELS
 
 
 # "May not have been carried out", not "nothing was saved": the connection can drop after the
@@ -74,18 +75,6 @@ def event_msgid(event: str, public: bool = False) -> str:
 
 def event_label(event: str) -> str:
     return gettext(event_msgid(event))
-
-
-# Feedback.channel (models.CHANNELS): how a case reached the department.
-CHANNEL_LABELS = {
-    "web": N_("Cổng thông tin điện tử"),
-    "api": N_("API"),
-    "email": N_("Thư điện tử"),
-    "post": N_("Bưu chính"),
-    "phone": N_("Điện thoại"),
-    "in_person": N_("Trực tiếp"),
-    "national": N_("Hệ thống quốc gia"),
-}
 
 
 def channel_label(channel: str | None) -> str:

@@ -75,7 +75,7 @@ def test_a_postal_letter_received_last_friday_is_a_case_dated_friday_with_its_du
 
     (row,) = case.transitions
     assert (row.event, row.actor_id, row.actor_label) == ("receive", office.id, office.full_name)
-    assert row.actor_label != "Người gửi" and "post" in row.note and "14:30 01/03/2024" in row.note
+    assert row.actor_label != "Người gửi" and "Bưu chính" in row.note and "14:30 01/03/2024" in row.note
 
     mail = db.session.execute(select(OutboxMail)).scalar_one()
     assert mail.key == f"received:{case.code}" and mail.recipients == "binh@example.com"
@@ -201,7 +201,7 @@ def test_the_public_portal_still_receives_with_the_citizen_as_actor_and_now_as_t
                               content="Đề nghị cho biết thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ."))
     assert local_date(case.received_at) == date(2024, 3, 4) and case.code.startswith("PAKN.20240304.")
     row = db.session.execute(select(Transition)).scalar_one()
-    assert (row.actor_id, row.actor_label, row.note) == (None, "Người gửi", "Kênh: web")
+    assert (row.actor_id, row.actor_label, row.note) == (None, "Người gửi", "Kênh: Cổng thông tin điện tử")
 
 
 # --- in headless Chromium -------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from feedback_app.extensions import db
 from feedback_app.models import CHANNELS, Feedback, Transition
 from feedback_app.services.cases import receive
 from feedback_app.services.sweep import sweep
-from feedback_app.views_common import AUDIT_EVENTS, CHANNEL_LABELS
+from feedback_app.models import CHANNEL_LABELS
+from feedback_app.views_common import AUDIT_EVENTS
 from workflows.clock import parse_instant
 from workflows.lifecycle import EVENTS
 

@@ -16,7 +16,7 @@ from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.lifecycle import EVENTS, REFUSAL_REASONS
 
 from ..extensions import db
-from ..models import Category, Feedback, Unit
+from ..models import CHANNEL_LABELS, Category, Feedback, Unit
 from ..public.forms import SubmissionFields, SubmissionForm
 from ..services import publication
 
@@ -141,13 +141,7 @@ def event_args(form: FlaskForm, event: str) -> dict:
 # The channels other than the portal and the API (models.CHANNELS) by which a PAKN reaches HCTH:
 # written, in person, by post or e-mail, by phone on the published number (NĐ 20/2008 Art 6–7), or
 # from the national PAKN system (QĐ 31/2021 Art 39–46).
-INTAKE_CHANNELS = {
-    "post": _l("Bưu chính"),
-    "email": _l("Thư điện tử"),
-    "phone": _l("Điện thoại"),
-    "in_person": _l("Trực tiếp"),
-    "national": _l("Hệ thống quốc gia"),
-}
+INTAKE_CHANNELS = ("post", "email", "phone", "in_person", "national")
 
 
 def _local_now() -> datetime:
@@ -171,7 +165,8 @@ class IntakeForm(SubmissionFields):
     the channel and when it actually arrived."""
 
     channel = SelectField(_l("Kênh tiếp nhận"),
-                          choices=choices([("", _l("— Chọn kênh —"))] + list(INTAKE_CHANNELS.items())),
+                          choices=choices([("", _l("— Chọn kênh —"))]
+                                          + [(c, _l(CHANNEL_LABELS[c])) for c in INTAKE_CHANNELS]),
                           validators=[DataRequired(_l("Vui lòng chọn kênh tiếp nhận."))])
     received_at = LocalDateTimeField(
         _l("Thời điểm nhận"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],

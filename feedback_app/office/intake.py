@@ -16,7 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..auth import roles_required
-from ..public.routes import submission_from
+from ..public.routes import attached_files, submission_from
 from ..services import submissions
 from ..views_common import local_d
 from . import bp
@@ -29,17 +29,11 @@ def intake_new():
     form = IntakeForm()
     if not form.is_submitted():
         form.submission_key.data = submissions.new_submission_key()
-    if form.validate_on_submit():
-        try:
-            files = submissions.check_files(submissions.Upload(f.filename, f.stream)
-                                            for f in (form.attachments.data or []) if f and f.filename)
-        except submissions.SubmissionRejected as exc:
-            form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
-        else:
-            case = _submit_once(form, files)
-            flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
-                          code=case.code, due=local_d(case.due_date)), "success")
-            return redirect(url_for("office.case", code=case.code), code=303)
+    if form.validate_on_submit() and (files := attached_files(form)) is not None:
+        case = _submit_once(form, files)
+        flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
+                      code=case.code, due=local_d(case.due_date)), "success")
+        return redirect(url_for("office.case", code=case.code), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("office/intake_new.html", form=form), status
 

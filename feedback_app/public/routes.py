@@ -137,19 +137,23 @@ def submit():
         form.submission_key.data = submissions.new_submission_key()
     elif form.website.data:
         abort(400)  # the honeypot was filled in: a bot; nothing is stored
-    if form.validate_on_submit():
-        try:
-            files = submissions.check_files(submissions.Upload(f.filename, f.stream)
-                                            for f in (form.attachments.data or []) if f and f.filename)
-        except submissions.SubmissionRejected as exc:
-            form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
-        else:
-            case, request.environ[REPLAYED] = _submit_once(form, files)
-            session["submitted_code"] = case.code
-            _remember(case.code)
-            return redirect(url_for("public.submitted"), code=303)
+    if form.validate_on_submit() and (files := attached_files(form)) is not None:
+        case, request.environ[REPLAYED] = _submit_once(form, files)
+        session["submitted_code"] = case.code
+        _remember(case.code)
+        return redirect(url_for("public.submitted"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("public/submit.html", form=form), status
+
+
+def attached_files(form: SubmissionForm) -> list[submissions.CheckedFile] | None:
+    """The form's files, checked (kind, size, number); None, with the reason on the field, if refused."""
+    try:
+        return submissions.check_files(submissions.Upload(f.filename, f.stream)
+                                       for f in (form.attachments.data or []) if f and f.filename)
+    except submissions.SubmissionRejected as exc:
+        form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
+        return None
 
 
 def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> tuple[Feedback, bool]:

@@ -21,7 +21,7 @@ from workflows.deadlines import CaseClock, DeadlineError, Step
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
-from ..models import Category, Feedback, Transition, Unit
+from ..models import CHANNEL_LABELS, Category, Feedback, Transition, Unit
 from . import outbox
 from .calendar import deadlines, load_calendar, target_date
 from .files import reply_files
@@ -128,7 +128,7 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
     case.due = plan.on_receipt(day)
     case.target_date = case.due_date  # no category yet: the target is the legal date
     case.code = new_code(day)
-    note = f"Kênh: {case.channel}"
+    note = f"Kênh: {CHANNEL_LABELS.get(case.channel, case.channel)}"  # audit notes are Vietnamese text
     if received_at is not None:
         note += f"; nhận lúc {received_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
     row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, actor, note, True)
