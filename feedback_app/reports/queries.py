@@ -167,11 +167,12 @@ def build_report(period: Period) -> Report:
     closed = and_(Feedback.closed_at.is_not(None), Feedback.closed_at < E)
     pending = and_(Feedback.received_at < E, or_(Feedback.answered_at.is_(None), Feedback.answered_at >= E),
                    or_(Feedback.closed_at.is_(None), Feedback.closed_at >= E))
-    # an open case with an apology letter is late by the first date; the subquery runs only for those
-    first_due = (select(func.min(ApologyLetter.missed_due_date))
-                 .where(ApologyLetter.feedback_id == Feedback.id, ApologyLetter.step == "answer").scalar_subquery())
+    # An open case with an apology letter (extension_count > 0) is late by the answer's first date: it
+    # is counted below from its letters, which are few, not by a lookup per case here (a correlated
+    # subquery would also cost PostgreSQL its parallel scan).
+    open_with_letter = and_(Feedback.answered_at.is_(None), Feedback.extension_count > 0)
     due_then = when((Feedback.answered_at.is_not(None), Feedback.answered_due_date),
-                    (Feedback.extension_count > 0, func.coalesce(first_due, Feedback.due_date)),
+                    (open_with_letter, None),
                     (Feedback.due_step.in_(DEPARTMENT_STEPS), Feedback.due_date), else_=None)
     # a period still running is read as of today: a due date not yet passed is not overdue
     last_day = min(period.end, CLOCK.today() - timedelta(days=1))
@@ -204,6 +205,13 @@ def build_report(period: Period) -> Report:
         rows.setdefault(key, {}).setdefault(name, 0)
         rows[key][name] += int(n or 0)
 
+    first_letter = (select(ApologyLetter.feedback_id, func.min(ApologyLetter.missed_due_date).label("missed"))
+                    .where(ApologyLetter.step == "answer").group_by(ApologyLetter.feedback_id).subquery())
+    overdue_after_letter = (select(unit_key, func.count()).select_from(first_letter)
+                            .join(Feedback, Feedback.id == first_letter.c.feedback_id)
+                            .where(pending, open_with_letter, first_letter.c.missed <= last_day).group_by(unit_key))
+    for key, n in db.session.execute(overdue_after_letter):
+        add(key, "pending_overdue", n)
     published = (select(unit_key, func.count()).where(Feedback.published_at >= S, Feedback.published_at < E)
                  .group_by(unit_key))
     for key, n in db.session.execute(published):
