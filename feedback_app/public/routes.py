@@ -26,7 +26,7 @@ from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
-from ..views_common import event_msgid, page_arg
+from ..views_common import beyond_last_page, event_msgid, page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
@@ -289,13 +289,16 @@ def provide_info(code: str):
 @bp.get("/cong-khai")
 def published_list():
     filters, bad_period = published_service.parse_filters(request.args)
-    if bad_period:
-        flash(gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
-                      period=bad_period), "error")
-    page = page_arg()
-    results = published_service.search(filters, page, current_app.config["PER_PAGE"])
+    # an unreadable period is said next to its filter (400, as the report page answers); the list
+    # below is then not narrowed by period, and the page stays usable to correct it
+    period_errors = [gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
+                             period=bad_period), gettext("Danh sách dưới đây chưa lọc theo kỳ.")] if bad_period else []
+    results = published_service.search(filters, page_arg(), current_app.config["PER_PAGE"])
+    if (moved := beyond_last_page(results)) is not None:
+        return moved
     return render_template("public/published_list.html", results=results, filters=filters,
-                           choices=published_service.filter_choices(), period_name=period_name)
+                           choices=published_service.filter_choices(), period_name=period_name,
+                           period_errors=period_errors), 400 if period_errors else 200
 
 
 @bp.get("/cong-khai/<code>")
