@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
@@ -43,11 +44,11 @@ def beyond_last_page(page, name: str = "page"):
     last = page.pages or 1
     if last >= page.page:  # an empty page within the count (the rows changed meanwhile): nothing better
         return None
-    args = request.args.to_dict(flat=False)
-    args.pop(name, None)
-    if last > 1:
-        args[name] = [str(last)]
-    return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != name] + ([(name, str(last))] if last > 1 else [])
+    # the query string encoded here, not passed to url_for: a parameter named like one of url_for's own
+    # (endpoint, _external ...) would be taken for it
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return redirect(f"{path}?{urlencode(args)}" if args else path)
 
 
 def state_label(state: str) -> str:
