@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import NamedTuple
+from urllib.parse import urlencode
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
@@ -31,6 +32,23 @@ MAX_PAGE = 100_000
 def page_arg(name: str = "page") -> int:
     """The page number asked for in the query string: 1 when missing or not a number, at most ``MAX_PAGE``."""
     return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def beyond_last_page(page, name: str = "page"):
+    """A redirect to the last page of the same list (same filters) when ``page`` (a Flask-SQLAlchemy
+    pagination) is an empty page past the end, else None: a page such as "30 results", "no results"
+    and "page 3 of 2" at once says nothing true. The view returns it when it is not None. A list
+    with no results at all goes to its first page."""
+    if page.items or page.page <= 1:
+        return None
+    last = page.pages or 1
+    if last >= page.page:  # an empty page within the count (the rows changed meanwhile): nothing better
+        return None
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != name] + ([(name, str(last))] if last > 1 else [])
+    # the query string encoded here, not passed to url_for: a parameter named like one of url_for's own
+    # (endpoint, _external ...) would be taken for it
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return redirect(f"{path}?{urlencode(args)}" if args else path)
 
 
 def state_label(state: str) -> str:

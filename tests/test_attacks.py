@@ -129,7 +129,11 @@ def test_sql_and_full_text_metacharacters_in_the_published_search_only_separate_
     assert codes_in(page(app, client, "/cong-khai?q=ph*")) == set()
     for q in ("-phi", "!phi", '"phi"', "phi*", "(phi)", "^phi", "phi:*"):
         assert codes_in(page(app, client, "/cong-khai?" + urlencode({"q": q}))) == {percent.code, plain.code}, q
-    for q in ("NOT phi", "phi OR cu"):  # operator words are plain words, and every word must occur
+    # operator words only separate words (README): NOT is no negation, OR no alternative, and every
+    # other word must occur
+    for q in ("NOT phi", "phi NOT", "phi AND NOT", "NEAR phi"):
+        assert codes_in(page(app, client, "/cong-khai?" + urlencode({"q": q}))) == {percent.code, plain.code}, q
+    for q in ("phi OR cu", "phi or cu", "phi NOT cu"):
         assert codes_in(page(app, client, "/cong-khai?" + urlencode({"q": q}))) == set(), q
     for q in METACHARACTERS:
         html = page(app, client, "/cong-khai?" + urlencode({"q": q}))

@@ -412,3 +412,41 @@ def test_with_csrf_protection_on_the_forms_still_work_and_a_forged_post_is_refus
     response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/classify", data={
         "classify-category": "TTHC", "classify-version": case.version, "classify-csrf_token": token})
     assert response.status_code == 302 and state_of(case) == "classified"
+
+
+def test_a_case_forms_unreadable_version_has_a_vietnamese_message(app, client, clock, seeded):
+    from werkzeug.datastructures import MultiDict
+    from feedback_app.office.forms import event_form
+    case = receive(SUBMISSION)
+    with app.test_request_context(headers={"Accept-Language": "vi"}):
+        form = event_form("classify", case, formdata=MultiDict({"classify-version": "abc", "classify-category": "SHTT"}))
+        assert not form.validate()
+        assert [str(e) for e in form.version.errors] == ["Phiên bản của hồ sơ không hợp lệ; vui lòng tải lại trang."]
+        form = event_form("classify", case, formdata=MultiDict({"classify-category": "SHTT"}))
+        assert not form.validate()
+        assert [str(e) for e in form.version.errors] == ["Thiếu phiên bản của hồ sơ; vui lòng tải lại trang."]
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", case, "classify", version="abc", category="SHTT")
+    assert response.status_code == 422 and state_of(case) == "received"
+    assert "Not a valid integer value" not in text(response)
+
+
+def test_a_units_workspace_page_beyond_the_last_goes_to_the_last_page(app, client, clock, seeded):
+    from deadline_helpers import forwarded_case, sign_in
+    made = [forwarded_case(seeded), forwarded_case(seeded)]
+    sign_in(client, seeded["QLKH"])
+    response = client.get("/don-vi/?page=2")
+    assert response.status_code == 302 and response.headers["Location"] == "/don-vi/"
+    page = text(client.get(response.headers["Location"]))
+    assert "Tổng số: 2" in page and all(case.code in page for case in made)
+    assert "Đơn vị chưa có phản ánh, kiến nghị nào cần xử lý" not in page
+    app.config["PER_PAGE"] = 1
+    response = client.get("/don-vi/?page=7")
+    assert response.status_code == 302 and response.headers["Location"] == "/don-vi/?page=2"
+    page = text(client.get(response.headers["Location"]))
+    assert "Trang 2 / 2" in page and sum(case.code in page for case in made) == 1
+    assert client.get("/don-vi/?page=2").status_code == 200
+    sign_in(client, seeded["QLCN"])  # a unit without cases: page 1 says so
+    response = client.get("/don-vi/?page=2")
+    assert response.status_code == 302 and response.headers["Location"] == "/don-vi/"
+    assert "Đơn vị chưa có phản ánh, kiến nghị nào cần xử lý" in text(client.get("/don-vi/"))

@@ -228,3 +228,25 @@ def test_hcth_enters_a_phone_call_in_the_browser_and_sees_its_code(app, clock, s
     assert case.channel == "phone" and case.due_date == date(2024, 3, 8)
     flash = page.locator(".flash.success").inner_text()
     assert case.code in flash and "08/03/2024" in flash
+
+
+def test_a_case_received_in_a_closed_period_is_saved_with_a_warning_naming_that_period(app, client, clock, seeded):
+    from feedback_app.services import reports
+    clock.set("2024-03-20T09:00:00+07:00")  # 2024-Q1 (15/12/2023 - 14/03/2024) is over
+    reports.close_report(parse_period("2024-Q1"), seeded["office"])
+    login(client, seeded["office"])
+    response = enter(client, received_at="2024-03-12T10:00")
+    assert response.status_code == 303
+    (case,) = cases()  # the law requires entering every PAKN: saved all the same
+    assert case.state == "received" and re.fullmatch(r"PAKN\.20240312\.\d{4}", case.code)
+    page = text(client.get(response.headers["Location"]))
+    assert f"Đã nhập phản ánh, kiến nghị, mã số {case.code}" in page
+    warning = re.search(r'<div class="flash warning"[^>]*>(.*?)</div>', page, re.S)
+    assert warning and "Kỳ Quý 1/2024 (15/12/2023 – 14/03/2024) đã chốt số liệu" in warning.group(1)
+    assert "báo cáo đã chốt không tính phản ánh, kiến nghị này (nhận ngày 12/03/2024)" in warning.group(1)
+    assert "flask report reopen --period 2024-Q1" in warning.group(1)
+    # a case of the open quarter: no warning
+    response = enter(client, received_at="2024-03-18T10:00", title="Hồ sơ công nhận sáng kiến cấp cơ sở")
+    assert response.status_code == 303 and len(cases()) == 2
+    page = text(client.get(response.headers["Location"]))
+    assert 'class="flash warning"' not in page and "đã chốt số liệu" not in page

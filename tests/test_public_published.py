@@ -52,7 +52,9 @@ def test_filters_by_unit_category_and_period(client, clock, seeded):
     assert get(period="2024-Q2") == [late.code]
     assert get(period="2024") == [late.code, early.code]
     assert get(period="2024-03-01..2024-03-31") == [early.code]
-    page = client.get("/cong-khai?period=not-a-period").get_data(as_text=True)
+    response = client.get("/cong-khai?period=not-a-period")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
     assert "Kỳ không hợp lệ: not-a-period" in page and set(codes_in(page)) == {early.code, late.code}
 
 
@@ -64,8 +66,48 @@ def test_the_list_is_paginated(app, client, clock, seeded):
     assert len(codes_in(first)) == 2 and "Trang 1 / 3" in first and 'rel="next"' in first
     last = client.get("/cong-khai?page=3").get_data(as_text=True)
     assert codes_in(last) == [made[0].code] and 'rel="prev"' in last
-    assert codes_in(client.get("/cong-khai?page=99").get_data(as_text=True)) == []
     assert client.get("/cong-khai?page=abc").status_code == 200
+
+
+def test_a_page_beyond_the_last_goes_to_the_last_page_with_the_same_filters(app, client, clock, seeded):
+    app.config["PER_PAGE"] = 2
+    made = [publish(seeded, f"Học phí lớp {subject}", f"Đề nghị cho biết học phí lớp {subject}.", "Không thu.")
+            for subject in ("Toán", "Ngữ văn", "Hóa học")]
+    response = client.get("/cong-khai?q=hoc+phi&page=3")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/cong-khai?q=hoc+phi&page=2"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 kết quả" in page and "Trang 2 / 2" in page and codes_in(page) == [made[0].code]
+    assert "Không có kết quả phù hợp" not in page
+    odd = client.get("/cong-khai?endpoint=x&_external=1&page=9&unit=")  # names url_for takes for its own
+    assert odd.status_code == 302 and odd.headers["Location"] == "/cong-khai?endpoint=x&_external=1&unit=&page=2"
+    far = client.get("/cong-khai?page=99", follow_redirects=True).get_data(as_text=True)
+    assert "Trang 2 / 2" in far and codes_in(far) == [made[0].code]
+    # nothing matches: page 1 says so, without a page number past the end
+    none = client.get("/cong-khai?q=xang+dau&page=3")
+    assert none.status_code == 302 and none.headers["Location"] == "/cong-khai?q=xang+dau"
+    page = client.get(none.headers["Location"]).get_data(as_text=True)
+    assert "0 kết quả" in page and "Không có kết quả phù hợp" in page and "Trang 1 /" not in page
+
+
+def test_an_unreadable_period_is_said_next_to_the_period_filter(client, clock, seeded):
+    case = publish(seeded, "Học phí lớp tập huấn", "Đề nghị cho biết học phí lớp tập huấn.", "Không thu học phí.")
+    for bad in ("2026-Q9", "abc"):
+        response = client.get("/cong-khai", query_string={"period": bad, "q": "hoc phi"})
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        error = re.search(r'<ul class="field-error" id="period-error"[^>]*>(.*?)</ul>', page, re.S)
+        assert error and f"Kỳ không hợp lệ: {bad}" in error.group(1)
+        assert "Danh sách dưới đây chưa lọc theo kỳ." in error.group(1)
+        select = re.search(r'<select id="period"[^>]*>', page).group(0)
+        assert 'aria-describedby="period-error"' in select and 'aria-invalid="true"' in select
+        # the rest of the page is usable: the search kept, the list shown
+        assert 'value="hoc phi"' in page and codes_in(page) == [case.code]
+    fine = client.get("/cong-khai?period=2024-Q1")
+    assert fine.status_code == 200 and 'id="period-error" hidden' in fine.get_data(as_text=True)
+    # a valid period not among the choices offered stays selected, so that "Tìm" keeps it
+    custom = client.get("/cong-khai?period=2024-03-01..2024-03-31").get_data(as_text=True)
+    assert '<option value="2024-03-01..2024-03-31" selected>' in custom and codes_in(custom) == [case.code]
 
 
 def test_published_pages_show_no_personal_data(client, clock, seeded):

@@ -140,3 +140,47 @@ def test_guessing_contacts_is_rate_limited_per_address(app_with, clock):
     for guess in ("0905000001", "0905000002", "0905000003"):
         assert look_up(client, case.code, guess).status_code == 422
     assert look_up(client, case.code, "0905123456").status_code == 429
+
+
+def field_block(page: str, field_id: str) -> str:
+    """The ``<div class="field ...">`` (or fieldset) that holds the input ``field_id``."""
+    match = re.search(r'<(div|fieldset) class="[^"]*field[^"]*"[^>]*>(?:(?!</\1>).)*?id="' + re.escape(field_id)
+                      + r'"(?:(?!</\1>).)*</\1>', page, re.S)
+    assert match, field_id
+    return match.group(0)
+
+
+def test_a_rating_without_a_score_is_refused_next_to_the_choices_in_vietnamese(client, clock, seeded):
+    case = answered_case(seeded)
+    look_up(client, case.code, "0905123456")
+    form = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert re.search(r'<form [^>]*id="rating-form"[^>]*novalidate', form)  # no English browser bubble
+    response = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-comment": "Chưa rõ phần phí"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    scores = field_block(page, "rating-score-0")
+    assert 'aria-describedby="rating-score-error"' in scores and 'aria-invalid="true"' in scores
+    assert re.search(r'id="rating-score-error">\s*<li>Vui lòng chọn một mức đánh giá.</li>', scores)
+    assert "Chưa rõ phần phí</textarea>" in page  # what was typed stays
+    assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 0
+    # a comment too long is said at the comment, not as "choose a score"
+    response = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "3", "rating-comment": "x" * 2001})
+    comment = field_block(response.get_data(as_text=True), "rating-comment")
+    assert response.status_code == 422 and "Không được dài quá 2.000 ký tự." in comment
+    assert 'aria-describedby="rating-comment-error"' in comment
+    assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 0
+
+
+def test_empty_supplementary_information_is_refused_next_to_the_field_in_vietnamese(client, clock, seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số, ngày của văn bản liên quan"})
+    look_up(client, case.code, "binh@example.com")
+    form = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert re.search(r'<form [^>]*id="info-form"[^>]*novalidate|<form [^>]*novalidate[^>]*id="info-form"', form)
+    response = client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": "   "})
+    assert response.status_code == 422
+    note = field_block(response.get_data(as_text=True), "info-note")
+    assert 'aria-describedby="info-note-error"' in note and 'aria-invalid="true"' in note
+    assert re.search(r'id="info-note-error">\s*<li>Vui lòng nhập thông tin bổ sung.</li>', note)
+    db.session.expire_all()
+    assert db.session.get(Feedback, case.id).state == "awaiting_info"

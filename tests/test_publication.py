@@ -87,3 +87,27 @@ def test_a_stored_blank_copy_is_not_published_by_the_api_path_either(app, answer
     assert refused.value.errors == {"answer": "Trường này là bắt buộc."}
     db.session.rollback()
     assert stored(answered).state == "answered"
+
+
+def test_a_public_title_longer_than_the_column_gets_a_field_error_and_changes_nothing(app, client, answered, seeded):
+    login(client, seeded["office"])
+    before = answered.version
+    response = post_event(client, "van-phong", answered, "publish", title="Thời hạn " + "x" * 292,
+                          question="Đề nghị cho biết thời hạn.", answer="Trả lời.")
+    assert len("Thời hạn " + "x" * 292) == 301
+    assert response.status_code == 422
+    title_field = re.search(r'<div class="field has-error">\s*<label for="publish-title".*?</div>', text(response), re.S)
+    assert title_field and "Tiêu đề công khai không được dài quá 300 ký tự." in title_field.group(0)
+    case = stored(answered)
+    assert (case.state, case.version, case.public_title, case.published_at) == ("answered", before, None, None)
+    # 300 characters are accepted
+    assert post_event(client, "van-phong", case, "publish", title="Thời hạn " + "x" * 291,
+                      question="Đề nghị cho biết thời hạn.", answer="Trả lời.").status_code == 302
+    assert stored(answered).public_title == "Thời hạn " + "x" * 291
+
+
+def test_the_publish_hint_says_hcth_may_also_restore_what_pakn_hid(app, client, answered, seeded):
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{answered.code}"))
+    assert "khôi phục chữ bị ẩn nhầm" in page and "luôn được ẩn lại khi lưu" in page
+    assert "kiểm tra và ẩn thêm nếu cần" not in page

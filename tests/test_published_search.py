@@ -81,6 +81,26 @@ def test_results_come_newest_publication_first_in_pages_with_a_capped_count(cloc
     assert found() == [cases[2].code, cases[1].code, cases[4].code, other.code, cases[0].code, cases[3].code]
 
 
+def test_operators_typed_in_a_query_only_separate_words(clock, seeded):
+    """README: punctuation, quotes and operators such as OR or NEAR only separate words; every word
+    must occur. The same on FTS5 and on PostgreSQL's tsquery (neither sees an operator)."""
+    fee = answered(seeded, "Học phí lớp tập huấn", "Đề nghị cho biết học phí lớp tập huấn sở hữu trí tuệ.")
+    course = answered(seeded, "Lớp học sáng chế", "Đề nghị cho biết lịch lớp học về sáng chế năm nay.")
+    mole = answered(seeded, "Hết nốt hồ sơ", "Đề nghị cho biết khi nào xử lý hết nốt hồ sơ sáng chế còn tồn.")
+    for case in (fee, course, mole):
+        apply_event(case, "publish", seeded["office"])
+    assert found("hoc phi") == [fee.code]
+    for q in ("hoc OR phi", "hoc or phi", "hoc AND phi", "hoc and phi", "hoc NOT phi", "hoc NEAR phi",
+              "hoc NEAR/3 phi", "(hoc OR phi)", '"hoc" OR "phi"', "Hoc Or Phi"):
+        assert found(q) == [fee.code], q
+    assert found("OR") == [] and found("AND NOT") == []  # operators alone: no word, nothing found
+    # "not" in lower case is a word: "nốt" typed without diacritics
+    assert found("het not") == [mole.code] and found("het nốt ho so") == [mole.code]
+    results = published_service.search(Filters(q="hoc OR phi"), 1, 20)
+    assert (results.total, [c.code for c in results.items]) == (1, [fee.code])
+    assert found("hoc OR phi", unit="QLKH") == [fee.code]  # the filtered query, one query on PostgreSQL
+
+
 def test_search_combines_with_the_unit_category_and_period_filters(clock, seeded):
     clock.set("2024-03-04T09:00:00+07:00")
     early = answered(seeded, "Học phí lớp tập huấn", "Đề nghị cho biết học phí lớp tập huấn sở hữu trí tuệ.",

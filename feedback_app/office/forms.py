@@ -21,6 +21,15 @@ from ..public.forms import SubmissionFields, SubmissionForm
 from ..services import publication
 
 
+def at_most(n: int) -> Length:
+    """A length limit with its message in the page's language (WTForms has no Vietnamese catalogue)."""
+    return Length(max=n, message=_l("Tối đa %(max)d ký tự."))  # Length fills in %(max)d
+
+
+# Feedback.public_title is String(300): PostgreSQL refuses a longer one (SQLite would store it)
+PUBLIC_TITLE_MAX = 300
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ."))])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
@@ -37,12 +46,17 @@ class CloseReportForm(FlaskForm):
 class VersionedForm(FlaskForm):
     """Every form that changes a case carries the version it was read at (optimistic locking)."""
 
-    version = IntegerField(validators=[InputRequired()], render_kw={"hidden": True})
+    # hidden: a browser sends back what the page gave it, so an error here means the page is broken or
+    # was tampered with; the message is in the page's language, not WTForms' English
+    # (invalid_value_message: WTForms >= 3.2, the one message IntegerField.process_formdata raises)
+    version = IntegerField(validators=[InputRequired(_l("Thiếu phiên bản của hồ sơ; vui lòng tải lại trang."))],
+                           invalid_value_message=_l("Phiên bản của hồ sơ không hợp lệ; vui lòng tải lại trang."),
+                           render_kw={"hidden": True})
 
 
 class DuplicateForm(VersionedForm):
     duplicate_of = StringField(_l("Mã phản ánh, kiến nghị trước đó"),
-                               validators=[DataRequired(_l("Vui lòng nhập mã.")), Length(max=24)])
+                               validators=[DataRequired(_l("Vui lòng nhập mã.")), at_most(24)])
     submit = SubmitField(_l("Đánh dấu trùng"))
 
 
@@ -58,6 +72,7 @@ ARGUMENT_LABELS = {
     "new_date": _l("Ngày hẹn trả lời mới"),
 }
 PREVIEW_FIELDS = ("title", "question", "answer")
+
 
 try:  # WTForms 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -100,8 +115,8 @@ def _argument_field(event: str, name: str, required: bool):
         return DateField(label, validators=[Optional()],
                          description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
     if name == "agency":
-        return StringField(label, validators=validators + [Length(max=300)])
-    return TextAreaField(label, validators=validators + [Length(max=20000)])
+        return StringField(label, validators=validators + [at_most(300)])
+    return TextAreaField(label, validators=validators + [at_most(20000)])
 
 
 def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
@@ -115,6 +130,8 @@ def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
         labels = {"title": _l("Tiêu đề công khai"), "question": _l("Nội dung công khai"),
                   "answer": _l("Câu trả lời công khai")}
         fields.update({k: TextAreaField(labels[k]) for k in PREVIEW_FIELDS})
+        fields["title"] = TextAreaField(labels["title"], validators=[Length(
+            max=PUBLIC_TITLE_MAX, message=_l("Tiêu đề công khai không được dài quá %(max)d ký tự."))])
     fields["submit"] = SubmitField(spec.label)
     form_class = type(f"{event.title().replace('_', '')}Form", (VersionedForm,), fields)
     data = {"version": case.version}

@@ -14,9 +14,15 @@ from dataclasses import replace
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
+
+from workflows.clock import local_date
 
 from ..auth import roles_required
-from ..public.routes import attached_files, submission_from
+from ..extensions import db
+from ..models import Feedback, ReportSnapshot
+from ..public.routes import attached_files, period_name, submission_from
+from ..reports.periods import Period
 from ..services import submissions
 from ..views_common import local_d
 from . import bp
@@ -33,6 +39,12 @@ def intake_new():
         case = _submit_once(form, files)
         flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
                       code=case.code, due=local_d(case.due_date)), "success")
+        for closed in closed_reports_without(case):
+            flash(gettext("Kỳ %(period)s đã chốt số liệu: báo cáo đã chốt không tính phản ánh, kiến nghị này "
+                          "(nhận ngày %(day)s). Muốn tính lại, mở lại kỳ bằng lệnh "
+                          "flask report reopen --period %(label)s rồi chốt lại.",
+                          period=period_name(Period(closed.period_start, closed.period_end, closed.label)),
+                          day=local_d(case.received_at), label=closed.label), "warning")
         return redirect(url_for("office.case", code=case.code), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("office/intake_new.html", form=form), status
@@ -56,3 +68,14 @@ def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]):
     except submissions.KeyReused:  # back, changed, sent again: a new case
         case = submissions.submit(replace(submission, key=None), files, **receipt)
     return case
+
+
+def closed_reports_without(case: Feedback) -> list[ReportSnapshot]:
+    """The closed reports (*chốt số liệu*, services.reports.close_report) whose stored figures miss this
+    case: every period ending on or after the day it was received, since the case counts among the
+    received of its period and among those carried over or pending at the end of each later one. The
+    case is saved all the same (QĐ 31/2021 Art 43.2b: every PAKN is entered); HCTH is told which
+    report to reopen (``flask report reopen --period``) and close again."""
+    day = local_date(case.received_at)
+    return db.session.execute(select(ReportSnapshot).where(ReportSnapshot.period_end >= day)
+                              .order_by(ReportSnapshot.period_start, ReportSnapshot.period_end)).scalars().all()

@@ -26,7 +26,7 @@ from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
-from ..views_common import event_msgid, page_arg
+from ..views_common import beyond_last_page, event_msgid, page_arg
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
@@ -230,16 +230,21 @@ def status(code: str):
     if code not in session.get(SESSION_CASES, []):
         # a bookmarked or shared link in another browser: ask for the contact, the code filled in
         return redirect(url_for("public.lookup", code=code[:24]))
-    case = _own_case(code)
+    return _status_page(_own_case(code))
+
+
+def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_form: ProvideInfoForm | None = None,
+                 status: int = 200):
+    """The status page; with a form sent back that did not pass its checks, its errors next to its fields."""
     due_days_off = []
     if case.due_start and case.due_date:
         due_days_off = load_calendar().days_off_between(case.due_start, case.due_date)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
                            reply_files=reply_files(case),
-                           due_days_off=due_days_off, rating_form=RatingForm(prefix="rating"),
-                           info_form=ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
+                           due_days_off=due_days_off, rating_form=rating_form or RatingForm(prefix="rating"),
+                           info_form=info_form or ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
                            rating_labels=submissions.RATING_SCORES, explanations=STATE_EXPLANATIONS,
-                           event_label=event_label, refusal=REFUSAL_REASONS.get(case.refusal_reason or ""))
+                           event_label=event_label, refusal=REFUSAL_REASONS.get(case.refusal_reason or "")), status
 
 
 @bp.get("/tra-cuu/<code>/tai-lieu/<int:attachment_id>")
@@ -256,9 +261,8 @@ def reply_file(code: str, attachment_id: int):
 def rate(code: str):
     case = _own_case(code)
     form = RatingForm(prefix="rating")
-    if not form.validate_on_submit():
-        flash(gettext("Vui lòng chọn một mức đánh giá."), "error")
-        return redirect(url_for("public.status", code=code, _anchor="danh-gia"), code=303)
+    if not form.validate_on_submit():  # the page again, each message next to its field, what was typed kept
+        return _status_page(case, rating_form=form, status=422)
     try:
         submissions.rate(case, form.score.data, form.comment.data)
     except submissions.RatingRefused as exc:
@@ -273,8 +277,7 @@ def provide_info(code: str):
     case = _own_case(code)
     form = ProvideInfoForm(prefix="info")
     if not form.validate_on_submit():
-        flash(gettext("Vui lòng nhập thông tin bổ sung."), "error")
-        return redirect(url_for("public.status", code=code), code=303)
+        return _status_page(case, info_form=form, status=422)
     try:
         submissions.provide_info(case, form.note.data)
     except (LifecycleError, StaleCase):
@@ -289,13 +292,16 @@ def provide_info(code: str):
 @bp.get("/cong-khai")
 def published_list():
     filters, bad_period = published_service.parse_filters(request.args)
-    if bad_period:
-        flash(gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
-                      period=bad_period), "error")
-    page = page_arg()
-    results = published_service.search(filters, page, current_app.config["PER_PAGE"])
+    # an unreadable period is said next to its filter (400, as the report page answers); the list
+    # below is then not narrowed by period, and the page stays usable to correct it
+    period_errors = [gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
+                             period=bad_period), gettext("Danh sách dưới đây chưa lọc theo kỳ.")] if bad_period else []
+    results = published_service.search(filters, page_arg(), current_app.config["PER_PAGE"])
+    if (moved := beyond_last_page(results)) is not None:
+        return moved
     return render_template("public/published_list.html", results=results, filters=filters,
-                           choices=published_service.filter_choices(), period_name=period_name)
+                           choices=published_service.filter_choices(), period_name=period_name,
+                           period_errors=period_errors), 400 if period_errors else 200
 
 
 @bp.get("/cong-khai/<code>")

@@ -18,8 +18,7 @@ from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import ApologyLetter, Feedback, OutboxMail
-from ..redaction import redact
-from . import outbox
+from . import outbox, publication
 from .sequences import next_value
 
 DEFAULT_REASON = ("Do nội dung phản ánh, kiến nghị cần thêm thời gian nghiên cứu, phối hợp với các cơ quan, "
@@ -111,7 +110,9 @@ def find_letter(letter_id: int, code: str | None = None) -> ApologyLetter | None
 
 
 def public_reason(letter: ApologyLetter) -> str:
-    return redact(letter.reason, letter.feedback.personal_data())
+    """The reason as the public reads it: pakn's masking of the published copy (the citizen's data
+    masked, the department's own contact details kept), the same call as ``publication.proposal``."""
+    return publication.proposal(letter.feedback, letter.reason)
 
 
 def pdf_url(letter: ApologyLetter, public: bool = True) -> str:

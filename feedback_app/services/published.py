@@ -22,6 +22,11 @@ from ..text import search_terms
 # every matching row (bench/lookup.py); the page then says "more than 1000 results" (50 pages).
 COUNT_CAP = 1000
 TRACKING_CODE = re.compile(r"PAKN\.\d{8}\.\d{4,}", re.IGNORECASE)
+# Operators a user may type out of habit (FTS5's and search engines' AND, OR, NOT, NEAR): README says
+# they only separate words, so they are no words to look for ("hoc OR phi" is "hoc phi"). In capitals
+# as typed; "or" and "and" also in lower case, since no Vietnamese word folds to them; "not" and
+# "near" in lower case stay words ("nốt" typed without diacritics is "not").
+OPERATORS = re.compile(r"(?<![^\W_])(?:NOT|NEAR(?:/\d+)?|[Aa][Nn][Dd]|[Oo][Rr])(?![^\W_])")
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,15 @@ def parse_filters(args) -> tuple[Filters, str | None]:
                    category=(args.get("category") or "").strip()[:32], period=period), problem
 
 
+def query_terms(q: str) -> list[str]:
+    """The words to look for in a search box's text: ``text.search_terms`` without the operators."""
+    return search_terms(OPERATORS.sub(" ", q))
+
+
 def search(filters: Filters, page: int, per_page: int):
     """A page of published cases, newest publication first, with the number of matches (counted up to
-    ``COUNT_CAP``). With a query, every word of it (folded, ``text.search_terms``) must be a word of the
-    public text; a query of punctuation only (no word) finds nothing. Whole words through the
+    ``COUNT_CAP``). With a query, every word of it (folded, ``query_terms``: operators such as OR only
+    separate words) must be a word of the public text; a query of punctuation only (no word) finds nothing. Whole words through the
     database's full-text index (feedback_app/search_index.py): FTS5 on SQLite, a tsvector on PostgreSQL."""
     query = select(Feedback).where(Feedback.state == State.PUBLISHED.value, Feedback.published_seq.is_not(None))
     order, total = Feedback.published_seq.desc(), None
@@ -56,7 +66,7 @@ def search(filters: Filters, page: int, per_page: int):
         query = query.where(Feedback.code == filters.q.upper())
     elif filters.q:
         only_words = not (filters.unit or filters.category or filters.period is not None)
-        query, order, total = _matching(query, search_terms(filters.q), only_words, max(page, 1) * per_page)
+        query, order, total = _matching(query, query_terms(filters.q), only_words, max(page, 1) * per_page)
     if filters.unit:
         query = query.join(Unit, Feedback.unit_id == Unit.id).where(Unit.code == filters.unit)
     if filters.category:

@@ -9,7 +9,7 @@ from ..auth import roles_required
 from ..office.case_page import handle_event, handle_side_action, load_case, render_case
 from ..services import staff
 from ..services.calendar import load_calendar
-from ..views_common import page_arg
+from ..views_common import beyond_last_page, page_arg
 from . import bp
 
 
@@ -17,6 +17,8 @@ from . import bp
 @roles_required("unit")
 def workspace():
     page = staff.paginate(staff.unit_query(current_user), page_arg())
+    if (moved := beyond_last_page(page)) is not None:
+        return moved
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     return render_template("unit/workspace.html", page=page, rows=rows)
