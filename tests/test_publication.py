@@ -111,3 +111,19 @@ def test_the_publish_hint_says_hcth_may_also_restore_what_pakn_hid(app, client, 
     page = text(client.get(f"/van-phong/ho-so/{answered.code}"))
     assert "khôi phục chữ bị ẩn nhầm" in page and "luôn được ẩn lại khi lưu" in page
     assert "kiểm tra và ẩn thêm nếu cần" not in page
+
+
+def test_saving_the_public_copy_by_its_own_button_refuses_a_title_too_long_for_its_column(app, client, seeded):
+    """'Lưu bản công khai' posts past the publish form's own check: the service refuses it as well."""
+    from test_office import forwarded, login, text
+    from feedback_app.services.cases import apply_event
+    case = forwarded(seeded)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thủ tục gồm các bước sau."})
+    apply_event(case, "approve", seeded["leader"])
+    login(client, seeded["office"])
+    page = client.post(f"/van-phong/ho-so/{case.code}/ban-cong-khai", follow_redirects=True,
+                       data={"publish-title": "T" * 301, "publish-question": "Câu hỏi", "publish-answer": "Trả lời",
+                             "publish-version": case.version})
+    assert "không được dài quá 300 ký tự" in text(page)
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).public_title is None

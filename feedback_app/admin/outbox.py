@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ..auth import roles_required
 from ..extensions import db
 from ..services import outbox
-from ..views_common import page_arg
+from ..views_common import beyond_last_page, page_arg
 from . import bp
 
 
@@ -16,6 +16,8 @@ from . import bp
 def outbox_failing():
     page = db.paginate(outbox.failing_query(), page=page_arg(), per_page=20,
                        error_out=False)
+    if (moved := beyond_last_page(page)) is not None:
+        return moved
     return render_template("admin/outbox.html", page=page, counts=outbox.counts())
 
 

@@ -14,7 +14,7 @@ from ..auth import roles_required
 from ..extensions import db
 from ..models import Category, Unit, User
 from ..services import accounts, categories, staff
-from ..views_common import page_arg
+from ..views_common import beyond_last_page, page_arg
 from . import bp
 from .forms import CategoryForm, UnitForm, UserForm
 
@@ -132,6 +132,8 @@ def revoke_token(user_id: int, token_id: int):
 def users():
     query = select(User).order_by(User.active.desc(), User.role, User.email)
     page = staff.paginate(query, page_arg())
+    if (moved := beyond_last_page(page)) is not None:
+        return moved
     return render_template("admin/users.html", page=page)
 
 

@@ -26,8 +26,8 @@ def at_most(n: int) -> Length:
     return Length(max=n, message=_l("Tối đa %(max)d ký tự."))  # Length fills in %(max)d
 
 
-# Feedback.public_title is String(300): PostgreSQL refuses a longer one (SQLite would store it)
-PUBLIC_TITLE_MAX = 300
+# Feedback.public_title's length: PostgreSQL refuses a longer one (SQLite would store it)
+PUBLIC_TITLE_MAX = publication.TITLE_MAX
 
 
 class LoginForm(FlaskForm):

@@ -15,7 +15,7 @@ from ..letters import letter_filename, render_letter_pdf
 from ..services import letters as letter_service
 from ..services.serialize import staff_may_see
 from ..services.sweep import overdue_query
-from ..views_common import page_arg
+from ..views_common import beyond_last_page, page_arg
 from . import bp
 
 
@@ -55,6 +55,8 @@ def letter_reason(letter_id: int):
 def overdue():
     page = db.paginate(overdue_query(CLOCK.today()), page=page_arg(), per_page=20,
                        error_out=False)
+    if (moved := beyond_last_page(page)) is not None:
+        return moved
     return render_template("office/overdue.html", page=page)
 
 

@@ -11,7 +11,7 @@ from ..auth import public_page, roles_required
 from ..extensions import login_manager
 from ..services import accounts, staff
 from ..services.calendar import load_calendar
-from ..views_common import page_arg
+from ..views_common import beyond_last_page, page_arg
 from . import bp
 from .case_page import download, handle_event, handle_side_action, load_case, render_case
 from .forms import PREVIEW_FIELDS, DuplicateForm, LoginForm
@@ -83,6 +83,8 @@ def queue():
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
         staff.queue_query(current_user, states))
     page = staff.paginate(query, page_arg())
+    if (moved := beyond_last_page(page)) is not None:
+        return moved
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows)

@@ -36,13 +36,20 @@ def preview(case: Feedback) -> dict[str, str]:
     }
 
 
+TITLE_MAX = Feedback.public_title.type.length  # masking may lengthen a title ("An" → "[đã ẩn]")
+
+
 def _refuse_blank(case: Feedback, texts: dict[str, str]) -> None:
     """A public copy without a title, question or answer is refused: the public page would show a
-    heading with nothing under it."""
+    heading with nothing under it. A title longer than its column is refused too, on every path (the
+    form, "Lưu bản công khai", the API), not only where a form checks it."""
     blank = {k: N_("Trường này là bắt buộc.") for k, text in texts.items() if not (text or "").strip()}
     if blank:
         raise InvalidEventArguments("publish", case.state,
                                     N_("Bản công khai phải có tiêu đề, nội dung và câu trả lời."), blank)
+    if len(texts["title"].strip()) > TITLE_MAX:
+        message = N_("Tiêu đề công khai không được dài quá 300 ký tự.")
+        raise InvalidEventArguments("publish", case.state, message, {"title": message})
 
 
 def save_preview(case: Feedback, title: str, question: str, answer: str) -> None:
@@ -52,8 +59,9 @@ def save_preview(case: Feedback, title: str, question: str, answer: str) -> None
     texts = {"title": title, "question": question, "answer": answer}
     _refuse_blank(case, texts)
     known = case.personal_data()
-    case.public_title, case.public_question, case.public_answer = (
-        redact(text.strip(), known, only_known=True) for text in texts.values())
+    masked = {k: redact(text.strip(), known, only_known=True) for k, text in texts.items()}
+    _refuse_blank(case, masked)
+    case.public_title, case.public_question, case.public_answer = masked["title"], masked["question"], masked["answer"]
 
 
 def publish_texts(case: Feedback) -> None:
