@@ -52,6 +52,9 @@ from .sequences import next_values
 SWEPT_STATES = (State.RECEIVED.value, State.CLASSIFIED.value, State.FORWARDED.value,
                 State.UNDER_REVIEW.value, State.ANSWERED.value)
 BATCH = 500
+# The steps due on an apology letter's promised date once there is one (the answer, and the classify
+# step of a case returned to HCTH after the letter): missing it is the second miss of NĐ 61/2018 Art 19.9.
+PROMISED_STEPS = (Step.ANSWER.value, Step.CLASSIFY.value)
 
 
 @dataclass
@@ -249,11 +252,11 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
             audit(case, "overdue", state, state, SYSTEM, at=now,
                   note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
             done.overdue += 1
-            if step != Step.ANSWER.value:
-                continue
-            if case.extension_count == 0:
+            if step == Step.ANSWER.value and case.extension_count == 0:
                 letters.append(_automatic_letter(case, missed, now, plan, next(numbers)))
-            else:
+            elif case.extension_count and step in PROMISED_STEPS:
+                # the promised date passed, at the unit or back at HCTH (where the classify step is
+                # due on it, workflows.deadlines.Deadlines._back_at_office): no second date
                 _escalate(case, missed, now, recipients, done)
         db.session.flush()
         for letter in letters:

@@ -1,0 +1,135 @@
+"""The date an apology letter promised survives a return to HCTH and a new forwarding (NĐ 61/2018
+Art 19.9: the new date is set once; brief: "Decisions for pakn"), and a return never gets a fresh
+allowance that outlives the case's own limit. Through the real services and the sweep."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import ApologyLetter, DeadlineNotice, OutboxMail, Transition
+from feedback_app.services.cases import apply_event, receive
+from feedback_app.services.sweep import sweep
+from workflows.clock import parse_instant
+
+from deadline_helpers import SUBMISSION, count
+
+PROMISED = date(2026, 12, 8)
+
+
+def extended_case(clock, seeded):
+    """The tester's case: received Thursday 5/11/2026, forwarded to QLKH on 6/11 (answer due 30/11),
+    extended by QLKH on 20/11 with its own letter promising 8/12/2026."""
+    clock.set("2026-11-05T09:00:00+07:00")
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    clock.set("2026-11-06T09:00:00+07:00")
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    assert case.due_date == date(2026, 11, 30)
+    clock.set("2026-11-20T09:00:00+07:00")
+    apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Chi cục Tiêu chuẩn Đo lường Chất lượng.",
+                                                  "new_date": PROMISED.isoformat()})
+    assert case.due_date == PROMISED and case.extension_count == 1
+    return case
+
+
+def returned_and_forwarded_again(clock, seeded):
+    case = extended_case(clock, seeded)
+    clock.set("2026-11-25T09:00:00+07:00")
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Thuộc lĩnh vực tiêu chuẩn đo lường"})
+    clock.set("2026-11-26T09:00:00+07:00")
+    apply_event(case, "forward", seeded["office"], {"unit": "TDC"})
+    return case
+
+
+def look_up(client, case) -> str:
+    assert client.post("/tra-cuu", data={"code": case.code, "contact": SUBMISSION.phone}).status_code == 303
+    return client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+
+
+def due_date_shown(page: str) -> str:
+    return re.search(r'<strong id="due-date">([^<]*)</strong>', page).group(1)
+
+
+def test_a_case_returned_after_its_letter_is_due_back_at_hcth_on_the_promised_date_not_a_fresh_five_days(
+        app, clock, seeded):
+    case = extended_case(clock, seeded)
+    clock.set("2026-11-25T09:00:00+07:00")
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Thuộc lĩnh vực tiêu chuẩn đo lường"})
+    # a fresh five days would have been 2/12; the case's bound is the promise, which does not move
+    assert (case.state, case.due_step, case.due_date) == ("classified", "classify", PROMISED)
+    assert case.due_start == date(2026, 11, 25) and "19.9" in case.due_basis
+    assert case.target_date <= PROMISED
+
+
+def test_forwarding_again_keeps_the_promised_date_instead_of_the_twenty_day_cap(app, client, clock, seeded):
+    case = returned_and_forwarded_again(clock, seeded)
+    # not 4/12/2026 ("6 ngày làm việc sau ngày 26/11/2026", the 20-day cap from receipt)
+    assert (case.state, case.unit.code, case.due_step, case.due_date) == ("forwarded", "TDC", "answer", PROMISED)
+    assert "19.9" in case.due_basis and case.extension_count == 1
+    assert count(ApologyLetter) == 1
+    page = look_up(client, case)
+    assert due_date_shown(page) == "08/12/2026"
+    assert "04/12/2026" not in page
+    assert "hẹn lại ngày 08/12/2026" in page
+
+
+def test_a_promise_moves_neither_later_nor_earlier(app, clock, seeded):
+    """Forwarded again at once: 15 working days would reach past the promise and the 20-day cap
+    (4/12) would fall before it; the answer is still due on the promise."""
+    case = extended_case(clock, seeded)
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc thẩm quyền của phòng"})
+    apply_event(case, "forward", seeded["office"], {"unit": "TDC"})
+    assert case.due_date == PROMISED
+
+
+def test_the_sweep_issues_no_second_letter_and_escalates_when_the_promise_is_missed_after_a_new_forwarding(
+        app, clock, seeded):
+    case = returned_and_forwarded_again(clock, seeded)
+    assert sweep(parse_instant("2026-12-04T23:00:00+07:00")).overdue == 0  # the 20-day cap is not a due date
+    assert sweep(parse_instant("2026-12-08T23:59:00+07:00")).overdue == 0
+    result = sweep(parse_instant("2026-12-09T00:01:00+07:00"))
+    assert (result.overdue, result.letters, result.escalations) == (1, 0, 1)
+    db.session.refresh(case)
+    assert count(ApologyLetter) == 1 and case.due_date == PROMISED and case.escalated_at is not None
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "escalation")).scalar_one()
+    assert "08/12/2026" in mail.body_text and mail.recipients == seeded["leader"].email
+    again = sweep(parse_instant("2026-12-10T08:00:00+07:00"))
+    assert (again.overdue, again.letters, again.escalations) == (0, 0, 0)
+
+
+def test_missing_the_promise_while_back_at_hcth_escalates_once_and_a_later_forwarding_changes_nothing(
+        app, clock, seeded):
+    case = extended_case(clock, seeded)
+    clock.set("2026-12-07T09:00:00+07:00")
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc thẩm quyền của phòng"})
+    result = sweep(parse_instant("2026-12-09T00:01:00+07:00"))
+    assert (result.overdue, result.letters, result.escalations) == (1, 0, 1)
+    notices = db.session.execute(select(DeadlineNotice.step, DeadlineNotice.kind)
+                                 .order_by(DeadlineNotice.id)).all()
+    assert [tuple(n) for n in notices] == [("classify", "overdue"), ("classify", "escalation")]
+    clock.set("2026-12-10T09:00:00+07:00")
+    apply_event(case, "forward", seeded["office"], {"unit": "TDC"})
+    assert case.due_date == PROMISED and case.overdue_since == PROMISED  # still missed, not missed again
+    again = sweep(parse_instant("2026-12-10T10:00:00+07:00"))
+    assert (again.overdue, again.letters, again.escalations, again.skipped) == (0, 0, 0, 0)
+    assert count(Transition, Transition.event == "escalated") == 1
+
+
+def test_a_return_without_a_letter_gets_five_days_but_never_past_the_twenty_days_from_receipt(
+        app, clock, seeded):
+    clock.set("2026-11-05T09:00:00+07:00")
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    clock.set("2026-11-06T09:00:00+07:00")
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    clock.set("2026-11-09T09:00:00+07:00")
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc thẩm quyền của phòng"})
+    assert case.due_date == date(2026, 11, 16)  # early in the case: the usual five working days
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    clock.set("2026-11-30T09:00:00+07:00")
+    apply_event(case, "return_to_office", seeded["QLCN"], {"reason": "Không thuộc thẩm quyền của phòng"})
+    # 30/11 + 5 would be 7/12; the whole case is due 4/12 (20 working days from 5/11; 24/11 is a holiday)
+    assert case.due_date == date(2026, 12, 4)
