@@ -108,7 +108,7 @@ def test_missing_the_promise_while_back_at_hcth_escalates_once_and_a_later_forwa
     result = sweep(parse_instant("2026-12-09T00:01:00+07:00"))
     assert (result.overdue, result.letters, result.escalations) == (1, 0, 1)
     notices = db.session.execute(select(DeadlineNotice.step, DeadlineNotice.kind)
-                                 .order_by(DeadlineNotice.id)).all()
+                                 .where(DeadlineNotice.kind != "progress").order_by(DeadlineNotice.id)).all()
     assert [tuple(n) for n in notices] == [("classify", "overdue"), ("classify", "escalation")]
     clock.set("2026-12-10T09:00:00+07:00")
     apply_event(case, "forward", seeded["office"], {"unit": "TDC"})
@@ -133,3 +133,59 @@ def test_a_return_without_a_letter_gets_five_days_but_never_past_the_twenty_days
     apply_event(case, "return_to_office", seeded["QLCN"], {"reason": "Không thuộc thẩm quyền của phòng"})
     # 30/11 + 5 would be 7/12; the whole case is due 4/12 (20 working days from 5/11; 24/11 is a holiday)
     assert case.due_date == date(2026, 12, 4)
+
+
+# --- how a letter names the date it moves (one rule: templates/letters/_wording.html) -----------
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_letter_the_unit_issued_before_its_due_date_names_the_original_date_not_a_missed_one(
+        app, client, clock, seeded):
+    from feedback_app.letters import render_letter_html
+    from deadline_helpers import sign_in
+    case = extended_case(clock, seeded)  # extended on 20/11, before the due date 30/11
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    assert (letter.issued_on, letter.missed_due_date, letter.automatic) == (date(2026, 11, 20), date(2026, 11, 30),
+                                                                            False)
+    sign_in(client, seeded["QLKH"])
+    staff = text_of(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
+    assert "hạn ban đầu 30/11/2026 · hẹn lại 08/12/2026" in staff and "hạn bị lỡ" not in staff
+    public = text_of(look_up(client, case))
+    assert "dự kiến không trả lời được đúng hạn ban đầu 30/11/2026; hẹn lại ngày 08/12/2026." in public
+    assert "chưa trả lời được" not in public
+    pdf = text_of(render_letter_html(letter))
+    assert "Thời hạn trả kết quả ban đầu theo quy định là ngày 30/11/2026" in pdf
+    assert "dự kiến không trả lời được đúng hạn này" in pdf and "đến nay" not in pdf
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
+    assert "vì dự kiến không trả lời được phản ánh, kiến nghị" in mail.body_text
+    assert "đúng hạn ban đầu 30/11/2026." in mail.body_text
+
+
+def test_the_automatic_letter_still_names_the_missed_date(app, client, clock, seeded):
+    from feedback_app.letters import render_letter_html
+    from deadline_helpers import forwarded_case, sign_in
+    case = forwarded_case(seeded)
+    sweep(parse_instant("2024-03-26T00:01:00+07:00"))
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    clock.set("2024-03-26T09:00:00+07:00")
+    sign_in(client, seeded["QLKH"])
+    staff = text_of(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
+    assert "hạn bị lỡ 25/03/2024 · hẹn lại 01/04/2024" in staff and "hạn ban đầu" not in staff
+    public = text_of(look_up(client, case))
+    assert "hạn 25/03/2024 chưa trả lời được; hẹn lại ngày 01/04/2024." in public
+    assert "đến nay" in text_of(render_letter_html(letter))
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
+    assert "vì chưa trả lời phản ánh, kiến nghị" in mail.body_text and "đúng hạn 25/03/2024." in mail.body_text
+
+
+def test_a_promised_date_stays_when_an_admin_adds_a_day_off_before_it(app, clock, seeded):
+    from feedback_app.services.calendar import set_day
+    from feedback_app.services.cases import SYSTEM
+    case = extended_case(clock, seeded)
+    before = case.due_days
+    set_day(date(2026, 12, 3), "off", "Nghỉ theo thông báo của tỉnh", SYSTEM)
+    db.session.refresh(case)
+    assert case.due_date == PROMISED  # the citizen has the date in writing (NĐ 61/2018 Art 19.9)
+    assert count(Transition, Transition.event == "due_recomputed") == 0 and case.due_days == before
