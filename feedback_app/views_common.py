@@ -75,6 +75,8 @@ AUDIT_EVENTS = {
     "apology_letter": AuditLabel(N_("Phiếu xin lỗi tự động, hẹn lại ngày trả lời"),
                                  N_("Gửi phiếu xin lỗi, hẹn lại ngày trả lời")),
     "escalated": AuditLabel(N_("Quá hạn đã hẹn lại: chuyển lãnh đạo quyết định")),
+    "progress_notice": AuditLabel(N_("Thông báo tiến độ cho người gửi (quá hạn trả lời)"),
+                                  N_("Thông báo tiến độ xử lý")),
     "mark_duplicate": AuditLabel(N_("Đánh dấu trùng lặp")),
     "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
 }

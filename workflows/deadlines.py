@@ -100,12 +100,25 @@ class Due:
         return cls(step, start, cal.count_working_days(start, end), end, basis or BASIS[step])
 
     def recomputed(self, cal: WorkingCalendar) -> "Due":
-        """The same rule on a changed calendar (an admin added a day off or a make-up day)."""
+        """The same rule on a changed calendar (an admin added a day off or a make-up day). A date an
+        apology letter promised stays: the citizen has it in writing and it can be set only once
+        (NĐ 61/2018 Art 19.9); only the count of working days up to it follows the new calendar."""
+        if self.basis == EXTENSION_BASIS:
+            return replace(self, days=cal.count_working_days(self.start, self.date))
         return replace(self, date=cal.add_working_days(self.start, self.days))
 
 
 def is_overdue(due_date: date | None, now: datetime) -> bool:
     return due_date is not None and now >= end_of_local_day(due_date)
+
+
+@dataclass(frozen=True)
+class Promise:
+    """The one new date an apology letter gave the citizen (NĐ 61/2018 Art 19.9), for the due date
+    ``missed`` that was, or was about to be, missed."""
+
+    missed: date
+    new_date: date
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,7 @@ class CaseClock:
     due: Due | None
     paused_days: int          # working days spent waiting for the citizen so far
     consent_publish: bool
+    promise: Promise | None = None  # the apology letter's new date, once a letter gave one
 
 
 @dataclass(frozen=True)
@@ -148,10 +162,15 @@ class Deadlines:
             resumed = self._remaining_before_pause(clock, today)
             return ClockChange(Due.counted(Step.CLASSIFY, today, resumed, cal), paused + max(waited, 0))
         if event == "forward":
+            if clock.promise is not None:
+                # Forwarded again after an apology letter: the answer is due on the date the letter
+                # promised, neither earlier (the 15/20-day count would pull it before the promise the
+                # citizen holds) nor later (the date can be set only once, NĐ 61/2018 Art 19.9).
+                return ClockChange(self.promised(Step.ANSWER, clock.promise, today), paused)
             limit = min(cal.add_working_days(today, r.answer_days), self.case_limit(clock))
             return ClockChange(Due.until(Step.ANSWER, today, limit, cal), paused)
         if event == "return_to_office":
-            return ClockChange(Due.counted(Step.CLASSIFY, today, r.classify_days, cal), paused)
+            return ClockChange(self._back_at_office(clock, today), paused)
         if event == "approve":
             publish = Due.counted(Step.PUBLISH, today, r.publish_days, cal) if clock.consent_publish else None
             return ClockChange(publish, paused)
@@ -160,6 +179,32 @@ class Deadlines:
         if event in ("refuse", "transfer_out", "publish"):
             return ClockChange(None, paused)
         return ClockChange(due, paused)  # classify, submit_draft, request_changes: same step, same date
+
+    def _back_at_office(self, clock: CaseClock, today: date) -> Due:
+        """The classify step of a case a unit returned to HCTH.
+
+        The 05 days of NĐ 20/2008 Art 9.1d count from receipt and were used once; a return is not a
+        new receipt, so the case does not get a fresh allowance that outlives its own limits. HCTH
+        gets its usual ``classify_days`` to route it again, but never past:
+
+        * the date an apology letter promised, once there is one: that date is the case's bound now
+          (whoever holds it) and the classify step is due on it, so that missing it while the case
+          is back at HCTH escalates to the leader as a second miss does at the unit (Art 19.9: no
+          second date); a category's shorter target (``target``) still reminds HCTH before it;
+        * otherwise the whole case's limit, 20 working days from receipt plus the days spent waiting
+          for the citizen (QĐ 574/QĐ-TTg, TT 02/2017; brief, "Decisions for pakn").
+        """
+        if clock.promise is not None:
+            return self.promised(Step.CLASSIFY, clock.promise, today)
+        limit = min(self.cal.add_working_days(today, self.rules.classify_days), self.case_limit(clock))
+        return Due.until(Step.CLASSIFY, today, limit, self.cal)
+
+    def promised(self, step: Step, promise: Promise, today: date) -> Due:
+        """``step`` due on the promised date, counted from ``today`` (from the promise itself if it
+        has passed: the date stays, still missed, and is not missed a second time)."""
+        start = min(today, promise.new_date)
+        return Due(step, start, self.cal.count_working_days(start, promise.new_date), promise.new_date,
+                   EXTENSION_BASIS)
 
     def _remaining_before_pause(self, clock: CaseClock, today: date) -> int:
         # The classification clock stopped at the request; it had (limit - request day) days left.
@@ -195,5 +240,5 @@ class Deadlines:
         return min(due.date, self.cal.add_working_days(due.start, target_days))
 
 
-__all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "ClockChange", "DeadlineError",
+__all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "Promise", "ClockChange", "DeadlineError",
            "is_overdue", "BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]

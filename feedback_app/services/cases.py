@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import lifecycle
 from workflows.clock import CLOCK, LOCAL_TZ, end_of_local_day, local_date
-from workflows.deadlines import CaseClock, DeadlineError, Step
+from workflows.deadlines import CaseClock, DeadlineError, Promise, Step
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
@@ -285,8 +285,13 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
 
 
 def clock_of(case: Feedback) -> CaseClock:
+    promise = None
+    if case.extension_count:  # the letters are read only for a case that has one
+        # the date can be set only once (NĐ 61/2018 Art 19.9): one answer letter at most
+        letter = next((x for x in case.letters if x.step == Step.ANSWER.value), None)
+        promise = Promise(letter.missed_due_date, letter.new_due_date) if letter else None
     return CaseClock(received_on=local_date(case.received_at), due=case.due, paused_days=case.paused_days,
-                     consent_publish=case.consent_publish)
+                     consent_publish=case.consent_publish, promise=promise)
 
 
 def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | None = None,

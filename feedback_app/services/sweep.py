@@ -13,6 +13,10 @@ What it does (each stored once, so that a second sweep, or two in parallel, does
   escalates the case to the leader (mail, ``escalated_at``), who decides;
 * **reminders**: ``Rules.reminder_days_before`` working days before the step's internal target
   (``Feedback.target_date``, per category), one mail to whoever holds the step;
+* **progress notices**: while a case is still open after its answer's first due date, the citizen
+  gets a mail every ``Rules.progress_notice_days`` working days after that date (QĐ 574/QĐ-TTg,
+  QĐ 852/QĐ-BNV), one per notice day (``DeadlineNotice(kind="progress")``); after a downtime only the
+  latest missed one;
 * **digest**: once a local day (from ``DIGEST_HOUR``) the leader gets the list of overdue cases.
 
 Only due rows are read, through ``ix_feedback_due`` (due_date, state) and ``ix_feedback_target``
@@ -37,13 +41,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.deadlines import EXTENSION_BASIS, STEP_LABELS, Due, Step
-from workflows.lifecycle import Role, State
+from workflows.lifecycle import OPEN_STATES, Role, State
 
 from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
 from . import outbox
 from .calendar import deadlines, recheck_after_change
-from .cases import SYSTEM
+from .cases import SYSTEM, first_answer_due_date
 from .cases import audit as _audit
 from .letters import new_letter, queue_letter_mail
 from .sequences import next_values
@@ -52,6 +56,9 @@ from .sequences import next_values
 SWEPT_STATES = (State.RECEIVED.value, State.CLASSIFIED.value, State.FORWARDED.value,
                 State.UNDER_REVIEW.value, State.ANSWERED.value)
 BATCH = 500
+# The steps due on an apology letter's promised date once there is one (the answer, and the classify
+# step of a case returned to HCTH after the letter): missing it is the second miss of NĐ 61/2018 Art 19.9.
+PROMISED_STEPS = (Step.ANSWER.value, Step.CLASSIFY.value)
 
 
 @dataclass
@@ -61,6 +68,7 @@ class SweepResult:
     letters: int = 0
     escalations: int = 0
     reminders: int = 0
+    progress: int = 0
     digests: int = 0
     due_dates_moved: int = 0  # received with the calendar of before a change (calendar.recheck_after_change)
     skipped: int = 0          # claimed by someone else meanwhile (a parallel sweep, a staff change)
@@ -70,13 +78,14 @@ class SweepResult:
     letter_ids: list[int] = field(default_factory=list)
 
     def merge(self, other: "SweepResult") -> None:
-        for name in ("overdue", "letters", "escalations", "reminders", "digests", "skipped", "claim_seconds"):
+        for name in ("overdue", "letters", "escalations", "reminders", "progress", "digests", "skipped",
+                     "claim_seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.letter_ids += other.letter_ids
 
     def summary(self) -> str:
         return (f"overdue {self.overdue}, letters {self.letters}, escalations {self.escalations}, "
-                f"reminders {self.reminders}, digests {self.digests}, due dates moved {self.due_dates_moved}, "
+                f"reminders {self.reminders}, progress notices {self.progress}, digests {self.digests}, due dates moved {self.due_dates_moved}, "
                 f"skipped {self.skipped} "
                 f"({self.seconds:.2f} s, of which finding {self.find_seconds:.2f} s, "
                 f"claiming {self.claim_seconds:.2f} s)")
@@ -161,6 +170,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     recipients = _Recipients()
     _overdue_pass(now, today, plan, recipients, result, batch)
     _reminder_pass(now, today, plan, recipients, result, batch)
+    _progress_pass(now, today, plan, result, batch)
     _digest(now, today, recipients, result)
     db.session.commit()  # release the last (possibly empty) batch's locks
     result.seconds = time.perf_counter() - started
@@ -249,11 +259,11 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
             audit(case, "overdue", state, state, SYSTEM, at=now,
                   note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
             done.overdue += 1
-            if step != Step.ANSWER.value:
-                continue
-            if case.extension_count == 0:
+            if step == Step.ANSWER.value and case.extension_count == 0:
                 letters.append(_automatic_letter(case, missed, now, plan, next(numbers)))
-            else:
+            elif case.extension_count and step in PROMISED_STEPS:
+                # the promised date passed, at the unit or back at HCTH (where the classify step is
+                # due on it, workflows.deadlines.Deadlines._back_at_office): no second date
                 _escalate(case, missed, now, recipients, done)
         db.session.flush()
         for letter in letters:
@@ -320,6 +330,67 @@ def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
                    step_label=STEP_LABELS[Step(case.due_step)])
     db.session.flush()
     result.reminders += 1
+
+
+# --- progress notices to the citizen ----------------------------------------------------------
+
+# Open, not yet answered: a case back at HCTH after a return counts too.
+PROGRESS_STATES = tuple(state.value for state in OPEN_STATES)
+
+
+def progress_notice_day(first_due: date, today: date, plan) -> date | None:
+    """The latest day on or before ``today`` a progress notice was due: ``progress_notice_days``,
+    2×, 3× … working days after the answer's first due date (QĐ 574/QĐ-TTg, QĐ 852/QĐ-BNV (S));
+    None before the first, or when the setting is 0 (no notices)."""
+    interval = plan.rules.progress_notice_days
+    if interval <= 0:
+        return None
+    notices = plan.cal.count_working_days(first_due, today) // interval
+    return plan.cal.add_working_days(first_due, notices * interval) if notices > 0 else None
+
+
+def _progress_pass(now, today, plan, result, batch) -> None:
+    """A case overdue on its answer has an answer letter (the overdue pass wrote the automatic one, or
+    the unit its own), whose missed date is the answer's first due date (cases.first_answer_due_date):
+    only those cases are read, and only when that date lies at least the interval behind (in calendar
+    days: a bound the working-day check below then makes exact). Each notice is keyed by the day it
+    was due, so a second sweep, a parallel one or one catching up after a downtime (which sends only
+    the latest notice missed, not a burst) writes it once."""
+    interval = plan.rules.progress_notice_days
+    if interval <= 0:
+        return
+    # driven by the letters (IN: read once, then the cases by primary key), not by the open cases
+    overdue = select(ApologyLetter.feedback_id).where(ApologyLetter.step == Step.ANSWER.value,
+                                                      ApologyLetter.missed_due_date <= today - timedelta(days=interval))
+    where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.email.is_not(None)]
+    for cases in _due_batches(where, [Feedback.id], batch, result):
+        days = {case.id: progress_notice_day(first_answer_due_date(case), today, plan) for case in cases}
+        sent = {(row.feedback_id, row.due_date) for row in db.session.execute(
+            select(DeadlineNotice.feedback_id, DeadlineNotice.due_date).where(
+                DeadlineNotice.feedback_id.in_(list(days)), DeadlineNotice.kind == "progress",
+                DeadlineNotice.step == Step.ANSWER.value))}
+        for case in cases:
+            day = days[case.id]
+            if day is None or (case.id, day) in sent:
+                continue
+            _in_savepoint(result, lambda case=case, day=day: _notify_progress(case, day, now, today, plan, result))
+        db.session.commit()
+
+
+def _notify_progress(case: Feedback, day: date, now, today, plan, result: SweepResult) -> None:
+    db.session.add(DeadlineNotice(feedback_id=case.id, step=Step.ANSWER.value, kind="progress", due_date=day,
+                                  created_at=now))
+    letter = next((x for x in case.letters if x.step == Step.ANSWER.value), None)
+    first_due = first_answer_due_date(case)
+    outbox.enqueue(f"progress:{case.code}:{day.isoformat()}", "progress", case.email,
+                   f"Thông báo tiến độ xử lý phản ánh, kiến nghị {case.code}", "progress", feedback=case,
+                   first_due=first_due, letter=letter, today=today, interval=plan.rules.progress_notice_days)
+    promised = f"; ngày hẹn trả kết quả {letter.new_due_date:%d/%m/%Y}" if letter else ""
+    audit(case, "progress_notice", case.state, case.state, SYSTEM, at=now,
+          note=f"Thông báo tiến độ gửi người gửi: hạn trả lời {first_due:%d/%m/%Y} đã qua{promised} "
+               f"(QĐ 574/QĐ-TTg: {plan.rules.progress_notice_days} ngày làm việc một lần)")
+    db.session.flush()
+    result.progress += 1
 
 
 # --- the leader's daily digest ---------------------------------------------------------------
