@@ -201,3 +201,12 @@ def test_only_the_admin_keeps_the_calendar(app, client, clock, seeded):
                                                             "name": "X"}).status_code == 403
         assert client.post(f"/quan-tri/lich-lam-viec/{row.id}/xoa").status_code == 403
     assert db.session.execute(select(CalendarDay.day)).scalars().all() == [DAY_OFF]
+
+
+def test_an_admin_loaded_in_an_earlier_transaction_is_recorded_as_who_set_the_day(app, clock, seeded):
+    """Reading the expired user's id must not flush the new row before it has its kind and name."""
+    from feedback_app.models import CalendarDay
+    admin = seeded["admin"]
+    db.session.commit()  # the admin's attributes expire with the transaction
+    set_day(DAY_OFF, "off", "Nghỉ bù theo thông báo của tỉnh", admin)
+    assert db.session.execute(select(CalendarDay.created_by_id)).scalar_one() == admin.id

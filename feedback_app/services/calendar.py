@@ -111,6 +111,9 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True) -> 
     make-up working day on a day already worked, is refused."""
     if kind not in KINDS:
         raise CalendarError(N_("Loại ngày phải là ngày nghỉ hoặc ngày làm bù."), "kind")
+    # read before the new row joins the session: an actor loaded in an earlier transaction is
+    # refreshed on first read, and that would flush the row before it has its kind and name
+    actor_id = getattr(actor, "id", None)
     name = " ".join(name.split())
     if not name:
         raise CalendarError(N_("Vui lòng nhập tên (lý do) của ngày."), "name")
@@ -122,7 +125,7 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True) -> 
     if row is None:
         row = CalendarDay(day=day)
         db.session.add(row)
-    row.kind, row.name, row.created_by_id = kind, name, getattr(actor, "id", None)
+    row.kind, row.name, row.created_by_id = kind, name, actor_id
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: {name} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
     _commit_change()
