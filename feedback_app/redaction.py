@@ -14,8 +14,9 @@ Two passes:
 What the department itself publishes (its hotline, e-mail, address: ``public``) is never masked by
 the second pass. Masks next to each other become one, so that no street name is left between them.
 
-The first pass alone (``only_known``) is the safety net over HCTH's reviewed copy: HCTH may un-mask
-what the second pass took for personal data, never the citizen's own. Pure Python.
+The citizen's own data alone (``only_known``: the first pass and what it gives away written
+otherwise) is the safety net over HCTH's reviewed copy: HCTH may un-mask what the second pass only
+guessed to be personal data, never the citizen's own. Pure Python.
 """
 from __future__ import annotations
 
@@ -184,13 +185,14 @@ def find_personal_data(text: str, known: Iterable[str | None] = (), *, public: I
     """Every span of ``text`` that is or looks like personal data, merged and in order.
 
     ``known``: the citizen's own data; ``public``: the department's details, never masked by the
-    second pass; ``only_known``: the first pass alone (the citizen's values as given)."""
+    second pass; ``only_known``: the citizen's own data alone, as given or written otherwise (their
+    street, their given name after a kinship word), without the guesses of the second pass."""
     if not text:
         return []
     known = [v.strip() for v in known if v and len(v.strip()) >= 3]
-    findings = _known_findings(text, known)
+    # the citizen's own data, as given or written otherwise, is masked on every pass
+    findings = _known_findings(text, known) + _derived_findings(text, known)
     if not only_known:
-        findings += _derived_findings(text, known)
         findings += _guessed_findings(text, [v.strip() for v in public if v and len(v.strip()) >= 3])
     return _merged(text, findings)
 

@@ -127,3 +127,27 @@ def test_saving_the_public_copy_by_its_own_button_refuses_a_title_too_long_for_i
     assert "không được dài quá 300 ký tự" in text(page)
     db.session.expire_all()
     assert db.session.get(type(case), case.id).public_title is None
+
+
+def test_the_citizens_street_and_given_name_written_otherwise_are_masked_in_hcths_copy_too(
+        app, client, answered, seeded):
+    """HCTH may restore what pakn only guessed, never the citizen's own data, however written."""
+    login(client, seeded["office"])
+    client.post(f"/van-phong/ho-so/{answered.code}/ban-cong-khai", data={
+        "publish-title": "Thời hạn giải quyết thủ tục", "publish-version": answered.version,
+        "publish-question": "Đề nghị cho biết thời hạn.",
+        "publish-answer": "Kính gửi anh An, nhà ở số 12 Lê Lợi: Sở trả lời như sau."})
+    assert stored(answered).public_answer == f"Kính gửi anh {MASK}, nhà ở {MASK}: Sở trả lời như sau."
+
+
+def test_a_refused_save_of_the_public_copy_gives_the_form_back_as_typed(app, client, answered, seeded):
+    login(client, seeded["office"])
+    rewritten = "Câu trả lời đã được viết lại cẩn thận."
+    response = client.post(f"/van-phong/ho-so/{answered.code}/ban-cong-khai", data={
+        "publish-title": " ", "publish-question": "Đề nghị cho biết thời hạn.", "publish-answer": rewritten,
+        "publish-version": answered.version})
+    assert response.status_code == 422
+    page = text(response)
+    assert rewritten in page  # nothing typed is lost
+    assert re.search(r'<div class="field has-error">\s*<label for="publish-title"', page)
+    assert stored(answered).public_answer is None

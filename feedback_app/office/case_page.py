@@ -47,8 +47,10 @@ def _stale():
     flash(gettext(StaleCase.message), "error")
 
 
-def handle_event(code: str, event: str, bp: str):
-    """POST of one action form: parse, call one service, redirect (or show the form's errors)."""
+def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = False):
+    """POST of one action form: parse, call one service, redirect (or show the form's errors with what
+    was typed). ``only_save_preview``: the publish form's "Lưu bản công khai" button keeps the
+    reviewed copy without publishing."""
     case = load_case(code)
     if event not in EVENTS:
         abort(404)
@@ -61,7 +63,11 @@ def handle_event(code: str, event: str, bp: str):
         if event == "submit_draft":
             staff.submit_draft(case, current_user, form.reply.data, form.attachments.data or [], version)
         elif event == "publish":
-            staff.publish(case, current_user, {k: form[k].data or "" for k in PREVIEW_FIELDS}, version)
+            texts = {k: form[k].data or "" for k in PREVIEW_FIELDS}
+            if only_save_preview:
+                staff.save_preview(case, current_user, texts, version)
+            else:
+                staff.publish(case, current_user, texts, version)
         else:
             cases.apply_event(case, event, current_user, event_args(form, event), expected_version=version)
     except StaleCase:
@@ -79,7 +85,8 @@ def handle_event(code: str, event: str, bp: str):
                 form[name].errors = [*form[name].errors, gettext(message)]
         case = cases.find(code)
         return render_case(case, bp, {event: form} if exc.status == 422 else None, exc.status)
-    flash(gettext("Đã thực hiện: %(action)s.", action=gettext(EVENTS[event].label)), "success")
+    flash(gettext("Đã lưu bản công khai.") if only_save_preview
+          else gettext("Đã thực hiện: %(action)s.", action=gettext(EVENTS[event].label)), "success")
     if bp == "unit" and case.unit_id != current_user.unit_id:  # returned to HCTH: no longer the unit's page
         return redirect(url_for("unit.workspace"))
     return redirect(url_for(f"{bp}.case", code=code))

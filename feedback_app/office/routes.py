@@ -14,7 +14,7 @@ from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, page_arg
 from . import bp
 from .case_page import download, handle_event, handle_side_action, load_case, render_case
-from .forms import PREVIEW_FIELDS, DuplicateForm, LoginForm
+from .forms import DuplicateForm, LoginForm
 
 login_manager.login_view = "office.login"
 login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
@@ -117,11 +117,8 @@ def duplicate(code: str):
 @bp.post("/ho-so/<code>/ban-cong-khai")
 @roles_required("office")
 def preview(code: str):
-    def action(case):
-        staff.save_preview(case, current_user, {k: request.form.get(f"publish-{k}", "") for k in PREVIEW_FIELDS},
-                           request.form.get("publish-version", type=int))
-        flash(gettext("Đã lưu bản công khai."), "success")
-    return handle_side_action(code, "office", action)
+    """Keep HCTH's reviewed public copy; refused (blank, too long), the form comes back as typed."""
+    return handle_event(code, "publish", "office", only_save_preview=True)
 
 
 @bp.get("/tep/<int:attachment_id>")
