@@ -78,8 +78,8 @@ def calendar_list(year: int) -> None:
     cal = load_calendar()
     for note in cal.days_off_between(date(year, 1, 1), date(year, 12, 31)):
         click.echo(f"{note.date.isoformat()}  nghỉ       {note.name}")
-    for day, name in cal.make_up_working_days(year).items():
-        click.echo(f"{day.isoformat()}  làm việc   {name}")
+    for note in cal.make_up_working_days(year):
+        click.echo(f"{note.date.isoformat()}  làm việc   {note.name}")
 
 
 @calendar_cli.command("set")

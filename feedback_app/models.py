@@ -14,7 +14,7 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
-from workflows.deadlines import Due, Step
+from workflows.deadlines import EXTENSION_BASIS, Due, Step
 from workflows.lifecycle import N_, OPEN_STATES, Role, State
 
 from . import search_index
@@ -255,6 +255,11 @@ class Feedback(db.Model):
         self.due_days = value.days if value else None
         self.due_date = value.date if value else None
         self.due_basis = value.basis if value else None
+
+    @property
+    def due_is_promised(self) -> bool:
+        """The due date is the one an apology letter promised (NĐ 61/2018 Art 19.9), not a count."""
+        return self.due_basis == EXTENSION_BASIS
 
     @property
     def is_open(self) -> bool:

@@ -93,3 +93,27 @@ def test_the_english_interface_translates_the_new_messages(app, client, seeded):
     client.get("/quan-tri/don-vi?lang=en")
     refused = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "leader", "unit": "QLKH"})
     assert "Leaders and admins belong to no unit" in text(refused)
+
+
+def test_the_last_active_admin_cannot_stop_or_demote_themselves_and_hcth_cannot_stop(app, client, seeded):
+    admin = seeded["admin"]
+    login(client, admin)
+    me = {"email": admin.email, "full_name": admin.full_name, "role": "admin", "unit": ""}
+    for change in ({**me}, {**me, "role": "leader", "active": "y"}):  # no "active": unticked
+        refused = client.post(f"/quan-tri/nguoi-dung/{admin.id}", data=change)
+        assert refused.status_code == 422 and "tài khoản quản trị duy nhất" in text(refused)
+    db.session.expire_all()
+    assert (db.session.get(User, admin.id).active, db.session.get(User, admin.id).role) == (True, "admin")
+    client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "admin", "unit": ""})
+    assert client.post(f"/quan-tri/nguoi-dung/{admin.id}", data=me).status_code == 302  # another admin now
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).active is False
+
+    hcth = db.session.execute(select(Unit).where(Unit.is_office)).scalar_one()
+    client = app.test_client()
+    login(client, db.session.execute(select(User).where(User.email == NEW_USER["email"])).scalar_one(),
+          NEW_USER["password"])
+    stopped = client.post(f"/quan-tri/don-vi/{hcth.id}", data={"code": hcth.code, "name": hcth.name})
+    assert stopped.status_code == 422 and "không thể ngừng hoạt động" in text(stopped)
+    db.session.expire_all()
+    assert db.session.get(Unit, hcth.id).active is True

@@ -174,7 +174,10 @@ def test_the_page_lists_this_and_next_years_overrides_and_refuses_what_changes_n
     for data, why in (({"day": "", "kind": "off", "name": "Thử"}, "Vui lòng chọn ngày."),
                       ({"day": "hôm qua", "kind": "off", "name": "Thử"}, "Ngày không hợp lệ."),
                       ({"day": "2024-03-08", "kind": "holiday", "name": "Thử"}, "ngày nghỉ hoặc ngày làm bù"),
-                      ({"day": "2024-03-08", "kind": "off", "name": "  "}, "Vui lòng nhập tên.")):
+                      ({"day": "2024-03-08", "kind": "off", "name": "  "}, "Vui lòng nhập tên."),
+                      # a mistyped year: an override the page would never list nor let delete
+                      ({"day": "2062-03-08", "kind": "off", "name": "Thử"}, "năm 2024 và năm 2025"),
+                      ({"day": "0001-01-01", "kind": "off", "name": "Thử"}, "năm 2024 và năm 2025")):
         response = client.post("/quan-tri/lich-lam-viec", data=data)
         assert response.status_code == 422 and why in text(response), data
     assert [d for d, in db.session.execute(select(CalendarDay.day).order_by(CalendarDay.day))] == [
@@ -210,3 +213,9 @@ def test_an_admin_loaded_in_an_earlier_transaction_is_recorded_as_who_set_the_da
     db.session.commit()  # the admin's attributes expire with the transaction
     set_day(DAY_OFF, "off", "Nghỉ bù theo thông báo của tỉnh", admin)
     assert db.session.execute(select(CalendarDay.created_by_id)).scalar_one() == admin.id
+
+
+def test_the_command_lists_a_years_days_off_and_make_up_working_days(app):
+    result = app.test_cli_runner().invoke(args=["calendar", "list", "2025"])
+    assert result.exit_code == 0, result.output
+    assert "2025-05-02  nghỉ" in result.output and "2025-04-26  làm việc" in result.output  # the 2025 swap

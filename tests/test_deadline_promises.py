@@ -74,6 +74,9 @@ def test_forwarding_again_keeps_the_promised_date_instead_of_the_twenty_day_cap(
     assert due_date_shown(page) == "08/12/2026"
     assert "04/12/2026" not in page
     assert "hẹn lại ngày 08/12/2026" in page
+    # how it was set: the letter's date, not a count of working days that the law's 20 would contradict
+    how = re.search(r'<dd id="due-how">(.*?)</dd>', page, re.S).group(1)
+    assert how == "Ngày hẹn lại ghi trong phiếu xin lỗi."
 
 
 def test_a_promise_moves_neither_later_nor_earlier(app, clock, seeded):

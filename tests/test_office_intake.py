@@ -84,6 +84,12 @@ def test_a_postal_letter_received_last_friday_is_a_case_dated_friday_with_its_du
     page = client.get(response.headers["Location"], follow_redirects=True)
     assert case.code in text(page) and "08/03/2024" in text(page)
 
+    # the citizen's steps date the receipt when the letter arrived, not when it was typed in (Monday)
+    citizen = app.test_client()
+    citizen.post("/tra-cuu", data={"code": case.code, "contact": "0905111222"})
+    steps = re.search(r'<ol class="timeline" id="steps">(.*?)</ol>', text(citizen.get(f"/tra-cuu/{case.code}")), re.S)
+    assert "01/03/2024 14:30" in steps.group(1) and "04/03/2024" not in steps.group(1)
+
 
 def test_the_quarterly_report_counts_the_entered_letter_among_the_other_channels(app, client, clock, seeded):
     login(client, seeded["office"])

@@ -158,3 +158,10 @@ def test_a_column_added_after_a_period_was_closed_reads_as_not_counted(quarter, 
     db.session.commit()
     login(client, quarter["office"])
     assert "—" in text(client.get(f"/van-phong/bao-cao?period={PERIOD}"))
+
+
+def test_the_csv_download_names_its_charset_once(quarter, client):
+    login(client, quarter["office"])
+    response = client.get(f"/van-phong/bao-cao?period={PERIOD}&format=csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.get_data(as_text=True).lstrip("\ufeff").startswith("period_from,period_to,unit")

@@ -27,10 +27,17 @@ def _next_working_days(cal, today, n: int = NEXT_WORKING_DAYS) -> list:
     return days
 
 
+def _years() -> tuple[int, int]:
+    """The years the page lists, and the only ones it accepts: a mistyped year (2062) would make an
+    override the page never shows and cannot delete."""
+    year = CLOCK.today().year
+    return year, year + 1
+
+
 def _page(form: CalendarDayForm, status: int = 200):
     today = CLOCK.today()
     return render_template("admin/calendar.html", form=form, kinds=calendar.KINDS,
-                           overrides=calendar.overrides(today.year, today.year + 1),
+                           overrides=calendar.overrides(*_years()),
                            next_days=_next_working_days(calendar.load_calendar(), today)), status
 
 
@@ -40,6 +47,10 @@ def calendar_days():
     form = CalendarDayForm()
     if not form.validate_on_submit():
         return _page(form, 422 if request.method == "POST" else 200)
+    first, last = _years()
+    if not first <= form.day.data.year <= last:
+        form.day.errors = [gettext("Chỉ điều chỉnh được ngày của năm %(first)s và năm %(last)s.", first=first, last=last)]
+        return _page(form, 422)
     try:
         changed = calendar.set_day(form.day.data, form.kind.data, form.name.data, current_user, replace=False)
     except calendar.CalendarError as exc:

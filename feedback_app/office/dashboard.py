@@ -64,7 +64,7 @@ def report():
         return Response(exports.to_xlsx(result), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt == "csv":
-        return Response(exports.to_csv(result), mimetype="text/csv; charset=utf-8",
+        return Response(exports.to_csv(result), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     closed = stored.snapshot or (snapshot_of(period) if live else None)
     over = CLOCK.now() >= period.end_utc_exclusive()

@@ -135,6 +135,12 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     email = email.strip().lower()
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user)
+    if user.role == Role.ADMIN.value and user.active and (role != Role.ADMIN.value or not active):
+        others = db.session.execute(select(func.count()).select_from(User).where(
+            User.role == Role.ADMIN.value, User.active, User.id != user.id)).scalar_one()
+        if not others:  # nobody could undo it from the app: no admin left to manage accounts
+            raise AccountError(N_("Đây là tài khoản quản trị duy nhất còn hoạt động; hãy tạo tài khoản quản trị "
+                                  "khác trước khi ngừng hoặc đổi vai trò tài khoản này."), "active")
     if password:
         if len(password) < 8:
             raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
@@ -183,6 +189,10 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
     name = " ".join(name.split())
     if name_taken(Unit, name, unit):
         raise AccountError(N_("Tên đơn vị này đã tồn tại."), "name")
+    if unit is not None and unit.is_office and not active:
+        # HCTH receives every case and holds those at no unit (NĐ 20/2008 Art 9.1): it cannot stop
+        raise AccountError(N_("Phòng Hành chính - Tổng hợp tiếp nhận mọi phản ánh, kiến nghị; không thể ngừng hoạt động."),
+                           "active")
     if unit is not None and unit.active and not active:
         open_cases = db.session.execute(select(func.count()).select_from(Feedback).where(
             Feedback.unit_id == unit.id, Feedback.state.in_([s.value for s in OPEN_STATES]))).scalar_one()

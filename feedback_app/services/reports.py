@@ -104,7 +104,7 @@ def close_report(period: Period, actor: User | None, now: datetime | None = None
     figures = json.dumps(build_report(period).as_dict(), ensure_ascii=False)
     snapshot = ReportSnapshot(period_start=period.start, period_end=period.end, label=period.label[:40],
                               figures=figures, closed_by_id=getattr(actor, "id", None),
-                              closed_by_label=actor.full_name if actor else "flask report close")
+                              closed_by_label=actor.full_name if actor else "dòng lệnh (flask report close)")
     db.session.add(snapshot)
     try:
         db.session.commit()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, NamedTuple
 
 import filetype
 from flask import current_app
@@ -259,8 +260,16 @@ def _same_phone(a: str, b: str) -> bool:
     return national(a) == national(b)
 
 
-def public_steps(case: Feedback) -> list:
-    return [t for t in case.transitions if t.public]
+class PublicStep(NamedTuple):
+    at: datetime
+    event: str
+
+
+def public_steps(case: Feedback) -> list[PublicStep]:
+    """The steps the citizen sees. Receipt is dated when the department received the case: for a
+    letter or a call HCTH entered later, the audit row's own time is when it was typed in."""
+    return [PublicStep(case.received_at if t.event == "receive" else t.at, t.event)
+            for t in case.transitions if t.public]
 
 
 class RatingRefused(ValueError):
