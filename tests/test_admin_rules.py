@@ -117,3 +117,13 @@ def test_the_last_active_admin_cannot_stop_or_demote_themselves_and_hcth_cannot_
     assert stopped.status_code == 422 and "không thể ngừng hoạt động" in text(stopped)
     db.session.expire_all()
     assert db.session.get(Unit, hcth.id).active is True
+
+
+def test_a_refused_staff_form_links_each_error_to_its_field(app, client, seeded):
+    """A screen reader announces why a field was refused: aria-invalid and aria-describedby."""
+    import re
+    login(client, seeded["admin"])
+    page = text(client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "office", "unit": "QLKH"}))
+    field = re.search(r'<select[^>]*id="unit"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="unit-hint unit-error"' in field
+    assert re.search(r'<div class="field-error" id="unit-error" role="alert"><p>[^<]*không thuộc đơn vị xử lý', page)
