@@ -81,6 +81,10 @@ def test_a_closed_quarter_keeps_the_figures_it_was_sent_with(quarter, client):
     from feedback_app.reports.exports import FORM_COLUMNS
     assert dict(zip(FORM_COLUMNS, stored_xlsx[qlkh])) == {k: row(sent, "QLKH")[k] for k in FORM_COLUMNS}
     assert dict(zip(FORM_COLUMNS, live_xlsx[qlkh])) == {k: row(recounted, "QLKH")[k] for k in FORM_COLUMNS}
+    for live, line in (("", "Số liệu đã chốt lúc 09:00 17/06/2024 bởi " + quarter["office"].full_name),
+                       ("&live=1", "Số liệu tính đến 09:00 02/07/2024")):
+        sheet = load_workbook(io.BytesIO(client.get(f"/van-phong/bao-cao?period={PERIOD}&format=xlsx{live}").data)).active
+        assert sheet.cell(6, 1).value == line  # a printed copy says which figures it holds
     live_page = text(client.get(f"/van-phong/bao-cao?period={PERIOD}&live=1"))
     assert "Đây là số liệu tính lại hôm nay" in live_page
 
@@ -158,6 +162,9 @@ def test_a_column_added_after_a_period_was_closed_reads_as_not_counted(quarter, 
     db.session.commit()
     login(client, quarter["office"])
     assert "—" in text(client.get(f"/van-phong/bao-cao?period={PERIOD}"))
+    rows = _xlsx_rows(client.get(f"/van-phong/bao-cao?period={PERIOD}&format=xlsx").data)
+    from feedback_app.reports.exports import FORM_COLUMNS
+    assert dict(zip(FORM_COLUMNS, rows["Tổng cộng"]))["apology_letters"] is None  # an empty cell, not a crash
 
 
 def test_the_csv_download_names_its_charset_once(quarter, client):

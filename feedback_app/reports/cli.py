@@ -20,9 +20,10 @@ def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
     """The report of ``period`` in ``fmt``: a closed period's stored figures unless ``live``."""
     from ..services.reports import report_of
     from . import exports
-    report = report_of(period, live=live).report
+    stored = report_of(period, live=live)
+    report = stored.report
     if fmt == "xlsx":
-        return exports.to_xlsx(report)
+        return exports.to_xlsx(report, stored.status_line())
     if fmt == "csv":
         return exports.to_csv(report)
     return json.dumps(exports.to_json(report), ensure_ascii=False, indent=2) + "\n"

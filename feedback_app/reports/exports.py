@@ -79,7 +79,9 @@ def period_text(report: Report) -> str:
     return f"Kỳ báo cáo {p.label}: từ ngày {p.start:%d/%m/%Y} đến ngày {p.end:%d/%m/%Y}"
 
 
-def to_xlsx(report: Report) -> bytes:
+def to_xlsx(report: Report, status: str | None = None) -> bytes:
+    """The official layout; ``status`` (the line under the period) says whether these are a closed
+    period's stored figures or figures counted at a given time."""
     wb = Workbook()
     ws = wb.active
     ws.title = report.period.label[:31].replace("..", "-")
@@ -97,6 +99,9 @@ def to_xlsx(report: Report) -> bytes:
     ws.cell(4, 1).alignment = center
     ws.merge_cells(start_row=5, start_column=1, end_row=5, end_column=last_col)
     ws.cell(5, 1, period_text(report)).alignment = center
+    if status:
+        ws.merge_cells(start_row=6, start_column=1, end_row=6, end_column=last_col)
+        ws.cell(6, 1, status).alignment = center
 
     top = 7
     ws.merge_cells(start_row=top, start_column=1, end_row=top + DEPTH - 1, end_column=1)
@@ -121,7 +126,8 @@ def to_xlsx(report: Report) -> bytes:
     for row in [*report.units, report.total]:
         ws.cell(r, 1, row.unit_name).border = border
         for i, key in enumerate(FORM_COLUMNS):
-            cell = ws.cell(r, 2 + i, int(row.values[key]))
+            value = row.values[key]  # None: a column the form gained after the period was closed
+            cell = ws.cell(r, 2 + i, int(value) if value is not None else None)
             cell.border, cell.alignment = border, Alignment(horizontal="right")
         if row is report.total:
             for c in range(1, last_col + 1):

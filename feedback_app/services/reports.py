@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflows.clock import CLOCK, local_date
+from workflows.clock import CLOCK, LOCAL_TZ, local_date
 
 from ..extensions import db
 from ..models import OutboxMail, ReportSnapshot, Unit, User
@@ -78,6 +78,13 @@ class StoredReport:
 
     report: Report
     snapshot: ReportSnapshot | None
+
+    def status_line(self) -> str:
+        """What a download says under its period: closed figures (when, by whom) or counted when."""
+        if self.snapshot is not None:
+            return (f"Số liệu đã chốt lúc {self.snapshot.closed_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
+                    f" bởi {self.snapshot.closed_by_label}")
+        return f"Số liệu tính đến {CLOCK.now().astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
 
 
 def snapshot_of(period: Period) -> ReportSnapshot | None:
