@@ -123,3 +123,16 @@ def test_once_published_the_public_copy_names_the_case_by_hcths_reviewed_title(a
     case.public_title, case.published_at = "Thời hạn đăng ký kết quả nhiệm vụ KH&CN", case.received_at
     text = " ".join(pdf_text(render_letter_pdf(letter, public=True)).split())
     assert "Thời hạn đăng ký kết quả nhiệm vụ KH&CN" in text and case.title not in text
+
+
+# The reason as the public reads it in the case's JSON: the citizen's data masked, the department's
+# own published contact details (AGENCY_*) kept, as in the published copy.
+def test_the_public_reason_keeps_the_departments_hotline_and_masks_the_citizen(app, client, letter):
+    phone, email = app.config["AGENCY_PHONE"], app.config["AGENCY_EMAIL"]
+    letter.reason = (f"Chờ ý kiến của Sở Tài chính; ông Nguyễn Văn An (0905123456) có thể gọi đường dây "
+                     f"nóng {phone} hoặc viết về {email} để biết thêm.")
+    db.session.commit()
+    data = client.get(f"/api/v1/feedback/{letter.feedback.code}").get_json()
+    reason = data["letters"][0]["reason"]
+    assert f"đường dây nóng {phone} hoặc viết về {email}" in reason
+    assert "0905123456" not in reason and "Nguyễn Văn An" not in reason and "[đã ẩn]" in reason
