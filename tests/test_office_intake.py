@@ -18,6 +18,8 @@ from feedback_app.services.calendar import deadlines
 from feedback_app.services.sweep import sweep
 from workflows.clock import LOCAL_TZ, local_date
 
+from test_office_e2e import shot
+
 URL = "/van-phong/tiep-nhan-moi"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LETTER = {
@@ -228,6 +230,7 @@ def test_hcth_enters_a_phone_call_in_the_browser_and_sees_its_code(app, clock, s
     page.get_by_label("Tiêu đề").fill("Thời hạn cấp giấy chứng nhận kiểm định")
     page.get_by_label("Nội dung phản ánh, kiến nghị").fill(
         "Bà Hoa gọi điện đề nghị cho biết thời hạn cấp giấy chứng nhận kiểm định phương tiện đo của cửa hàng.")
+    shot(page, "office-intake-new.png")  # README, with PAKN_SCREENSHOTS=1
     page.get_by_role("button", name="Nhập phản ánh, kiến nghị").click()
     page.wait_for_url("**/van-phong/ho-so/PAKN.20240301.*")
     (case,) = cases()
