@@ -35,13 +35,17 @@ _WORD_CAP = rf"[{_UPPER}]\w*"
 # Words of a name stay on one line: a signature's next line is not part of it.
 _CAP_WORDS = rf"{_WORD_CAP}(?:[ \t]+{_WORD_CAP}){{0,5}}"
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Vietnamese phone numbers: 0, 84, +84 or (+84), then 8-10 digits grouped by spaces, dots or dashes.
-_PHONE = re.compile(r"(?<![\w+])(?:\(\+?84\)|\+84|84(?=[2-9])|0)(?:[\s.\-]?\d){8,10}(?!\w)")
+# Starts only where a word starts: unanchored, a long run of letters would be tried from every position.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Vietnamese phone numbers: 0, 84, +84 or (+84), then 8-10 digits grouped by spaces, dots, dashes,
+# slashes or brackets ("(091) 234-5678", "0905 - 123 - 456").
+_PHONE = re.compile(r"(?<![\w+])(?:\(\+?84\)|\+84|84(?=[2-9])|0)(?:[\s.\-/)]{0,3}\d){8,10}(?!\w)")
 # CMND (9 digits) and CCCD (12 digits) written as a block ...
 _ID_NUMBER = re.compile(r"(?<!\d)(?:\d{12}|\d{9})(?!\d)")
-# ... or in groups of three ("051 090 001 234", "123.456.789"), which is also how money is written.
-_ID_GROUPED = re.compile(r"(?<![\d.,])\d{3}([ .\-])\d{3}\1\d{3}(?:\1\d{3})?(?![\d]|[.,]\d)"
+# ... or in groups of three ("051 090 001 234", "123.456.789"), which is also how money is written,
+# or of four ("0510 9000 1234").
+_ID_GROUPED = re.compile(r"(?<![\d.,])(?:\d{3}([ .\-])\d{3}\1\d{3}(?:\1\d{3})?|\d{4}([ .\-])\d{4}\2\d{4})"
+                         r"(?![\d]|[.,]\d)"
                          r"(?![ \t]*(?i:đồng|đ\b|vnđ|vnd|triệu|tỷ))")
 # A passport: one letter and 7 digits; written apart ("B 1234567") only after "hộ chiếu".
 _PASSPORT = re.compile(r"(?<![\w/-])[A-Z]\d{7}(?!\w)")
@@ -79,8 +83,12 @@ _GUESSES = (("email", _EMAIL), ("phone", _PHONE), ("id_number", _ID_NUMBER), ("i
 _KINSHIP = re.compile(rf"\b(?i:anh|chị|em|ông|bà|cô|chú|bác|cụ|dì|cậu|mợ|thím)[ \t]+(?P<v>{_WORD_CAP})")
 _PERSON_NAME = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+){1,5}")
 _PHONE_VALUE = re.compile(r"[\d\s.()+\-]+")
-# The house number and street of an address, folded: "so 8 phan dinh phung" -> ("8", "phan dinh phung").
-_HOUSE_AND_STREET = re.compile(r"(?:(?:so nha|so|nha)\s+)?(\d+[a-z]?(?:/\d+[a-z]?)*)\s+(?:(?:duong|pho)\s+)?(\D+)")
+# The words of a folded address that name a kind of place below the ward, and the areas above it.
+_HOME_PLACE_RX = (r"(?:so\s+nha|so|nha|ngo|ngach|hem|kiet|to\s+dan\s+pho|to|duong|pho|thon|xom|ap|khu\s+pho|khu"
+                  r"|khoi|lo|can\s+ho|phong)")
+_HOME_PLACE = re.compile(rf"(?<=\s){_HOME_PLACE_RX}(?=\s)")
+_AREA = re.compile(r"(?:phuong|xa|thi\s+tran|thi\s+xa|quan|huyen|thanh\s+pho|tp\.?|tinh)\b")
+_SEP = r"[\s,.\-/]*"
 # Between two masks only these are swallowed: "([đã ẩn], [đã ẩn])" reads "([đã ẩn])"; not a new line.
 _BETWEEN_MASKS = re.compile(r"[ \t,;\-–/]*")
 
@@ -114,19 +122,41 @@ def _value_pattern(value: str) -> str:
     if _PHONE_VALUE.fullmatch(value) and sum(c.isdigit() for c in value) >= 9:
         digits = re.sub(r"\D", "", value)
         national = digits[2:] if digits.startswith("84") else digits.lstrip("0")
-        return r"(?<!\d)(?:\(?\+?84\)?[\s.\-]?|0)" + r"[\s.\-]?".join(national) + r"(?!\d)"
+        return r"(?<!\d)(?:\(?\+?84\)?[\s.\-]?|0)" + r"[\s.\-/,()]{0,3}".join(national) + r"(?!\d)"
     return r"\s+".join(re.escape(part) for part in _fold(value).split())
 
 
-def _house_and_street(value: str) -> str | None:
-    """A regex over folded text for the house number and street of an address, with or without
-    "số"/"đường" ("12 Lê Lợi" for "Số 12 đường Lê Lợi, Quảng Ngãi"); None if it has none."""
-    m = _HOUSE_AND_STREET.fullmatch(_fold(value.split(",")[0]).strip())
-    if m is None or len(m.group(2).strip()) < 3:
-        return None
-    number, street = m.groups()
-    return (rf"(?<![\w/])(?:(?:so\s+nha|so|nha)\s+)?{re.escape(number)}\s+(?:(?:duong|pho)\s+)?"
-            + r"\s+".join(re.escape(w) for w in street.split()) + r"(?!\w)")
+def _address_patterns(value: str) -> list[str]:
+    """Regexes over folded text for where the citizen lives, from their stored address: each part
+    before the administrative areas (house number, lane, street, village: "Số 5 ngõ 34 phố Huế",
+    "thôn Đông") with its words in order, its place words ("số", "ngõ", "đường" ...) and punctuation
+    written or not ("số 5, ngõ 34 phố Huế", "5 ngõ 34 Huế", "12 Lê-Lợi"), and a street before its
+    number ("Lê Lợi số 12"). A part without a number, or with nothing but numbers, needs its place
+    word ("thôn Đông", "tổ 3"): alone, "Đông" is an ordinary word and "3" is everywhere. The ward,
+    district and province say too little to mask."""
+    if "@" in value or not re.search(r"[^\W\d_]", value):
+        return []
+    patterns = []
+    for part in (p.strip() for p in _fold(value).split(",")):
+        if not part or _AREA.match(part):
+            continue
+        words = [w for w in _HOME_PLACE.sub(" ", f" {part} ").split()]
+        numbers = [w for w in words if w[0].isdigit()]
+        names = [w for w in words if not w[0].isdigit()]
+        if not words or (names and len(" ".join(names)) < 3 and not numbers):
+            continue
+        between = rf"{_SEP}(?:{_HOME_PLACE_RX}{_SEP})?"
+        body = between.join(re.escape(w) for w in words)
+        if numbers and not names:  # "Tổ 3": a bare number is everywhere ("Điều 3"); with its place word only
+            patterns.append(rf"(?<![\w/]){_HOME_PLACE_RX}{_SEP}{body}(?![\w/])")
+        elif numbers:
+            patterns.append(rf"(?<![\w/])(?:{_HOME_PLACE_RX}{_SEP})?{body}(?![\w/])")
+            if names and words[0][0].isdigit() and len(" ".join(names)) >= 3:  # the street first
+                patterns.append(rf"(?<![\w/])(?:{_HOME_PLACE_RX}{_SEP})?" + between.join(
+                    re.escape(w) for w in names + numbers) + r"(?![\w/])")
+        elif len(" ".join(names)) >= 3:
+            patterns.append(rf"(?<!\w){_HOME_PLACE_RX}{_SEP}{body}(?!\w)")
+    return patterns
 
 
 def _folded_findings(text: str, patterns: Iterable[str], kind: str) -> list[Finding]:
@@ -146,8 +176,7 @@ def _known_findings(text: str, known: list[str]) -> list[Finding]:
 
 def _derived_findings(text: str, known: list[str]) -> list[Finding]:
     """The citizen's address and name as written otherwise than in the form."""
-    houses = [p for p in map(_house_and_street, known) if p]
-    findings = _folded_findings(text, houses, "known_address")
+    findings = _folded_findings(text, [p for v in known for p in _address_patterns(v)], "known_address")
     given = {_fold(v.split()[-1]) for v in known if _PERSON_NAME.fullmatch(v)}
     findings += [Finding(m.start("v"), m.end("v"), "known_name", m.group("v"))
                  for m in _KINSHIP.finditer(text) if _fold(m.group("v")) in given]
@@ -157,7 +186,7 @@ def _derived_findings(text: str, known: list[str]) -> list[Finding]:
 def _guessed_findings(text: str, public: list[str]) -> list[Finding]:
     """What looks like personal data, except what lies inside the department's own public details."""
     shields = _folded_findings(text, [_value_pattern(v) for v in public]
-                               + [p for p in map(_house_and_street, public) if p], "public")
+                               + [p for v in public for p in _address_patterns(v)], "public")
     findings = []
     for kind, rx in _GUESSES:
         for m in rx.finditer(text):

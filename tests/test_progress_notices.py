@@ -163,3 +163,20 @@ def test_two_sweeps_in_parallel_on_postgresql_send_each_progress_notice_once(app
     assert count(DeadlineNotice, DeadlineNotice.kind == "progress") == len(cases)
     assert count(OutboxMail, OutboxMail.kind == "progress") == len(cases)
     assert sweep(at).progress == 0
+
+
+def test_a_sweep_reads_the_letters_of_its_overdue_cases_in_one_query_not_one_per_case(app, clock, seeded):
+    from sqlalchemy import event
+    for _ in range(12):
+        forwarded_case(seeded)
+    sweep_on(date(2024, 3, 26))  # twelve letters
+    assert sweep_on(NOTICE_DAYS[0]).progress == 12
+    statements = []
+    listen = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert sweep_on(NOTICE_DAYS[0], hour=16).progress == 0  # the same day again: nothing to send
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    letters = [s for s in statements if "apology_letters" in s]
+    assert len(letters) <= 3, letters  # the progress pass: one query per batch, not twelve

@@ -15,8 +15,8 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from ..models import ApologyLetter, Feedback
-from ..redaction import MASK, redact
-from ..services.publication import agency_details
+from ..redaction import MASK
+from ..services import publication
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -37,7 +37,6 @@ def public_case_title(case: Feedback) -> str:
 
 def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
     case = letter.feedback
-    known = case.personal_data()
     cfg = current_app.config
     return {
         "letter": letter, "case": case, "public": public,
@@ -48,7 +47,7 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
         "title": public_case_title(case) if public else case.title,
         "received": case.received_at,
         "missed": letter.missed_due_date, "new_date": letter.new_due_date,
-        "reason": redact(letter.reason, known, public=agency_details()) if public else letter.reason,
+        "reason": publication.proposal(case, letter.reason) if public else letter.reason,  # as on the page
         "agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
         "signer_title": letter.signer_title, "place": cfg.get("AGENCY_PLACE", ""),
         "font_dir": cfg.get("LETTER_FONT_DIR") or str(FONT_DIR),

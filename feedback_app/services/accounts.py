@@ -136,9 +136,11 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user)
     if user.role == Role.ADMIN.value and user.active and (role != Role.ADMIN.value or not active):
-        others = db.session.execute(select(func.count()).select_from(User).where(
-            User.role == Role.ADMIN.value, User.active, User.id != user.id)).scalar_one()
-        if not others:  # nobody could undo it from the app: no admin left to manage accounts
+        # every active admin's row locked, in one order, own included (PostgreSQL): two admins stopping
+        # each other at once are served one after the other, and the second sees the first's change
+        admins = db.session.execute(select(User.id).where(User.role == Role.ADMIN.value, User.active)
+                                    .order_by(User.id).with_for_update()).scalars().all()
+        if not [i for i in admins if i != user.id]:  # nobody could undo it from the app
             raise AccountError(N_("Đây là tài khoản quản trị duy nhất còn hoạt động; hãy tạo tài khoản quản trị "
                                   "khác trước khi ngừng hoặc đổi vai trò tài khoản này."), "active")
     if password:

@@ -256,7 +256,8 @@ def submit_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
 # --- publication --------------------------------------------------------------------------------
 
 def save_preview(case: Feedback, user, texts: dict[str, str], expected_version: int | None) -> Feedback:
-    """HCTH's reviewed public copy (pakn masks it once more, so nothing can be un-masked)."""
+    """HCTH's reviewed public copy, stored as HCTH wrote it except for the citizen's own data, which is
+    masked again (``publication.save_preview``): HCTH may restore what pakn only guessed."""
     from workflows import lifecycle
     lifecycle.check(case, "publish", user, {}, CLOCK.today())
     _check_version(case, expected_version)

@@ -47,7 +47,7 @@ from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
 from . import outbox
 from .calendar import deadlines, recheck_after_change
-from .cases import SYSTEM, first_answer_due_date
+from .cases import SYSTEM
 from .cases import audit as _audit
 from .letters import new_letter, queue_letter_mail
 from .sequences import next_values
@@ -364,7 +364,12 @@ def _progress_pass(now, today, plan, result, batch) -> None:
                                                       ApologyLetter.missed_due_date <= today - timedelta(days=interval))
     where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.email.is_not(None)]
     for cases in _due_batches(where, [Feedback.id], batch, result):
-        days = {case.id: progress_notice_day(first_answer_due_date(case), today, plan) for case in cases}
+        # the first due dates of the batch in one query (not each case's letters one by one)
+        first_due = dict(db.session.execute(
+            select(ApologyLetter.feedback_id, func.min(ApologyLetter.missed_due_date))
+            .where(ApologyLetter.feedback_id.in_([case.id for case in cases]), ApologyLetter.step == Step.ANSWER.value)
+            .group_by(ApologyLetter.feedback_id)).all())
+        days = {case.id: progress_notice_day(first_due[case.id], today, plan) for case in cases}
         sent = {(row.feedback_id, row.due_date) for row in db.session.execute(
             select(DeadlineNotice.feedback_id, DeadlineNotice.due_date).where(
                 DeadlineNotice.feedback_id.in_(list(days)), DeadlineNotice.kind == "progress",
@@ -373,15 +378,15 @@ def _progress_pass(now, today, plan, result, batch) -> None:
             day = days[case.id]
             if day is None or (case.id, day) in sent:
                 continue
-            _in_savepoint(result, lambda case=case, day=day: _notify_progress(case, day, now, today, plan, result))
+            _in_savepoint(result, lambda case=case, day=day: _notify_progress(case, day, first_due[case.id], now,
+                                                                              today, plan, result))
         db.session.commit()
 
 
-def _notify_progress(case: Feedback, day: date, now, today, plan, result: SweepResult) -> None:
+def _notify_progress(case: Feedback, day: date, first_due: date, now, today, plan, result: SweepResult) -> None:
     db.session.add(DeadlineNotice(feedback_id=case.id, step=Step.ANSWER.value, kind="progress", due_date=day,
                                   created_at=now))
     letter = next((x for x in case.letters if x.step == Step.ANSWER.value), None)
-    first_due = first_answer_due_date(case)
     outbox.enqueue(f"progress:{case.code}:{day.isoformat()}", "progress", case.email,
                    f"Thông báo tiến độ xử lý phản ánh, kiến nghị {case.code}", "progress", feedback=case,
                    first_due=first_due, letter=letter, today=today, interval=plan.rules.progress_notice_days)
