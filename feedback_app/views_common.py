@@ -79,6 +79,7 @@ AUDIT_EVENTS = {
                                   N_("Thông báo tiến độ xử lý")),
     "mark_duplicate": AuditLabel(N_("Đánh dấu trùng lặp")),
     "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
+    "correct_intake": AuditLabel(N_("Sửa thông tin tiếp nhận")),
 }
 UNKNOWN_EVENT = N_("Cập nhật")
 

@@ -162,15 +162,25 @@ def test_a_scanned_letter_is_attached_and_a_program_renamed_to_pdf_is_refused(ap
     assert (attachment.kind, attachment.original_name, attachment.size) == ("submission", "thu-cong-dan.pdf", len(PDF))
 
 
-def test_the_same_form_sent_twice_makes_one_case_and_a_corrected_time_makes_a_new_one(app, client, clock, seeded):
+def test_the_same_form_sent_twice_makes_one_case_and_a_corrected_time_is_refused_pointing_to_it(
+        app, client, clock, seeded):
     login(client, seeded["office"])
     first = enter(client, submission_key="form-key-1")
     again = enter(client, submission_key="form-key-1")
     assert first.headers["Location"] == again.headers["Location"]
     assert len(cases()) == 1
-    enter(client, submission_key="form-key-1", received_at="2024-03-01T15:30")
-    assert [local_date(c.received_at) for c in cases()] == [date(2024, 3, 1), date(2024, 3, 1)]
-    assert len({c.code for c in cases()}) == 2
+    (case,) = cases()
+    for changes in ({"received_at": "2024-03-01T15:30"}, {"full_name": "Trần Văn Bính"}):
+        refused = enter(client, submission_key="form-key-1", **changes)
+        assert refused.status_code == 422
+        body = text(refused)
+        assert f'href="/van-phong/ho-so/{case.code}"' in body and "Sửa thông tin tiếp nhận" in body
+        assert f'href="{URL}"' in body and "mở biểu mẫu mới" in body
+        assert "Thôn Phú Lộc, xã Tịnh Ấn Tây" in body  # what was typed stays
+    (only,) = cases()
+    assert only.id == case.id and only.submitter_name == "Trần Văn Bình"
+    assert only.received_at == datetime(2024, 3, 1, 14, 30, tzinfo=LOCAL_TZ)
+    assert db.session.execute(select(func.count()).select_from(OutboxMail)).scalar_one() == 1
 
 
 def test_the_form_opens_with_now_as_the_time_of_receipt_and_the_office_navigation_links_to_it(

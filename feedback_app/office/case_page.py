@@ -12,10 +12,10 @@ from workflows.lifecycle import EVENTS, REFUSAL_REASONS, LifecycleError, allowed
 
 from ..extensions import db
 from ..models import Attachment
-from ..services import cases, files, publication, serialize, staff
+from ..services import cases, corrections, files, publication, serialize, staff
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
-from .forms import PREVIEW_FIELDS, DuplicateForm, event_form, event_args
+from .forms import PREVIEW_FIELDS, DuplicateForm, correction_form, event_form, event_args
 
 
 def load_case(code: str):
@@ -39,6 +39,9 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
         duplicate_form=DuplicateForm(data={"version": case.version}) if office and case.is_open else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,
+        # Sửa thông tin tiếp nhận (services.corrections): HCTH, before classification
+        correction_form=(forms.get(corrections.FORM) or correction_form(case))
+        if office and corrections.may_correct(case) else None,
     )
     return render_template("office/case.html", **context), status
 

@@ -210,3 +210,38 @@ class IntakeForm(SubmissionFields):
     def received_instant(self) -> datetime:
         """The entered local time as the UTC instant the database stores."""
         return self.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+class IntakeCorrectionForm(SubmissionFields, VersionedForm):
+    """Sửa thông tin tiếp nhận: the citizen's fields with the portal's rules (``SubmissionFields``), and
+    for a PAKN HCTH entered, the time of receipt (``services.corrections``: within its day)."""
+
+    consent_publish = None  # the citizen's choice, not a transcription: not corrected here
+    received_at = LocalDateTimeField(
+        _l("Thời điểm nhận"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
+        description=_l("Chỉ sửa được giờ trong cùng ngày nhận (mã số mang ngày nhận)."))
+    submit = SubmitField(_l("Lưu thông tin đã sửa"))
+
+    def validate_received_at(self, field):
+        if field.data is not None and field.data > _local_now():
+            raise ValidationError(_l("Thời điểm nhận không được sau thời điểm hiện tại."))
+
+    def received_instant(self) -> datetime | None:
+        if "received_at" not in self or self.received_at.data is None:
+            return None
+        return self.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+def correction_form(case: Feedback, formdata=None) -> IntakeCorrectionForm:
+    """The correction form of ``case``, filled with what is stored; without the time of receipt for a
+    case the citizen sent through the portal or the API (the server's time)."""
+    from ..services.corrections import may_correct_time
+    data = {"version": case.version, "full_name": case.submitter_name, "address": case.address,
+            "phone": case.phone, "email": case.email, "title": case.title, "content": case.content,
+            "procedure": case.procedure,
+            "received_at": case.received_at.astimezone(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)}
+    form = IntakeCorrectionForm(formdata=formdata, prefix="correct", data=data)
+    if not may_correct_time(case):
+        del form["received_at"]
+    return form

@@ -6,10 +6,15 @@ system too; NĐ 20/2008/NĐ-CP Art 6–7: the officer transcribes what was said 
 The case is checked with the portal's rules (Art 7.1) and received through the portal's own path
 (``services.submissions.submit_once`` → ``cases.receive``), dated when it actually arrived (Art 9.1d:
 the 5 working days count from that day), with the officer as the actor of its audit row.
+
+A typo is corrected on the case's page ("Sửa thông tin tiếp nhận", ``office.corrections``), never by
+sending the form again with changes: that would make a second case, which stays in the register and
+the reports, and mail the citizen a second receipt. The form's key makes one case; the same key with
+different content (the time included) is refused, naming the case it made.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
@@ -37,6 +42,8 @@ def intake_new():
         form.submission_key.data = submissions.new_submission_key()
     if form.validate_on_submit() and (files := attached_files(form)) is not None:
         case = _submit_once(form, files)
+        if isinstance(case, _Made):
+            return render_template("office/intake_new.html", form=form, made=case.case), 422
         flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
                       code=case.code, due=local_d(case.due_date)), "success")
         for closed in closed_reports_without(case):
@@ -50,23 +57,31 @@ def intake_new():
     return render_template("office/intake_new.html", form=form), status
 
 
-def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]):
-    """The case this form makes; sent twice (a double click, a reload) it makes one. The entered time is
-    part of the key, so that going back and correcting only the time makes a new case with that time."""
+@dataclass(frozen=True)
+class _Made:
+    """This form's key already made ``case``, with other content: the officer corrects it there."""
+
+    case: Feedback
+
+
+def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]) -> Feedback | _Made:
+    """The case this form makes; sent twice (a double click, a reload) it makes one. Sent again with
+    changes (back, corrected, sent), it makes none: ``_Made`` names the case the first sending made,
+    to be corrected on its page, so the register never holds the same PAKN twice."""
     received_at = form.received_instant()
     key = form.submission_key.data
-    if key and submissions.SUBMISSION_KEY.fullmatch(key) and len(key) <= 80:
-        key = f"{key}@{received_at:%Y%m%dT%H%M}"
-    else:
+    if not (key and submissions.SUBMISSION_KEY.fullmatch(key) and len(key) <= 80):
         key = None
     # The citizen wrote or spoke in Vietnamese (Art 7.1), whatever language the officer's pages are in:
     # the receipt mail and later mails go in Vietnamese.
     submission = replace(submission_from(form, form.channel.data), language="vi", key=key)
     receipt = {"received_at": received_at, "actor": current_user._get_current_object()}
     try:
-        case, _made = submissions.submit_once(submission, files, **receipt)
-    except submissions.KeyReused:  # back, changed, sent again: a new case
-        case = submissions.submit(replace(submission, key=None), files, **receipt)
+        case, made = submissions.submit_once(submission, files, **receipt)
+    except submissions.KeyReused:  # back, changed, sent again: the case the key made, to correct
+        return _Made(submissions.made_with_key(key))
+    if not made and case.received_at != received_at:  # the same fields, another time: a change too
+        return _Made(case)
     return case
 
 

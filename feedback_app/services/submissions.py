@@ -227,8 +227,13 @@ def submit_once(submission: Submission, files: list[CheckedFile] = (), **receipt
         return earlier, False
 
 
+def made_with_key(key: str) -> Feedback | None:
+    """The case a submission with this key made, if any."""
+    return db.session.execute(select(Feedback).where(Feedback.submission_key == key)).scalar_one_or_none()
+
+
 def _made_with_key(submission: Submission) -> Feedback | None:
-    case = db.session.execute(select(Feedback).where(Feedback.submission_key == submission.key)).scalar_one_or_none()
+    case = made_with_key(submission.key)
     if case is not None and any(getattr(case, name) != value for name, value in submission.as_stored().items()):
         raise KeyReused(submission.key)
     return case

@@ -1,0 +1,133 @@
+"""HCTH corrects what was received: a typo in the citizen's name, address, phone, e-mail, the title,
+the content or the procedure, and, for a PAKN HCTH entered itself (QĐ 31/2021/QĐ-TTg Art 43.2b), the
+time it arrived on the same day. Only before classification (``staff.INTAKE_STATES``): once the case
+is classified, forwarded or refused, what was decided rests on what was received.
+
+NĐ 20/2008/NĐ-CP Art 6–7: what the citizen wrote or said is transcribed faithfully, so a wrong
+transcription is corrected rather than entered again as a second case (which would stay in the
+register and the reports, and mail the citizen a second receipt). The state never changes here (the
+lifecycle is its only writer); one audit row records who corrected which fields.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from workflows.clock import LOCAL_TZ, local_date
+from workflows.lifecycle import N_, State
+from workflows.deadlines import Step
+
+from ..models import Feedback
+from .calendar import deadlines, target_date
+from .cases import Submission, audit
+from .submissions import normalise_phone
+from .staff import INTAKE_STATES, StaffInputError, _check_version, _commit
+
+# The channels by which a citizen sent the case themselves: the time of receipt is the server's.
+PORTAL_CHANNELS = ("web", "api")
+# The citizen's fields a correction may change (Feedback's columns), in the order of the form.
+CORRECTABLE = ("submitter_name", "address", "phone", "email", "title", "content", "procedure")
+# Personal data (Feedback.personal_data): the audit note names the field, never its values.
+PERSONAL = {"submitter_name": "họ và tên", "address": "địa chỉ", "phone": "số điện thoại", "email": "thư điện tử"}
+OTHER = {"title": "tiêu đề", "content": "nội dung", "procedure": "thủ tục, quy định liên quan",
+         "received_at": "thời điểm nhận"}
+FORM = "correct_intake"  # the case page's key of the correction form
+NOTE_VALUE_MAX = 200  # an old or new value longer than this is shortened in the note
+
+
+class CorrectionRefused(StaffInputError):
+    """The case can no longer be corrected (``status`` 409), or the correction is not allowed (422)."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message, field)
+        self.status = status
+
+
+NOT_AT_INTAKE = N_("Chỉ sửa được thông tin tiếp nhận khi phản ánh, kiến nghị chưa được phân loại "
+                   "(đang ở trạng thái mới tiếp nhận hoặc chờ bổ sung thông tin).")
+OTHER_DAY = N_("Thời điểm nhận chỉ sửa được trong cùng ngày đã nhập, vì mã số mang ngày nhận. Nếu nhập sai "
+               "ngày, hãy nhập lại phản ánh, kiến nghị với ngày đúng; bản nhập sai có thể được từ chối "
+               "hoặc đánh dấu trùng với bản mới.")
+PORTAL_TIME = N_("Thời điểm nhận của phản ánh, kiến nghị gửi qua cổng hoặc API là thời điểm hệ thống nhận, "
+                 "không sửa được.")
+
+
+def may_correct(case: Feedback) -> bool:
+    return case.state in INTAKE_STATES
+
+
+def may_correct_time(case: Feedback) -> bool:
+    return case.channel not in PORTAL_CHANNELS
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What the officer typed: the citizen's fields, and the time of receipt (None: unchanged)."""
+
+    full_name: str
+    address: str
+    title: str
+    content: str
+    phone: str | None = None
+    email: str | None = None
+    procedure: str | None = None
+    received_at: datetime | None = None  # aware
+
+    def as_stored(self, case: Feedback) -> dict:
+        """The fields as a case stores them: normalised as at receipt (``public.routes.submission_from``,
+        ``Submission.as_stored``)."""
+        stored = Submission(full_name=self.full_name, address=self.address, title=self.title, content=self.content,
+                            phone=normalise_phone(self.phone or ""), email=self.email, procedure=self.procedure,
+                            channel=case.channel).as_stored()
+        return {name: stored[name] for name in CORRECTABLE}
+
+
+def _short(value) -> str:
+    if isinstance(value, datetime):
+        return f"{value.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= NOTE_VALUE_MAX else text[:NOTE_VALUE_MAX - 1] + "…"
+
+
+def _minute(when: datetime) -> datetime:
+    return when.replace(second=0, microsecond=0)
+
+
+def _note(changes: dict[str, tuple]) -> str:
+    """Which fields changed: old → new for the case's own fields, only the names of personal ones."""
+    parts = [f"{OTHER[name]}: {_short(old)} → {_short(new)}" for name, (old, new) in changes.items() if name in OTHER]
+    personal = [PERSONAL[name] for name in changes if name in PERSONAL]
+    if personal:
+        parts.insert(0, "sửa " + ", ".join(personal))
+    return "; ".join(parts)
+
+
+def correct_intake(case: Feedback, actor, correction: Correction, expected_version: int | None) -> list[str]:
+    """Correct what was received; returns the names of the fields that changed (none: nothing is
+    written). The tracking code (``PAKN.YYYYMMDD.NNNN``) carries the day of receipt and the due date
+    counts from it (NĐ 20/2008 Art 9.1d), so the time may move only within its local day: the code
+    stays true and the due date, recomputed, stays the same."""
+    if not may_correct(case):
+        raise CorrectionRefused(NOT_AT_INTAKE, status=409)
+    _check_version(case, expected_version)
+    new = correction.as_stored(case)
+    changes = {name: (getattr(case, name), value) for name, value in new.items() if getattr(case, name) != value}
+    when = correction.received_at
+    if when is not None and _minute(when) != _minute(case.received_at):  # the form shows the minute
+        if not may_correct_time(case):
+            raise CorrectionRefused(PORTAL_TIME, "received_at")
+        if local_date(when) != local_date(case.received_at):
+            raise CorrectionRefused(OTHER_DAY, "received_at")
+        changes["received_at"] = (case.received_at, when)
+    if not changes:
+        return []
+    for name, (_old, value) in changes.items():
+        setattr(case, name, value)
+    if "received_at" in changes and case.state == State.RECEIVED.value and case.due_step == Step.CLASSIFY.value:
+        # the classify date counts from the day of receipt (Art 9.1d), which has not changed
+        plan = deadlines()
+        case.due = plan.on_receipt(local_date(case.received_at))
+        case.target_date = target_date(case, plan)
+    audit(case, "correct_intake", case.state, case.state, actor, note=_note(changes), public=False)
+    _commit()
+    return list(changes)
