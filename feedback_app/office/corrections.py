@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..auth import roles_required
 from ..extensions import db
+from ..public.routes import submission_from
 from ..services import corrections
 from ..services.cases import StaleCase
 from . import bp
@@ -27,12 +28,9 @@ def correct_intake(code: str):
     if not form.validate():
         flash(gettext("Vui lòng kiểm tra lại các trường được đánh dấu."), "error")
         return render_case(case, "office", {corrections.FORM: form}, 422)
-    correction = corrections.Correction(
-        full_name=form.full_name.data, address=form.address.data, title=form.title.data, content=form.content.data,
-        phone=form.phone.data, email=form.email.data, procedure=form.procedure.data,
-        received_at=form.received_instant())
     try:
-        changed = corrections.correct_intake(case, current_user, correction, form.version.data)
+        changed = corrections.correct_intake(case, current_user, submission_from(form, case.channel),
+                                             form.received_instant(), form.version.data)
     except StaleCase:
         flash(gettext(StaleCase.message), "error")
         return redirect(url_for("office.case", code=code))

@@ -125,7 +125,8 @@ def submission_from(form: SubmissionFields, channel: str) -> Submission:
     return Submission(full_name=form.full_name.data, address=form.address.data, title=form.title.data,
                       content=form.content.data, phone=submissions.normalise_phone(form.phone.data or ""),
                       email=form.email.data or None, procedure=form.procedure.data or None,
-                      consent_publish=bool(form.consent_publish.data), channel=channel,
+                      # a correction's form has no consent box: the citizen's choice is not a transcription
+                      consent_publish="consent_publish" in form and bool(form.consent_publish.data), channel=channel,
                       language=str(get_locale() or "vi"))
 
 

@@ -10,7 +10,6 @@ lifecycle is its only writer); one audit row records who corrected which fields.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from workflows.clock import LOCAL_TZ, local_date
@@ -20,7 +19,6 @@ from workflows.deadlines import Step
 from ..models import Feedback
 from .calendar import deadlines, target_date
 from .cases import Submission, audit
-from .submissions import normalise_phone
 from .staff import INTAKE_STATES, StaffInputError, _check_version, _commit
 
 # The channels by which a citizen sent the case themselves: the time of receipt is the server's.
@@ -60,28 +58,6 @@ def may_correct_time(case: Feedback) -> bool:
     return case.channel not in PORTAL_CHANNELS
 
 
-@dataclass(frozen=True)
-class Correction:
-    """What the officer typed: the citizen's fields, and the time of receipt (None: unchanged)."""
-
-    full_name: str
-    address: str
-    title: str
-    content: str
-    phone: str | None = None
-    email: str | None = None
-    procedure: str | None = None
-    received_at: datetime | None = None  # aware
-
-    def as_stored(self, case: Feedback) -> dict:
-        """The fields as a case stores them: normalised as at receipt (``public.routes.submission_from``,
-        ``Submission.as_stored``)."""
-        stored = Submission(full_name=self.full_name, address=self.address, title=self.title, content=self.content,
-                            phone=normalise_phone(self.phone or ""), email=self.email, procedure=self.procedure,
-                            channel=case.channel).as_stored()
-        return {name: stored[name] for name in CORRECTABLE}
-
-
 def _short(value) -> str:
     if isinstance(value, datetime):
         return f"{value.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
@@ -102,17 +78,19 @@ def _note(changes: dict[str, tuple]) -> str:
     return "; ".join(parts)
 
 
-def correct_intake(case: Feedback, actor, correction: Correction, expected_version: int | None) -> list[str]:
-    """Correct what was received; returns the names of the fields that changed (none: nothing is
-    written). The tracking code (``PAKN.YYYYMMDD.NNNN``) carries the day of receipt and the due date
+def correct_intake(case: Feedback, actor, submission: Submission, received_at: datetime | None,
+                   expected_version: int | None) -> list[str]:
+    """Correct what was received with what the officer typed (``submission``: the citizen's fields,
+    normalised as at receipt; ``received_at``: the time of receipt, None for unchanged); returns the
+    names of the fields that changed (none: nothing is written). The tracking code (``PAKN.YYYYMMDD.NNNN``) carries the day of receipt and the due date
     counts from it (NĐ 20/2008 Art 9.1d), so the time may move only within its local day: the code
     stays true and the due date, recomputed, stays the same."""
     if not may_correct(case):
         raise CorrectionRefused(NOT_AT_INTAKE, status=409)
     _check_version(case, expected_version)
-    new = correction.as_stored(case)
-    changes = {name: (getattr(case, name), value) for name, value in new.items() if getattr(case, name) != value}
-    when = correction.received_at
+    stored = submission.as_stored()
+    changes = {name: (getattr(case, name), stored[name]) for name in CORRECTABLE if getattr(case, name) != stored[name]}
+    when = received_at
     if when is not None and _minute(when) != _minute(case.received_at):  # the form shows the minute
         if not may_correct_time(case):
             raise CorrectionRefused(PORTAL_TIME, "received_at")
