@@ -153,3 +153,28 @@ def test_an_invalid_phone_or_email_is_refused_next_to_the_field_and_nothing_chan
     assert (case.submitter_name, case.phone, case.email, case.version) == (
         LETTER["full_name"], "0905111222", LETTER["email"], version)
     assert corrections_of(case) == []
+
+
+def test_a_corrected_address_and_name_reach_the_receipt_mail_never_the_mistyped_address(app, client, clock, seeded):
+    from feedback_app.models import OutboxMail
+
+    def receipts():
+        db.session.expire_all()
+        return db.session.execute(select(OutboxMail).where(OutboxMail.kind == "received")
+                                  .order_by(OutboxMail.id)).scalars().all()
+
+    case = entered(client, seeded)
+    (pending,) = receipts()
+    assert pending.recipients == "binh@example.com" and pending.status == "pending"
+    fixed = client.post(correct_url(case), data=form_of(case, email="binh.dung@example.com", full_name="Trần Văn Bình"))
+    assert fixed.status_code == 303
+    (pending,) = receipts()  # not delivered yet: rewritten, not a second mail
+    assert pending.recipients == "binh.dung@example.com" and "Kính gửi Trần Văn Bình" in pending.body_text
+
+    pending.status = "sent"  # delivered to the corrected address; then another typo is found
+    db.session.commit()
+    case = reread(case)
+    assert client.post(correct_url(case), data=form_of(case, email="tvbinh@example.com")).status_code == 303
+    first, second = receipts()  # delivered already: a new receipt to the corrected address
+    assert (first.recipients, second.recipients) == ("binh.dung@example.com", "tvbinh@example.com")
+    assert second.key.startswith(f"received:{case.code}:v") and case.code in second.body_text

@@ -80,6 +80,14 @@ def new_code(day: date) -> str:
     return f"PAKN.{day:%Y%m%d}.{draw(f'code:{day:%Y%m%d}'):04d}"
 
 
+def receipt_mail(case: Feedback, key: str | None = None):
+    """The receipt mail (code, due date, what was received), not yet stored; None without an e-mail."""
+    if not case.email:
+        return None
+    return outbox.compose(key or f"received:{case.code}", "received", case.email,
+                          f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+
+
 def _transition(event: str, source: str, dest: str, actor, note: str | None, public: bool) -> Transition:
     return Transition(event=event, from_state=source, to_state=dest, actor_id=getattr(actor, "id", None),
                       actor_label=actor.full_name, at=CLOCK.now(), note=note, public=public)
@@ -132,10 +140,7 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
     if received_at is not None:
         note += f"; nhận lúc {received_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
     row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, actor, note, True)
-    mail = None
-    if case.email:  # a new code: no earlier mail can have this key
-        mail = outbox.compose(f"received:{case.code}", "received", case.email,
-                              f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+    mail = receipt_mail(case)  # a new code: no earlier mail can have this key
     # on SQLite the file is locked from this first write to the commit; on PostgreSQL, when these
     # three rows are all there is to write (we commit, no webhook) and the session has no transaction
     # open (it has when the cached calendar was just read again), the one statement commits them

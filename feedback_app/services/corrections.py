@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflows.clock import LOCAL_TZ, local_date
+from sqlalchemy import select
+
+from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.lifecycle import N_, State
 from workflows.deadlines import Step
 
-from ..models import Feedback
+from ..extensions import db
+from ..models import Feedback, OutboxMail
 from .calendar import deadlines, target_date
-from .cases import Submission, audit
+from .cases import Submission, audit, receipt_mail
 from .staff import INTAKE_STATES, StaffInputError, _check_version, _commit
 
 # The channels by which a citizen sent the case themselves: the time of receipt is the server's.
@@ -78,6 +81,30 @@ def _note(changes: dict[str, tuple]) -> str:
     return "; ".join(parts)
 
 
+# What the receipt mail says or where it goes.
+RECEIPT_FIELDS = {"submitter_name", "email", "title", "received_at"}
+
+
+def _renew_receipt(case: Feedback, new_address: bool) -> None:
+    """The receipt mail after a correction. Not delivered yet: rewritten (or dropped, the e-mail
+    removed), so that it never goes to a mistyped address or with a mistyped name. Delivered already
+    and the address was the typo: a new receipt to the corrected one (the code reaches the citizen)."""
+    key = f"received:{case.code}"
+    stored = db.session.execute(select(OutboxMail).where(OutboxMail.key == key)).scalar()
+    if stored is not None and stored.status != "sent":
+        fresh = receipt_mail(case, key)
+        if fresh is None:
+            db.session.delete(stored)
+            return
+        stored.recipients, stored.subject, stored.body_text = fresh.recipients, fresh.subject, fresh.body_text
+        stored.status, stored.attempts, stored.last_error, stored.next_attempt_at = "pending", 0, None, CLOCK.now()
+    elif new_address:
+        fresh = receipt_mail(case, key if stored is None else f"{key}:v{case.version + 1}")
+        if fresh is not None:
+            fresh.feedback = case
+            db.session.add(fresh)
+
+
 def correct_intake(case: Feedback, actor, submission: Submission, received_at: datetime | None,
                    expected_version: int | None) -> list[str]:
     """Correct what was received with what the officer typed (``submission``: the citizen's fields,
@@ -106,6 +133,8 @@ def correct_intake(case: Feedback, actor, submission: Submission, received_at: d
         plan = deadlines()
         case.due = plan.on_receipt(local_date(case.received_at))
         case.target_date = target_date(case, plan)
+    if changes.keys() & RECEIPT_FIELDS:
+        _renew_receipt(case, "email" in changes)
     audit(case, "correct_intake", case.state, case.state, actor, note=_note(changes), public=False)
     _commit()
     return list(changes)
