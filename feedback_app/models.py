@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, func, text)
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Select, String, Text,
+                        UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -53,6 +53,8 @@ CHANNEL_LABELS = {
     "phone": N_("Điện thoại"), "in_person": N_("Trực tiếp"), "national": N_("Hệ thống quốc gia"),
 }
 CHANNELS = tuple(CHANNEL_LABELS)
+# The citizen sent it themselves (online, in Biểu 06's words): received when it arrived, not entered by HCTH.
+PORTAL_CHANNELS = ("web", "api")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -262,6 +264,12 @@ class Feedback(db.Model):
         return self.due_basis == EXTENSION_BASIS
 
     @property
+    def answer_letter(self) -> "ApologyLetter | None":
+        """The apology letter of the answer step: at most one, since the date is moved only once
+        (NĐ 61/2018 Art 19.9; a second miss is escalated, not given a second letter)."""
+        return next((x for x in self.letters if x.step == Step.ANSWER.value), None)
+
+    @property
     def is_open(self) -> bool:
         return State(self.state) in OPEN_STATES
 
@@ -341,6 +349,13 @@ class ApologyLetter(db.Model):
     @property
     def reference(self) -> str:
         return f"{self.number:03d}/PXL"
+
+    @classmethod
+    def first_missed(cls) -> Select:
+        """(feedback_id, missed): per case, the answer's first due date, the one its first letter says was
+        (or was about to be) missed; the SQL twin of ``services.cases.first_answer_due_date``."""
+        return (select(cls.feedback_id, func.min(cls.missed_due_date).label("missed"))
+                .where(cls.step == Step.ANSWER.value).group_by(cls.feedback_id))
 
 
 class DeadlineNotice(db.Model):

@@ -67,7 +67,7 @@ def report():
         return Response(exports.to_csv(result), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     closed = stored.snapshot or (snapshot_of(period) if live else None)
-    over = CLOCK.now() >= period.end_utc_exclusive()
+    over = period.has_ended(CLOCK.now())
     close_form = (CloseReportForm(period=text) if over and closed is None and current_user.role in CLOSE_ROLES
                   else None)
     return render_template("office/report.html", report=result, period_text=text, header=exports.header_rows(),

@@ -19,16 +19,15 @@ from dataclasses import dataclass, replace
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from workflows.clock import local_date
 
 from ..auth import roles_required
-from ..extensions import db
-from ..models import Feedback, ReportSnapshot
+from ..models import Feedback
 from ..public.routes import attached_files, period_name, submission_from
 from ..reports.periods import Period
 from ..services import submissions
+from ..services.reports import closed_reports_including
 from ..views_common import local_d
 from . import bp
 from .forms import IntakeForm
@@ -46,7 +45,7 @@ def intake_new():
             return render_template("office/intake_new.html", form=form, made=case.case), 422
         flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
                       code=case.code, due=local_d(case.due_date)), "success")
-        for closed in closed_reports_without(case):
+        for closed in closed_reports_including(local_date(case.received_at)):
             flash(gettext("Kỳ %(period)s đã chốt số liệu: báo cáo đã chốt không tính phản ánh, kiến nghị này "
                           "(nhận ngày %(day)s). Muốn tính lại, mở lại kỳ bằng lệnh "
                           "flask report reopen --period %(label)s rồi chốt lại.",
@@ -69,9 +68,7 @@ def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]) -> Feed
     changes (back, corrected, sent), it makes none: ``_Made`` names the case the first sending made,
     to be corrected on its page, so the register never holds the same PAKN twice."""
     received_at = form.received_instant()
-    key = form.submission_key.data
-    if not (key and submissions.SUBMISSION_KEY.fullmatch(key) and len(key) <= 80):
-        key = None
+    key = submissions.form_key(form.submission_key.data)
     # The citizen wrote or spoke in Vietnamese (Art 7.1), whatever language the officer's pages are in:
     # the receipt mail and later mails go in Vietnamese.
     submission = replace(submission_from(form, form.channel.data), language="vi", key=key)
@@ -85,12 +82,3 @@ def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]) -> Feed
     return case
 
 
-def closed_reports_without(case: Feedback) -> list[ReportSnapshot]:
-    """The closed reports (*chốt số liệu*, services.reports.close_report) whose stored figures miss this
-    case: every period ending on or after the day it was received, since the case counts among the
-    received of its period and among those carried over or pending at the end of each later one. The
-    case is saved all the same (QĐ 31/2021 Art 43.2b: every PAKN is entered); HCTH is told which
-    report to reopen (``flask report reopen --period``) and close again."""
-    day = local_date(case.received_at)
-    return db.session.execute(select(ReportSnapshot).where(ReportSnapshot.period_end >= day)
-                              .order_by(ReportSnapshot.period_start, ReportSnapshot.period_end)).scalars().all()

@@ -9,6 +9,7 @@ from workflows.lifecycle import N_, State
 
 from ..auth import public_page, roles_required
 from ..extensions import login_manager
+from ..models import Feedback
 from ..services import accounts, staff
 from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, page_arg
@@ -23,14 +24,14 @@ login_manager.localize_callback = gettext
 
 OFFICE = ("office", "leader")
 
-# The office's queues: (state filter, title); the intake queue is the default.
+# The office's queues: (which cases, title); the intake queue is the default.
 QUEUES = {
-    "intake": (staff.INTAKE_STATES, N_("Tiếp nhận, phân loại")),
-    "classified": ((State.CLASSIFIED.value,), N_("Chờ chuyển đơn vị")),
-    "in_progress": ((State.FORWARDED.value,), N_("Đang xử lý tại đơn vị")),
-    "review": ((State.UNDER_REVIEW.value,), N_("Chờ lãnh đạo duyệt")),
-    "answered": ((State.ANSWERED.value,), N_("Chờ công khai")),
-    "closed": ((State.REFUSED.value, State.TRANSFERRED.value, State.PUBLISHED.value), N_("Đã kết thúc")),
+    "intake": (Feedback.state.in_(staff.INTAKE_STATES), N_("Tiếp nhận, phân loại")),
+    "classified": (Feedback.state == State.CLASSIFIED.value, N_("Chờ chuyển đơn vị")),
+    "in_progress": (Feedback.state == State.FORWARDED.value, N_("Đang xử lý tại đơn vị")),
+    "review": (Feedback.state == State.UNDER_REVIEW.value, N_("Chờ lãnh đạo duyệt")),
+    "answered": (staff.AWAITING_PUBLICATION, N_("Chờ công khai")),
+    "closed": (staff.FINISHED, N_("Đã kết thúc")),
 }
 
 
@@ -79,9 +80,9 @@ def queue():
     tab = request.args.get("tab") or ("review" if current_user.role == "leader" else "intake")
     if tab not in QUEUES:
         tab = "intake"
-    states, title = QUEUES[tab]
+    which, title = QUEUES[tab]
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
-        staff.queue_query(current_user, states))
+        staff.case_query(current_user).where(which))
     page = staff.paginate(query, page_arg())
     if (moved := beyond_last_page(page)) is not None:
         return moved

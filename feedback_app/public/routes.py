@@ -160,9 +160,7 @@ def attached_files(form: SubmissionForm) -> list[submissions.CheckedFile] | None
 def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> tuple[Feedback, bool]:
     """(the case, whether it was sent before): the form sent twice (a double click, a reload) makes one
     case; sent again with other content (back, change, send), it makes a new one."""
-    key = form.submission_key.data
-    submission = replace(submission_from(form, "web"),
-                         key=key if key and submissions.SUBMISSION_KEY.fullmatch(key) else None)
+    submission = replace(submission_from(form, "web"), key=submissions.form_key(form.submission_key.data))
     # Back and send again unchanged: the browser may have fetched the form anew (a new key) and kept
     # what was typed, so this browser's last submission is recognised by its content too.
     sent = _fingerprint(submission, files)

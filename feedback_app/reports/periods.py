@@ -102,6 +102,10 @@ class Period:
         """
         return _local_midnight_utc(self.end + timedelta(days=1))
 
+    def has_ended(self, now: datetime) -> bool:
+        """Whether its last day is over (local time) at ``now``: its figures no longer move by new days."""
+        return now >= self.end_utc_exclusive()
+
     def as_dict(self) -> dict[str, str]:
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label}
 

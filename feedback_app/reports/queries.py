@@ -48,11 +48,11 @@ from sqlalchemy.sql.functions import FunctionElement
 from workflows.clock import CLOCK
 
 from ..extensions import db
-from ..models import ApologyLetter, Feedback, Rating, Unit
+from ..models import PORTAL_CHANNELS, ApologyLetter, Feedback, Rating, Unit
 from ..planner import not_an_index_key
 from .periods import Period
 
-ONLINE_CHANNELS = ("web", "api")
+ONLINE_CHANNELS = PORTAL_CHANNELS
 # Steps whose due date binds the department (the citizen's own deadline does not make it late).
 DEPARTMENT_STEPS = ("classify", "answer")
 
@@ -205,8 +205,7 @@ def build_report(period: Period) -> Report:
         rows.setdefault(key, {}).setdefault(name, 0)
         rows[key][name] += int(n or 0)
 
-    first_letter = (select(ApologyLetter.feedback_id, func.min(ApologyLetter.missed_due_date).label("missed"))
-                    .where(ApologyLetter.step == "answer").group_by(ApologyLetter.feedback_id).subquery())
+    first_letter = ApologyLetter.first_missed().subquery()
     overdue_after_letter = (select(unit_key, func.count()).select_from(first_letter)
                             .join(Feedback, Feedback.id == first_letter.c.feedback_id)
                             .where(pending, open_with_letter, first_letter.c.missed <= last_day).group_by(unit_key))

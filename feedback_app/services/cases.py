@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import lifecycle
 from workflows.clock import CLOCK, LOCAL_TZ, end_of_local_day, local_date
-from workflows.deadlines import CaseClock, DeadlineError, Promise, Step
+from workflows.deadlines import CaseClock, DeadlineError, Promise
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
@@ -219,8 +219,8 @@ def first_answer_due_date(case: Feedback) -> date | None:
     was, or was about to be, missed (NĐ 61/2018 Art 19.9; brief, "apology letter"), so an answer sent
     by the letter's new date is still late: the reports (Biểu 06 TT 01/2020) and the on-time rate
     (TT 01/2018, indicator 8) judge it against the first date."""
-    missed = [letter.missed_due_date for letter in case.letters if letter.step == Step.ANSWER.value]
-    return min(missed, default=case.due_date)
+    letter = case.answer_letter
+    return letter.missed_due_date if letter else case.due_date
 
 
 def _approve(case, args, actor):
@@ -292,8 +292,7 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
 def clock_of(case: Feedback) -> CaseClock:
     promise = None
     if case.extension_count:  # the letters are read only for a case that has one
-        # the date can be set only once (NĐ 61/2018 Art 19.9): one answer letter at most
-        letter = next((x for x in case.letters if x.step == Step.ANSWER.value), None)
+        letter = case.answer_letter
         promise = Promise(letter.missed_due_date, letter.new_due_date) if letter else None
     return CaseClock(received_on=local_date(case.received_at), due=case.due, paused_days=case.paused_days,
                      consent_publish=case.consent_publish, promise=promise)

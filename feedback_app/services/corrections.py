@@ -15,17 +15,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
-from workflows.lifecycle import N_, State
-from workflows.deadlines import Step
+from workflows.lifecycle import N_
 
 from ..extensions import db
-from ..models import Feedback, OutboxMail
-from .calendar import deadlines, target_date
+from ..models import PORTAL_CHANNELS, Feedback, OutboxMail
 from .cases import Submission, audit, receipt_mail
 from .staff import INTAKE_STATES, StaffInputError, _check_version, _commit
 
-# The channels by which a citizen sent the case themselves: the time of receipt is the server's.
-PORTAL_CHANNELS = ("web", "api")
 # The citizen's fields a correction may change (Feedback's columns), in the order of the form.
 CORRECTABLE = ("submitter_name", "address", "phone", "email", "title", "content", "procedure")
 # Personal data (Feedback.personal_data): the audit note names the field, never its values.
@@ -109,9 +105,9 @@ def correct_intake(case: Feedback, actor, submission: Submission, received_at: d
                    expected_version: int | None) -> list[str]:
     """Correct what was received with what the officer typed (``submission``: the citizen's fields,
     normalised as at receipt; ``received_at``: the time of receipt, None for unchanged); returns the
-    names of the fields that changed (none: nothing is written). The tracking code (``PAKN.YYYYMMDD.NNNN``) carries the day of receipt and the due date
-    counts from it (NĐ 20/2008 Art 9.1d), so the time may move only within its local day: the code
-    stays true and the due date, recomputed, stays the same."""
+    names of the fields that changed (none: nothing is written). The tracking code
+    (``PAKN.YYYYMMDD.NNNN``) carries the day of receipt and the due date counts from it (NĐ 20/2008
+    Art 9.1d), so the time may move only within its local day: the code and the due date stay true."""
     if not may_correct(case):
         raise CorrectionRefused(NOT_AT_INTAKE, status=409)
     _check_version(case, expected_version)
@@ -128,11 +124,6 @@ def correct_intake(case: Feedback, actor, submission: Submission, received_at: d
         return []
     for name, (_old, value) in changes.items():
         setattr(case, name, value)
-    if "received_at" in changes and case.state == State.RECEIVED.value and case.due_step == Step.CLASSIFY.value:
-        # the classify date counts from the day of receipt (Art 9.1d), which has not changed
-        plan = deadlines()
-        case.due = plan.on_receipt(local_date(case.received_at))
-        case.target_date = target_date(case, plan)
     if changes.keys() & RECEIPT_FIELDS:
         _renew_receipt(case, "email" in changes)
     audit(case, "correct_intake", case.state, case.state, actor, note=_note(changes), public=False)

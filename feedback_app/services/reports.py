@@ -23,7 +23,7 @@ from ..reports.queries import Report, build_report
 from . import outbox
 from .calendar import load_calendar
 
-__all__ = ["build_report", "Report", "StoredReport", "report_of", "close_report", "reopen_report", "PeriodNotOver",
+__all__ = ["build_report", "Report", "StoredReport", "report_of", "closed_reports_including", "close_report", "reopen_report", "PeriodNotOver",
            "AlreadyClosed", "reminder_day", "remind_quarterly_report"]
 
 
@@ -92,6 +92,14 @@ def snapshot_of(period: Period) -> ReportSnapshot | None:
                                                            ReportSnapshot.period_end == period.end)).scalar()
 
 
+def closed_reports_including(day: date) -> list[ReportSnapshot]:
+    """The closed reports whose stored figures miss a case received on ``day`` and entered only now:
+    every period ending on or after that day, since the case counts among the received of its period
+    and among those carried over or pending at the end of each later one."""
+    return db.session.execute(select(ReportSnapshot).where(ReportSnapshot.period_end >= day)
+                              .order_by(ReportSnapshot.period_start, ReportSnapshot.period_end)).scalars().all()
+
+
 def report_of(period: Period, *, live: bool = False) -> StoredReport:
     """The figures of a closed period as they were closed, else (or with ``live``) counted now."""
     snapshot = None if live else snapshot_of(period)
@@ -103,7 +111,7 @@ def report_of(period: Period, *, live: bool = False) -> StoredReport:
 def close_report(period: Period, actor: User | None, now: datetime | None = None) -> ReportSnapshot:
     """Store the report of ``period`` as it is now and commit; once per period (``AlreadyClosed``,
     also when two people close it at once), and only after its last day (``PeriodNotOver``)."""
-    if (now or CLOCK.now()) < period.end_utc_exclusive():
+    if not period.has_ended(now or CLOCK.now()):
         raise PeriodNotOver(period.label)
     existing = snapshot_of(period)
     if existing is not None:

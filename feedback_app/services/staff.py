@@ -69,19 +69,12 @@ def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None =
     return query
 
 
-def queue_query(user, states: Iterable[str]) -> Select:
-    """A tab of the office's queue. An answer waits for publication only if the citizen agreed to it
-    (the publish event's guard); without consent the case is done once its answer is sent, so it
-    shows with the finished cases."""
-    answered, finished = State.ANSWERED.value, (State.REFUSED.value, State.TRANSFERRED.value, State.PUBLISHED.value)
-    consented = Feedback.consent_publish.is_(True)
-    states = set(states)
-    if states == {answered}:
-        return case_query(user, states=states).where(consented)
-    if states == set(finished):
-        return case_query(user).where(or_(Feedback.state.in_(finished),
-                                          and_(Feedback.state == answered, ~consented)))
-    return case_query(user, states=states)
+# An answer waits for publication only if the citizen agreed to it (the publish event's guard);
+# without consent the case is done once its answer is sent, so it shows with the finished cases.
+_CONSENTED = Feedback.consent_publish.is_(True)
+AWAITING_PUBLICATION = and_(Feedback.state == State.ANSWERED.value, _CONSENTED)
+FINISHED = or_(Feedback.state.in_([State.REFUSED.value, State.TRANSFERRED.value, State.PUBLISHED.value]),
+               and_(Feedback.state == State.ANSWERED.value, ~_CONSENTED))
 
 
 def intake_query(user) -> Select:

@@ -201,6 +201,12 @@ class KeyReused(ValueError):
     """A submission key that came before with a different submission."""
 
 
+def form_key(value: str | None) -> str | None:
+    """A form's hidden key as sent, or None if missing or not a key (a tampered form is not refused:
+    it only loses the protection against sending twice)."""
+    return value if value and SUBMISSION_KEY.fullmatch(value) else None
+
+
 def new_submission_key() -> str:
     """The key of one rendering of the portal's form (a hidden field)."""
     return secrets.token_urlsafe(18)

@@ -366,9 +366,7 @@ def _progress_pass(now, today, plan, result, batch) -> None:
     for cases in _due_batches(where, [Feedback.id], batch, result):
         # the first due dates of the batch in one query (not each case's letters one by one)
         first_due = dict(db.session.execute(
-            select(ApologyLetter.feedback_id, func.min(ApologyLetter.missed_due_date))
-            .where(ApologyLetter.feedback_id.in_([case.id for case in cases]), ApologyLetter.step == Step.ANSWER.value)
-            .group_by(ApologyLetter.feedback_id)).all())
+            ApologyLetter.first_missed().where(ApologyLetter.feedback_id.in_([case.id for case in cases]))).all())
         days = {case.id: progress_notice_day(first_due[case.id], today, plan) for case in cases}
         sent = {(row.feedback_id, row.due_date) for row in db.session.execute(
             select(DeadlineNotice.feedback_id, DeadlineNotice.due_date).where(
@@ -386,7 +384,7 @@ def _progress_pass(now, today, plan, result, batch) -> None:
 def _notify_progress(case: Feedback, day: date, first_due: date, now, today, plan, result: SweepResult) -> None:
     db.session.add(DeadlineNotice(feedback_id=case.id, step=Step.ANSWER.value, kind="progress", due_date=day,
                                   created_at=now))
-    letter = next((x for x in case.letters if x.step == Step.ANSWER.value), None)
+    letter = case.answer_letter
     outbox.enqueue(f"progress:{case.code}:{day.isoformat()}", "progress", case.email,
                    f"Thông báo tiến độ xử lý phản ánh, kiến nghị {case.code}", "progress", feedback=case,
                    first_due=first_due, letter=letter, today=today, interval=plan.rules.progress_notice_days)
