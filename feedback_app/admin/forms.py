@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from ..extensions import db
 from ..models import Unit
-from ..office.forms import choices
+from ..office.forms import at_most, choices
 from ..services.calendar import KINDS
 from ..views_common import ROLE_LABELS
 
@@ -26,8 +26,6 @@ POSITIVE_DAYS = _l("Số ngày làm việc phải lớn hơn 0.")
 NOT_AN_INTEGER = _l("Vui lòng nhập một số nguyên.")
 
 
-def at_most(n: int) -> Length:
-    return Length(max=n, message=_l("Tối đa %(max)d ký tự."))  # Length fills in %(max)d
 
 
 def _role_choices():

@@ -161,9 +161,23 @@ def event_args(form: FlaskForm, event: str) -> dict:
 INTAKE_CHANNELS = ("post", "email", "phone", "in_person", "national")
 
 
+def _local_minute(instant: datetime) -> datetime:
+    """``instant`` in Vietnamese local time, to the minute, without a zone: what a datetime-local input holds."""
+    return instant.astimezone(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)
+
+
 def _local_now() -> datetime:
-    """Now, in Vietnamese local time, to the minute, without a zone: what a datetime-local input holds."""
-    return CLOCK.now().astimezone(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)
+    return _local_minute(CLOCK.now())
+
+
+def _as_instant(local: datetime) -> datetime:
+    """A datetime-local input's value as the UTC instant the database stores."""
+    return local.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+def _not_in_the_future(form, field) -> None:
+    if field.data is not None and field.data > _local_now():
+        raise ValidationError(_l("Thời điểm nhận không được sau thời điểm hiện tại."))
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -176,6 +190,12 @@ class LocalDateTimeField(DateTimeLocalField):
             raise ValueError(_l("Ngày giờ không hợp lệ.")) from None
 
 
+def received_at_field(description, *validators, default=None) -> "LocalDateTimeField":
+    """When the department actually received the case (local time, to the minute), never in the future."""
+    return LocalDateTimeField(_l("Thời điểm nhận"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+                              default=default, validators=[*validators, _not_in_the_future], description=description)
+
+
 class IntakeForm(SubmissionFields):
     """A PAKN received on paper, by phone, e-mail, in person or from the national system, entered by
     HCTH: the citizen's fields with the portal's rules (``SubmissionFields``, NĐ 20/2008 Art 7.1),
@@ -185,11 +205,10 @@ class IntakeForm(SubmissionFields):
                           choices=choices([("", _l("— Chọn kênh —"))]
                                           + [(c, _l(CHANNEL_LABELS[c])) for c in INTAKE_CHANNELS]),
                           validators=[DataRequired(_l("Vui lòng chọn kênh tiếp nhận."))])
-    received_at = LocalDateTimeField(
-        _l("Thời điểm nhận"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        default=_local_now, validators=[InputRequired(_l("Vui lòng nhập ngày và giờ nhận (giờ Việt Nam)."))],
-        description=_l("Ngày, giờ cơ quan thực nhận (dấu bưu điện đến, giờ nhận cuộc gọi, giờ thư điện tử đến); "
-                       "hạn xử lý tính từ ngày này."))
+    received_at = received_at_field(
+        _l("Ngày, giờ cơ quan thực nhận (dấu bưu điện đến, giờ nhận cuộc gọi, giờ thư điện tử đến); "
+           "hạn xử lý tính từ ngày này."),
+        InputRequired(_l("Vui lòng nhập ngày và giờ nhận (giờ Việt Nam).")), default=_local_now)
     # the portal's attachment field and form key, not copies (checked by services.submissions.check_files;
     # the key makes a double click one case)
     attachments = SubmissionForm.attachments
@@ -199,17 +218,13 @@ class IntakeForm(SubmissionFields):
     def validate_received_at(self, field):
         if field.data is None:
             return
-        now = _local_now()
-        if field.data > now:
-            raise ValidationError(_l("Thời điểm nhận không được sau thời điểm hiện tại."))
         days = current_app.config["INTAKE_MAX_BACKDATE_DAYS"]
-        if field.data < now - timedelta(days=days):
+        if field.data < _local_now() - timedelta(days=days):
             raise ValidationError(_l("Thời điểm nhận không được sớm hơn %(n)d ngày trước; phản ánh, kiến nghị cũ "
                                      "hơn cần lãnh đạo văn phòng xem xét.", n=days))
 
     def received_instant(self) -> datetime:
-        """The entered local time as the UTC instant the database stores."""
-        return self.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+        return _as_instant(self.received_at.data)
 
 
 class IntakeCorrectionForm(SubmissionFields, VersionedForm):
@@ -217,20 +232,13 @@ class IntakeCorrectionForm(SubmissionFields, VersionedForm):
     for a PAKN HCTH entered, the time of receipt (``services.corrections``: within its day)."""
 
     consent_publish = None  # the citizen's choice, not a transcription: not corrected here
-    received_at = LocalDateTimeField(
-        _l("Thời điểm nhận"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        validators=[Optional()],
-        description=_l("Chỉ sửa được giờ trong cùng ngày nhận (mã số mang ngày nhận)."))
+    received_at = received_at_field(_l("Chỉ sửa được giờ trong cùng ngày nhận (mã số mang ngày nhận)."), Optional())
     submit = SubmitField(_l("Lưu thông tin đã sửa"))
-
-    def validate_received_at(self, field):
-        if field.data is not None and field.data > _local_now():
-            raise ValidationError(_l("Thời điểm nhận không được sau thời điểm hiện tại."))
 
     def received_instant(self) -> datetime | None:
         if "received_at" not in self or self.received_at.data is None:
             return None
-        return self.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+        return _as_instant(self.received_at.data)
 
 
 def correction_form(case: Feedback, formdata=None) -> IntakeCorrectionForm:
@@ -240,7 +248,7 @@ def correction_form(case: Feedback, formdata=None) -> IntakeCorrectionForm:
     data = {"version": case.version, "full_name": case.submitter_name, "address": case.address,
             "phone": case.phone, "email": case.email, "title": case.title, "content": case.content,
             "procedure": case.procedure,
-            "received_at": case.received_at.astimezone(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)}
+            "received_at": _local_minute(case.received_at)}
     form = IntakeCorrectionForm(formdata=formdata, prefix="correct", data=data)
     if not may_correct_time(case):
         del form["received_at"]

@@ -39,7 +39,7 @@ def preview(case: Feedback) -> dict[str, str]:
 TITLE_MAX = Feedback.public_title.type.length  # masking may lengthen a title ("An" → "[đã ẩn]")
 
 
-def _refuse_blank(case: Feedback, texts: dict[str, str]) -> None:
+def _check_copy(case: Feedback, texts: dict[str, str]) -> None:
     """A public copy without a title, question or answer is refused: the public page would show a
     heading with nothing under it. A title longer than its column is refused too, on every path (the
     form, "Lưu bản công khai", the API), not only where a form checks it."""
@@ -48,7 +48,7 @@ def _refuse_blank(case: Feedback, texts: dict[str, str]) -> None:
         raise InvalidEventArguments("publish", case.state,
                                     N_("Bản công khai phải có tiêu đề, nội dung và câu trả lời."), blank)
     if len(texts["title"].strip()) > TITLE_MAX:
-        message = N_("Tiêu đề công khai không được dài quá 300 ký tự.")
+        message = N_("Tiêu đề công khai không được dài quá 300 ký tự.")  # TITLE_MAX, in words for the UI
         raise InvalidEventArguments("publish", case.state, message, {"title": message})
 
 
@@ -57,10 +57,9 @@ def save_preview(case: Feedback, title: str, question: str, answer: str) -> None
     data (a decree's number, a title). The citizen's own name, phone, e-mail and address are still
     masked, so that no edit brings them back. Does not commit."""
     texts = {"title": title, "question": question, "answer": answer}
-    _refuse_blank(case, texts)
     known = case.personal_data()
     masked = {k: redact(text.strip(), known, only_known=True) for k, text in texts.items()}
-    _refuse_blank(case, masked)
+    _check_copy(case, masked)  # what is stored: masking never blanks a text, but changes its length
     case.public_title, case.public_question, case.public_answer = masked["title"], masked["question"], masked["answer"]
 
 
@@ -68,7 +67,7 @@ def publish_texts(case: Feedback) -> None:
     """Freeze the public copy, give it the next publication number and index its folded words for
     diacritic-insensitive search (feedback_app/search_index.py). Does not commit."""
     texts = preview(case)
-    _refuse_blank(case, texts)
+    _check_copy(case, texts)
     case.public_title, case.public_question, case.public_answer = texts["title"], texts["question"], texts["answer"]
     case.search_text = search_document(case.code, *texts.values())
     if case.published_seq is None:
