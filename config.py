@@ -95,6 +95,8 @@ class Config:
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     SUBMIT_RATE_LIMIT = env("SUBMIT_RATE_LIMIT", "10 per hour")
     LOOKUP_RATE_LIMIT = env("LOOKUP_RATE_LIMIT", "30 per hour")  # failed /tra-cuu lookups per IP
+    CODE_RATE_LIMIT = env("CODE_RATE_LIMIT", "120 per hour")  # public views by tracking code alone, per IP
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "30 per hour")  # wrong staff passwords per IP, any e-mail
     RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
 
     # The scheduler runs inside the web process in development, as its own process in production.
@@ -122,6 +124,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # wrong passwords for one e-mail from one address that lock that pair (services.accounts.authenticate)
     LOGIN_MAX_FAILURES = env("LOGIN_MAX_FAILURES", 5, int)
     PASSWORD_HASH_METHOD = env("PASSWORD_HASH_METHOD", "scrypt")  # werkzeug's strong default
     LOGIN_LOCKOUT_MINUTES = env("LOGIN_LOCKOUT_MINUTES", 15, int)

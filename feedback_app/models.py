@@ -103,8 +103,9 @@ class User(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of the id in every signed session cookie (get_id): signing out or a new password moves it on,
+    # and every cookie issued before, a copied one included, then signs nobody in.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
@@ -132,10 +133,31 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign out every browser of this user (the session cookie is signed, not stored: its id goes stale)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class SignInFailure(db.Model):
+    """Wrong passwords for one e-mail as typed, from one client address (services.accounts.authenticate).
+
+    Kept per address, not per account, so that nobody elsewhere can lock a member of staff out by
+    typing wrong passwords on purpose; kept for e-mails that are no account as well, so that the lock
+    does not tell which e-mails are accounts."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("email", "address", name="uq_sign_in_failure"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class ApiToken(db.Model):

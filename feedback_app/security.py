@@ -10,13 +10,16 @@ Headers (set on every response unless a view set its own value first):
 - Referrer-Policy ``same-origin``: a tracking code in a URL never leaks to another site;
 - Permissions-Policy: no camera, microphone, geolocation, payment or USB;
 - Strict-Transport-Security only when ``HSTS_MAX_AGE`` > 0 (ProductionConfig), since a development
-  server on http:// must not teach the browser to refuse plain HTTP on localhost.
+  server on http:// must not teach the browser to refuse plain HTTP on localhost;
+- Cache-Control ``no-store`` on what is one person's: every answer to a signed-in member of staff or
+  to a staff token, and the citizen's status page and files (``/tra-cuu/…``), so that a shared computer's
+  cache or a proxy keeps no citizen's name, phone or answer.
 """
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.engine import make_url
 
 # Directives without the per-request script nonce; order kept stable for readers of the header.
@@ -58,10 +61,19 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if _personal():
+        headers["Cache-Control"] = "no-store"
     max_age = int(current_app.config.get("HSTS_MAX_AGE") or 0)
     if max_age > 0:
         headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
     return response
+
+
+def _personal() -> bool:
+    # Flask-Login keeps the user it loaded for this request on g; reading it here loads nobody
+    user = g.get("_login_user")
+    return (request.path.startswith("/tra-cuu/") or "Authorization" in request.headers
+            or (user is not None and user.is_authenticated))
 
 
 def check_production(app: Flask) -> None:

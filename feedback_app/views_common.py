@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
@@ -49,6 +49,18 @@ def beyond_last_page(page, name: str = "page"):
     # (endpoint, _external ...) would be taken for it
     path = url_for(request.endpoint, **(request.view_args or {}))
     return redirect(f"{path}?{urlencode(args)}" if args else path)
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None: never an open redirect. Browsers drop tabs
+    and newlines from a URL and read a backslash as a slash, so ``/<tab>/evil.example`` would
+    go to ``//evil.example``: any control character, space or backslash refuses the target."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def state_label(state: str) -> str:
@@ -154,10 +166,17 @@ def init_app(app: Flask) -> None:
         refresh()
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        # "<user id>:<session version>" (User.get_id): a cookie from before a sign-out or a new
+        # password carries an older version and signs nobody in
         from .models import User
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
 
     def error_page(code: int, title: str, message: str):
         def handler(error):

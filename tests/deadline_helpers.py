@@ -27,7 +27,7 @@ def sign_in(client, user) -> None:
     from flask import g
     g.pop("_login_user", None)  # the test's app context outlives requests: forget the last user
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
 
 
 def count(model, *where) -> int:

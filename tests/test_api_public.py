@@ -131,3 +131,22 @@ def test_two_requests_with_one_key_at_once_make_one_case(app, client, clock, mon
     assert looked == ["race", "race"]  # its look before the INSERT, and after the INSERT failed
     assert (first.status_code, second.status_code) == (201, 200) and second.json == first.json
     assert cases() == 1
+
+
+def test_reading_cases_by_code_alone_is_limited_per_address_and_a_staff_token_is_not(app_with):
+    from feedback_app.demo import seed
+    from feedback_app.models import User
+    from feedback_app.services.accounts import new_token
+    app = app_with(RATELIMIT_ENABLED=True, CODE_RATE_LIMIT="2 per hour", SUBMIT_RATE_LIMIT="10 per hour")
+    seed(0, "secret-pass", progress=lambda *_: None)
+    client = app.test_client()
+    code = client.post("/api/v1/feedback", json=BODY).get_json()["code"]
+    assert client.get(f"/api/v1/feedback/{code}").status_code == 200
+    assert client.get(f"/api/v1/feedback/{code}/history").status_code == 200
+    refused = client.get(f"/api/v1/feedback/{code}")  # one budget for the case, its history and letters
+    assert refused.status_code == 429 and refused.is_json
+    assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/1.pdf").status_code == 429
+    office = db.session.execute(select(User).where(User.role == "office")).scalars().first()
+    staff = {"Authorization": f"Bearer {new_token(office)}"}
+    assert client.get(f"/api/v1/feedback/{code}", headers=staff).status_code == 200
+    assert client.get(f"/api/v1/feedback/{code}", headers={"Authorization": "Bearer forged"}).status_code == 429

@@ -36,7 +36,7 @@ def submit(client, files=(), **changes):
 
 def sign_in(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

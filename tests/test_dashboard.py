@@ -16,7 +16,7 @@ from report_seed import seed_quarter
 def login(client, user):
     g.pop("_login_user", None)  # the test's app context, and so g, outlives each request
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

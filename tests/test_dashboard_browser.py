@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 
 def _sign_in(page, app, live_server, user):
-    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": str(user.id), "_fresh": True})
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user.get_id(), "_fresh": True})
     page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server}])
 
 

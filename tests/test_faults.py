@@ -122,7 +122,7 @@ def test_an_unreachable_database_gives_a_clear_503_on_every_kind_of_request_on_a
     # a signed-in member of staff: even loading the user needs the database, and the page too
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = "1:0"
     staff = client.get("/van-phong/")
     assert staff.status_code == 503 and "Traceback" not in staff.get_data(as_text=True)
     assert "yêu cầu có thể chưa được thực hiện" in staff.get_data(as_text=True)

@@ -53,27 +53,80 @@ def test_sign_in_sends_each_role_to_its_own_home(app, client, seeded):
         assert client.get(home).status_code == 302  # signed out: back to the sign-in page
 
 
-def test_a_wrong_password_is_refused_and_five_lock_the_account_for_fifteen_minutes(app, client, clock, seeded):
+def test_five_wrong_passwords_lock_that_email_from_that_address_only_and_say_nothing_about_accounts(
+        app, client, clock, seeded):
+    from feedback_app.models import SignInFailure
     office = seeded["office"]
     response = login(client, office, "wrong-pass")
     assert response.status_code == 401 and "Email hoặc mật khẩu không đúng" in text(response)
     for _ in range(4):
         response = login(client, office, "wrong-pass")
-    assert "tạm thời bị khóa" in text(response)
-    db.session.refresh(office)
-    assert office.locked_until is not None
-    assert login(client, office).status_code == 401  # the right password is refused while locked
+    assert response.status_code == 401 and "Đăng nhập sai quá nhiều lần" in text(response)
+    assert login(client, office).status_code == 401  # the right password is refused from here while locked
+    # ... but HCTH signs in from its own computer: nobody elsewhere can lock a member of staff out
+    elsewhere = app.test_client()
+    assert elsewhere.post("/van-phong/dang-nhap", data={"email": office.email, "password": "secret-pass"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 302
+    # an e-mail that is no account gets the same answers and the same lock: they tell no accounts apart
+    nobody = [client.post("/van-phong/dang-nhap", data={"email": "khong-co@skhcn.example.gov.vn",
+                                                         "password": "wrong-pass"}) for _ in range(6)]
+    assert [r.status_code for r in nobody] == [401] * 6
+    assert [("Đăng nhập sai quá nhiều lần" in text(r)) for r in nobody] == [False] * 4 + [True] * 2
     clock.advance(minutes=16)
     assert login(client, office).status_code == 302
-    db.session.refresh(office)
-    assert office.failed_logins == 0 and office.locked_until is None
+    assert db.session.execute(select(func.count()).select_from(SignInFailure)
+                              .where(SignInFailure.email == office.email)).scalar_one() == 0
+
+
+def test_wrong_passwords_from_one_address_are_limited_whatever_the_email(app_with):
+    from feedback_app.demo import seed
+    app = app_with(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per hour", LOGIN_MAX_FAILURES=100)
+    seed(0, "secret-pass", progress=lambda *_: None)
+    office = db.session.execute(select(User).where(User.role == "office")).scalars().first()
+    client = app.test_client()
+    for i in range(3):
+        assert client.post("/van-phong/dang-nhap", data={"email": f"nv{i}@example.com",
+                                                         "password": "x"}).status_code == 401
+    assert client.post("/van-phong/dang-nhap", data={"email": office.email,
+                                                     "password": "secret-pass"}).status_code == 429
+    other = app.test_client()  # another address is not held back
+    assert other.post("/van-phong/dang-nhap", data={"email": office.email, "password": "secret-pass"},
+                      environ_base={"REMOTE_ADDR": "10.0.0.8"}).status_code == 302
+
+
+def test_signing_out_or_a_new_password_ends_every_session_a_copied_cookie_too(app, client, seeded):
+    office, unit = seeded["office"], seeded["QLKH"]
+    assert login(client, office).status_code == 302
+    stolen = client.get_cookie("session").value
+    assert client.post("/van-phong/dang-xuat").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/van-phong/").status_code == 302  # to the sign-in page: the cookie is stale
+    assert login(client, office).status_code == 302  # signing in again works
+
+    other = app.test_client()
+    assert login(other, unit).status_code == 302 and other.get("/don-vi/").status_code == 200
+    admin = app.test_client()
+    login(admin, seeded["admin"])
+    changed = admin.post(f"/quan-tri/nguoi-dung/{unit.id}", data={
+        "email": unit.email, "full_name": unit.full_name, "role": "unit", "unit": unit.unit.code,
+        "title": unit.title or "", "active": "y", "password": "new-secret-pass"})
+    assert changed.status_code == 302
+    assert other.get("/don-vi/").status_code == 302  # the new password signed that browser out
+    assert client.get("/van-phong/").status_code == 200  # nobody else's session moved
 
 
 def test_passwords_are_stored_hashed_and_a_next_url_elsewhere_is_ignored(app, client, seeded):
     assert "secret-pass" not in seeded["office"].password_hash
-    response = client.post("/van-phong/dang-nhap?next=//evil.example/x",
+    for target in ("//evil.example/x", "/%09/evil.example", "/%0A/evil.example", "/%5Cevil.example",
+                   "https://evil.example/", "/%20/evil.example"):
+        response = client.post(f"/van-phong/dang-nhap?next={target}",
+                               data={"email": seeded["office"].email, "password": "secret-pass"})
+        assert response.status_code == 302 and response.headers["Location"] == "/van-phong/", target
+        client.post("/van-phong/dang-xuat")
+    response = client.post("/van-phong/dang-nhap?next=/van-phong/qua-han%3Fpage%3D2",
                            data={"email": seeded["office"].email, "password": "secret-pass"})
-    assert response.headers["Location"] == "/van-phong/"
+    assert response.headers["Location"] == "/van-phong/qua-han?page=2"  # a path here is kept
 
 
 def test_pages_are_closed_to_the_wrong_roles(app, client, seeded):
@@ -229,7 +282,7 @@ def test_a_unit_saves_a_draft_with_an_attachment_then_submits_it(app, client, se
     fake = client.post(f"/don-vi/ho-so/{case.code}/du-thao", content_type="multipart/form-data", data={
         "submit_draft-version": case.version, "submit_draft-reply": "x",
         "submit_draft-attachments": [(io.BytesIO(b"MZ not a pdf"), "virus.pdf")]})
-    assert "không khớp" in text(client.get(fake.headers["Location"]))
+    assert "Tệp virus.pdf không đúng định dạng" in text(client.get(fake.headers["Location"]))
     response = post_event(client, "don-vi", case, "submit_draft", reply="Thời hạn là 10 ngày làm việc.")
     assert response.status_code == 302 and state_of(case) == "under_review"
 

@@ -12,14 +12,17 @@ from tests.test_public_submit import post
 
 
 def test_the_receipt_mail_with_the_tracking_code_reaches_a_real_smtp_server(client, clock, smtp):
-    assert post(client).status_code == 303
+    # anyone can type anyone's address: what they typed must not reach it as the department's words
+    lure = "Xác minh tài khoản thuế tại https://evil.example/vn trong 24 giờ"
+    assert post(client, full_name="Quý khách https://evil.example/x", title=lure).status_code == 303
     code = db.session.execute(select(OutboxMail)).scalar_one().feedback.code
     assert deliver_due().sent == 1
     [message] = smtp.inbox.wait_for(1)
     assert message["X-Envelope-To"] == "an@example.com"
     assert code in message["Subject"]
     body = message.get_body(("plain",)).get_content()
-    assert code in body and "Nguyễn Văn An" in body and f"/tra-cuu?code={code}" in body
+    assert code in body and f"/tra-cuu?code={code}" in body
+    assert "evil.example" not in body and "Quý khách https" not in body
     row = db.session.execute(select(OutboxMail)).scalar_one()
     assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
     assert deliver_due().sent == 0 and len(smtp.inbox.messages) == 1  # never sent twice

@@ -20,7 +20,7 @@ def test_the_notice_board_shows_the_channels_from_configuration(app, client):
 @pytest.mark.parametrize("url", PAGES)
 def test_every_public_page_has_the_navigation_and_the_english_switch(client, url):
     html = client.get(url).get_data(as_text=True)
-    assert '<html lang="vi">' in html and f'href="{url}?lang=en"' in html
+    assert '<html lang="vi">' in html and 'href="?lang=en"' in html  # this page, in English
     for link in ('href="/gui-phan-anh"', 'href="/tra-cuu"', 'href="/cong-khai"', 'href="/thong-bao"'):
         assert link in html
     english = client.get(f"{url}?lang=en").get_data(as_text=True)

@@ -96,3 +96,20 @@ def test_a_missing_file_holds_the_mail_back_until_it_is_there_again(app, clock, 
     assert outbox.flush().sent == 1
     (mail,) = [m for m in smtp.inbox.wait_for(2) if "Trả lời" in m["Subject"]]
     assert [p.get_payload(decode=True) for p in mail.walk() if p.get_filename()] == [PDF]
+
+
+def test_a_units_file_is_judged_by_its_content_never_by_its_name_or_the_browsers_word(app, clock, seeded):
+    import pytest
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    page = FileStorage(io.BytesIO(b"<html><script>alert(1)</script></html>"), "bien-ban.docx", content_type="text/html")
+    with pytest.raises(staff.StaffInputError) as refused:
+        staff.save_draft(case, seeded["QLCN"], "Dự thảo trả lời.", [page], case.version)
+    assert refused.value.field == "attachments" and "bien-ban.docx" in refused.value.message
+    db.session.rollback()
+    assert db.session.query(Attachment).count() == 0
+    pdf = FileStorage(io.BytesIO(PDF), "cong-van.pdf", content_type="text/html")  # the browser's word is wrong
+    staff.save_draft(case, seeded["QLCN"], "Dự thảo trả lời.", [pdf], case.version)
+    (stored,) = db.session.query(Attachment).all()
+    assert (stored.original_name, stored.content_type) == ("cong-van.pdf", "application/pdf")

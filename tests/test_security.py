@@ -81,7 +81,7 @@ def login(client, user) -> None:
     if user is None:
         return
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
@@ -460,3 +460,19 @@ def test_production_sends_hsts_and_sees_the_client_address_behind_nginx(tmp_path
     assert static.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     seen = client.get("/whoami-probe", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
     assert seen.get_json() == {"addr": "203.0.113.7", "scheme": "https"}
+
+
+def test_what_is_one_persons_is_never_stored_by_a_cache_and_public_pages_may_be(app, client, seeded):
+    assert "no-store" not in client.get("/cong-khai").headers.get("Cache-Control", "")
+    assert client.get("/tra-cuu/PAKN.20240304.0001").headers["Cache-Control"] == "no-store"  # the status page
+    login(client, seeded["office"])
+    assert client.get("/van-phong/").headers["Cache-Control"] == "no-store"
+    login(client, seeded["admin"])
+    assert client.get("/quan-tri/nguoi-dung").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/units", headers={"Authorization": "Bearer x"}).headers["Cache-Control"] == "no-store"
+
+
+def test_the_language_link_stays_on_this_site_whatever_the_path(app, client):
+    page = client.get("/%5Cevil.example/x").get_data(as_text=True)  # a 404 page, its path "/\evil.example/x"
+    (link,) = re.findall(r'<a href="([^"]*)"[^>]*id="lang-switch"', page)
+    assert link == "?lang=en" and "evil" not in link

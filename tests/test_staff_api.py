@@ -73,8 +73,8 @@ def test_every_role_fires_exactly_the_events_it_may(app, client, clock, seeded, 
                 assert body["code"] == case.code and body["event"] == event and body["from"] == before
                 assert body["version"] == db.session.get(Feedback, case.id).version
             else:
-                # a unit never learns of a case not forwarded to it: 404, not 403
-                hidden = role == "QLCN" and case.unit_id != seeded["QLCN"].unit_id
+                # a unit never learns of a case not forwarded to it, the admin of none: 404, not 403
+                hidden = role == "admin" or (role == "QLCN" and case.unit_id != seeded["QLCN"].unit_id)
                 assert response.status_code == (404 if hidden else 403), (role, event, response.get_json())
                 assert db.session.get(Feedback, case.id).state == before
 
@@ -239,3 +239,25 @@ def test_two_conflicting_events_at_once_one_wins_the_other_is_409_and_one_transi
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Transition)
                               .where(Transition.feedback_id == case.id)).scalar_one() == 2
+
+
+def test_the_admin_sees_no_case_on_the_api_as_on_the_pages(app, client, clock, seeded, tokens):
+    """The admin keeps users, units and the calendar: its token gets the public view of a case, an empty
+    list, no export, and its session no letter (the pages refuse it the case page and files already)."""
+    case = prepared(seeded, "extend")
+    apply_event(case, "extend", seeded["QLCN"], {"reason": "Cần ý kiến Cục An toàn bức xạ"})
+    admin = tokens["admin"]
+    one = client.get(f"/api/v1/feedback/{case.code}", headers=admin).get_json()
+    assert "submitter" not in one and one == client.get(f"/api/v1/feedback/{case.code}").get_json()
+    listed = client.get("/api/v1/feedback", headers=admin).get_json()
+    assert (listed["items"], listed["total"]) == ([], 0)
+    assert client.get("/api/v1/feedback", headers=tokens["office"]).get_json()["total"] == 1
+    assert client.get("/api/v1/export?since=2024-01-01T00:00:00Z", headers=admin).status_code == 403
+    assert client.get("/api/v1/export?since=2024-01-01T00:00:00Z", headers=tokens["office"]).status_code == 200
+    (letter,) = case.letters
+    with client.session_transaction() as session:
+        session["_user_id"] = seeded["admin"].get_id()
+    assert client.get(f"/van-phong/phieu-xin-loi/{letter.id}.pdf").status_code == 404
+    with client.session_transaction() as session:
+        session["_user_id"] = seeded["office"].get_id()
+    assert client.get(f"/van-phong/phieu-xin-loi/{letter.id}.pdf").status_code == 200

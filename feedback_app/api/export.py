@@ -4,7 +4,7 @@
   dates (NĐ 20/2008 Art 12.2: the sender may ask where the case stands); the actors' names and the
   notes, which may quote personal data, only with a staff token.
 - ``GET /api/v1/export?since=ISO``: JSON lines, streamed, of the cases changed since an instant,
-  with their state history and published answers; staff token (office, leader, admin) required.
+  with their state history and published answers; staff token (office or leader) required.
 """
 from __future__ import annotations
 
@@ -26,10 +26,13 @@ from ..models import Feedback, Transition
 from ..services import serialize
 from . import bp
 from .errors import error
-from .cases import visible_case
+from ..public.routes import code_rate_limit
+from .cases import TOO_MANY_BY_CODE, visible_case
 from .openapi import document
 
-EXPORT_ROLES = (Role.OFFICE.value, Role.LEADER.value, Role.ADMIN.value)
+# the admin takes no part in the workflow and sees no case (serialize.staff_may_see); the sync with the
+# national system runs with a token of an HCTH account
+EXPORT_ROLES = (Role.OFFICE.value, Role.LEADER.value)
 BATCH = 500
 
 
@@ -47,6 +50,7 @@ def history(case: Feedback, staff: bool) -> list[dict]:
 
 
 @bp.get("/feedback/<code>/history")
+@code_rate_limit
 def feedback_history(code: str):
     case, user = visible_case(code)
     return {"code": case.code, "state": case.state, "history": history(case, staff=user is not None)}
@@ -107,7 +111,7 @@ _HISTORY = {"type": "array", "items": {"type": "object", "required": ["event", "
     "note": {"type": "string", "nullable": True, "description": "staff token only"}}}}
 _ERRORS = {code: {"description": text, "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}} for code, text in (
-    ("400", "bad parameter"), ("401", "no staff token"), ("403", "not office, leader or admin"),
+    ("400", "bad parameter"), ("401", "no staff token"), ("403", "not office or leader"),
     ("404", "no such case"))}
 
 document(paths={
@@ -116,7 +120,7 @@ document(paths={
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
         "security": [{}, {"bearer": []}],
         "responses": {"200": {"description": "the history", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/CaseHistory"}}}}, "404": _ERRORS["404"]}}},
+            "$ref": "#/components/schemas/CaseHistory"}}}}, "404": _ERRORS["404"], "429": TOO_MANY_BY_CODE}}},
     "/api/v1/export": {"get": {
         "summary": "Cases changed since an instant, as JSON lines (one ExportedCase per line), for the national "
                    "PAKN system",

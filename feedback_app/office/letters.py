@@ -15,7 +15,7 @@ from ..letters import letter_filename, render_letter_pdf
 from ..services import letters as letter_service
 from ..services.serialize import staff_may_see
 from ..services.sweep import overdue_query
-from ..views_common import beyond_last_page, page_arg
+from ..views_common import beyond_last_page, local_path, page_arg
 from . import bp
 
 
@@ -44,10 +44,7 @@ def letter_reason(letter_id: int):
         flash(_(str(exc)), "error")
     else:
         flash(_("Đã cập nhật lý do của phiếu %(number)s.", number=letter.reference), "success")
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("office.overdue")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("office.overdue"))
 
 
 @bp.get("/qua-han")

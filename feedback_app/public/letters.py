@@ -9,9 +9,11 @@ from flask import abort, send_file
 from ..letters import letter_filename, render_letter_pdf
 from ..services.letters import find_letter
 from . import bp
+from .routes import code_rate_limit
 
 
 @bp.get("/tra-cuu/<code>/phieu-xin-loi/<int:letter_id>.pdf")
+@code_rate_limit
 def letter_pdf(code: str, letter_id: int):
     letter = find_letter(letter_id, code=code)
     if letter is None:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from workflows.clock import CLOCK
 from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, State
 
+from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
 from ..services import published as published_service
@@ -104,6 +105,13 @@ submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", me
 # Failed lookups only: guessing the contact of a known code is slowed down, a citizen is not.
 lookup_rate_limit = limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"], methods=["POST"],
                                   deduct_when=lambda response: response.status_code == 422)
+
+# What anyone reads with a tracking code alone (the public view of a case and its public steps, the
+# public copy of an apology letter): no personal data, but codes count up day by day, so reading
+# them one after another would list the register's workflow. One budget per IP for all of them; a
+# staff token is not held back.
+code_rate_limit = limiter.shared_limit(lambda: current_app.config["CODE_RATE_LIMIT"], scope="public-by-code",
+                                       exempt_when=lambda: api_user() is not None)
 
 
 @bp.get("/")

@@ -77,13 +77,14 @@ def _note(changes: dict[str, tuple]) -> str:
     return "; ".join(parts)
 
 
-# What the receipt mail says or where it goes.
-RECEIPT_FIELDS = {"submitter_name", "email", "title", "received_at"}
+# What the receipt mail says or where it goes (it names neither the sender nor the title:
+# templates/mail/received.txt says why).
+RECEIPT_FIELDS = {"email", "received_at"}
 
 
 def _renew_receipt(case: Feedback, new_address: bool) -> None:
     """The receipt mail after a correction. Not delivered yet: rewritten (or dropped, the e-mail
-    removed), so that it never goes to a mistyped address or with a mistyped name. Delivered already
+    removed), so that it never goes to a mistyped address or with a mistyped time. Delivered already
     and the address was the typo: a new receipt to the corrected one (the code reaches the citizen)."""
     key = f"received:{case.code}"
     stored = db.session.execute(select(OutboxMail).where(OutboxMail.key == key)).scalar()

@@ -11,13 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Iterable
 
-import filetype
 from flask import current_app
-from sqlalchemy import Select, and_, case as sql_case, or_, select
+from sqlalchemy import Select, and_, case as sql_case, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import N_, Role, State
@@ -27,7 +25,7 @@ from ..models import Attachment, Feedback, Unit
 from ..planner import sorted_without_index
 from ..text import words as folded_words
 from . import publication
-from .submissions import display_name
+from .submissions import SubmissionRejected, check_files
 from .cases import StaleCase, apply_event, audit
 from .files import write_new
 
@@ -54,8 +52,11 @@ def by_due_date(query: Select) -> Select:
 
 def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None = None,
                overdue: bool | None = None) -> Select:
-    """The cases ``user`` may see, filtered. A unit user sees only its own unit's cases."""
+    """The cases ``user`` may see, filtered. A unit user sees only its own unit's cases, the admin
+    none (serialize.staff_may_see)."""
     query = select(Feedback)
+    if user.role == Role.ADMIN.value:
+        query = query.where(false())
     if user.role == Role.UNIT.value:
         query = query.where(Feedback.unit_id == user.unit_id)
     if states:
@@ -157,10 +158,6 @@ def mark_duplicate(case: Feedback, earlier_code: str, actor, expected_version: i
 
 # --- reply drafts and attachments ---------------------------------------------------------------
 
-ALLOWED_EXTENSIONS = {"pdf", "doc", "docx", "odt", "xls", "xlsx", "jpg", "jpeg", "png"}
-_SNIFFED = {"pdf": {"pdf"}, "jpg": {"jpg", "jpeg"}, "jpeg": {"jpg", "jpeg"}, "png": {"png"}}
-
-
 def _check_version(case: Feedback, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != case.version:
         raise StaleCase()
@@ -176,31 +173,24 @@ def _commit() -> None:
 
 def _store_files(case: Feedback, files: Iterable[FileStorage], kind: str) -> list[Path]:
     """Check and write the uploaded files, adding their rows to the session; returns the paths written
-    (the caller removes them if its transaction fails)."""
+    (the caller removes them if its transaction fails). The citizen's own checks
+    (``submissions.check_files``): the content decides the kind and the type the file is served with,
+    never the name or the browser's word, since a reply's files reach the citizen by mail and on the
+    status page."""
     files = [f for f in files if f and f.filename]
-    cfg = current_app.config
     existing = sum(1 for a in case.attachments if a.kind == kind)
-    if existing + len(files) > cfg["MAX_ATTACHMENTS"]:
+    if existing + len(files) > current_app.config["MAX_ATTACHMENTS"]:
         raise StaffInputError(N_("Quá số tệp đính kèm cho phép."), "attachments")
-    blobs = []
-    for f in files:
-        name = secure_filename(f.filename) or "tep"
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        data = f.read()
-        if ext not in ALLOWED_EXTENSIONS:
-            raise StaffInputError(N_("Chỉ nhận tệp PDF, Word, Excel, OpenDocument hoặc ảnh JPG, PNG."), "attachments")
-        if len(data) > cfg["MAX_ATTACHMENT_BYTES"] or not data:
-            raise StaffInputError(N_("Tệp rỗng hoặc vượt quá dung lượng cho phép."), "attachments")
-        sniffed = filetype.guess_extension(data)
-        if ext in _SNIFFED and sniffed not in _SNIFFED[ext]:
-            raise StaffInputError(N_("Nội dung tệp không khớp với phần mở rộng."), "attachments")
-        blobs.append((display_name(f.filename), ext, data, f.mimetype or "application/octet-stream"))
+    try:
+        checked = check_files(files)
+    except SubmissionRejected as exc:
+        raise StaffInputError(exc.errors["attachments"], "attachments") from None
     written = []
-    for original, ext, data, mimetype in blobs:
-        stored, path = write_new(data, ext)
+    for f in checked:
+        stored, path = write_new(f.data, f.extension)
         written.append(path)
-        db.session.add(Attachment(feedback=case, kind=kind, original_name=original, stored_name=stored,
-                                  content_type=mimetype[:100], size=len(data), created_at=CLOCK.now()))
+        db.session.add(Attachment(feedback=case, kind=kind, original_name=f.original_name, stored_name=stored,
+                                  content_type=f.content_type, size=len(f.data), created_at=CLOCK.now()))
     return written
 
 
