@@ -1,0 +1,111 @@
+"""Accessibility, checked by axe-core in headless Chromium: every page each audience uses (the public
+portal, HCTH, the leader, a unit, the admin), in Vietnamese and in English, forms showing their errors
+included, has no violation of axe's WCAG 2.0/2.1 A and AA rules and its best practices.
+
+axe-core comes inside the ``axe-playwright-python`` package (no download at run time) and is injected by
+Playwright, which the Content-Security-Policy does not stop (it governs the page's own scripts)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from feedback_app.demo import seed
+from feedback_app.extensions import db
+from feedback_app.models import ApologyLetter, Feedback, User
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+    return Axe()
+
+
+def violations(axe, page) -> list[str]:
+    """Each violation as "impact rule: help (the first elements)", so that a failure says what to fix."""
+    found = axe.run(page).response["violations"]
+    return [f"{v['impact']} {v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:3])})"
+            for v in found]
+
+
+def sign_in(app, page, live_server, user) -> None:
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user.get_id(), "_fresh": True})
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server}])
+
+
+@pytest.fixture
+def demo(app, clock):
+    """The demo's department with cases in every state (as ``make run`` shows it)."""
+    seed(30, "secret-pass", progress=lambda *_: None)
+
+    def code(state: str, **where) -> str:
+        query = select(Feedback.code).where(Feedback.state == state, *[getattr(Feedback, k) == v for k, v in where.items()])
+        return db.session.execute(query.order_by(Feedback.id)).scalars().first()
+
+    users = {u.role if u.role != "unit" else u.unit.code: u for u in db.session.execute(select(User)).scalars()}
+    forwarded = db.session.execute(select(Feedback).where(Feedback.state == "forwarded")).scalars().first()
+    unit_user = next(u for u in users.values() if u.role == "unit" and u.unit_id == forwarded.unit_id)
+    letter = db.session.execute(select(ApologyLetter.id)).scalars().first()
+    return {"users": users, "unit_user": unit_user, "published": code("published"), "forwarded": forwarded.code,
+            "received": code("received"), "answered": code("answered"), "letter": letter}
+
+
+def test_every_public_page_and_its_forms_with_errors_pass_axe(live_server, page, axe, demo):
+    pages = ["/", "/gui-phan-anh", "/tra-cuu", "/cong-khai", "/cong-khai?q=học phí", f"/cong-khai/{demo['published']}",
+             "/thong-bao", "/van-phong/dang-nhap", "/khong-co-trang-nay"]
+    for lang in ("vi", "en"):
+        for path in pages:
+            page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert violations(axe, page) == [], (lang, path)
+    page.goto(f"{live_server}/gui-phan-anh?lang=vi")
+    page.locator("#submit-form button[type=submit]").click()  # empty: every field's error at the field
+    page.wait_for_load_state()
+    assert page.locator(".field-error").count() >= 3
+    assert violations(axe, page) == [], "the form with its errors"
+    page.goto(f"{live_server}/tra-cuu")
+    page.fill("#code", demo["published"])
+    page.fill("#contact", "0000000000")
+    page.locator("#lookup-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".field-error").count() == 1
+    assert violations(axe, page) == [], "the lookup refused"
+
+
+def test_the_citizens_status_page_passes_axe(live_server, page, axe, demo):
+    case = db.session.execute(select(Feedback).where(Feedback.code == demo["answered"])).scalar_one()
+    page.goto(f"{live_server}/tra-cuu")
+    page.fill("#code", case.code)
+    page.fill("#contact", case.phone or case.email)
+    page.locator("#lookup-form button[type=submit]").click()
+    page.wait_for_url(f"**/tra-cuu/{case.code}")
+    assert violations(axe, page) == [], "the status page with its answer and rating form"
+
+
+@pytest.mark.parametrize("who", ["office", "leader", "unit", "admin"])
+def test_every_staff_page_passes_axe(app, live_server, page, axe, demo, who):
+    forwarded, received = demo["forwarded"], demo["received"]
+    pages = {
+        "office": ["/van-phong/", "/van-phong/?tab=classified", "/van-phong/?tab=answered", "/van-phong/?tab=closed",
+                   f"/van-phong/ho-so/{received}", f"/van-phong/ho-so/{demo['answered']}", "/van-phong/tiep-nhan-moi",
+                   "/van-phong/qua-han", "/van-phong/bao-cao",
+                   "/van-phong/tong-quan"],
+        "leader": ["/van-phong/?tab=review", "/van-phong/bao-cao", "/van-phong/tong-quan", "/van-phong/qua-han"],
+        "unit": ["/don-vi/", f"/don-vi/ho-so/{forwarded}"],
+        "admin": ["/quan-tri/nguoi-dung", "/quan-tri/nguoi-dung/moi", "/quan-tri/don-vi", "/quan-tri/don-vi/moi",
+                  "/quan-tri/linh-vuc", "/quan-tri/lich-lam-viec", "/quan-tri/thu-di"],
+    }[who]
+    user = demo["unit_user"] if who == "unit" else demo["users"][who]
+    sign_in(app, page, live_server, user)
+    for lang in ("vi", "en"):
+        for path in pages:
+            response = page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert response.status == 200, (who, path)
+            assert violations(axe, page) == [], (who, lang, path)
+    if who == "office":  # a form sent back with its errors
+        page.goto(f"{live_server}/van-phong/tiep-nhan-moi?lang=vi")
+        page.locator("#intake-form [type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator(".field-error").count() >= 1
+        assert violations(axe, page) == [], "the intake form with its errors"
