@@ -133,7 +133,8 @@ def test_hcth_returns_the_answer_the_unit_revises_it_and_the_citizen_gets_the_re
     status = text_of(page_of(citizen, f"/tra-cuu/{case.code}"))
     assert FIRST in status and "Câu trả lời đang được hoàn thiện trước khi công khai" in status
     assert "Đã trả lời" in status and "Công văn số 12.pdf" in status
-    assert "chưa dẫn căn cứ" not in status and "Trả lại đơn vị" not in status and "Quá hạn" not in status
+    assert "chưa dẫn căn cứ" not in status and "Trả lại đơn vị" not in status and "chưa phù hợp" not in status
+    assert "Hoàn thiện câu trả lời" not in status and "13/03/2024" not in status  # the unit's date is its own
 
     clock.set("2024-03-07T14:00:00+07:00")
     assert act(client, "don-vi", case, "submit_draft", reply=REVISED,
@@ -323,4 +324,4 @@ def test_the_return_reads_in_english_on_the_staff_and_the_citizens_pages(app, cl
     citizen.post("/tra-cuu", data={"code": case.code, "contact": "0905123456"})
     page = text_of(page_of(citizen, f"/tra-cuu/{case.code}?lang=en"))
     assert "The answer is being finalised before publication." in page and FIRST in page
-    assert "Decision 31/2021/QĐ-TTg, Art 46" in page and "Revision of the answer" in page  # the step and its basis
+    assert "Revision of the answer" not in page and "unsuitable" not in page  # the department's own step
