@@ -97,7 +97,7 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
             "reply_text": None, "answered_at": None, "answered_on_time": None, "published_at": None,
             "created_at": received_at, "updated_at": now_utc,
             "public_title": None, "public_question": None, "public_answer": None, "search_text": None,
-            "answered_due_date": None, "closed_at": None,
+            "answered_due_date": None, "closed_at": None, "answer_text": None, "revised_at": None,
         }
         if state in ("refused", "transferred"):
             row["closed_at"] = received_at + timedelta(days=rng.randrange(1, 8))
@@ -108,8 +108,8 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
         if state in ("answered", "published"):
             answered_at = received_at + timedelta(days=rng.randrange(5, 30))
             answer_due = received + timedelta(days=28 if rng.random() < 0.93 else 8)  # ~93% on time
-            row.update(reply_text=topic[4], answered_at=answered_at, answered_due_date=answer_due,
-                       answered_on_time=answered_at.astimezone(LOCAL_TZ).date() <= answer_due)
+            row.update(reply_text=topic[4], answer_text=topic[4], answered_at=answered_at,
+                       answered_due_date=answer_due, answered_on_time=answered_at.astimezone(LOCAL_TZ).date() <= answer_due)
             if state == "published":
                 row.update(published_at=row["answered_at"] + timedelta(days=2), public_title=topic[2],
                            public_question=content, public_answer=topic[4],

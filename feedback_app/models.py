@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
 from workflows.deadlines import EXTENSION_BASIS, Due, Step
-from workflows.lifecycle import N_, OPEN_STATES, Role, State
+from workflows.lifecycle import N_, OPEN_STATES, Role, State, answer_returned
 
 from . import search_index
 from .extensions import db
@@ -237,7 +237,14 @@ class Feedback(db.Model):
     refusal_note: Mapped[str | None] = mapped_column(Text)
     transferred_to: Mapped[str | None] = mapped_column(String(300))
     reply_text: Mapped[str | None] = mapped_column(Text)      # draft, then the approved answer
+    # The answer the citizen holds: the text the leader last approved and mailed. It differs from
+    # reply_text while HCTH has returned the answer for revision (return_answer, QĐ 31/2021 Art 46)
+    # and the unit drafts anew; the status page keeps showing this one until the revision is approved.
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    # answered_at is the first answer's (reports read it, see reports/queries.py); a revised answer's
+    # approval is revised_at, the last one's (None until an answer is revised)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_on_time: Mapped[bool | None] = mapped_column()
     answered_due_date: Mapped[date | None] = mapped_column(Date)  # the answer's first due date (reports; 0014)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refused or transferred (reports)
@@ -293,7 +300,24 @@ class Feedback(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return State(self.state) in OPEN_STATES
+        """The department still owes the citizen an answer (not so while an answer already sent is
+        being revised before publication)."""
+        return State(self.state) in OPEN_STATES and not self.answer_returned
+
+    @property
+    def answer_returned(self) -> bool:
+        """HCTH returned the sent answer for revision and it is not approved again yet (lifecycle.answer_returned)."""
+        return answer_returned(self)
+
+    @property
+    def answer_sent_at(self) -> datetime | None:
+        """When the answer the citizen holds (``answer_text``) was approved and mailed."""
+        return self.revised_at or self.answered_at
+
+    @property
+    def return_reason(self) -> str | None:
+        """Why HCTH last returned the answer (the ``return_answer`` audit row's note), for the unit."""
+        return next((t.note for t in reversed(self.transitions) if t.event == "return_answer"), None)
 
     def personal_data(self) -> list[str]:
         """What the redaction must remove from anything shown to the public."""

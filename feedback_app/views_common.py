@@ -78,7 +78,8 @@ class AuditLabel(NamedTuple):
 
 # The audit rows that are not lifecycle events (those carry their own label, ``EVENTS[...].label``),
 # written by services/cases.py (receive), calendar.py (due_recomputed), sweep.py (overdue,
-# apology_letter, escalated), staff.py (mark_duplicate) and letters.py (letter_reason).
+# apology_letter, escalated), staff.py (mark_duplicate) and letters.py (letter_reason); and the
+# lifecycle events the citizen reads in other words than staff (their staff label is the event's).
 # tests/test_staff_labels.py fails when a service writes an event missing here.
 AUDIT_EVENTS = {
     "receive": AuditLabel(N_("Tiếp nhận")),
@@ -92,15 +93,21 @@ AUDIT_EVENTS = {
     "mark_duplicate": AuditLabel(N_("Đánh dấu trùng lặp")),
     "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
     "correct_intake": AuditLabel(N_("Sửa thông tin tiếp nhận")),
+    # QĐ 31/2021/QĐ-TTg Art 46: a neutral step for the citizen, who keeps the answer sent; HCTH's reason
+    # (the row's note) is for the unit only
+    "return_answer": AuditLabel(EVENTS["return_answer"].label,
+                                N_("Câu trả lời đang được hoàn thiện trước khi công khai")),
 }
 UNKNOWN_EVENT = N_("Cập nhật")
 
 
 def event_msgid(event: str, public: bool = False) -> str:
     """The untranslated label of an audit row's event: the staff's, or the citizen's with ``public``."""
+    label = AUDIT_EVENTS.get(event)
+    if public and label is not None and label.public:
+        return label.public
     if event in EVENTS:
         return EVENTS[event].label
-    label = AUDIT_EVENTS.get(event)
     if label is None:
         return UNKNOWN_EVENT
     return (label.public or label.staff) if public else label.staff

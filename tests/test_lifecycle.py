@@ -4,7 +4,7 @@ is covered without touching this file."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -21,7 +21,7 @@ VALID_ARGS = {
     "transfer_out": {"agency": "Sở Tài chính"}, "forward": {"unit": "QLKH"},
     "return_to_office": {"reason": "không thuộc thẩm quyền"}, "submit_draft": {"reply": "Trả lời ..."},
     "request_changes": {"note": "bổ sung căn cứ"}, "approve": {}, "publish": {},
-    "extend": {"reason": "cần lấy ý kiến"},
+    "return_answer": {"reason": "câu trả lời còn nêu họ tên cán bộ"}, "extend": {"reason": "cần lấy ý kiến"},
 }
 
 
@@ -33,6 +33,7 @@ class FakeCase:
     consent_publish: bool = True
     due_step: str | None = "answer"
     due_date: date | None = date(2024, 3, 20)
+    answered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -166,3 +167,56 @@ def test_diagram_sources_cover_every_transition():
     for source, event, dest in lifecycle.transitions_table():
         assert f"{source} --> {dest} : {event}" in mermaid
         assert f'{source} -> {dest} [label="{event}"]' in dot
+
+
+ANSWERED_AT = datetime(2024, 3, 15, 3, 0, tzinfo=timezone.utc)
+
+
+def test_hcth_returns_an_answer_only_before_publication_only_as_office_and_only_with_a_reason():
+    """QĐ 31/2021/QĐ-TTg Art 46: an unsuitable answer goes back to the unit that wrote it before publication."""
+    office, reason = FakeActor("office"), {"reason": "Câu trả lời còn nêu họ tên cán bộ, chưa dẫn căn cứ."}
+    case = FakeCase(state="answered", answered_at=ANSWERED_AT)
+    move = lifecycle.fire(case, "return_answer", office, reason, TODAY)
+    assert (move.source, move.dest, case.state, case.unit_id) == ("answered", "forwarded", "forwarded", UNIT_ID)
+    assert move.args == reason
+    for state in set(State) - {State.ANSWERED}:  # published above all: too late
+        case = FakeCase(state=state.value, answered_at=ANSWERED_AT)
+        with pytest.raises(TransitionNotAllowed):
+            lifecycle.fire(case, "return_answer", office, reason, TODAY)
+        assert case.state == state.value
+    for role in set(Role) - {Role.OFFICE}:
+        case = FakeCase(state="answered", answered_at=ANSWERED_AT)
+        with pytest.raises(ActorNotAllowed):
+            lifecycle.fire(case, "return_answer", FakeActor(role.value, UNIT_ID), reason, TODAY)
+        assert case.state == "answered"
+    for blank in ({}, {"reason": "   "}):
+        case = FakeCase(state="answered", answered_at=ANSWERED_AT)
+        with pytest.raises(InvalidEventArguments) as info:
+            lifecycle.fire(case, "return_answer", office, blank, TODAY)
+        assert info.value.errors == {"reason": "Trường này là bắt buộc."} and case.state == "answered"
+    # without the citizen's consent there is no publication to review the answer for
+    case = FakeCase(state="answered", answered_at=ANSWERED_AT, consent_publish=False)
+    with pytest.raises(TransitionNotAllowed):
+        lifecycle.fire(case, "return_answer", office, reason, TODAY)
+
+
+def test_a_returned_answer_is_revised_not_handed_back_to_hcth_nor_extended():
+    unit = FakeActor("unit", UNIT_ID)
+    returned = FakeCase(state="forwarded", answered_at=ANSWERED_AT)
+    assert lifecycle.allowed_events(returned, unit, TODAY) == ["submit_draft"]
+    with pytest.raises(TransitionNotAllowed, match="return_to_office") as info:
+        lifecycle.fire(returned, "return_to_office", unit, {"reason": "không thuộc thẩm quyền"}, TODAY)
+    assert "Người gửi đã nhận câu trả lời" in info.value.why and "không trả lại Văn phòng" in info.value.why
+    with pytest.raises(TransitionNotAllowed, match="extend") as info:
+        lifecycle.fire(returned, "extend", unit, {"reason": "cần thêm thời gian"}, TODAY)
+    assert "không gửi phiếu xin lỗi" in info.value.why and "Điều 19.9" in info.value.why
+    assert returned.state == "forwarded"
+    lifecycle.fire(returned, "submit_draft", unit, {"reply": "Câu trả lời đã hoàn thiện."}, TODAY)
+    assert lifecycle.allowed_events(returned, FakeActor("leader"), TODAY) == ["request_changes", "approve"]
+    lifecycle.fire(returned, "request_changes", FakeActor("leader"), {"note": "thêm căn cứ"}, TODAY)
+    lifecycle.fire(returned, "submit_draft", unit, {"reply": "Câu trả lời đã hoàn thiện, có căn cứ."}, TODAY)
+    lifecycle.fire(returned, "approve", FakeActor("leader"), {}, TODAY)
+    assert returned.state == "answered"
+    # a case never answered keeps both ways out
+    assert set(lifecycle.allowed_events(FakeCase(state="forwarded"), unit, TODAY)) == {
+        "return_to_office", "submit_draft", "extend"}

@@ -42,10 +42,11 @@ SETUP = {
     "request_changes": (["classify", "forward", "submit_draft"], {"note": "Bổ sung căn cứ"}),
     "approve": (["classify", "forward", "submit_draft"], {}),
     "publish": (["classify", "forward", "submit_draft", "approve"], {}),
+    "return_answer": (["classify", "forward", "submit_draft", "approve"], {"reason": "Chưa dẫn căn cứ"}),
     "extend": (["classify", "forward"], {"reason": "Cần ý kiến Cục An toàn bức xạ"}),
 }
 WHO = {"office": {"request_info", "provide_info", "classify", "refuse", "transfer_out", "forward",
-                  "request_changes", "publish"},
+                  "request_changes", "publish", "return_answer"},
        "leader": {"request_changes", "approve"},
        "QLCN": {"return_to_office", "submit_draft", "extend"},
        "admin": set()}

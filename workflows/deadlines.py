@@ -21,6 +21,10 @@ class Step(StrEnum):
     CITIZEN_INFO = "citizen_info"  # the citizen completes the case; the office's clock is stopped
     ANSWER = "answer"              # the unit drafts, the leader approves, the reply is sent
     PUBLISH = "publish"            # HCTH publishes the answer
+    # HCTH returned the answer before publication (QĐ 31/2021/QĐ-TTg Art 46): the unit revises it. A step
+    # of its own, not ANSWER: the citizen already holds an answer sent in time or not, so this date is
+    # the department's internal one, and no apology letter or progress notice follows from it.
+    REVISE = "revise_answer"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class Rules:
     extension_max_days: int = 10
     # Reminder this many working days before a due date (department's choice).
     reminder_days_before: int = 2
+    # Department's choice (the law is silent): a unit revises an answer HCTH returned before publication
+    # (QĐ 31/2021/QĐ-TTg Art 46) within 5 working days of the return.
+    revise_answer_days: int = 5
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, int] | None) -> "Rules":
@@ -64,6 +71,8 @@ BASIS: dict[Step, str] = {
     Step.ANSWER: N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: đơn vị xử lý trong 15 ngày làm việc kể từ khi "
                     "được chuyển, toàn bộ không quá 20 ngày làm việc kể từ ngày tiếp nhận"),
     Step.PUBLISH: N_("TT 02/2017/TT-VPCP: công khai kết quả trong 02 ngày làm việc sau khi trả lời"),
+    Step.REVISE: N_("QĐ 31/2021/QĐ-TTg, Điều 46: câu trả lời chưa phù hợp được trả lại đơn vị trước khi công khai; "
+                    "thời hạn hoàn thiện 05 ngày làm việc kể từ ngày trả lại do Sở quy định (văn bản không quy định)"),
 }
 EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "
                      "(chỉ được hẹn lại một lần)")
@@ -73,6 +82,7 @@ STEP_LABELS: dict[Step, str] = {
     Step.CITIZEN_INFO: N_("Chờ người gửi bổ sung"),
     Step.ANSWER: N_("Xử lý, trả lời"),
     Step.PUBLISH: N_("Công khai kết quả"),
+    Step.REVISE: N_("Hoàn thiện câu trả lời"),
 }
 
 
@@ -171,7 +181,12 @@ class Deadlines:
             return ClockChange(Due.until(Step.ANSWER, today, limit, cal), paused)
         if event == "return_to_office":
             return ClockChange(self._back_at_office(clock, today), paused)
+        if event == "return_answer":
+            # QĐ 31/2021/QĐ-TTg Art 46 returns the answer; how long the unit has is the department's
+            # choice, counted from the return, whatever the answer's own dates were
+            return ClockChange(Due.counted(Step.REVISE, today, r.revise_answer_days, cal), paused)
         if event == "approve":
+            # the first answer or a revised one: publication is due counting from this approval
             publish = Due.counted(Step.PUBLISH, today, r.publish_days, cal) if clock.consent_publish else None
             return ClockChange(publish, paused)
         if event == "extend":

@@ -9,13 +9,14 @@ for the moment an event is fired on it. The machine's conditions enforce who may
 Legal frame (see ../shared/domain-brief.md):
 - reception, refusal and classification: NĐ 20/2008/NĐ-CP Art 9.1 (as amended by NĐ 92/2017);
 - refusal grounds: NĐ 20/2008 Art 1 (complaints and denunciations are out of scope), Art 7.1, 9.1d;
-- handling and answering: NĐ 20/2008 Art 14.2; publication: Art 19, QĐ 31/2021/QĐ-TTg Art 46;
+- handling and answering: NĐ 20/2008 Art 14.2; publication: Art 19, QĐ 31/2021/QĐ-TTg Art 46 (which
+  also returns an unsuitable answer to the handling unit before publication: ``return_answer``);
 - the one extension with an apology letter: NĐ 61/2018/NĐ-CP Art 19.9.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
@@ -106,6 +107,13 @@ class Case(Protocol):
     consent_publish: bool
     due_step: str | None
     due_date: date | None
+    answered_at: datetime | None  # the first answer sent to the citizen; kept through a return
+
+
+def answer_returned(case: Case) -> bool:
+    """HCTH returned the answer the citizen already has for revision (``return_answer``) and the unit
+    (or, with its new draft, the leader) has it back: drafting states with an answer already sent."""
+    return case.answered_at is not None and case.state in (State.FORWARDED.value, State.UNDER_REVIEW.value)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -166,6 +174,25 @@ def _extend_before_due(ctx: Context) -> str | None:
     if due is not None and ctx.today is not None and ctx.today >= due:
         return N_("Chỉ được gia hạn chậm nhất 01 ngày trước hạn trả lời (NĐ 61/2018/NĐ-CP, Điều 19.9).")
     return None
+
+
+def _not_once_answered(why: str) -> Guard:
+    """Refused while the answer is back at the unit for revision (``answer_returned``): the citizen
+    already has an answer, so the unit revises it; it neither hands the case back to HCTH as if it had
+    never been answered nor promises a new date."""
+    def guard(ctx: Context) -> str | None:
+        return why if answer_returned(ctx.case) else None
+    return guard
+
+
+_NO_RETURN_ONCE_ANSWERED = _not_once_answered(N_(
+    "Người gửi đã nhận câu trả lời; Văn phòng trả lại câu trả lời để đơn vị hoàn thiện trước khi công khai, "
+    "không trả lại Văn phòng."))
+# NĐ 61/2018 Art 19.9: the apology letter and its new date are for a result not returned in time; the
+# citizen here holds an answer already.
+_NO_EXTENSION_ONCE_ANSWERED = _not_once_answered(N_(
+    "Người gửi đã nhận câu trả lời; không gia hạn, không gửi phiếu xin lỗi khi hoàn thiện câu trả lời trước "
+    "khi công khai (NĐ 61/2018/NĐ-CP, Điều 19.9 chỉ áp dụng khi chưa trả kết quả)."))
 
 
 def _citizen_agreed_to_publish(ctx: Context) -> str | None:
@@ -229,7 +256,8 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("forward", (_S.CLASSIFIED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Chuyển đơn vị xử lý"), required=("unit",), optional=("note",)),
     EventSpec("return_to_office", (_S.FORWARDED,), _S.CLASSIFIED, frozenset({Role.UNIT}),
-              N_("Trả lại Văn phòng"), required=("reason",), own_unit_only=True),
+              N_("Trả lại Văn phòng"), required=("reason",), own_unit_only=True,
+              guards=(_NO_RETURN_ONCE_ANSWERED,)),
     EventSpec("submit_draft", (_S.FORWARDED,), _S.UNDER_REVIEW, frozenset({Role.UNIT}),
               N_("Trình dự thảo trả lời"), required=("reply",), own_unit_only=True),
     EventSpec("request_changes", (_S.UNDER_REVIEW,), _S.FORWARDED, frozenset({Role.LEADER, Role.OFFICE}),
@@ -238,9 +266,17 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
               N_("Duyệt và gửi trả lời")),
     EventSpec("publish", (_S.ANSWERED,), _S.PUBLISHED, frozenset({Role.OFFICE}),
               N_("Công khai"), guards=(_citizen_agreed_to_publish,)),
+    # QĐ 31/2021/QĐ-TTg Art 46: an answer unsuitable for publication is returned to the handling unit
+    # before it is published (brief §4: CHO_CONG_KHAI back to DANG_XU_LY). Only from ``answered``, so
+    # only before publication; to the unit that answered (unit_id stays); the reason is what the unit
+    # reads. Only an answer waiting for publication is reviewed for it: without the citizen's consent
+    # there is no publication, and the case was done when its answer was sent.
+    EventSpec("return_answer", (_S.ANSWERED,), _S.FORWARDED, frozenset({Role.OFFICE}),
+              N_("Trả lại đơn vị hoàn thiện câu trả lời"), required=("reason",),
+              guards=(_citizen_agreed_to_publish,)),
     EventSpec("extend", (_S.FORWARDED,), None, frozenset({Role.UNIT}),
               N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",),
-              own_unit_only=True, guards=(_extend_once, _extend_before_due)),
+              own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due)),
 )}
 
 

@@ -116,6 +116,10 @@ def _argument_field(event: str, name: str, required: bool):
                          description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
     if name == "agency":
         return StringField(label, validators=validators + [at_most(300)])
+    if name == "reason" and event == "return_answer":  # QĐ 31/2021/QĐ-TTg Art 46
+        return TextAreaField(_l("Lý do trả lại"), validators=validators + [at_most(20000)],
+                             description=_l("Điểm chưa phù hợp để công khai. Đơn vị xử lý thấy lý do này; "
+                                            "người gửi không thấy."))
     return TextAreaField(label, validators=validators + [at_most(20000)])
 
 

@@ -61,6 +61,17 @@ STATE_EXPLANATIONS = {
     State.ANSWERED: N_("Đã có câu trả lời; câu trả lời đã được gửi đến Ông/Bà."),
     State.PUBLISHED: N_("Đã có câu trả lời và câu trả lời đã được công khai (thông tin cá nhân được ẩn)."),
 }
+# An answer HCTH returned to the unit before publication (QĐ 31/2021/QĐ-TTg Art 46): the citizen has an
+# answer and keeps reading it; a neutral step, never HCTH's reason, which is for the unit.
+RETURNED_EXPLANATION = N_("Câu trả lời đang được hoàn thiện trước khi công khai.")
+
+
+def public_state(case: Feedback) -> tuple[str, str]:
+    """(the state shown, its explanation) on the citizen's status page: an answer being revised before
+    publication is still an answer the citizen was sent."""
+    if case.answer_returned:
+        return State.ANSWERED.value, RETURNED_EXPLANATION
+    return case.state, STATE_EXPLANATIONS[State(case.state)]
 
 
 def event_label(event: str) -> str:
@@ -246,11 +257,13 @@ def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_for
     due_days_off = []
     if case.due_start and case.due_date:
         due_days_off = load_calendar().days_off_between(case.due_start, case.due_date)
+    shown_state, explanation = public_state(case)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
+                           shown_state=shown_state, explanation=explanation,
                            reply_files=reply_files(case),
                            due_days_off=due_days_off, rating_form=rating_form or RatingForm(prefix="rating"),
                            info_form=info_form or ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
-                           rating_labels=submissions.RATING_SCORES, explanations=STATE_EXPLANATIONS,
+                           rating_labels=submissions.RATING_SCORES,
                            event_label=event_label, refusal=REFUSAL_REASONS.get(case.refusal_reason or "")), status
 
 

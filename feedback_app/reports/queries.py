@@ -34,6 +34,16 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
 
 A case counts for the unit now in charge of it; a case never forwarded to a unit (refused,
 transferred or still at reception) counts for the office (HCTH).
+
+An answer HCTH returns to the unit before publication (event ``return_answer``, QĐ 31/2021/QĐ-TTg
+Art 46) changes none of this: the citizen received an approved answer at ``answered_at``, so the case
+stays settled then, and Biểu 06 counts that answer as sent (early, on time or late against
+``answered_due_date``). The return and the approval of the revised answer leave ``answered_at``,
+``answered_due_date``, ``answered_on_time``, ``closed_at`` and ``unit_id`` as they were (the revision's
+approval is ``revised_at``, which no column reads), and ``pending`` is read from ``answered_at``, so a
+case being revised is neither pending nor overdue in any period: its revision date (step
+``revise_answer``) is not one of ``DEPARTMENT_STEPS``. tests/test_return_answer.py checks that a
+period's figures are the same before the return and after the re-approval.
 """
 from __future__ import annotations
 
@@ -53,7 +63,8 @@ from ..planner import not_an_index_key
 from .periods import Period
 
 ONLINE_CHANNELS = PORTAL_CHANNELS
-# Steps whose due date binds the department (the citizen's own deadline does not make it late).
+# Steps whose due date binds the department towards the citizen (the citizen's own deadline does not
+# make it late; publication and the revision of a returned answer come after the answer was sent).
 DEPARTMENT_STEPS = ("classify", "answer")
 
 COLUMNS: tuple[str, ...] = (

@@ -225,19 +225,47 @@ def first_answer_due_date(case: Feedback) -> date | None:
 
 def _approve(case, args, actor):
     now = CLOCK.now()
-    due = first_answer_due_date(case)
-    case.answered_at = now
-    case.answered_due_date = due  # reports tell early from on time from late (Biểu 06 TT 01/2020)
-    case.answered_on_time = due is None or now < end_of_local_day(due)
+    previous = case.answer_sent_at  # the answer the citizen already holds, if HCTH returned one
+    case.answer_text = case.reply_text  # what the citizen is sent now, and what the status page shows
+    if previous is None:
+        due = first_answer_due_date(case)
+        case.answered_at = now
+        case.answered_due_date = due  # reports tell early from on time from late (Biểu 06 TT 01/2020)
+        case.answered_on_time = due is None or now < end_of_local_day(due)
+    else:
+        # A revised answer (return_answer, QĐ 31/2021/QĐ-TTg Art 46): the citizen had an approved answer
+        # at answered_at, and the reports count that one (Biểu 06 counts the answer sent), so the
+        # first answer's timestamps stay as they are; only the revision's own approval is kept.
+        case.revised_at = now
     if case.email:
         files = reply_files(case)  # the machine has already moved the case to "answered"
         # the answer's files go with it unless together they are too big for a mailbox; the mail
         # then names them and the status page offers them (public.reply_file)
         mailed = bool(files) and sum(a.size for a in files) <= current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]
-        outbox.enqueue(f"answered:{case.code}", "answered", case.email,
-                       f"Trả lời phản ánh, kiến nghị {case.code}", "answered", feedback=case,
-                       attachment_ref=f"replies:{case.id}" if mailed else None, files=files, mailed=mailed)
+        if previous is None:
+            key, subject = f"answered:{case.code}", f"Trả lời phản ánh, kiến nghị {case.code}"
+        else:
+            # a mail of its own (its own outbox key, one per revision) that says what it replaces
+            revision = sum(1 for t in case.transitions if t.event == "return_answer")
+            key = f"answered:{case.code}:revised:{revision}"
+            # (worded so that the mail's header folding keeps every space: Python 3.11's email package
+            # drops the one between two encoded words it folds apart, e.g. "gửi ngày")
+            subject = (f"Phản ánh, kiến nghị {case.code}: câu trả lời đã được hoàn thiện, "
+                       f"thay thế câu trả lời gửi ngày {local_date(previous):%d/%m/%Y}")
+        outbox.enqueue(key, "answered", case.email, subject, "answered", feedback=case,
+                       attachment_ref=f"replies:{case.id}" if mailed else None, files=files, mailed=mailed,
+                       replaces=local_date(previous) if previous else None)
     return None
+
+
+def _return_answer(case, args, actor):
+    """QĐ 31/2021/QĐ-TTg Art 46: HCTH returns the answer to the unit that wrote it (``unit_id`` stays)
+    before publication. The public answer HCTH reviewed was the old answer's, so it goes; the reviewed
+    title and question stay, and the proposal for the answer is made again from the revised reply
+    (services.publication.preview). The answer the citizen holds (``answer_text``) and every timestamp
+    the reports read stay as they are; the reason, in the audit row, is what the unit reads."""
+    case.public_answer = None
+    return args["reason"]
 
 
 def _publish(case, args, actor):
@@ -259,7 +287,7 @@ EFFECTS: dict[str, Effect] = {
     "request_info": _request_info, "provide_info": _provide_info, "classify": _classify, "refuse": _refuse,
     "transfer_out": _transfer_out, "forward": _forward, "return_to_office": _return_to_office,
     "submit_draft": _submit_draft, "request_changes": _request_changes, "approve": _approve,
-    "publish": _publish, "extend": _extend,
+    "publish": _publish, "return_answer": _return_answer, "extend": _extend,
 }
 assert set(EFFECTS) == set(lifecycle.EVENTS), "every lifecycle event needs its effect"
 

@@ -23,11 +23,16 @@ def attachment_path(attachment: Attachment) -> Path:
 
 
 def reply_files(case: Feedback) -> list[Attachment]:
-    """The files the unit attached to its answer, once the answer has been approved and sent (a draft's
-    files are not the department's answer yet)."""
-    if case.state not in (State.ANSWERED.value, State.PUBLISHED.value):
-        return []
-    return [a for a in case.attachments if a.kind == "reply"]
+    """The files the unit attached to the answer the citizen holds, once it has been approved and sent (a
+    draft's files are not the department's answer yet). While HCTH has returned the answer for revision
+    (QĐ 31/2021/QĐ-TTg Art 46), the citizen still holds the one sent: its files are those attached by its
+    approval, not the new draft's."""
+    files = [a for a in case.attachments if a.kind == "reply"]
+    if case.state in (State.ANSWERED.value, State.PUBLISHED.value):
+        return files
+    if case.answer_returned:
+        return [a for a in files if a.created_at <= case.answer_sent_at]
+    return []
 
 
 def write_new(data: bytes, extension: str) -> tuple[str, Path]:

@@ -60,7 +60,9 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "overdue_since": _iso(case.overdue_since),
         "info_requested": case.info_requested,
         "refusal_reason": case.refusal_reason, "transferred_to": case.transferred_to,
-        "reply": case.reply_text,
+        "reply": case.reply_text,  # the draft, then the approved answer
+        # the answer the citizen holds, and when a revision of it (HCTH's return_answer) was approved
+        "answer": case.answer_text, "revised_at": _iso(case.revised_at),
         "history": [{"event": t.event, "from": t.from_state, "to": t.to_state, "actor": t.actor_label,
                      "at": _iso(t.at), "note": t.note} for t in case.transitions],
     }

@@ -17,6 +17,12 @@ What it does (each stored once, so that a second sweep, or two in parallel, does
   gets a mail every ``Rules.progress_notice_days`` working days after that date (QĐ 574/QĐ-TTg,
   QĐ 852/QĐ-BNV), one per notice day (``DeadlineNotice(kind="progress")``); after a downtime only the
   latest missed one;
+* **a returned answer** (``Step.REVISE``: HCTH returned the answer before publication, QĐ 31/2021/QĐ-TTg
+  Art 46) gets what the department's other internal steps get, the reminder and the overdue mark (the
+  digest and the overdue list show it to the leader), but never an apology letter nor a progress
+  notice: the citizen already has an answer, and NĐ 61/2018 Art 19.9's letter is for a result not
+  returned in time; its overdue mark is not shown to the citizen either, whose deadline was met or
+  missed by the answer already sent;
 * **digest**: once a local day (from ``DIGEST_HOUR``) the leader gets the list of overdue cases.
 
 Only due rows are read, through ``ix_feedback_due`` (due_date, state) and ``ix_feedback_target``
@@ -120,7 +126,7 @@ class _Recipients:
                                          | ({u.email} if u.email else set()))
 
     def for_step(self, case: Feedback) -> list[str]:
-        if case.due_step == Step.ANSWER.value:
+        if case.due_step in (Step.ANSWER.value, Step.REVISE.value):  # the unit drafts, the leader approves
             if case.state == State.UNDER_REVIEW.value:
                 return self.leaders
             return self.unit.get(case.unit_id, []) or self.office
@@ -256,9 +262,11 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
             db.session.add(DeadlineNotice(feedback_id=case.id, step=step, kind="overdue", due_date=missed,
                                           created_at=now))
             case.overdue_since = missed
-            audit(case, "overdue", state, state, SYSTEM, at=now,
+            # the revision of a returned answer is the department's own date, not the citizen's
+            audit(case, "overdue", state, state, SYSTEM, at=now, public=step != Step.REVISE.value,
                   note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
             done.overdue += 1
+            # only the answer step has letters and promises: a returned answer's REVISE step has neither
             if step == Step.ANSWER.value and case.extension_count == 0:
                 letters.append(_automatic_letter(case, missed, now, plan, next(numbers)))
             elif case.extension_count and step in PROMISED_STEPS:
@@ -334,7 +342,8 @@ def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
 
 # --- progress notices to the citizen ----------------------------------------------------------
 
-# Open, not yet answered: a case back at HCTH after a return counts too.
+# Open, not yet answered: a case back at HCTH after a return counts too; an answer HCTH returned to the
+# unit before publication does not (``answered_at`` is set: the citizen has an answer, _progress_pass).
 PROGRESS_STATES = tuple(state.value for state in OPEN_STATES)
 
 
@@ -362,7 +371,8 @@ def _progress_pass(now, today, plan, result, batch) -> None:
     # driven by the letters (IN: read once, then the cases by primary key), not by the open cases
     overdue = select(ApologyLetter.feedback_id).where(ApologyLetter.step == Step.ANSWER.value,
                                                       ApologyLetter.missed_due_date <= today - timedelta(days=interval))
-    where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.email.is_not(None)]
+    where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.answered_at.is_(None),
+             Feedback.email.is_not(None)]
     for cases in _due_batches(where, [Feedback.id], batch, result):
         # the first due dates of the batch in one query (not each case's letters one by one)
         first_due = dict(db.session.execute(
