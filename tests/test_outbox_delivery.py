@@ -46,3 +46,51 @@ def test_an_smtp_outage_is_retried_with_backoff_then_marked_failed(app, client, 
     smtp.start()
     clock.advance(days=1)
     assert deliver_due().sent == 0 and smtp.inbox.messages == []
+
+
+# Subjects that Flask-Mail's own encoding delivered without a space ("Sởthông", "đềlời"): it left the
+# space between two encoded-words, where RFC 2047 tells every reader to drop it.
+LONG_SUBJECTS = [
+    "Phản ánh, kiến nghị PAKN.20240304.0001: câu trả lời đã được hoàn thiện, thay thế câu trả lời gửi ngày "
+    "05/03/2024 của Sở Khoa học và Công nghệ tỉnh Quảng Ngãi",
+    "Phản ánh, kiến nghị PAKN.20240304.0001: tỉnh Công trả không và thông nghị Sở thông tin trả",
+    "Phản ánh, kiến nghị PAKN.20240304.0001: sung đề thay tỉnh của nhận ánh trả Phản bổ đề thông ngày nghị "
+    "thông đề lời học nghị thế Công lỗi Ngãi Sở lại báo lại",
+    "Đề nghị bổ sung thông tin cho PAKN.20240304.0001",
+    "Reminder PAKN.20240304.0001",
+]
+
+
+def test_a_long_vietnamese_subject_arrives_with_every_space(app, clock, smtp):
+    db.session.add_all(OutboxMail(key=f"subject-test:{i}", kind="digest", recipients="lanhdao@example.com",
+                                  subject=subject, body_text="Nội dung.", status="pending", attempts=0,
+                                  next_attempt_at=clock.now()) for i, subject in enumerate(LONG_SUBJECTS))
+    db.session.commit()
+    assert deliver_due().sent == len(LONG_SUBJECTS)
+    received = smtp.inbox.wait_for(len(LONG_SUBJECTS))
+    assert sorted(str(m["Subject"]) for m in received) == sorted(LONG_SUBJECTS)
+
+
+def test_any_subject_survives_its_encoding(app):
+    """Property: whatever the words (Vietnamese, ASCII, punctuation, spaces doubled), the subject a
+    reader decodes is the one stored, and no line of the header passes 78 characters."""
+    from email import message_from_bytes, policy
+
+    from flask_mail import Message
+    from hypothesis import given, settings, strategies as st
+
+    from feedback_app.services.outbox import encoded_subject
+    words = st.sampled_from("Phản ánh, kiến nghị PAKN.20240304.0001: câu trả lời đã được hoàn thiện thay thế "
+                            "gửi ngày 05/03/2024 của Sở Khoa học và Công nghệ Quảng Ngãi ươ ữ Đ a".split())
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(words, min_size=1, max_size=40), st.sampled_from([" ", "  "]))
+    def check(parts, gap):
+        subject = gap.join(parts)
+        raw = Message(subject=encoded_subject(subject), recipients=["x@example.com"], body="b",
+                      sender="pakn@example.com").as_bytes()
+        header = raw.split(b"\n\n", 1)[0]
+        assert str(message_from_bytes(raw, policy=policy.default)["Subject"]) == subject
+        assert max(len(line.rstrip(b"\r")) for line in header.split(b"\n")) <= 78
+
+    check()

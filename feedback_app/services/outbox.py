@@ -13,6 +13,7 @@ are read or rendered when sent.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import smtplib
 import socket
@@ -140,8 +141,28 @@ def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
     raise ValueError(f"unknown attachment {ref!r}")
 
 
+def encoded_subject(subject: str) -> str:
+    """The subject as RFC 2047 encoded-words that each hold whole characters and their own spaces.
+
+    Flask-Mail encodes it with ``email.header.Header``, which cuts a long Vietnamese subject between two
+    words and leaves the space *between* two encoded-words, where RFC 2047 (6.2) tells every reader
+    to drop it: a fifth of generated subjects arrived as "Sởthông". An ASCII subject stays as it is."""
+    if subject.isascii():
+        return subject
+    words, chunk = [], ""
+    for ch in subject:
+        if len((chunk + ch).encode()) > 39:  # 52 base64 characters: "Subject: " and the word within 78
+            words.append(chunk)
+            chunk = ""
+        chunk += ch
+    words.append(chunk)
+    # one encoded-word per line, folded here: a line within 78 characters is sent as it is, and a
+    # longer one would be folded again by the same code
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode('ascii')}?=" for w in words)
+
+
 def _message(row: OutboxMail) -> Message:
-    msg = Message(subject=row.subject, recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
+    msg = Message(subject=encoded_subject(row.subject), recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
                   body=row.body_text, html=row.body_html, sender=current_app.config.get("MAIL_DEFAULT_SENDER"))
     msg.msgId = message_id(row.key)
     for filename, content_type, data in _attachments(row.attachment_ref):
