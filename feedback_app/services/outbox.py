@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.policy import SMTP, compat32
 from email.utils import parseaddr
 
 from flask import current_app
@@ -141,29 +143,51 @@ def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
     raise ValueError(f"unknown attachment {ref!r}")
 
 
-def encoded_subject(subject: str) -> str:
-    """The subject as RFC 2047 encoded-words that each hold whole characters and their own spaces.
+def encoded_words(text: str) -> str:
+    """``text`` as RFC 2047 encoded-words that each hold whole characters and their own spaces, one per
+    line; ASCII text stays as it is.
 
-    Flask-Mail encodes it with ``email.header.Header``, which cuts a long Vietnamese subject between two
-    words and leaves the space *between* two encoded-words, where RFC 2047 (6.2) tells every reader
-    to drop it: a fifth of generated subjects arrived as "Sởthông". An ASCII subject stays as it is."""
-    if subject.isascii():
-        return subject
+    Flask-Mail encodes a subject or a sender's name with ``email.header.Header``, and Python folds long
+    headers again when it writes them: both cut a long Vietnamese text between two words and leave the
+    space *between* two encoded-words, where RFC 2047 (6.2) tells every reader to drop it (a fifth of
+    generated subjects arrived as "Sởthông", a long sender's name as "C ông"). Each word here is short
+    enough that its line, "Subject: " included, stays within 78 characters, which Python then sends as
+    it is."""
+    if text.isascii():
+        return text
     words, chunk = [], ""
-    for ch in subject:
-        if len((chunk + ch).encode()) > 39:  # 52 base64 characters: "Subject: " and the word within 78
+    # whole words with the space after them, so that a reader that keeps the folding space between two
+    # encoded-words (Python's own address parser does) adds a space where there is one, never inside a word
+    for word in re.findall(r"\S+\s*|\s+", text):
+        if chunk and len((chunk + word).encode()) > 39:  # 52 base64 characters
             words.append(chunk)
             chunk = ""
-        chunk += ch
+        for ch in word:  # a word too long for one encoded-word is cut between its characters
+            if chunk and len((chunk + ch).encode()) > 39:
+                words.append(chunk)
+                chunk = ""
+            chunk += ch
     words.append(chunk)
-    # one encoded-word per line, folded here: a line within 78 characters is sent as it is, and a
-    # longer one would be folded again by the same code
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode('ascii')}?=" for w in words)
 
 
+class _Message(Message):
+    """Flask-Mail's message with the subject and the sender's name written by ``encoded_words``."""
+
+    def _message(self):
+        msg = super()._message()
+        name, address = parseaddr(self.sender)
+        msg.policy = compat32  # headers stored as written; Flask-Mail's SMTP policy writes the message
+        msg.replace_header("Subject", encoded_words(self.subject))
+        if name and not name.isascii():
+            msg.replace_header("From", f"{encoded_words(name)}\r\n <{address}>")
+        msg.policy = SMTP
+        return msg
+
+
 def _message(row: OutboxMail) -> Message:
-    msg = Message(subject=encoded_subject(row.subject), recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
-                  body=row.body_text, html=row.body_html, sender=current_app.config.get("MAIL_DEFAULT_SENDER"))
+    msg = _Message(subject=row.subject, recipients=[r.strip() for r in row.recipients.split(",") if r.strip()],
+                   body=row.body_text, html=row.body_html, sender=current_app.config.get("MAIL_DEFAULT_SENDER"))
     msg.msgId = message_id(row.key)
     for filename, content_type, data in _attachments(row.attachment_ref):
         msg.attach(filename, content_type, data)
