@@ -80,13 +80,6 @@ def check(filters: Filters) -> Unit | None:
 
 
 @dataclass(frozen=True)
-class Letter:
-    reference: str
-    issued_on: date
-    new_due_date: date
-
-
-@dataclass(frozen=True)
 class Entry:
     """One line of the register; the texts are in the current locale."""
 
