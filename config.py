@@ -120,6 +120,9 @@ class Config:
     # HCTH is reminded this many working days (department's choice) before the 15th of each quarter's
     # last month, the date by which units report under the department's 2024 plan, chapter III.1.
     REPORT_REMINDER_WORKING_DAYS = env("REPORT_REMINDER_WORKING_DAYS", 3, int)
+    # The register's XLSX from the page: at most this many lines (about 30 s on a 2-core server, inside
+    # gunicorn's 60 s timeout); a larger range is written by ``flask register export``.
+    REGISTER_DOWNLOAD_MAX_ROWS = env("REGISTER_DOWNLOAD_MAX_ROWS", 60000, int)
 
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

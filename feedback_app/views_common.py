@@ -156,7 +156,20 @@ def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
     return format_date(value, fmt)
 
 
+def period_name(period) -> str:
+    """A reporting period (``reports.periods.Period``) in words: "Quý 2/2024 (15/03/2024 – 14/06/2024)",
+    "Năm 2024 (…)", or its days."""
+    span = f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}"
+    if "-Q" in period.label:
+        year, quarter = period.label.split("-Q")
+        return gettext("Quý %(q)s/%(y)s (%(span)s)", q=quarter, y=year, span=span)
+    if period.label.isdigit():
+        return gettext("Năm %(y)s (%(span)s)", y=period.label, span=span)
+    return span
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(period_name=period_name)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d)
 

@@ -198,7 +198,8 @@ def test_script_payloads_in_every_text_field_come_back_escaped_on_every_page_tha
              "staff case": (staff, f"/van-phong/ho-so/{case.code}",
                             {"full_name", "address", "title", "procedure", "content", "reply"}),
              "published": (citizen, f"/cong-khai/{case.code}", {"title", "content", "reply"}),
-             "published list": (citizen, "/cong-khai", {"title"})}
+             "published list": (citizen, "/cong-khai", {"title"}),
+             "register": (staff, "/van-phong/so-tiep-nhan", {"full_name", "address", "title"})}
     assert "&lt;img src=x onerror=alert(7)&gt;.pdf" in page(app, staff, f"/van-phong/ho-so/{case.code}")
     for name, (who, url, shown) in pages.items():
         html = page(app, who, url)

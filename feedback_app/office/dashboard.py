@@ -62,7 +62,7 @@ def report():
     name = f"bao-cao-pakn-{period.label.replace('..', '_')}" + ("-tinh-lai" if live else "")
     if fmt == "xlsx":
         return Response(exports.to_xlsx(result, stored.status_line()), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        mimetype=exports.XLSX_MIMETYPE)
     if fmt == "csv":
         return Response(exports.to_csv(result), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

@@ -184,14 +184,21 @@ def _not_in_the_future(form, field) -> None:
         raise ValidationError(_l("Thời điểm nhận không được sau thời điểm hiện tại."))
 
 
-class LocalDateTimeField(DateTimeLocalField):
-    """A datetime-local input whose parse error is in the page's language (WTForms' own is English)."""
+class OwnParseError:
+    """A date or time field whose parse error is ``parse_error``, in the page's language (WTForms' own is
+    English)."""
+
+    parse_error = _l("Ngày giờ không hợp lệ.")
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(_l("Ngày giờ không hợp lệ.")) from None
+            raise ValueError(self.parse_error) from None
+
+
+class LocalDateTimeField(OwnParseError, DateTimeLocalField):
+    """A datetime-local input, its parse error in the page's language."""
 
 
 def received_at_field(description, *validators, default=None) -> "LocalDateTimeField":
@@ -257,3 +264,29 @@ def correction_form(case: Feedback, formdata=None) -> IntakeCorrectionForm:
     if not may_correct_time(case):
         del form["received_at"]
     return form
+
+
+# --- the register (sổ theo dõi tiếp nhận, NĐ 20/2008 Art 9.1c) ---------------------------------
+
+class LocalDateField(OwnParseError, DateField):
+    """A date input, its parse error in the page's language."""
+
+    parse_error = _l("Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm của lịch).")
+
+
+class RegisterFilterForm(FlaskForm):
+    """The register's filters, read from the query string (GET: no CSRF token, nothing changes). A
+    reporting period, when chosen, gives the range; otherwise the two dates do."""
+
+    class Meta:
+        csrf = False
+
+    period = SelectField(_l("Kỳ báo cáo"), validate_choice=False, validators=[Optional()],
+                         description=_l("Chọn một kỳ để lấy khoảng ngày của kỳ: quý từ ngày 15 tháng trước đến "
+                                        "ngày 14 tháng cuối quý, năm từ 15/12 đến 14/12."))
+    date_from = LocalDateField(_l("Từ ngày"), name="from", validators=[Optional()])
+    date_to = LocalDateField(_l("Đến ngày"), name="to", validators=[Optional()],
+                             description=_l("Cả hai ngày đều tính, theo giờ Việt Nam; tối đa 366 ngày."))
+    channel = SelectField(_l("Kênh tiếp nhận"), validators=[Optional()],
+                          choices=choices([("", _l("Tất cả"))] + [(c, _l(CHANNEL_LABELS[c])) for c in CHANNEL_LABELS]))
+    unit = SelectField(_l("Đơn vị xử lý"), validators=[Optional()])

@@ -24,11 +24,11 @@ from workflows.clock import local_date
 
 from ..auth import roles_required
 from ..models import Feedback
-from ..public.routes import attached_files, period_name, submission_from
+from ..public.routes import attached_files, submission_from
 from ..reports.periods import Period
 from ..services import submissions
 from ..services.reports import closed_reports_including
-from ..views_common import local_d
+from ..views_common import local_d, period_name
 from . import bp
 from .forms import IntakeForm
 

@@ -23,11 +23,10 @@ from ..extensions import db, limiter
 from ..models import Feedback
 from ..services import published as published_service
 from ..services import submissions
-from ..reports.periods import Period
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
-from ..views_common import beyond_last_page, event_msgid, page_arg
+from ..views_common import beyond_last_page, event_msgid, page_arg, period_name
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
@@ -78,16 +77,6 @@ def event_label(event: str) -> str:
     """The msgid naming an audit event for the public (translated by the template): the staff's
     table, in the citizen's words where they differ (views_common.AUDIT_EVENTS)."""
     return event_msgid(event, public=True)
-
-
-def period_name(period: Period) -> str:
-    span = f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}"
-    if "-Q" in period.label:
-        year, quarter = period.label.split("-Q")
-        return gettext("Quý %(q)s/%(y)s (%(span)s)", q=quarter, y=year, span=span)
-    if period.label.isdigit():
-        return gettext("Năm %(y)s (%(span)s)", y=period.label, span=span)
-    return span
 
 
 @bp.app_context_processor

@@ -1,8 +1,11 @@
 """``flask report`` (the report of a period as XLSX, CSV or JSON; ``report close`` and ``report reopen``
-a period's stored figures; ``report remind``) and ``flask webhooks flush``."""
+a period's stored figures; ``report remind``), ``flask register export`` (the PAKN register as XLSX)
+and ``flask webhooks flush``."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from pathlib import Path
 
 import click
@@ -11,7 +14,7 @@ from flask.cli import AppGroup
 
 from workflows.clock import CLOCK, parse_instant
 
-from .periods import Period, PeriodError, parse_period
+from .periods import Period, PeriodError, between, parse_period
 
 FORMATS = ("xlsx", "csv", "json")
 
@@ -101,6 +104,63 @@ def report_remind(now: str | None) -> None:
     click.echo(f"queued: {mail.subject}" if mail else "nothing to do")
 
 
+register_cli = AppGroup("register", help="Sổ theo dõi tiếp nhận và xử lý PAKN (NĐ 20/2008/NĐ-CP, Điều 9.1c).")
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise click.ClickException(f"{option}: ngày không hợp lệ {text!r} (nhập YYYY-MM-DD, ví dụ 2024-03-15)")
+
+
+def _register_period(date_from: str | None, date_to: str | None, period: str | None) -> Period:
+    if period and (date_from or date_to):
+        raise click.UsageError("dùng --period hoặc --from và --to, không dùng cả hai")
+    if period:
+        return _period(period)
+    if not (date_from and date_to):
+        raise click.UsageError("cần --from và --to (YYYY-MM-DD), hoặc --period (ví dụ 2024-Q2)")
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if start > end:
+        raise click.ClickException(f"--from {start:%d/%m/%Y} sau --to {end:%d/%m/%Y}")
+    return between(start, end)
+
+
+@register_cli.command("export")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First day of receipt (local time)")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day of receipt, included")
+@click.option("--period", help="Instead of --from/--to: 2024-Q2 (15/03–14/06), 2024 (15/12/2023–14/12/2024)")
+@click.option("--channel", help="Only this channel (web, api, email, post, phone, in_person, national)")
+@click.option("--unit", help="Only this unit's cases (its code; HCTH also takes those never forwarded)")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write")
+@click.option("--every", default=5000, show_default=True, type=click.IntRange(min=1),
+              help="A progress line on stderr every this many rows")
+def register_export(date_from: str | None, date_to: str | None, period: str | None, channel: str | None,
+                    unit: str | None, out: str, every: int) -> None:
+    """Write the register of the cases received in a range of days as XLSX (A4 landscape)."""
+    from ..services import register
+    from . import register_xlsx
+    filters = register.Filters(_register_period(date_from, date_to, period), channel or None, unit or None)
+    try:
+        register.check(filters)
+    except register.RegisterError as error:
+        raise click.ClickException(str(error)) from None
+    total = register.count(filters)
+    click.echo(f"{filters.period.start:%d/%m/%Y} – {filters.period.end:%d/%m/%Y}: {total} dòng", err=True)
+    path = Path(out)
+    part = path.with_name(path.name + ".part")  # the file appears whole or not at all
+    try:
+        written = register_xlsx.write(filters, str(part), every=every,
+                                      progress=lambda n: click.echo(f"{n}/{total} dòng", err=True))
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+    click.echo(f"Đã ghi {written} dòng vào {path}", err=True)
+
+
 webhooks_cli = AppGroup("webhooks", help="State-change webhook deliveries.")
 
 
@@ -114,4 +174,5 @@ def webhooks_flush() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(report_cli)
+    app.cli.add_command(register_cli)
     app.cli.add_command(webhooks_cli)

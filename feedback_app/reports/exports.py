@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -35,6 +36,33 @@ FORM: list = [
 ]
 DEPTH = 3
 TITLE = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ"
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# Text a spreadsheet would read as a formula when typed (OWASP "CSV injection"); openpyxl itself writes a
+# string starting with "=" as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CELL_MAX = 32767  # characters in one cell (Excel's limit)
+
+
+def as_text(cell):
+    """``cell`` holding a text that someone else wrote (a citizen, a unit's name) stored as text, never as
+    a formula: the string type, and Excel's quote prefix so that editing the cell keeps it text. Characters
+    XML cannot hold are dropped, and the text is cut at a cell's limit."""
+    if isinstance(cell.value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
+        cell.value = text if len(text) <= CELL_MAX else text[:CELL_MAX - 1] + "…"
+        if text.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    return cell
+
+
+def agency_lines() -> tuple[str, str]:
+    """The heading of the department's documents: the parent authority and the agency, in capitals."""
+    agency = current_app.config
+    return agency["AGENCY_PARENT"], agency["AGENCY_NAME"].upper()
 
 
 @dataclass(frozen=True)
@@ -86,13 +114,9 @@ def to_xlsx(report: Report, status: str | None = None) -> bytes:
     ws = wb.active
     ws.title = report.period.label[:31].replace("..", "-")
     last_col = len(FORM_COLUMNS) + 1
-    bold, thin = Font(bold=True), Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    bold, border, center = Font(bold=True), BORDER, CENTER
 
-    agency = current_app.config
-    ws["A1"] = agency["AGENCY_PARENT"]
-    ws["A2"] = agency["AGENCY_NAME"].upper()
+    ws["A1"], ws["A2"] = agency_lines()
     ws["A1"].font = ws["A2"].font = bold
     ws.merge_cells(start_row=4, start_column=1, end_row=4, end_column=last_col)
     ws.cell(4, 1, TITLE).font = Font(bold=True, size=13)
@@ -124,7 +148,7 @@ def to_xlsx(report: Report, status: str | None = None) -> bytes:
 
     r = numbers_row + 1
     for row in [*report.units, report.total]:
-        ws.cell(r, 1, row.unit_name).border = border
+        as_text(ws.cell(r, 1, row.unit_name)).border = border
         for i, key in enumerate(FORM_COLUMNS):
             value = row.values[key]  # None: a column the form gained after the period was closed
             cell = ws.cell(r, 2 + i, int(value) if value is not None else None)

@@ -25,12 +25,14 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "LOCAL_TZ",
     "MAX_CUSTOM_YEARS",
+    "between",
     "Period",
     "PeriodError",
     "custom",
     "parse_period",
     "quarter",
     "quarter_of",
+    "recent",
     "report_due_date",
     "year",
     "year_of",
@@ -162,6 +164,16 @@ def custom(start: date, end: date) -> Period:
     return Period(start, end)
 
 
+def between(start: date, end: date) -> Period:
+    """The days from ``start`` to ``end`` (both inclusive), named as the quarter or the year they are
+    when they are one ("2024-Q2"), else as a range; no limit of length (``custom`` has one)."""
+    try:
+        named = [p for p in (quarter_of(start), year_of(start)) if (p.start, p.end) == (start, end)]
+    except PeriodError:  # a day in year 1 or 9999, whose quarter or year cannot be built
+        named = []
+    return named[0] if named else Period(start, end)
+
+
 def year_of(d: date) -> Period:
     """The reporting year containing the local date ``d`` (20/12/2023 is in year 2024)."""
     d = _as_date(d, "d")
@@ -180,6 +192,18 @@ def quarter_of(d: date) -> Period:
     if d.month % 3 == 0 and d.day >= START_DAY:
         q += 1
     return quarter(d.year, q)
+
+
+def recent(today: date) -> list[Period]:
+    """The periods a picker offers on ``today``: this reporting year and the one before, each followed
+    by its quarters begun by then, newest first (2024, 2024-Q4 … 2024-Q1, 2023, 2023-Q4 … 2023-Q1)."""
+    this_year = int(year_of(today).label)
+    begun = quarter_of(today).start
+    periods: list[Period] = []
+    for y in (this_year, this_year - 1):
+        periods.append(year(y))
+        periods += [p for p in (quarter(y, q) for q in (4, 3, 2, 1)) if p.start <= begun]
+    return periods
 
 
 def report_due_date(p: Period) -> date:

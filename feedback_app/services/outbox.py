@@ -143,7 +143,7 @@ def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
     raise ValueError(f"unknown attachment {ref!r}")
 
 
-def encoded_words(text: str) -> str:
+def encoded_words(text: str, always: bool = False) -> str:
     """``text`` as RFC 2047 encoded-words that each hold whole characters and their own spaces, one per
     line; ASCII text stays as it is.
 
@@ -152,8 +152,8 @@ def encoded_words(text: str) -> str:
     space *between* two encoded-words, where RFC 2047 (6.2) tells every reader to drop it (a fifth of
     generated subjects arrived as "Sởthông", a long sender's name as "C ông"). Each word here is short
     enough that its line, "Subject: " included, stays within 78 characters, which Python then sends as
-    it is."""
-    if text.isascii():
+    it is. ``always``: ASCII text too (a long sender's name, which Python would fold inside a word)."""
+    if text.isascii() and not always:
         return text
     words, chunk = [], ""
     # whole words with the space after them, so that a reader that keeps the folding space between two
@@ -179,8 +179,8 @@ class _Message(Message):
         name, address = parseaddr(self.sender)
         msg.policy = compat32  # headers stored as written; Flask-Mail's SMTP policy writes the message
         msg.replace_header("Subject", encoded_words(self.subject))
-        if name and not name.isascii():
-            msg.replace_header("From", f"{encoded_words(name)}\r\n <{address}>")
+        if name and (not name.isascii() or len(self.sender) > 70):
+            msg.replace_header("From", f"{encoded_words(name, always=True)}\r\n <{address}>")
         msg.policy = SMTP
         return msg
 

@@ -14,7 +14,7 @@ from workflows.lifecycle import State
 from .. import search_index
 from ..extensions import db
 from ..models import Category, Feedback, Unit
-from ..reports.periods import Period, parse_period, quarter_of, year_of
+from ..reports.periods import Period, parse_period, recent as recent_periods
 from ..text import search_terms
 
 
@@ -186,11 +186,5 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     units = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
                                .order_by(Unit.name)).all()
     categories = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
-    this_year = year_of(CLOCK.today())
-    periods: list[Period] = []
-    for y in (int(this_year.label), int(this_year.label) - 1):
-        periods.append(parse_period(str(y)))
-        periods += [parse_period(f"{y}-Q{q}") for q in (4, 3, 2, 1)
-                    if parse_period(f"{y}-Q{q}").start <= quarter_of(CLOCK.today()).start]
     return {"units": [tuple(u) for u in units], "categories": [tuple(c) for c in categories],
-            "periods": [(p.label, p) for p in periods]}
+            "periods": [(p.label, p) for p in recent_periods(CLOCK.today())]}
