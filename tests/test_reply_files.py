@@ -113,3 +113,42 @@ def test_a_units_file_is_judged_by_its_content_never_by_its_name_or_the_browsers
     staff.save_draft(case, seeded["QLCN"], "Dự thảo trả lời.", [pdf], case.version)
     (stored,) = db.session.query(Attachment).all()
     assert (stored.original_name, stored.content_type) == ("cong-van.pdf", "application/pdf")
+
+
+def test_a_unit_takes_a_wrong_file_off_its_draft_but_never_one_the_citizen_holds(app, client, clock, seeded):
+    from feedback_app.models import Feedback
+    from tests.test_office import login
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    wrong = FileStorage(io.BytesIO(PDF), "ho-so-nguoi-khac.pdf", content_type="application/pdf")
+    right = FileStorage(io.BytesIO(PDF), "cong-van-tra-loi.pdf", content_type="application/pdf")
+    staff.save_draft(case, seeded["QLCN"], "Dự thảo trả lời.", [wrong, right], case.version)
+    by_name = {a.original_name: a for a in case.attachments}
+    wrong_path = files.attachment_path(by_name["ho-so-nguoi-khac.pdf"])
+    assert wrong_path.is_file()
+
+    login(client, seeded["QLCN"])
+    page = client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True)
+    assert page.count("Xóa khỏi dự thảo") == 2
+    url = f"/don-vi/ho-so/{case.code}/du-thao/tep/{by_name['ho-so-nguoi-khac.pdf'].id}/xoa"
+    other = app.test_client()
+    login(other, seeded["QLKH"])  # another unit: the case is not its own
+    assert other.post(url, data={"version": case.version}).status_code == 404
+    done = client.post(url, data={"version": case.version}, follow_redirects=True)
+    assert "Đã xóa tệp ho-so-nguoi-khac.pdf khỏi dự thảo." in done.get_data(as_text=True)
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert [a.original_name for a in case.attachments] == ["cong-van-tra-loi.pdf"] and not wrong_path.exists()
+
+    # the answer goes out with its file; HCTH returns it for revision: that file stays, the citizen holds it
+    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Trả lời."})
+    apply_event(case, "approve", seeded["leader"])
+    apply_event(case, "return_answer", seeded["office"], {"reason": "Chưa nêu căn cứ pháp lý."})
+    sent = case.attachments[0]
+    page = client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True)
+    assert "Xóa khỏi dự thảo" not in page
+    refused = client.post(f"/don-vi/ho-so/{case.code}/du-thao/tep/{sent.id}/xoa", data={"version": case.version},
+                          follow_redirects=True)
+    assert "đã gửi cho người dân cùng câu trả lời" in refused.get_data(as_text=True)
+    assert db.session.get(Attachment, sent.id) is not None and files.attachment_path(sent).is_file()

@@ -36,6 +36,7 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],
         replies=[a for a in case.attachments if a.kind == "reply"],
+        removable=staff.removable_draft_files(case) if bp == "unit" else [],
         similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
         duplicate_form=DuplicateForm(data={"version": case.version}) if office and case.is_open else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,

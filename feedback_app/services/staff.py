@@ -27,7 +27,7 @@ from ..text import words as folded_words
 from . import publication
 from .submissions import SubmissionRejected, check_files
 from .cases import StaleCase, apply_event, audit
-from .files import write_new
+from .files import attachment_path, reply_files, write_new
 
 INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
 
@@ -219,6 +219,32 @@ def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
         _discard(written)
         raise
     return case
+
+
+def removable_draft_files(case: Feedback) -> list[Attachment]:
+    """The files of the unit's draft that no answer sent to the citizen carries (files.reply_files)."""
+    if case.state != State.FORWARDED.value:
+        return []
+    sent = {a.id for a in reply_files(case)}
+    return [a for a in case.attachments if a.kind == "reply" and a.id not in sent]
+
+
+def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version: int | None) -> str:
+    """Take a file off the unit's draft before it goes for review: a wrong file (another citizen's
+    letter, an internal note) must not reach the citizen with the answer. A file of an answer the
+    citizen already holds stays. Returns the file's name."""
+    _may_draft(case, user)
+    _check_version(case, expected_version)
+    attachment = next((a for a in removable_draft_files(case) if a.id == attachment_id), None)
+    if attachment is None:
+        raise StaffInputError(N_("Tệp này không thuộc dự thảo đang soạn hoặc đã gửi cho người dân cùng câu trả lời."),
+                              "attachments")
+    path, name = attachment_path(attachment), attachment.original_name
+    case.attachments.remove(attachment)
+    db.session.delete(attachment)
+    _commit()
+    path.unlink(missing_ok=True)  # after the commit: a failed one keeps the row and its file
+    return name
 
 
 def submit_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],

@@ -46,3 +46,12 @@ def draft(code: str):
                          request.form.get("submit_draft-version", type=int))
         flash(gettext("Đã lưu dự thảo."), "success")
     return handle_side_action(code, "unit", action)
+
+
+@bp.post("/ho-so/<code>/du-thao/tep/<int:attachment_id>/xoa")
+@roles_required("unit")
+def remove_draft_file(code: str, attachment_id: int):
+    def action(case):
+        name = staff.remove_draft_file(case, current_user, attachment_id, request.form.get("version", type=int))
+        flash(gettext("Đã xóa tệp %(name)s khỏi dự thảo.", name=name), "success")
+    return handle_side_action(code, "unit", action)
