@@ -134,7 +134,7 @@ def backup_command(target: Path | None, keep: int | None) -> None:
 # --- demo data ---------------------------------------------------------------------------------
 
 @click.command("seed-demo")
-@click.option("--cases", "n_cases", default=36, show_default=True, help="How many demo cases to create.")
+@click.option("--cases", "n_cases", default=39, show_default=True, help="How many demo cases to create.")
 @click.option("--password", default="pakn-demo", show_default=True, help="Password of every demo user.")
 def seed_demo(n_cases: int, password: str) -> None:
     """Create the department's units, one user per role and a few dozen cases in every state."""

@@ -104,6 +104,9 @@ SCENARIOS: list[tuple[str, int, list[tuple[str, int]]]] = [
     ("answered", 16, [("classify", 1), ("forward", 1), ("submit_draft", 8), ("approve", 1)]),
     ("published", 25, [("classify", 1), ("forward", 1), ("submit_draft", 6), ("approve", 2), ("publish", 1)]),
     ("extended", 14, [("classify", 1), ("forward", 1), ("extend", 8)]),
+    # HCTH returned the answer to the unit before publication (QĐ 31/2021/QĐ-TTg Art 46)
+    ("answer_returned", 11, [("classify", 1), ("forward", 1), ("submit_draft", 5), ("approve", 1),
+                             ("return_answer", 1)]),
 ]
 
 
@@ -119,6 +122,8 @@ def _args(event: str, topic: tuple) -> dict:
         "approve": {},
         "publish": {},
         "extend": {"reason": "Cần lấy ý kiến của cơ quan liên quan trước khi trả lời."},
+        "return_answer": {"reason": "Câu trả lời chưa nêu căn cứ pháp lý (số, ngày văn bản); đề nghị bổ sung "
+                                    "trước khi công khai."},
     }[event]
 
 
@@ -154,7 +159,7 @@ def seed(n_cases: int, password: str, progress: Callable[[str], None] = print) -
             CLOCK.set(datetime.combine(day, time(8, 30), LOCAL_TZ) + timedelta(minutes=7 * i))
             email = f"congdan{i + 1}@example.com" if i % 3 else None
             case = receive(Submission(full_name=citizen[0], address=citizen[1], phone=citizen[2], email=email,
-                                      title=topic[2], content=topic[3], consent_publish=name == "published" or i % 2 == 0,
+                                      title=topic[2], content=topic[3], consent_publish=name in ("published", "answer_returned") or i % 2 == 0,
                                       channel="web" if i % 4 else "email"))
             for event, after in events:
                 day = calendar.add_working_days(day, after)

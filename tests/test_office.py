@@ -172,6 +172,9 @@ def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowe
         assert fact in page
     forms = set(re.findall(r'id="form-(\w+)"', page))
     assert forms == {"request_info", "classify", "refuse", "transfer_out"}
+    english = text(client.get(f"/van-phong/ho-so/{case.code}?lang=en"))
+    assert "Decree 20/2008/NĐ-CP, Art 9.1d: classify and forward within 5 working days" in english
+    client.get("/van-phong/?lang=vi")
     # the refusal form offers the legal reasons and tells where to go instead
     assert "Luật Khiếu nại" in page and 'value="complaint_or_denunciation"' in page
     download = client.get(re.search(r'href="(/van-phong/tep/\d+)"', page).group(1))
