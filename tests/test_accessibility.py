@@ -112,3 +112,39 @@ def test_every_staff_page_passes_axe(app, live_server, page, axe, demo, who):
         page.wait_for_load_state()
         assert page.locator(".field-error").count() >= 1
         assert violations(axe, page) == [], "the intake form with its errors"
+
+
+def test_a_returned_answer_the_units_draft_files_and_a_refused_register_filter_pass_axe(app, live_server, page, axe,
+                                                                                         demo):
+    """The pages of today's additions in their less common states."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from feedback_app.services import staff
+    returned = db.session.execute(select(Feedback).where(Feedback.state == "forwarded",
+                                                         Feedback.answered_at.is_not(None))).scalars().first()
+    assert returned is not None and returned.answer_returned
+    unit_user = db.session.execute(select(User).where(User.role == "unit", User.unit_id == returned.unit_id)
+                                   ).scalars().first()
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    staff.save_draft(returned, unit_user, "Dự thảo đã bổ sung căn cứ pháp lý.",
+                     [FileStorage(io.BytesIO(pdf), "cong-van-bo-sung.pdf", content_type="application/pdf")],
+                     returned.version)
+    sign_in(app, page, live_server, unit_user)
+    page.goto(f"{live_server}/don-vi/ho-so/{returned.code}")
+    assert page.get_by_role("button", name="Xóa tệp cong-van-bo-sung.pdf khỏi dự thảo").count() == 1
+    assert violations(axe, page) == [], "the unit's page of a returned answer, a draft file it may remove"
+    sign_in(app, page, live_server, demo["users"]["office"])
+    for path in (f"/van-phong/ho-so/{returned.code}", "/van-phong/so-tiep-nhan?from=31/02/2024&to=01/03/2024"):
+        page.goto(f"{live_server}{path}")
+        assert violations(axe, page) == [], path
+    assert page.locator(".field-error").count() >= 1  # the register's filter refused at its field
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/tra-cuu")
+    page.fill("#code", returned.code)
+    page.fill("#contact", returned.phone or returned.email)
+    page.locator("#lookup-form button[type=submit]").click()
+    page.wait_for_url(f"**/tra-cuu/{returned.code}")
+    assert "đang được hoàn thiện" in page.locator("main").inner_text()
+    assert violations(axe, page) == [], "the citizen's page while the answer is revised"

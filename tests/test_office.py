@@ -506,3 +506,23 @@ def test_a_units_workspace_page_beyond_the_last_goes_to_the_last_page(app, clien
     response = client.get("/don-vi/?page=2")
     assert response.status_code == 302 and response.headers["Location"] == "/don-vi/"
     assert "Đơn vị chưa có phản ánh, kiến nghị nào cần xử lý" in text(client.get("/don-vi/"))
+
+
+def test_wrong_passwords_sent_at_the_same_instant_are_each_counted(app, clock, seeded):
+    from feedback_app.models import SignInFailure
+    from feedback_app.services.accounts import authenticate
+    from tests.deadline_helpers import in_parallel
+    email = seeded["office"].email
+    answers = in_parallel(app, lambda: authenticate(email, "wrong-pass", "198.51.100.7").error, n=5)
+    assert len(answers) == 5
+    db.session.expire_all()
+    (row,) = db.session.execute(select(SignInFailure)).scalars().all()
+    assert row.failures == 5 and row.locked_until is not None  # five at once lock as five in a row do
+    assert authenticate(email, "secret-pass", "198.51.100.7").user is None
+
+
+def test_the_sign_in_limits_count_an_ipv6_network_not_each_of_its_addresses():
+    from feedback_app.services.accounts import client_key
+    assert client_key("2001:db8:1:2::a") == client_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::a") != client_key("2001:db8:1:2::a")
+    assert client_key("198.51.100.7") == "198.51.100.7" and client_key(None) == "unknown"

@@ -326,3 +326,16 @@ def test_the_command_refuses_bad_dates_clearly(app, tmp_path, args, message):
     assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit)  # no traceback
     assert message in result.output and "Traceback" not in result.output
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_an_answer_returned_for_revision_is_answered_in_the_register(app, clock, seeded):
+    """The citizen holds the answer sent (QĐ 31/2021 Art 46 returns it before publication only): the
+    register says so, with the answer's due date, and never counts the unit's revision date as late."""
+    case = _new("2024-04-01")
+    _forward(case, "2024-04-02", seeded, "QLKH")
+    _answer(case, "2024-04-10", seeded, "QLKH")
+    _ev(case, "2024-04-11", "return_answer", seeded["office"], {"reason": "Chưa nêu căn cứ pháp lý."})
+    _at("2024-06-20")  # long past the revision's 5 working days
+    (entry,) = lines()
+    assert entry.result == "Đã trả lời ngày 10/04/2024; đang hoàn thiện trước khi công khai"
+    assert not entry.overdue and entry.due_date == db.session.get(Feedback, case.id).answered_due_date

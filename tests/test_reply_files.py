@@ -135,11 +135,19 @@ def test_a_unit_takes_a_wrong_file_off_its_draft_but_never_one_the_citizen_holds
     other = app.test_client()
     login(other, seeded["QLKH"])  # another unit: the case is not its own
     assert other.post(url, data={"version": case.version}).status_code == 404
-    done = client.post(url, data={"version": case.version}, follow_redirects=True)
+    version = case.version
+    done = client.post(url, data={"version": version}, follow_redirects=True)
     assert "Đã xóa tệp ho-so-nguoi-khac.pdf khỏi dự thảo." in done.get_data(as_text=True)
     db.session.expire_all()
     case = db.session.get(Feedback, case.id)
-    assert [a.original_name for a in case.attachments] == ["cong-van-tra-loi.pdf"] and not wrong_path.exists()
+    assert [a.original_name for a in case.attachments] == ["cong-van-tra-loi.pdf"]
+    assert wrong_path.exists()  # the file stays until no backup can still name it (services.staff)
+    assert case.version == version + 1  # a form from before the removal is stale now
+    right_id = case.attachments[0].id
+    stale = client.post(f"/don-vi/ho-so/{case.code}/du-thao/tep/{right_id}/xoa", data={"version": version},
+                        follow_redirects=True)
+    assert "cong-van-tra-loi.pdf" in [a.original_name for a in db.session.get(Feedback, case.id).attachments]
+    assert stale.status_code == 200
 
     # the answer goes out with its file; HCTH returns it for revision: that file stays, the citizen holds it
     apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Trả lời."})

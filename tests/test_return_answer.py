@@ -206,6 +206,9 @@ def test_the_api_returns_an_answer_through_the_same_machine(app, client, clock, 
     assert refused.status_code == 409 and "không gửi phiếu xin lỗi" in refused.get_json()["error"]
     details = client.get(f"/api/v1/feedback/{case.code}", headers=unit).get_json()
     assert details["allowed_events"] == ["submit_draft"] and details["answer"] == FIRST
+    public = client.get(f"/api/v1/feedback/{case.code}").get_json()  # a code alone: as the status page says it
+    assert (public["state"], public["state_label"], public["due_date"], public["due_step"]) == (
+        "answered", "Đã trả lời", None, None)
     assert client.post(url, json={"reason": REASON}, headers=office).status_code == 409  # not answered now
 
 

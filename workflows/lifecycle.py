@@ -176,7 +176,7 @@ def _extend_before_due(ctx: Context) -> str | None:
     return None
 
 
-def _not_once_answered(why: str) -> Guard:
+def _refused_while_answer_returned(why: str) -> Guard:
     """Refused while the answer is back at the unit for revision (``answer_returned``): the citizen
     already has an answer, so the unit revises it; it neither hands the case back to HCTH as if it had
     never been answered nor promises a new date."""
@@ -185,12 +185,12 @@ def _not_once_answered(why: str) -> Guard:
     return guard
 
 
-_NO_RETURN_ONCE_ANSWERED = _not_once_answered(N_(
+_NO_RETURN_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; Văn phòng trả lại câu trả lời để đơn vị hoàn thiện trước khi công khai, "
     "không trả lại Văn phòng."))
 # NĐ 61/2018 Art 19.9: the apology letter and its new date are for a result not returned in time; the
 # citizen here holds an answer already.
-_NO_EXTENSION_ONCE_ANSWERED = _not_once_answered(N_(
+_NO_EXTENSION_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; không gia hạn, không gửi phiếu xin lỗi khi hoàn thiện câu trả lời trước "
     "khi công khai (NĐ 61/2018/NĐ-CP, Điều 19.9 chỉ áp dụng khi chưa trả kết quả)."))
 

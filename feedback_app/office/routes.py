@@ -43,6 +43,7 @@ def home_for(user) -> str:
 # Wrong passwords from one client address, whatever the e-mail (services.accounts.authenticate locks
 # one e-mail from one address); the right one is not counted.
 login_rate_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+                                 key_func=lambda: accounts.client_key(request.remote_addr),
                                  deduct_when=lambda response: response.status_code == 401)
 
 

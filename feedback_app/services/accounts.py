@@ -6,6 +6,7 @@ Passwords are stored hashed (werkzeug, ``User.set_password``); API tokens only a
 """
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
@@ -56,7 +58,7 @@ def authenticate(email: str, password: str, address: str) -> SignIn:
     now = CLOCK.now()
     window = timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
     typed = (email or "").strip().lower()[:254]
-    address = (address or "unknown")[:64]
+    address = client_key(address)
     # failures older than the window count no more, nor locks that have run out
     db.session.execute(delete(SignInFailure).where(
         SignInFailure.first_at < now - window,
@@ -74,19 +76,37 @@ def authenticate(email: str, password: str, address: str) -> SignIn:
         return SignIn(user)
     if user is None or not user.active:
         _hash_for_nothing(password)
-    if failure is None:
-        failure = SignInFailure(email=typed, address=address, failures=0, first_at=now)
-        db.session.add(failure)
-    failure.failures += 1
-    locked = failure.failures >= cfg["LOGIN_MAX_FAILURES"]
+    locked = _count_failure(typed, address, now) >= cfg["LOGIN_MAX_FAILURES"]
     if locked:
-        failure.locked_until = now + window
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same e-mail failing from the same address in another request at once
-        db.session.rollback()
+        db.session.execute(update(SignInFailure).where(
+            SignInFailure.email == typed, SignInFailure.address == address,
+            SignInFailure.locked_until.is_(None)).values(locked_until=now + window))
+    db.session.commit()
     current_app.logger.warning("failed sign-in for %r from %s%s", typed, address, " (locked)" if locked else "")
     return SignIn(None, LOCKED, cfg["LOGIN_LOCKOUT_MINUTES"]) if locked else SignIn(None, BAD_LOGIN)
+
+
+def client_key(address: str | None) -> str:
+    """Whom the sign-in limits count: an IPv4 address, or the /64 network of an IPv6 one (one line or
+    host is given a whole /64, so counting single addresses would let it guess without end)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def _count_failure(typed: str, address: str, now) -> int:
+    """One more wrong password for the pair, counted in one statement (INSERT … ON CONFLICT DO UPDATE,
+    on PostgreSQL and SQLite alike): requests at the same instant each add theirs, where reading the
+    count and writing it back lost all but one. Returns the count."""
+    table = SignInFailure.__table__
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(table).values(email=typed, address=address, failures=1, first_at=now)
+                 .on_conflict_do_update(index_elements=[table.c.email, table.c.address],
+                                        set_={"failures": table.c.failures + 1})
+                 .returning(table.c.failures))
+    return db.session.execute(statement).scalar_one()
 
 
 @cache

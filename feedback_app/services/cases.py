@@ -248,8 +248,6 @@ def _approve(case, args, actor):
             # a mail of its own (its own outbox key, one per revision) that says what it replaces
             revision = sum(1 for t in case.transitions if t.event == "return_answer")
             key = f"answered:{case.code}:revised:{revision}"
-            # (worded so that the mail's header folding keeps every space: Python 3.11's email package
-            # drops the one between two encoded words it folds apart, e.g. "gửi ngày")
             subject = (f"Phản ánh, kiến nghị {case.code}: câu trả lời đã được hoàn thiện, "
                        f"thay thế câu trả lời gửi ngày {local_date(previous):%d/%m/%Y}")
         outbox.enqueue(key, "answered", case.email, subject, "answered", feedback=case,

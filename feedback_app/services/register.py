@@ -175,8 +175,8 @@ class Lines:
         self.today = CLOCK.today()
 
     def entry(self, number: int, case: Feedback) -> Entry:
-        # late as the overdue list counts it (services.sweep.overdue_query): an open case past its current
-        # due date, which after an apology letter is the date the letter promised
+        # late: an open case past its current due date, which after an apology letter is the date the
+        # letter promised; not an answer HCTH returned for revision (is_open: the citizen holds it)
         overdue = case.is_open and case.due_date is not None and case.due_date < self.today
         due_date, promised = handling_due(case)
         return Entry(
@@ -192,8 +192,9 @@ class Lines:
 def handling_due(case: Feedback) -> tuple[date | None, bool]:
     """The register's "hạn xử lý" and whether an apology letter promised it (NĐ 61/2018 Art 19.9).
     A case not yet settled: its current due date. An answered one: the date its answer was due by (the
-    letter's new date if a letter moved it), not the publication's. Refused or transferred: none."""
-    if case.state in (State.ANSWERED.value, State.PUBLISHED.value):
+    letter's new date if a letter moved it), not the publication's, nor a returned answer's revision
+    date (the department's own, QĐ 31/2021 Art 46). Refused or transferred: none."""
+    if case.state in (State.ANSWERED.value, State.PUBLISHED.value) or case.answer_returned:
         letter = case.answer_letter
         return (letter.new_due_date, True) if letter is not None else (case.answered_due_date, False)
     if case.state in (State.REFUSED.value, State.TRANSFERRED.value):
@@ -208,6 +209,9 @@ def _local_day(instant: datetime | None) -> str:
 def result_text(case: Feedback, overdue: bool) -> str:
     """The state and its date, as the register's "kết quả" column says it."""
     state = case.state
+    if case.answer_returned:  # the citizen holds the answer sent; HCTH asked the unit to revise it
+        return gettext("Đã trả lời ngày %(date)s; đang hoàn thiện trước khi công khai",
+                       date=_local_day(case.answered_at))
     if state == State.ANSWERED.value:
         return gettext("Đã trả lời ngày %(date)s", date=_local_day(case.answered_at))
     if state == State.PUBLISHED.value:

@@ -24,14 +24,18 @@ def staff_may_see(user, case: Feedback) -> bool:
 
 
 def public_case(case: Feedback) -> dict[str, Any]:
-    """What anyone may see: state, dates, unit; the question and answer once published, redacted."""
+    """What anyone may see: state, dates, unit; the question and answer once published, redacted.
+    An answer HCTH returned for revision is still the answer the citizen was sent, as on the status
+    page: the state is "answered", and the unit's revision date is the department's own."""
+    returned = case.answer_returned
+    state = State.ANSWERED if returned else State(case.state)
     data: dict[str, Any] = {
         "code": case.code,
-        "state": case.state,
-        "state_label": gettext(STATE_LABELS[State(case.state)]),
+        "state": state.value,
+        "state_label": gettext(STATE_LABELS[state]),
         "received_at": _iso(case.received_at),
-        "due_date": _iso(case.due_date),
-        "due_step": case.due_step,
+        "due_date": None if returned else _iso(case.due_date),
+        "due_step": None if returned else case.due_step,
         "unit": case.unit.name if case.unit else None,
         "answered_at": _iso(case.answered_at),
         "published_at": _iso(case.published_at),

@@ -14,6 +14,7 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import Select, and_, case as sql_case, false, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
@@ -27,7 +28,7 @@ from ..text import words as folded_words
 from . import publication
 from .submissions import SubmissionRejected, check_files
 from .cases import StaleCase, apply_event, audit
-from .files import attachment_path, reply_files, write_new
+from .files import reply_files, write_new
 
 INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
 
@@ -232,18 +233,24 @@ def removable_draft_files(case: Feedback) -> list[Attachment]:
 def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version: int | None) -> str:
     """Take a file off the unit's draft before it goes for review: a wrong file (another citizen's
     letter, an internal note) must not reach the citizen with the answer. A file of an answer the
-    citizen already holds stays. Returns the file's name."""
+    citizen already holds stays. Returns the file's name.
+
+    The row goes, the file stays on disk: ``flask backup`` dumps the database, then copies the files,
+    so a file deleted between the two would leave a restored database naming a file it does not have.
+    The case's version moves (``updated_at``), so a form older than another change is refused as stale,
+    and ``/api/v1/export?since`` sees the change."""
     _may_draft(case, user)
     _check_version(case, expected_version)
     attachment = next((a for a in removable_draft_files(case) if a.id == attachment_id), None)
     if attachment is None:
         raise StaffInputError(N_("Tệp này không thuộc dự thảo đang soạn hoặc đã gửi cho người dân cùng câu trả lời."),
                               "attachments")
-    path, name = attachment_path(attachment), attachment.original_name
+    name = attachment.original_name
     case.attachments.remove(attachment)
     db.session.delete(attachment)
+    case.updated_at = CLOCK.now()
+    flag_modified(case, "updated_at")  # written even when the clock stands still (PAKN_NOW, tests)
     _commit()
-    path.unlink(missing_ok=True)  # after the commit: a failed one keeps the row and its file
     return name
 
 
