@@ -23,7 +23,12 @@ try:
 except ImportError:  # not POSIX: SQLite's own busy handler alone
     fcntl = None
 
-_OPENS_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+# Statements that open a transaction which writes: the data-changing ones, an explicit write transaction
+# (the sweep's BEGIN IMMEDIATE), and a savepoint (SQLAlchemy's begin_nested: with no transaction open,
+# pysqlite sends the SAVEPOINT alone and the writes inside it would otherwise bypass the queue and meet
+# SQLite's lock without it: "database is locked" for the sweep's digest under a concurrent sign-in).
+_OPENS_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|BEGIN\s+(IMMEDIATE|EXCLUSIVE))\b",
+                          re.IGNORECASE)
 
 
 class QueuedWriterConnection(sqlite3.Connection):

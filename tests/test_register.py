@@ -245,9 +245,13 @@ def test_the_xlsx_holds_the_whole_range_under_the_title_and_a_header(book, clien
     last = rows[-1]
     assert last[2].strftime("%d/%m/%Y %H:%M") == "14/06/2024 23:30"  # local time
     assert rows[1][11] == "Không tiếp nhận ngày 19/03/2024: Là khiếu nại, tố cáo"
-    assert rows[5][10].endswith("(hẹn lại)") and rows[5][12].startswith("Phiếu xin lỗi số 001/PXL")
+    # the promised date stays a date (the column sorts); the note names the letter that promised it
+    assert rows[5][10].strftime("%d/%m/%Y") in rows[5][12] and rows[5][12].startswith("Phiếu xin lỗi số 001/PXL")
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == int(ws.PAPERSIZE_A4)
     assert ws.print_title_rows == "$6:$6"
+    # printed: every column on the page's width, and numbered pages
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.oddFooter.center.text == "Trang &P/&N"
 
 
 def test_a_citizens_text_that_looks_like_a_formula_stays_text_in_the_file(app, client, clock, seeded):

@@ -65,3 +65,29 @@ def test_a_file_database_runs_in_wal_mode_and_memory_databases_are_left_alone(tm
         assert db.session.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert engine_options("sqlite://", {"pool_pre_ping": True}) == {"pool_pre_ping": True}
     assert engine_options("postgresql+psycopg://u@h/d", {}) == {}
+
+
+@pytest.mark.parametrize("opening", ["SAVEPOINT sa_savepoint_1", "BEGIN IMMEDIATE"])
+def test_a_writer_that_opens_with_a_savepoint_or_begin_immediate_queues_too(database, opening):
+    """SQLAlchemy's begin_nested with no transaction open sends the SAVEPOINT alone, and the sweep opens
+    its batches with BEGIN IMMEDIATE: the writes that follow must wait in the queue like any other."""
+    first, second = connect(database), connect(database)
+    first.execute("INSERT INTO t VALUES (1)")
+    done, failed = threading.Event(), []
+
+    def write_second():
+        try:
+            second.execute(opening)
+            second.execute("INSERT INTO t VALUES (2)")
+            second.commit()
+            done.set()
+        except sqlite3.OperationalError as exc:  # "database is locked": it did not queue
+            failed.append(exc)
+
+    thread = threading.Thread(target=write_second)
+    thread.start()
+    assert not done.wait(0.3) and not failed
+    first.commit()
+    thread.join(5)
+    assert done.is_set() and not failed
+    assert sorted(n for (n,) in first.execute("SELECT n FROM t")) == [1, 2]

@@ -40,14 +40,13 @@ def _heading(ws, value, font: Font) -> WriteOnlyCell:
 
 
 def _line(ws, entry: register.Entry) -> list[WriteOnlyCell]:
+    # the due date stays a date (the column sorts and filters); an apology letter's promise is in the note
     due = entry.due_date
-    if due is not None and entry.due_promised:
-        due = f"{due:%d/%m/%Y} ({gettext('hẹn lại')})"
     return [_cell(ws, entry.number), _cell(ws, entry.code),
             _cell(ws, entry.received_at.replace(tzinfo=None), DATE_TIME),  # local time: Excel has no zones
             _cell(ws, entry.channel), _cell(ws, entry.sender), _cell(ws, entry.address), _cell(ws, entry.contact),
             _cell(ws, f"{entry.title}\n{entry.content}"), _cell(ws, entry.category), _cell(ws, entry.unit),
-            _cell(ws, due, DATE if due is not None and not isinstance(due, str) else CELL),
+            _cell(ws, due, DATE if due is not None else CELL),
             _cell(ws, entry.result), _cell(ws, entry.note)]
 
 
@@ -63,7 +62,9 @@ def write(filters: register.Filters, out: str | IO[bytes], progress: Callable[[i
                                           number_format=number_format))
         ws = wb.create_sheet(filters.period.label.replace("..", "-")[:31])
         last = get_column_letter(len(register.HEADINGS))
-        # what the sheet's XML holds before its rows: set before the first row is written
+        # what the sheet's XML holds before its rows: set before the first row is written (the fit to
+        # the page's width is a sheet property, written first; set after the rows it was lost)
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         for i, width in enumerate(WIDTHS, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         header_row = 6
@@ -96,6 +97,6 @@ def write(filters: register.Filters, out: str | IO[bytes], progress: Callable[[i
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # the columns on one page's width
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.oddFooter.center.text = "Trang &P/&N"  # page numbers on the printed register
         wb.save(out)
     return n
