@@ -51,6 +51,12 @@ def beyond_last_page(page, name: str = "page"):
     return redirect(f"{path}?{urlencode(args)}" if args else path)
 
 
+def home_for(user) -> str:
+    """Where a member of staff works: after signing in, and the way back from an error page."""
+    return {"office": url_for("office.queue"), "leader": url_for("office.queue", tab="review"),
+            "unit": url_for("unit.workspace"), "admin": url_for("admin.users")}.get(user.role, url_for("public.index"))
+
+
 def local_path(target: str | None) -> str | None:
     """``target`` when it is a path on this site, else None: never an open redirect. Browsers drop tabs
     and newlines from a URL and read a backslash as a slash, so ``/<tab>/evil.example`` would
@@ -169,7 +175,7 @@ def period_name(period) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(period_name=period_name)
+    app.jinja_env.globals.update(period_name=period_name, home_for=home_for)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d)
 

@@ -174,6 +174,9 @@ def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowe
     assert forms == {"request_info", "classify", "refuse", "transfer_out"}
     english = text(client.get(f"/van-phong/ho-so/{case.code}?lang=en"))
     assert "Decree 20/2008/NĐ-CP, Art 9.1d: classify and forward within 5 working days" in english
+    # the actions read as actions ("Refuse"), the trail as what happened ("Not accepted")
+    assert "<h3>Refuse</h3>" in english and 'value="Refuse"' in english and "<h3>Not accepted</h3>" not in english
+    assert 'value="Request more information"' in english and 'value="Không tiếp nhận"' not in english
     client.get("/van-phong/?lang=vi")
     # the refusal form offers the legal reasons and tells where to go instead
     assert "Luật Khiếu nại" in page and 'value="complaint_or_denunciation"' in page
@@ -526,3 +529,12 @@ def test_the_sign_in_limits_count_an_ipv6_network_not_each_of_its_addresses():
     assert client_key("2001:db8:1:2::a") == client_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
     assert client_key("2001:db8:1:3::a") != client_key("2001:db8:1:2::a")
     assert client_key("198.51.100.7") == "198.51.100.7" and client_key(None) == "unknown"
+
+
+def test_a_page_refused_to_a_member_of_staff_leads_back_to_their_own_work(app, client, seeded):
+    login(client, seeded["QLKH"])
+    refused = client.get("/van-phong/so-tiep-nhan")
+    assert refused.status_code == 403
+    assert '<a href="/don-vi/">Về trang làm việc</a>' in text(refused)
+    client.post("/van-phong/dang-xuat")
+    assert 'Về trang chủ' in text(client.get("/khong-co-trang-nay"))

@@ -320,7 +320,7 @@ def test_the_command_writes_the_file_with_progress_on_stderr(book, app, tmp_path
     (["--from", "15/03/2024", "--to", "2024-03-10"], "--from: ngày không hợp lệ"),
     (["--from", "2024-06-14", "--to", "2024-03-15"], "--from 14/06/2024 sau --to 15/03/2024"),
     (["--from", "2023-01-01", "--to", "2024-06-14"], "Khoảng thời gian tối đa 366 ngày"),
-    (["--period", "2024-Q5"], "Kỳ báo cáo không hợp lệ"),
+    (["--period", "2024-Q5"], "Kỳ báo cáo không hợp lệ '2024-Q5': nhập năm (2024), quý (2024-Q2, quý 1 đến 4)"),
     (["--period", "2024-Q2", "--from", "2024-03-15"], "dùng --period hoặc --from và --to"),
     (["--from", "2024-03-15"], "cần --from và --to"),
 ])
@@ -329,6 +329,7 @@ def test_the_command_refuses_bad_dates_clearly(app, tmp_path, args, message):
     result = app.test_cli_runner().invoke(args=["register", "export", *args, "--out", str(out)])
     assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit)  # no traceback
     assert message in result.output and "Traceback" not in result.output
+    assert "must be" not in result.output  # Vietnamese, not the period parser's English
     assert not out.exists() and not list(tmp_path.glob("*.part"))
 
 
@@ -343,3 +344,9 @@ def test_an_answer_returned_for_revision_is_answered_in_the_register(app, clock,
     (entry,) = lines()
     assert entry.result == "Đã trả lời ngày 10/04/2024; đang hoàn thiện trước khi công khai"
     assert not entry.overdue and entry.due_date == db.session.get(Feedback, case.id).answered_due_date
+
+
+def test_the_command_refuses_a_folder_that_does_not_exist_in_one_line(app, tmp_path):
+    out = tmp_path / "khong-co" / "so.xlsx"
+    result = app.test_cli_runner().invoke(args=["register", "export", "--period", "2024-Q2", "--out", str(out)])
+    assert result.exit_code == 1 and "Không có thư mục" in result.output and "Traceback" not in result.output

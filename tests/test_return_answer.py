@@ -88,6 +88,7 @@ def test_hcth_returns_the_answer_the_unit_revises_it_and_the_citizen_gets_the_re
     first = stored(case)
     answered_at, answered_due = first.answered_at, first.answered_due_date
     assert first.state == "answered" and first.answer_text == FIRST and answered_due == date(2024, 3, 25)
+    assert outbox.flush().failed == 0  # the first answer reaches the citizen
 
     # HCTH reviews the public copy, then finds the answer unfit for publication and returns it
     clock.set("2024-03-06T09:30:00+07:00")
@@ -318,7 +319,7 @@ def test_the_return_reads_in_english_on_the_staff_and_the_citizens_pages(app, cl
     refresh()  # the test's app context outlives requests: forget the locale the mails used
     sign_in(client, seeded["office"])
     page = text_of(page_of(client, f"/van-phong/ho-so/{case.code}?lang=en"))
-    assert "Answer returned to the unit for revision" in page and "Reason for returning it" in page
+    assert "Return the answer to the unit for revision" in page and "Reason for returning it" in page  # the action
     returned_on(case, seeded, "2024-03-05")
     sign_in(client, seeded["QLKH"])
     page = text_of(page_of(client, f"/don-vi/ho-so/{case.code}?lang=en"))
@@ -328,3 +329,31 @@ def test_the_return_reads_in_english_on_the_staff_and_the_citizens_pages(app, cl
     page = text_of(page_of(citizen, f"/tra-cuu/{case.code}?lang=en"))
     assert "The answer is being finalised before publication." in page and FIRST in page
     assert "Revision of the answer" not in page and "unsuitable" not in page  # the department's own step
+
+
+def test_the_citizen_rates_the_answer_they_hold_while_it_is_revised(app, client, clock, seeded):
+    from feedback_app.models import Rating
+    from test_public_status import look_up
+    case = under_review(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    apply_event(case, "return_answer", seeded["office"], {"reason": REASON})
+    assert look_up(client, case.code, "0905123456").status_code == 303
+    assert 'id="rating-form"' in client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    rated = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "2"}, follow_redirects=True)
+    assert rated.status_code == 200 and db.session.execute(select(Rating.score)).scalar_one() == 2
+
+
+def test_an_answer_never_delivered_goes_no_more_once_its_revision_is_approved(app, clock, seeded, smtp):
+    smtp.stop()  # the mail server is down from the first approval to the revised one
+    case = under_review(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    outbox.flush()
+    apply_event(case, "return_answer", seeded["office"], {"reason": REASON})
+    staff.submit_draft(case, seeded["QLKH"], "Câu trả lời đã bổ sung căn cứ pháp lý.", [], stored(case).version)
+    apply_event(case, "approve", seeded["leader"])
+    answers = db.session.execute(select(OutboxMail.key).where(OutboxMail.kind == "answered")).scalars().all()
+    assert answers == [f"answered:{case.code}:revised:1"]
+    smtp.start()
+    outbox.flush()
+    (mail,) = [m for m in smtp.inbox.wait_for(2) if "câu trả lời đã được hoàn thiện" in str(m["Subject"])]
+    assert not [m for m in smtp.inbox.messages if str(m["Subject"]).startswith("Trả lời phản ánh")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
@@ -136,7 +136,7 @@ def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
         fields.update({k: TextAreaField(labels[k]) for k in PREVIEW_FIELDS})
         fields["title"] = TextAreaField(labels["title"], validators=[Length(
             max=PUBLIC_TITLE_MAX, message=_l("Tiêu đề công khai không được dài quá %(max)d ký tự."))])
-    fields["submit"] = SubmitField(spec.label)
+    fields["submit"] = SubmitField(lazy_pgettext("action", spec.label))  # "Publish", not the trail's "Published"
     form_class = type(f"{event.title().replace('_', '')}Form", (VersionedForm,), fields)
     data = {"version": case.version}
     if "reply" in spec.arguments:

@@ -12,7 +12,7 @@ from ..extensions import db, limiter, login_manager
 from ..models import Feedback
 from ..services import accounts, staff
 from ..services.calendar import load_calendar
-from ..views_common import beyond_last_page, local_path, page_arg
+from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
 from .case_page import download, handle_event, handle_side_action, load_case, render_case
 from .forms import DuplicateForm, LoginForm
@@ -33,11 +33,6 @@ QUEUES = {
     "answered": (staff.AWAITING_PUBLICATION, N_("Chờ công khai")),
     "closed": (staff.FINISHED, N_("Đã kết thúc")),
 }
-
-
-def home_for(user) -> str:
-    return {"office": url_for("office.queue"), "leader": url_for("office.queue", tab="review"),
-            "unit": url_for("unit.workspace"), "admin": url_for("admin.users")}.get(user.role, url_for("public.index"))
 
 
 # Wrong passwords from one client address, whatever the e-mail (services.accounts.authenticate locks

@@ -62,8 +62,9 @@ def report_cli(ctx: click.Context, period: str | None, fmt: str, out: str | None
 def _period(text: str) -> Period:
     try:
         return parse_period(text)
-    except PeriodError as exc:
-        raise click.ClickException(f"Kỳ báo cáo không hợp lệ: {exc}") from None
+    except PeriodError:
+        raise click.ClickException(f"Kỳ báo cáo không hợp lệ {text!r}: nhập năm (2024), quý (2024-Q2, quý 1 đến 4) "
+                                   "hoặc khoảng ngày (2024-03-15..2024-06-14)") from None
 
 
 @report_cli.command("close")
@@ -151,6 +152,8 @@ def register_export(date_from: str | None, date_to: str | None, period: str | No
     total = register.count(filters)
     click.echo(f"{filters.period.start:%d/%m/%Y} – {filters.period.end:%d/%m/%Y}: {total} dòng", err=True)
     path = Path(out)
+    if not path.parent.is_dir():
+        raise click.ClickException(f"Không có thư mục {str(path.parent)!r} để ghi {path.name}")
     part = path.with_name(path.name + ".part")  # the file appears whole or not at all
     try:
         written = register_xlsx.write(filters, str(part), every=every,

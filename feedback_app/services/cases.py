@@ -21,7 +21,7 @@ from workflows.deadlines import CaseClock, DeadlineError, Promise
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
-from ..models import CHANNEL_LABELS, Category, Feedback, Transition, Unit
+from ..models import CHANNEL_LABELS, Category, Feedback, OutboxMail, Transition, Unit
 from . import outbox
 from .calendar import deadlines, load_calendar, target_date
 from .files import reply_files
@@ -245,7 +245,13 @@ def _approve(case, args, actor):
         if previous is None:
             key, subject = f"answered:{case.code}", f"Trả lời phản ánh, kiến nghị {case.code}"
         else:
-            # a mail of its own (its own outbox key, one per revision) that says what it replaces
+            # a mail of its own (its own outbox key, one per revision) that says what it replaces; an
+            # answer mail the outbox never delivered (the mail server down meanwhile) goes no more: HCTH
+            # judged that answer unsuitable, and it would follow or overtake the one that replaces it
+            for unsent in db.session.execute(select(OutboxMail).where(
+                    OutboxMail.feedback_id == case.id, OutboxMail.kind == "answered",
+                    OutboxMail.status != "sent")).scalars():
+                db.session.delete(unsent)
             revision = sum(1 for t in case.transitions if t.event == "return_answer")
             key = f"answered:{case.code}:revised:{revision}"
             subject = (f"Phản ánh, kiến nghị {case.code}: câu trả lời đã được hoàn thiện, "

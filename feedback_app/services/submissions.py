@@ -292,13 +292,19 @@ class RatingRefused(ValueError):
 RATING_SCORES = {3: N_("Rất hài lòng"), 2: N_("Hài lòng"), 1: N_("Không hài lòng")}
 
 
+def has_answer(case: Feedback) -> bool:
+    """The citizen holds an answer: sent, published, or sent and returned by HCTH for revision before
+    publication (QĐ 31/2021 Art 46), which the answer mail already asked them to rate."""
+    return case.state in (State.ANSWERED.value, State.PUBLISHED.value) or case.answer_returned
+
+
 def can_rate(case: Feedback) -> bool:
-    return case.state in (State.ANSWERED.value, State.PUBLISHED.value) and case.rating is None
+    return has_answer(case) and case.rating is None
 
 
 def rate(case: Feedback, score: int, comment: str | None = None) -> Rating:
     """The citizen's one rating of the answer."""
-    if case.state not in (State.ANSWERED.value, State.PUBLISHED.value):
+    if not has_answer(case):
         raise RatingRefused(N_("Chỉ đánh giá được sau khi đã có câu trả lời."))
     if score not in RATING_SCORES:
         raise RatingRefused(N_("Vui lòng chọn một mức đánh giá."))
