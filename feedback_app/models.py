@@ -49,7 +49,7 @@ STATE_VALUES = tuple(s.value for s in State)
 STEP_VALUES = tuple(s.value for s in Step)
 # How a case reached the department (NĐ 20/2008 Art 6–7; QĐ 31/2021 Art 39–46), with its label.
 CHANNEL_LABELS = {
-    "web": N_("Cổng thông tin điện tử"), "api": N_("API"), "email": N_("Thư điện tử"), "post": N_("Bưu chính"),
+    "web": N_("Cổng thông tin điện tử"), "api": N_("Ứng dụng kết nối (API)"), "email": N_("Thư điện tử"), "post": N_("Bưu chính"),
     "phone": N_("Điện thoại"), "in_person": N_("Trực tiếp"), "national": N_("Hệ thống quốc gia"),
 }
 CHANNELS = tuple(CHANNEL_LABELS)
