@@ -364,6 +364,9 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A unit's file: when the approval that mailed it to the citizen was given (None: still a draft's).
+    # Recorded, not inferred from created_at: a file of a revision's draft must not count as sent.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     feedback: Mapped[Feedback] = relationship(back_populates="attachments")
 

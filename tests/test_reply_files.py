@@ -160,3 +160,20 @@ def test_a_unit_takes_a_wrong_file_off_its_draft_but_never_one_the_citizen_holds
                           follow_redirects=True)
     assert "đã gửi cho người dân cùng câu trả lời" in refused.get_data(as_text=True)
     assert db.session.get(Attachment, sent.id) is not None and files.attachment_path(sent).is_file()
+
+
+def test_a_revisions_draft_file_is_not_sent_even_when_the_clock_stands_still(app, clock, seeded):
+    """What the citizen holds is recorded by the approval that mailed it, not guessed from the time a file
+    was added: under a frozen clock (PAKN_NOW) a revision's draft file has the answer's very timestamp."""
+    case = drafted_with_files(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    (sent,) = [a for a in case.attachments if a.kind == "reply"]
+    assert sent.sent_at == clock.now() and files.reply_files(case) == [sent]
+    apply_event(case, "return_answer", seeded["office"], {"reason": "Chưa nêu căn cứ pháp lý."})
+    later = FileStorage(io.BytesIO(PDF), "phu-luc-moi.pdf", content_type="application/pdf")
+    staff.save_draft(case, seeded["QLCN"], "Dự thảo mới.", [later], case.version)  # the same instant
+    assert [a.original_name for a in files.reply_files(case)] == ["Công văn trả lời số 12.pdf"]
+    assert [a.original_name for a in staff.removable_draft_files(case)] == ["phu-luc-moi.pdf"]
+    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Câu trả lời đã hoàn thiện."})
+    apply_event(case, "approve", seeded["leader"])
+    assert sorted(a.original_name for a in files.reply_files(case)) == ["Công văn trả lời số 12.pdf", "phu-luc-moi.pdf"]

@@ -237,8 +237,11 @@ def _approve(case, args, actor):
         # at answered_at, and the reports count that one (Biểu 06 counts the answer sent), so the
         # first answer's timestamps stay as they are; only the revision's own approval is kept.
         case.revised_at = now
+    for attachment in case.attachments:  # the draft's files go out with this answer (files.reply_files)
+        if attachment.kind == "reply" and attachment.sent_at is None:
+            attachment.sent_at = now
     if case.email:
-        files = reply_files(case)  # the machine has already moved the case to "answered"
+        files = reply_files(case)
         # the answer's files go with it unless together they are too big for a mailbox; the mail
         # then names them and the status page offers them (public.reply_file)
         mailed = bool(files) and sum(a.size for a in files) <= current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from flask import current_app
 
-from workflows.lifecycle import State
-
 from ..models import Attachment, Feedback
 
 
@@ -23,16 +21,11 @@ def attachment_path(attachment: Attachment) -> Path:
 
 
 def reply_files(case: Feedback) -> list[Attachment]:
-    """The files the unit attached to the answer the citizen holds, once it has been approved and sent (a
-    draft's files are not the department's answer yet). While HCTH has returned the answer for revision
-    (QĐ 31/2021/QĐ-TTg Art 46), the citizen still holds the one sent: its files are those attached by its
-    approval, not the new draft's."""
-    files = [a for a in case.attachments if a.kind == "reply"]
-    if case.state in (State.ANSWERED.value, State.PUBLISHED.value):
-        return files
-    if case.answer_returned:
-        return [a for a in files if a.created_at <= case.answer_sent_at]
-    return []
+    """The files the unit attached to the answer the citizen holds: those an approval sent
+    (``Attachment.sent_at``). A draft's files are not the department's answer yet; while HCTH has
+    returned the answer for revision (QĐ 31/2021/QĐ-TTg Art 46) the citizen still holds the files sent
+    with it, not the new draft's."""
+    return [a for a in case.attachments if a.kind == "reply" and a.sent_at is not None]
 
 
 def write_new(data: bytes, extension: str) -> tuple[str, Path]:

@@ -28,7 +28,7 @@ from ..text import words as folded_words
 from . import publication
 from .submissions import SubmissionRejected, check_files
 from .cases import StaleCase, apply_event, audit
-from .files import reply_files, write_new
+from .files import write_new
 
 INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
 
@@ -226,8 +226,7 @@ def removable_draft_files(case: Feedback) -> list[Attachment]:
     """The files of the unit's draft that no answer sent to the citizen carries (files.reply_files)."""
     if case.state != State.FORWARDED.value:
         return []
-    sent = {a.id for a in reply_files(case)}
-    return [a for a in case.attachments if a.kind == "reply" and a.id not in sent]
+    return [a for a in case.attachments if a.kind == "reply" and a.sent_at is None]
 
 
 def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version: int | None) -> str:
