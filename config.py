@@ -129,6 +129,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # wrong passwords for one e-mail from one address that lock that pair (services.accounts.authenticate)
     LOGIN_MAX_FAILURES = env("LOGIN_MAX_FAILURES", 5, int)
+    # wrong passwords for one account from all addresses within LOGIN_LOCKOUT_MINUTES that alert its
+    # owner and the admins (no lock: services.accounts._alert_if_guessed)
+    LOGIN_ALERT_FAILURES = env("LOGIN_ALERT_FAILURES", 20, int)
     PASSWORD_HASH_METHOD = env("PASSWORD_HASH_METHOD", "scrypt")  # werkzeug's strong default
     LOGIN_LOCKOUT_MINUTES = env("LOGIN_LOCKOUT_MINUTES", 15, int)
     PER_PAGE = env("PER_PAGE", 20, int)

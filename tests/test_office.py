@@ -538,3 +538,21 @@ def test_a_page_refused_to_a_member_of_staff_leads_back_to_their_own_work(app, c
     assert '<a href="/don-vi/">Về trang làm việc</a>' in text(refused)
     client.post("/van-phong/dang-xuat")
     assert 'Về trang chủ' in text(client.get("/khong-co-trang-nay"))
+
+
+def test_many_wrong_passwords_for_one_account_from_many_addresses_alert_its_owner_and_the_admins(app, clock, seeded):
+    from feedback_app.models import OutboxMail
+    from feedback_app.services.accounts import authenticate
+    office, admin = seeded["office"], seeded["admin"]
+    for i in range(4):  # 4 addresses x 5 tries: each address locked, the account never
+        for _ in range(5):
+            authenticate(office.email, "wrong-pass", f"198.51.100.{i}")
+    (alert,) = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "sign_in_alert")).scalars().all()
+    assert alert.recipients == f"{office.email}, {admin.email}"
+    assert "20 lần nhập sai mật khẩu" in alert.body_text and "từ 4 địa chỉ mạng" in alert.body_text
+    assert authenticate(office.email, "secret-pass", "203.0.113.9").user == office  # the owner still signs in
+    for _ in range(3):
+        authenticate(office.email, "wrong-pass", "198.51.100.200")
+    authenticate("khong-co@skhcn.example.gov.vn", "x", "198.51.100.1")
+    assert db.session.execute(select(func.count()).select_from(OutboxMail)
+                              .where(OutboxMail.kind == "sign_in_alert")).scalar_one() == 1  # once an hour

@@ -25,6 +25,7 @@ from workflows.lifecycle import N_, Role
 from ..auth import token_hash
 from ..extensions import db
 from ..models import ApiToken, SignInFailure, Unit, User
+from . import outbox
 
 
 class AccountError(ValueError):
@@ -81,9 +82,30 @@ def authenticate(email: str, password: str, address: str) -> SignIn:
         db.session.execute(update(SignInFailure).where(
             SignInFailure.email == typed, SignInFailure.address == address,
             SignInFailure.locked_until.is_(None)).values(locked_until=now + window))
+    if user is not None and user.active:
+        _alert_if_guessed(user, typed, now)
     db.session.commit()
     current_app.logger.warning("failed sign-in for %r from %s%s", typed, address, " (locked)" if locked else "")
     return SignIn(None, LOCKED, cfg["LOGIN_LOCKOUT_MINUTES"]) if locked else SignIn(None, BAD_LOGIN)
+
+
+def _alert_if_guessed(user: User, typed: str, now) -> None:
+    """Many wrong passwords for one account from many addresses (a botnet gets LOGIN_MAX_FAILURES tries
+    from each): no lock, which would let anyone keep the owner out, but the owner and the active admins
+    are told, at most once an hour, when the failures within LOGIN_LOCKOUT_MINUTES reach
+    LOGIN_ALERT_FAILURES."""
+    cfg = current_app.config
+    total, addresses = db.session.execute(
+        select(func.coalesce(func.sum(SignInFailure.failures), 0), func.count())
+        .where(SignInFailure.email == typed)).one()
+    if total < cfg["LOGIN_ALERT_FAILURES"]:
+        return
+    admins = db.session.execute(select(User.email).where(User.role == Role.ADMIN.value, User.active)).scalars()
+    recipients = list(dict.fromkeys([user.email, *admins]))
+    outbox.enqueue(f"sign-in-alert:{typed}:{now:%Y%m%d%H}", "sign_in_alert", recipients,
+                   f"Cảnh báo: nhiều lần nhập sai mật khẩu tài khoản {user.email}", "sign_in_alert",
+                   user=user, total=total, addresses=addresses, now=now, minutes=cfg["LOGIN_LOCKOUT_MINUTES"],
+                   per_address=cfg["LOGIN_MAX_FAILURES"])
 
 
 def client_key(address: str | None) -> str:
