@@ -108,3 +108,20 @@ def test_any_subject_survives_its_encoding(app):
         assert max(len(line.rstrip(b"\r")) for line in header.split(b"\n")) <= 78
 
     check()
+
+
+def test_after_an_outage_a_cases_mails_arrive_in_the_order_they_were_written(app, client, clock, smtp, seeded):
+    """The receipt, retried with a longer backoff than the mail written after it, still arrives first."""
+    from feedback_app.services.cases import apply_event
+    smtp.stop()
+    assert post(client).status_code == 303
+    receipt = db.session.execute(select(OutboxMail)).scalar_one()
+    deliver_due()
+    clock.advance(seconds=60)
+    deliver_due()  # the receipt now waits 120 s
+    assert receipt.attempts == 2 and receipt.next_attempt_at == clock.now() + timedelta(seconds=120)
+    apply_event(receipt.feedback, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ"})
+    smtp.start()
+    assert deliver_due().sent == 2  # the request is due; the receipt goes with it, before it
+    first, second = smtp.inbox.wait_for(2)
+    assert "Đã tiếp nhận" in str(first["Subject"]) and "bổ sung" in str(second["Subject"])

@@ -105,17 +105,34 @@ def message_id(key: str) -> str:
 
 
 def _claim(now: datetime, limit: int) -> list[int]:
-    """Take up to ``limit`` due rows for this worker and commit the claim before any SMTP."""
-    due = (select(OutboxMail.id).where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+    """Take up to ``limit`` due rows for this worker and commit the claim before any SMTP.
+
+    A case's mails go in the order they were written: an older one still waiting out its backoff (the
+    receipt, after a mail server was down) is taken with a newer one of its case that is due, and sent
+    first (``deliver_due`` sends by id), so the citizen never gets the answer before the receipt."""
+    on_postgres = db.engine.dialect.name == "postgresql"
+    due = (select(OutboxMail.id, OutboxMail.feedback_id, OutboxMail.next_attempt_at)
+           .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
            .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
+    if on_postgres:
         due = due.with_for_update(skip_locked=True)
+    found = db.session.execute(due).all()
+    newest: dict[int, int] = {}
+    for mail_id, case_id, _ in found:
+        if case_id is not None:
+            newest[case_id] = max(newest.get(case_id, 0), mail_id)
+    if newest:
+        older = select(OutboxMail.id, OutboxMail.feedback_id, OutboxMail.next_attempt_at).where(
+            OutboxMail.status == "pending", OutboxMail.next_attempt_at > now, OutboxMail.feedback_id.in_(list(newest)))
+        if on_postgres:
+            older = older.with_for_update(skip_locked=True)
+        found += [row for row in db.session.execute(older).all() if row[0] < newest[row[1]]]
     claimed = []
-    for mail_id in db.session.execute(due).scalars().all():
-        # compare-and-set: only if nobody claimed it since we read it
+    for mail_id, _, read_at in found:
+        # compare-and-set: only if nobody claimed it since we read it (a claim moves next_attempt_at)
         taken = db.session.execute(
             update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "pending",
-                                     OutboxMail.next_attempt_at <= now)
+                                     OutboxMail.next_attempt_at == read_at)
             .values(next_attempt_at=now + timedelta(seconds=LEASE_SECONDS), attempts=OutboxMail.attempts + 1)
             .execution_options(synchronize_session=False))
         if taken.rowcount == 1:
