@@ -81,7 +81,8 @@ def new_code(day: date) -> str:
 
 
 def receipt_mail(case: Feedback, key: str | None = None):
-    """The receipt mail (code, due date, what was received), not yet stored; None without an e-mail."""
+    """The receipt mail (code, time of receipt, due date; nothing the sender typed: templates/mail/received.txt),
+    not yet stored; None without an e-mail."""
     if not case.email:
         return None
     return outbox.compose(key or f"received:{case.code}", "received", case.email,

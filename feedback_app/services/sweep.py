@@ -43,6 +43,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
@@ -382,10 +383,12 @@ def _progress_pass(now, today, plan, result, batch) -> None:
             select(DeadlineNotice.feedback_id, DeadlineNotice.due_date).where(
                 DeadlineNotice.feedback_id.in_(list(days)), DeadlineNotice.kind == "progress",
                 DeadlineNotice.step == Step.ANSWER.value))}
-        for case in cases:
+        wanted = [case for case in cases if days[case.id] is not None and (case.id, days[case.id]) not in sent]
+        if wanted:  # the letters the notices name (Feedback.answer_letter): one query, not one per case
+            db.session.execute(select(Feedback).where(Feedback.id.in_([case.id for case in wanted]))
+                               .options(selectinload(Feedback.letters))).all()
+        for case in wanted:
             day = days[case.id]
-            if day is None or (case.id, day) in sent:
-                continue
             _in_savepoint(result, lambda case=case, day=day: _notify_progress(case, day, first_due[case.id], now,
                                                                               today, plan, result))
         db.session.commit()
