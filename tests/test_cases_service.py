@@ -149,7 +149,7 @@ def test_unit_cannot_act_on_another_units_case(app, clock, seeded):
     apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
     apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
     with pytest.raises(ActorNotAllowed):
-        apply_event(case, "submit_draft", seeded["TDC"], {"reply": "..."})
+        apply_event(case, "submit_draft", seeded["TDC"], {"reply": "Trả lời: thời hạn là 10 ngày."})
 
 
 def test_stale_version_is_refused(app, clock, seeded):

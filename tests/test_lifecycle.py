@@ -97,6 +97,27 @@ def test_missing_arguments_are_refused(source, event):
     assert set(info.value.errors) == set(EVENTS[event].required)
 
 
+@pytest.mark.parametrize("source,event", sorted((s, e) for s, e in ALLOWED if EVENTS[e].explained))
+def test_an_explanation_that_says_nothing_is_refused_at_its_field(source, event):
+    # the reason of an apology letter, what the citizen must add, why a unit hands a case back
+    for placeholder in ("x", "  sai   \n ", "." * 9):
+        case = FakeCase(state=source)
+        args = {**VALID_ARGS[event], **{name: placeholder for name in EVENTS[event].explained}}
+        with pytest.raises(InvalidEventArguments) as info:
+            lifecycle.fire(case, event, actor_for(event), args, TODAY)
+        assert info.value.errors == {name: lifecycle.TOO_SHORT for name in EVENTS[event].explained}
+        assert case.state == source
+    case = FakeCase(state=source)
+    args = {**VALID_ARGS[event], **{name: "Sai đơn vị" for name in EVENTS[event].explained}}  # 10: enough
+    assert lifecycle.fire(case, event, actor_for(event), args, TODAY).dest == ALLOWED[(source, event)]
+
+
+def test_every_free_text_someone_acts_on_must_say_something():
+    assert {name: spec.explained for name, spec in EVENTS.items() if spec.explained} == {
+        "request_info": ("missing",), "return_to_office": ("reason",), "submit_draft": ("reply",),
+        "request_changes": ("note",), "return_answer": ("reason",), "extend": ("reason",)}
+
+
 def test_unknown_event_is_404():
     with pytest.raises(UnknownEvent) as info:
         lifecycle.fire(FakeCase(state="received"), "teleport", FakeActor("office"), {}, TODAY)
@@ -137,12 +158,12 @@ def test_extend_only_once_and_before_the_due_date():
     unit = FakeActor("unit", UNIT_ID)
     case = FakeCase(state="forwarded", extension_count=1)
     with pytest.raises(TransitionNotAllowed, match="extend"):
-        lifecycle.fire(case, "extend", unit, {"reason": "x"}, TODAY)
+        lifecycle.fire(case, "extend", unit, {"reason": "Cần lấy thêm ý kiến"}, TODAY)
     case = FakeCase(state="forwarded", due_date=TODAY)
     with pytest.raises(TransitionNotAllowed):
-        lifecycle.fire(case, "extend", unit, {"reason": "x"}, TODAY)
+        lifecycle.fire(case, "extend", unit, {"reason": "Cần lấy thêm ý kiến"}, TODAY)
     case = FakeCase(state="forwarded", due_date=date(2024, 3, 5))
-    lifecycle.fire(case, "extend", unit, {"reason": "x"}, TODAY)
+    lifecycle.fire(case, "extend", unit, {"reason": "Cần lấy thêm ý kiến"}, TODAY)
     assert case.state == "forwarded"
 
 

@@ -286,7 +286,7 @@ def test_a_unit_saves_a_draft_with_an_attachment_then_submits_it(app, client, se
     page = text(client.get(f"/don-vi/ho-so/{case.code}"))
     assert "cong-van.pdf" in page and "Dự thảo: thời hạn là 10 ngày." in page
     fake = client.post(f"/don-vi/ho-so/{case.code}/du-thao", content_type="multipart/form-data", data={
-        "submit_draft-version": case.version, "submit_draft-reply": "x",
+        "submit_draft-version": case.version, "submit_draft-reply": "Dự thảo có tệp lạ.",
         "submit_draft-attachments": [(io.BytesIO(b"MZ not a pdf"), "virus.pdf")]})
     assert "Tệp virus.pdf không đúng định dạng" in text(client.get(fake.headers["Location"]))
     response = post_event(client, "don-vi", case, "submit_draft", reply="Thời hạn là 10 ngày làm việc.")
@@ -296,11 +296,14 @@ def test_a_unit_saves_a_draft_with_an_attachment_then_submits_it(app, client, se
 def test_a_unit_returns_a_wrongly_forwarded_case_and_extends_once(app, client, seeded):
     case = forwarded(seeded)
     login(client, seeded["QLKH"])
+    response = post_event(client, "don-vi", case, "extend", reason="x")  # would stand in the letter
+    assert response.status_code == 422 and "ít nhất 10 ký tự" in text(response)
+    assert db.session.get(Feedback, case.id).extension_count == 0 and not case.letters
     response = post_event(client, "don-vi", case, "extend", reason="Cần lấy ý kiến Sở Tài chính")
     assert response.status_code == 302
     case = db.session.get(Feedback, case.id)
     assert case.extension_count == 1 and len(case.letters) == 1
-    response = post_event(client, "don-vi", case, "extend", reason="Lần hai")
+    response = post_event(client, "don-vi", case, "extend", reason="Gia hạn lần thứ hai")
     assert response.status_code == 409 and "một lần" in text(response)
     returned = post_event(client, "don-vi", case, "return_to_office", reason="Không thuộc lĩnh vực của phòng")
     assert state_of(case) == "classified"
@@ -310,12 +313,12 @@ def test_a_unit_returns_a_wrongly_forwarded_case_and_extends_once(app, client, s
 
 def test_leader_requests_changes_then_approves(app, client, seeded):
     case = forwarded(seeded)
-    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời"})
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thời hạn là 10 ngày."})
     login(client, seeded["leader"])
     assert case.code in text(client.get("/van-phong/?tab=review"))
     post_event(client, "van-phong", case, "request_changes", note="Ghi rõ căn cứ pháp lý")
     assert state_of(case) == "forwarded"
-    apply_event(db.session.get(Feedback, case.id), "submit_draft", seeded["QLKH"], {"reply": "Theo QĐ..., trả lời"})
+    apply_event(db.session.get(Feedback, case.id), "submit_draft", seeded["QLKH"], {"reply": "Theo QĐ 31/2021, trả lời"})
     post_event(client, "van-phong", case, "approve")
     assert state_of(case) == "answered"
 
@@ -346,7 +349,7 @@ def test_office_publishes_exactly_the_masked_preview_it_reviewed(app, client, se
 
 def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seeded):
     case = forwarded(seeded, submission=Submission(**{**SUBMISSION.__dict__, "consent_publish": False}))
-    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời"})
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thời hạn là 10 ngày."})
     apply_event(case, "approve", seeded["leader"])
     login(client, seeded["office"])
     assert 'id="form-publish"' not in text(client.get(f"/van-phong/ho-so/{case.code}"))
@@ -354,7 +357,7 @@ def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seed
     assert response.status_code == 409 and state_of(case) == "answered"
     # nothing left to do: finished, not waiting for a publication that cannot come
     consented = forwarded(seeded)
-    apply_event(consented, "submit_draft", seeded["QLKH"], {"reply": "Trả lời"})
+    apply_event(consented, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thời hạn là 10 ngày."})
     apply_event(consented, "approve", seeded["leader"])
     to_publish, finished = text(client.get("/van-phong/?tab=answered")), text(client.get("/van-phong/?tab=closed"))
     assert consented.code in to_publish and case.code not in to_publish

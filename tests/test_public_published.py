@@ -60,7 +60,7 @@ def test_filters_by_unit_category_and_period(client, clock, seeded):
 
 def test_the_list_is_paginated(app, client, clock, seeded):
     app.config["PER_PAGE"] = 2
-    made = [publish(seeded, f"Câu hỏi số {i}", f"Nội dung câu hỏi số {i} về thủ tục hành chính.", "Trả lời.")
+    made = [publish(seeded, f"Câu hỏi số {i}", f"Nội dung câu hỏi số {i} về thủ tục hành chính.", f"Trả lời câu hỏi số {i}.")
             for i in range(5)]
     first = client.get("/cong-khai").get_data(as_text=True)
     assert len(codes_in(first)) == 2 and "Trang 1 / 3" in first and 'rel="next"' in first

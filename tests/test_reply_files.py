@@ -150,7 +150,7 @@ def test_a_unit_takes_a_wrong_file_off_its_draft_but_never_one_the_citizen_holds
     assert stale.status_code == 200
 
     # the answer goes out with its file; HCTH returns it for revision: that file stays, the citizen holds it
-    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Trả lời."})
+    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Trả lời: thời hạn là 10 ngày."})
     apply_event(case, "approve", seeded["leader"])
     apply_event(case, "return_answer", seeded["office"], {"reason": "Chưa nêu căn cứ pháp lý."})
     sent = case.attachments[0]

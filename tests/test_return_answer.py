@@ -203,7 +203,7 @@ def test_the_api_returns_an_answer_through_the_same_machine(app, client, clock, 
     assert response.status_code == 200, body
     assert (body["state"], body["from"], body["due_step"], body["note"]) == ("forwarded", "answered", "revise_answer",
                                                                             REASON)
-    refused = client.post(f"/api/v1/feedback/{case.code}/events/extend", json={"reason": "x"}, headers=unit)
+    refused = client.post(f"/api/v1/feedback/{case.code}/events/extend", json={"reason": "Cần lấy thêm ý kiến"}, headers=unit)
     assert refused.status_code == 409 and "không gửi phiếu xin lỗi" in refused.get_json()["error"]
     details = client.get(f"/api/v1/feedback/{case.code}", headers=unit).get_json()
     assert details["allowed_events"] == ["submit_draft"] and details["answer"] == FIRST

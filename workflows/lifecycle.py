@@ -232,6 +232,9 @@ class EventSpec:
     own_unit_only: bool = False  # a unit may act only on the cases forwarded to it
     guards: tuple[Guard, ...] = ()
     argument_guards: tuple[Guard, ...] = ()  # failures are bad input (422), not a bad state (409)
+    # free text that someone else acts on or reads in a letter (the unit, HCTH, the citizen): it must
+    # say something (``MIN_EXPLANATION_CHARS``), not stand as a one-character placeholder
+    explained: tuple[str, ...] = ()
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -241,7 +244,7 @@ class EventSpec:
 _S = State
 EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("request_info", (_S.RECEIVED,), _S.AWAITING_INFO, frozenset({Role.OFFICE}),
-              N_("Yêu cầu bổ sung thông tin"), required=("missing",)),
+              N_("Yêu cầu bổ sung thông tin"), required=("missing",), explained=("missing",)),
     EventSpec("provide_info", (_S.AWAITING_INFO,), _S.RECEIVED, frozenset({Role.OFFICE, Role.CITIZEN}),
               N_("Đã bổ sung thông tin"), optional=("note",)),
     EventSpec("classify", (_S.RECEIVED,), _S.CLASSIFIED, frozenset({Role.OFFICE}),
@@ -256,12 +259,12 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("forward", (_S.CLASSIFIED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Chuyển đơn vị xử lý"), required=("unit",), optional=("note",)),
     EventSpec("return_to_office", (_S.FORWARDED,), _S.CLASSIFIED, frozenset({Role.UNIT}),
-              N_("Trả lại Văn phòng"), required=("reason",), own_unit_only=True,
+              N_("Trả lại Văn phòng"), required=("reason",), explained=("reason",), own_unit_only=True,
               guards=(_NO_RETURN_ONCE_ANSWERED,)),
     EventSpec("submit_draft", (_S.FORWARDED,), _S.UNDER_REVIEW, frozenset({Role.UNIT}),
-              N_("Trình dự thảo trả lời"), required=("reply",), own_unit_only=True),
+              N_("Trình dự thảo trả lời"), required=("reply",), explained=("reply",), own_unit_only=True),
     EventSpec("request_changes", (_S.UNDER_REVIEW,), _S.FORWARDED, frozenset({Role.LEADER, Role.OFFICE}),
-              N_("Yêu cầu chỉnh sửa"), required=("note",)),
+              N_("Yêu cầu chỉnh sửa"), required=("note",), explained=("note",)),
     EventSpec("approve", (_S.UNDER_REVIEW,), _S.ANSWERED, frozenset({Role.LEADER}),
               N_("Duyệt và gửi trả lời")),
     EventSpec("publish", (_S.ANSWERED,), _S.PUBLISHED, frozenset({Role.OFFICE}),
@@ -272,10 +275,10 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     # reads. Only an answer waiting for publication is reviewed for it: without the citizen's consent
     # there is no publication, and the case was done when its answer was sent.
     EventSpec("return_answer", (_S.ANSWERED,), _S.FORWARDED, frozenset({Role.OFFICE}),
-              N_("Trả lại đơn vị hoàn thiện câu trả lời"), required=("reason",),
+              N_("Trả lại đơn vị hoàn thiện câu trả lời"), required=("reason",), explained=("reason",),
               guards=(_citizen_agreed_to_publish,)),
     EventSpec("extend", (_S.FORWARDED,), None, frozenset({Role.UNIT}),
-              N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",),
+              N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",), explained=("reason",),
               own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due)),
 )}
 
@@ -290,10 +293,27 @@ def _role_guard(spec: EventSpec) -> Guard:
     return guard
 
 
+# An explanation shorter than this says nothing the reader can act on ("x", "sai"): the apology
+# letter's reason (NĐ 61/2018 Art 19.9), what the citizen must add (NĐ 20/2008 Art 9.1), why a unit
+# hands a case back. Ten characters still lets through a terse "Sai đơn vị".
+MIN_EXPLANATION_CHARS = 10
+TOO_SHORT = N_("Vui lòng ghi rõ hơn (ít nhất 10 ký tự).")
+
+
+def _missing(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
+    return [name for name in spec.required if not str(args.get(name) or "").strip()]
+
+
+def _too_short(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
+    return [name for name in spec.explained
+            if len(" ".join(str(args.get(name) or "").split())) < MIN_EXPLANATION_CHARS]
+
+
 def _arguments_guard(spec: EventSpec) -> Guard:
     def guard(ctx: Context) -> str | None:
-        missing = [name for name in spec.required if not str(ctx.args.get(name) or "").strip()]
-        return N_("Thiếu thông tin bắt buộc.") if missing else None
+        if _missing(spec, ctx.args):
+            return N_("Thiếu thông tin bắt buộc.")
+        return TOO_SHORT if _too_short(spec, ctx.args) else None
     return guard
 
 
@@ -341,19 +361,24 @@ def _spec(event: str, state: str) -> EventSpec:
 
 
 def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None = None,
-          today: date | None = None) -> None:
-    """Raise the domain error that explains why ``event`` cannot fire now; return if it can."""
+          today: date | None = None, *, arguments: bool = True) -> None:
+    """Raise the domain error that explains why ``event`` cannot fire now; return if it can.
+    ``arguments=False`` asks only whether this actor may fire it in this state (e.g. keep a draft
+    before its text is final), as ``allowed_events`` does."""
     spec = _spec(event, case.state)
     if case.state not in spec.sources:
         raise TransitionNotAllowed(event, case.state, N_("Trạng thái hiện tại không cho phép thao tác này."))
     ctx = Context(case, actor, dict(args or {}), today)
     for error, guard in _all_guards(spec):
+        if error is InvalidEventArguments and not arguments:
+            continue
         why = guard(ctx)
         if why is not None:
-            fields = {n: N_("Trường này là bắt buộc.") for n in spec.required
-                      if not str(ctx.args.get(n) or "").strip()} if error is InvalidEventArguments else {}
-            if error is InvalidEventArguments and not fields:
-                fields = {spec.required[0]: why} if spec.required else {}
+            fields: dict[str, str] = {}
+            if error is InvalidEventArguments:
+                fields = ({n: N_("Trường này là bắt buộc.") for n in _missing(spec, ctx.args)}
+                          or {n: TOO_SHORT for n in _too_short(spec, ctx.args)}
+                          or ({spec.required[0]: why} if spec.required else {}))
             raise error(event, case.state, why, fields)
 
 

@@ -202,7 +202,7 @@ def _discard(paths: list[Path]) -> None:
 
 def _may_draft(case: Feedback, user) -> None:
     from workflows import lifecycle
-    lifecycle.check(case, "submit_draft", user, {"reply": "-"}, CLOCK.today())
+    lifecycle.check(case, "submit_draft", user, today=CLOCK.today(), arguments=False)
 
 
 def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
