@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import ApologyLetter, DeadlineNotice, OutboxMail, Transition
+from feedback_app.services import outbox
 from feedback_app.services.cases import apply_event, receive
 from feedback_app.services.sweep import sweep
 from workflows.clock import parse_instant
@@ -192,3 +193,71 @@ def test_a_promised_date_stays_when_an_admin_adds_a_day_off_before_it(app, clock
     db.session.refresh(case)
     assert case.due_date == PROMISED  # the citizen has the date in writing (NĐ 61/2018 Art 19.9)
     assert count(Transition, Transition.event == "due_recomputed") == 0 and case.due_days == before
+
+
+# --- the whole case's limit passes while HCTH still holds the case -----------------------------
+
+def sweep_on(day: date, hour: int = 8):
+    return sweep(parse_instant(f"{day.isoformat()}T{hour:02d}:00:00+07:00"))
+
+
+def test_a_case_hcth_keeps_past_the_twenty_days_gets_the_letter_notices_and_then_the_leader(
+        app, clock, seeded, smtp):
+    case = receive(SUBMISSION)  # Monday 4/3/2024: classify by 11/3, the whole case by 1/4/2024
+    assert sweep_on(date(2024, 3, 12)).overdue == 1  # the classify step, as before
+    assert sweep_on(date(2024, 4, 1)).letters == 0  # the limit's own day is not over yet
+    result = sweep_on(date(2024, 4, 2))
+    assert (result.letters, result.escalations) == (1, 0)
+    (letter,) = db.session.execute(select(ApologyLetter)).scalars()
+    db.session.refresh(case)
+    # the letter is the answer's: its missed date is the whole case's limit, its new date 5 days on
+    assert (letter.step, letter.missed_due_date, letter.new_due_date, letter.automatic) == (
+        "answer", date(2024, 4, 1), date(2024, 4, 8), True)
+    assert (case.state, case.due_step, case.due_date, case.extension_count) == ("received", "classify",
+                                                                               date(2024, 4, 8), 1)
+    assert sweep_on(date(2024, 4, 3)).letters == 0  # once
+    outbox.deliver_due(now=parse_instant("2024-04-03T09:00:00+07:00"))
+    (mail,) = [m for m in smtp.inbox.wait_for(2) if "xin lỗi" in m["Subject"].lower()]
+    assert mail["To"] == "an@example.com"
+    # the promised date missed at HCTH as well: no second date, the leader decides
+    result = sweep_on(date(2024, 4, 9))
+    assert (result.letters, result.escalations) == (0, 1)
+    # the citizen hears of the case every 7 working days after the missed limit
+    assert sweep_on(date(2024, 4, 10)).progress == 1
+    # forwarded at last: the answer is due on the promised date, long gone; answered late
+    clock.set("2024-05-31T09:00:00+07:00")
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    assert (case.due_step, case.due_date) == ("answer", date(2024, 4, 8))
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời chi tiết cho người gửi về thời hạn."})
+    apply_event(case, "approve", seeded["leader"], {})
+    assert (case.answered_due_date, case.answered_on_time) == (date(2024, 4, 1), False)
+
+
+def test_a_case_forwarded_after_the_twenty_days_is_due_on_the_limit_already_late(app, clock, seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    clock.set("2024-04-10T09:00:00+07:00")  # no sweep ran meanwhile (the scheduler was down)
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    # not "due today, 0 working days": the whole case was due 1/4/2024, 20 working days from receipt
+    assert (case.due_step, case.due_date, case.due.days, case.due.start) == ("answer", date(2024, 4, 1), 20,
+                                                                             date(2024, 3, 4))
+    assert "20 ngày làm việc" in case.due_basis
+    assert sweep_on(date(2024, 4, 11)).letters == 1  # the unit's step, late from its start
+    (letter,) = db.session.execute(select(ApologyLetter)).scalars()
+    # counted from the sweep that caught it (11/4), past Hùng Kings day (18/4/2024)
+    assert (letter.missed_due_date, letter.new_due_date) == (date(2024, 4, 1), date(2024, 4, 19))
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời chi tiết cho người gửi về thời hạn."})
+    apply_event(case, "approve", seeded["leader"], {})
+    assert (case.answered_due_date, case.answered_on_time) == (date(2024, 4, 1), False)
+
+
+def test_the_days_spent_waiting_for_the_citizen_push_the_limit_back(app, clock, seeded):
+    case = receive(SUBMISSION)
+    clock.set("2024-03-05T09:00:00+07:00")
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ và địa chỉ cụ thể."})
+    clock.set("2024-03-08T09:00:00+07:00")  # three working days waiting
+    apply_event(case, "provide_info", seeded["office"], {"note": "Đã bổ sung qua điện thoại"})
+    assert sweep_on(date(2024, 4, 2)).letters == 0 and sweep_on(date(2024, 4, 4)).letters == 0
+    assert sweep_on(date(2024, 4, 5)).letters == 1  # the limit moved from 1/4 to 4/4
+    assert db.session.execute(select(ApologyLetter.missed_due_date)).scalar_one() == date(2024, 4, 4)

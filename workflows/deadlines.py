@@ -74,6 +74,9 @@ BASIS: dict[Step, str] = {
     Step.REVISE: N_("QĐ 31/2021/QĐ-TTg, Điều 46: câu trả lời chưa phù hợp được trả lại đơn vị trước khi công khai; "
                     "thời hạn hoàn thiện 05 ngày làm việc kể từ ngày trả lại do Sở quy định (văn bản không quy định)"),
 }
+# The whole case's bound, when a step's own count would end after it or it has passed already.
+CASE_LIMIT_BASIS = N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ việc xử lý, trả lời không quá 20 ngày làm việc "
+                      "kể từ ngày tiếp nhận")
 EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "
                      "(chỉ được hẹn lại một lần)")
 
@@ -177,8 +180,7 @@ class Deadlines:
                 # promised, neither earlier (the 15/20-day count would pull it before the promise the
                 # citizen holds) nor later (the date can be set only once, NĐ 61/2018 Art 19.9).
                 return ClockChange(self.promised(Step.ANSWER, clock.promise, today), paused)
-            limit = min(cal.add_working_days(today, r.answer_days), self.case_limit(clock))
-            return ClockChange(Due.until(Step.ANSWER, today, limit, cal), paused)
+            return ClockChange(self._within_case_limit(Step.ANSWER, today, r.answer_days, clock), paused)
         if event == "return_to_office":
             return ClockChange(self._back_at_office(clock, today), paused)
         if event == "return_answer":
@@ -211,8 +213,35 @@ class Deadlines:
         """
         if clock.promise is not None:
             return self.promised(Step.CLASSIFY, clock.promise, today)
-        limit = min(self.cal.add_working_days(today, self.rules.classify_days), self.case_limit(clock))
-        return Due.until(Step.CLASSIFY, today, limit, self.cal)
+        return self._within_case_limit(Step.CLASSIFY, today, self.rules.classify_days, clock)
+
+    def _within_case_limit(self, step: Step, today: date, days: int, clock: CaseClock) -> Due:
+        """``days`` working days from ``today``, but never past the whole case's limit. A limit already
+        passed stays the due date, in the past: the case is late from the start of the step (the sweep
+        marks it and writes the apology letter), and an answer sent today is not "on time"."""
+        limit = self.case_limit(clock)
+        if limit < today:
+            return Due.counted(step, clock.received_on, self.rules.case_total_days + clock.paused_days, self.cal,
+                               CASE_LIMIT_BASIS)
+        return Due.until(step, today, min(self.cal.add_working_days(today, days), limit), self.cal)
+
+    def late_at_office(self, clock: CaseClock, today: date) -> date | None:
+        """The whole case's limit, if it passed while the case is still at HCTH (received or
+        classified, not yet forwarded) and no apology letter has given a new date: the citizen is owed
+        the letter then (NĐ 61/2018 Art 19.9; brief, "apology letter"), whoever holds the case."""
+        if clock.promise is not None:
+            return None
+        limit = self.case_limit(clock)
+        return limit if limit < today else None
+
+    def automatic_promise(self, missed: date, today: date) -> Due:
+        """The automatic letter's new date: ``apology_new_date_days`` after the missed date; counted from
+        ``today`` if that lies behind already (the sweep catching up after a downtime, or a case HCTH
+        kept long past its limit): the promise must still lie ahead."""
+        new_due = Due.counted(Step.ANSWER, missed, self.rules.apology_new_date_days, self.cal, EXTENSION_BASIS)
+        if new_due.date <= today:
+            new_due = Due.counted(Step.ANSWER, today, self.rules.apology_new_date_days, self.cal, EXTENSION_BASIS)
+        return new_due
 
     def promised(self, step: Step, promise: Promise, today: date) -> Due:
         """``step`` due on the promised date, counted from ``today`` (from the promise itself if it
@@ -256,4 +285,4 @@ class Deadlines:
 
 
 __all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "Promise", "ClockChange", "DeadlineError",
-           "is_overdue", "BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]
+           "is_overdue", "BASIS", "CASE_LIMIT_BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]

@@ -9,6 +9,9 @@ What it does (each stored once, so that a second sweep, or two in parallel, does
   (NĐ 61/2018/NĐ-CP Art 19.9; department's plan item 21) promises a new date
   (``Rules.apology_new_date_days`` working days after the missed one) and moves the case's due date;
   its mail waits ``APOLOGY_GRACE_HOURS`` so that staff can still write the reason;
+* **a case still at HCTH past the whole case's limit** (20 working days from receipt, plus the days
+  spent waiting for the citizen): the same automatic letter, its new date the classify step's due date
+  (``_late_at_office_pass``); a case forwarded after that limit is due on the limit, already late;
 * **escalation**: the new date can be set only once (Art 19.9): a second miss sets no date but
   escalates the case to the leader (mail, ``escalated_at``), who decides;
 * **reminders**: ``Rules.reminder_days_before`` working days before the step's internal target
@@ -39,6 +42,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
@@ -47,14 +51,14 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
-from workflows.deadlines import EXTENSION_BASIS, STEP_LABELS, Due, Step
+from workflows.deadlines import STEP_LABELS, Promise, Step
 from workflows.lifecycle import OPEN_STATES, Role, State
 
 from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
 from . import outbox
 from .calendar import deadlines, recheck_after_change
-from .cases import SYSTEM
+from .cases import SYSTEM, clock_of
 from .cases import audit as _audit
 from .letters import new_letter, queue_letter_mail
 from .sequences import next_values
@@ -176,6 +180,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     today = local_date(now)
     recipients = _Recipients()
     _overdue_pass(now, today, plan, recipients, result, batch)
+    _late_at_office_pass(now, today, plan, result, batch)
     _reminder_pass(now, today, plan, recipients, result, batch)
     _progress_pass(now, today, plan, result, batch)
     _digest(now, today, recipients, result)
@@ -283,15 +288,17 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
     return done
 
 
-def _automatic_letter(case, missed, now, plan, number: int) -> ApologyLetter:
-    """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days)."""
-    new_due = plan.extended(case.due)
+def _automatic_letter(case, missed, now, plan, number: int, *, at_office: bool = False) -> ApologyLetter:
+    """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days).
+    The letter is the answer's (``Step.ANSWER``): the citizen waits for the answer, wherever the case is.
+    ``at_office``: the case is still at HCTH, whose classify step is then due on the promised date, as
+    for a case a unit returned after its letter (``Deadlines._back_at_office``)."""
     today = local_date(now)
-    if new_due.date <= today:
-        # caught up after a long downtime: the promise must still lie ahead, so it counts from today
-        new_due = Due.counted(Step.ANSWER, today, plan.rules.apology_new_date_days, plan.cal, EXTENSION_BASIS)
+    new_due = plan.automatic_promise(missed, today)
     letter = new_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True, now=now,
                         number=number)
+    if at_office:
+        new_due = plan.promised(Step.CLASSIFY, Promise(missed, new_due.date), today)
     case.due = new_due
     case.target_date = new_due.date  # the promise to the citizen is the target now
     case.extension_count += 1
@@ -299,6 +306,46 @@ def _automatic_letter(case, missed, now, plan, number: int) -> ApologyLetter:
           note=f"Phiếu xin lỗi tự động số {letter.reference}; hẹn lại ngày {new_due.date:%d/%m/%Y} "
                f"(NĐ 61/2018/NĐ-CP, Điều 19.9)")
     return letter
+
+
+# --- the whole case's limit passed while HCTH holds it -----------------------------------------
+
+AT_OFFICE = (State.RECEIVED.value, State.CLASSIFIED.value)
+
+
+def _late_at_office_pass(now, today, plan, result, batch) -> None:
+    """A case HCTH still holds (never forwarded, or returned by a unit) when the whole case's limit of
+    20 working days from receipt passes: its classify step was marked overdue long ago, and the citizen
+    is owed the apology letter as if the unit had missed the answer (NĐ 61/2018 Art 19.9; brief,
+    "apology letter"; QĐ 574/QĐ-TTg, TT 02/2017: 20 days for the whole case). Read through
+    ``ix_feedback_state_received``: only cases received more than ``case_total_days`` calendar days ago
+    can be past a limit that many working days away; the exact limit (with the days spent waiting for
+    the citizen) is then computed per case."""
+    hold = now + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
+    cutoff = datetime.combine(today - timedelta(days=plan.rules.case_total_days), dt_time(0), LOCAL_TZ)
+    where = [Feedback.state.in_(AT_OFFICE), Feedback.received_at < cutoff, Feedback.extension_count == 0]
+    for cases in _due_batches(where, [Feedback.received_at, Feedback.id], batch, result):
+        late = [(case, missed) for case in cases
+                if (missed := plan.late_at_office(clock_of(case), today)) is not None]
+        if not late:
+            db.session.commit()
+            continue
+        try:
+            numbers = iter(next_values(f"letter:{today.year}", len(late)))
+            letters = [_automatic_letter(case, missed, now, plan, next(numbers), at_office=True)
+                       for case, missed in late]
+            db.session.flush()
+            for letter in letters:
+                queue_letter_mail(letter, now, hold)
+            db.session.commit()
+        except (IntegrityError, StaleDataError):
+            # a staff change or another sweep got there first (the version, the unique letter): the
+            # next sweep sees the case as it is now
+            db.session.rollback()
+            result.skipped += len(late)
+            continue
+        result.letters += len(letters)
+        result.letter_ids += [letter.id for letter in letters]
 
 
 def _escalate(case, missed, now, recipients, result: SweepResult) -> None:
