@@ -122,6 +122,45 @@ def test_after_an_outage_a_cases_mails_arrive_in_the_order_they_were_written(app
     assert receipt.attempts == 2 and receipt.next_attempt_at == clock.now() + timedelta(seconds=120)
     apply_event(receipt.feedback, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ"})
     smtp.start()
-    assert deliver_due().sent == 2  # the request is due; the receipt goes with it, before it
+    assert deliver_due().sent == 0  # the request is due, but waits for the receipt being retried
+    clock.advance(seconds=120)
+    assert deliver_due().sent == 2
+    first, second = smtp.inbox.wait_for(2)
+    assert "Đã tiếp nhận" in str(first["Subject"]) and "bổ sung" in str(second["Subject"])
+
+
+def test_a_mail_held_on_purpose_keeps_its_hold_and_holds_nothing_back(app, client, clock, smtp, seeded):
+    """An automatic apology letter waits APOLOGY_GRACE_HOURS for the staff to write its reason: the case's
+    newer mail (here the answer, approved meanwhile) goes now, the letter at the end of its hold."""
+    from feedback_app.services.cases import apply_event
+    assert post(client).status_code == 303
+    assert deliver_due().sent == 1  # the receipt
+    receipt = db.session.execute(select(OutboxMail)).scalar_one()
+    held = OutboxMail(key="letter:held", kind="apology", recipients="an@example.com", subject="Phiếu xin lỗi",
+                      body_text="b", feedback_id=receipt.feedback_id, next_attempt_at=clock.now() + timedelta(hours=4))
+    db.session.add(held)
+    db.session.commit()
+    apply_event(receipt.feedback, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ"})
+    assert deliver_due().sent == 1 and held.status == "pending" and held.attempts == 0
+    assert "bổ sung" in str(smtp.inbox.wait_for(2)[1]["Subject"])
+    clock.advance(hours=4)
+    assert deliver_due().sent == 1 and held.status == "sent"
+
+
+def test_a_newer_mail_claimed_with_an_older_one_that_fails_is_put_back_unsent(app, client, clock, smtp, seeded):
+    from feedback_app.services.cases import apply_event
+    assert post(client).status_code == 303
+    receipt = db.session.execute(select(OutboxMail)).scalar_one()
+    receipt.attachment_ref = "replies:0"  # a file it cannot find: this attempt fails, the next may not
+    db.session.commit()
+    apply_event(receipt.feedback, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ"})
+    request = db.session.execute(select(OutboxMail).where(OutboxMail.id != receipt.id)).scalar_one()
+    result = deliver_due()
+    assert (result.sent, result.retried) == (0, 1) and receipt.attempts == 1
+    assert (request.status, request.attempts, request.next_attempt_at) == ("pending", 0, clock.now())
+    receipt.attachment_ref = None
+    db.session.commit()
+    clock.advance(hours=1)
+    assert deliver_due().sent == 2
     first, second = smtp.inbox.wait_for(2)
     assert "Đã tiếp nhận" in str(first["Subject"]) and "bổ sung" in str(second["Subject"])

@@ -98,6 +98,16 @@ def test_a_sweep_run_twice_or_after_a_downtime_sends_only_the_latest_missed_noti
     assert sweep_on(date(2024, 5, 7)).progress == 1
 
 
+def test_a_letter_written_late_is_not_repeated_by_a_notice_the_same_day(app, clock, seeded):
+    """The first sweep after a downtime writes the letter (its mail held for the reason): a notice day
+    that passed before it is news the letter gives, and the next notice follows the schedule."""
+    forwarded_case(seeded)
+    result = sweep_on(date(2024, 4, 25))  # down since before the answer's due date (25/3)
+    assert (result.letters, result.progress) == (1, 0)
+    assert progress_days() == [] and progress_mails() == []
+    assert sweep_on(date(2024, 5, 7)).progress == 1 and progress_days() == [date(2024, 5, 7)]
+
+
 def test_the_unit_s_own_promise_is_named_and_still_ahead(app, clock, seeded):
     case = forwarded_case(seeded)
     clock.set("2024-03-20T10:00:00+07:00")

@@ -25,7 +25,8 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import func, select, update
+from sqlalchemy import exists as sql_exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from workflows.clock import CLOCK
 
@@ -107,28 +108,26 @@ def message_id(key: str) -> str:
 def _claim(now: datetime, limit: int) -> list[int]:
     """Take up to ``limit`` due rows for this worker and commit the claim before any SMTP.
 
-    A case's mails go in the order they were written: an older one still waiting out its backoff (the
-    receipt, after a mail server was down) is taken with a newer one of its case that is due, and sent
-    first (``deliver_due`` sends by id), so the citizen never gets the answer before the receipt."""
+    A case's mails go in the order they were written: a mail waits while an older one of its case is
+    being retried and not due yet (in flight, or waiting out its backoff after the mail server was
+    down), so the citizen never gets the answer before the receipt; both due, they are claimed
+    together and sent by id (``deliver_due`` puts the newer back if the older fails). An older mail *held* on purpose
+    (never tried, due later: an automatic apology letter's grace period, ``APOLOGY_GRACE_HOURS``) holds
+    nothing back and is never pulled forward: its hold is the staff's time to write the reason."""
     on_postgres = db.engine.dialect.name == "postgresql"
-    due = (select(OutboxMail.id, OutboxMail.feedback_id, OutboxMail.next_attempt_at)
-           .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
-           .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit))
+    older = aliased(OutboxMail)
+    retried_before = (sql_exists().where(older.feedback_id == OutboxMail.feedback_id, older.id < OutboxMail.id,
+                                     older.status == "pending", older.attempts > 0,
+                                     older.next_attempt_at > now)
+                      .correlate(OutboxMail))
+    due = (select(OutboxMail.id, OutboxMail.next_attempt_at)
+           .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now,
+                  or_(OutboxMail.feedback_id.is_(None), ~retried_before))
+           .order_by(OutboxMail.id).limit(limit))  # by id: a limit never keeps a newer mail and drops an older
     if on_postgres:
-        due = due.with_for_update(skip_locked=True)
-    found = db.session.execute(due).all()
-    newest: dict[int, int] = {}
-    for mail_id, case_id, _ in found:
-        if case_id is not None:
-            newest[case_id] = max(newest.get(case_id, 0), mail_id)
-    if newest:
-        older = select(OutboxMail.id, OutboxMail.feedback_id, OutboxMail.next_attempt_at).where(
-            OutboxMail.status == "pending", OutboxMail.next_attempt_at > now, OutboxMail.feedback_id.in_(list(newest)))
-        if on_postgres:
-            older = older.with_for_update(skip_locked=True)
-        found += [row for row in db.session.execute(older).all() if row[0] < newest[row[1]]]
+        due = due.with_for_update(skip_locked=True, of=OutboxMail)
     claimed = []
-    for mail_id, _, read_at in found:
+    for mail_id, read_at in db.session.execute(due).all():
         # compare-and-set: only if nobody claimed it since we read it (a claim moves next_attempt_at)
         taken = db.session.execute(
             update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "pending",
@@ -246,11 +245,18 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
         current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
         return result
     try:
+        held_back: set[int] = set()  # cases whose older mail failed just now: their newer ones wait for it
         for row in rows:
+            if row.feedback_id in held_back:
+                row.attempts, row.next_attempt_at = row.attempts - 1, now  # not tried: released, unsent
+                db.session.commit()
+                continue
             try:
                 connection.send(_message(row))
             except (OSError, smtplib.SMTPException, ValueError) as exc:
                 _failed(row, f"{type(exc).__name__}: {exc}", now, result)
+                if row.feedback_id is not None and row.status == "pending":
+                    held_back.add(row.feedback_id)
             else:
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
                 result.sent += 1

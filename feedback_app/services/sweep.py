@@ -422,10 +422,20 @@ def _progress_pass(now, today, plan, result, batch) -> None:
     where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.answered_at.is_(None),
              Feedback.email.is_not(None)]
     for cases in _due_batches(where, [Feedback.id], batch, result):
-        # the first due dates of the batch in one query (not each case's letters one by one)
-        first_due = dict(db.session.execute(
-            ApologyLetter.first_missed().where(ApologyLetter.feedback_id.in_([case.id for case in cases]))).all())
-        days = {case.id: progress_notice_day(first_due[case.id], today, plan) for case in cases}
+        # the first due dates of the batch, and when their letters went out, in one query (not each
+        # case's letters one by one)
+        letters = db.session.execute(
+            select(ApologyLetter.feedback_id, func.min(ApologyLetter.missed_due_date), func.min(ApologyLetter.issued_on))
+            .where(ApologyLetter.step == Step.ANSWER.value,
+                   ApologyLetter.feedback_id.in_([case.id for case in cases]))
+            .group_by(ApologyLetter.feedback_id)).all()
+        first_due = {case_id: missed for case_id, missed, _ in letters}
+        # A notice day on or before the letter's issue is news the letter itself gave: a letter written
+        # late (a sweep catching up, a case HCTH kept past its limit) is not followed the same day by a
+        # notice that repeats it, and cannot be overtaken by one while its mail waits for its reason.
+        days = {case_id: day for case_id, missed, issued in letters
+                if (day := progress_notice_day(missed, today, plan)) is not None and day > issued}
+        days.update({case.id: None for case in cases if case.id not in days})
         sent = {(row.feedback_id, row.due_date) for row in db.session.execute(
             select(DeadlineNotice.feedback_id, DeadlineNotice.due_date).where(
                 DeadlineNotice.feedback_id.in_(list(days)), DeadlineNotice.kind == "progress",
