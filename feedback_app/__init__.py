@@ -32,6 +32,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
+    from . import request_text
+    request_text.init_app(app)  # what people send is read in NFC
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (environment variable SECRET_KEY)")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

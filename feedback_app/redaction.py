@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .text import fold_char
+from .text import fold_char, nfc
 
 __all__ = ["MASK", "Finding", "find_personal_data", "redact"]
 
@@ -218,7 +218,10 @@ def find_personal_data(text: str, known: Iterable[str | None] = (), *, public: I
     street, their given name after a kinship word), without the guesses of the second pass."""
     if not text:
         return []
-    known = [v.strip() for v in known if v and len(v.strip()) >= 3]
+    # in NFC on both sides: a name stored as a combining-marks keyboard wrote it (before request_text
+    # composed every input) still matches the same name in the text, and the other way round
+    text = nfc(text)
+    known = [nfc(v.strip()) for v in known if v and len(v.strip()) >= 3]
     # the citizen's own data, as given or written otherwise, is masked on every pass
     findings = _known_findings(text, known) + _derived_findings(text, known)
     if not only_known:
@@ -231,6 +234,7 @@ def redact(text: str | None, known: Iterable[str | None] = (), *, public: Iterab
     """``text`` with every personal-data span replaced by ``MASK``. Idempotent."""
     if not text:
         return text or ""
+    text = nfc(text)  # the spans below are find_personal_data's, in NFC
     out, pos = [], 0
     for f in find_personal_data(text, known, public=public, only_known=only_known):
         out.append(text[pos:f.start])
