@@ -102,6 +102,12 @@ def test_the_quarterly_report_counts_the_entered_letter_among_the_other_channels
     assert values["received"] == 2 and values["received_other"] == 2 and values["received_online"] == 0
     # a phone call without an e-mail address: no receipt mail
     assert db.session.execute(select(func.count()).select_from(OutboxMail)).scalar_one() == 1
+    # one filed online on the national PAKN system (Cổng DVCQG) and handed over: online, though entered
+    response = enter(client, channel="national", received_at="2024-03-04T08:30", email="binh@example.com",
+                     title="Hỏi về thủ tục đăng ký chuyển giao công nghệ")
+    assert response.status_code == 303, re.findall(r"field-error[^>]*>(.*?)</ul>", text(response), re.S)
+    values = build_report(parse_period("2024-Q1")).total.values
+    assert (values["received"], values["received_other"], values["received_online"]) == (3, 2, 1)
 
 
 def test_a_letter_entered_after_its_classify_date_is_marked_overdue_by_the_next_sweep(app, client, clock, seeded):

@@ -11,8 +11,9 @@ transfer, ``published_at``, the letter's ``issued_on``, the rating's ``created_a
 report on a past period gives the same figures when run again later. Let S and E be local midnight
 at the start of the period and after its last day (``Period.start_utc()``, ``end_utc_exclusive()``):
 
-- ``received``: received_at in [S, E); ``received_online`` those sent on the portal or through the
-  API (channel ``web``/``api``), ``received_other`` the rest (post, e-mail, phone, in person...).
+- ``received``: received_at in [S, E); ``received_online`` those sent on the portal, through the
+  API or on the national PAKN system (channel ``web``/``api``/``national``), ``received_other`` the rest
+  (post, e-mail, phone, in person).
 - ``carried_over``: received before S and neither answered nor refused nor transferred before S.
 - ``to_handle`` = received + carried_over.
 - ``refused``: refused (không tiếp nhận) in [S, E); ``forwarded``: transferred to another agency in [S, E).
@@ -62,7 +63,9 @@ from ..models import PORTAL_CHANNELS, ApologyLetter, Feedback, Rating, Unit
 from ..planner import not_an_index_key
 from .periods import Period
 
-ONLINE_CHANNELS = PORTAL_CHANNELS
+# Sent online by the citizen: on the department's portal, through its API, or on the national PAKN
+# system (Cổng DVCQG, QĐ 31/2021/QĐ-TTg Art 41), which HCTH enters by hand but the citizen filed online.
+ONLINE_CHANNELS = PORTAL_CHANNELS + ("national",)
 # Steps whose due date binds the department towards the citizen (the citizen's own deadline does not
 # make it late; publication and the revision of a returned answer come after the answer was sent).
 DEPARTMENT_STEPS = ("classify", "answer")
