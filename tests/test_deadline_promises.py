@@ -162,6 +162,7 @@ def test_a_letter_the_unit_issued_before_its_due_date_names_the_original_date_no
     pdf = text_of(render_letter_html(letter))
     assert "Thời hạn trả kết quả ban đầu theo quy định là ngày 30/11/2026" in pdf
     assert "dự kiến không trả lời được đúng hạn này" in pdf and "đến nay" not in pdf
+    assert "Sự chậm trễ này sẽ gây phiền hà" in pdf and "đã gây phiền hà" not in pdf  # nothing is late yet
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
     assert "vì dự kiến không trả lời được phản ánh, kiến nghị" in mail.body_text
     assert "đúng hạn ban đầu 30/11/2026." in mail.body_text

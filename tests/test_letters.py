@@ -1,6 +1,7 @@
 """Apology letters as documents: the PDF (WeasyPrint, DejaVu), the masked public copy, the case JSON."""
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -34,7 +35,7 @@ def test_the_letter_pdf_carries_the_code_the_new_date_and_intact_vietnamese(app,
     text = pdf_text(render_letter_pdf(letter))
     for words in (letter.feedback.code, "01/04/2024", "25/03/2024", "001/PXL", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                   "Độc lập - Tự do - Hạnh phúc", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Nguyễn Văn An",
-                  "Kính gửi", "GIÁM ĐỐC", "ngày 26 tháng 03 năm 2024"):
+                  "Kính gửi", "GIÁM ĐỐC", "ngày 26 tháng 3 năm 2024", "đã gây phiền hà"):
         assert words in text, words
 
 
@@ -101,6 +102,14 @@ def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, s
         assert 'name="reason"' in staff and "Do nội dung" in staff
 
 
+@pytest.mark.parametrize("day,written", [(date(2024, 3, 5), "ngày 05 tháng 3 năm 2024"),
+                                         (date(2024, 2, 15), "ngày 15 tháng 02 năm 2024"),
+                                         (date(2024, 12, 9), "ngày 09 tháng 12 năm 2024")])
+def test_dates_are_written_as_administrative_documents_write_them(day, written):
+    from feedback_app.letters import vn_date
+    assert vn_date(day) == written  # NĐ 30/2020/NĐ-CP, Phụ lục I
+
+
 def test_the_letters_json_builds_its_urls_outside_a_request_too(app, letter):
     from feedback_app.services.letters import letters_json
     rows = letters_json(letter.feedback, public=False)
@@ -112,7 +121,8 @@ def test_the_public_copy_names_the_case_by_its_code_never_by_the_citizens_title(
     case = letter.feedback
     assert not case.consent_publish  # the citizen did not agree to publication
     text = pdf_text(client.get(f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf").data)
-    assert f"Phản ánh, kiến nghị mã số {case.code}" in " ".join(text.split())
+    said = " ".join(text.split())
+    assert f"phản ánh, kiến nghị mã số {case.code} ngày 04/03/2024. Thời hạn" in said
     assert "Thời hạn giải quyết thủ tục" not in text and "nhiệm vụ" not in text
     staff_copy = " ".join(pdf_text(render_letter_pdf(letter)).split())  # the staff's and the citizen's mailed copy
     assert case.title in staff_copy

@@ -22,17 +22,19 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
 def vn_date(day: date) -> str:
-    """``ngày 05 tháng 3 năm 2024``, as Vietnamese administrative documents write dates."""
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    """``ngày 05 tháng 3 năm 2024``, as Vietnamese administrative documents write dates (NĐ 30/2020/NĐ-CP,
+    Phụ lục I: a day below 10 and the months 1 and 2 take a leading zero, so that none can be altered)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def public_case_title(case: Feedback) -> str:
-    """The case as the public copy names it: HCTH's reviewed public title once published; before
-    (or without the citizen's consent) a neutral line, since the automatic masking of the citizen's
-    own title was never reviewed."""
+def public_case_title(case: Feedback) -> str | None:
+    """The case's title as the public copy names it: HCTH's reviewed public title once published;
+    before (or without the citizen's consent) none, since the automatic masking of the citizen's own
+    title was never reviewed (the letter then names the case by its code alone)."""
     if case.published_at is not None and case.public_title:
         return case.public_title
-    return f"Phản ánh, kiến nghị mã số {case.code}"
+    return None
 
 
 def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
