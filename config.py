@@ -63,6 +63,8 @@ class Config:
     AGENCY_PHONE = env("AGENCY_PHONE", "0255 3822 123")
     AGENCY_EMAIL = env("AGENCY_EMAIL", "pakn@skhcn.example.gov.vn")
     AGENCY_WEBSITE = env("AGENCY_WEBSITE", "https://skhcn.example.gov.vn")
+    # the national PAKN system (QĐ 31/2021/QĐ-TTg Art 41), a channel the notice board names
+    AGENCY_NATIONAL_PORTAL = env("AGENCY_NATIONAL_PORTAL", "https://dichvucong.gov.vn")
     AGENCY_SIGNER_TITLE = env("AGENCY_SIGNER_TITLE", "GIÁM ĐỐC")
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

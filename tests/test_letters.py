@@ -146,3 +146,10 @@ def test_the_public_reason_keeps_the_departments_hotline_and_masks_the_citizen(a
     reason = data["letters"][0]["reason"]
     assert f"đường dây nóng {phone} hoặc viết về {email}" in reason
     assert "0905123456" not in reason and "Nguyễn Văn An" not in reason and "[đã ẩn]" in reason
+
+
+def test_a_letter_to_a_sender_who_gave_no_name_is_addressed_to_the_sender(app, letter):
+    # a letter HCTH entered as it arrived, without a name (NĐ 20/2008 Art 9.1), not yet refused
+    letter.feedback.submitter_name = ""
+    said = " ".join(pdf_text(render_letter_pdf(letter)).split())
+    assert "Kính gửi: Người gửi phản ánh, kiến nghị" in said

@@ -139,7 +139,6 @@ def test_a_portal_case_may_correct_the_name_but_never_its_time_of_receipt(app, c
 @pytest.mark.parametrize("changes, field", [
     ({"phone": "12345"}, "phone"),
     ({"email": "binh-at-example"}, "email"),
-    ({"phone": "", "email": ""}, "phone"),
 ])
 def test_an_invalid_phone_or_email_is_refused_next_to_the_field_and_nothing_changes(
         app, client, clock, seeded, changes, field):
@@ -153,6 +152,26 @@ def test_an_invalid_phone_or_email_is_refused_next_to_the_field_and_nothing_chan
     assert (case.submitter_name, case.phone, case.email, case.version) == (
         LETTER["full_name"], "0905111222", LETTER["email"], version)
     assert corrections_of(case) == []
+
+
+def test_a_portal_case_keeps_a_phone_or_e_mail_but_an_entered_letter_may_have_only_its_postal_address(
+        app, client, clock, seeded):
+    """The portal answers and is followed by phone or e-mail; a letter HCTH entered is answered by post
+    (NĐ 20/2008 Art 7.1: "số điện thoại (hoặc địa chỉ thư tín)")."""
+    portal = receive(Submission(full_name="Nguyễn Văn An", address="Số 12 đường Lê Lợi", phone="0905123456",
+                                title="Thời hạn giải quyết thủ tục",
+                                content="Đề nghị cho biết thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ."))
+    login(client, seeded["office"])
+    response = client.post(correct_url(portal), data=form_of(portal, phone="", email=""))
+    assert response.status_code == 422 and 'id="correct-phone-error"' in text(response)
+    assert reread(portal).phone == "0905123456"
+    assert enter(client).status_code == 303
+    letter = db.session.execute(select(Feedback).where(Feedback.id != portal.id)).scalar_one()
+    assert client.post(correct_url(letter), data=form_of(letter, phone="", email="")).status_code == 303
+    letter = reread(letter)
+    assert (letter.phone, letter.email, letter.address) == (None, None, LETTER["address"])
+    (row,) = corrections_of(letter)
+    assert row.note == "sửa số điện thoại, thư điện tử"
 
 
 def test_a_corrected_address_reaches_the_receipt_mail_never_the_mistyped_address(app, client, clock, seeded):

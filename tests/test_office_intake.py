@@ -131,9 +131,10 @@ def test_a_letter_entered_after_its_classify_date_is_marked_overdue_by_the_next_
     ({"received_at": "hôm qua"}, "received_at", "Ngày giờ không hợp lệ"),
     ({"channel": ""}, "channel", "Vui lòng chọn kênh tiếp nhận"),
     ({"channel": "web"}, "channel", None),  # the portal's channel is not the office's to choose
-    ({"full_name": ""}, "full_name", "Vui lòng nhập họ và tên"),
-    ({"phone": "", "email": ""}, "phone", "ít nhất một"),
-    ({"content": "Please tell me the deadline for this procedure, thank you."}, "content", "tiếng Việt có dấu"),
+    ({"title": ""}, "title", "Vui lòng nhập tiêu đề"),
+    ({"content": "   "}, "content", "Vui lòng nhập nội dung"),
+    ({"email": "binh@"}, "email", "thư điện tử không hợp lệ"),
+    ({"full_name": "B"}, "full_name", "từ 2 đến 200 ký tự"),  # a name given is still checked
 ])
 def test_a_wrong_or_missing_field_is_shown_next_to_it_and_creates_nothing(app, client, clock, seeded,
                                                                         changes, field, message):
@@ -147,6 +148,45 @@ def test_a_wrong_or_missing_field_is_shown_next_to_it_and_creates_nothing(app, c
     assert "Thôn Phú Lộc, xã Tịnh Ấn Tây" in body  # what was typed stays
     assert cases() == []
     assert db.session.execute(select(func.count()).select_from(OutboxMail)).scalar_one() == 0
+
+
+def test_a_letter_with_a_postal_address_and_no_phone_or_e_mail_is_entered(app, client, clock, seeded):
+    # NĐ 20/2008 Art 7.1: "số điện thoại (hoặc địa chỉ thư tín)": the answer goes by post
+    login(client, seeded["office"])
+    response = enter(client, phone="", email="")
+    assert response.status_code == 303
+    (case,) = cases()
+    assert (case.phone, case.email, case.address) == (None, None, LETTER["address"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert 'id="art7"' not in page  # nothing it lacks
+    assert db.session.execute(select(func.count()).select_from(OutboxMail)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("changes, reason, label", [
+    ({"content": "Please tell me the deadline for the innovation recognition procedure, thank you very much."},
+     "not_vietnamese", "Không sử dụng tiếng Việt"),
+    ({"full_name": "", "address": "", "phone": "", "email": ""}, "missing_identity", "Thiếu họ tên, địa chỉ"),
+    ({"content": "Đề nghị Sở xem xét."}, "unclear_content", "Nội dung không rõ ràng"),
+])
+def test_a_pakn_failing_article_7_is_entered_in_the_register_then_refused_with_its_reason(
+        app, client, clock, seeded, changes, reason, label):
+    """Art 9.1: received and entered first, then not received (Art 9.1d) with the Art 7.1 reason, which
+    the case page names and proposes; the portal keeps refusing such a submission at once."""
+    login(client, seeded["office"])
+    assert enter(client, **changes).status_code == 303
+    (case,) = cases()
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    notice = re.search(r'<section class="card returned" aria-labelledby="h-art7" id="art7">(.*?)</section>', page, re.S)
+    assert notice and label in notice.group(1)
+    assert re.search(rf'<option selected value="{reason}">|<option value="{reason}" selected>', page)
+    register = text(client.get("/van-phong/so-tiep-nhan?from=2024-03-01&to=2024-03-04"))
+    assert case.code in register  # in the register before any decision
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/refuse",
+                           data={"refuse-reason": reason, "refuse-version": case.version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert cases()[0].state == "refused"
+    assert 'id="art7"' not in text(client.get(f"/van-phong/ho-so/{case.code}"))
 
 
 def test_the_limit_on_back_dating_is_a_setting(app, client, clock, seeded):

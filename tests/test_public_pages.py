@@ -15,6 +15,11 @@ def test_the_notice_board_shows_the_channels_from_configuration(app, client):
                   'href="tel:0255111222"', 'href="mailto:pakn@thu.example.gov.vn"', 'href="https://thu.example.gov.vn"',
                   "Điều 9.1d", "trong 5 ngày làm việc"):
         assert value in page
+    # NĐ 20/2008 Art 7.1: a postal address is a way to answer; QĐ 31/2021 Art 41: the national system
+    assert "số điện thoại (hoặc địa chỉ thư tín)" in page
+    assert 'href="https://dichvucong.gov.vn"' in page and "Trực tiếp" in page
+    app.config["AGENCY_NATIONAL_PORTAL"] = ""
+    assert "dichvucong" not in client.get("/thong-bao").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", PAGES)

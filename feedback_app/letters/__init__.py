@@ -43,7 +43,8 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
     return {
         "letter": letter, "case": case, "public": public,
         "number": letter.reference, "issued": vn_date(letter.issued_on),
-        "addressee": MASK if public else case.submitter_name,
+        # a letter HCTH entered may name nobody (NĐ 20/2008 Art 9.1: entered as it arrived)
+        "addressee": MASK if public else (case.submitter_name or "Người gửi phản ánh, kiến nghị"),
         "address": MASK if public else case.address,
         "contact": MASK if public else (case.phone or case.email or ""),
         "title": public_case_title(case) if public else case.title,

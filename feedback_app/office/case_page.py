@@ -12,7 +12,7 @@ from workflows.lifecycle import EVENTS, REFUSAL_REASONS, LifecycleError, allowed
 
 from ..extensions import db
 from ..models import Attachment
-from ..services import cases, corrections, files, publication, serialize, staff
+from ..services import cases, corrections, files, publication, serialize, staff, submissions
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
 from .forms import PREVIEW_FIELDS, DuplicateForm, correction_form, event_form, event_args
@@ -38,6 +38,7 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         replies=[a for a in case.attachments if a.kind == "reply"],
         removable=staff.removable_draft_files(case) if bp == "unit" else [],
         similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
+        art7=submissions.art7_shortfalls(case) if office and "refuse" in events else [],
         duplicate_form=DuplicateForm(data={"version": case.version}) if office and case.is_open else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,
         # Sửa thông tin tiếp nhận (services.corrections): HCTH, before classification

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import CHANNEL_LABELS, Category, Feedback, Unit
 from ..public.forms import SubmissionFields, SubmissionForm
 from ..services import publication
+from ..services.submissions import art7_shortfalls
 
 
 def at_most(n: int) -> Length:
@@ -143,6 +144,8 @@ def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
         data["reply"] = case.reply_text or ""
     if event == "publish":
         data.update(publication.preview(case))
+    if event == "refuse" and (shortfalls := art7_shortfalls(case)):
+        data["reason"] = shortfalls[0]  # proposed; HCTH confirms it by refusing
     return form_class(formdata=formdata, prefix=event, data=data)
 
 
@@ -207,10 +210,30 @@ def received_at_field(description, *validators, default=None) -> "LocalDateTimeF
                               default=default, validators=[*validators, _not_in_the_future], description=description)
 
 
-class IntakeForm(SubmissionFields):
+class AsReceived:
+    """The citizen's fields of a PAKN HCTH enters, as it arrived. NĐ 20/2008 Art 9.1 has every PAKN
+    received and entered in the register before it is classified; one that fails Art 7.1 (no name or
+    address, not in Vietnamese, no clear content) is then refused with that reason (Art 9.1d). So the
+    portal's Art 7.1 checks do not keep it out of the register: the case page names what it lacks
+    (``submissions.art7_shortfalls``) and proposes the refusal. A postal address is a way to answer
+    (Art 7.1: "số điện thoại (hoặc địa chỉ thư tín)"): no phone or e-mail is required."""
+
+    contact_required = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("full_name", "address"):  # the portal's fields, their order kept, not required here
+            self[name].validators = [Optional()] + [v for v in self[name].validators
+                                                    if not isinstance(v, (DataRequired, InputRequired))]
+            self[name].flags.required = False
+
+    def validate_content(self, field):
+        return None  # not SubmissionFields' Art 7.1 check: see the class's docstring
+
+
+class IntakeForm(AsReceived, SubmissionFields):
     """A PAKN received on paper, by phone, e-mail, in person or from the national system, entered by
-    HCTH: the citizen's fields with the portal's rules (``SubmissionFields``, NĐ 20/2008 Art 7.1),
-    the channel and when it actually arrived."""
+    HCTH as it arrived (``AsReceived``), the channel and when it actually arrived."""
 
     channel = SelectField(_l("Kênh tiếp nhận"),
                           choices=choices([("", _l("— Chọn kênh —"))]
@@ -252,16 +275,22 @@ class IntakeCorrectionForm(SubmissionFields, VersionedForm):
         return _as_instant(self.received_at.data)
 
 
+class EnteredCorrectionForm(AsReceived, IntakeCorrectionForm):
+    """The correction of a PAKN HCTH entered: its fields as it arrived (``AsReceived``)."""
+
+
 def correction_form(case: Feedback, formdata=None) -> IntakeCorrectionForm:
     """The correction form of ``case``, filled with what is stored; without the time of receipt for a
-    case the citizen sent through the portal or the API (the server's time)."""
+    case the citizen sent through the portal or the API (the server's time), whose fields keep the
+    portal's rules."""
     from ..services.corrections import may_correct_time
     data = {"version": case.version, "full_name": case.submitter_name, "address": case.address,
             "phone": case.phone, "email": case.email, "title": case.title, "content": case.content,
             "procedure": case.procedure,
             "received_at": _local_minute(case.received_at)}
-    form = IntakeCorrectionForm(formdata=formdata, prefix="correct", data=data)
-    if not may_correct_time(case):
+    entered = may_correct_time(case)
+    form = (EnteredCorrectionForm if entered else IntakeCorrectionForm)(formdata=formdata, prefix="correct", data=data)
+    if not entered:
         del form["received_at"]
     return form
 

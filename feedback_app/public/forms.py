@@ -39,6 +39,9 @@ class PublicForm(FlaskForm):
 class SubmissionFields(PublicForm):
     """What a citizen sends and its rules: the JSON API checks a submission with this form alone."""
 
+    # the portal answers and lets the citizen look the case up by phone or e-mail: one is required
+    contact_required = True
+
     full_name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")),
         Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))])
@@ -76,7 +79,7 @@ class SubmissionFields(PublicForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         # Art 7.1: a way to answer the citizen: a phone number and/or an e-mail address.
-        if not self.phone.data and not self.email.data:
+        if self.contact_required and not self.phone.data and not self.email.data:
             message = _l("Vui lòng nhập số điện thoại hoặc thư điện tử (ít nhất một) để nhận trả lời và tra cứu.")
             self.phone.errors = [*self.phone.errors, message]
             self.email.errors = [*self.email.errors, message]

@@ -107,6 +107,21 @@ def is_clear_content(text: str) -> bool:
             and len(set(fold("".join(set(text))).replace(" ", ""))) > 3)
 
 
+def art7_shortfalls(case: Feedback) -> list[str]:
+    """The refusal reasons (``lifecycle.REFUSAL_REASONS``) of NĐ 20/2008 Art 7.1 that a case HCTH
+    entered as it arrived fails: the portal refuses such a submission at once, but a letter, a call or a
+    visit is received and entered in the register first, then refused with its reason (Art 9.1)."""
+    shortfalls = []
+    # "họ tên, địa chỉ, số điện thoại (hoặc địa chỉ thư tín)": the address given is the postal one
+    if not (case.submitter_name or "").strip() or not (case.address or "").strip():
+        shortfalls.append("missing_identity")
+    if not looks_vietnamese(case.content or ""):
+        shortfalls.append("not_vietnamese")
+    elif not is_clear_content(case.content or ""):
+        shortfalls.append("unclear_content")
+    return shortfalls
+
+
 def normalise_phone(value: str) -> str | None:
     """A Vietnamese phone number as digits (``0905123456`` or ``+84905123456``), or None if it is not one."""
     digits = re.sub(r"[\s.\-()]", "", value or "")
