@@ -215,6 +215,8 @@ class Feedback(db.Model):
     # Where it is now
     state: Mapped[str] = mapped_column(String(20), default=State.RECEIVED.value)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    # regulation / behaviour (workflows.lifecycle.SUBJECTS), set when HCTH classifies the case
+    subject: Mapped[str | None] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}  # optimistic locking: a stale write is refused

@@ -65,3 +65,20 @@ def test_upgrade_to_0014_judges_answers_after_an_apology_letter_by_the_first_dat
     assert rows == {1: ("2024-03-25", False), 2: ("2024-03-25", True), 3: ("2024-04-01", True)}
     assert flask("db", "downgrade", "base", url=database_url).returncode == 0
     engine.dispose()
+
+
+def test_upgrade_to_0018_reads_the_cases_classified_before_it_as_about_a_regulation(database_url):  # noqa: F811
+    assert flask("db", "upgrade", "0017", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO categories (id, code, name) VALUES (1, 'TTHC', 'Thủ tục hành chính')"))
+        for id_ in (1, 2):
+            conn.execute(text(CASE), {"id": id_, "code": f"PAKN.20240301.000{id_}", "state": "classified"})
+        conn.execute(text("UPDATE feedback SET category_id = 1 WHERE id = 1"))
+    up = flask("db", "upgrade", url=database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        subjects = dict(conn.execute(text("SELECT id, subject FROM feedback ORDER BY id")).all())
+    assert subjects == {1: "regulation", 2: None}  # classified before 0018; not yet classified
+    assert flask("db", "downgrade", "0017", url=database_url).returncode == 0
+    engine.dispose()

@@ -95,6 +95,16 @@ REFUSAL_REASONS: dict[str, RefusalReason] = {r.code: r for r in (
 )}
 
 
+# What a PAKN is about, decided when HCTH classifies it (NĐ 20/2008 Art 9.1b–c, brief §4): an
+# administrative regulation (policy, procedure), or the behaviour of an agency or an official applying
+# one (Art 5.1; handled under the law that governs it, Art 14.1). Reports count the two apart (brief §5).
+SUBJECTS: dict[str, str] = {
+    "regulation": N_("Quy định hành chính (quy định, chính sách, thủ tục)"),
+    "behaviour": N_("Hành vi hành chính của cơ quan, cán bộ, công chức"),
+}
+DEFAULT_SUBJECT = "regulation"  # the decree's own matter, when a caller names none
+
+
 class Actor(Protocol):
     role: str
     unit_id: int | None
@@ -207,6 +217,12 @@ def _known_refusal_reason(ctx: Context) -> str | None:
     return None
 
 
+def _known_subject(ctx: Context) -> str | None:
+    if ctx.args.get("subject") not in (None, "", *SUBJECTS):
+        return N_("Loại phản ánh, kiến nghị phải là quy định hành chính hoặc hành vi hành chính.")
+    return None
+
+
 def _no_answer_only_after_the_citizen_deadline(ctx: Context) -> str | None:
     # Brief, "ask the citizen for missing information": the citizen has 5 working days to answer
     # before the case may be refused for not answering; the due date of that step is the last one.
@@ -248,7 +264,8 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("provide_info", (_S.AWAITING_INFO,), _S.RECEIVED, frozenset({Role.OFFICE, Role.CITIZEN}),
               N_("Đã bổ sung thông tin"), optional=("note",)),
     EventSpec("classify", (_S.RECEIVED,), _S.CLASSIFIED, frozenset({Role.OFFICE}),
-              N_("Phân loại, tiếp nhận"), required=("category",), optional=("note",)),
+              N_("Phân loại, tiếp nhận"), required=("category",), optional=("subject", "note"),
+              argument_guards=(_known_subject,)),
     EventSpec("refuse", (_S.RECEIVED, _S.AWAITING_INFO), _S.REFUSED, frozenset({Role.OFFICE}),
               N_("Không tiếp nhận"), required=("reason",), optional=("note",),
               argument_guards=(_known_refusal_reason, _no_answer_only_after_the_citizen_deadline)),

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, REFUSAL_REASONS, LifecycleError, allowed_events
+from workflows.lifecycle import EVENTS, REFUSAL_REASONS, SUBJECTS, LifecycleError, allowed_events
 
 from ..extensions import db
 from ..models import Attachment
@@ -31,7 +31,7 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     forms = {**{e: event_form(e, case) for e in events}, **(forms or {})}
     office = current_user.role == "office"
     context = dict(
-        case=case, bp=bp, events=events, forms=forms, specs=EVENTS, reasons=REFUSAL_REASONS,
+        case=case, bp=bp, events=events, forms=forms, specs=EVENTS, reasons=REFUSAL_REASONS, subjects=SUBJECTS,
         days_left=staff.working_days_left(case, load_calendar()),
         overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],

@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
-                     PasswordField, SelectField, StringField, SubmitField, TextAreaField)
+                     PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from workflows.clock import CLOCK, LOCAL_TZ
-from workflows.lifecycle import EVENTS, REFUSAL_REASONS
+from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJECTS
 
 from ..extensions import db
 from ..models import CHANNEL_LABELS, Category, Feedback, Unit
@@ -66,6 +66,7 @@ ARGUMENT_LABELS = {
     "missing": _l("Thông tin cần bổ sung"),
     "note": _l("Ghi chú"),
     "category": _l("Lĩnh vực"),
+    "subject": _l("Phản ánh, kiến nghị về"),
     "reason": _l("Lý do"),
     "agency": _l("Cơ quan có thẩm quyền"),
     "unit": _l("Đơn vị xử lý"),
@@ -110,6 +111,9 @@ def _argument_field(event: str, name: str, required: bool):
         return SelectField(label, choices=_category_choices(), validators=validators)
     if name == "unit":
         return SelectField(label, choices=_unit_choices(), validators=validators)
+    if name == "subject":  # NĐ 20/2008 Art 9.1b–c: a regulation, or the behaviour of an official
+        return RadioField(label, choices=choices((code, _l(text)) for code, text in SUBJECTS.items()),
+                          default=DEFAULT_SUBJECT)  # a request without it (an older client) means a regulation
     if name == "reason" and event == "refuse":  # the legal grounds (NĐ 20/2008 Art 1, 7.1, 9.1d)
         return SelectField(label, choices=_refusal_choices(), validators=validators)
     if name == "new_date":

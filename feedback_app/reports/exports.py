@@ -22,6 +22,7 @@ FORM: list = [
         ("Kỳ trước chuyển sang", "carried_over"),
         ("Mới tiếp nhận trong kỳ", [("Tổng", "received"), ("Trực tuyến", "received_online"),
                                     ("Kênh khác", "received_other")]),
+        ("Trong đó về hành vi hành chính", "about_behaviour"),
     ]),
     ("Không tiếp nhận", "refused"),
     ("Chuyển cơ quan có thẩm quyền", "forwarded"),

@@ -16,6 +16,9 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
   (post, e-mail, phone, in person).
 - ``carried_over``: received before S and neither answered nor refused nor transferred before S.
 - ``to_handle`` = received + carried_over.
+- ``about_behaviour``: of those, the ones HCTH classified as about the behaviour of an agency or official
+  (``subject``, NĐ 20/2008 Art 9.1b; brief §5 splits the form so); what a case is about is no event, so
+  it counts as classified now, also when that was after the period.
 - ``refused``: refused (không tiếp nhận) in [S, E); ``forwarded``: transferred to another agency in [S, E).
 - ``answered``: the approved answer was sent in [S, E); split into ``answered_early`` (on a local day
   before its due date), ``answered_on_time`` (on the due date itself, or with no due date) and
@@ -71,7 +74,7 @@ ONLINE_CHANNELS = PORTAL_CHANNELS + ("national",)
 DEPARTMENT_STEPS = ("classify", "answer")
 
 COLUMNS: tuple[str, ...] = (
-    "received", "received_online", "received_other", "carried_over", "to_handle",
+    "received", "received_online", "received_other", "carried_over", "to_handle", "about_behaviour",
     "refused", "forwarded",
     "answered", "answered_early", "answered_on_time", "answered_late",
     "pending", "pending_on_time", "pending_overdue",
@@ -196,6 +199,7 @@ def build_report(period: Period) -> Report:
         "received": _count(in_period),
         "received_online": _count(and_(in_period, Feedback.channel.in_(ONLINE_CHANNELS))),
         "carried_over": _count(Feedback.received_at < S),
+        "about_behaviour": _count(Feedback.subject == "behaviour"),
         "refused": _count(and_(closed, Feedback.state == "refused")),
         "forwarded": _count(and_(closed, Feedback.state == "transferred")),
         "answered": _count(answered),

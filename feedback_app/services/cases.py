@@ -174,7 +174,9 @@ def _provide_info(case, args, actor):
 
 def _classify(case, args, actor):
     case.category = args["category"]
-    return f"Phân loại: {args['category'].name}" + (f". {args['note']}" if args.get("note") else "")
+    case.subject = args.get("subject") or lifecycle.DEFAULT_SUBJECT
+    about = "; về hành vi hành chính" if case.subject == "behaviour" else ""
+    return f"Phân loại: {args['category'].name}{about}" + (f". {args['note']}" if args.get("note") else "")
 
 
 def _refuse(case, args, actor):

@@ -135,7 +135,7 @@ def _office() -> Unit | None:
 # What a line shows, and no more: the answer's text, the public copy and the search words stay unread.
 _COLUMNS = (Feedback.code, Feedback.received_at, Feedback.channel, Feedback.submitter_name, Feedback.address,
             Feedback.phone, Feedback.email, Feedback.title, Feedback.content, Feedback.state, Feedback.unit_id,
-            Feedback.category_id, Feedback.due_date, Feedback.due_step, Feedback.due_basis, Feedback.refusal_reason,
+            Feedback.category_id, Feedback.subject, Feedback.due_date, Feedback.due_step, Feedback.due_basis, Feedback.refusal_reason,
             Feedback.transferred_to, Feedback.answered_at, Feedback.answered_due_date, Feedback.closed_at,
             Feedback.published_at)
 _ORDER = (Feedback.received_at, Feedback.code)
@@ -183,10 +183,19 @@ class Lines:
             number=number, code=case.code, received_at=case.received_at.astimezone(LOCAL_TZ),
             channel=channel_label(case.channel), sender=case.submitter_name, address=case.address,
             contact=" / ".join(v for v in (case.phone, case.email) if v), title=case.title, content=case.content,
-            category=case.category.name if case.category else "",
+            category=classification(case),
             unit=case.unit.name if case.unit else self.office_name,
             due_date=due_date, due_promised=promised, result=result_text(case, overdue),
             note="; ".join(letter_text(x) for x in case.letters), overdue=overdue)
+
+
+def classification(case: Feedback) -> str:
+    """The register's "phân loại": the field, and "hành vi hành chính" for a PAKN about the behaviour
+    of an official (NĐ 20/2008 Art 9.1b), the rarer kind; about a regulation (Art 9.1c) goes unsaid."""
+    parts = [case.category.name] if case.category else []
+    if case.subject == "behaviour":
+        parts.append(gettext("hành vi hành chính"))
+    return "; ".join(parts)
 
 
 def handling_due(case: Feedback) -> tuple[date | None, bool]:
