@@ -215,6 +215,9 @@ class Feedback(db.Model):
     # Where it is now
     state: Mapped[str] = mapped_column(String(20), default=State.RECEIVED.value)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    # the PAKN's own code on the national system, for one HCTH entered from it (QĐ 31/2021/QĐ-TTg Art 43):
+    # the answer is entered back under it there
+    national_code: Mapped[str | None] = mapped_column(String(40), index=True)
     # regulation / behaviour (workflows.lifecycle.SUBJECTS), set when HCTH classifies the case
     subject: Mapped[str | None] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))

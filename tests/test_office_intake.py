@@ -4,6 +4,7 @@ path, dated when it arrived, with its due date counted from that day (Art 9.1d),
 its audit row, its receipt mail queued, and counted among the report's other channels."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, timezone
 
@@ -104,10 +105,35 @@ def test_the_quarterly_report_counts_the_entered_letter_among_the_other_channels
     assert db.session.execute(select(func.count()).select_from(OutboxMail)).scalar_one() == 1
     # one filed online on the national PAKN system (Cổng DVCQG) and handed over: online, though entered
     response = enter(client, channel="national", received_at="2024-03-04T08:30", email="binh@example.com",
-                     title="Hỏi về thủ tục đăng ký chuyển giao công nghệ")
+                     title="Hỏi về thủ tục đăng ký chuyển giao công nghệ", national_code="H55.20240304.0012")
     assert response.status_code == 303, re.findall(r"field-error[^>]*>(.*?)</ul>", text(response), re.S)
     values = build_report(parse_period("2024-Q1")).total.values
     assert (values["received"], values["received_other"], values["received_online"]) == (3, 2, 1)
+
+
+def test_a_pakn_from_the_national_system_keeps_its_code_there_and_is_not_entered_twice(app, client, clock, seeded):
+    """QĐ 31/2021/QĐ-TTg Art 43: its answer goes back under that code; the same code twice is one PAKN."""
+    login(client, seeded["office"])
+    response = enter(client, channel="national", national_code="")
+    assert response.status_code == 422 and "Vui lòng nhập mã phản ánh, kiến nghị trên Hệ thống quốc gia" in text(response)
+    response = enter(client, channel="post", national_code="H55.1")
+    assert response.status_code == 422 and "Chỉ ghi mã khi phản ánh, kiến nghị nhận từ Hệ thống quốc gia" in text(response)
+    assert enter(client, channel="national", national_code="H55 1").status_code == 422  # not a code
+    assert cases() == []
+    assert enter(client, channel="national", national_code=" H55.20240301.0007 ").status_code == 303
+    (case,) = cases()
+    assert case.national_code == "H55.20240301.0007"
+    assert "H55.20240301.0007" in text(client.get(f"/van-phong/ho-so/{case.code}"))
+    register = html.unescape(text(client.get("/van-phong/so-tiep-nhan?from=2024-03-01&to=2024-03-04")))
+    assert "Hệ thống quốc gia (H55.20240301.0007)" in register
+    again = enter(client, channel="national", national_code="H55.20240301.0007", title="Nhập lần hai")
+    assert again.status_code == 422 and f"đã được nhập: {case.code}" in html.unescape(text(again))
+    assert len(cases()) == 1
+    # one form sent twice (a double click) is one case, not "already entered"
+    first = enter(client, channel="national", national_code="H55.9", submission_key="form-key-9")
+    twice = enter(client, channel="national", national_code="H55.9", submission_key="form-key-9")
+    assert first.status_code == twice.status_code == 303 and first.headers["Location"] == twice.headers["Location"]
+    assert len(cases()) == 2
 
 
 def test_a_letter_entered_after_its_classify_date_is_marked_overdue_by_the_next_sweep(app, client, clock, seeded):

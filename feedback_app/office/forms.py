@@ -7,19 +7,19 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, true
 from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
                      PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJECTS
 
 from ..extensions import db
 from ..models import CHANNEL_LABELS, Category, Feedback, Unit
-from ..public.forms import SubmissionFields, SubmissionForm
+from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
-from ..services.submissions import art7_shortfalls
+from ..services.submissions import art7_shortfalls, form_key
 
 
 def at_most(n: int) -> Length:
@@ -243,6 +243,12 @@ class IntakeForm(AsReceived, SubmissionFields):
                           choices=choices([("", _l("— Chọn kênh —"))]
                                           + [(c, _l(CHANNEL_LABELS[c])) for c in INTAKE_CHANNELS]),
                           validators=[DataRequired(_l("Vui lòng chọn kênh tiếp nhận."))])
+    # QĐ 31/2021/QĐ-TTg Art 43: a PAKN from the national system keeps its code there, under which its
+    # answer goes back; letters, digits and . - / as the system writes it
+    national_code = StringField(_l("Mã trên Hệ thống quốc gia"), filters=[_strip], validators=[
+        at_most(40),  # not Optional(): its check below says when it is required
+        Regexp(r"^([0-9A-Za-z][0-9A-Za-z.\-/]*)?$", message=_l("Mã chỉ gồm chữ, số và các dấu . - /."))],
+        description=_l("Bắt buộc khi nhận từ Hệ thống quốc gia: mã phản ánh, kiến nghị trên hệ thống đó."))
     received_at = received_at_field(
         _l("Ngày, giờ cơ quan thực nhận (dấu bưu điện đến, giờ nhận cuộc gọi, giờ thư điện tử đến); "
            "hạn xử lý tính từ ngày này."),
@@ -260,6 +266,21 @@ class IntakeForm(AsReceived, SubmissionFields):
         if field.data < _local_now() - timedelta(days=days):
             raise ValidationError(_l("Thời điểm nhận không được sớm hơn %(n)d ngày trước; phản ánh, kiến nghị cũ "
                                      "hơn cần lãnh đạo văn phòng xem xét.", n=days))
+
+    def validate_national_code(self, field):
+        if self.channel.data != "national":
+            if field.data:
+                raise ValidationError(_l("Chỉ ghi mã khi phản ánh, kiến nghị nhận từ Hệ thống quốc gia."))
+            return
+        if not field.data:
+            raise ValidationError(_l("Vui lòng nhập mã phản ánh, kiến nghị trên Hệ thống quốc gia."))
+        # the same PAKN entered twice; not this very form sent twice (its key made that case: one case)
+        key = form_key(self.submission_key.data)
+        entered = db.session.execute(select(Feedback.code).where(
+            Feedback.national_code == field.data,
+            Feedback.submission_key.is_distinct_from(key) if key else true())).scalar()
+        if entered is not None:
+            raise ValidationError(_l("Phản ánh, kiến nghị mang mã này đã được nhập: %(code)s.", code=entered))
 
     def received_instant(self) -> datetime:
         return _as_instant(self.received_at.data)

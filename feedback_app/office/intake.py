@@ -71,7 +71,8 @@ def _submit_once(form: IntakeForm, files: list[submissions.CheckedFile]) -> Feed
     key = submissions.form_key(form.submission_key.data)
     # The citizen wrote or spoke in Vietnamese (Art 7.1), whatever language the officer's pages are in:
     # the receipt mail and later mails go in Vietnamese.
-    submission = replace(submission_from(form, form.channel.data), language="vi", key=key)
+    submission = replace(submission_from(form, form.channel.data), language="vi", key=key,
+                         national_code=form.national_code.data or None)
     receipt = {"received_at": received_at, "actor": current_user._get_current_object()}
     try:
         case, made = submissions.submit_once(submission, files, **receipt)

@@ -65,6 +65,7 @@ class Submission:
     channel: str = "web"
     language: str = "vi"
     key: str | None = None  # the API's Idempotency-Key or the portal form's key: one case per key (submit_once)
+    national_code: str | None = None  # its code on the national system, when HCTH enters it from there
 
     def as_stored(self) -> dict[str, Any]:
         """The citizen's fields as the case stores them."""
@@ -72,7 +73,7 @@ class Submission:
                 "phone": (self.phone or "").strip() or None, "email": (self.email or "").strip().lower() or None,
                 "title": self.title.strip(), "content": self.content.strip(),
                 "procedure": (self.procedure or "").strip() or None, "consent_publish": self.consent_publish,
-                "channel": self.channel}
+                "channel": self.channel, "national_code": self.national_code}
 
 
 def new_code(day: date) -> str:

@@ -133,7 +133,7 @@ def _office() -> Unit | None:
 
 
 # What a line shows, and no more: the answer's text, the public copy and the search words stay unread.
-_COLUMNS = (Feedback.code, Feedback.received_at, Feedback.channel, Feedback.submitter_name, Feedback.address,
+_COLUMNS = (Feedback.code, Feedback.received_at, Feedback.channel, Feedback.national_code, Feedback.submitter_name, Feedback.address,
             Feedback.phone, Feedback.email, Feedback.title, Feedback.content, Feedback.state, Feedback.unit_id,
             Feedback.category_id, Feedback.subject, Feedback.due_date, Feedback.due_step, Feedback.due_basis, Feedback.refusal_reason,
             Feedback.transferred_to, Feedback.answered_at, Feedback.answered_due_date, Feedback.closed_at,
@@ -181,7 +181,7 @@ class Lines:
         due_date, promised = handling_due(case)
         return Entry(
             number=number, code=case.code, received_at=case.received_at.astimezone(LOCAL_TZ),
-            channel=channel_label(case.channel), sender=case.submitter_name, address=case.address,
+            channel=channel_label(case.channel) + (f" ({case.national_code})" if case.national_code else ""), sender=case.submitter_name, address=case.address,
             contact=" / ".join(v for v in (case.phone, case.email) if v), title=case.title, content=case.content,
             category=classification(case),
             unit=case.unit.name if case.unit else self.office_name,

@@ -57,6 +57,7 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "channel": case.channel, "consent_publish": case.consent_publish,
         "category": case.category.code if case.category else None,
         "subject": case.subject,  # regulation / behaviour (NĐ 20/2008 Art 9.1b–c)
+        "national_code": case.national_code,  # QĐ 31/2021 Art 43
         "unit_code": case.unit.code if case.unit else None,
         "due": {"step": case.due_step, "start": _iso(case.due_start), "days": case.due_days,
                 "date": _iso(case.due_date), "basis": case.due_basis} if case.due_date else None,
