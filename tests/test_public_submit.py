@@ -253,7 +253,7 @@ def held_token(html: str) -> str:
 
 def held_ids(html: str) -> dict[str, str]:
     """The files the page says are attached, by name: the value of each one's "remove" box."""
-    return dict(re.findall(r'<li>Đã đính kèm: (.+?) \(\d+ KB\)\s*<label class="small"><input type="checkbox" '
+    return dict(re.findall(r'<li>Đã đính kèm: (.+?) \(\d+ KB\)\s*<label class="choice"><input type="checkbox" '
                            r'name="remove_held" value="([0-9a-f]+)">', html))
 
 
