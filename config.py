@@ -78,6 +78,11 @@ class Config:
     MAX_ATTACHMENTS = env("MAX_ATTACHMENTS", 5, int)
     MAX_ATTACHMENT_BYTES = env("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, int)
     MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
+    # Files of a form that came back (an error to correct) are held in UPLOAD_DIR/held this long, and
+    # all such holds together take at most this much (services/held_uploads.py).
+    HELD_UPLOAD_HOURS = env("HELD_UPLOAD_HOURS", 6, int)
+    HELD_UPLOADS_MAX_BYTES = env("HELD_UPLOADS_MAX_BYTES", 1024 * 1024 * 1024, int)
+    HELD_UPLOADS_SWEEP_SECONDS = env("HELD_UPLOADS_SWEEP_SECONDS", 3600, int)
 
     # flask backup: where the database copy and the uploads' tar go, and how many runs are kept.
     BACKUP_DIR = env("BACKUP_DIR", str(BASE_DIR / "instance" / "backups"))

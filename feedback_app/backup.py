@@ -34,6 +34,7 @@ from workflows.clock import CLOCK
 
 from .extensions import db
 from .models import Attachment
+from .services.held_uploads import HELD
 
 # The names a run makes, and the only ones pruning deletes (".part": a run killed while writing).
 BACKUP_NAME = re.compile(r"(pakn-\d{8}T\d{6}Z)(?:\.dump|\.sqlite3|-uploads\.tar)(\.part)?")
@@ -135,8 +136,8 @@ def _tar(folder: Path, out: Path, progress: Callable[[str], None]) -> int:
     with tarfile.open(out, "w") as tar:  # attachments are PDFs and images: compressing gains little
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             try:
-                if not path.is_file():
-                    continue
+                if not path.is_file() or path.relative_to(folder).parts[0] == HELD:
+                    continue  # held files of forms not yet accepted (services.held_uploads) are no record
                 tar.add(path, arcname=str(Path("uploads") / path.relative_to(folder)), recursive=False)
             except FileNotFoundError:
                 continue  # removed since the listing: a failed submission's file, named by no row

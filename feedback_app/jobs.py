@@ -54,11 +54,17 @@ def report_reminder_job() -> object:
     return remind_quarterly_report()
 
 
+def held_uploads_job() -> object:
+    from .services.held_uploads import sweep_held
+    return sweep_held()
+
+
 JOBS: list[Job] = [
     Job("deadlines-sweep", sweep_job, "SWEEP_INTERVAL_SECONDS", 300),
     Job("outbox-flush", outbox_job, "OUTBOX_FLUSH_SECONDS", 30),
     Job("webhooks-flush", webhooks_job, "WEBHOOK_FLUSH_SECONDS", 60),
     Job("report-reminder", report_reminder_job, "REPORT_REMINDER_CHECK_SECONDS", 3600),
+    Job("held-uploads-sweep", held_uploads_job, "HELD_UPLOADS_SWEEP_SECONDS", 3600),
 ]
 
 

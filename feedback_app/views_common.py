@@ -1,12 +1,13 @@
 """What every page shares: template helpers, error pages, the user loader."""
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, gettext, refresh, to_user_timezone
+from flask_babel import format_date, format_datetime, format_decimal, gettext, refresh, to_user_timezone
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from workflows.clock import CLOCK
@@ -162,6 +163,13 @@ def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
     return format_date(value, fmt)
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: "38 KB", "2,4 MB" (in the user's locale)."""
+    if size < 1024 * 1024:
+        return f"{math.ceil(size / 1024)} KB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+
+
 def period_name(period) -> str:
     """A reporting period (``reports.periods.Period``) in words: "Quý 2/2024 (15/03/2024 – 14/06/2024)",
     "Năm 2024 (…)", or its days."""
@@ -177,7 +185,8 @@ def period_name(period) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
-                                 channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d)
+                                 channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d,
+                                 file_size=file_size)
 
     @app.context_processor
     def shared():
@@ -206,6 +215,8 @@ def init_app(app: Flask) -> None:
 
     def error_page(code: int, title: str, message: str):
         def handler(error):
+            if getattr(error, "response", None) is not None:  # a page made for it (the form's rate limit)
+                return error.response
             if request.path.startswith("/api/"):
                 return {"error": gettext(title), "message": gettext(message)}, code
             return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code

@@ -39,7 +39,10 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
     codes = re.findall(r"<td>(PAKN\.\d{8}\.\d{4})</td>", table)
     assert codes == ["PAKN.20240314.0001", "PAKN.20240401.0001", "PAKN.20240610.0001", "PAKN.20240614.0001",
                      "PAKN.20240615.0001"]  # M and K share a due date (21/06): by age
-    assert re.search(r"PAKN\.20240314\.0001.*?(\d+) ngày", table, re.S).group(1) == str((date(2024, 7, 1) - date(2024, 3, 21)).days)
+    # late in working days, as the due date is counted (21/03 → 01/07/2024: 102 calendar days, the
+    # weekends, Hùng Kings' day and 29/04–01/05 left out)
+    assert re.search(r"PAKN\.20240314\.0001.*?(\d+) ngày làm việc", table, re.S).group(1) == "69"
+    assert "Số ngày làm việc trễ hạn" in html
     assert "quá hạn (5)</h2>" in html and 'id="stat-overdue" class="bad">5<' in html
     assert 'id="stat-letters">1<' in html
     # Q2 on-time rate of QLKH: B early + O on time of 2 answers = 100%; TDC: F late = 0%
@@ -117,4 +120,22 @@ def test_dashboard_speaks_english_on_request(quarter, client):
     refresh()  # the locale is cached in the test's long-lived app context
     html = client.get("/van-phong/tong-quan?lang=en").get_data(as_text=True)
     assert "Overview of feedback handling" in html and "On-time answer rate by unit and quarter" in html
-    assert "Days late" in html
+    assert "Working days late" in html
+
+
+def test_days_late_are_working_days_so_a_step_due_before_the_holidays_is_one_day_late_after_them(
+        app, clock, seeded, client):
+    from feedback_app.services import submissions
+    clock.set("2024-04-19T09:00:00+07:00")  # a Friday: classification due 5 working days later, Friday 26/04
+    case = submissions.submit(submissions.Submission(
+        full_name="Nguyễn Văn An", address="Quảng Ngãi", title="Thời hạn giải quyết thủ tục", phone="0905123456",
+        content="Đề nghị Sở cho biết thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ khoa học."))
+    assert case.due_date == date(2024, 4, 26)
+    # Thursday 02/05: six calendar days later, but 27–28/04 is a weekend, 29/04 the day off swapped for
+    # 04/05, 30/04 and 01/05 holidays: one working day late
+    clock.set("2024-05-02T09:00:00+07:00")
+    login(client, seeded["office"])
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    table = html.split('id="overdue-table"')[1].split("</table>")[0]
+    assert re.search(rf"{case.code}.*?<span class=\"badge overdue\">(.*?)</span>", table, re.S).group(1) == \
+        "1 ngày làm việc"

@@ -153,3 +153,25 @@ def test_a_letter_to_a_sender_who_gave_no_name_is_addressed_to_the_sender(app, l
     letter.feedback.submitter_name = ""
     said = " ".join(pdf_text(render_letter_pdf(letter)).split())
     assert "Kính gửi: Người gửi phản ánh, kiến nghị" in said
+
+
+def test_characters_the_letters_fonts_lack_are_left_out_not_drawn_as_boxes(app, letter):
+    # an emoji (drawn by the system in another font), a pictograph and another script (empty boxes)
+    letter.feedback.submitter_name = "Nguyễn Văn An 😀"
+    letter.feedback.title = "Hồ sơ 漢字 ✅ đăng ký kết quả"
+    letter.reason = "Cần thêm thời gian phối hợp 🙏"
+    data = render_letter_pdf(letter)
+    said = " ".join(pdf_text(data).split())
+    assert "Kính gửi: Nguyễn Văn An Địa chỉ:" in said
+    assert "nội dung: “Hồ sơ đăng ký kết quả”" in said and "Lý do: Cần thêm thời gian phối hợp" in said
+    assert not {"😀", "漢", "✅", "🙏", "\x00"} & set(said)
+    fonts = {str(f.get_object()["/BaseFont"]).split("+")[-1]
+             for page in PdfReader(BytesIO(data)).pages for f in page["/Resources"]["/Font"].values()}
+    assert fonts <= {"PAKN-Serif", "PAKN-Serif-Bold", "PAKN-Serif-Italic"}  # no fallback font
+
+
+def test_vietnamese_typed_with_combining_marks_is_kept_whole_in_the_letter(app, letter):
+    import unicodedata
+    letter.feedback.submitter_name = unicodedata.normalize("NFD", "Trần Thị Hồng Nhung")
+    said = " ".join(pdf_text(render_letter_pdf(letter)).split())
+    assert "Kính gửi: Trần Thị Hồng Nhung" in said

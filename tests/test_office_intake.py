@@ -234,6 +234,19 @@ def test_a_scanned_letter_is_attached_and_a_program_renamed_to_pdf_is_refused(ap
     assert (attachment.kind, attachment.original_name, attachment.size) == ("submission", "thu-cong-dan.pdf", len(PDF))
 
 
+def test_a_scan_sent_with_a_form_that_came_back_is_kept_and_attached_once_corrected(app, client, clock, seeded):
+    from io import BytesIO
+    login(client, seeded["office"])
+    refused = enter(client, channel="", attachments=(BytesIO(PDF), "thu-cong-dan.pdf"))
+    assert refused.status_code == 422 and "Đã đính kèm: thu-cong-dan.pdf (1 KB)" in text(refused)
+    token = re.search(r'name="held_token" type="hidden" value="([^"]+)"', text(refused)).group(1)
+    assert enter(client, held_token=token).status_code == 303
+    (case,) = cases()
+    (attachment,) = case.attachments
+    with open(f"{app.config['UPLOAD_DIR']}/{attachment.stored_name}", "rb") as f:
+        assert (attachment.original_name, f.read()) == ("thu-cong-dan.pdf", PDF)
+
+
 def test_the_same_form_sent_twice_makes_one_case_and_a_corrected_time_is_refused_pointing_to_it(
         app, client, clock, seeded):
     login(client, seeded["office"])

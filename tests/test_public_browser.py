@@ -50,15 +50,17 @@ def test_a_citizen_sends_feedback_follows_it_and_reads_a_published_answer(live_s
     page.get_by_label("Tiêu đề").fill(VALID["title"])
     page.get_by_label("Nội dung phản ánh, kiến nghị").fill(VALID["content"])
     page.get_by_label("Thủ tục hành chính hoặc quy định liên quan (nếu có)").fill(VALID["procedure"])
+    page.locator("#attachments").set_input_files([{"name": "cong-van.pdf", "mimeType": "application/pdf",
+                                                   "buffer": PDF}])
     page.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
     assert "số điện thoại hoặc thư điện tử" in page.locator("#phone-error").inner_text()
     assert page.get_by_label("Họ và tên").input_value() == VALID["full_name"]
+    # the browser empties the file box of a page it gets back; the file sent is kept, and named
+    assert page.locator("#held-files").inner_text().startswith("Đã đính kèm: cong-van.pdf (1 KB)")
     page.screenshot(path=str(shots / "public-form.png"), full_page=True)
 
     page.get_by_label("Số điện thoại").fill("0905 123 456")
     page.get_by_label("Thư điện tử").fill(VALID["email"])
-    page.locator("#attachments").set_input_files([{"name": "cong-van.pdf", "mimeType": "application/pdf",
-                                                   "buffer": PDF}])
     page.get_by_label(re.compile("Tôi đồng ý")).check()
     page.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
 
@@ -68,6 +70,7 @@ def test_a_citizen_sends_feedback_follows_it_and_reads_a_published_answer(live_s
 
     # the office moves it on meanwhile
     case = find(code)
+    assert [(a.original_name, a.size) for a in case.attachments] == [("cong-van.pdf", len(PDF))]
     apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
     apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
 

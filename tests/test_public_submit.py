@@ -176,7 +176,7 @@ def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_w
     assert post(client).status_code == 303
     assert post(client, title="Một phản ánh khác về thời hạn giải quyết").status_code == 303
     refused = post(client, title="Phản ánh thứ ba về thời hạn giải quyết")
-    assert refused.status_code == 429 and "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Vui lòng gửi lại sau" in refused.get_data(as_text=True)
     api = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True})
     assert api.status_code == 429  # the page and the API share one budget per address
     assert count(Feedback) == 2
@@ -243,3 +243,95 @@ def test_the_form_sent_twice_or_an_api_retry_counts_once_against_the_rate_limit(
     assert count(Feedback) == 2
     assert post(client, submission_key=sent_form_key(client),
                 title="Một phản ánh khác về thời hạn giải quyết").status_code == 429  # two cases: the budget
+
+
+# --- what the citizen sent is not lost when the form comes back -------------------------------------
+
+def held_token(html: str) -> str:
+    return re.search(r'<input id="held_token" name="held_token" type="hidden" value="([^"]*)">', html).group(1)
+
+
+def held_ids(html: str) -> dict[str, str]:
+    """The files the page says are attached, by name: the value of each one's "remove" box."""
+    return dict(re.findall(r'<li>Đã đính kèm: (.+?) \(\d+ KB\)\s*<label class="choice"><input type="checkbox" '
+                           r'name="remove_held" value="([0-9a-f]+)">', html))
+
+
+def test_files_sent_with_a_form_that_came_back_are_named_and_attached_when_it_is_accepted(app, client, clock):
+    refused = post(client, full_name="", files=[("quyet-dinh.pdf", PDF), ("anh chup.png", PNG)])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and count(Feedback) == 0
+    assert "Đã đính kèm: quyet-dinh.pdf (1 KB)" in html and "Đã đính kèm: anh chup.png (1 KB)" in html
+    # corrected, sent without choosing the files again
+    accepted = post(client, held_token=held_token(html))
+    assert accepted.status_code == 303
+    rows = db.session.execute(select(Attachment).order_by(Attachment.id)).scalars().all()
+    assert [a.original_name for a in rows] == ["quyet-dinh.pdf", "anh chup.png"]
+    for row, data in zip(rows, (PDF, PNG)):
+        with open(os.path.join(app.config["UPLOAD_DIR"], row.stored_name), "rb") as f:
+            assert f.read() == data
+    assert not os.path.exists(os.path.join(app.config["UPLOAD_DIR"], "held", held_token(html)))  # released
+
+
+def test_a_held_file_the_citizen_removes_is_not_attached_and_new_ones_count_with_the_held(app, client, clock):
+    app.config["MAX_ATTACHMENTS"] = 2
+    html = post(client, title="", files=[("bo.pdf", PDF), ("giu.png", PNG)]).get_data(as_text=True)
+    token, ids = held_token(html), held_ids(html)
+    assert set(ids) == {"bo.pdf", "giu.png"}
+    too_many = post(client, title="", held_token=token, files=[("them.pdf", PDF)]).get_data(as_text=True)
+    assert "tối đa 2 tệp" in error_next_to(too_many, "attachments")
+    assert set(held_ids(too_many)) == {"bo.pdf", "giu.png"}  # the held ones stay
+    response = post(client, held_token=token, remove_held=ids["bo.pdf"], files=[("them.pdf", PDF)])
+    assert response.status_code == 303
+    names = db.session.execute(select(Attachment.original_name).order_by(Attachment.id)).scalars().all()
+    assert names == ["giu.png", "them.pdf"]
+
+
+def test_a_refused_file_is_named_while_the_good_ones_are_held(client, clock):
+    html = post(client, files=[("hoa-don.pdf", EXE), ("scan.png", PNG)]).get_data(as_text=True)
+    assert "hoa-don.pdf không đúng định dạng cho phép" in error_next_to(html, "attachments")
+    assert set(held_ids(html)) == {"scan.png"}
+    assert post(client, held_token=held_token(html)).status_code == 303
+    assert db.session.execute(select(Attachment.original_name)).scalars().all() == ["scan.png"]
+
+
+@pytest.mark.parametrize("token", ["A" * 32, "../../" + "a" * 26, "không-phải-mã", ""])
+def test_a_forged_or_unknown_hold_attaches_nothing(client, clock, token):
+    post(client, full_name="", files=[("quyet-dinh.pdf", PDF)])  # someone's hold exists
+    assert post(client, held_token=token).status_code == 303
+    assert count(Feedback) == 1 and count(Attachment) == 0
+
+
+def test_held_files_are_removed_after_some_hours_and_then_attach_nothing(app, client, clock):
+    from feedback_app.services.held_uploads import sweep_held
+    html = post(client, full_name="", files=[("quyet-dinh.pdf", PDF)]).get_data(as_text=True)
+    folder = os.path.join(app.config["UPLOAD_DIR"], "held", held_token(html))
+    clock.advance(hours=app.config["HELD_UPLOAD_HOURS"] - 1)
+    assert sweep_held() == 0 and os.path.isdir(folder)
+    clock.advance(hours=2)
+    assert sweep_held() == 1 and not os.path.exists(folder)
+    assert post(client, held_token=held_token(html)).status_code == 303 and count(Attachment) == 0
+
+
+def test_holds_together_stay_under_their_limit(app, client, clock):
+    app.config["HELD_UPLOADS_MAX_BYTES"] = len(PDF) + 10
+    first = post(client, full_name="", files=[("mot.pdf", PDF)]).get_data(as_text=True)
+    assert set(held_ids(first)) == {"mot.pdf"}
+    second = post(client.application.test_client(), full_name="", files=[("hai.pdf", PDF)]).get_data(as_text=True)
+    assert not held_ids(second) and "vui lòng chọn lại khi gửi" in error_next_to(second, "attachments")
+
+
+def test_a_rate_limited_form_comes_back_with_what_was_typed_and_when_to_send_again(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="1 per hour").test_client()
+    assert post(client).status_code == 303
+    refused = post(client, title="Phản ánh thứ hai về thời hạn giải quyết", files=[("quyet-dinh.pdf", PDF)])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 3601
+    message = re.search(r'<div class="flash error" role="alert" id="rate-limited"><p>(.*?)</p>', html, re.S).group(1)
+    assert re.search(r"Vui lòng gửi lại sau \d\d/\d\d/\d{4} \d\d:\d\d \(khoảng (\d+) phút nữa\)", message)
+    assert 'value="Phản ánh thứ hai về thời hạn giải quyết"' in html and 'value="Nguyễn Văn An"' in html
+    assert "không sử dụng ngân sách nhà nước." in html
+    assert "Đã đính kèm: quyet-dinh.pdf" in html
+    assert count(Feedback) == 1
+    api = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True})
+    assert api.status_code == 429 and api.is_json  # the API keeps its JSON answer

@@ -253,10 +253,11 @@ class IntakeForm(AsReceived, SubmissionFields):
         _l("Ngày, giờ cơ quan thực nhận (dấu bưu điện đến, giờ nhận cuộc gọi, giờ thư điện tử đến); "
            "hạn xử lý tính từ ngày này."),
         InputRequired(_l("Vui lòng nhập ngày và giờ nhận (giờ Việt Nam).")), default=_local_now)
-    # the portal's attachment field and form key, not copies (checked by services.submissions.check_files;
-    # the key makes a double click one case)
+    # the portal's attachment field, form key and held files, not copies (checked by
+    # services.submissions.check_files; the key makes a double click one case)
     attachments = SubmissionForm.attachments
     submission_key = SubmissionForm.submission_key
+    held_token, held_files = SubmissionForm.held_token, SubmissionForm.held_files
     submit = SubmitField(_l("Nhập phản ánh, kiến nghị"))
 
     def validate_received_at(self, field):

@@ -26,7 +26,7 @@ from ..auth import roles_required
 from ..models import Feedback
 from ..public.routes import attached_files, submission_from
 from ..reports.periods import Period
-from ..services import submissions
+from ..services import held_uploads, submissions
 from ..services.reports import closed_reports_including
 from ..views_common import local_d, period_name
 from . import bp
@@ -39,10 +39,12 @@ def intake_new():
     form = IntakeForm()
     if not form.is_submitted():
         form.submission_key.data = submissions.new_submission_key()
-    if form.validate_on_submit() and (files := attached_files(form)) is not None:
+    valid = form.validate_on_submit()
+    if form.is_submitted() and (files := attached_files(form, valid)) is not None and valid:
         case = _submit_once(form, files)
         if isinstance(case, _Made):
             return render_template("office/intake_new.html", form=form, made=case.case), 422
+        held_uploads.release(form.held_token.data)
         flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
                       code=case.code, due=local_d(case.due_date)), "success")
         for closed in closed_reports_including(local_date(case.received_at)):

@@ -100,6 +100,10 @@ class SubmissionForm(SubmissionFields):
     website = StringField(_l("Để trống ô này"))
     # One per rendering of the page: a double click or a reload finds the case the first sending made.
     submission_key = HiddenField()
+    # The files this form already sent, held while it comes back (services.held_uploads): the token of
+    # their hold, and what the page shows of them (set by the view).
+    held_token = HiddenField()
+    held_files = ()
 
 
 class LookupForm(PublicForm):

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import time
 from dataclasses import replace
+from datetime import datetime, timezone
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (Response, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
+                   session, url_for)
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
@@ -22,11 +26,11 @@ from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
 from ..services import published as published_service
-from ..services import submissions
+from ..services import held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
-from ..views_common import beyond_last_page, event_msgid, page_arg, period_name
+from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
@@ -99,7 +103,8 @@ def only_created(response) -> bool:
 
 # One budget per IP for the form and the JSON API together.
 submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", methods=["POST"],
-                                         deduct_when=only_created)
+                                         deduct_when=only_created,
+                                         on_breach=lambda limit: too_many_submissions(limit))
 
 
 # Failed lookups only: guessing the contact of a known code is slowed down, a citizen is not.
@@ -146,23 +151,56 @@ def submit():
         form.submission_key.data = submissions.new_submission_key()
     elif form.website.data:
         abort(400)  # the honeypot was filled in: a bot; nothing is stored
-    if form.validate_on_submit() and (files := attached_files(form)) is not None:
-        case, request.environ[REPLAYED] = _submit_once(form, files)
-        session["submitted_code"] = case.code
-        _remember(case.code)
-        return redirect(url_for("public.submitted"), code=303)
+    else:
+        valid = form.validate_on_submit()
+        if (files := attached_files(form, valid)) is not None and valid:
+            case, request.environ[REPLAYED] = _submit_once(form, files)
+            held_uploads.release(form.held_token.data)
+            session["submitted_code"] = case.code
+            _remember(case.code)
+            return redirect(url_for("public.submitted"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("public/submit.html", form=form), status
 
 
-def attached_files(form: SubmissionForm) -> list[submissions.CheckedFile] | None:
-    """The form's files, checked (kind, size, number); None, with the reason on the field, if refused."""
-    try:
-        return submissions.check_files(submissions.Upload(f.filename, f.stream)
-                                       for f in (form.attachments.data or []) if f and f.filename)
-    except submissions.SubmissionRejected as exc:
-        form.attachments.errors = [*form.attachments.errors, exc.errors["attachments"]]
+def attached_files(form: SubmissionForm, valid: bool) -> list[submissions.CheckedFile] | None:
+    """The form's files, checked together (kind, size, number): those it already sent and the sender
+    kept (held, ``services.held_uploads``) and those chosen now. None, with the reasons on the field, if
+    one is refused. ``valid``: the form's fields passed their checks; if not (or a file is refused), the
+    files that passed are held and shown on the page that comes back, so the sender need not choose
+    them again."""
+    current = held_uploads.take(form.held_token.data, request.form.getlist("remove_held"))
+    uploads = (submissions.Upload(f.filename, f.stream) for f in (form.attachments.data or []) if f and f.filename)
+    checked, refused = submissions.sort_files(uploads, held=len(current.files))
+    form.held_token.data, form.held_files = current.token, current.files
+    if valid and not refused:
+        return [*current.checked, *checked]
+    held = held_uploads.hold(current, checked)
+    if held is None:
+        refused.append(gettext("Không giữ được các tệp vừa chọn; vui lòng chọn lại khi gửi."))
+    else:
+        form.held_token.data, form.held_files = held.token, held.files
+    if refused:
+        form.attachments.errors = [*form.attachments.errors, *refused]
         return None
+    return held.checked
+
+
+def too_many_submissions(limit) -> Response | None:
+    """The portal's form refused by the per-IP limit (``on_breach``): the form comes back with what was
+    typed and the files held, saying when it may be sent again (429); the API keeps its JSON answer."""
+    if request.endpoint != "public.submit":
+        return None
+    form = SubmissionForm()
+    attached_files(form, valid=False)
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))  # the limiter counts on the real clock
+    again = local_dt(datetime.fromtimestamp(limit.reset_at, timezone.utc))
+    message = gettext("Từ địa chỉ mạng này đã có nhiều phản ánh, kiến nghị được gửi trong thời gian ngắn nên "
+                      "hệ thống tạm chưa nhận thêm. Vui lòng gửi lại sau %(time)s (khoảng %(n)d phút nữa); "
+                      "nội dung Ông/Bà đã nhập vẫn được giữ trên trang này.", time=again, n=minutes)
+    response = make_response(render_template("public/submit.html", form=form, rate_limited=message), 429)
+    response.headers["Retry-After"] = str(max(1, math.ceil(limit.reset_at - time.time())))
+    return response
 
 
 def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> tuple[Feedback, bool]:

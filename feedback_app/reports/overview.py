@@ -12,6 +12,7 @@ from workflows.lifecycle import OPEN_STATES, State
 
 from ..extensions import db
 from ..models import ApologyLetter, Feedback, Rating, Unit
+from ..services.calendar import load_calendar
 from .periods import Period, quarter, quarter_of, year_of
 from .queries import DEPARTMENT_STEPS, answers_by_period
 
@@ -78,7 +79,7 @@ class OverdueCase:
     state: str
     unit: str | None
     due_date: date
-    days_late: int
+    days_late: int  # working days after the due date, as deadlines are counted (NĐ 20/2008 Art 9.1d)
 
 
 def last_quarters(today: date, n: int = 4) -> list[Period]:
@@ -107,7 +108,10 @@ def overdue_cases(today: date, page: int, per_page: int) -> tuple[list[OverdueCa
         select(Feedback.code, Feedback.title, Feedback.state, Unit.name, Feedback.due_date)
         .outerjoin(Unit, Unit.id == Feedback.unit_id).where(*where)
         .order_by(Feedback.due_date, Feedback.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return [OverdueCase(code, title, state, unit, due, (today - due).days)
+    calendar = load_calendar()
+    # the due date counts working days (NĐ 20/2008 Art 9.1d), so lateness does too: a step due on the
+    # Friday before the 30/4–1/5 holidays is one working day late on the Thursday after, not six
+    return [OverdueCase(code, title, state, unit, due, calendar.count_working_days(due, today))
             for code, title, state, unit, due in rows], total
 
 

@@ -139,32 +139,50 @@ def display_name(filename: str | None) -> str:
     return name.lstrip(".").strip()[:255] or "tep"
 
 
-def check_files(uploads: Iterable[Upload]) -> list[CheckedFile]:
+def check_files(uploads: Iterable[Upload], held: int = 0) -> list[CheckedFile]:
     """Read and check every attachment; raise ``SubmissionRejected`` on the first field-level problem.
-    Nothing is written to disk here."""
+    ``held``: files already accepted with the same form, counted against the number allowed. Nothing is
+    written to disk here."""
+    checked, refused = sort_files(uploads, held)
+    if refused:
+        raise SubmissionRejected({"attachments": refused[0]})
+    return checked
+
+
+def sort_files(uploads: Iterable[Upload], held: int = 0) -> tuple[list[CheckedFile], list[str]]:
+    """(the attachments that pass, a message for each one refused): a form keeps its good files while
+    the sender replaces a bad one. Past the number allowed (``held`` included), the files are refused."""
     config = current_app.config
     uploads = [u for u in uploads if u is not None and (u.filename or "").strip()]
-    if len(uploads) > config["MAX_ATTACHMENTS"]:
-        raise SubmissionRejected({"attachments": gettext("Chỉ được gửi tối đa %(n)d tệp đính kèm.",
-                                                         n=config["MAX_ATTACHMENTS"])})
-    limit = config["MAX_ATTACHMENT_BYTES"]
+    room = max(config["MAX_ATTACHMENTS"] - held, 0)
+    refused = []
+    if len(uploads) > room:
+        refused.append(gettext("Chỉ được gửi tối đa %(n)d tệp đính kèm.", n=config["MAX_ATTACHMENTS"]))
+        uploads = uploads[:room]
     checked = []
     for upload in uploads:
-        name = display_name(upload.filename)
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise SubmissionRejected({"attachments": gettext(
-                "Tệp %(name)s vượt quá dung lượng cho phép (%(mb)s MB).", name=name, mb=_megabytes(limit))})
-        if not data:
-            raise SubmissionRejected({"attachments": gettext("Tệp %(name)s rỗng.", name=name)})
-        kind = filetype.guess(data)
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if kind is None or kind.extension not in ALLOWED_KINDS or extension not in ALLOWED_KINDS[kind.extension]:
-            # the content decides: a program renamed to .pdf is refused
-            raise SubmissionRejected({"attachments": gettext(
-                "Tệp %(name)s không đúng định dạng cho phép (PDF, ảnh, văn bản Word, bảng tính).", name=name)})
-        checked.append(CheckedFile(name, kind.extension, kind.mime, data))
-    return checked
+        try:
+            checked.append(_check_file(upload, config["MAX_ATTACHMENT_BYTES"]))
+        except SubmissionRejected as exc:
+            refused.append(exc.errors["attachments"])
+    return checked, refused
+
+
+def _check_file(upload: Upload, limit: int) -> CheckedFile:
+    name = display_name(upload.filename)
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise SubmissionRejected({"attachments": gettext(
+            "Tệp %(name)s vượt quá dung lượng cho phép (%(mb)s MB).", name=name, mb=_megabytes(limit))})
+    if not data:
+        raise SubmissionRejected({"attachments": gettext("Tệp %(name)s rỗng.", name=name)})
+    kind = filetype.guess(data)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if kind is None or kind.extension not in ALLOWED_KINDS or extension not in ALLOWED_KINDS[kind.extension]:
+        # the content decides: a program renamed to .pdf is refused
+        raise SubmissionRejected({"attachments": gettext(
+            "Tệp %(name)s không đúng định dạng cho phép (PDF, ảnh, văn bản Word, bảng tính).", name=name)})
+    return CheckedFile(name, kind.extension, kind.mime, data)
 
 
 def _megabytes(size: int) -> str:
