@@ -172,11 +172,16 @@ def file_size(size: int) -> str:
 
 def period_name(period) -> str:
     """A reporting period (``reports.periods.Period``) in words: "Quý 2/2024 (15/03/2024 – 14/06/2024)",
-    "Năm 2024 (…)", or its days."""
+    "6 tháng đầu năm 2024 (…)", "Năm 2024 (…)", or its days."""
     span = f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}"
     if "-Q" in period.label:
         year, quarter = period.label.split("-Q")
         return gettext("Quý %(q)s/%(y)s (%(span)s)", q=quarter, y=year, span=span)
+    if "-H" in period.label:
+        year, half = period.label.split("-H")
+        if half == "1":
+            return gettext("6 tháng đầu năm %(y)s (%(span)s)", y=year, span=span)
+        return gettext("6 tháng cuối năm %(y)s (%(span)s)", y=year, span=span)
     if period.label.isdigit():
         return gettext("Năm %(y)s (%(span)s)", y=period.label, span=span)
     return span

@@ -5,8 +5,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from feedback_app.reports.periods import (Period, PeriodError, custom, parse_period, quarter, quarter_of,
-                                          report_due_date, year, year_of)
+from feedback_app.reports.periods import (Period, PeriodError, between, custom, half, half_of, parse_period, quarter,
+                                          quarter_of, recent, report_due_date, year, year_of)
 
 
 @pytest.mark.parametrize("q,start,end", [
@@ -72,6 +72,8 @@ def test_the_report_is_due_on_the_15th_of_the_quarters_last_month():
     ("2024-Q1", date(2023, 12, 15), date(2024, 3, 14), "2024-Q1"),
     (" 2024-q3 ", date(2024, 6, 15), date(2024, 9, 14), "2024-Q3"),
     ("2024", date(2023, 12, 15), date(2024, 12, 14), "2024"),
+    ("2024-H1", date(2023, 12, 15), date(2024, 6, 14), "2024-H1"),
+    ("2024-h2", date(2024, 6, 15), date(2024, 12, 14), "2024-H2"),
     ("2024-01-01..2024-02-29", date(2024, 1, 1), date(2024, 2, 29), "2024-01-01..2024-02-29"),
     ("2024-05-05..2024-05-05", date(2024, 5, 5), date(2024, 5, 5), "2024-05-05..2024-05-05"),
 ])
@@ -83,7 +85,7 @@ def test_parse_period_reads_quarters_years_and_ranges(text, start, end, label):
 @pytest.mark.parametrize("text", [
     "", "2024-Q0", "2024-Q5", "24", "2024-13-01..2024-12-31", "2024-02-30..2024-03-01",
     "2024-03-01..2024-02-01", "2020-01-01..2025-01-01", "2024-01-01..2024-02-01..2024-03-01",
-    "Q1-2024", "2024/01/01..2024/02/01", "0001",
+    "Q1-2024", "2024/01/01..2024/02/01", "0001", "2024-H0", "2024-H3",
 ])
 def test_parse_period_refuses_what_it_cannot_read(text):
     with pytest.raises(PeriodError):
@@ -99,3 +101,21 @@ def test_a_reversed_period_is_refused():
         Period(date(2024, 2, 1), date(2024, 1, 1))
     with pytest.raises(PeriodError):
         quarter(2024, True)
+
+
+def test_half_years_follow_the_same_15th_to_14th_rule_and_tile_the_year():
+    # NĐ 09/2019/NĐ-CP Art 12.1: 6 months = 15/12 of the year before to 14/6
+    assert (half(2024, 1).start, half(2024, 1).end) == (date(2023, 12, 15), date(2024, 6, 14))
+    assert (half(2024, 2).start, half(2024, 2).end) == (date(2024, 6, 15), date(2024, 12, 14))
+    assert half(2024, 1).days + half(2024, 2).days == year(2024).days
+    assert [half_of(d).label for d in (date(2023, 12, 15), date(2024, 6, 14), date(2024, 6, 15), date(2024, 12, 14))] \
+        == ["2024-H1", "2024-H1", "2024-H2", "2024-H2"]
+    assert between(date(2023, 12, 15), date(2024, 6, 14)).label == "2024-H1"
+    assert report_due_date(half(2024, 1)) == date(2024, 6, 15)
+
+
+def test_the_picker_offers_half_years_begun_by_today_among_the_quarters():
+    labels = [p.label for p in recent(date(2024, 7, 1))]
+    assert labels[:6] == ["2024", "2024-H2", "2024-Q3", "2024-H1", "2024-Q2", "2024-Q1"]
+    assert labels[6:] == ["2023", "2023-H2", "2023-Q4", "2023-Q3", "2023-H1", "2023-Q2", "2023-Q1"]
+    assert [p.label for p in recent(date(2024, 1, 2))][:3] == ["2024", "2024-H1", "2024-Q1"]

@@ -78,6 +78,22 @@ def test_the_next_quarter_carries_over_what_was_pending(quarter_cases):
     assert q3["answered_late"] == 1 and q3["answered_early"] == 1
 
 
+def test_a_half_year_adds_up_its_two_quarters_and_the_office_reads_it_by_name(quarter_cases, app, client, seeded):
+    """NĐ 09/2019 Art 12.1 / NĐ 63/2010 Art 35: the 6-monthly report, 15/12 to 14/6."""
+    q1, q2 = (build_report(parse_period(f"2024-Q{q}")).total.values for q in (1, 2))
+    h1 = build_report(parse_period("2024-H1")).total.values
+    flows = ("received", "received_online", "refused", "forwarded", "answered", "answered_late", "apology_letters",
+             "published", "rated")
+    assert {k: h1[k] for k in flows} == {k: q1[k] + q2[k] for k in flows}
+    assert h1["carried_over"] == q1["carried_over"] and h1["pending"] == q2["pending"]
+    assert h1["received"] > 0
+    client.post("/van-phong/dang-nhap", data={"email": seeded["office"].email, "password": "secret-pass"})
+    page = client.get("/van-phong/bao-cao?period=2024-H1").get_data(as_text=True)
+    assert "Kỳ báo cáo 2024-H1: từ ngày 15/12/2023 đến ngày 14/06/2024" in page
+    register = client.get("/van-phong/so-tiep-nhan?period=2024-H1").get_data(as_text=True)
+    assert "6 tháng đầu năm 2024 (15/12/2023 – 14/06/2024)" in register  # the picker names it
+
+
 def test_cli_json_prints_period_units_and_total(quarter_cases, app):
     result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "json"])
     assert result.exit_code == 0, result.output

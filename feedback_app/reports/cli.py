@@ -34,7 +34,7 @@ def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
 
 @click.group("report", invoke_without_command=True,
              help="Báo cáo PAKN: flask report --period 2024-Q2 --format xlsx --out bao-cao.xlsx")
-@click.option("--period", help="2024-Q1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
+@click.option("--period", help="2024-Q1, 2024-H1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: standard output; "
                                                                "required for xlsx)")
@@ -63,12 +63,12 @@ def _period(text: str) -> Period:
     try:
         return parse_period(text)
     except PeriodError:
-        raise click.ClickException(f"Kỳ báo cáo không hợp lệ {text!r}: nhập năm (2024), quý (2024-Q2, quý 1 đến 4) "
-                                   "hoặc khoảng ngày (2024-03-15..2024-06-14)") from None
+        raise click.ClickException(f"Kỳ báo cáo không hợp lệ {text!r}: nhập năm (2024), quý (2024-Q2, quý 1 đến 4), "
+                                   "6 tháng (2024-H1, 2024-H2) hoặc khoảng ngày (2024-03-15..2024-06-14)") from None
 
 
 @report_cli.command("close")
-@click.option("--period", required=True, help="2024-Q1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
+@click.option("--period", required=True, help="2024-Q1, 2024-H1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
 def report_close(period: str) -> None:
     """Chốt số liệu: store the period's figures as they are now; the report reads them ever after."""
     from ..services.reports import AlreadyClosed, PeriodNotOver, close_report
@@ -84,7 +84,7 @@ def report_close(period: str) -> None:
 
 
 @report_cli.command("reopen")
-@click.option("--period", required=True, help="2024-Q1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
+@click.option("--period", required=True, help="2024-Q1, 2024-H1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
 def report_reopen(period: str) -> None:
     """Delete a closed period's stored figures (after a correction): the report is counted again."""
     from ..services.reports import reopen_report

@@ -7,6 +7,11 @@ before to 14/12::
     Q1 2024 = 15/12/2023 – 14/03/2024      Q3 2024 = 15/06/2024 – 14/09/2024
     Q2 2024 = 15/03/2024 – 14/06/2024      Q4 2024 = 15/09/2024 – 14/12/2024
     2024    = 15/12/2023 – 14/12/2024
+    2024-H1 = 15/12/2023 – 14/06/2024      2024-H2 = 15/06/2024 – 14/12/2024
+
+The half-years follow the same rule (NĐ 09/2019/NĐ-CP Art 12.1: "báo cáo định kỳ 6 tháng: tính từ
+ngày 15 của tháng 12 năm trước kỳ báo cáo đến ngày 14 của tháng 6"; the 6-monthly report of NĐ
+63/2010 Art 35, which includes PAKN, and the plan's item 32 "định kỳ 6 tháng và cuối năm").
 
 Units send their report to HCTH "chậm nhất vào ngày 15 của tháng cuối quý", i.e. the day after
 the period ends (``report_due_date``).
@@ -29,6 +34,8 @@ __all__ = [
     "Period",
     "PeriodError",
     "custom",
+    "half",
+    "half_of",
     "parse_period",
     "quarter",
     "quarter_of",
@@ -134,6 +141,14 @@ def quarter(y: int, q: int) -> Period:
     return Period(start, end, f"{y}-Q{q}")
 
 
+def half(y: int, h: int) -> Period:
+    """Reporting half-year ``h`` (1, 2) of year ``y``, labelled "2024-H1": quarters 1–2 or 3–4."""
+    if isinstance(h, bool) or not isinstance(h, int) or h not in (1, 2):
+        raise PeriodError(f"half-year must be 1 or 2, got {h!r}")
+    first, last = quarter(y, 2 * h - 1), quarter(y, 2 * h)
+    return Period(first.start, last.end, f"{y}-H{h}")
+
+
 def year(y: int) -> Period:
     """Reporting year ``y``: 15/12 of ``y - 1`` to 14/12 of ``y``, labelled "2024"."""
     y = _check_year(y)
@@ -168,7 +183,7 @@ def between(start: date, end: date) -> Period:
     """The days from ``start`` to ``end`` (both inclusive), named as the quarter or the year they are
     when they are one ("2024-Q2"), else as a range; no limit of length (``custom`` has one)."""
     try:
-        named = [p for p in (quarter_of(start), year_of(start)) if (p.start, p.end) == (start, end)]
+        named = [p for p in (quarter_of(start), half_of(start), year_of(start)) if (p.start, p.end) == (start, end)]
     except PeriodError:  # a day in year 1 or 9999, whose quarter or year cannot be built
         named = []
     return named[0] if named else Period(start, end)
@@ -179,6 +194,12 @@ def year_of(d: date) -> Period:
     d = _as_date(d, "d")
     y = d.year + 1 if (d.month, d.day) >= (12, START_DAY) else d.year
     return year(y)
+
+
+def half_of(d: date) -> Period:
+    """The reporting half-year containing the local date ``d`` (20/06/2024 is in 2024-H2)."""
+    q = quarter_of(d)
+    return half(int(q.label[:4]), (int(q.label[-1]) + 1) // 2)
 
 
 def quarter_of(d: date) -> Period:
@@ -196,13 +217,15 @@ def quarter_of(d: date) -> Period:
 
 def recent(today: date) -> list[Period]:
     """The periods a picker offers on ``today``: this reporting year and the one before, each followed
-    by its quarters begun by then, newest first (2024, 2024-Q4 … 2024-Q1, 2023, 2023-Q4 … 2023-Q1)."""
+    by its half-years and quarters begun by then, newest first (2024, 2024-H2, 2024-Q4, 2024-Q3,
+    2024-H1, 2024-Q2, 2024-Q1, 2023, …)."""
     this_year = int(year_of(today).label)
     begun = quarter_of(today).start
     periods: list[Period] = []
     for y in (this_year, this_year - 1):
         periods.append(year(y))
-        periods += [p for p in (quarter(y, q) for q in (4, 3, 2, 1)) if p.start <= begun]
+        for h in (2, 1):
+            periods += [p for p in (half(y, h), quarter(y, 2 * h), quarter(y, 2 * h - 1)) if p.start <= begun]
     return periods
 
 
@@ -216,6 +239,7 @@ def report_due_date(p: Period) -> date:
 
 
 _QUARTER_RE = re.compile(r"(\d{4})-Q(\d+)", re.IGNORECASE)
+_HALF_RE = re.compile(r"(\d{4})-H(\d+)", re.IGNORECASE)
 _YEAR_RE = re.compile(r"\d{4}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -231,7 +255,7 @@ def _parse_date(text: str, what: str) -> date:
 
 
 def parse_period(s: str) -> Period:
-    """Parse "2024-Q1" (also "2024-q1"), "2024", or "2024-01-01..2024-02-29".
+    """Parse "2024-Q1" (also "2024-q1"), "2024-H1", "2024", or "2024-01-01..2024-02-29".
 
     Raises ``PeriodError`` (a ``ValueError``) with an English message for anything else.
     """
@@ -239,10 +263,13 @@ def parse_period(s: str) -> Period:
         raise PeriodError(f"period must be a string, got {type(s).__name__}")
     text = s.strip()
     if not text:
-        raise PeriodError("empty period; expected YYYY, YYYY-Qn or YYYY-MM-DD..YYYY-MM-DD")
+        raise PeriodError("empty period; expected YYYY, YYYY-Qn, YYYY-Hn or YYYY-MM-DD..YYYY-MM-DD")
     m = _QUARTER_RE.fullmatch(text)
     if m:
         return quarter(int(m.group(1)), int(m.group(2)))
+    m = _HALF_RE.fullmatch(text)
+    if m:
+        return half(int(m.group(1)), int(m.group(2)))
     if _YEAR_RE.fullmatch(text):
         return year(int(text))
     if ".." in text:
@@ -251,5 +278,5 @@ def parse_period(s: str) -> Period:
             raise PeriodError(f"bad period {s!r}: more than one '..'")
         return custom(_parse_date(left, "'from'"), _parse_date(right, "'to'"))
     raise PeriodError(
-        f"unrecognised period {s!r}; expected YYYY, YYYY-Qn or YYYY-MM-DD..YYYY-MM-DD"
+        f"unrecognised period {s!r}; expected YYYY, YYYY-Qn, YYYY-Hn or YYYY-MM-DD..YYYY-MM-DD"
     )
