@@ -107,6 +107,7 @@ SCENARIOS: list[tuple[str, int, list[tuple[str, int]]]] = [
     # HCTH returned the answer to the unit before publication (QĐ 31/2021/QĐ-TTg Art 46)
     ("answer_returned", 11, [("classify", 1), ("forward", 1), ("submit_draft", 5), ("approve", 1),
                              ("return_answer", 1)]),
+    ("collecting", 8, [("classify", 1), ("forward", 1), ("collect_basis", 3)]),  # NĐ 20/2008 Art 14.2b
 ]
 
 
@@ -122,13 +123,14 @@ def _args(event: str, topic: tuple) -> dict:
         "approve": {},
         "publish": {},
         "extend": {"reason": "Cần lấy ý kiến của cơ quan liên quan trước khi trả lời."},
+        "collect_basis": {"reason": "Đã đề nghị Sở Tư pháp cho ý kiến về căn cứ pháp lý; chờ văn bản trả lời."},
         "return_answer": {"reason": "Câu trả lời chưa nêu căn cứ pháp lý (số, ngày văn bản); đề nghị bổ sung "
                                     "trước khi công khai."},
     }[event]
 
 
 def _actor(event: str, unit_code: str, users: dict[str, User]) -> User:
-    if event in ("submit_draft", "extend", "return_to_office"):
+    if event in ("submit_draft", "extend", "return_to_office", "collect_basis"):
         return users[unit_code]
     return users["leader"] if event == "approve" else users["office"]
 

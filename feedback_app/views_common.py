@@ -104,6 +104,10 @@ AUDIT_EVENTS = {
     # (the row's note) is for the unit only
     "return_answer": AuditLabel(EVENTS["return_answer"].label,
                                 N_("Câu trả lời đang được hoàn thiện trước khi công khai")),
+    # NĐ 20/2008 Art 14.2b; the unit's note (whom it asked, what it waits for) is for staff
+    "collect_basis": AuditLabel(EVENTS["collect_basis"].label,
+                                N_("Đơn vị xử lý đang thu thập thêm thông tin, cơ sở để xử lý")),
+    "resume_handling": AuditLabel(EVENTS["resume_handling"].label, N_("Đơn vị xử lý tiếp tục xử lý")),
 }
 UNKNOWN_EVENT = N_("Cập nhật")
 

@@ -22,6 +22,7 @@ VALID_ARGS = {
     "return_to_office": {"reason": "không thuộc thẩm quyền"}, "submit_draft": {"reply": "Trả lời ..."},
     "request_changes": {"note": "bổ sung căn cứ"}, "approve": {}, "publish": {},
     "return_answer": {"reason": "câu trả lời còn nêu họ tên cán bộ"}, "extend": {"reason": "cần lấy ý kiến"},
+    "collect_basis": {"reason": "chờ ý kiến Sở Tư pháp"}, "resume_handling": {},
 }
 
 
@@ -115,7 +116,8 @@ def test_an_explanation_that_says_nothing_is_refused_at_its_field(source, event)
 def test_every_free_text_someone_acts_on_must_say_something():
     assert {name: spec.explained for name, spec in EVENTS.items() if spec.explained} == {
         "request_info": ("missing",), "return_to_office": ("reason",), "submit_draft": ("reply",),
-        "request_changes": ("note",), "return_answer": ("reason",), "extend": ("reason",)}
+        "request_changes": ("note",), "return_answer": ("reason",), "extend": ("reason",),
+        "collect_basis": ("reason",)}
 
 
 def test_unknown_event_is_404():
@@ -179,7 +181,7 @@ def test_allowed_events_lists_what_the_buttons_show():
         e for e in EVENTS if ("received", e) in ALLOWED]
     assert lifecycle.allowed_events(FakeCase(state="received"), FakeActor("unit", UNIT_ID), TODAY) == []
     assert set(lifecycle.allowed_events(FakeCase(state="forwarded"), FakeActor("unit", UNIT_ID), TODAY)) == {
-        "return_to_office", "submit_draft", "extend"}
+        "return_to_office", "submit_draft", "extend", "collect_basis"}
     assert lifecycle.allowed_events(FakeCase(state="forwarded"), FakeActor("unit", UNIT_ID + 1), TODAY) == []
 
 
@@ -231,6 +233,9 @@ def test_a_returned_answer_is_revised_not_handed_back_to_hcth_nor_extended():
     with pytest.raises(TransitionNotAllowed, match="extend") as info:
         lifecycle.fire(returned, "extend", unit, {"reason": "cần thêm thời gian"}, TODAY)
     assert "không gửi phiếu xin lỗi" in info.value.why and "Điều 19.9" in info.value.why
+    with pytest.raises(TransitionNotAllowed, match="collect_basis") as info:
+        lifecycle.fire(returned, "collect_basis", unit, {"reason": "chờ ý kiến Sở Tư pháp"}, TODAY)
+    assert "không chuyển sang thu thập thêm cơ sở" in info.value.why
     assert returned.state == "forwarded"
     lifecycle.fire(returned, "submit_draft", unit, {"reply": "Câu trả lời đã hoàn thiện."}, TODAY)
     assert lifecycle.allowed_events(returned, FakeActor("leader"), TODAY) == ["request_changes", "approve"]
@@ -240,4 +245,19 @@ def test_a_returned_answer_is_revised_not_handed_back_to_hcth_nor_extended():
     assert returned.state == "answered"
     # a case never answered keeps both ways out
     assert set(lifecycle.allowed_events(FakeCase(state="forwarded"), unit, TODAY)) == {
-        "return_to_office", "submit_draft", "extend"}
+        "return_to_office", "submit_draft", "extend", "collect_basis"}
+
+
+def test_a_unit_without_enough_basis_collects_more_then_handles_it_with_the_deadline_running():
+    """NĐ 20/2008 Art 14.2b (CHUA_DU_CO_SO): not a pause; while collecting, the unit may still send an
+    apology letter or hand the case back, but drafts only once it goes on handling it."""
+    unit = FakeActor("unit", UNIT_ID)
+    case = FakeCase(state="forwarded")
+    lifecycle.fire(case, "collect_basis", unit, {"reason": "chờ ý kiến Sở Tư pháp"}, TODAY)
+    assert case.state == "collecting"
+    assert set(lifecycle.allowed_events(case, unit, TODAY)) == {"resume_handling", "extend", "return_to_office"}
+    with pytest.raises(TransitionNotAllowed):
+        lifecycle.fire(case, "submit_draft", unit, {"reply": "Trả lời ..."}, TODAY)
+    assert lifecycle.allowed_events(case, FakeActor("unit", UNIT_ID + 1), TODAY) == []
+    lifecycle.fire(case, "resume_handling", unit, {}, TODAY)
+    assert case.state == "forwarded" and State.COLLECTING in lifecycle.OPEN_STATES

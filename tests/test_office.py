@@ -259,7 +259,8 @@ def test_a_unit_sees_only_its_own_cases_and_another_units_case_is_a_404(app, cli
     assert post_event(client, "don-vi", theirs, "submit_draft", reply="x").status_code == 404
     assert state_of(theirs) == "forwarded"
     page = text(client.get(f"/don-vi/ho-so/{mine.code}"))
-    assert set(re.findall(r'id="form-(\w+)"', page)) == {"return_to_office", "submit_draft", "extend"}
+    assert set(re.findall(r'id="form-(\w+)"', page)) == {"return_to_office", "submit_draft", "extend",
+                                                         "collect_basis"}
 
 
 def test_unit_workspace_lists_overdue_cases_first(app, client, clock, seeded):

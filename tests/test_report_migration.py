@@ -2,7 +2,9 @@
 trail, so that reports on past periods count them."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from test_migrations import database_url, flask  # noqa: F401  (fixture)
 
@@ -81,4 +83,19 @@ def test_upgrade_to_0018_reads_the_cases_classified_before_it_as_about_a_regulat
         subjects = dict(conn.execute(text("SELECT id, subject FROM feedback ORDER BY id")).all())
     assert subjects == {1: "regulation", 2: None}  # classified before 0018; not yet classified
     assert flask("db", "downgrade", "0017", url=database_url).returncode == 0
+    engine.dispose()
+
+
+def test_0020_admits_the_collecting_state_and_its_downgrade_puts_such_a_case_back_to_forwarded(database_url):  # noqa: F811
+    assert flask("db", "upgrade", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(CASE), {"id": 1, "code": "PAKN.20240301.0001", "state": "collecting"})
+    down = flask("db", "downgrade", "0019", url=database_url)
+    assert down.returncode == 0, down.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT state FROM feedback")).scalar_one() == "forwarded"
+    with engine.begin() as conn, pytest.raises(IntegrityError):  # the older constraint is back
+        conn.execute(text("UPDATE feedback SET state = 'collecting'"))
+    assert flask("db", "upgrade", url=database_url).returncode == 0
     engine.dispose()

@@ -44,18 +44,20 @@ SETUP = {
     "publish": (["classify", "forward", "submit_draft", "approve"], {}),
     "return_answer": (["classify", "forward", "submit_draft", "approve"], {"reason": "Chưa dẫn căn cứ"}),
     "extend": (["classify", "forward"], {"reason": "Cần ý kiến Cục An toàn bức xạ"}),
+    "collect_basis": (["classify", "forward"], {"reason": "Chờ ý kiến Cục An toàn bức xạ"}),
+    "resume_handling": (["classify", "forward", "collect_basis"], {}),
 }
 WHO = {"office": {"request_info", "provide_info", "classify", "refuse", "transfer_out", "forward",
                   "request_changes", "publish", "return_answer"},
        "leader": {"request_changes", "approve"},
-       "QLCN": {"return_to_office", "submit_draft", "extend"},
+       "QLCN": {"return_to_office", "submit_draft", "extend", "collect_basis", "resume_handling"},
        "admin": set()}
 
 
 def prepared(seeded, event):
     case = receive(SUBMISSION)
     actors = {"request_info": "office", "classify": "office", "forward": "office", "submit_draft": "QLCN",
-              "approve": "leader"}
+              "approve": "leader", "collect_basis": "QLCN"}
     for step in SETUP[event][0]:
         apply_event(case, step, seeded[actors[step]], SETUP[step][1])
     return case
@@ -133,7 +135,7 @@ def test_a_unit_token_cannot_see_or_act_on_another_units_case(app, client, seede
     assert client.get(f"/api/v1/feedback/{case.code}", headers=tokens["QLKH"]).status_code == 404
     assert fire(client, tokens["QLKH"], case, "submit_draft", reply="x").status_code == 404
     staff_view = client.get(f"/api/v1/feedback/{case.code}", headers=tokens["QLCN"]).get_json()
-    assert staff_view["allowed_events"] == ["return_to_office", "submit_draft", "extend"]
+    assert staff_view["allowed_events"] == ["collect_basis", "return_to_office", "submit_draft", "extend"]
     assert staff_view["submitter"]["phone"] == "0912345678"
 
 

@@ -35,6 +35,7 @@ class State(StrEnum):
     REFUSED = "refused"              # KHONG_TIEP_NHAN (terminal)
     TRANSFERRED = "transferred"      # CHUYEN_DI: sent to the competent agency (terminal)
     FORWARDED = "forwarded"          # DANG_XU_LY at a unit
+    COLLECTING = "collecting"        # CHUA_DU_CO_SO: not enough basis yet, the unit collects more (Art 14.2b)
     UNDER_REVIEW = "under_review"    # CHO_DUYET: draft reply awaiting the leader
     ANSWERED = "answered"            # DA_TRA_LOI
     PUBLISHED = "published"          # DA_CONG_KHAI (terminal)
@@ -47,6 +48,7 @@ STATE_LABELS: dict[State, str] = {
     State.REFUSED: N_("Không tiếp nhận"),
     State.TRANSFERRED: N_("Đã chuyển cơ quan có thẩm quyền"),
     State.FORWARDED: N_("Đang xử lý tại đơn vị"),
+    State.COLLECTING: N_("Chưa đủ cơ sở, đang thu thập thêm"),
     State.UNDER_REVIEW: N_("Chờ lãnh đạo duyệt"),
     State.ANSWERED: N_("Đã trả lời"),
     State.PUBLISHED: N_("Đã công khai"),
@@ -54,7 +56,9 @@ STATE_LABELS: dict[State, str] = {
 
 TERMINAL_STATES = frozenset({State.REFUSED, State.TRANSFERRED, State.PUBLISHED})
 # States in which the department still owes the citizen an answer.
-OPEN_STATES = frozenset({State.RECEIVED, State.CLASSIFIED, State.FORWARDED, State.UNDER_REVIEW})
+OPEN_STATES = frozenset({State.RECEIVED, State.CLASSIFIED, State.FORWARDED, State.COLLECTING, State.UNDER_REVIEW})
+# At the unit, before a draft goes for review: handling (DANG_XU_LY) or collecting more basis (CHUA_DU_CO_SO).
+AT_UNIT_STATES = (State.FORWARDED, State.COLLECTING)
 
 
 class Role(StrEnum):
@@ -200,6 +204,11 @@ _NO_RETURN_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "không trả lại Văn phòng."))
 # NĐ 61/2018 Art 19.9: the apology letter and its new date are for a result not returned in time; the
 # citizen here holds an answer already.
+# NĐ 20/2008 Art 14.2b weighs whether there is enough basis to handle the PAKN; an answer the citizen
+# already holds and HCTH returned for publication is revised, not examined again from the start.
+_NO_COLLECTING_ONCE_ANSWERED = _refused_while_answer_returned(N_(
+    "Người gửi đã nhận câu trả lời; Văn phòng trả lại để hoàn thiện trước khi công khai, không chuyển sang "
+    "thu thập thêm cơ sở."))
 _NO_EXTENSION_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; không gia hạn, không gửi phiếu xin lỗi khi hoàn thiện câu trả lời trước "
     "khi công khai (NĐ 61/2018/NĐ-CP, Điều 19.9 chỉ áp dụng khi chưa trả kết quả)."))
@@ -275,7 +284,15 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
               N_("Chuyển cơ quan có thẩm quyền"), required=("agency",), optional=("note",)),
     EventSpec("forward", (_S.CLASSIFIED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Chuyển đơn vị xử lý"), required=("unit",), optional=("note",)),
-    EventSpec("return_to_office", (_S.FORWARDED,), _S.CLASSIFIED, frozenset({Role.UNIT}),
+    # NĐ 20/2008 Art 14.2b: the unit judges there is not enough basis yet and keeps collecting (other
+    # agencies' opinions, documents, a meeting with the sender, Art 14.2a), then goes on handling it.
+    # The deadlines run on: the law stops no clock for it (an apology letter covers a delay, Art 19.9).
+    EventSpec("collect_basis", (_S.FORWARDED,), _S.COLLECTING, frozenset({Role.UNIT}),
+              N_("Chưa đủ cơ sở, thu thập thêm"), required=("reason",), explained=("reason",), own_unit_only=True,
+              guards=(_NO_COLLECTING_ONCE_ANSWERED,)),
+    EventSpec("resume_handling", (_S.COLLECTING,), _S.FORWARDED, frozenset({Role.UNIT}),
+              N_("Đã đủ cơ sở, tiếp tục xử lý"), optional=("note",), own_unit_only=True),
+    EventSpec("return_to_office", (_S.FORWARDED, _S.COLLECTING), _S.CLASSIFIED, frozenset({Role.UNIT}),
               N_("Trả lại Văn phòng"), required=("reason",), explained=("reason",), own_unit_only=True,
               guards=(_NO_RETURN_ONCE_ANSWERED,)),
     EventSpec("submit_draft", (_S.FORWARDED,), _S.UNDER_REVIEW, frozenset({Role.UNIT}),
@@ -294,7 +311,7 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("return_answer", (_S.ANSWERED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Trả lại đơn vị hoàn thiện câu trả lời"), required=("reason",), explained=("reason",),
               guards=(_citizen_agreed_to_publish,)),
-    EventSpec("extend", (_S.FORWARDED,), None, frozenset({Role.UNIT}),
+    EventSpec("extend", (_S.FORWARDED, _S.COLLECTING), None, frozenset({Role.UNIT}),
               N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",), explained=("reason",),
               own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due)),
 )}

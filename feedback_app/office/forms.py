@@ -121,6 +121,11 @@ def _argument_field(event: str, name: str, required: bool):
                          description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
     if name == "agency":
         return StringField(label, validators=validators + [at_most(300)])
+    if name == "reason" and event == "collect_basis":  # NĐ 20/2008 Art 14.2b
+        return TextAreaField(_l("Cần thu thập thêm"), validators=validators + [at_most(20000)],
+                             description=_l("Thông tin, tài liệu, ý kiến của cơ quan liên quan còn thiếu và đơn vị "
+                                            "đang thu thập (Nghị định 20/2008/NĐ-CP, Điều 14.2b). Thời hạn trả lời "
+                                            "vẫn tính; nếu không kịp, gửi phiếu xin lỗi, hẹn lại ngày trả lời."))
     if name == "reason" and event == "return_answer":  # QĐ 31/2021/QĐ-TTg Art 46
         return TextAreaField(_l("Lý do trả lại"), validators=validators + [at_most(20000)],
                              description=_l("Điểm chưa phù hợp để công khai. Đơn vị xử lý thấy lý do này; "

@@ -5,7 +5,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from workflows.lifecycle import N_, State
+from workflows.lifecycle import AT_UNIT_STATES, N_, State
 
 from ..auth import public_page, roles_required
 from ..extensions import db, limiter, login_manager
@@ -28,7 +28,7 @@ OFFICE = ("office", "leader")
 QUEUES = {
     "intake": (Feedback.state.in_(staff.INTAKE_STATES), N_("Tiếp nhận, phân loại")),
     "classified": (Feedback.state == State.CLASSIFIED.value, N_("Chờ chuyển đơn vị")),
-    "in_progress": (Feedback.state == State.FORWARDED.value, N_("Đang xử lý tại đơn vị")),
+    "in_progress": (Feedback.state.in_([s.value for s in AT_UNIT_STATES]), N_("Đang xử lý tại đơn vị")),
     "review": (Feedback.state == State.UNDER_REVIEW.value, N_("Chờ lãnh đạo duyệt")),
     "answered": (staff.AWAITING_PUBLICATION, N_("Chờ công khai")),
     "closed": (staff.FINISHED, N_("Đã kết thúc")),

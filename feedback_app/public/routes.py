@@ -60,6 +60,8 @@ STATE_EXPLANATIONS = {
     State.TRANSFERRED: N_("Phản ánh, kiến nghị không thuộc thẩm quyền của Sở và đã được chuyển đến cơ quan "
                           "có thẩm quyền."),
     State.FORWARDED: N_("Đơn vị chuyên môn đang nghiên cứu, xử lý và dự thảo câu trả lời."),
+    State.COLLECTING: N_("Đơn vị chuyên môn đang thu thập thêm thông tin, cơ sở để xử lý phản ánh, kiến nghị "
+                         "(Nghị định 20/2008/NĐ-CP, Điều 14.2b)."),
     State.UNDER_REVIEW: N_("Dự thảo câu trả lời đang chờ lãnh đạo Sở duyệt."),
     State.ANSWERED: N_("Đã có câu trả lời; câu trả lời đã được gửi đến Ông/Bà."),
     State.PUBLISHED: N_("Đã có câu trả lời và câu trả lời đã được công khai (thông tin cá nhân được ẩn)."),

@@ -169,8 +169,12 @@ def _request_info(case, args, actor):
     return f"Cần bổ sung: {args['missing']}"
 
 
-def _provide_info(case, args, actor):
+def _the_note(case, args, actor):
     return args.get("note") or None
+
+
+def _the_reason(case, args, actor):
+    return args["reason"]
 
 
 def _classify(case, args, actor):
@@ -206,7 +210,7 @@ def _forward(case, args, actor):
 
 def _return_to_office(case, args, actor):
     case.unit = None
-    return args["reason"]
+    return _the_reason(case, args, actor)
 
 
 def _submit_draft(case, args, actor):
@@ -295,8 +299,9 @@ def _extend(case, args, actor):
 
 
 EFFECTS: dict[str, Effect] = {
-    "request_info": _request_info, "provide_info": _provide_info, "classify": _classify, "refuse": _refuse,
+    "request_info": _request_info, "provide_info": _the_note, "classify": _classify, "refuse": _refuse,
     "transfer_out": _transfer_out, "forward": _forward, "return_to_office": _return_to_office,
+    "collect_basis": _the_reason, "resume_handling": _the_note,
     "submit_draft": _submit_draft, "request_changes": _request_changes, "approve": _approve,
     "publish": _publish, "return_answer": _return_answer, "extend": _extend,
 }

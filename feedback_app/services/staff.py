@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import N_, Role, State
+from workflows.lifecycle import AT_UNIT_STATES, N_, Role, State
 
 from ..extensions import db
 from ..models import Attachment, Feedback, Unit
@@ -87,7 +87,7 @@ def intake_query(user) -> Select:
 
 def unit_query(user) -> Select:
     """The unit's open cases: overdue first, then by due date."""
-    return by_due_date(case_query(user, states=[State.FORWARDED.value, State.UNDER_REVIEW.value]))
+    return by_due_date(case_query(user, states=[*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value]))
 
 
 def paginate(query: Select, page: int, per_page: int | None = None):

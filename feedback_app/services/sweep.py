@@ -64,7 +64,7 @@ from .letters import new_letter, queue_letter_mail
 from .sequences import next_values
 
 # The department's own deadlines (the citizen's, while awaiting info, is not the department's delay).
-SWEPT_STATES = (State.RECEIVED.value, State.CLASSIFIED.value, State.FORWARDED.value,
+SWEPT_STATES = (State.RECEIVED.value, State.CLASSIFIED.value, State.FORWARDED.value, State.COLLECTING.value,
                 State.UNDER_REVIEW.value, State.ANSWERED.value)
 BATCH = 500
 # The steps due on an apology letter's promised date once there is one (the answer, and the classify
