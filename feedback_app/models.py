@@ -319,6 +319,16 @@ class Feedback(db.Model):
         """Why HCTH last returned the answer (the ``return_answer`` audit row's note), for the unit."""
         return next((t.note for t in reversed(self.transitions) if t.event == "return_answer"), None)
 
+    @property
+    def changes_requested(self) -> "Transition | None":
+        """The request for changes (``request_changes``: the leader's, or HCTH's) that sent the draft
+        back to the unit, while the unit has it: the audit row of the case's last change of state, when
+        that was one. Its note is what the unit must change, its actor who asked."""
+        if self.state != State.FORWARDED.value:
+            return None
+        move = next((t for t in reversed(self.transitions) if t.from_state != t.to_state), None)
+        return move if move is not None and move.event == "request_changes" else None
+
     def personal_data(self) -> list[str]:
         """What the redaction must remove from anything shown to the public."""
         return [v for v in (self.submitter_name, self.address, self.phone, self.email) if v]

@@ -81,6 +81,8 @@ def queue():
     which, title = QUEUES[tab]
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
         staff.case_query(current_user).where(which))
+    if tab == "in_progress":  # drafts sent back are marked (Feedback.changes_requested)
+        query = staff.with_trail(query)
     page = staff.paginate(query, page_arg())
     if (moved := beyond_last_page(page)) is not None:
         return moved

@@ -27,6 +27,7 @@ from .calendar import deadlines, load_calendar, target_date
 from .files import reply_files
 from .rows import insert_family
 from .sequences import draw
+from .unit_notices import notify_unit
 from .webhooks import queue_delivery, webhooks_enabled
 
 
@@ -359,6 +360,7 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
         case.due, case.paused_days = change.due, change.paused_days
         case.target_date = target_date(case, plan)
         row = audit(case, move.event, move.source, move.dest, actor, note=note)
+        notify_unit(case, event, resolved, actor)  # after the due date moved: the mail names the new one
         db.session.commit()
     except (StaleDataError, IntegrityError):
         # another request changed the case first (the version moved, or its mail/letter exists)
