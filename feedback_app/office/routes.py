@@ -10,7 +10,7 @@ from workflows.lifecycle import N_, State
 from ..auth import public_page, roles_required
 from ..extensions import db, limiter, login_manager
 from ..models import Feedback
-from ..services import accounts, staff
+from ..services import accounts, citizen_notices, staff
 from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
@@ -88,7 +88,9 @@ def queue():
         return moved
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
-    return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows)
+    owed = citizen_notices.owed_count() if current_user.role == "office" else 0  # HCTH tells them
+    return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows,
+                           owed_notices=owed)
 
 
 @bp.get("/ho-so/<code>")
