@@ -238,6 +238,10 @@ class Feedback(db.Model):
 
     # Outcomes
     info_requested: Mapped[str | None] = mapped_column(Text)
+    # The outbox key of the latest request for information, shared by its mail or, for a citizen
+    # without an e-mail, its notice (CitizenNotice): whether and when it reached the citizen
+    # (services.citizen_notices.info_answer_due)
+    info_request_key: Mapped[str | None] = mapped_column(String(200))
     refusal_reason: Mapped[str | None] = mapped_column(String(40))
     refusal_note: Mapped[str | None] = mapped_column(Text)
     transferred_to: Mapped[str | None] = mapped_column(String(300))
@@ -277,6 +281,8 @@ class Feedback(db.Model):
         back_populates="feedback", order_by="ApologyLetter.id", cascade="all, delete-orphan")
     rating: Mapped["Rating | None"] = relationship(back_populates="feedback", uselist=False,
                                                    cascade="all, delete-orphan")
+    citizen_notices: Mapped[list["CitizenNotice"]] = relationship(
+        back_populates="feedback", order_by="CitizenNotice.id", cascade="all, delete-orphan")
 
     @property
     def due(self) -> Due | None:
@@ -323,6 +329,16 @@ class Feedback(db.Model):
     def return_reason(self) -> str | None:
         """Why HCTH last returned the answer (the ``return_answer`` audit row's note), for the unit."""
         return next((t.note for t in reversed(self.transitions) if t.event == "return_answer"), None)
+
+    @property
+    def changes_requested(self) -> "Transition | None":
+        """The request for changes (``request_changes``: the leader's, or HCTH's) that sent the draft
+        back to the unit, while the unit has it: the audit row of the case's last change of state, when
+        that was one. Its note is what the unit must change, its actor who asked."""
+        if self.state != State.FORWARDED.value:
+            return None
+        move = next((t for t in reversed(self.transitions) if t.from_state != t.to_state), None)
+        return move if move is not None and move.event == "request_changes" else None
 
     def personal_data(self) -> list[str]:
         """What the redaction must remove from anything shown to the public."""
@@ -453,6 +469,39 @@ class OutboxMail(db.Model):
     feedback: Mapped[Feedback | None] = relationship()
 
 
+class CitizenNotice(db.Model):
+    """What a citizen who gave no e-mail address is owed instead of a mail: NĐ 20/2008 Art 7.1 asks
+    for a phone number "(or a postal address)", so HCTH enters such a PAKN and must tell its sender
+    by phone or by post what the others read in their mail (the receipt with the tracking code, a
+    request for information, a refusal, a transfer, an apology letter, the answer). Written in the
+    same transaction as its cause, with the mail's key and the mail's text; then HCTH records how,
+    on which day and who gave it."""
+
+    __tablename__ = "citizen_notices"
+    __table_args__ = (
+        CheckConstraint("given_how IN ('phone', 'post')", name="given_how"),
+        CheckConstraint("(given_how IS NULL) = (given_on IS NULL)", name="given_together"),
+        Index("ix_citizen_notices_owed", "given_at", "owed_from"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # the key the mail would have had
+    kind: Mapped[str] = mapped_column(String(32))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    attachment_ref: Mapped[str | None] = mapped_column(String(200))  # as OutboxMail's: what to enclose
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # from when it is owed (an automatic apology letter's reason may still be written until then)
+    owed_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    given_how: Mapped[str | None] = mapped_column(String(8))  # phone, post
+    given_on: Mapped[date | None] = mapped_column(Date)        # the day it was told or posted
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when that was recorded
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    given_by_label: Mapped[str | None] = mapped_column(String(200))
+
+    feedback: Mapped[Feedback] = relationship(back_populates="citizen_notices")
+
+
 class Rating(db.Model):
     """The citizen's satisfaction with the answer: once per case."""
 
@@ -532,5 +581,5 @@ class ReportSnapshot(db.Model):
 
 
 __all__ = ["Unit", "Category", "User", "ApiToken", "Feedback", "Transition", "Attachment", "ApologyLetter",
-           "DeadlineNotice", "OutboxMail", "WebhookDelivery", "Rating", "CalendarDay", "Counter", "ReportSnapshot",
-           "UTCDateTime", "func"]
+           "DeadlineNotice", "OutboxMail", "CitizenNotice", "WebhookDelivery", "Rating", "CalendarDay", "Counter",
+           "ReportSnapshot", "UTCDateTime", "func"]

@@ -100,6 +100,7 @@ AUDIT_EVENTS = {
     "mark_duplicate": AuditLabel(N_("Đánh dấu trùng lặp")),
     "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
     "correct_intake": AuditLabel(N_("Sửa thông tin tiếp nhận")),
+    "citizen_notice": AuditLabel(N_("Báo người gửi qua điện thoại, bưu chính")),  # services.citizen_notices
     # QĐ 31/2021/QĐ-TTg Art 46: a neutral step for the citizen, who keeps the answer sent; HCTH's reason
     # (the row's note) is for the unit only
     "return_answer": AuditLabel(EVENTS["return_answer"].label,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from feedback_app.demo import seed
 from feedback_app.extensions import db
-from feedback_app.models import ApologyLetter, Feedback, User
+from feedback_app.models import ApologyLetter, CitizenNotice, Feedback, User
 from feedback_app.reports.periods import quarter_of
 from workflows.clock import CLOCK
 
@@ -50,8 +50,10 @@ def demo(app, clock):
     forwarded = db.session.execute(select(Feedback).where(Feedback.state == "forwarded")).scalars().first()
     unit_user = next(u for u in users.values() if u.role == "unit" and u.unit_id == forwarded.unit_id)
     letter = db.session.execute(select(ApologyLetter.id)).scalars().first()
+    notice = db.session.execute(select(CitizenNotice.id).order_by(CitizenNotice.id)).scalars().first()
+    assert notice is not None  # the demo's citizens without an e-mail are owed notices
     return {"users": users, "unit_user": unit_user, "published": code("published"), "forwarded": forwarded.code,
-            "received": code("received"), "answered": code("answered"), "letter": letter,
+            "received": code("received"), "answered": code("answered"), "letter": letter, "notice": notice,
             "period": quarter_of(CLOCK.today()).label}
 
 
@@ -93,7 +95,8 @@ def test_every_staff_page_passes_axe(app, live_server, page, axe, demo, who):
         "office": ["/van-phong/", "/van-phong/?tab=classified", "/van-phong/?tab=answered", "/van-phong/?tab=closed",
                    f"/van-phong/ho-so/{received}", f"/van-phong/ho-so/{demo['answered']}", "/van-phong/tiep-nhan-moi",
                    "/van-phong/qua-han", "/van-phong/bao-cao",
-                   "/van-phong/tong-quan", "/van-phong/so-tiep-nhan?period=" + demo["period"]],
+                   "/van-phong/tong-quan", "/van-phong/so-tiep-nhan?period=" + demo["period"],
+                   "/van-phong/thong-bao-nguoi-dan", f"/van-phong/thong-bao-nguoi-dan/{demo['notice']}"],
         "leader": ["/van-phong/?tab=review", "/van-phong/bao-cao", "/van-phong/tong-quan", "/van-phong/qua-han"],
         "unit": ["/don-vi/", f"/don-vi/ho-so/{forwarded}"],
         "admin": ["/quan-tri/nguoi-dung", "/quan-tri/nguoi-dung/moi", "/quan-tri/don-vi", "/quan-tri/don-vi/moi",

@@ -144,15 +144,20 @@ def test_refusal_needs_a_legal_reason():
 
 
 def test_no_answer_to_a_request_for_information_is_a_reason_only_once_the_citizen_had_the_time():
-    """Brief: the citizen has 5 working days to answer before the case may be refused for it."""
+    """Brief: the citizen has 5 working days to answer before the case may be refused for it, counted
+    from the day the request reached them (the service's fact ``info_answer_due``)."""
     office, reason = FakeActor("office"), {"reason": "no_answer_to_info_request"}
-    for case in (FakeCase(state="received", due_step="classify"),  # never asked
-                 FakeCase(state="awaiting_info", due_step="citizen_info", due_date=TODAY)):  # last day
-        with pytest.raises(InvalidEventArguments):
-            lifecycle.fire(case, "refuse", office, reason, TODAY)
-        assert case.state in ("received", "awaiting_info")
-    case = FakeCase(state="awaiting_info", due_step="citizen_info", due_date=date(2024, 3, 1))
-    lifecycle.fire(case, "refuse", office, reason, TODAY)
+    waiting = dict(state="awaiting_info", due_step="citizen_info", due_date=date(2024, 3, 1))
+    for case, due, why in ((FakeCase(state="received", due_step="classify"), date(2024, 3, 1), lifecycle.NOT_ASKED),
+                           (FakeCase(**waiting), None, lifecycle.NOT_REACHED),  # never delivered, never told
+                           (FakeCase(**waiting), TODAY, lifecycle.STILL_IN_TIME)):  # the last day
+        with pytest.raises(InvalidEventArguments) as refused:
+            lifecycle.fire(case, "refuse", office, reason, TODAY, facts={"info_answer_due": due})
+        assert refused.value.why == why and case.state in ("received", "awaiting_info")
+    with pytest.raises(InvalidEventArguments):  # a caller that read nothing: not reached
+        lifecycle.fire(FakeCase(**waiting), "refuse", office, reason, TODAY)
+    case = FakeCase(**waiting)
+    lifecycle.fire(case, "refuse", office, reason, TODAY, facts={"info_answer_due": date(2024, 3, 1)})
     assert case.state == "refused"
 
 

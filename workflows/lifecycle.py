@@ -163,12 +163,15 @@ class InvalidEventArguments(LifecycleError):
 
 @dataclass(frozen=True)
 class Context:
-    """What a guard may look at: the case, who acts, the arguments, and today's local date."""
+    """What a guard may look at: the case, who acts, the arguments, today's local date, and the facts
+    the caller read elsewhere for it (``info_answer_due``: the citizen's last day to answer the
+    request for information, counted from the day it reached them; None when it has not)."""
 
     case: Case
     actor: Actor
     args: Mapping[str, Any]
     today: date | None
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 Guard = Callable[[Context], str | None]  # returns why the event is refused, or None
@@ -232,17 +235,31 @@ def _known_subject(ctx: Context) -> str | None:
     return None
 
 
+NOT_ASKED = N_("Lý do này chỉ dùng khi đã yêu cầu bổ sung thông tin mà người gửi không bổ sung.")
+NOT_REACHED = N_("Đề nghị bổ sung thông tin chưa đến được người gửi (thư điện tử chưa gửi được, hoặc chưa ghi nhận "
+                 "đã báo qua điện thoại, bưu chính); chưa được không tiếp nhận vì lý do này.")
+STILL_IN_TIME = N_("Người gửi còn trong thời hạn bổ sung thông tin; chỉ không tiếp nhận vì lý do này sau khi hết hạn.")
+
+
+def no_answer_refusal(case: Case, today: date | None, info_answer_due: date | None) -> str | None:
+    """Why the case may not be refused for not answering the request for information now, or None.
+    Brief, "ask the citizen for missing information": the citizen has 5 working days to answer before
+    the case may be refused for it; a request that never reached them (a mail that could not be
+    delivered, a notice HCTH owes by phone or post and has not given) gave them no days at all, so the
+    days count from the day it reached them (``info_answer_due``, the last of them)."""
+    if case.state != State.AWAITING_INFO.value or case.due_step != "citizen_info":
+        return NOT_ASKED
+    if info_answer_due is None:
+        return NOT_REACHED
+    if today is not None and today <= info_answer_due:
+        return STILL_IN_TIME
+    return None
+
+
 def _no_answer_only_after_the_citizen_deadline(ctx: Context) -> str | None:
-    # Brief, "ask the citizen for missing information": the citizen has 5 working days to answer
-    # before the case may be refused for not answering; the due date of that step is the last one.
     if ctx.args.get("reason") != "no_answer_to_info_request":
         return None
-    case = ctx.case
-    if case.state != State.AWAITING_INFO.value or case.due_step != "citizen_info":
-        return N_("Lý do này chỉ dùng khi đã yêu cầu bổ sung thông tin mà người gửi không bổ sung.")
-    if case.due_date is not None and ctx.today is not None and ctx.today <= case.due_date:
-        return N_("Người gửi còn trong thời hạn bổ sung thông tin; chỉ không tiếp nhận vì lý do này sau khi hết hạn.")
-    return None
+    return no_answer_refusal(ctx.case, ctx.today, ctx.facts.get("info_answer_due"))
 
 
 @dataclass(frozen=True)
@@ -395,14 +412,14 @@ def _spec(event: str, state: str) -> EventSpec:
 
 
 def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None = None,
-          today: date | None = None, *, arguments: bool = True) -> None:
+          today: date | None = None, *, arguments: bool = True, facts: Mapping[str, Any] | None = None) -> None:
     """Raise the domain error that explains why ``event`` cannot fire now; return if it can.
     ``arguments=False`` asks only whether this actor may fire it in this state (e.g. keep a draft
-    before its text is final), as ``allowed_events`` does."""
+    before its text is final), as ``allowed_events`` does. ``facts``: see ``Context``."""
     spec = _spec(event, case.state)
     if case.state not in spec.sources:
         raise TransitionNotAllowed(event, case.state, N_("Trạng thái hiện tại không cho phép thao tác này."))
-    ctx = Context(case, actor, dict(args or {}), today)
+    ctx = Context(case, actor, dict(args or {}), today, dict(facts or {}))
     for error, guard in _all_guards(spec):
         if error is InvalidEventArguments and not arguments:
             continue
@@ -417,13 +434,13 @@ def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None =
 
 
 def fire(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None = None,
-         today: date | None = None) -> Move:
+         today: date | None = None, *, facts: Mapping[str, Any] | None = None) -> Move:
     """Fire ``event`` on ``case`` as ``actor``. Sets ``case.state`` through the machine, nothing else:
     the caller writes the audit row and the event's effects in the same transaction."""
     args = {k: v for k, v in (args or {}).items() if k in _spec(event, case.state).arguments}
-    check(case, event, actor, args, today)
+    check(case, event, actor, args, today, facts=facts)
     source = case.state
-    if not MACHINE.events[event].trigger(case, ctx=Context(case, actor, args, today)):
+    if not MACHINE.events[event].trigger(case, ctx=Context(case, actor, args, today, dict(facts or {}))):
         # check() passed, so the machine can only disagree if a guard is not deterministic
         raise TransitionNotAllowed(event, source, N_("Trạng thái hiện tại không cho phép thao tác này."))
     return Move(event, source, case.state, args)

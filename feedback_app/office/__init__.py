@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/van-phong")
 
-from . import routes, dashboard, letters, intake, corrections, register  # noqa: E402,F401  (routes register themselves on bp)
+from . import routes, dashboard, letters, intake, corrections, register, notices  # noqa: E402,F401  (routes register themselves on bp)

@@ -12,7 +12,7 @@ from workflows.lifecycle import EVENTS, REFUSAL_REASONS, SUBJECTS, LifecycleErro
 
 from ..extensions import db
 from ..models import Attachment
-from ..services import cases, corrections, files, publication, serialize, staff, submissions
+from ..services import cases, citizen_notices, corrections, files, publication, serialize, staff, submissions
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
 from .forms import PREVIEW_FIELDS, DuplicateForm, correction_form, event_form, event_args
@@ -44,6 +44,9 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         # Sửa thông tin tiếp nhận (services.corrections): HCTH, before classification
         correction_form=(forms.get(corrections.FORM) or correction_form(case))
         if office and corrections.may_correct(case) else None,
+        # whether the request for information reached the citizen (a refusal for no answer waits for it)
+        info=citizen_notices.info_request(case) if bp == "office" else None,
+        notice_kinds=citizen_notices.KIND_LABELS, notice_ways=citizen_notices.HOW_LABELS,
     )
     return render_template("office/case.html", **context), status
 

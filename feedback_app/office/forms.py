@@ -13,12 +13,13 @@ from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, Int
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from workflows.clock import CLOCK, LOCAL_TZ
-from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJECTS
+from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJECTS, State
 
 from ..extensions import db
 from ..models import CHANNEL_LABELS, Category, Feedback, Unit
 from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
+from ..services.citizen_notices import NO_ANSWER, no_answer_refusal
 from ..services.submissions import art7_shortfalls, form_key
 
 
@@ -98,13 +99,19 @@ def _unit_choices():
     return choices([("", _l("— Chọn đơn vị —"))] + [(code, name) for code, name in rows])
 
 
-def _refusal_choices():
+def _refusal_field(case: Feedback, label, validators) -> SelectField:
+    """The legal grounds (NĐ 20/2008 Art 1, 7.1, 9.1d); "no answer to the request for information" only
+    once the case may be refused for it (citizen_notices.no_answer_refusal), and while it waits for the
+    citizen, why not yet. A reason sent anyway is refused by the lifecycle, with its own words."""
     from flask_babel import gettext
-    return choices([("", _l("— Chọn lý do theo quy định —"))] + [
-        (r.code, f"{gettext(r.label)} ({r.basis})") for r in REFUSAL_REASONS.values()])
+    why = no_answer_refusal(case)
+    offered = [r for r in REFUSAL_REASONS.values() if r.code != NO_ANSWER or why is None]
+    return SelectField(label, choices=choices([("", _l("— Chọn lý do theo quy định —"))] + [
+        (r.code, f"{gettext(r.label)} ({r.basis})") for r in offered]), validators=validators, validate_choice=False,
+        description=_l(why) if why and case.state == State.AWAITING_INFO.value else None)
 
 
-def _argument_field(event: str, name: str, required: bool):
+def _argument_field(event: str, name: str, required: bool, case: Feedback):
     validators = [DataRequired(_l("Trường này là bắt buộc."))] if required else [Optional()]
     label = ARGUMENT_LABELS.get(name, name)
     if name == "category":
@@ -114,8 +121,8 @@ def _argument_field(event: str, name: str, required: bool):
     if name == "subject":  # NĐ 20/2008 Art 9.1b–c: a regulation, or the behaviour of an official
         return RadioField(label, choices=choices((code, _l(text)) for code, text in SUBJECTS.items()),
                           default=DEFAULT_SUBJECT)  # a request without it (an older client) means a regulation
-    if name == "reason" and event == "refuse":  # the legal grounds (NĐ 20/2008 Art 1, 7.1, 9.1d)
-        return SelectField(label, choices=_refusal_choices(), validators=validators)
+    if name == "reason" and event == "refuse":
+        return _refusal_field(case, label, validators)
     if name == "new_date":
         return DateField(label, validators=[Optional()],
                          description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
@@ -137,7 +144,7 @@ def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
     """The form of one lifecycle event, built from ``EVENTS[event]``: its arguments, plus the reply's
     attachments for ``submit_draft`` and the reviewed public copy for ``publish``."""
     spec = EVENTS[event]
-    fields = {name: _argument_field(event, name, name in spec.required) for name in spec.arguments}
+    fields = {name: _argument_field(event, name, name in spec.required, case) for name in spec.arguments}
     if "reply" in spec.arguments:
         fields["attachments"] = MultipleFileField(_l("Tệp đính kèm"))
     if event == "publish":
@@ -332,6 +339,27 @@ class LocalDateField(OwnParseError, DateField):
     """A date input, its parse error in the page's language."""
 
     parse_error = _l("Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm của lịch).")
+
+
+class NoticeGivenForm(FlaskForm):
+    """HCTH records that it told a citizen without an e-mail by phone, or posted it, and on which day
+    (services.citizen_notices.record_given, which checks the choice against the citizen's contacts)."""
+
+    how = SelectField(_l("Cách báo"), validate_choice=False,
+                      validators=[DataRequired(_l("Vui lòng chọn cách báo cho người gửi."))])
+    on = LocalDateField(_l("Ngày báo"), validators=[InputRequired(_l("Vui lòng nhập ngày báo."))])
+    submit = SubmitField(_l("Ghi nhận đã báo"))
+
+
+def notice_given_form(notice, formdata=None) -> NoticeGivenForm:
+    """The record form of one notice (its own prefix: several on one page), offering the ways its
+    citizen can be reached."""
+    from ..services.citizen_notices import HOW_LABELS
+    case = notice.feedback
+    ways = [how for how, given in (("phone", case.phone), ("post", case.address)) if (given or "").strip()]
+    form = NoticeGivenForm(formdata=formdata, prefix=f"notice{notice.id}", data={"on": CLOCK.today()})
+    form.how.choices = choices([(how, _l(HOW_LABELS[how])) for how in ways])
+    return form
 
 
 class RegisterFilterForm(FlaskForm):

@@ -10,7 +10,7 @@ from workflows.lifecycle import AT_UNIT_STATES, N_, State
 from ..auth import public_page, roles_required
 from ..extensions import db, limiter, login_manager
 from ..models import Feedback
-from ..services import accounts, staff
+from ..services import accounts, citizen_notices, staff
 from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
@@ -81,12 +81,16 @@ def queue():
     which, title = QUEUES[tab]
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
         staff.case_query(current_user).where(which))
+    if tab == "in_progress":  # drafts sent back are marked (Feedback.changes_requested)
+        query = staff.with_trail(query)
     page = staff.paginate(query, page_arg())
     if (moved := beyond_last_page(page)) is not None:
         return moved
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
-    return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows)
+    owed = citizen_notices.owed_count() if current_user.role == "office" else 0  # HCTH tells them
+    return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows,
+                           owed_notices=owed)
 
 
 @bp.get("/ho-so/<code>")

@@ -21,12 +21,13 @@ from workflows.deadlines import CaseClock, DeadlineError, Promise
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
-from ..models import CHANNEL_LABELS, Category, Feedback, OutboxMail, Transition, Unit
-from . import outbox
+from ..models import CHANNEL_LABELS, PORTAL_CHANNELS, Category, Feedback, OutboxMail, Transition, Unit
+from . import citizen_notices, outbox
 from .calendar import deadlines, load_calendar, target_date
 from .files import reply_files
 from .rows import insert_family
 from .sequences import draw
+from .unit_notices import notify_unit
 from .webhooks import queue_delivery, webhooks_enabled
 
 
@@ -81,13 +82,25 @@ def new_code(day: date) -> str:
     return f"PAKN.{day:%Y%m%d}.{draw(f'code:{day:%Y%m%d}'):04d}"
 
 
+RECEIPT_SUBJECT = "Đã tiếp nhận phản ánh, kiến nghị {code}"
+
+
 def receipt_mail(case: Feedback, key: str | None = None):
     """The receipt mail (code, time of receipt, due date; nothing the sender typed: templates/mail/received.txt),
     not yet stored; None without an e-mail."""
     if not case.email:
         return None
     return outbox.compose(key or f"received:{case.code}", "received", case.email,
-                          f"Đã tiếp nhận phản ánh, kiến nghị {case.code}", "received", feedback=case)
+                          RECEIPT_SUBJECT.format(code=case.code), "received", feedback=case)
+
+
+def receipt_notice(case: Feedback, key: str | None = None):
+    """The receipt HCTH owes by phone or post to the sender of a PAKN it entered who gave no e-mail
+    (citizen_notices), not yet stored; None otherwise: the portal and the API showed their sender the code."""
+    if case.channel in PORTAL_CHANNELS:
+        return None
+    return citizen_notices.compose(case, key or f"received:{case.code}", "received",
+                                   RECEIPT_SUBJECT.format(code=case.code), "received")
 
 
 def _transition(event: str, source: str, dest: str, actor, note: str | None, public: bool) -> Transition:
@@ -142,7 +155,7 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
     if received_at is not None:
         note += f"; nhận lúc {received_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
     row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, actor, note, True)
-    mail = receipt_mail(case)  # a new code: no earlier mail can have this key
+    mail = receipt_mail(case) or receipt_notice(case)  # a new code: no earlier mail can have this key
     # on SQLite the file is locked from this first write to the commit; on PostgreSQL, when these
     # three rows are all there is to write (we commit, no webhook) and the session has no transaction
     # open (it has when the cached calendar was just read again), the one statement commits them
@@ -163,9 +176,11 @@ Effect = Callable[[Feedback, Mapping[str, Any], Any], str | None]
 
 def _request_info(case, args, actor):
     case.info_requested = args["missing"]
-    if case.email:
-        outbox.enqueue(f"request_info:{case.code}:{case.version}", "request_info", case.email,
-                       f"Đề nghị bổ sung thông tin cho {case.code}", "request_info", feedback=case)
+    # the key names the mail or notice that carries this request: refusing for "no answer" waits
+    # until it reached the citizen (citizen_notices.info_answer_due)
+    case.info_request_key = f"request_info:{case.code}:{case.version}"
+    citizen_notices.notify(case, case.info_request_key, "request_info",
+                           f"Đề nghị bổ sung thông tin cho {case.code}", "request_info")
     return f"Cần bổ sung: {args['missing']}"
 
 
@@ -187,19 +202,15 @@ def _classify(case, args, actor):
 def _refuse(case, args, actor):
     reason = lifecycle.REFUSAL_REASONS[args["reason"]]
     case.refusal_reason, case.refusal_note = reason.code, args.get("note") or None
-    if case.email:
-        outbox.enqueue(f"refused:{case.code}", "refused", case.email,
-                       f"Thông báo không tiếp nhận phản ánh, kiến nghị {case.code}", "refused",
-                       feedback=case, reason=reason)
+    citizen_notices.notify(case, f"refused:{case.code}", "refused",
+                           f"Thông báo không tiếp nhận phản ánh, kiến nghị {case.code}", "refused", reason=reason)
     return f"{reason.label} ({reason.basis})" + (f". {args['note']}" if args.get("note") else "")
 
 
 def _transfer_out(case, args, actor):
     case.transferred_to = args["agency"]
-    if case.email:
-        outbox.enqueue(f"transferred:{case.code}", "transferred", case.email,
-                       f"Phản ánh, kiến nghị {case.code} đã được chuyển cơ quan có thẩm quyền", "transferred",
-                       feedback=case)
+    citizen_notices.notify(case, f"transferred:{case.code}", "transferred",
+                           f"Phản ánh, kiến nghị {case.code} đã được chuyển cơ quan có thẩm quyền", "transferred")
     return f"Chuyển đến: {args['agency']}" + (f". {args['note']}" if args.get("note") else "")
 
 
@@ -248,28 +259,31 @@ def _approve(case, args, actor):
     for attachment in case.attachments:  # the draft's files go out with this answer (files.reply_files)
         if attachment.kind == "reply" and attachment.sent_at is None:
             attachment.sent_at = now
-    if case.email:
-        files = reply_files(case)
-        # the answer's files go with it unless together they are too big for a mailbox; the mail
-        # then names them and the status page offers them (public.reply_file)
-        mailed = bool(files) and sum(a.size for a in files) <= current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]
-        if previous is None:
-            key, subject = f"answered:{case.code}", f"Trả lời phản ánh, kiến nghị {case.code}"
-        else:
-            # a mail of its own (its own outbox key, one per revision) that says what it replaces; an
-            # answer mail the outbox never delivered (the mail server down meanwhile) goes no more: HCTH
-            # judged that answer unsuitable, and it would follow or overtake the one that replaces it
-            for unsent in db.session.execute(select(OutboxMail).where(
-                    OutboxMail.feedback_id == case.id, OutboxMail.kind == "answered",
-                    OutboxMail.status != "sent")).scalars():
-                db.session.delete(unsent)
-            revision = sum(1 for t in case.transitions if t.event == "return_answer")
-            key = f"answered:{case.code}:revised:{revision}"
-            subject = (f"Phản ánh, kiến nghị {case.code}: câu trả lời đã được hoàn thiện, "
-                       f"thay thế câu trả lời gửi ngày {local_date(previous):%d/%m/%Y}")
-        outbox.enqueue(key, "answered", case.email, subject, "answered", feedback=case,
-                       attachment_ref=f"replies:{case.id}" if mailed else None, files=files, mailed=mailed,
-                       replaces=local_date(previous) if previous else None)
+    files = reply_files(case)
+    # the answer's files go with its mail unless together they are too big for a mailbox; the mail
+    # then names them and the status page offers them (public.reply_file). Without an e-mail, HCTH
+    # encloses them with the answer it posts (citizen_notices).
+    mailed = bool(case.email) and bool(files) and \
+        sum(a.size for a in files) <= current_app.config["MAIL_MAX_ATTACHMENT_BYTES"]
+    if previous is None:
+        key, subject = f"answered:{case.code}", f"Trả lời phản ánh, kiến nghị {case.code}"
+    else:
+        # a mail of its own (its own outbox key, one per revision) that says what it replaces; an
+        # answer mail the outbox never delivered (the mail server down meanwhile) goes no more: HCTH
+        # judged that answer unsuitable, and it would follow or overtake the one that replaces it.
+        # Nor does an answer HCTH has not yet told or posted to a citizen without an e-mail.
+        for unsent in db.session.execute(select(OutboxMail).where(
+                OutboxMail.feedback_id == case.id, OutboxMail.kind == "answered",
+                OutboxMail.status != "sent")).scalars():
+            db.session.delete(unsent)
+        citizen_notices.drop_owed(case, "answered")
+        revision = sum(1 for t in case.transitions if t.event == "return_answer")
+        key = f"answered:{case.code}:revised:{revision}"
+        subject = (f"Phản ánh, kiến nghị {case.code}: câu trả lời đã được hoàn thiện, "
+                   f"thay thế câu trả lời gửi ngày {local_date(previous):%d/%m/%Y}")
+    citizen_notices.notify(case, key, "answered", subject, "answered",
+                           attachment_ref=f"replies:{case.id}" if mailed or (files and not case.email) else None,
+                           files=files, mailed=mailed, replaces=local_date(previous) if previous else None)
     return None
 
 
@@ -333,6 +347,14 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
     return resolved
 
 
+def _facts(case: Feedback, event: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """What the lifecycle's guards read beyond the case (lifecycle.Context): when the citizen's time to
+    answer a request for information ends, for a refusal for not answering it."""
+    if event == "refuse" and args.get("reason") == citizen_notices.NO_ANSWER:
+        return {"info_answer_due": citizen_notices.info_answer_due(case)}
+    return {}
+
+
 def clock_of(case: Feedback) -> CaseClock:
     promise = None
     if case.extension_count:  # the letters are read only for a case that has one
@@ -349,7 +371,8 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
         raise StaleCase()
     today = CLOCK.today()
     resolved = _resolve(event, args or {}, case.state)
-    lifecycle.check(case, event, actor, resolved, today)
+    facts = _facts(case, event, resolved)
+    lifecycle.check(case, event, actor, resolved, today, facts=facts)
     plan = deadlines()
     before = clock_of(case)
     try:
@@ -359,7 +382,7 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
     if event == "extend":
         resolved["_new_due"] = change.due
     try:
-        move = lifecycle.fire(case, event, actor, resolved, today)
+        move = lifecycle.fire(case, event, actor, resolved, today, facts=facts)
         # an effect's query may autoflush the new state: a stale version can surface there too
         note = EFFECTS[event](case, resolved, actor)
         if change.due is None or change.due.date != case.due_date:
@@ -367,6 +390,7 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
         case.due, case.paused_days = change.due, change.paused_days
         case.target_date = target_date(case, plan)
         row = audit(case, move.event, move.source, move.dest, actor, note=note)
+        notify_unit(case, event, resolved, actor)  # after the due date moved: the mail names the new one
         db.session.commit()
     except (StaleDataError, IntegrityError):
         # another request changed the case first (the version moved, or its mail/letter exists)

@@ -19,7 +19,8 @@ from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import PORTAL_CHANNELS, Feedback, OutboxMail
-from .cases import Submission, audit, receipt_mail
+from . import citizen_notices
+from .cases import Submission, audit, receipt_mail, receipt_notice
 from .staff import INTAKE_STATES, StaffInputError, _check_version, _commit
 
 # The citizen's fields a correction may change (Feedback's columns), in the order of the form.
@@ -80,6 +81,8 @@ def _note(changes: dict[str, tuple]) -> str:
 # What the receipt mail says or where it goes (it names neither the sender nor the title:
 # templates/mail/received.txt says why).
 RECEIPT_FIELDS = {"email", "received_at"}
+# ... and whether it is owed by phone or post instead (services.citizen_notices)
+NOTICE_FIELDS = RECEIPT_FIELDS | {"phone", "address"}
 
 
 def _renew_receipt(case: Feedback, new_address: bool) -> None:
@@ -127,6 +130,10 @@ def correct_intake(case: Feedback, actor, submission: Submission, received_at: d
         setattr(case, name, value)
     if changes.keys() & RECEIPT_FIELDS:
         _renew_receipt(case, "email" in changes)
+    if changes.keys() & NOTICE_FIELDS:
+        # the receipt HCTH owes by phone or post and has not given: rewritten, dropped (an e-mail was
+        # added: the mail carries it), or owed now (the e-mail was removed, a phone or address added)
+        citizen_notices.renew(f"received:{case.code}", receipt_notice(case))
     audit(case, "correct_intake", case.state, case.state, actor, note=_note(changes), public=False)
     _commit()
     return list(changes)

@@ -18,7 +18,7 @@ from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import ApologyLetter, Feedback, OutboxMail
-from . import outbox, publication
+from . import citizen_notices, outbox, publication
 from .sequences import next_value
 
 DEFAULT_REASON = ("Do nội dung phản ánh, kiến nghị cần thêm thời gian nghiên cứu, phối hợp với các cơ quan, "
@@ -43,13 +43,11 @@ def new_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: s
 
 
 def queue_letter_mail(letter: ApologyLetter, now: datetime, hold_until: datetime | None = None) -> None:
-    """The citizen's mail with the PDF attached (rendered when sent); needs the letter's id."""
+    """The citizen's mail with the PDF attached (rendered when sent), or, without an e-mail, the letter
+    HCTH owes them by post (citizen_notices); needs the letter's id."""
     case = letter.feedback
-    if case.email:
-        mail = outbox.enqueue(f"letter:{letter.id}", "apology", case.email, MAIL_SUBJECT.format(code=case.code),
-                              "apology", feedback=case, attachment_ref=f"letter:{letter.id}", letter=letter)
-        if mail is not None:
-            mail.created_at, mail.next_attempt_at = now, hold_until or now
+    citizen_notices.notify(case, f"letter:{letter.id}", "apology", MAIL_SUBJECT.format(code=case.code), "apology",
+                           attachment_ref=f"letter:{letter.id}", now=now, hold_until=hold_until, letter=letter)
 
 
 def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None,
@@ -95,6 +93,7 @@ def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
     mail = _letter_mail(letter)
     if mail is not None:  # the stored mail says what the letter says
         mail.body_text = outbox.render_mail("apology", feedback=letter.feedback, letter=letter)
+    citizen_notices.rewrite(f"letter:{letter.id}", "apology", letter=letter)  # and so does a notice owed
     case = letter.feedback
     audit(case, "letter_reason", case.state, case.state, actor, note=f"Lý do phiếu {letter.reference}: {reason}",
           public=False)

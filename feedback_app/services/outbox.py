@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.policy import SMTP, compat32
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Connection, Message
@@ -65,6 +66,28 @@ def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, temp
     mail.feedback = feedback
     db.session.add(mail)
     return mail
+
+
+def enqueue_each(key: str, kind: str, recipients: list[str], subject: str, template: str,
+                 feedback: Feedback | None = None, **context) -> list[OutboxMail]:
+    """One mail per address (the same text): a wrong address fails and is retried alone, and nobody
+    learns who else was told. ``key`` names the cause; each row's key adds its address's digest."""
+    queued = []
+    for address in dict.fromkeys(a.strip().lower() for a in recipients if a and a.strip()):
+        digest = hashlib.sha256(address.encode()).hexdigest()[:16]
+        mail = enqueue(f"{key}:{digest}", kind, address, subject, template, feedback, **context)
+        if mail is not None:
+            queued.append(mail)
+    return queued
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built on ``PUBLIC_BASE_URL`` (never on the host of the request
+    that caused the mail, nor missing when a job or a command causes it)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def render_mail(template: str, **context) -> str:

@@ -14,6 +14,7 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import Select, and_, case as sql_case, false, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
@@ -87,7 +88,13 @@ def intake_query(user) -> Select:
 
 def unit_query(user) -> Select:
     """The unit's open cases: overdue first, then by due date."""
-    return by_due_date(case_query(user, states=[*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value]))
+    return with_trail(by_due_date(case_query(user, states=[*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value])))
+
+
+def with_trail(query: Select) -> Select:
+    """The page's audit rows read with it in one query, not one per case: a list's markers read them
+    (``Feedback.changes_requested``)."""
+    return query.options(selectinload(Feedback.transitions))
 
 
 def paginate(query: Select, page: int, per_page: int | None = None):

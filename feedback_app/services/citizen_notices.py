@@ -1,0 +1,221 @@
+"""What the citizen is told, by mail or, without an e-mail address, by HCTH by phone or by post.
+
+NĐ 20/2008/NĐ-CP Art 7.1 asks of a PAKN a phone number "(hoặc địa chỉ thư tín)", a postal address:
+HCTH enters such a PAKN (``office.intake``), and its sender cannot read the mails the others get.
+``notify`` writes the mail when there is an address to mail, and otherwise a ``CitizenNotice`` with the
+same key, subject and text, which HCTH's list (``/van-phong/thong-bao-nguoi-dan``) shows until an
+officer records that it was told by phone or sent by post, on which day. The receipt is owed only
+for a PAKN HCTH entered: the portal and the API gave their sender the code at once.
+
+A case is refused for not answering a request for information only once that request reached the
+citizen (its mail delivered, or its notice recorded as given) and their working days to answer, from
+that day, are over (``info_answer_due``; brief: "ask the citizen for missing information").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from workflows.clock import CLOCK, local_date
+from workflows import lifecycle
+from workflows.lifecycle import N_, State
+
+from ..extensions import db
+from ..models import CitizenNotice, Feedback, OutboxMail
+from . import outbox
+from .calendar import deadlines
+
+KIND_LABELS = {
+    "received": N_("Thông báo tiếp nhận và mã số theo dõi"),
+    "request_info": N_("Đề nghị bổ sung thông tin"),
+    "refused": N_("Thông báo không tiếp nhận"),
+    "transferred": N_("Thông báo chuyển cơ quan có thẩm quyền"),
+    "apology": N_("Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+    "answered": N_("Câu trả lời"),
+}
+HOW_LABELS = {"phone": N_("Qua điện thoại"), "post": N_("Qua bưu chính")}
+ALREADY_GIVEN = N_("Thông báo này đã được ghi nhận trước đó.")
+
+
+class NoticeError(ValueError):
+    """A record HCTH may not make (``message`` is UI text, ``field`` the form's field)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def reachable(case: Feedback) -> bool:
+    """The citizen gave a phone number or a postal address to be told on."""
+    return bool((case.phone or "").strip() or (case.address or "").strip())
+
+
+def compose(case: Feedback, key: str, kind: str, subject: str, template: str, *,
+            attachment_ref: str | None = None, **context) -> CitizenNotice | None:
+    """The notice for a citizen without an e-mail address, not yet stored (None: nobody to tell)."""
+    if case.email or not reachable(case):
+        return None
+    now = CLOCK.now()
+    return CitizenNotice(key=key, kind=kind, subject=subject, attachment_ref=attachment_ref,
+                         body_text=outbox.render_mail(template, feedback=case, **context),
+                         feedback_id=case.id, created_at=now, owed_from=now)
+
+
+def _stored(key: str) -> CitizenNotice | None:
+    return db.session.execute(select(CitizenNotice).where(CitizenNotice.key == key)).scalar()
+
+
+def notify(case: Feedback, key: str, kind: str, subject: str, template: str, *,
+           attachment_ref: str | None = None, now: datetime | None = None, hold_until: datetime | None = None,
+           **context) -> OutboxMail | CitizenNotice | None:
+    """Tell the citizen, in the caller's transaction: the mail (``outbox.enqueue``) or the notice HCTH
+    owes, once per ``key``. ``hold_until``: not before then (an automatic apology letter's grace period)."""
+    now = now or CLOCK.now()
+    if case.email:
+        mail = outbox.enqueue(key, kind, case.email, subject, template, feedback=case,
+                              attachment_ref=attachment_ref, **context)
+        if mail is not None:
+            mail.created_at, mail.next_attempt_at = now, hold_until or now
+        return mail
+    notice = compose(case, key, kind, subject, template, attachment_ref=attachment_ref, **context)
+    if notice is None or _stored(key) is not None:
+        return None
+    notice.feedback = case
+    notice.created_at, notice.owed_from = now, hold_until or now
+    db.session.add(notice)
+    return notice
+
+
+def renew(key: str, fresh: CitizenNotice | None) -> None:
+    """After a correction of what was received (``services.corrections``): the notice ``key`` not yet
+    given says what ``fresh`` says, or goes (``fresh`` None: the citizen now gets the mail, or gave no
+    contact); a notice that was not owed before is owed now (the e-mail address was removed)."""
+    stored = _stored(key)
+    if stored is not None and stored.given_on is None:
+        if fresh is None:
+            db.session.delete(stored)
+        else:
+            stored.subject, stored.body_text = fresh.subject, fresh.body_text
+    elif stored is None and fresh is not None:
+        db.session.add(fresh)
+
+
+def rewrite(key: str, template: str, **context) -> None:
+    """The text of the notice ``key``, not yet given, as it reads now (an apology letter's reason)."""
+    stored = _stored(key)
+    if stored is not None and stored.given_on is None:
+        stored.body_text = outbox.render_mail(template, feedback=stored.feedback, **context)
+
+
+def drop_owed(case: Feedback, kind: str) -> None:
+    """Notices of ``kind`` not given yet, superseded (an answer replaced by its revision)."""
+    for notice in case.citizen_notices:
+        if notice.kind == kind and notice.given_on is None:
+            db.session.delete(notice)
+
+
+# --- the request for information ------------------------------------------------------------
+
+NO_ANSWER = "no_answer_to_info_request"  # lifecycle.REFUSAL_REASONS: "Không bổ sung thông tin trong thời hạn"
+
+def info_reached_on(case: Feedback) -> date | None:
+    """The day the latest request for information reached the citizen: its mail delivered, or its
+    notice told or posted; None when it has not (yet)."""
+    key = case.info_request_key
+    if not key:
+        return None
+    sent_at = db.session.execute(select(OutboxMail.sent_at).where(OutboxMail.key == key,
+                                                                  OutboxMail.status == "sent")).scalar()
+    if sent_at is not None:
+        return local_date(sent_at)
+    return db.session.execute(select(CitizenNotice.given_on).where(CitizenNotice.key == key)).scalar()
+
+
+def info_answer_due(case: Feedback, reached: date | None = None) -> date | None:
+    """The citizen's last day to answer the latest request for information: their working days
+    (``citizen_info_days``, 5) counted from the day it reached them (``reached``, read when not given),
+    never before the date the request named; None when it has not reached them."""
+    reached = reached or info_reached_on(case)
+    if reached is None:
+        return None
+    plan = deadlines()
+    last = plan.cal.add_working_days(reached, plan.rules.citizen_info_days)
+    named = case.due_date if case.due_step == "citizen_info" else None
+    return max(last, named) if named else last
+
+
+@dataclass(frozen=True)
+class InfoRequest:
+    reached_on: date | None   # None: not (yet) delivered or given
+    answer_due: date | None
+
+
+def info_request(case: Feedback) -> InfoRequest | None:
+    """Where the request for information of a case waiting for the citizen stands (the case page)."""
+    if case.state != State.AWAITING_INFO.value:
+        return None
+    reached = info_reached_on(case)
+    return InfoRequest(reached, info_answer_due(case, reached) if reached else None)
+
+
+def no_answer_refusal(case: Feedback) -> str | None:
+    """Why ``case`` may not be refused for not answering the request for information today, or None
+    (the lifecycle's rule, with the day the request reached the citizen read here)."""
+    due = info_answer_due(case) if case.state == State.AWAITING_INFO.value else None
+    return lifecycle.no_answer_refusal(case, CLOCK.today(), due)
+
+
+# --- HCTH's list ------------------------------------------------------------------------------
+
+def owed_query():
+    """The notices owed now, oldest first."""
+    return (select(CitizenNotice).where(CitizenNotice.given_at.is_(None), CitizenNotice.owed_from <= CLOCK.now())
+            .order_by(CitizenNotice.owed_from, CitizenNotice.id))
+
+
+def given_query():
+    """The notices given, the latest record first."""
+    return (select(CitizenNotice).where(CitizenNotice.given_at.is_not(None))
+            .order_by(CitizenNotice.given_at.desc(), CitizenNotice.id.desc()))
+
+
+def owed_count() -> int:
+    return db.session.execute(select(func.count()).select_from(owed_query().order_by(None).subquery())).scalar_one()
+
+
+def record_given(notice_id: int, how: str, on: date, actor) -> CitizenNotice:
+    """Record that the notice was told by phone or sent by post on ``on``, by ``actor``, with an audit
+    row on its case; commits. Refused when given already, when the citizen gave no such contact, or
+    for a day in the future or before the notice was owed."""
+    from .cases import audit  # cases queues notices through this module
+    notice = db.session.get(CitizenNotice, notice_id)
+    if notice is None:
+        raise NoticeError(N_("Không có thông báo này."))
+    if notice.given_on is not None:
+        raise NoticeError(ALREADY_GIVEN)
+    case = notice.feedback
+    if how not in HOW_LABELS:
+        raise NoticeError(N_("Vui lòng chọn cách báo cho người gửi."), "how")
+    if how == "phone" and not (case.phone or "").strip():
+        raise NoticeError(N_("Người gửi không để lại số điện thoại."), "how")
+    if how == "post" and not (case.address or "").strip():
+        raise NoticeError(N_("Người gửi không để lại địa chỉ thư tín."), "how")
+    if on > CLOCK.today():
+        raise NoticeError(N_("Ngày báo không được sau hôm nay."), "on")
+    if on < local_date(notice.owed_from):
+        raise NoticeError(N_("Ngày báo không được trước ngày phát sinh thông báo."), "on")
+    # compare-and-set: two officers recording the same notice at once record it once
+    taken = db.session.execute(
+        update(CitizenNotice).where(CitizenNotice.id == notice.id, CitizenNotice.given_on.is_(None))
+        .values(given_how=how, given_on=on, given_at=CLOCK.now(), given_by_id=getattr(actor, "id", None),
+                given_by_label=actor.full_name).execution_options(synchronize_session="fetch"))
+    if taken.rowcount != 1:
+        db.session.rollback()
+        raise NoticeError(ALREADY_GIVEN)
+    what = "Đã báo qua điện thoại" if how == "phone" else "Đã gửi qua bưu chính"
+    audit(case, "citizen_notice", case.state, case.state, actor, public=False,
+          note=f"{what} ngày {on:%d/%m/%Y}: {notice.subject}")
+    db.session.commit()
+    return notice

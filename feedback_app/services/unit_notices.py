@@ -1,0 +1,64 @@
+"""Mail to the unit that must act next on a case: HCTH forwarded it (``forward``), the leader or HCTH
+sent its draft back with changes to make (``request_changes``), or HCTH returned its answer before
+publication (``return_answer``, QĐ 31/2021/QĐ-TTg Art 46). Each active user of the unit, and the
+unit's own mailbox, gets one mail through the outbox, written in the event's transaction; it names
+the case, what to do, by which date (the step's due date, already moved by the event) and links to
+the case page on the unit's workspace."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import select
+
+from workflows.deadlines import STEP_LABELS, Step
+from workflows.lifecycle import Role
+
+from ..extensions import db
+from ..models import Feedback, OutboxMail, Unit, User
+from . import outbox
+
+
+@dataclass(frozen=True)
+class UnitNotice:
+    template: str  # templates/mail/<template>.txt, also the outbox kind
+    subject: str   # formatted with code, due (dd/mm/yyyy) and who asked
+
+
+NOTICES: dict[str, UnitNotice] = {
+    "forward": UnitNotice("unit_forward", "Phản ánh, kiến nghị {code} được chuyển đến đơn vị xử lý (hạn {due})"),
+    "request_changes": UnitNotice("unit_request_changes",
+                                  "{asked_by} yêu cầu chỉnh sửa dự thảo trả lời {code} (hạn {due})"),
+    "return_answer": UnitNotice("unit_return_answer",
+                                "Văn phòng trả lại câu trả lời {code} để hoàn thiện trước khi công khai (hạn {due})"),
+}
+
+
+def asked_by(actor) -> str:
+    """Who sent the draft back: the leader approves answers, HCTH may ask for changes too."""
+    return "Lãnh đạo Sở" if getattr(actor, "role", None) == Role.LEADER.value else "Văn phòng (Phòng HCTH)"
+
+
+def unit_addresses(unit: Unit) -> list[str]:
+    """The unit's active users, then its own mailbox (as the sweep's reminders, ``sweep._Recipients``)."""
+    users = db.session.execute(select(User.email).where(User.unit_id == unit.id, User.role == Role.UNIT.value,
+                                                        User.active).order_by(User.email)).scalars().all()
+    return [*users, *([unit.email] if unit.email else [])]
+
+
+def notify_unit(case: Feedback, event: str, args: Mapping[str, Any], actor) -> list[OutboxMail]:
+    """Queue the mails ``event`` owes the unit now holding ``case`` (none for another event). Call it
+    after the event's audit row is added: the row's count keys the mails, one set per firing."""
+    notice = NOTICES.get(event)
+    if notice is None or case.unit is None:
+        return []
+    firing = sum(1 for t in case.transitions if t.event == event)
+    who = asked_by(actor)
+    subject = notice.subject.format(code=case.code, asked_by=who,
+                                    due=f"{case.due_date:%d/%m/%Y}" if case.due_date else "—")
+    return outbox.enqueue_each(f"{notice.template}:{case.code}:{firing}", notice.template,
+                               unit_addresses(case.unit), subject, notice.template, feedback=case,
+                               note=args.get("note") or args.get("reason") or "", asked_by=who,
+                               # the Vietnamese label, whatever language the staff member who acted reads
+                               step_label=STEP_LABELS[Step(case.due_step)] if case.due_step else "",
+                               link=outbox.link("unit.case", code=case.code))

@@ -1,0 +1,270 @@
+"""A citizen who gave only a phone number or only a postal address (NĐ 20/2008 Art 7.1) is told by HCTH
+what the others read in their mail: the notice is written with the mail's text, listed for HCTH (page by
+page, printable), and recorded as told by phone or sent by post, on a day, by an officer. A case is
+refused for not answering a request for information only once that request reached the citizen and their
+5 working days from that day are over. The migration that adds the table applies on an empty database and
+on one with a case waiting for the citizen."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, select, text as sql
+
+from feedback_app.extensions import db
+from feedback_app.models import ApologyLetter, CitizenNotice, Feedback, OutboxMail, Transition
+from feedback_app.services import citizen_notices, outbox
+from feedback_app.services.cases import apply_event, find, receive
+from feedback_app.services.corrections import correct_intake
+from feedback_app.services.letters import set_reason
+from feedback_app.services.sweep import sweep
+from workflows.clock import parse_instant
+from workflows.lifecycle import NOT_REACHED, STILL_IN_TIME, InvalidEventArguments
+
+from deadline_helpers import SUBMISSION, sign_in
+from test_migrations import flask
+from test_office_intake import LETTER, enter, login, text
+
+POSTAL = replace(SUBMISSION, phone=None, email=None, channel="post")
+BY_PHONE = replace(SUBMISSION, address="", email=None, channel="phone")
+MISSING = "Bản chụp quyết định giao nhiệm vụ và số điện thoại liên hệ"
+RECEIVED = parse_instant("2024-03-04T08:30:00+07:00")
+
+
+def notices(**where) -> list[CitizenNotice]:
+    query = select(CitizenNotice).order_by(CitizenNotice.id)
+    for name, value in where.items():
+        query = query.where(getattr(CitizenNotice, name) == value)
+    db.session.expire_all()
+    return db.session.execute(query).scalars().all()
+
+
+def mails(case) -> list[OutboxMail]:
+    return db.session.execute(select(OutboxMail).where(OutboxMail.feedback_id == case.id)).scalars().all()
+
+
+def entered(seeded, submission=POSTAL):
+    """A PAKN HCTH entered, received Monday 4 March 2024 at 8:30."""
+    return receive(submission, received_at=RECEIVED, actor=seeded["office"])
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, url
+    return response.get_data(as_text=True)
+
+
+def record(client, notice, how: str, on: str, status: int = 303):
+    response = client.post(f"/van-phong/thong-bao-nguoi-dan/{notice.id}/da-bao",
+                           data={f"notice{notice.id}-how": how, f"notice{notice.id}-on": on})
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response
+
+
+def test_a_letter_with_only_a_postal_address_is_owed_its_receipt_by_post_and_hcth_records_it(
+        app, client, clock, seeded):
+    login(client, seeded["office"])
+    assert enter(client, phone=None, email=None).status_code == 303  # NĐ 20/2008 Art 7.1: a postal address
+    (case,) = db.session.execute(select(Feedback)).scalars().all()
+    assert mails(case) == []  # nothing can be mailed
+    (notice,) = notices()
+    assert (notice.kind, notice.key, notice.feedback_id, notice.given_at) == ("received", f"received:{case.code}",
+                                                                             case.id, None)
+    assert notice.subject == f"Đã tiếp nhận phản ánh, kiến nghị {case.code}"
+    assert f"Mã số theo dõi: {case.code}" in notice.body_text and "08/03/2024" in notice.body_text
+    assert "thư điện tử của Ông/Bà" not in notice.body_text  # the mail's line on a mistyped address
+
+    # linked from the office's queue, listed with the text, the address and the record form
+    queue = page(client, "/van-phong/")
+    assert "1 cần báo qua điện thoại hoặc bưu chính" in html.unescape(queue)
+    listed = html.unescape(page(client, "/van-phong/thong-bao-nguoi-dan"))
+    assert case.code in listed and LETTER["address"] in listed and f"Mã số theo dõi: {case.code}" in listed
+    assert re.search(rf'<select[^>]*name="notice{notice.id}-how"', listed)
+    assert 'value="post">Qua bưu chính' in listed and 'value="phone"' not in listed  # no phone to call
+    printed = html.unescape(page(client, f"/van-phong/thong-bao-nguoi-dan/{notice.id}"))
+    assert LETTER["full_name"] in printed and notice.subject in printed and f"Mã số theo dõi: {case.code}" in printed
+
+    # refused: a day to come, a way the citizen cannot be reached; then recorded
+    assert "không được sau hôm nay" in html.unescape(text(record(client, notice, "post", "2024-03-05", 422)))
+    assert "không để lại số điện thoại" in html.unescape(text(record(client, notice, "phone", "2024-03-04", 422)))
+    assert notices()[0].given_at is None
+    assert record(client, notice, "post", "2024-03-04").headers["Location"].endswith("/van-phong/thong-bao-nguoi-dan")
+    (given,) = notices()
+    assert (given.given_how, given.given_on, given.given_by_id, given.given_by_label) == (
+        "post", date(2024, 3, 4), seeded["office"].id, seeded["office"].full_name)
+    row = db.session.execute(select(Transition).where(Transition.event == "citizen_notice")).scalar_one()
+    assert row.public is False and "Đã gửi qua bưu chính ngày 04/03/2024" in row.note
+    assert "Không có thông báo nào cần báo" in html.unescape(page(client, "/van-phong/thong-bao-nguoi-dan"))
+    assert case.code in page(client, "/van-phong/thong-bao-nguoi-dan?tab=given")
+    assert 'id="owed-notices"' not in page(client, "/van-phong/")
+    assert "đã được ghi nhận trước đó" in html.unescape(text(record(client, given, "post", "2024-03-04", 409)))
+    case_page = html.unescape(page(client, f"/van-phong/ho-so/{case.code}"))
+    assert "Qua bưu chính, ngày 04/03/2024" in case_page
+    english = page(client, "/van-phong/thong-bao-nguoi-dan?tab=given&lang=en")
+    assert "Notices to senders without an e-mail address" in english and "By post · on 04/03/2024" in english
+
+
+def test_only_hcth_reads_and_records_the_notices(app, client, clock, seeded):
+    entered(seeded)
+    (notice,) = notices()
+    for role in ("leader", "QLKH", "admin"):
+        sign_in(client, seeded[role])
+        assert client.get("/van-phong/thong-bao-nguoi-dan").status_code == 403
+        assert client.post(f"/van-phong/thong-bao-nguoi-dan/{notice.id}/da-bao",
+                           data={f"notice{notice.id}-how": "post", f"notice{notice.id}-on": "2024-03-04"}).status_code == 403
+    assert notices()[0].given_at is None
+
+
+def test_a_citizen_with_an_e_mail_or_who_sent_through_the_portal_is_owed_no_receipt(app, clock, seeded):
+    entered(seeded, SUBMISSION)  # an e-mail: the mail
+    receive(replace(SUBMISSION, email=None))  # the portal showed the code; only a phone
+    receive(replace(SUBMISSION, address="", phone=None, email=None, channel="post"), received_at=RECEIVED,
+            actor=seeded["office"])  # no contact at all: nobody to tell
+    assert notices() == []
+
+
+def test_the_list_is_paginated_oldest_first(app, client, clock, seeded):
+    app.config["PER_PAGE"] = 2
+    codes = [entered(seeded).code for _ in range(3)]
+    login(client, seeded["office"])
+    first, second = page(client, "/van-phong/thong-bao-nguoi-dan"), page(client, "/van-phong/thong-bao-nguoi-dan?page=2")
+    assert codes[0] in first and codes[1] in first and codes[2] not in first
+    assert codes[2] in second and "Trang 2 / 2" in second
+
+
+def test_no_answer_is_a_reason_only_once_the_request_was_told_and_five_working_days_from_then_passed(
+        app, client, clock, seeded):
+    case = entered(seeded, BY_PHONE)
+    office = seeded["office"]
+    apply_event(case, "request_info", office, {"missing": MISSING})
+    assert mails(case) == []
+    (notice,) = notices(kind="request_info")
+    assert notice.key == case.info_request_key and MISSING in notice.body_text
+    assert "05 ngày làm việc kể từ ngày Ông/Bà nhận được đề nghị này" in notice.body_text
+
+    # the request's own date passes (11/03) but nobody told the citizen: not offered, and refused
+    clock.set("2024-03-13T09:00:00+07:00")
+    login(client, office)
+    case_page = html.unescape(page(client, f"/van-phong/ho-so/{case.code}"))
+    form = re.search(r'<form[^>]*id="form-refuse".*?</form>', case_page, re.S).group(0)
+    assert 'value="no_answer_to_info_request"' not in form and 'value="unclear_content"' in form
+    assert "chưa đến được người gửi" in form and 'id="info-reached"' in case_page
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/refuse",
+                           data={"refuse-reason": "no_answer_to_info_request", "refuse-version": case.version})
+    assert response.status_code == 422 and NOT_REACHED[:40] in html.unescape(response.get_data(as_text=True))
+    assert find(case.code).state == "awaiting_info"
+
+    # HCTH phones on Wednesday 13/03: the 5 working days run to Wednesday 20/03
+    record(client, notice, "phone", "2024-03-13")
+    assert "hạn bổ sung đến hết ngày 20/03/2024" in html.unescape(page(client, f"/van-phong/ho-so/{case.code}"))
+    clock.set("2024-03-20T16:00:00+07:00")
+    with pytest.raises(InvalidEventArguments) as refused:
+        apply_event(find(case.code), "refuse", office, {"reason": "no_answer_to_info_request"})
+    assert refused.value.why == STILL_IN_TIME
+    clock.set("2024-03-21T08:00:00+07:00")
+    form = re.search(r'<form[^>]*id="form-refuse".*?</form>', page(client, f"/van-phong/ho-so/{case.code}"), re.S)
+    assert 'value="no_answer_to_info_request"' in form.group(0)
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/refuse",
+                           data={"refuse-reason": "no_answer_to_info_request", "refuse-version": find(case.code).version})
+    assert response.status_code == 302 and find(case.code).state == "refused"
+    (refusal,) = notices(kind="refused")  # and the refusal is owed by phone too
+    assert "Không bổ sung thông tin trong thời hạn" in refusal.body_text
+
+
+def test_a_mailed_request_counts_from_the_day_its_mail_was_delivered(app, clock, seeded, smtp):
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})  # Mon 4 Mar: named date 11 Mar
+    assert notices() == [] and case.info_request_key.startswith(f"request_info:{case.code}:")
+    smtp.stop()
+    assert outbox.flush().sent == 0
+    clock.set("2024-03-12T09:00:00+07:00")  # the named date passed, but the mail never left
+    with pytest.raises(InvalidEventArguments, match="no_answer|refuse") as refused:
+        apply_event(find(case.code), "refuse", seeded["office"], {"reason": "no_answer_to_info_request"})
+    assert refused.value.why == NOT_REACHED
+    smtp.start()
+    assert outbox.flush().sent == 2  # the receipt, then the request, on Tuesday 12/03
+    assert citizen_notices.info_answer_due(find(case.code)) == date(2024, 3, 19)
+    clock.set("2024-03-20T09:00:00+07:00")
+    apply_event(find(case.code), "refuse", seeded["office"], {"reason": "no_answer_to_info_request"})
+    assert find(case.code).state == "refused"
+
+
+def test_a_request_mailed_on_its_day_keeps_the_date_it_named(app, clock, seeded, smtp):
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})
+    assert outbox.flush().sent == 2
+    assert citizen_notices.info_answer_due(find(case.code)) == find(case.code).due_date == date(2024, 3, 11)
+    clock.set("2024-03-12T09:00:00+07:00")
+    apply_event(find(case.code), "refuse", seeded["office"], {"reason": "no_answer_to_info_request"})
+    assert find(case.code).state == "refused"
+
+
+def test_the_apology_letter_and_the_answer_are_owed_by_post_and_a_revised_answer_replaces_one_not_given(
+        app, client, clock, seeded):
+    case = entered(seeded, replace(POSTAL, consent_publish=True))
+    office, leader, unit = seeded["office"], seeded["leader"], seeded["QLKH"]
+    apply_event(case, "classify", office, {"category": "TTHC"})
+    apply_event(case, "forward", office, {"unit": "QLKH"})
+    (received,) = notices()
+    citizen_notices.record_given(received.id, "post", date(2024, 3, 4), office)
+
+    # the answer's date (25/03) passes: the automatic letter is owed once its grace period is over
+    assert sweep(parse_instant("2024-03-26T00:01:00+07:00")).letters == 1
+    clock.set("2024-03-26T01:00:00+07:00")
+    (letter,) = notices(kind="apology")
+    assert letter.attachment_ref.startswith("letter:") and letter not in db.session.execute(
+        citizen_notices.owed_query()).scalars().all()  # its grace period: the reason may still be written
+    reason = "Cần lấy ý kiến của Sở Tài chính về thời hạn giải quyết."
+    set_reason(db.session.get(ApologyLetter, int(letter.attachment_ref.split(":")[1])), reason, unit)
+    assert f"Lý do: {reason}" in notices(kind="apology")[0].body_text  # the letter it goes with says so too
+    clock.set("2024-03-26T09:00:00+07:00")
+    assert [n.kind for n in db.session.execute(citizen_notices.owed_query()).scalars()] == ["apology"]
+    login(client, office)
+    printed = page(client, f"/van-phong/thong-bao-nguoi-dan/{letter.id}")
+    assert "Lý do:" in printed and f"/van-phong/phieu-xin-loi/{letter.attachment_ref.split(':')[1]}" in printed
+
+    apply_event(find(case.code), "submit_draft", unit, {"reply": "Thời hạn giải quyết là 10 ngày làm việc."})
+    apply_event(find(case.code), "approve", leader)
+    (answer,) = notices(kind="answered")
+    assert "Thời hạn giải quyết là 10 ngày làm việc." in answer.body_text
+    apply_event(find(case.code), "return_answer", office, {"reason": "Chưa dẫn căn cứ pháp lý của thời hạn nêu."})
+    apply_event(find(case.code), "submit_draft", unit, {"reply": "Theo Quyết định 12/QĐ-UBND, thời hạn là 10 ngày."})
+    apply_event(find(case.code), "approve", leader)
+    (revised,) = notices(kind="answered")  # the first, never posted, goes no more
+    assert revised.key == f"answered:{case.code}:revised:1" and "Quyết định 12/QĐ-UBND" in revised.body_text
+
+
+def test_an_e_mail_added_by_a_correction_takes_over_the_receipt_owed(app, clock, seeded):
+    case = entered(seeded)
+    assert [n.kind for n in notices()] == ["received"]
+    correct_intake(case, seeded["office"], replace(POSTAL, email="an@example.com"), None, case.version)
+    assert notices() == [] and [m.kind for m in mails(case)] == ["received"]
+
+
+def test_the_migration_adds_the_table_and_keys_the_requests_of_cases_waiting_for_the_citizen(tmp_path):
+    url = f"sqlite:///{tmp_path / 'notices.sqlite3'}"
+    assert flask("db", "upgrade", "0020", url=url).returncode == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sql("INSERT INTO feedback (id, code, submitter_name, address, title, content, consent_publish, "
+                         "channel, language, received_at, state, version, paused_days, extension_count, created_at, "
+                         "updated_at) VALUES (1, 'PAKN.20240304.0001', 'An', 'Quảng Ngãi', 'T', 'C', 0, 'web', 'vi', "
+                         "'2024-03-04 01:00:00', 'awaiting_info', 2, 0, 0, '2024-03-04 01:00:00', '2024-03-04 01:00:00')"))
+        for i, key in enumerate(("request_info:PAKN.20240304.0001:1", "request_info:PAKN.20240304.0001:5"), 1):
+            conn.execute(sql("INSERT INTO outbox (id, key, kind, recipients, subject, body_text, feedback_id, status, "
+                             "attempts, next_attempt_at, created_at) VALUES (:id, :key, 'request_info', 'an@example.com',"
+                             " 'S', 'B', 1, 'sent', 1, '2024-03-04 01:00:00', '2024-03-04 01:00:00')"), {"id": i, "key": key})
+    up = flask("db", "upgrade", url=url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        assert conn.execute(sql("SELECT info_request_key FROM feedback")).scalar_one() == "request_info:PAKN.20240304.0001:5"
+        assert conn.execute(sql("SELECT count(*) FROM citizen_notices")).scalar_one() == 0
+    down = flask("db", "downgrade", "0020", url=url)
+    assert down.returncode == 0, down.stderr
+    with engine.connect() as conn:
+        assert "citizen_notices" not in {r[0] for r in conn.execute(sql("SELECT name FROM sqlite_master"))}
+        assert conn.execute(sql("SELECT code FROM feedback")).scalar_one() == "PAKN.20240304.0001"
+    engine.dispose()
