@@ -23,7 +23,9 @@ def database_url(tmp_path, app):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
     if url.startswith("postgresql"):
         from feedback_app.extensions import db
-        db.drop_all()  # the migrations start from an empty database
+        db.drop_all()  # the migrations start from an empty database,
+        with db.engine.begin() as conn:  # also when a test before stopped at an older revision
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     yield url
 
 
