@@ -1,6 +1,7 @@
 """Deadlines that run themselves: the sweep over real calendars with the settable clock."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -131,6 +132,59 @@ def test_a_classification_reminder_goes_to_hcth(app, clock, seeded):
     assert sweep(parse_instant("2024-03-07T09:00:00+07:00")).reminders == 1
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
     assert seeded["office"].email in mail.recipients and "hcth@" in mail.recipients
+
+
+REPLY = "Thời hạn giải quyết thủ tục là 30 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ."
+
+
+def _classified(seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    return case
+
+
+def _drafted(seeded, submission=SUBMISSION):
+    case = forwarded_case(seeded, submission=submission)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": REPLY})
+    return case
+
+
+def _answered(seeded):
+    case = _drafted(seeded, replace(SUBMISSION, consent_publish=True))
+    apply_event(case, "approve", seeded["leader"])  # 4/3: publication due 6/3
+    return case
+
+
+def _returned(seeded):
+    case = _answered(seeded)
+    apply_event(case, "return_answer", seeded["office"], {"reason": "Câu trả lời chưa dẫn căn cứ, đề nghị bổ sung."})
+    return case  # revision due 11/3
+
+
+@pytest.mark.parametrize("setup, day, who, subject, task", [
+    (lambda s: receive(SUBMISSION), "2024-03-07", "office", "Nhắc hạn phân loại, chuyển xử lý:",
+     "Phòng Hành chính - Tổng hợp cần phân loại và chuyển đơn vị xử lý"),
+    (_classified, "2024-03-07", "office", "Nhắc hạn chuyển đơn vị xử lý:",
+     "cần chuyển phản ánh, kiến nghị đã phân loại cho đơn vị xử lý"),
+    (forwarded_case, "2024-03-21", "QLKH", "Nhắc hạn trình dự thảo trả lời:",
+     "Đơn vị xử lý cần soạn dự thảo trả lời và trình Lãnh đạo Sở duyệt, để câu trả lời được gửi người dân"),
+    (_drafted, "2024-03-21", "leader", "Nhắc hạn duyệt câu trả lời:",
+     "Lãnh đạo Sở cần duyệt dự thảo trả lời để gửi người dân"),
+    (_answered, "2024-03-04", "office", "Nhắc hạn công khai kết quả:",
+     "cần rà soát bản đã che thông tin cá nhân và công khai câu trả lời"),
+    (_returned, "2024-03-07", "QLKH", "Nhắc hạn hoàn thiện câu trả lời:",
+     "Đơn vị xử lý cần hoàn thiện câu trả lời Phòng Hành chính - Tổng hợp đã trả lại"),
+], ids=["classify", "forward", "draft", "approve", "publish", "revise"])
+def test_a_reminder_names_its_step_and_what_its_recipient_must_do_by_when(app, clock, seeded, setup, day, who,
+                                                                          subject, task):
+    case = setup(seeded)
+    assert sweep(parse_instant(f"{day}T09:00:00+07:00")).reminders == 1
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
+    assert seeded[who].email in mail.recipients.split(", ")
+    assert mail.subject.startswith(subject) and case.code in mail.subject
+    assert f"{task}" in mail.body_text and f"chậm nhất ngày {case.target_date:%d/%m/%Y}." in mail.body_text
+    # the unit's own apology letter is the unit's move on the answer, nobody else's
+    assert ("ban hành phiếu xin lỗi" in mail.body_text) == (case.due_step == "answer" and case.state == "forwarded")
 
 
 def test_the_leader_gets_one_digest_of_overdue_cases_a_day(app, clock, seeded):

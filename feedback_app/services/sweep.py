@@ -377,13 +377,37 @@ def _reminder_pass(now, today, plan, recipients, result, batch) -> None:
         db.session.commit()
 
 
+# What the holder of each step must do by the target date, by (step, state): the reminder's subject
+# names it, its text says who does it and the ways out, since "sắp đến hạn" alone says neither.
+_HCTH, _UNIT, _LEADER = "Phòng Hành chính - Tổng hợp", "Đơn vị xử lý", "Lãnh đạo Sở"
+REMINDER_TASKS: dict[tuple[Step, State], tuple[str, str]] = {
+    (Step.CLASSIFY, State.RECEIVED): ("phân loại, chuyển xử lý", f"{_HCTH} cần phân loại và chuyển đơn vị xử lý "
+                                      "(hoặc từ chối thụ lý, chuyển cơ quan có thẩm quyền, đề nghị người gửi bổ sung "
+                                      "thông tin)"),
+    (Step.CLASSIFY, State.CLASSIFIED): ("chuyển đơn vị xử lý", f"{_HCTH} cần chuyển phản ánh, kiến nghị đã phân loại "
+                                        "cho đơn vị xử lý (hoặc chuyển cơ quan có thẩm quyền)"),
+    (Step.ANSWER, State.FORWARDED): ("trình dự thảo trả lời", f"{_UNIT} cần soạn dự thảo trả lời và trình {_LEADER} "
+                                     "duyệt, để câu trả lời được gửi người dân"),
+    (Step.ANSWER, State.UNDER_REVIEW): ("duyệt câu trả lời", f"{_LEADER} cần duyệt dự thảo trả lời để gửi người dân "
+                                        "(hoặc yêu cầu đơn vị chỉnh sửa)"),
+    (Step.PUBLISH, State.ANSWERED): ("công khai kết quả", f"{_HCTH} cần rà soát bản đã che thông tin cá nhân và công "
+                                     "khai câu trả lời (hoặc trả lại đơn vị nếu câu trả lời chưa phù hợp để công khai)"),
+    (Step.REVISE, State.FORWARDED): ("hoàn thiện câu trả lời", f"{_UNIT} cần hoàn thiện câu trả lời {_HCTH} đã trả lại "
+                                     f"và trình {_LEADER} duyệt lại"),
+    (Step.REVISE, State.UNDER_REVIEW): ("duyệt câu trả lời đã hoàn thiện", f"{_LEADER} cần duyệt câu trả lời đơn vị "
+                                        "đã hoàn thiện (hoặc yêu cầu đơn vị chỉnh sửa)"),
+}
+
+
 def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
     db.session.add(DeadlineNotice(feedback_id=case.id, step=case.due_step, kind="reminder",
                                   due_date=case.target_date, created_at=now))
     to = recipients.for_step(case)
+    step = Step(case.due_step)
+    action, task = REMINDER_TASKS.get((step, State(case.state)), (STEP_LABELS[step].lower(), None))
     outbox.enqueue(f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}", "reminder", to,
-                   f"Nhắc hạn: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
-                   step_label=STEP_LABELS[Step(case.due_step)])
+                   f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
+                   step=step.value, step_label=STEP_LABELS[step], task=task)
     db.session.flush()
     result.reminders += 1
 
