@@ -53,7 +53,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     # One catalogue folder per area (translations/<area>/<lang>/LC_MESSAGES); Flask-Babel merges them.
-    catalogues = sorted(str(p) for p in (ROOT / "translations").glob("*") if p.is_dir())
+    # translations/wtforms holds WTForms' own messages in Vietnamese (feedback_app/forms.py), not the app's.
+    catalogues = sorted(str(p) for p in (ROOT / "translations").glob("*") if p.is_dir() and p.name != "wtforms")
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(catalogues) or str(ROOT / "translations"))
     limiter.init_app(app)

@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext, refresh, to_user_timezone
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from workflows.clock import CLOCK
@@ -242,6 +243,11 @@ def init_app(app: Flask) -> None:
         (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau.")),
     ):
         app.register_error_handler(code, error_page(code, title, message))
+    # A form's CSRF token missing, expired or from another session (a page left open across a sign-out,
+    # a reload of an old tab): Flask-WTF's reason is English and says nothing of what to do.
+    app.register_error_handler(CSRFError, error_page(400, N_("Trang đã hết hạn"), N_(
+        "Trang bạn gửi đã hết hạn hoặc thiếu mã bảo mật (ví dụ trang mở từ trước khi đăng nhập lại). "
+        "Vui lòng tải lại trang rồi gửi lại.")))
 
     # The database unreachable (restarted, failing over, network cut): a clear 503, never a
     # traceback. The failed transaction is rolled back, so nothing half-written stays behind, and

@@ -1,5 +1,6 @@
 """Keep each msgid in one catalogue: the strings of translations/common (states, steps, legal bases,
-layout) win over copies that another area's extraction picked up. Then compile every catalogue."""
+layout) win over copies that another area's extraction picked up. Then compile every catalogue, and
+the Vietnamese one of WTForms' own messages (translations/wtforms, feedback_app/forms.py)."""
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -20,3 +21,7 @@ for po in sorted(ROOT.glob("*/en/LC_MESSAGES/messages.po")):
             print(f"{po.relative_to(ROOT)}: {len(dropped)} string(s) left to translations/common")
     with po.with_suffix(".mo").open("wb") as f:
         write_mo(f, catalog)
+
+wtforms_po = ROOT / "wtforms" / "vi" / "LC_MESSAGES" / "wtforms.po"
+with wtforms_po.with_suffix(".mo").open("wb") as f:
+    write_mo(f, read_po(wtforms_po.open("rb")))

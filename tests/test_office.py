@@ -560,3 +560,42 @@ def test_many_wrong_passwords_for_one_account_from_many_addresses_alert_its_owne
     authenticate("khong-co@skhcn.example.gov.vn", "x", "198.51.100.1")
     assert db.session.execute(select(func.count()).select_from(OutboxMail)
                               .where(OutboxMail.kind == "sign_in_alert")).scalar_one() == 1  # once an hour
+
+
+def test_wtforms_own_messages_are_in_vietnamese_on_vietnamese_pages_and_in_english_on_english_ones(
+        app, client, seeded):
+    """WTForms ships no Vietnamese: a value it refuses itself (a choice not offered, an unreadable
+    date) was explained in English on a Vietnamese page."""
+    case = receive(SUBMISSION)
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", case, "classify", category="NOPE")
+    assert response.status_code == 422
+    assert "Lựa chọn không hợp lệ; vui lòng chọn một mục trong danh sách." in text(response)
+    assert "Not a valid choice" not in text(response)
+    client.get("/van-phong/?lang=en")
+    response = post_event(client, "van-phong", case, "classify", category="NOPE")
+    assert response.status_code == 422 and "Not a valid choice." in text(response)
+    assert "Lựa chọn không hợp lệ" not in text(response)
+    from deadline_helpers import sign_in
+    case = forwarded(seeded)
+    sign_in(client, seeded["QLKH"])
+    client.get("/don-vi/?lang=vi")
+    response = post_event(client, "don-vi", case, "extend", reason="Cần lấy ý kiến Sở Tài chính", new_date="31/02")
+    assert response.status_code == 422 and "Ngày không hợp lệ." in text(response)
+    assert "Not a valid date value" not in text(response) and db.session.get(Feedback, case.id).extension_count == 0
+
+
+def test_a_form_with_a_missing_or_stale_csrf_token_says_to_reload_the_page_in_the_pages_language(app, client, seeded):
+    from deadline_helpers import sign_in
+    app.config["WTF_CSRF_ENABLED"] = True
+    case = receive(SUBMISSION)
+    sign_in(client, seeded["office"])
+    client.get(f"/van-phong/ho-so/{case.code}")
+    response = post_event(client, "van-phong", case, "classify", category="TTHC", csrf_token="stale")
+    assert response.status_code == 400 and state_of(case) == "received"
+    assert "Trang đã hết hạn" in text(response) and "Vui lòng tải lại trang rồi gửi lại." in text(response)
+    assert "CSRF" not in text(response)
+    client.get(f"/van-phong/ho-so/{case.code}?lang=en")
+    response = post_event(client, "van-phong", case, "classify", category="TTHC")
+    assert response.status_code == 400 and "The page has expired" in text(response)
+    assert state_of(case) == "received"

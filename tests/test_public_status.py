@@ -184,3 +184,16 @@ def test_empty_supplementary_information_is_refused_next_to_the_field_in_vietnam
     assert re.search(r'id="info-note-error">\s*<li>Vui lòng nhập thông tin bổ sung.</li>', note)
     db.session.expire_all()
     assert db.session.get(Feedback, case.id).state == "awaiting_info"
+
+
+def test_a_score_not_offered_is_refused_in_the_pages_language(client, clock, seeded):
+    case = answered_case(seeded)
+    look_up(client, case.code, "0905123456")
+    response = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "9"})
+    scores = field_block(response.get_data(as_text=True), "rating-score-0")
+    assert response.status_code == 422 and "Lựa chọn không hợp lệ" in scores and "Not a valid" not in scores
+    client.get(f"/tra-cuu/{case.code}?lang=en")
+    response = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "9"})
+    assert response.status_code == 422 and "Not a valid choice." in field_block(response.get_data(as_text=True),
+                                                                                  "rating-score-0")
+    assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 0

@@ -1,17 +1,17 @@
 """Forms of the administration: units, users, fields (lĩnh vực) and the working-day calendar.
 
-Every validator carries its own Vietnamese message: WTForms' defaults are English, and its own
-catalogue has no Vietnamese."""
+Every validator carries its own message, in the page's language: more precise than WTForms' own,
+which ``feedback_app.forms`` gives in Vietnamese where one is left."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
                      SubmitField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from ..extensions import db
+from ..forms import Form
 from ..models import Unit
 from ..office.forms import at_most, choices
 from ..services.calendar import KINDS
@@ -44,7 +44,7 @@ def target_days(label) -> IntegerField:
                         invalid_value_message=NOT_AN_INTEGER, description=_l("Để trống: theo thời hạn quy định."))
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
@@ -52,7 +52,7 @@ class UnitForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
     name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
     classify_target_days = target_days(_l("Hạn nội bộ phân loại, chuyển xử lý (ngày làm việc)"))
@@ -60,7 +60,7 @@ class CategoryForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(BAD_EMAIL),
                                                 at_most(254)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])
@@ -81,7 +81,7 @@ class UserForm(FlaskForm):
         self.unit.choices = choices([("", _l("— Không thuộc đơn vị —"))] + [(c, n) for c, n in rows])
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(Form):
     """A local override of the working-day calendar (services/calendar.py: set_day)."""
     day = DateField(_l("Ngày"), validators=[InputRequired(_l("Vui lòng chọn ngày."))],
                     invalid_value_message=_l("Ngày không hợp lệ."))

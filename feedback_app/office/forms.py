@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l, lazy_pgettext
-from flask_wtf import FlaskForm
 from sqlalchemy import select, true
 from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
                      PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField)
@@ -16,6 +15,7 @@ from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJECTS, State
 
 from ..extensions import db
+from ..forms import Form
 from ..models import CHANNEL_LABELS, Category, Feedback, Unit
 from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
@@ -32,20 +32,20 @@ def at_most(n: int) -> Length:
 PUBLIC_TITLE_MAX = publication.TITLE_MAX
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ."))])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     submit = SubmitField(_l("Đăng nhập"))
 
 
-class CloseReportForm(FlaskForm):
+class CloseReportForm(Form):
     """Chốt số liệu: store a period's report as it is sent (services.reports.close_report)."""
 
     period = HiddenField(validators=[DataRequired(), Length(max=40)])
     submit = SubmitField(_l("Chốt số liệu kỳ này"))
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Every form that changes a case carries the version it was read at (optimistic locking)."""
 
     # hidden: a browser sends back what the page gave it, so an error here means the page is broken or
@@ -140,7 +140,7 @@ def _argument_field(event: str, name: str, required: bool, case: Feedback):
     return TextAreaField(label, validators=validators + [at_most(20000)])
 
 
-def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
+def event_form(event: str, case: Feedback, formdata=None) -> Form:
     """The form of one lifecycle event, built from ``EVENTS[event]``: its arguments, plus the reply's
     attachments for ``submit_draft`` and the reviewed public copy for ``publish``."""
     spec = EVENTS[event]
@@ -165,7 +165,7 @@ def event_form(event: str, case: Feedback, formdata=None) -> FlaskForm:
     return form_class(formdata=formdata, prefix=event, data=data)
 
 
-def event_args(form: FlaskForm, event: str) -> dict:
+def event_args(form: Form, event: str) -> dict:
     """The event's arguments from a validated form, as the lifecycle takes them (codes, ISO dates)."""
     args = {}
     for name in EVENTS[event].arguments:
@@ -341,7 +341,7 @@ class LocalDateField(OwnParseError, DateField):
     parse_error = _l("Ngày không hợp lệ (nhập theo dạng ngày/tháng/năm của lịch).")
 
 
-class NoticeGivenForm(FlaskForm):
+class NoticeGivenForm(Form):
     """HCTH records that it told a citizen without an e-mail by phone, or posted it, and on which day
     (services.citizen_notices.record_given, which checks the choice against the citizen's contacts)."""
 
@@ -362,7 +362,7 @@ def notice_given_form(notice, formdata=None) -> NoticeGivenForm:
     return form
 
 
-class RegisterFilterForm(FlaskForm):
+class RegisterFilterForm(Form):
     """The register's filters, read from the query string (GET: no CSRF token, nothing changes). A
     reporting period, when chosen, gives the range; otherwise the two dates do."""
 

@@ -5,11 +5,11 @@ same fields and rules (``SubmissionFields``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectChoice, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..forms import Form
 from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
                                     looks_vietnamese, normalise_phone)
 
@@ -24,7 +24,7 @@ def has_unsafe_chars(value) -> bool:
     return isinstance(value, str) and UNSAFE_CHARS.search(value) is not None
 
 
-class PublicForm(FlaskForm):
+class PublicForm(Form):
     """A citizen's form: every text field is also checked for characters nobody types."""
 
     def validate(self, extra_validators=None) -> bool:
