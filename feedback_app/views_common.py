@@ -53,6 +53,12 @@ def beyond_last_page(page, name: str = "page"):
     return redirect(f"{path}?{urlencode(args)}" if args else path)
 
 
+def switch_language(lang: str) -> str:
+    """This page in ``lang``: its query string kept (a search, a page number, a filter), ``lang`` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return "?" + urlencode([*args, ("lang", lang)])
+
+
 def home_for(user) -> str:
     """Where a member of staff works: after signing in, and the way back from an error page."""
     return {"office": url_for("office.queue"), "leader": url_for("office.queue", tab="review"),
@@ -194,7 +200,7 @@ def period_name(period) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(period_name=period_name, home_for=home_for)
+    app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d,
                                  file_size=file_size)

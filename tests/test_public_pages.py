@@ -37,3 +37,19 @@ def test_every_public_page_has_the_navigation_and_the_english_switch(client, url
 def test_the_language_choice_is_kept_for_the_session(client):
     client.get("/?lang=en")
     assert "Published answers" in client.get("/cong-khai").get_data(as_text=True)
+
+
+def test_the_language_switch_keeps_the_pages_other_query_parameters(client):
+    import html
+    import re
+    from urllib.parse import parse_qsl
+
+    def switch(page: str) -> list:
+        href = html.unescape(re.search(r'<a href="([^"]*)"[^>]*id="lang-switch"', page).group(1))
+        assert href.startswith("?")
+        return parse_qsl(href[1:])
+
+    page = client.get("/cong-khai?q=học phí&unit=QLKH&period=2024").get_data(as_text=True)
+    assert switch(page) == [("q", "học phí"), ("unit", "QLKH"), ("period", "2024"), ("lang", "en")]
+    english = client.get("/cong-khai?q=học phí&lang=en&unit=QLKH").get_data(as_text=True)
+    assert switch(english) == [("q", "học phí"), ("unit", "QLKH"), ("lang", "vi")]  # lang replaced, not repeated
