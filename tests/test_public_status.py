@@ -78,11 +78,40 @@ def test_the_status_page_shows_public_steps_and_the_answer_but_no_internal_notes
     page = text_of(client.get(f"/tra-cuu/{case.code}").get_data(as_text=True))
     assert "Đã trả lời" in page
     assert "Phòng Quản lý Công nghệ và Chuyên ngành" in page
-    for step in ("Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Trình dự thảo trả lời",
-                 "Duyệt và gửi trả lời"):
+    for step in ("Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Duyệt và gửi trả lời"):
         assert step in page
     assert "Lớp tập huấn không thu học phí." in page
     assert "nội bộ: xem hồ sơ cũ" not in page
+
+
+def test_the_citizen_sees_the_steps_of_their_case_not_the_hand_offs_among_hcth_the_unit_and_the_leader(
+        client, clock, seeded):
+    """A unit hands the case back to HCTH, HCTH forwards it again, the leader asks for changes to the
+    draft: none of it, nor its reasons, is a step of the citizen's (status page, public API)."""
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc lĩnh vực của phòng QLKH"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Bản nháp đầu tiên của câu trả lời."})
+    apply_event(case, "request_changes", seeded["leader"], {"note": "Bổ sung căn cứ pháp lý cho câu trả lời"})
+    apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Lớp tập huấn không thu học phí (QĐ 12/QĐ-SKHCN)."})
+    apply_event(case, "approve", seeded["leader"])
+    look_up(client, case.code, "0905123456")
+    html = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    steps = [text_of(li).split(" · ", 1)[1].strip() for li in re.findall(r"<li>(.*?)</li>",
+                                                                         html.split('id="steps"')[1].split("</ol>")[0])]
+    assert steps == ["Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Chuyển đơn vị xử lý",
+                     "Duyệt và gửi trả lời"]
+    page = text_of(html)
+    for internal in ("Trả lại Văn phòng", "Yêu cầu chỉnh sửa", "Trình dự thảo", "Không thuộc lĩnh vực",
+                     "Bổ sung căn cứ pháp lý", "Bản nháp đầu tiên"):
+        assert internal not in page
+    history = client.get(f"/api/v1/feedback/{case.code}/history").get_json()["history"]
+    assert [row["event"] for row in history] == ["receive", "classify", "forward", "forward", "approve"]
+    # staff still read the whole trail
+    assert db.session.execute(select(func.count()).select_from(Transition).where(
+        Transition.feedback_id == case.id)).scalar_one() == 9
 
 
 def test_the_citizen_rates_the_answer_once(client, clock, seeded):

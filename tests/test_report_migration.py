@@ -99,3 +99,24 @@ def test_0020_admits_the_collecting_state_and_its_downgrade_puts_such_a_case_bac
         conn.execute(text("UPDATE feedback SET state = 'collecting'"))
     assert flask("db", "upgrade", url=database_url).returncode == 0
     engine.dispose()
+
+
+def test_upgrade_to_0022_hides_the_hand_offs_among_staff_from_the_citizen(database_url):  # noqa: F811
+    assert flask("db", "upgrade", "0021", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    events = ("receive", "classify", "forward", "return_to_office", "forward", "submit_draft", "request_changes",
+              "submit_draft", "approve")
+    with engine.begin() as conn:
+        conn.execute(text(CASE), {"id": 1, "code": "PAKN.20240301.0001", "state": "answered"})
+        for event in events:
+            conn.execute(text(STEP), {"id": 1, "event": event, "src": "x", "dst": "y", "at": "2024-03-01 02:00:00"})
+    up = flask("db", "upgrade", url=database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        shown = conn.execute(text("SELECT event FROM transitions WHERE public ORDER BY id")).scalars().all()
+    assert shown == ["receive", "classify", "forward", "forward", "approve"]
+    assert flask("db", "downgrade", "0021", url=database_url).returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM transitions WHERE public")).scalar_one() == len(events)
+    assert flask("db", "downgrade", "base", url=database_url).returncode == 0
+    engine.dispose()

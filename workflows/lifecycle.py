@@ -277,6 +277,9 @@ class EventSpec:
     # free text that someone else acts on or reads in a letter (the unit, HCTH, the citizen): it must
     # say something (``MIN_EXPLANATION_CHARS``), not stand as a one-character placeholder
     explained: tuple[str, ...] = ()
+    # the citizen sees the step (status page, public API): a step of their case's handling, not a
+    # hand-off among HCTH, the unit and the leader (a draft, a request for changes, a case handed back)
+    public: bool = True
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -311,11 +314,12 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
               N_("Đã đủ cơ sở, tiếp tục xử lý"), optional=("note",), own_unit_only=True),
     EventSpec("return_to_office", (_S.FORWARDED, _S.COLLECTING), _S.CLASSIFIED, frozenset({Role.UNIT}),
               N_("Trả lại Văn phòng"), required=("reason",), explained=("reason",), own_unit_only=True,
-              guards=(_NO_RETURN_ONCE_ANSWERED,)),
+              guards=(_NO_RETURN_ONCE_ANSWERED,), public=False),
     EventSpec("submit_draft", (_S.FORWARDED,), _S.UNDER_REVIEW, frozenset({Role.UNIT}),
-              N_("Trình dự thảo trả lời"), required=("reply",), explained=("reply",), own_unit_only=True),
+              N_("Trình dự thảo trả lời"), required=("reply",), explained=("reply",), own_unit_only=True,
+              public=False),
     EventSpec("request_changes", (_S.UNDER_REVIEW,), _S.FORWARDED, frozenset({Role.LEADER, Role.OFFICE}),
-              N_("Yêu cầu chỉnh sửa"), required=("note",), explained=("note",)),
+              N_("Yêu cầu chỉnh sửa"), required=("note",), explained=("note",), public=False),
     EventSpec("approve", (_S.UNDER_REVIEW,), _S.ANSWERED, frozenset({Role.LEADER}),
               N_("Duyệt và gửi trả lời")),
     EventSpec("publish", (_S.ANSWERED,), _S.PUBLISHED, frozenset({Role.OFFICE}),

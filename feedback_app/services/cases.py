@@ -389,7 +389,7 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
             case.overdue_since = None  # a new due date has not been missed yet
         case.due, case.paused_days = change.due, change.paused_days
         case.target_date = target_date(case, plan)
-        row = audit(case, move.event, move.source, move.dest, actor, note=note)
+        row = audit(case, move.event, move.source, move.dest, actor, note=note, public=lifecycle.EVENTS[event].public)
         notify_unit(case, event, resolved, actor)  # after the due date moved: the mail names the new one
         db.session.commit()
     except (StaleDataError, IntegrityError):
