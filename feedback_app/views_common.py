@@ -158,6 +158,13 @@ def role_label(role: str) -> str:
 _DIGITS_ONLY = {"dd/MM/yyyy HH:mm": "%d/%m/%Y %H:%M", "dd/MM/yyyy": "%d/%m/%Y"}
 
 
+def actor_label(label: str | None) -> str:
+    """Who wrote an audit row: a staff member's name as stored, the sender or the system (stored in
+    Vietnamese, ``services.cases.CITIZEN``/``SYSTEM``) in the page's language."""
+    from .services.cases import CITIZEN, SYSTEM
+    return gettext(label) if label in (CITIZEN.full_name, SYSTEM.full_name) else (label or "")
+
+
 def local_dt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
     """``value`` in the user's time zone (Asia/Ho_Chi_Minh), as Babel's ``format_datetime`` gives it."""
     if not value:
@@ -202,8 +209,8 @@ def period_name(period) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
-                                 channel_label=channel_label, role_label=role_label, dt=local_dt, d=local_d,
-                                 file_size=file_size)
+                                 channel_label=channel_label, role_label=role_label, actor_label=actor_label,
+                                 dt=local_dt, d=local_d, file_size=file_size)
 
     @app.context_processor
     def shared():

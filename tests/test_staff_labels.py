@@ -98,3 +98,68 @@ def test_a_stored_event_without_a_label_reads_as_an_update_not_as_its_code(app, 
     assert audit_entries(page) == ["Tiếp nhận", "Cập nhật"]
     assert db.session.execute(select(Transition.event).where(Transition.feedback_id == case.id)).scalars().all() \
         == ["receive", "imported"]
+
+
+def test_english_pages_name_the_sender_and_the_system_and_the_legal_basis_of_a_refusal_in_english(
+        app, client, clock, seeded):
+    from feedback_app.services.cases import apply_event
+    late = overdue_with_letter(seeded)
+    refused = receive(SUBMISSION)
+    apply_event(refused, "refuse", seeded["office"], {"reason": "complaint_or_denunciation"})
+    sign_in(client, seeded["office"])
+    client.get("/van-phong/?lang=en")
+    trail = text_of(client.get(f"/van-phong/ho-so/{late.code}").get_data(as_text=True).split('id="audit"')[1])
+    assert "· Sender ·" in trail and "· System ·" in trail and f"· {seeded['office'].full_name} ·" in trail
+    assert "Người gửi" not in trail and "Hệ thống" not in trail
+    page = text_of(client.get(f"/van-phong/ho-so/{refused.code}").get_data(as_text=True))
+    assert "It is a complaint or a denunciation (Decree 20/2008/NĐ-CP, Art 1)" in page
+    fresh = receive(SUBMISSION)
+    page = text_of(client.get(f"/van-phong/ho-so/{fresh.code}").get_data(as_text=True))
+    assert "(Decree 20/2008/NĐ-CP, Art 7.1):" in page and "(Decree 20/2008/NĐ-CP, Art 7.1)</option>" in \
+        client.get(f"/van-phong/ho-so/{fresh.code}").get_data(as_text=True)  # the refusal form's reasons
+    public = app.test_client()
+    look_up(public, refused.code, "0905123456")
+    status = text_of(public.get(f"/tra-cuu/{refused.code}?lang=en").get_data(as_text=True))
+    assert "It is a complaint or a denunciation (Decree 20/2008/NĐ-CP, Art 1)." in status and "Điều 1" not in status
+    client.get("/van-phong/?lang=vi")
+    assert "(NĐ 20/2008/NĐ-CP, Điều 7.1):" in text_of(client.get(f"/van-phong/ho-so/{fresh.code}").get_data(as_text=True))
+
+
+def test_the_report_page_in_english_has_english_headings_and_the_sheet_stays_vietnamese(app, client, clock, seeded):
+    import io
+    from openpyxl import load_workbook
+    sign_in(client, seeded["office"])
+    page = text_of(client.get("/van-phong/bao-cao?period=2024-Q2&lang=en").get_data(as_text=True))
+    for english in ("REPORT ON THE RECEIPT AND HANDLING OF FEEDBACK AND PETITIONS",
+                    "Reporting period 2024-Q2: from 15/03/2024 to 14/06/2024", "Feedback received", "Carried over",
+                    "Received in the period", "Online", "Other channels", "Answered", "Early", "On time", "Pending",
+                    "Within the deadline", "Apology letters", "Satisfaction", "Ratings"):
+        assert english in page, english
+    for vietnamese in ("BÁO CÁO", "Kỳ báo cáo 2024-Q2", "Số PAKN tiếp nhận", "Trực tuyến", "Đang giải quyết"):
+        assert vietnamese not in page, vietnamese
+    sheet = load_workbook(io.BytesIO(client.get("/van-phong/bao-cao?period=2024-Q2&format=xlsx").data)).active
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert "BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ" in cells and "Số PAKN tiếp nhận" in cells
+    assert "Kỳ báo cáo 2024-Q2: từ ngày 15/03/2024 đến ngày 14/06/2024" in cells
+
+
+def test_every_string_marked_for_translation_has_an_english_translation():
+    """Extract what the code and the templates mark (as babel.cfg does) and look each msgid up in the
+    English catalogues: a string marked but not translated shows in Vietnamese on an English page."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "_l": None, "lazy_gettext": None,
+                "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
+    translated = set()
+    for po in ROOT.glob("translations/*/en/LC_MESSAGES/messages.po"):
+        translated |= {(m.context, m.id if isinstance(m.id, str) else m.id[0])
+                       for m in read_po(po.open("rb")) if m.id and m.string}
+    missing = []
+    for folder in ("feedback_app", "workflows", "templates"):
+        for filename, _line, message, _comments, context in extract_from_dir(
+                ROOT / folder, method_map=[("**.py", "python"), ("**.html", "jinja2")],
+                options_map={"**.html": {"extensions": "jinja2.ext.do"}}, keywords=keywords):
+            msgid = message if isinstance(message, str) else message[0]
+            if msgid and (context, msgid) not in translated:
+                missing.append(f"{folder}/{filename}: {msgid}")
+    assert not missing, "\n".join(missing)

@@ -83,18 +83,18 @@ class RefusalReason:
 
 # NĐ 20/2008 Art 1 (complaints and denunciations are not regulated by it), Art 7.1 and 9.1d.
 REFUSAL_REASONS: dict[str, RefusalReason] = {r.code: r for r in (
-    RefusalReason("not_vietnamese", N_("Không sử dụng tiếng Việt"), "NĐ 20/2008/NĐ-CP, Điều 7.1",
+    RefusalReason("not_vietnamese", N_("Không sử dụng tiếng Việt"), N_("NĐ 20/2008/NĐ-CP, Điều 7.1"),
                   N_("Vui lòng gửi lại phản ánh, kiến nghị bằng tiếng Việt.")),
-    RefusalReason("unclear_content", N_("Nội dung không rõ ràng, không cụ thể"), "NĐ 20/2008/NĐ-CP, Điều 7.1",
+    RefusalReason("unclear_content", N_("Nội dung không rõ ràng, không cụ thể"), N_("NĐ 20/2008/NĐ-CP, Điều 7.1"),
                   N_("Vui lòng gửi lại với nội dung rõ ràng về quy định hành chính cụ thể.")),
     RefusalReason("missing_identity", N_("Thiếu họ tên, địa chỉ, số điện thoại hoặc địa chỉ liên hệ"),
-                  "NĐ 20/2008/NĐ-CP, Điều 7.1",
+                  N_("NĐ 20/2008/NĐ-CP, Điều 7.1"),
                   N_("Vui lòng gửi lại kèm họ tên, địa chỉ và số điện thoại hoặc địa chỉ thư tín.")),
-    RefusalReason("complaint_or_denunciation", N_("Là khiếu nại, tố cáo"), "NĐ 20/2008/NĐ-CP, Điều 1",
+    RefusalReason("complaint_or_denunciation", N_("Là khiếu nại, tố cáo"), N_("NĐ 20/2008/NĐ-CP, Điều 1"),
                   N_("Khiếu nại, tố cáo được giải quyết theo Luật Khiếu nại, Luật Tố cáo và Luật Tiếp công dân; "
                      "vui lòng gửi đến cơ quan có thẩm quyền giải quyết khiếu nại, tố cáo.")),
     RefusalReason("no_answer_to_info_request", N_("Không bổ sung thông tin trong thời hạn"),
-                  "NĐ 20/2008/NĐ-CP, Điều 9.1d",
+                  N_("NĐ 20/2008/NĐ-CP, Điều 9.1d"),
                   N_("Vui lòng gửi lại phản ánh, kiến nghị với đầy đủ thông tin.")),
 )}
 

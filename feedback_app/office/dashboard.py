@@ -71,7 +71,7 @@ def report():
     close_form = (CloseReportForm(period=text) if over and closed is None and current_user.role in CLOSE_ROLES
                   else None)
     return render_template("office/report.html", report=result, period_text=text, header=exports.header_rows(),
-                           columns=exports.FORM_COLUMNS, title=exports.TITLE, period_line=exports.period_text(result),
+                           columns=exports.FORM_COLUMNS, title=exports.TITLE, period_line=exports.period_text(result, gettext),
                            error=None, snapshot=stored.snapshot, closed=closed, live=live, over=over,
                            close_form=close_form)
 

@@ -107,7 +107,7 @@ def _refusal_field(case: Feedback, label, validators) -> SelectField:
     why = no_answer_refusal(case)
     offered = [r for r in REFUSAL_REASONS.values() if r.code != NO_ANSWER or why is None]
     return SelectField(label, choices=choices([("", _l("— Chọn lý do theo quy định —"))] + [
-        (r.code, f"{gettext(r.label)} ({r.basis})") for r in offered]), validators=validators, validate_choice=False,
+        (r.code, f"{gettext(r.label)} ({gettext(r.basis)})") for r in offered]), validators=validators, validate_choice=False,
         description=_l(why) if why and case.state == State.AWAITING_INFO.value else None)
 
 

@@ -13,30 +13,34 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from workflows.lifecycle import N_
+
 from .queries import COLUMNS, Report
 
-# The form's header: (label, column) leaves or (label, [children]) groups; three rows deep.
+# The form's header: (label, column) leaves or (label, [children]) groups; three rows deep. The sheet sent
+# to the province is in Vietnamese; the page translates the labels (msgids).
 FORM: list = [
-    ("Số PAKN tiếp nhận", [
-        ("Tổng số", "to_handle"),
-        ("Kỳ trước chuyển sang", "carried_over"),
-        ("Mới tiếp nhận trong kỳ", [("Tổng", "received"), ("Trực tuyến", "received_online"),
-                                    ("Kênh khác", "received_other")]),
-        ("Trong đó về hành vi hành chính", "about_behaviour"),
+    (N_("Số PAKN tiếp nhận"), [
+        (N_("Tổng số"), "to_handle"),
+        (N_("Kỳ trước chuyển sang"), "carried_over"),
+        (N_("Mới tiếp nhận trong kỳ"), [(N_("Tổng"), "received"), (N_("Trực tuyến"), "received_online"),
+                                        (N_("Kênh khác"), "received_other")]),
+        (N_("Trong đó về hành vi hành chính"), "about_behaviour"),
     ]),
-    ("Không tiếp nhận", "refused"),
-    ("Chuyển cơ quan có thẩm quyền", "forwarded"),
-    ("Đã giải quyết", [("Tổng số", "answered"), ("Trước hạn", "answered_early"),
-                       ("Đúng hạn", "answered_on_time"), ("Quá hạn", "answered_late")]),
-    ("Đang giải quyết", [("Tổng số", "pending"), ("Trong hạn", "pending_on_time"),
-                         ("Quá hạn", "pending_overdue")]),
-    ("Phiếu xin lỗi", "apology_letters"),
-    ("Đã công khai", "published"),
-    ("Mức độ hài lòng", [("Số đánh giá", "rated"), ("Rất hài lòng", "very_satisfied"),
-                         ("Hài lòng", "satisfied"), ("Không hài lòng", "not_satisfied")]),
+    (N_("Không tiếp nhận"), "refused"),
+    (N_("Chuyển cơ quan có thẩm quyền"), "forwarded"),
+    (N_("Đã giải quyết"), [(N_("Tổng số"), "answered"), (N_("Trước hạn"), "answered_early"),
+                           (N_("Đúng hạn"), "answered_on_time"), (N_("Quá hạn"), "answered_late")]),
+    (N_("Đang giải quyết"), [(N_("Tổng số"), "pending"), (N_("Trong hạn"), "pending_on_time"),
+                             (N_("Quá hạn"), "pending_overdue")]),
+    (N_("Phiếu xin lỗi"), "apology_letters"),
+    (N_("Đã công khai"), "published"),
+    (N_("Mức độ hài lòng"), [(N_("Số đánh giá"), "rated"), (N_("Rất hài lòng"), "very_satisfied"),
+                             (N_("Hài lòng"), "satisfied"), (N_("Không hài lòng"), "not_satisfied")]),
 ]
 DEPTH = 3
-TITLE = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ"
+TITLE = N_("BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ")
+PERIOD_LINE = N_("Kỳ báo cáo %(label)s: từ ngày %(start)s đến ngày %(end)s")
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -103,9 +107,10 @@ def header_rows() -> list[list[HeaderCell]]:
     return rows
 
 
-def period_text(report: Report) -> str:
+def period_text(report: Report, translate=lambda text: text) -> str:
+    """The line under the title: in Vietnamese on the sheet, through ``translate`` (gettext) on the page."""
     p = report.period
-    return f"Kỳ báo cáo {p.label}: từ ngày {p.start:%d/%m/%Y} đến ngày {p.end:%d/%m/%Y}"
+    return translate(PERIOD_LINE) % {"label": p.label, "start": f"{p.start:%d/%m/%Y}", "end": f"{p.end:%d/%m/%Y}"}
 
 
 def to_xlsx(report: Report, status: str | None = None) -> bytes:

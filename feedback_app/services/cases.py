@@ -41,8 +41,9 @@ class PublicActor:
     unit_id: None = None
 
 
-CITIZEN = PublicActor(Role.CITIZEN.value, "Người gửi")
-SYSTEM = PublicActor(Role.SYSTEM.value, "Hệ thống")
+# stored as the audit row's actor_label, in Vietnamese; pages show it in their language (views_common.actor_label)
+CITIZEN = PublicActor(Role.CITIZEN.value, N_("Người gửi"))
+SYSTEM = PublicActor(Role.SYSTEM.value, N_("Hệ thống"))
 
 
 class StaleCase(Exception):
