@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "fold_char", "words", "search_document", "search_terms", "nfc", "nfc_deep", "MAX_TERMS",
-           "MAX_TERM_LENGTH"]
+__all__ = ["fold", "fold_char", "words", "search_document", "search_terms", "nfc", "nfc_deep", "ascii_name",
+           "MAX_TERMS", "MAX_TERM_LENGTH"]
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 100
@@ -25,6 +25,20 @@ MAX_TERM_LENGTH = 100
 _WORD = re.compile(r"[^\W_]+")
 # Letters that do not decompose under NFD but that a Vietnamese reader treats as plain letters.
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ı": "i"})
+
+
+def ascii_name(name: str) -> str:
+    """A file name in ASCII, for the ``filename=`` fallback beside ``filename*=``: diacritics dropped,
+    Đ/đ as D/d (NFKD does not decompose them, so "Đơn" would become "on"), case kept.
+
+    >>> ascii_name("Đơn đề nghị số 12.pdf")
+    'Don de nghi so 12.pdf'
+    """
+    plain = unicodedata.normalize("NFKD", name.translate(_D_AS_ASCII))
+    return plain.encode("ascii", "ignore").decode("ascii")
+
+
+_D_AS_ASCII = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D", "ð": "d"})
 
 
 class _WithoutMarks(dict):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from typing import NamedTuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext, refresh, to_user_timezone
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -17,6 +17,7 @@ from workflows.lifecycle import EVENTS, N_, STATE_LABELS, Role, State
 
 from .extensions import db, login_manager
 from .models import CHANNEL_LABELS
+from .text import ascii_name
 
 
 # "May not have been carried out", not "nothing was saved": the connection can drop after the
@@ -57,6 +58,17 @@ def switch_language(lang: str) -> str:
     """This page in ``lang``: its query string kept (a search, a page number, a filter), ``lang`` replaced."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     return "?" + urlencode([*args, ("lang", lang)])
+
+
+def send_download(path, name: str, mimetype: str | None):
+    """``path`` as a download named ``name``. Werkzeug's ASCII fallback (``filename=``, for clients
+    that ignore ``filename*=``) drops Đ/đ: "Đơn đề nghị.pdf" came as "on e nghi.pdf"."""
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+    fallback = ascii_name(name)
+    if fallback != name:
+        response.headers.set("Content-Disposition", "attachment", filename=fallback,
+                             **{"filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")})
+    return response
 
 
 def home_for(user) -> str:

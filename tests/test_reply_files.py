@@ -177,3 +177,25 @@ def test_a_revisions_draft_file_is_not_sent_even_when_the_clock_stands_still(app
     apply_event(case, "submit_draft", seeded["QLCN"], {"reply": "Câu trả lời đã hoàn thiện."})
     apply_event(case, "approve", seeded["leader"])
     assert sorted(a.original_name for a in files.reply_files(case)) == ["Công văn trả lời số 12.pdf", "phu-luc-moi.pdf"]
+
+
+def test_a_downloaded_files_ascii_name_keeps_d_for_the_vietnamese_d(app, client, clock, seeded):
+    """Beside ``filename*=`` (UTF-8), old clients read ``filename=``: Werkzeug's NFKD fallback dropped
+    Đ/đ, which do not decompose ("Đơn đề nghị" came as "on e nghi")."""
+    from deadline_helpers import sign_in
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    named = [FileStorage(io.BytesIO(PDF), "Đơn đề nghị ĐÍNH CHÍNH.pdf", content_type="application/pdf")]
+    staff.submit_draft(case, seeded["QLCN"], "Lớp tập huấn không thu học phí (công văn kèm theo).", named,
+                       case.version)
+    apply_event(case, "approve", seeded["leader"])
+    (reply,) = [a for a in case.attachments if a.kind == "reply"]
+    expected = ("attachment; filename=\"Don de nghi DINH CHINH.pdf\"; "
+                "filename*=UTF-8''%C4%90%C6%A1n%20%C4%91%E1%BB%81%20ngh%E1%BB%8B%20%C4%90%C3%8DNH%20CH%C3%8DNH.pdf")
+    look_up(client, case.code, "0905123456")
+    download = client.get(f"/tra-cuu/{case.code}/tai-lieu/{reply.id}")
+    assert download.status_code == 200 and download.headers["Content-Disposition"] == expected
+    sign_in(client, seeded["office"])
+    download = client.get(f"/van-phong/tep/{reply.id}")
+    assert download.status_code == 200 and download.headers["Content-Disposition"] == expected

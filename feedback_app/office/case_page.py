@@ -3,7 +3,7 @@ everything the citizen sent, the audit trail, the due date with its legal basis,
 event the state machine allows this user now."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from ..models import Attachment
 from ..services import cases, citizen_notices, corrections, files, publication, serialize, staff, submissions
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
+from ..views_common import send_download
 from .forms import PREVIEW_FIELDS, DuplicateForm, correction_form, event_form, event_args
 
 
@@ -129,5 +130,4 @@ def download(attachment_id: int):
     path = files.attachment_path(attachment)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.original_name)
+    return send_download(path, attachment.original_name, attachment.content_type)

@@ -14,8 +14,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from flask import (Response, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
-                   session, url_for)
+from flask import (Response, abort, current_app, flash, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
@@ -30,7 +30,7 @@ from ..services import held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
-from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name
+from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name, send_download
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
@@ -303,7 +303,7 @@ def reply_file(code: str, attachment_id: int):
     path = attachment_path(attachment) if attachment is not None else None
     if path is None or not path.is_file():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.original_name)
+    return send_download(path, attachment.original_name, attachment.content_type)
 
 
 @bp.post("/tra-cuu/<code>/danh-gia")
