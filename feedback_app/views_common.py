@@ -255,6 +255,8 @@ def init_app(app: Flask) -> None:
                 return error.response
             if request.path.startswith("/api/"):
                 return {"error": gettext(title), "message": gettext(message)}, code
+            if request.path.startswith("/open311/"):  # GeoReport v2's error format
+                return [{"code": code, "description": gettext(message)}], code
             return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code
         return handler
 

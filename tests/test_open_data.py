@@ -200,3 +200,21 @@ def test_hcth_is_reminded_once_three_working_days_before_the_15th(app, clock, se
     assert result.exit_code == 0 and "2024-Q3" in result.output
     keys = db.session.execute(select(OutboxMail.key).where(OutboxMail.kind == "report_reminder")).scalars().all()
     assert sorted(keys) == ["report-reminder:2024-Q2", "report-reminder:2024-Q3"]
+
+
+@pytest.mark.parametrize("url, description", [
+    ("/open311/v2/requests/PAKN.20240101.9999.json", "Không có phản ánh, kiến nghị đã công khai mã PAKN.20240101.9999."),
+    ("/open311/v2/services/NOPE.json", "Không có dịch vụ (lĩnh vực) mã NOPE."),
+    ("/open311/v2/requests/PAKN.20240101.9999", "Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại."),
+    ("/open311/v2/nothing.json", "Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại."),
+])
+def test_open311_answers_an_unknown_id_or_path_with_its_json_error_not_an_html_page(client, seeded, url, description):
+    response = client.get(url)
+    assert response.status_code == 404 and response.mimetype == "application/json"
+    assert response.get_json() == [{"code": 404, "description": description}]
+
+
+def test_open311_defines_a_known_service_without_attributes(client, seeded):
+    assert client.get("/open311/v2/services/TTHC.json").get_json() == {"service_code": "TTHC", "attributes": []}
+    english = client.get("/open311/v2/services/NOPE.json?lang=en").get_json()
+    assert english == [{"code": 404, "description": "There is no service (field) with the code NOPE."}]

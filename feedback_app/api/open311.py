@@ -5,13 +5,17 @@ citizen's address is never the "address" of the request: only the redacted publi
     /open311/v2/services.json            the categories as services
     /open311/v2/requests.json            published cases (service_request_id, service_code, start_date,
                                          end_date, status, page, page_size)
+    /open311/v2/services/<code>.json     a service's definition (no attributes: metadata is false)
     /open311/v2/requests/<id>.json       one published case, as a one-element list (as the spec says)
+
+Every error, an unknown id or path included, is GeoReport v2's JSON list ``[{"code", "description"}]``
+(``views_common.error_page`` for what no view of this blueprint answers), never an HTML page.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -33,8 +37,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).isoformat() if value else None
 
 
-def _bad(message: str):
-    return jsonify([{"code": 400, "description": message}]), 400
+def _error(code: int, message: str):
+    return jsonify([{"code": code, "description": message}]), code
 
 
 def _service(category: Category) -> dict:
@@ -75,6 +79,14 @@ def services():
     return jsonify([_service(c) for c in db.session.execute(select(Category).order_by(Category.code)).scalars()])
 
 
+@bp.get("/services/<code>.json")
+def service_definition(code: str):
+    category = db.session.execute(select(Category).where(Category.code == code)).scalar_one_or_none()
+    if category is None:
+        return _error(404, gettext("Không có dịch vụ (lĩnh vực) mã %(code)s.", code=code))
+    return jsonify({"service_code": category.code, "attributes": []})
+
+
 @bp.get("/requests.json")
 def requests_list():
     query = _published()
@@ -87,14 +99,14 @@ def requests_list():
             page = int(request.args.get("page", 1))
             size = int(request.args.get("page_size", 100))
         except ValueError:
-            return _bad(gettext("Tham số không hợp lệ: ngày theo ISO 8601, page và page_size là số nguyên."))
+            return _error(400, gettext("Tham số không hợp lệ: ngày theo ISO 8601, page và page_size là số nguyên."))
         if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
-            return _bad(gettext("page phải từ 1, page_size từ 1 đến 1000."))
+            return _error(400, gettext("page phải từ 1, page_size từ 1 đến 1000."))
         end = end or CLOCK.now()
         start = start or end - timedelta(days=DEFAULT_DAYS)
         status = request.args.get("status", "")
         if status and status not in ("open", "closed"):
-            return _bad(gettext("status phải là open hoặc closed."))
+            return _error(400, gettext("status phải là open hoặc closed."))
         if status == "open":
             return jsonify([])  # a published case is never open
         if codes := [c.strip() for c in request.args.get("service_code", "").split(",") if c.strip()]:
@@ -108,5 +120,5 @@ def requests_list():
 def request_one(code: str):
     case = db.session.execute(_published().where(Feedback.code == code)).scalar_one_or_none()
     if case is None:
-        abort(404)
+        return _error(404, gettext("Không có phản ánh, kiến nghị đã công khai mã %(code)s.", code=code))
     return jsonify([_request(case)])
