@@ -242,6 +242,49 @@ def test_a_stale_form_asks_to_reload_and_changes_nothing(app, client, seeded):
                               .where(Transition.feedback_id == case.id)).scalar_one() == 2
 
 
+def test_a_form_sent_twice_says_the_action_was_recorded_not_that_someone_else_changed_the_case(
+        app, client, clock, seeded):
+    case = receive(SUBMISSION)
+    version = case.version
+    login(client, seeded["office"])
+    first = post_event(client, "van-phong", case, "classify", version=version, category="TTHC")
+    again = post_event(client, "van-phong", case, "classify", version=version, category="TTHC")  # a double click
+    assert (first.status_code, again.status_code) == (302, 302) and state_of(case) == "classified"
+    page = text(client.get(again.headers["Location"]))
+    assert "Thao tác này đã được ghi nhận (Phân loại, tiếp nhận, lúc 04/03/2024 09:00)" in page
+    assert "kể từ khi trang được mở" not in page and "người khác" not in page
+    assert [t.event for t in db.session.get(Feedback, case.id).transitions] == ["receive", "classify"]
+    # another change since the page was read (by the leader, or this user's other tab): reload
+    stale = post_event(client, "van-phong", case, "refuse", version=version, reason="complaint_or_denunciation")
+    page = text(client.get(stale.headers["Location"]))
+    assert "đã được cập nhật kể từ khi trang được mở" in page and "đã được ghi nhận" not in page
+
+
+def test_a_draft_saved_twice_says_it_was_saved_and_a_file_removed_twice_says_it_was_removed(
+        app, client, clock, seeded):
+    from deadline_helpers import sign_in
+    case = forwarded(seeded)
+    sign_in(client, seeded["QLKH"])
+    version = case.version
+    data = {"submit_draft-reply": "Dự thảo: thời hạn giải quyết là 30 ngày.", "submit_draft-version": version}
+    client.post(f"/don-vi/ho-so/{case.code}/du-thao", data=dict(data))
+    page = text(client.post(f"/don-vi/ho-so/{case.code}/du-thao", data=dict(data), follow_redirects=True))
+    assert "Thao tác này đã được ghi nhận; biểu mẫu gửi lại không thay đổi gì thêm." in page
+    changed = {**data, "submit_draft-reply": "Một dự thảo khác, viết ở thẻ khác."}
+    page = text(client.post(f"/don-vi/ho-so/{case.code}/du-thao", data=changed, follow_redirects=True))
+    assert "đã được cập nhật kể từ khi trang được mở" in page
+    assert db.session.get(Feedback, case.id).reply_text == "Dự thảo: thời hạn giải quyết là 30 ngày."
+    client.post(f"/don-vi/ho-so/{case.code}/du-thao", content_type="multipart/form-data", data={
+        "submit_draft-reply": "Dự thảo kèm tệp.", "submit_draft-version": db.session.get(Feedback, case.id).version,
+        "submit_draft-attachments": (io.BytesIO(PDF), "nham.pdf")})
+    (attachment,) = db.session.get(Feedback, case.id).attachments
+    version = db.session.get(Feedback, case.id).version
+    url = f"/don-vi/ho-so/{case.code}/du-thao/tep/{attachment.id}/xoa"
+    client.post(url, data={"version": version})
+    page = text(client.post(url, data={"version": version}, follow_redirects=True))
+    assert "Thao tác này đã được ghi nhận; biểu mẫu gửi lại không thay đổi gì thêm." in page
+
+
 def forwarded(seeded, unit="QLKH", submission=SUBMISSION):
     case = receive(submission)
     apply_event(case, "classify", seeded["office"], {"category": "TTHC"})

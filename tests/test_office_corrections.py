@@ -71,8 +71,17 @@ def test_a_stale_version_is_refused_and_changes_nothing(app, client, clock, seed
     case = entered(client, seeded)
     data = form_of(case, full_name="Trần Văn Bính", version=case.version - 1)
     response = client.post(correct_url(case), data=data, follow_redirects=True)
-    assert "vừa được người khác cập nhật" in text(response)
+    assert "đã được cập nhật kể từ khi trang được mở" in text(response) and "đã được ghi nhận" not in text(response)
     assert reread(case).submitter_name == LETTER["full_name"] and corrections_of(case) == []
+
+
+def test_a_correction_sent_twice_is_recorded_once_and_says_so(app, client, clock, seeded):
+    case = entered(client, seeded)
+    data = form_of(case, full_name="Trần Văn Bính")
+    client.post(correct_url(case), data=data)
+    again = text(client.post(correct_url(case), data=data, follow_redirects=True))
+    assert "Thao tác này đã được ghi nhận (Sửa thông tin tiếp nhận, lúc" in again
+    assert "kể từ khi trang được mở" not in again and len(corrections_of(case)) == 1
 
 
 def test_a_classified_case_is_no_longer_corrected(app, client, clock, seeded):

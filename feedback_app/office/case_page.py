@@ -15,7 +15,7 @@ from ..models import Attachment
 from ..services import cases, citizen_notices, corrections, files, publication, serialize, staff, submissions
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
-from ..views_common import send_download
+from ..views_common import event_label, local_dt, send_download
 from .forms import PREVIEW_FIELDS, DuplicateForm, correction_form, event_form, event_args
 
 
@@ -52,8 +52,18 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     return render_template("office/case.html", **context), status
 
 
-def _stale():
-    flash(gettext(StaleCase.message), "error")
+def stale(case, event: str | None = None, done=None) -> None:
+    """Why the form met a newer version. Its own action already recorded (the audit row of ``event``, or
+    ``done(case)`` for an action without one: the form sent twice, a reload, the back button) is said so;
+    anything else asks to reload."""
+    db.session.rollback()  # read the case as it is now
+    row = cases.repeated(case, current_user, event) if event else None
+    if row is not None:
+        flash(gettext(StaleCase.repeated_message, action=event_label(row.event), at=local_dt(row.at)), "info")
+    elif done is not None and done(case):
+        flash(gettext(StaleCase.done_message), "info")
+    else:
+        flash(gettext(StaleCase.message), "error")
 
 
 def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = False):
@@ -80,7 +90,7 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
         else:
             cases.apply_event(case, event, current_user, event_args(form, event), expected_version=version)
     except StaleCase:
-        _stale()
+        stale(case, None if only_save_preview else event)
         return redirect(url_for(f"{bp}.case", code=code))
     except staff.StaffInputError as exc:
         db.session.rollback()
@@ -106,13 +116,14 @@ def _formdata():
     return CombinedMultiDict([request.files, request.form])
 
 
-def handle_side_action(code: str, bp: str, action):
-    """A form that changes a case without a transition (draft, preview, duplicate): same locking."""
+def handle_side_action(code: str, bp: str, action, event: str | None = None, done=None):
+    """A form that changes a case without a transition (draft, preview, duplicate): same locking.
+    ``event`` (its audit row) or ``done`` tell the same form sent again (``stale``)."""
     case = load_case(code)
     try:
         action(case)
     except StaleCase:
-        _stale()
+        stale(case, event, done)
     except staff.StaffInputError as exc:
         db.session.rollback()
         flash(gettext(exc.message), "error")

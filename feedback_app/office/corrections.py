@@ -14,7 +14,7 @@ from ..public.routes import submission_from
 from ..services import corrections
 from ..services.cases import StaleCase
 from . import bp
-from .case_page import load_case, render_case
+from .case_page import load_case, render_case, stale
 from .forms import correction_form
 
 @bp.post("/ho-so/<code>/sua-tiep-nhan")
@@ -32,7 +32,7 @@ def correct_intake(code: str):
         changed = corrections.correct_intake(case, current_user, submission_from(form, case.channel),
                                              form.received_instant(), form.version.data)
     except StaleCase:
-        flash(gettext(StaleCase.message), "error")
+        stale(case, "correct_intake")
         return redirect(url_for("office.case", code=code))
     except corrections.CorrectionRefused as exc:
         db.session.rollback()

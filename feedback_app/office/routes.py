@@ -114,7 +114,7 @@ def duplicate(code: str):
             raise staff.StaffInputError(N_("Vui lòng nhập mã phản ánh, kiến nghị trước đó."), "duplicate_of")
         staff.mark_duplicate(case, form.duplicate_of.data, current_user, form.version.data)
         flash(gettext("Đã đánh dấu trùng với %(code)s.", code=case.duplicate_of.code), "success")
-    return handle_side_action(code, "office", action)
+    return handle_side_action(code, "office", action, event="mark_duplicate")
 
 
 @bp.post("/ho-so/<code>/ban-cong-khai")

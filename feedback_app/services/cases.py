@@ -47,9 +47,24 @@ SYSTEM = PublicActor(Role.SYSTEM.value, N_("Hệ thống"))
 
 
 class StaleCase(Exception):
-    """Someone else changed the case since it was read: the user must reload."""
+    """The case changed since it was read (another user, another tab, or the same form sent before):
+    the user must reload. Not "someone else": ``repeated`` tells a form sent twice."""
 
-    message = N_("Phản ánh, kiến nghị vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại.")
+    message = N_("Phản ánh, kiến nghị đã được cập nhật kể từ khi trang được mở. Vui lòng tải lại trang và thử lại.")
+    # the same form sent again (a double click, a reload, the back button) after its first sending was recorded
+    repeated_message = N_("Thao tác này đã được ghi nhận (%(action)s, lúc %(at)s); biểu mẫu gửi lại không được "
+                          "thực hiện lần nữa.")
+    done_message = N_("Thao tác này đã được ghi nhận; biểu mẫu gửi lại không thay đổi gì thêm.")
+
+
+def repeated(case: Feedback, actor, event: str) -> Transition | None:
+    """The audit row of ``event`` by ``actor`` when it is the case's latest: the request met a newer
+    version because it had already been recorded, not because another change came between."""
+    last = db.session.execute(select(Transition).where(Transition.feedback_id == case.id)
+                              .order_by(Transition.id.desc()).limit(1)).scalar_one_or_none()
+    if last is not None and last.event == event and last.actor_id is not None and last.actor_id == actor.id:
+        return last
+    return None
 
 
 @dataclass(frozen=True)

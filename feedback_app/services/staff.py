@@ -212,6 +212,15 @@ def _may_draft(case: Feedback, user) -> None:
     lifecycle.check(case, "submit_draft", user, today=CLOCK.today(), arguments=False)
 
 
+def _draft_text(reply: str | None) -> str | None:
+    return (reply or "").strip() or None
+
+
+def draft_is(case: Feedback, reply: str | None) -> bool:
+    """The stored draft is ``reply``: saving it again would change nothing."""
+    return case.reply_text == _draft_text(reply)
+
+
 def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
                expected_version: int | None) -> Feedback:
     """Keep the unit's draft reply and its attachments without sending it for review yet."""
@@ -220,7 +229,7 @@ def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
     written = []
     try:
         written = _store_files(case, files, "reply")
-        case.reply_text = (reply or "").strip() or None
+        case.reply_text = _draft_text(reply)
         _commit()
     except Exception:
         db.session.rollback()

@@ -40,12 +40,13 @@ def event(code: str, event: str):
 @roles_required("unit")
 def draft(code: str):
     """Keep the draft reply and its attachments without sending it for review."""
+    reply = request.form.get("submit_draft-reply", "")
+    files = [f for f in request.files.getlist("submit_draft-attachments") if f.filename]
+
     def action(case):
-        staff.save_draft(case, current_user, request.form.get("submit_draft-reply", ""),
-                         request.files.getlist("submit_draft-attachments"),
-                         request.form.get("submit_draft-version", type=int))
+        staff.save_draft(case, current_user, reply, files, request.form.get("submit_draft-version", type=int))
         flash(gettext("Đã lưu dự thảo."), "success")
-    return handle_side_action(code, "unit", action)
+    return handle_side_action(code, "unit", action, done=lambda case: not files and staff.draft_is(case, reply))
 
 
 @bp.post("/ho-so/<code>/du-thao/tep/<int:attachment_id>/xoa")
@@ -54,4 +55,5 @@ def remove_draft_file(code: str, attachment_id: int):
     def action(case):
         name = staff.remove_draft_file(case, current_user, attachment_id, request.form.get("version", type=int))
         flash(gettext("Đã xóa tệp %(name)s khỏi dự thảo.", name=name), "success")
-    return handle_side_action(code, "unit", action)
+    return handle_side_action(code, "unit", action,
+                              done=lambda case: all(a.id != attachment_id for a in case.attachments))
