@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
@@ -433,6 +434,19 @@ def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one
     response = client.post(f"/van-phong/ho-so/{other.code}/trung-lap", data={"duplicate_of": earlier.code})
     assert "Vui lòng nhập mã" in text(client.get(response.headers["Location"]))  # no version: nothing done
     assert db.session.get(Feedback, other.id).duplicate_of_id is None
+
+
+@pytest.mark.parametrize("typed", ["pakn.20240304.0001", " PAKN.20240304.0001 ", "Pakn. 20240304. 0001",
+                                   "PAKN.20240304.0001\u00a0"])
+def test_a_duplicate_is_linked_whatever_the_case_and_spaces_of_the_code_typed(app, client, clock, seeded, typed):
+    earlier = receive(SUBMISSION)
+    assert earlier.code == "PAKN.20240304.0001"
+    again = receive(SUBMISSION)
+    login(client, seeded["office"])
+    response = client.post(f"/van-phong/ho-so/{again.code}/trung-lap", data={"duplicate_of": typed,
+                                                                            "version": again.version})
+    assert "Đã đánh dấu trùng với PAKN.20240304.0001." in text(client.get(response.headers["Location"]))
+    assert db.session.get(Feedback, again.id).duplicate_of_id == earlier.id
 
 
 def test_admin_creates_edits_and_deactivates_units_and_users(app, client, seeded):

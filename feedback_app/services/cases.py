@@ -417,5 +417,12 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
     return row
 
 
-def find(code: str) -> Feedback | None:
-    return db.session.execute(select(Feedback).where(Feedback.code == code)).scalar_one_or_none()
+def normalise_code(code: str | None) -> str:
+    """A tracking code as typed or pasted ("pakn.20240304.0001", "PAKN. 20240304 .0001 ") as it is stored:
+    capitals, no spaces (a code has none)."""
+    return "".join((code or "").split()).upper()
+
+
+def find(code: str | None) -> Feedback | None:
+    """The case of a tracking code, however typed (``normalise_code``)."""
+    return db.session.execute(select(Feedback).where(Feedback.code == normalise_code(code))).scalar_one_or_none()

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Category, Feedback, Unit
 from ..reports.periods import Period, parse_period, recent as recent_periods
 from ..text import search_terms
+from .cases import normalise_code
 
 
 # The result count stops here: counting every match of a common word at a million cases means reading
@@ -177,7 +178,7 @@ def _count(query) -> int:
 
 
 def published(code: str) -> Feedback | None:
-    return db.session.execute(select(Feedback).where(Feedback.code == (code or "").strip().upper(),
+    return db.session.execute(select(Feedback).where(Feedback.code == normalise_code(code),
                                                      Feedback.state == State.PUBLISHED.value)).scalar_one_or_none()
 
 

@@ -149,7 +149,7 @@ def mark_duplicate(case: Feedback, earlier_code: str, actor, expected_version: i
     """Link ``case`` to the earlier case it repeats (no rule in NĐ 20/2008: link it and answer by
     reference, see the domain brief). The state does not change; the audit row records who linked it."""
     from .cases import find
-    earlier = find((earlier_code or "").strip())
+    earlier = find(earlier_code)
     if earlier is None or earlier.id == case.id:
         raise StaffInputError(N_("Không có phản ánh, kiến nghị trước đó với mã này."), "duplicate_of")
     if earlier.received_at > case.received_at:

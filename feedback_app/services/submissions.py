@@ -283,8 +283,8 @@ def _made_with_key(submission: Submission) -> Feedback | None:
 def lookup(code: str, contact: str) -> Feedback | None:
     """The case with this code whose phone or e-mail is ``contact`` (Art 12.2: the sender may ask
     about their case; a code alone reveals nothing, since codes are guessable)."""
-    code, contact = (code or "").strip().upper(), (contact or "").strip()
-    if not code or not contact:
+    contact = (contact or "").strip()
+    if not contact:
         return None
     case = find(code)
     if case is None:
