@@ -219,3 +219,23 @@ def test_the_command_lists_a_years_days_off_and_make_up_working_days(app):
     result = app.test_cli_runner().invoke(args=["calendar", "list", "2025"])
     assert result.exit_code == 0, result.output
     assert "2025-05-02  nghỉ" in result.output and "2025-04-26  làm việc" in result.output  # the 2025 swap
+
+
+def test_deleting_the_same_day_twice_says_it_was_already_deleted(app, client, clock, seeded):
+    from tests.test_office import login, text
+    case_id = receive(SUBMISSION).id
+    before, _ = due_and_notes(case_id)
+    set_day(DAY_OFF, "off", "Nghỉ bù theo thông báo của tỉnh", SYSTEM)
+    row = db.session.execute(select(CalendarDay).where(CalendarDay.day == DAY_OFF)).scalar_one()
+    login(client, seeded["admin"])
+    url = f"/quan-tri/lich-lam-viec/{row.id}/xoa"
+    first = client.post(url, follow_redirects=True)  # the first tab
+    assert "Đã xóa điều chỉnh ngày 06/03/2024" in text(first)
+    notes = due_and_notes(case_id)[1]
+    again = client.post(url)  # the second tab, or back and send again
+    assert again.status_code == 302
+    page = text(client.get(again.headers["Location"]))
+    assert "Điều chỉnh này đã được xóa trước đó" in page and "Đã xóa điều chỉnh" not in page
+    assert due_and_notes(case_id) == (before, notes)  # nothing moved twice
+    english = text(client.post(url + "?lang=en", follow_redirects=True))
+    assert "This adjustment was already deleted" in english

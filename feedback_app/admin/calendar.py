@@ -3,7 +3,7 @@ make-up working days the government announced later). The same service calls as 
 set/remove``, so an open case's due date moves the same way, with its audit row."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -11,7 +11,6 @@ from workflows.clock import CLOCK
 
 from ..auth import roles_required
 from ..extensions import db
-from ..models import CalendarDay
 from ..services import calendar
 from . import bp
 from .forms import CalendarDayForm
@@ -65,9 +64,12 @@ def calendar_days():
 @bp.post("/lich-lam-viec/<int:override_id>/xoa")
 @roles_required("admin")
 def calendar_day_remove(override_id: int):
-    row = db.session.get(CalendarDay, override_id) or abort(404)
-    day = row.day
-    changed = calendar.remove_day(day, current_user)
+    try:
+        day, changed = calendar.remove_override(override_id, current_user)
+    except calendar.CalendarError as exc:
+        db.session.rollback()
+        flash(gettext(exc.message, **exc.params), "info")
+        return redirect(url_for("admin.calendar_days"))
     flash(gettext("Đã xóa điều chỉnh ngày %(day)s; %(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn xử lý.",
                   day=f"{day:%d/%m/%Y}", n=changed), "success")
     return redirect(url_for("admin.calendar_days"))

@@ -144,10 +144,28 @@ def _check_it_changes(day: date, kind: str) -> None:
                             day=f"{day:%d/%m/%Y}")
 
 
+# The same override deleted twice (two tabs, the back button) or by two admins at once: the calendar is
+# already as asked.
+ALREADY_REMOVED = N_("Điều chỉnh này đã được xóa trước đó (ví dụ ở một thẻ khác); lịch làm việc không thay đổi thêm.")
+
+
 def remove_day(day: date, actor) -> int:
     row = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
     if row is None:
         raise CalendarError(N_("Ngày %(day)s không có điều chỉnh nào."), "day", day=f"{day:%d/%m/%Y}")
+    return _remove(row, actor)
+
+
+def remove_override(override_id: int, actor) -> tuple[date, int]:
+    """The page's delete button: the override by its id, its day and how many open cases moved."""
+    row = db.session.get(CalendarDay, override_id)
+    if row is None:
+        raise CalendarError(ALREADY_REMOVED)
+    return row.day, _remove(row, actor)
+
+
+def _remove(row: CalendarDay, actor) -> int:
+    day = row.day
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)
