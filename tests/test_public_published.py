@@ -33,9 +33,13 @@ def test_search_ignores_diacritics_and_case(client, clock, seeded):
     assert codes_in(client.get("/cong-khai?q=dang+ky").get_data(as_text=True)) == [other.code]
     assert codes_in(client.get("/cong-khai?q=hoc+phi+dang").get_data(as_text=True)) == []  # every term must match
     assert set(codes_in(client.get("/cong-khai").get_data(as_text=True))) == {fee.code, other.code}
-    # LIKE wildcards typed by a user are plain characters
-    assert codes_in(client.get("/cong-khai?q=%25").get_data(as_text=True)) == []
-    assert codes_in(client.get("/cong-khai?q=_").get_data(as_text=True)) == []
+    # LIKE wildcards typed by a user are no pattern: beside a word they only separate, alone they are no
+    # query (every answer, and the page says why)
+    assert codes_in(client.get("/cong-khai?q=ho%25+ph_").get_data(as_text=True)) == []
+    assert codes_in(client.get("/cong-khai?q=hoc%25+phi_").get_data(as_text=True)) == [fee.code]
+    for q in ("%25", "_"):
+        page = client.get(f"/cong-khai?q={q}").get_data(as_text=True)
+        assert set(codes_in(page)) == {fee.code, other.code} and 'id="no-words"' in page
 
 
 def test_filters_by_unit_category_and_period(client, clock, seeded):

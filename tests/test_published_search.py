@@ -93,7 +93,8 @@ def test_operators_typed_in_a_query_only_separate_words(clock, seeded):
     for q in ("hoc OR phi", "hoc or phi", "hoc AND phi", "hoc and phi", "hoc NOT phi", "hoc NEAR phi",
               "hoc NEAR/3 phi", "(hoc OR phi)", '"hoc" OR "phi"', "Hoc Or Phi"):
         assert found(q) == [fee.code], q
-    assert found("OR") == [] and found("AND NOT") == []  # operators alone: no word, nothing found
+    everything = found()
+    assert found("OR") == everything and found("AND NOT") == everything  # operators alone: no word, no query
     # "not" in lower case is a word: "nốt" typed without diacritics
     assert found("het not") == [mole.code] and found("het nốt ho so") == [mole.code]
     results = published_service.search(Filters(q="hoc OR phi"), 1, 20)
@@ -162,3 +163,20 @@ def test_migration_0009_numbers_and_indexes_the_cases_published_before_it(databa
     engine.dispose()
     down = flask("db", "downgrade", "base", url=database_url)
     assert down.returncode == 0, down.stderr
+
+
+@pytest.mark.parametrize("q", ["%%%", "---", '""', "%", "_", "*", "'", "\\", "()", "^", "-- ;", "…", "“”", "OR", "NEAR/3"])
+def test_a_query_of_punctuation_or_symbols_only_is_no_query_and_the_page_says_so(client, clock, seeded, q):
+    """Nothing to look for: never a 500 or a database error (a LIKE wildcard, an FTS5 or tsquery
+    operator), on SQLite and PostgreSQL; the list is the unfiltered one, and the page says why."""
+    cases = [answered(seeded, f"Học phí lớp {s}", f"Đề nghị cho biết học phí lớp {s}.") for s in ("Toán", "Văn")]
+    for case in cases:
+        apply_event(case, "publish", seeded["office"])
+    assert found(q) == found() == [cases[1].code, cases[0].code]
+    response = client.get("/cong-khai", query_string={"q": q})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and all(case.code in page for case in cases)
+    assert 'id="no-words"' in page and "không có chữ hoặc số nào để tìm" in page
+    assert 'id="no-words"' not in client.get("/cong-khai", query_string={"q": "hoc phi"}).get_data(as_text=True)
+    english = client.get("/cong-khai", query_string={"q": q, "lang": "en"}).get_data(as_text=True)
+    assert "has no letter or digit to look for" in english

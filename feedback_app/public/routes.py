@@ -350,7 +350,8 @@ def published_list():
         return moved
     return render_template("public/published_list.html", results=results, filters=filters,
                            choices=published_service.filter_choices(), period_name=period_name,
-                           period_errors=period_errors), 400 if period_errors else 200
+                           period_errors=period_errors, without_words=published_service.without_words(filters.q)), \
+        400 if period_errors else 200
 
 
 @bp.get("/cong-khai/<code>")

@@ -6,7 +6,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import column, false, func, literal_column, select, table, text
+from sqlalchemy import column, func, literal_column, select, table, text
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import State
@@ -56,18 +56,25 @@ def query_terms(q: str) -> list[str]:
     return search_terms(OPERATORS.sub(" ", q))
 
 
+def without_words(q: str) -> bool:
+    """A search box's text with nothing to look for (``%%%``, ``---``, ``""``, ``OR``): the search is
+    then no search, and the page says why it lists everything."""
+    return bool(q) and not TRACKING_CODE.fullmatch(q) and not query_terms(q)
+
+
 def search(filters: Filters, page: int, per_page: int):
     """A page of published cases, newest publication first, with the number of matches (counted up to
     ``COUNT_CAP``). With a query, every word of it (folded, ``query_terms``: operators such as OR only
-    separate words) must be a word of the public text; a query of punctuation only (no word) finds nothing. Whole words through the
-    database's full-text index (feedback_app/search_index.py): FTS5 on SQLite, a tsvector on PostgreSQL."""
+    separate words) must be a word of the public text; a query without a word (punctuation, symbols,
+    operators only: ``without_words``) is no query. Whole words through the database's full-text index
+    (feedback_app/search_index.py): FTS5 on SQLite, a tsvector on PostgreSQL."""
     query = select(Feedback).where(Feedback.state == State.PUBLISHED.value, Feedback.published_seq.is_not(None))
     order, total = Feedback.published_seq.desc(), None
     if TRACKING_CODE.fullmatch(filters.q):  # a tracking code: the unique index, not the word index
         query = query.where(Feedback.code == filters.q.upper())
-    elif filters.q:
+    elif terms := query_terms(filters.q):
         only_words = not (filters.unit or filters.category or filters.period is not None)
-        query, order, total = _matching(query, query_terms(filters.q), only_words, max(page, 1) * per_page)
+        query, order, total = _matching(query, terms, only_words, max(page, 1) * per_page)
     if filters.unit:
         query = query.join(Unit, Feedback.unit_id == Unit.id).where(Unit.code == filters.unit)
     if filters.category:
@@ -98,8 +105,6 @@ def _matching(query, terms: list[str], only_words: bool, first_rows: int):
 
     The terms are letters and digits only (``text.search_terms``) and go as bound parameters: nothing
     typed reaches the full-text query language as an operator."""
-    if not terms:
-        return query.where(false()), Feedback.published_seq.desc(), 0
     if db.session.get_bind().dialect.name == "postgresql":
         return _words_on_postgresql(query, terms, only_words, first_rows)
     # FTS5: each term a quoted string ("…" AND "…"). The FTS table drives the join and hands back its
