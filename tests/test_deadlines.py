@@ -143,6 +143,12 @@ def _classified(seeded):
     return case
 
 
+def _collecting(seeded):
+    case = forwarded_case(seeded)
+    apply_event(case, "collect_basis", seeded["QLKH"], {"reason": "Xin ý kiến Sở Tài chính về mức thu."})
+    return case
+
+
 def _drafted(seeded, submission=SUBMISSION):
     case = forwarded_case(seeded, submission=submission)
     apply_event(case, "submit_draft", seeded["QLKH"], {"reply": REPLY})
@@ -168,13 +174,15 @@ def _returned(seeded):
      "cần chuyển phản ánh, kiến nghị đã phân loại cho đơn vị xử lý"),
     (forwarded_case, "2024-03-21", "QLKH", "Nhắc hạn trình dự thảo trả lời:",
      "Đơn vị xử lý cần soạn dự thảo trả lời và trình Lãnh đạo Sở duyệt, để câu trả lời được gửi người dân"),
+    (_collecting, "2024-03-21", "QLKH", "Nhắc hạn trình dự thảo trả lời:",
+     "Đơn vị xử lý đang thu thập thêm cơ sở (NĐ 20/2008/NĐ-CP, Điều 14.2b): cần hoàn tất"),
     (_drafted, "2024-03-21", "leader", "Nhắc hạn duyệt câu trả lời:",
      "Lãnh đạo Sở cần duyệt dự thảo trả lời để gửi người dân"),
     (_answered, "2024-03-04", "office", "Nhắc hạn công khai kết quả:",
      "cần rà soát bản đã che thông tin cá nhân và công khai câu trả lời"),
     (_returned, "2024-03-07", "QLKH", "Nhắc hạn hoàn thiện câu trả lời:",
      "Đơn vị xử lý cần hoàn thiện câu trả lời Phòng Hành chính - Tổng hợp đã trả lại"),
-], ids=["classify", "forward", "draft", "approve", "publish", "revise"])
+], ids=["classify", "forward", "draft", "collecting", "approve", "publish", "revise"])
 def test_a_reminder_names_its_step_and_what_its_recipient_must_do_by_when(app, clock, seeded, setup, day, who,
                                                                           subject, task):
     case = setup(seeded)
@@ -184,7 +192,8 @@ def test_a_reminder_names_its_step_and_what_its_recipient_must_do_by_when(app, c
     assert mail.subject.startswith(subject) and case.code in mail.subject
     assert f"{task}" in mail.body_text and f"chậm nhất ngày {case.target_date:%d/%m/%Y}." in mail.body_text
     # the unit's own apology letter is the unit's move on the answer, nobody else's
-    assert ("ban hành phiếu xin lỗi" in mail.body_text) == (case.due_step == "answer" and case.state == "forwarded")
+    assert ("ban hành phiếu xin lỗi" in mail.body_text) == (case.due_step == "answer"
+                                                           and case.state in ("forwarded", "collecting"))
 
 
 def test_the_leader_gets_one_digest_of_overdue_cases_a_day(app, clock, seeded):

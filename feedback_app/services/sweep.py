@@ -52,7 +52,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.deadlines import STEP_LABELS, Promise, Step
-from workflows.lifecycle import OPEN_STATES, Role, State
+from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, Role, State
 
 from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
@@ -388,6 +388,9 @@ REMINDER_TASKS: dict[tuple[Step, State], tuple[str, str]] = {
                                         "cho đơn vị xử lý (hoặc chuyển cơ quan có thẩm quyền)"),
     (Step.ANSWER, State.FORWARDED): ("trình dự thảo trả lời", f"{_UNIT} cần soạn dự thảo trả lời và trình {_LEADER} "
                                      "duyệt, để câu trả lời được gửi người dân"),
+    (Step.ANSWER, State.COLLECTING): ("trình dự thảo trả lời", f"{_UNIT} đang thu thập thêm cơ sở (NĐ 20/2008/NĐ-CP, "
+                                      f"Điều 14.2b): cần hoàn tất, tiếp tục xử lý và trình {_LEADER} dự thảo trả lời, "
+                                      "để câu trả lời được gửi người dân"),
     (Step.ANSWER, State.UNDER_REVIEW): ("duyệt câu trả lời", f"{_LEADER} cần duyệt dự thảo trả lời để gửi người dân "
                                         "(hoặc yêu cầu đơn vị chỉnh sửa)"),
     (Step.PUBLISH, State.ANSWERED): ("công khai kết quả", f"{_HCTH} cần rà soát bản đã che thông tin cá nhân và công "
@@ -407,7 +410,8 @@ def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
     action, task = REMINDER_TASKS.get((step, State(case.state)), (STEP_LABELS[step].lower(), None))
     outbox.enqueue(f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}", "reminder", to,
                    f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
-                   step=step.value, step_label=STEP_LABELS[step], task=task)
+                   step=step.value, step_label=STEP_LABELS[step], task=task,
+                   at_unit=State(case.state) in AT_UNIT_STATES)  # the unit may still issue its own letter
     db.session.flush()
     result.reminders += 1
 
