@@ -110,6 +110,17 @@ def test_any_subject_survives_its_encoding(app):
     check()
 
 
+def test_a_long_ascii_subject_arrives_without_a_space_in_front(app):
+    """The property test above found it: an ASCII subject longer than its line was folded by Python, and
+    a reader decoded it with a leading space."""
+    from email import message_from_bytes, policy
+
+    from feedback_app.services.outbox import _Message
+    subject = "PAKN.20240304.0001: PAKN.20240304.0001: PAKN.20240304.0001: 05/03/2024"
+    raw = _Message(subject=subject, recipients=["x@example.com"], body="b", sender="pakn <pakn@example.com>").as_bytes()
+    assert str(message_from_bytes(raw, policy=policy.default)["Subject"]) == subject
+
+
 def test_after_an_outage_a_cases_mails_arrive_in_the_order_they_were_written(app, client, clock, smtp, seeded):
     """The receipt, retried with a longer backoff than the mail written after it, still arrives first."""
     from feedback_app.services.cases import apply_event

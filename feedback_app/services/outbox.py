@@ -217,7 +217,9 @@ class _Message(Message):
         msg = super()._message()
         name, address = parseaddr(self.sender)
         msg.policy = compat32  # headers stored as written; Flask-Mail's SMTP policy writes the message
-        msg.replace_header("Subject", encoded_words(self.subject))
+        # an ASCII subject longer than its line ("Subject: " + 69) is encoded too: folded by Python, a reader
+        # got it back with a space in front (found by tests/test_outbox_delivery.py's property test)
+        msg.replace_header("Subject", encoded_words(self.subject, always=len(self.subject) > 69))
         if name and (not name.isascii() or len(self.sender) > 70):
             msg.replace_header("From", f"{encoded_words(name, always=True)}\r\n <{address}>")
         msg.policy = SMTP
