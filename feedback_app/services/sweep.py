@@ -388,9 +388,6 @@ REMINDER_TASKS: dict[tuple[Step, State], tuple[str, str]] = {
                                         "cho đơn vị xử lý (hoặc chuyển cơ quan có thẩm quyền)"),
     (Step.ANSWER, State.FORWARDED): ("trình dự thảo trả lời", f"{_UNIT} cần soạn dự thảo trả lời và trình {_LEADER} "
                                      "duyệt, để câu trả lời được gửi người dân"),
-    (Step.ANSWER, State.COLLECTING): ("trình dự thảo trả lời", f"{_UNIT} đang thu thập thêm cơ sở (NĐ 20/2008/NĐ-CP, "
-                                      f"Điều 14.2b): cần hoàn tất, tiếp tục xử lý và trình {_LEADER} dự thảo trả lời, "
-                                      "để câu trả lời được gửi người dân"),
     (Step.ANSWER, State.UNDER_REVIEW): ("duyệt câu trả lời", f"{_LEADER} cần duyệt dự thảo trả lời để gửi người dân "
                                         "(hoặc yêu cầu đơn vị chỉnh sửa)"),
     (Step.PUBLISH, State.ANSWERED): ("công khai kết quả", f"{_HCTH} cần rà soát bản đã che thông tin cá nhân và công "
@@ -400,6 +397,11 @@ REMINDER_TASKS: dict[tuple[Step, State], tuple[str, str]] = {
     (Step.REVISE, State.UNDER_REVIEW): ("duyệt câu trả lời đã hoàn thiện", f"{_LEADER} cần duyệt câu trả lời đơn vị "
                                         "đã hoàn thiện (hoặc yêu cầu đơn vị chỉnh sửa)"),
 }
+# Collecting more basis (NĐ 20/2008 Art 14.2b) is the unit's answer step still: the same action, its own words.
+REMINDER_TASKS[Step.ANSWER, State.COLLECTING] = (
+    REMINDER_TASKS[Step.ANSWER, State.FORWARDED][0],
+    f"{_UNIT} đang thu thập thêm cơ sở (NĐ 20/2008/NĐ-CP, Điều 14.2b): cần hoàn tất, tiếp tục xử lý và trình "
+    f"{_LEADER} dự thảo trả lời, để câu trả lời được gửi người dân")
 
 
 def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
