@@ -34,6 +34,7 @@ STATES = [("published", 0.52), ("answered", 0.10), ("refused", 0.08), ("transfer
           ("received", 0.03), ("awaiting_info", 0.01), ("classified", 0.02), ("forwarded", 0.14),
           ("under_review", 0.05)]
 OPEN_WITH_DUE = {"received", "awaiting_info", "classified", "forwarded", "under_review"}
+AT_OFFICE = {"received", "classified"}  # HCTH's, due to be classified
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Quốc", "Thanh", "Ngọc", "Đức", "Thu", "Hoàng"]
 GIVEN = ["An", "Bình", "Cường", "Dung", "Đức", "Giang", "Hà", "Hải", "Hạnh", "Khoa", "Lan", "Long", "Mai", "Nam",
@@ -75,6 +76,10 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
         state = "forwarded" if overdue_now else rng.choices(states, weights)[0]
         if overdue_now:
             received = BENCH_DUE - timedelta(days=28 + rng.randrange(5))
+        elif state in AT_OFFICE:
+            # within HCTH's 5 working days: one kept longer, past the case's 20, would have had its
+            # automatic letter from an earlier sweep (services.sweep._late_at_office_pass)
+            received = BENCH_DUE - timedelta(days=rng.randrange(5))
         elif state in OPEN_WITH_DUE:
             received = BENCH_DUE - timedelta(days=rng.randrange(1, 30))
         else:
@@ -124,7 +129,7 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
                        due_basis="QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP", target_date=BENCH_DUE)
         elif state in OPEN_WITH_DUE:
             step = {"received": "classify", "classified": "classify", "awaiting_info": "citizen_info"}.get(state, "answer")
-            due = BENCH_DUE + timedelta(days=rng.randrange(5, 28))
+            due = received + timedelta(days=7) if state in AT_OFFICE else BENCH_DUE + timedelta(days=rng.randrange(5, 28))
             if state in ("forwarded", "under_review") and rng.random() < 0.03:
                 # late already, and already handled by an earlier sweep (letter sent, then missed again)
                 due = BENCH_DUE - timedelta(days=rng.randrange(1, 20))
