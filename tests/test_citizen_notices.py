@@ -268,3 +268,33 @@ def test_the_migration_adds_the_table_and_keys_the_requests_of_cases_waiting_for
         assert "citizen_notices" not in {r[0] for r in conn.execute(sql("SELECT name FROM sqlite_master"))}
         assert conn.execute(sql("SELECT code FROM feedback")).scalar_one() == "PAKN.20240304.0001"
     engine.dispose()
+
+
+def test_a_sender_with_only_a_postal_address_is_not_sent_to_a_lookup_that_needs_a_phone_or_e_mail(
+        app, clock, seeded):
+    """The lookup (NĐ 20/2008 Art 12.2) asks for the code and the phone or e-mail given: a letter with only a
+    postal address is told to ask by phone or in person, and the answer's files go with the posted answer."""
+    case = entered(seeded)
+    (received,) = notices()
+    assert "cùng số điện thoại hoặc thư điện tử đã khai" not in received.body_text
+    assert f"qua số điện thoại {app.config['AGENCY_PHONE']} hoặc tại trụ sở cơ quan" in received.body_text
+    office, unit = seeded["office"], seeded["QLKH"]
+    apply_event(case, "classify", office, {"category": "TTHC"})
+    apply_event(case, "forward", office, {"unit": "QLKH"})
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from feedback_app.services import staff
+    drafted = find(case.code)
+    staff.save_draft(drafted, unit, "Thời hạn giải quyết là 10 ngày làm việc.",
+                     [FileStorage(BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="giay-to.pdf", content_type="application/pdf")],
+                     drafted.version)
+    apply_event(find(case.code), "submit_draft", unit, {"reply": "Thời hạn giải quyết là 10 ngày làm việc."})
+    apply_event(find(case.code), "approve", seeded["leader"])
+    (answer,) = notices(kind="answered")
+    assert "/tra-cuu?code=" not in answer.body_text and "tải các tài liệu này tại trang tra cứu" not in answer.body_text
+    assert "giay-to.pdf" in answer.body_text and "gửi kèm văn bản trả lời qua bưu chính" in answer.body_text
+    phone_only = entered(seeded, BY_PHONE)
+    (by_phone,) = notices(feedback_id=phone_only.id)
+    assert "cùng số điện thoại hoặc thư điện tử đã khai" in by_phone.body_text  # the lookup works for them

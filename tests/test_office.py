@@ -656,3 +656,29 @@ def test_a_form_with_a_missing_or_stale_csrf_token_says_to_reload_the_page_in_th
     response = post_event(client, "van-phong", case, "classify", category="TTHC")
     assert response.status_code == 400 and "The page has expired" in text(response)
     assert state_of(case) == "received"
+
+
+def test_reloading_the_page_an_action_form_came_back_on_leads_to_the_case_page(app, client, seeded):
+    case = receive(SUBMISSION)
+    login(client, seeded["office"])
+    assert post_event(client, "van-phong", case, "request_info", missing="").status_code == 422
+    reload = client.get(f"/van-phong/ho-so/{case.code}/su-kien/request_info")  # the address bar's URL
+    assert reload.status_code == 303 and reload.headers["Location"].endswith(f"/van-phong/ho-so/{case.code}")
+    assert state_of(case) == "received"
+
+
+def test_only_a_close_match_is_proposed_as_the_duplicate(app, client, seeded):
+    from feedback_app.services.staff import Similar
+    earlier, case = receive(SUBMISSION), receive(SUBMISSION)
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert f'value="{earlier.code}"' in page  # the same words: proposed
+    assert not Similar(earlier, 0.3).strong and Similar(earlier, 0.5).strong
+    weak = receive(Submission(full_name="Trần Thị Bình", address="Số 3 đường Hùng Vương", phone="0905999888",
+                              title="Thời hạn giải quyết thủ tục cấp giấy phép tiến hành công việc bức xạ",
+                              content="Đề nghị cho biết thời hạn giải quyết thủ tục cấp giấy phép tiến hành công việc "
+                                      "bức xạ y tế và hồ sơ cần nộp."))
+    page = text(client.get(f"/van-phong/ho-so/{weak.code}"))
+    listed = re.search(r'<ul id="similar">(.*?)</ul>', page, re.S)
+    field = re.search(r'<input[^>]*name="duplicate_of"[^>]*>', page)
+    assert field and 'value="PAKN' not in field.group(0), (listed.group(1) if listed else None)

@@ -129,6 +129,8 @@ def test_a_pakn_from_the_national_system_keeps_its_code_there_and_is_not_entered
     again = enter(client, channel="national", national_code="H55.20240301.0007", title="Nhập lần hai")
     assert again.status_code == 422 and f"đã được nhập: {case.code}" in html.unescape(text(again))
     assert len(cases()) == 1
+    loose = enter(client, channel="national", national_code="h55.20240301.0007 ", title="Nhập lần ba")
+    assert loose.status_code == 422 and f"đã được nhập: {case.code}" in html.unescape(text(loose))  # the same code
     # one form sent twice (a double click) is one case, not "already entered"
     first = enter(client, channel="national", national_code="H55.9", submission_key="form-key-9")
     twice = enter(client, channel="national", national_code="H55.9", submission_key="form-key-9")
@@ -278,7 +280,7 @@ def test_the_form_opens_with_now_as_the_time_of_receipt_and_the_office_navigatio
     assert '<label for="received_at">' in page and '<label for="channel">' in page
     assert "Bưu chính" in page and "Hệ thống quốc gia" in page
     english = text(client.get(URL + "?lang=en"))
-    assert "Enter feedback received in person, by post, phone or e-mail" in english
+    assert "Enter feedback received in person, by post, phone, e-mail or from the national system" in english
 
 
 @pytest.mark.parametrize("role", ["leader", "QLKH", "admin"])

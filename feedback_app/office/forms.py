@@ -247,6 +247,11 @@ class AsReceived:
         return None  # not SubmissionFields' Art 7.1 check: see the class's docstring
 
 
+def _upper(value):
+    # the national system writes its codes in capitals: "h55.1" typed is the same PAKN as "H55.1"
+    return value.upper() if isinstance(value, str) else value
+
+
 class IntakeForm(AsReceived, SubmissionFields):
     """A PAKN received on paper, by phone, e-mail, in person or from the national system, entered by
     HCTH as it arrived (``AsReceived``), the channel and when it actually arrived."""
@@ -257,7 +262,7 @@ class IntakeForm(AsReceived, SubmissionFields):
                           validators=[DataRequired(_l("Vui lòng chọn kênh tiếp nhận."))])
     # QĐ 31/2021/QĐ-TTg Art 43: a PAKN from the national system keeps its code there, under which its
     # answer goes back; letters, digits and . - / as the system writes it
-    national_code = StringField(_l("Mã trên Hệ thống quốc gia"), filters=[_strip], validators=[
+    national_code = StringField(_l("Mã trên Hệ thống quốc gia"), filters=[_strip, _upper], validators=[
         at_most(40),  # not Optional(): its check below says when it is required
         Regexp(r"^([0-9A-Za-z][0-9A-Za-z.\-/]*)?$", message=_l("Mã chỉ gồm chữ, số và các dấu . - /."))],
         description=_l("Bắt buộc khi nhận từ Hệ thống quốc gia: mã phản ánh, kiến nghị trên hệ thống đó."))

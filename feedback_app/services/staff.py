@@ -125,10 +125,19 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+# A match this close is proposed in the duplicate form's field; a weaker one is only listed, so that one
+# click does not link two unrelated cases.
+SIMILAR_PROPOSE_SCORE = 0.5
+
+
 @dataclass(frozen=True)
 class Similar:
     case: Feedback
     score: float
+
+    @property
+    def strong(self) -> bool:
+        return self.score >= SIMILAR_PROPOSE_SCORE
 
 
 def likely_duplicates(case: Feedback, limit: int = 5) -> list[Similar]:

@@ -30,7 +30,7 @@ def case(code: str):
     return render_case(load_case(code), "unit")
 
 
-@bp.post("/ho-so/<code>/su-kien/<event>")
+@bp.route("/ho-so/<code>/su-kien/<event>", methods=["GET", "POST"])
 @roles_required("unit")
 def event(code: str, event: str):
     return handle_event(code, event, "unit")
