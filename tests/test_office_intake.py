@@ -123,6 +123,9 @@ def test_a_pakn_from_the_national_system_keeps_its_code_there_and_is_not_entered
     assert enter(client, channel="national", national_code=" H55.20240301.0007 ").status_code == 303
     (case,) = cases()
     assert case.national_code == "H55.20240301.0007"
+    from feedback_app.models import OutboxMail as Mail
+    receipt = db.session.execute(select(Mail).where(Mail.feedback_id == case.id, Mail.kind == "received")).scalar_one()
+    assert "Mã trên Hệ thống quốc gia: H55.20240301.0007" in receipt.body_text  # the citizen knows it by it
     assert "H55.20240301.0007" in text(client.get(f"/van-phong/ho-so/{case.code}"))
     register = html.unescape(text(client.get("/van-phong/so-tiep-nhan?from=2024-03-01&to=2024-03-04")))
     assert "Hệ thống quốc gia (H55.20240301.0007)" in register
