@@ -205,13 +205,13 @@ def _refused_while_answer_returned(why: str) -> Guard:
 _NO_RETURN_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; Văn phòng trả lại câu trả lời để đơn vị hoàn thiện trước khi công khai, "
     "không trả lại Văn phòng."))
-# NĐ 61/2018 Art 19.9: the apology letter and its new date are for a result not returned in time; the
-# citizen here holds an answer already.
 # NĐ 20/2008 Art 14.2b weighs whether there is enough basis to handle the PAKN; an answer the citizen
 # already holds and HCTH returned for publication is revised, not examined again from the start.
 _NO_COLLECTING_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; Văn phòng trả lại để hoàn thiện trước khi công khai, không chuyển sang "
     "thu thập thêm cơ sở."))
+# NĐ 61/2018 Art 19.9: the apology letter and its new date are for a result not returned in time; the
+# citizen here holds an answer already.
 _NO_EXTENSION_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; không gia hạn, không gửi phiếu xin lỗi khi hoàn thiện câu trả lời trước "
     "khi công khai (NĐ 61/2018/NĐ-CP, Điều 19.9 chỉ áp dụng khi chưa trả kết quả)."))
