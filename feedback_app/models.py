@@ -473,9 +473,9 @@ class CitizenNotice(db.Model):
     """What a citizen who gave no e-mail address is owed instead of a mail: NĐ 20/2008 Art 7.1 asks
     for a phone number "(or a postal address)", so HCTH enters such a PAKN and must tell its sender
     by phone or by post what the others read in their mail (the receipt with the tracking code, a
-    request for information, a refusal, a transfer, an apology letter, the answer). Written in the
-    same transaction as its cause, with the mail's key and the mail's text; then HCTH records how,
-    on which day and who gave it."""
+    request for information, a refusal, a transfer, an apology letter, the answer, a progress notice).
+    Written in the same transaction as its cause, with the mail's key and the mail's text (or when a
+    citizen's mail failed for good); then HCTH records how, on which day and who gave it."""
 
     __tablename__ = "citizen_notices"
     __table_args__ = (

@@ -120,6 +120,7 @@ AUDIT_EVENTS = {
     "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
     "correct_intake": AuditLabel(N_("Sửa thông tin tiếp nhận")),
     "citizen_notice": AuditLabel(N_("Báo người gửi qua điện thoại, bưu chính")),  # services.citizen_notices
+    "mail_failed": AuditLabel(N_("Thư điện tử không gửi được: cần báo qua điện thoại, bưu chính")),
     # QĐ 31/2021/QĐ-TTg Art 46: a neutral step for the citizen, who keeps the answer sent; HCTH's reason
     # (the row's note) is for the unit only
     "return_answer": AuditLabel(EVENTS["return_answer"].label,

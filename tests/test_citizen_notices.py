@@ -104,7 +104,7 @@ def test_a_letter_with_only_a_postal_address_is_owed_its_receipt_by_post_and_hct
     case_page = html.unescape(page(client, f"/van-phong/ho-so/{case.code}"))
     assert "Qua bưu chính, ngày 04/03/2024" in case_page
     english = page(client, "/van-phong/thong-bao-nguoi-dan?tab=given&lang=en")
-    assert "Notices to senders without an e-mail address" in english and "By post · on 04/03/2024" in english
+    assert "Notices to senders by phone or post" in english and "By post · on 04/03/2024" in english
 
 
 def test_only_hcth_reads_and_records_the_notices(app, client, clock, seeded):
@@ -298,3 +298,41 @@ def test_a_sender_with_only_a_postal_address_is_not_sent_to_a_lookup_that_needs_
     phone_only = entered(seeded, BY_PHONE)
     (by_phone,) = notices(feedback_id=phone_only.id)
     assert "cùng số điện thoại hoặc thư điện tử đã khai" in by_phone.body_text  # the lookup works for them
+
+
+def test_a_citizen_s_mail_that_fails_for_good_is_owed_by_phone_or_post_until_a_retry_delivers_it(
+        app, client, clock, seeded, smtp):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    office = seeded["office"]
+    case = receive(SUBMISSION)  # through the portal, which showed its sender the code
+    apply_event(case, "request_info", office, {"missing": MISSING})
+    letter = entered(seeded, replace(POSTAL, email="chi@example.com"))  # a letter HCTH entered
+    smtp.stop()
+    assert outbox.flush().failed == 3
+    assert [(n.kind, n.key) for n in notices()] == [("request_info", case.info_request_key),
+                                                    ("received", f"received:{letter.code}")]
+    request = notices()[0]
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.key == request.key)).scalar_one()
+    assert (request.subject, request.body_text) == (mail.subject, mail.body_text) and MISSING in request.body_text
+    row = db.session.execute(select(Transition).where(Transition.event == "mail_failed",
+                                                      Transition.feedback_id == case.id)).scalar_one()
+    assert row.public is False and "an@example.com" in row.note and mail.subject in row.note
+    assert citizen_notices.info_reached_on(find(case.code)) is None
+
+    # HCTH's list names the address that failed; told by phone on Wednesday, the 5 days run from then
+    login(client, office)
+    listed = html.unescape(page(client, "/van-phong/thong-bao-nguoi-dan"))
+    assert "an@example.com (không gửi được)" in listed and case.code in listed and "mà không gửi được" in listed
+    clock.set("2024-03-06T10:00:00+07:00")
+    printed = html.unescape(page(client, f"/van-phong/thong-bao-nguoi-dan/{request.id}"))
+    assert re.search(r'id="notice-date">Quảng Ngãi, ngày 06 tháng 3 năm 2024<', printed)  # NĐ 30/2020
+    record(client, request, "phone", "2024-03-06")
+    assert citizen_notices.info_answer_due(find(case.code)) == date(2024, 3, 13)
+
+    # the receipt's mail an admin retries and the server now delivers: its notice is no longer owed
+    receipt = db.session.execute(select(OutboxMail).where(OutboxMail.key == f"received:{letter.code}")).scalar_one()
+    outbox.retry(receipt.id)
+    smtp.start()
+    assert outbox.flush().sent == 1
+    assert [n.key for n in notices(given_on=None)] == []
+    assert [n.key for n in notices()] == [case.info_request_key]  # the one given stays on record

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import DeadlineNotice, OutboxMail, Transition
+from feedback_app.models import CitizenNotice, DeadlineNotice, OutboxMail, Transition
+from feedback_app.services import citizen_notices
 from feedback_app.services.cases import apply_event
 from feedback_app.services.outbox import deliver_due
 from feedback_app.services.sweep import sweep
@@ -32,6 +33,12 @@ def sweep_on(day: date, hour: int = 8):
 def progress_days() -> list[date]:
     return list(db.session.execute(select(DeadlineNotice.due_date).where(DeadlineNotice.kind == "progress")
                                    .order_by(DeadlineNotice.due_date)).scalars())
+
+
+def owed_progress(given: bool = False) -> list[CitizenNotice]:
+    query = select(CitizenNotice).where(CitizenNotice.kind == "progress").order_by(CitizenNotice.id)
+    db.session.expire_all()
+    return list(db.session.execute(query if given else query.where(CitizenNotice.given_on.is_(None))).scalars())
 
 
 def progress_mails() -> list[OutboxMail]:
@@ -130,11 +137,28 @@ def test_a_case_returned_to_hcth_after_its_due_date_still_gets_its_notices(app, 
     assert "Tình trạng hiện nay: Đã phân loại" in mail.body_text
 
 
-def test_without_an_e_mail_nothing_is_sent_or_recorded(app, clock, seeded):
-    forwarded_case(seeded, submission=replace(SUBMISSION, email=None))
+def test_without_an_e_mail_hcth_owes_the_latest_notice_by_phone_and_nobody_to_tell_is_owed_none(
+        app, clock, seeded):
+    case = forwarded_case(seeded, submission=replace(SUBMISSION, email=None))
+    # a sender who left neither a phone nor an address nor an e-mail cannot be told: nothing owed
+    forwarded_case(seeded, submission=replace(SUBMISSION, email=None, phone=None, address=""))
     sweep_on(date(2024, 3, 26))
-    assert sweep_on(date(2024, 4, 3)).progress == 0
-    assert progress_days() == []
+    assert sweep_on(NOTICE_DAYS[0]).progress == 1
+    assert progress_mails() == [] and progress_days() == NOTICE_DAYS[:1]
+    (first,) = owed_progress()
+    assert first.key == f"progress:{case.code}:2024-04-03" and first.subject.startswith("Thông báo tiến độ xử lý")
+    assert "Hạn trả lời ban đầu: 25/03/2024" in first.body_text
+
+    # not given by the next notice day: the newer one replaces it, HCTH calls once
+    assert sweep_on(NOTICE_DAYS[1]).progress == 1
+    (second,) = owed_progress()
+    assert second.key == f"progress:{case.code}:2024-04-12"
+    clock.set("2024-04-12T10:00:00+07:00")
+    citizen_notices.record_given(second.id, "phone", NOTICE_DAYS[1], seeded["office"])
+    assert sweep_on(NOTICE_DAYS[2]).progress == 1  # a notice given stays on record
+    assert [(n.key[-10:], n.given_how) for n in owed_progress(given=True)] == [("2024-04-12", "phone"),
+                                                                             ("2024-04-24", None)]
+    assert progress_days() == NOTICE_DAYS[:3]
 
 
 def test_the_interval_is_configurable_and_zero_turns_the_notices_off(app, clock, seeded):

@@ -53,3 +53,12 @@ def test_the_language_switch_keeps_the_pages_other_query_parameters(client):
     assert switch(page) == [("q", "học phí"), ("unit", "QLKH"), ("period", "2024"), ("lang", "en")]
     english = client.get("/cong-khai?q=học phí&lang=en&unit=QLKH").get_data(as_text=True)
     assert switch(english) == [("q", "học phí"), ("unit", "QLKH"), ("lang", "vi")]  # lang replaced, not repeated
+
+
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

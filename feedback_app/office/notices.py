@@ -1,16 +1,20 @@
-"""HCTH's list of what citizens without an e-mail address are owed (services.citizen_notices): the
-receipt with the tracking code, a request for information, a refusal, a transfer, an apology letter,
-the answer; each with the text the mail would carry, printable, the citizen's phone and postal
-address, and the form that records that it was told by phone or sent by post."""
+"""HCTH's list of what citizens without an e-mail address, or whose mail failed, are owed
+(services.citizen_notices): the receipt with the tracking code, a request for information, a refusal,
+a transfer, an apology letter, the answer, a progress notice; each with the text the mail would carry,
+printable, the citizen's phone and postal address, and the form that records that it was told by
+phone or sent by post."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from workflows.clock import CLOCK
+
 from ..auth import roles_required
 from ..extensions import db
+from ..letters import vn_date
 from ..models import CitizenNotice
 from ..services import citizen_notices, staff
 from ..services.files import reply_files
@@ -48,7 +52,9 @@ def _render_notice(notice: CitizenNotice, form=None, status: int = 200):
         form = notice_given_form(notice)
     return render_template("office/citizen_notice.html", notice=notice, kinds=citizen_notices.KIND_LABELS,
                            ways=citizen_notices.HOW_LABELS, letter_id=int(ident) if kind == "letter" else None,
-                           files=reply_files(notice.feedback) if kind == "replies" else [], form=form), status
+                           files=reply_files(notice.feedback) if kind == "replies" else [], form=form,
+                           # the letter's "<place>, ngày … tháng … năm …" line, dated the day it is printed
+                           dated=f"{current_app.config['AGENCY_PLACE']}, {vn_date(CLOCK.today())}"), status
 
 
 @bp.get("/thong-bao-nguoi-dan/<int:notice_id>")

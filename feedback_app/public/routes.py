@@ -128,6 +128,12 @@ def index():
     return render_template("public/index.html", published=count, home_cards=HOME_CARDS)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and crawlers ask for /favicon.ico whatever the page's <link rel="icon"> says."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/healthz")
 def healthz():
     db.session.execute(select(1))

@@ -5,7 +5,10 @@ HCTH enters such a PAKN (``office.intake``), and its sender cannot read the mail
 ``notify`` writes the mail when there is an address to mail, and otherwise a ``CitizenNotice`` with the
 same key, subject and text, which HCTH's list (``/van-phong/thong-bao-nguoi-dan``) shows until an
 officer records that it was told by phone or sent by post, on which day. The receipt is owed only
-for a PAKN HCTH entered: the portal and the API gave their sender the code at once.
+for a PAKN HCTH entered: the portal and the API gave their sender the code at once. A citizen's mail
+that failed for good (``outbox``: a wrong address, a mail server down for days) becomes such a notice
+too (``mail_failed``), and one not given yet goes when an admin's retry delivers the mail
+(``mail_delivered``).
 
 A case is refused for not answering a request for information only once that request reached the
 citizen (its mail delivered, or its notice recorded as given) and their working days to answer, from
@@ -23,7 +26,7 @@ from workflows import lifecycle
 from workflows.lifecycle import N_, State
 
 from ..extensions import db
-from ..models import CitizenNotice, Feedback, OutboxMail
+from ..models import PORTAL_CHANNELS, CitizenNotice, Feedback, OutboxMail
 from . import outbox
 from .calendar import deadlines
 
@@ -34,6 +37,7 @@ KIND_LABELS = {
     "transferred": N_("Thông báo chuyển cơ quan có thẩm quyền"),
     "apology": N_("Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
     "answered": N_("Câu trả lời"),
+    "progress": N_("Thông báo tiến độ xử lý"),
 }
 HOW_LABELS = {"phone": N_("Qua điện thoại"), "post": N_("Qua bưu chính")}
 ALREADY_GIVEN = N_("Thông báo này đã được ghi nhận trước đó.")
@@ -107,6 +111,33 @@ def rewrite(key: str, template: str, **context) -> None:
     stored = _stored(key)
     if stored is not None and stored.given_on is None:
         stored.body_text = outbox.render_mail(template, feedback=stored.feedback, **context)
+
+
+def mail_failed(mail: OutboxMail, now: datetime) -> CitizenNotice | None:
+    """A citizen's mail that failed for good (``outbox``), owed by phone or by post instead with its
+    text, in the caller's transaction: only when the citizen gave a phone number or a postal address,
+    and the receipt only for a PAKN HCTH entered (as ``cases.receipt_notice``)."""
+    case = mail.feedback
+    if case is None or mail.kind not in KIND_LABELS or not reachable(case) or _stored(mail.key) is not None:
+        return None
+    if mail.kind == "received" and case.channel in PORTAL_CHANNELS:
+        return None
+    notice = CitizenNotice(key=mail.key, kind=mail.kind, subject=mail.subject, body_text=mail.body_text,
+                           attachment_ref=mail.attachment_ref, created_at=now, owed_from=now)
+    notice.feedback = case
+    db.session.add(notice)
+    from .cases import SYSTEM, audit  # cases queues notices through this module
+    audit(case, "mail_failed", case.state, case.state, SYSTEM, public=False,
+          note=f"{mail.subject}: {mail.recipients} ({(mail.last_error or '')[:300]})")
+    return notice
+
+
+def mail_delivered(mail: OutboxMail) -> None:
+    """A mail that had failed and is delivered after all (an admin's retry): its notice, if not
+    given yet, is no longer owed."""
+    stored = _stored(mail.key)
+    if stored is not None and stored.given_on is None:
+        db.session.delete(stored)
 
 
 def drop_owed(case: Feedback, kind: str) -> None:

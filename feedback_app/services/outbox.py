@@ -240,6 +240,9 @@ def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult) 
     if row.attempts >= int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 12)):
         row.status = "failed"
         result.failed += 1
+        if row.feedback_id is not None:  # a citizen not reached by mail is told by phone or post
+            from . import citizen_notices  # which writes its mails through this module
+            citizen_notices.mail_failed(row, now)
     else:
         row.next_attempt_at = now + backoff(row.attempts)
         result.retried += 1
@@ -283,6 +286,9 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
                 if row.feedback_id is not None and row.status == "pending":
                     held_back.add(row.feedback_id)
             else:
+                if row.last_error is not None and row.feedback_id is not None:  # it had failed before
+                    from . import citizen_notices
+                    citizen_notices.mail_delivered(row)
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
                 result.sent += 1
             db.session.commit()  # each outcome is stored as soon as it is known

@@ -19,7 +19,8 @@ What it does (each stored once, so that a second sweep, or two in parallel, does
 * **progress notices**: while a case is still open after its answer's first due date, the citizen
   gets a mail every ``Rules.progress_notice_days`` working days after that date (QĐ 574/QĐ-TTg,
   QĐ 852/QĐ-BNV), one per notice day (``DeadlineNotice(kind="progress")``); after a downtime only the
-  latest missed one;
+  latest missed one. A citizen without e-mail is owed it by phone or post (``citizen_notices``), the
+  latest only: a newer notice replaces one HCTH has not given yet;
 * **a returned answer** (``Step.REVISE``: HCTH returned the answer before publication, QĐ 31/2021/QĐ-TTg
   Art 46) gets what the department's other internal steps get, the reminder and the overdue mark (the
   digest and the overdue list show it to the leader), but never an apology letter nor a progress
@@ -56,7 +57,7 @@ from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, Role, State
 
 from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
-from . import outbox
+from . import citizen_notices, outbox
 from .calendar import deadlines, recheck_after_change
 from .cases import SYSTEM, clock_of
 from .cases import audit as _audit
@@ -449,8 +450,7 @@ def _progress_pass(now, today, plan, result, batch) -> None:
     # driven by the letters (IN: read once, then the cases by primary key), not by the open cases
     overdue = select(ApologyLetter.feedback_id).where(ApologyLetter.step == Step.ANSWER.value,
                                                       ApologyLetter.missed_due_date <= today - timedelta(days=interval))
-    where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.answered_at.is_(None),
-             Feedback.email.is_not(None)]
+    where = [Feedback.id.in_(overdue), Feedback.state.in_(PROGRESS_STATES), Feedback.answered_at.is_(None)]
     for cases in _due_batches(where, [Feedback.id], batch, result):
         # the first due dates of the batch, and when their letters went out, in one query (not each
         # case's letters one by one)
@@ -470,7 +470,9 @@ def _progress_pass(now, today, plan, result, batch) -> None:
             select(DeadlineNotice.feedback_id, DeadlineNotice.due_date).where(
                 DeadlineNotice.feedback_id.in_(list(days)), DeadlineNotice.kind == "progress",
                 DeadlineNotice.step == Step.ANSWER.value))}
-        wanted = [case for case in cases if days[case.id] is not None and (case.id, days[case.id]) not in sent]
+        # by mail, or by HCTH by phone or post (citizen_notices); nobody to tell: nothing owed
+        wanted = [case for case in cases if days[case.id] is not None and (case.id, days[case.id]) not in sent
+                  and (case.email or citizen_notices.reachable(case))]
         if wanted:  # the letters the notices name (Feedback.answer_letter): one query, not one per case
             db.session.execute(select(Feedback).where(Feedback.id.in_([case.id for case in wanted]))
                                .options(selectinload(Feedback.letters))).all()
@@ -485,9 +487,11 @@ def _notify_progress(case: Feedback, day: date, first_due: date, now, today, pla
     db.session.add(DeadlineNotice(feedback_id=case.id, step=Step.ANSWER.value, kind="progress", due_date=day,
                                   created_at=now))
     letter = case.answer_letter
-    outbox.enqueue(f"progress:{case.code}:{day.isoformat()}", "progress", case.email,
-                   f"Thông báo tiến độ xử lý phản ánh, kiến nghị {case.code}", "progress", feedback=case,
-                   first_due=first_due, letter=letter, today=today, interval=plan.rules.progress_notice_days)
+    if not case.email:  # an earlier notice not given yet: this one says it anew
+        citizen_notices.drop_owed(case, "progress")
+    citizen_notices.notify(case, f"progress:{case.code}:{day.isoformat()}", "progress",
+                           f"Thông báo tiến độ xử lý phản ánh, kiến nghị {case.code}", "progress", now=now,
+                           first_due=first_due, letter=letter, today=today, interval=plan.rules.progress_notice_days)
     promised = f"; ngày hẹn trả kết quả {letter.new_due_date:%d/%m/%Y}" if letter else ""
     audit(case, "progress_notice", case.state, case.state, SYSTEM, at=now,
           note=f"Thông báo tiến độ gửi người gửi: hạn trả lời {first_due:%d/%m/%Y} đã qua{promised} "
