@@ -108,6 +108,7 @@ SCENARIOS: list[tuple[str, int, list[tuple[str, int]]]] = [
     ("answer_returned", 11, [("classify", 1), ("forward", 1), ("submit_draft", 5), ("approve", 1),
                              ("return_answer", 1)]),
     ("collecting", 8, [("classify", 1), ("forward", 1), ("collect_basis", 3)]),  # NĐ 20/2008 Art 14.2b
+    ("archived", 30, [("refuse", 2), ("archive", 5)]),  # filed in the records (Art 9.1, 14.2e)
 ]
 
 
@@ -124,6 +125,7 @@ def _args(event: str, topic: tuple) -> dict:
         "publish": {},
         "extend": {"reason": "Cần lấy ý kiến của cơ quan liên quan trước khi trả lời."},
         "collect_basis": {"reason": "Đã đề nghị Sở Tư pháp cho ý kiến về căn cứ pháp lý; chờ văn bản trả lời."},
+        "archive": {"reference": "01/HS-PAKN"},
         "return_answer": {"reason": "Câu trả lời chưa nêu căn cứ pháp lý (số, ngày văn bản); đề nghị bổ sung "
                                     "trước khi công khai."},
     }[event]

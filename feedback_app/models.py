@@ -258,6 +258,10 @@ class Feedback(db.Model):
     answered_due_date: Mapped[date | None] = mapped_column(Date)  # the answer's first due date (reports; 0014)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refused or transferred (reports)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # filed in the department's records once nothing is left to do (lifecycle ``archive``; NĐ 20/2008
+    # Art 9.1, 14.2e): when, and the file's reference there (số, ký hiệu hồ sơ)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    archive_ref: Mapped[str | None] = mapped_column(String(100))
     public_title: Mapped[str | None] = mapped_column(String(300))    # redacted, as HCTH approved it
     public_question: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)

@@ -23,6 +23,7 @@ VALID_ARGS = {
     "request_changes": {"note": "bổ sung căn cứ"}, "approve": {}, "publish": {},
     "return_answer": {"reason": "câu trả lời còn nêu họ tên cán bộ"}, "extend": {"reason": "cần lấy ý kiến"},
     "collect_basis": {"reason": "chờ ý kiến Sở Tư pháp"}, "resume_handling": {},
+    "archive": {"reference": "12/PAKN-2024"},
 }
 
 
@@ -35,6 +36,16 @@ class FakeCase:
     due_step: str | None = "answer"
     due_date: date | None = date(2024, 3, 20)
     answered_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+# what a case must be for an event to be allowed beyond its state: an answered case is archived only
+# when it waits for no publication
+CASE_FOR = {"archive": {"consent_publish": False}}
+
+
+def fake(source: str, event: str) -> FakeCase:
+    return FakeCase(state=source, **CASE_FOR.get(event, {}))
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ def test_every_event_and_state_is_in_the_definition():
 
 @pytest.mark.parametrize("source,event", sorted(ALLOWED))
 def test_allowed_transition_moves_the_case(source, event):
-    case = FakeCase(state=source)
+    case = fake(source, event)
     move = lifecycle.fire(case, event, actor_for(event), VALID_ARGS[event], TODAY)
     assert case.state == ALLOWED[(source, event)] == move.dest
     assert move.source == source and move.event == event
@@ -83,7 +94,7 @@ def test_every_other_role_is_refused(source, event):
     for role in Role:
         if role in EVENTS[event].roles:
             continue
-        case = FakeCase(state=source)
+        case = fake(source, event)
         with pytest.raises(ActorNotAllowed) as info:
             lifecycle.fire(case, event, FakeActor(role.value, UNIT_ID), VALID_ARGS[event], TODAY)
         assert info.value.status == 403 and case.state == source
@@ -91,7 +102,7 @@ def test_every_other_role_is_refused(source, event):
 
 @pytest.mark.parametrize("source,event", sorted((s, e) for s, e in ALLOWED if EVENTS[e].required))
 def test_missing_arguments_are_refused(source, event):
-    case = FakeCase(state=source)
+    case = fake(source, event)
     with pytest.raises(InvalidEventArguments) as info:
         lifecycle.fire(case, event, actor_for(event), {}, TODAY)
     assert info.value.status == 422 and case.state == source
@@ -102,13 +113,13 @@ def test_missing_arguments_are_refused(source, event):
 def test_an_explanation_that_says_nothing_is_refused_at_its_field(source, event):
     # the reason of an apology letter, what the citizen must add, why a unit hands a case back
     for placeholder in ("x", "  sai   \n ", "." * 9):
-        case = FakeCase(state=source)
+        case = fake(source, event)
         args = {**VALID_ARGS[event], **{name: placeholder for name in EVENTS[event].explained}}
         with pytest.raises(InvalidEventArguments) as info:
             lifecycle.fire(case, event, actor_for(event), args, TODAY)
         assert info.value.errors == {name: lifecycle.TOO_SHORT for name in EVENTS[event].explained}
         assert case.state == source
-    case = FakeCase(state=source)
+    case = fake(source, event)
     args = {**VALID_ARGS[event], **{name: "Sai đơn vị" for name in EVENTS[event].explained}}  # 10: enough
     assert lifecycle.fire(case, event, actor_for(event), args, TODAY).dest == ALLOWED[(source, event)]
 
@@ -266,3 +277,21 @@ def test_a_unit_without_enough_basis_collects_more_then_handles_it_with_the_dead
     assert lifecycle.allowed_events(case, FakeActor("unit", UNIT_ID + 1), TODAY) == []
     lifecycle.fire(case, "resume_handling", unit, {}, TODAY)
     assert case.state == "forwarded" and State.COLLECTING in lifecycle.OPEN_STATES
+
+
+def test_a_closed_case_is_archived_once_and_an_answer_waiting_for_publication_not_yet():
+    case = FakeCase(state="published")
+    move = lifecycle.fire(case, "archive", FakeActor("office"), {"reference": "12/PAKN-2024"}, TODAY)
+    assert (move.source, move.dest, case.state) == ("published", "published", "published")  # stays public
+    case.archived_at = datetime(2024, 3, 4, 2, tzinfo=timezone.utc)
+    with pytest.raises(TransitionNotAllowed) as twice:
+        lifecycle.fire(case, "archive", FakeActor("office"), {"reference": "13/PAKN-2024"}, TODAY)
+    assert twice.value.why == "Hồ sơ đã được lưu trữ."
+    waiting = FakeCase(state="answered", consent_publish=True)
+    with pytest.raises(TransitionNotAllowed) as early:
+        lifecycle.fire(waiting, "archive", FakeActor("office"), {"reference": "14/PAKN-2024"}, TODAY)
+    assert "sau khi công khai" in early.value.why
+    for state in ("received", "forwarded", "under_review"):  # still owed an answer
+        with pytest.raises(TransitionNotAllowed):
+            lifecycle.fire(FakeCase(state=state), "archive", FakeActor("office"), {"reference": "1"}, TODAY)
+    assert EVENTS["archive"].public is False  # the records are HCTH's, not a step the citizen follows

@@ -46,9 +46,10 @@ SETUP = {
     "extend": (["classify", "forward"], {"reason": "Cần ý kiến Cục An toàn bức xạ"}),
     "collect_basis": (["classify", "forward"], {"reason": "Chờ ý kiến Cục An toàn bức xạ"}),
     "resume_handling": (["classify", "forward", "collect_basis"], {}),
+    "archive": (["refuse"], {"reference": "12/PAKN-2024"}),
 }
 WHO = {"office": {"request_info", "provide_info", "classify", "refuse", "transfer_out", "forward",
-                  "request_changes", "publish", "return_answer"},
+                  "request_changes", "publish", "return_answer", "archive"},
        "leader": {"request_changes", "approve"},
        "QLCN": {"return_to_office", "submit_draft", "extend", "collect_basis", "resume_handling"},
        "admin": set()}
@@ -57,7 +58,7 @@ WHO = {"office": {"request_info", "provide_info", "classify", "refuse", "transfe
 def prepared(seeded, event):
     case = receive(SUBMISSION)
     actors = {"request_info": "office", "classify": "office", "forward": "office", "submit_draft": "QLCN",
-              "approve": "leader", "collect_basis": "QLCN"}
+              "approve": "leader", "collect_basis": "QLCN", "refuse": "office"}
     for step in SETUP[event][0]:
         apply_event(case, step, seeded[actors[step]], SETUP[step][1])
     return case

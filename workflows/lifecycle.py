@@ -11,7 +11,8 @@ Legal frame (see ../shared/domain-brief.md):
 - refusal grounds: NĐ 20/2008 Art 1 (complaints and denunciations are out of scope), Art 7.1, 9.1d;
 - handling and answering: NĐ 20/2008 Art 14.2; publication: Art 19, QĐ 31/2021/QĐ-TTg Art 46 (which
   also returns an unsuitable answer to the handling unit before publication: ``return_answer``);
-- the one extension with an apology letter: NĐ 61/2018/NĐ-CP Art 19.9.
+- the one extension with an apology letter: NĐ 61/2018/NĐ-CP Art 19.9;
+- archiving a closed case (brief §4 LUU_TRU): NĐ 20/2008 Art 9.1 and Art 14.2e (``archive``).
 """
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ class Case(Protocol):
     due_step: str | None
     due_date: date | None
     answered_at: datetime | None  # the first answer sent to the citizen; kept through a return
+    archived_at: datetime | None  # filed in the records (``archive``)
 
 
 def answer_returned(case: Case) -> bool:
@@ -220,6 +222,19 @@ _NO_EXTENSION_ONCE_ANSWERED = _refused_while_answer_returned(N_(
 def _citizen_agreed_to_publish(ctx: Context) -> str | None:
     if not ctx.case.consent_publish:
         return N_("Người gửi không đồng ý công khai câu trả lời.")
+    return None
+
+
+def _not_archived(ctx: Context) -> str | None:
+    if ctx.case.archived_at is not None:
+        return N_("Hồ sơ đã được lưu trữ.")
+    return None
+
+
+def _nothing_left_to_do(ctx: Context) -> str | None:
+    # an answer the citizen agreed to publish is archived once published (Art 19 comes before Art 14.2e)
+    if ctx.case.state == State.ANSWERED.value and ctx.case.consent_publish:
+        return N_("Câu trả lời đang chờ công khai; lưu trữ hồ sơ sau khi công khai.")
     return None
 
 
@@ -335,6 +350,14 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("extend", (_S.FORWARDED, _S.COLLECTING), None, frozenset({Role.UNIT}),
               N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",), explained=("reason",),
               own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due)),
+    # NĐ 20/2008 Art 9.1 ("lưu trữ trong cơ sở dữ liệu") and Art 14.2e: a case with nothing left to do
+    # (refused, transferred, published, or answered without consent to publish) is filed in the
+    # department's records under its file reference. Brief §4 draws LUU_TRU as a state after
+    # publication; pakn keeps it a mark on the closed case (an internal transition), because a published
+    # answer stays published (public list, search, reports) once filed, and a refused case stays refused.
+    EventSpec("archive", (_S.REFUSED, _S.TRANSFERRED, _S.ANSWERED, _S.PUBLISHED), None, frozenset({Role.OFFICE}),
+              N_("Lưu trữ hồ sơ"), required=("reference",), optional=("note",),
+              guards=(_not_archived, _nothing_left_to_do), public=False),
 )}
 
 

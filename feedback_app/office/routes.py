@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import and_
 
 from workflows.lifecycle import AT_UNIT_STATES, N_, State
 
@@ -31,6 +32,8 @@ QUEUES = {
     "in_progress": (Feedback.state.in_([s.value for s in AT_UNIT_STATES]), N_("Đang xử lý tại đơn vị")),
     "review": (Feedback.state == State.UNDER_REVIEW.value, N_("Chờ lãnh đạo duyệt")),
     "answered": (staff.AWAITING_PUBLICATION, N_("Chờ công khai")),
+    # NĐ 20/2008 Art 9.1, 14.2e: a finished case is filed in the records (lifecycle ``archive``)
+    "to_archive": (and_(staff.FINISHED, Feedback.archived_at.is_(None)), N_("Chờ lưu trữ")),
     "closed": (staff.FINISHED, N_("Đã kết thúc")),
 }
 

@@ -328,12 +328,18 @@ def _extend(case, args, actor):
     return f"Phiếu xin lỗi số {letter.reference}; hẹn lại ngày {letter.new_due_date:%d/%m/%Y}: {args['reason']}"
 
 
+def _archive(case, args, actor):
+    """Filed in the department's records (NĐ 20/2008 Art 9.1, 14.2e) under the file's reference."""
+    case.archived_at, case.archive_ref = CLOCK.now(), args["reference"]
+    return "; ".join(filter(None, (f"Số, ký hiệu hồ sơ: {args['reference']}", args.get("note"))))
+
+
 EFFECTS: dict[str, Effect] = {
     "request_info": _request_info, "provide_info": _the_note, "classify": _classify, "refuse": _refuse,
     "transfer_out": _transfer_out, "forward": _forward, "return_to_office": _return_to_office,
     "collect_basis": _the_reason, "resume_handling": _the_note,
     "submit_draft": _submit_draft, "request_changes": _request_changes, "approve": _approve,
-    "publish": _publish, "return_answer": _return_answer, "extend": _extend,
+    "publish": _publish, "return_answer": _return_answer, "extend": _extend, "archive": _archive,
 }
 assert set(EFFECTS) == set(lifecycle.EVENTS), "every lifecycle event needs its effect"
 

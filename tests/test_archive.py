@@ -1,0 +1,72 @@
+"""HCTH files a finished case in the department's records (NĐ 20/2008 Art 9.1, 14.2e; brief §4 LUU_TRU)
+through the lifecycle's ``archive``: the queue of finished cases not yet filed, the case page's form with
+its CSRF token, the file's reference kept on the case and in the staff trail, never a step the citizen
+follows, once only, and not while an answer waits for publication. A filed published case stays public."""
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import Transition
+from feedback_app.services.cases import apply_event, receive
+
+from deadline_helpers import SUBMISSION, forwarded_case, sign_in
+from test_return_answer import act, page_of, stored, under_review
+
+
+def test_hcth_files_a_finished_case_once_and_the_citizen_does_not_see_the_step(app, client, clock, seeded):
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused = receive(SUBMISSION)
+    apply_event(refused, "refuse", seeded["office"], {"reason": "unclear_content"})
+    still_open = forwarded_case(seeded)
+    sign_in(client, seeded["office"])
+    waiting = html.unescape(page_of(client, "/van-phong/?tab=to_archive"))
+    assert refused.code in waiting and still_open.code not in waiting and "Chờ lưu trữ" in waiting
+
+    empty = act(client, "van-phong", refused, "archive", reference="  ")
+    assert empty.status_code == 422 and stored(refused).archived_at is None
+    clock.set("2024-03-06T10:00:00+07:00")
+    assert act(client, "van-phong", refused, "archive", reference="12/PAKN-2024", note="Hộp số 3").status_code == 302
+    case = stored(refused)
+    assert (case.state, case.archive_ref) == ("refused", "12/PAKN-2024") and case.archived_at == clock.now()
+    row = db.session.execute(select(Transition).where(Transition.event == "archive")).scalar_one()
+    assert row.public is False and row.note == "Số, ký hiệu hồ sơ: 12/PAKN-2024; Hộp số 3"
+    page = html.unescape(page_of(client, f"/van-phong/ho-so/{refused.code}"))
+    assert "Hồ sơ số 12/PAKN-2024, ngày 06/03/2024" in page and 'id="form-archive"' not in page
+    assert refused.code not in page_of(client, "/van-phong/?tab=to_archive")
+    closed = html.unescape(page_of(client, "/van-phong/?tab=closed"))
+    assert refused.code in closed and "Đã lưu trữ" in closed
+    english = page_of(client, f"/van-phong/ho-so/{refused.code}?lang=en")
+    assert "File 12/PAKN-2024, on 06/03/2024" in english
+
+    # the citizen's history has no such step
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/tra-cuu", data={"code": refused.code, "contact": SUBMISSION.phone}).status_code == 303
+    status = html.unescape(client.get(f"/tra-cuu/{refused.code}").get_data(as_text=True))
+    assert "lưu trữ" not in status.lower() and "12/PAKN-2024" not in status
+
+
+def test_an_answer_waiting_for_publication_is_filed_only_once_published_and_stays_public(
+        app, client, clock, seeded):
+    app.config["WTF_CSRF_ENABLED"] = True
+    case = under_review(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    sign_in(client, seeded["office"])
+    assert 'id="form-archive"' not in page_of(client, f"/van-phong/ho-so/{case.code}")
+    assert case.code not in page_of(client, "/van-phong/?tab=to_archive")
+    apply_event(stored(case), "publish", seeded["office"])
+    assert act(client, "van-phong", case, "archive", reference="13/PAKN-2024").status_code == 302
+    assert stored(case).state == "published"
+    assert case.code in page_of(client, "/cong-khai")  # filed, still public
+
+    # an answer without consent to publish is finished once sent: filed at once; the leader may not
+    private = forwarded_case(seeded, submission=replace(SUBMISSION, consent_publish=False))
+    from feedback_app.services import staff
+    staff.submit_draft(private, seeded["QLKH"], "Thời hạn giải quyết là 30 ngày làm việc.", [], private.version)
+    apply_event(stored(private), "approve", seeded["leader"])
+    assert private.code in page_of(client, "/van-phong/?tab=to_archive")
+    sign_in(client, seeded["leader"])
+    assert 'id="form-archive"' not in page_of(client, f"/van-phong/ho-so/{private.code}")
