@@ -195,6 +195,15 @@ def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
     return format_date(value, fmt)
 
 
+def attachments_rule() -> str:
+    """What the files of a form may be, as its hint says (services.submissions.ALLOWED_KINDS, checked
+    on the content; ``MAX_ATTACHMENTS``, ``MAX_ATTACHMENT_BYTES``): the citizen's and the unit's alike."""
+    from flask import current_app
+    cfg = current_app.config
+    return gettext("Tối đa %(n)d tệp, mỗi tệp không quá %(mb)s MB: PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, "
+                   "Excel, OpenDocument, RTF.", n=cfg["MAX_ATTACHMENTS"], mb=f"{cfg['MAX_ATTACHMENT_BYTES'] / 1048576:g}")
+
+
 def file_size(size: int) -> str:
     """A file's size as people read it: "38 KB", "2,4 MB" (in the user's locale)."""
     if size < 1024 * 1024:
@@ -220,7 +229,8 @@ def period_name(period) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language)
+    app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
+                                 attachments_rule=attachments_rule)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, actor_label=actor_label,
                                  dt=local_dt, d=local_d, file_size=file_size)

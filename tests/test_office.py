@@ -59,7 +59,7 @@ def test_five_wrong_passwords_lock_that_email_from_that_address_only_and_say_not
     from feedback_app.models import SignInFailure
     office = seeded["office"]
     response = login(client, office, "wrong-pass")
-    assert response.status_code == 401 and "Email hoặc mật khẩu không đúng" in text(response)
+    assert response.status_code == 401 and "Thư điện tử hoặc mật khẩu không đúng" in text(response)
     for _ in range(4):
         response = login(client, office, "wrong-pass")
     assert response.status_code == 401 and "Đăng nhập sai quá nhiều lần" in text(response)
@@ -252,7 +252,7 @@ def test_a_form_sent_twice_says_the_action_was_recorded_not_that_someone_else_ch
     again = post_event(client, "van-phong", case, "classify", version=version, category="TTHC")  # a double click
     assert (first.status_code, again.status_code) == (302, 302) and state_of(case) == "classified"
     page = text(client.get(again.headers["Location"]))
-    assert "Thao tác này đã được ghi nhận (Phân loại, tiếp nhận, lúc 04/03/2024 09:00)" in page
+    assert "Thao tác này đã được ghi nhận (Phân loại, tiếp nhận, lúc 04/03/2024 09:00) theo lần gửi trước" in page
     assert "kể từ khi trang được mở" not in page and "người khác" not in page
     assert [t.event for t in db.session.get(Feedback, case.id).transitions] == ["receive", "classify"]
     # another change since the page was read (by the leader, or this user's other tab): reload
@@ -330,10 +330,16 @@ def test_a_unit_saves_a_draft_with_an_attachment_then_submits_it(app, client, se
     assert case.reply_text.startswith("Dự thảo") and [a.kind for a in case.attachments] == ["reply"]
     page = text(client.get(f"/don-vi/ho-so/{case.code}"))
     assert "cong-van.pdf" in page and "Dự thảo: thời hạn là 10 ngày." in page
+    draft_files = re.search(r'<input[^>]*name="submit_draft-attachments"[^>]*>', page).group(0)
+    assert 'accept=".doc,.docx,.gif,.heic,.jpeg,.jpg,.ods,.odt,.pdf,.png,.rtf,.webp,.xls,.xlsx"' in draft_files
+    assert "Tối đa 5 tệp, mỗi tệp không quá 10 MB: PDF, ảnh (JPG, PNG, GIF, WebP, HEIC)" in page  # the rule, told
     fake = client.post(f"/don-vi/ho-so/{case.code}/du-thao", content_type="multipart/form-data", data={
         "submit_draft-version": case.version, "submit_draft-reply": "Dự thảo có tệp lạ.",
         "submit_draft-attachments": [(io.BytesIO(b"MZ not a pdf"), "virus.pdf")]})
-    assert "Tệp virus.pdf không đúng định dạng" in text(client.get(fake.headers["Location"]))
+    # the page comes back with the reply as typed, the error at the files (nothing typed is lost)
+    assert fake.status_code == 422 and "Tệp virus.pdf không đúng định dạng" in text(fake)
+    assert re.search(r'<textarea[^>]*name="submit_draft-reply"[^>]*>\s*Dự thảo có tệp lạ\.</textarea>', text(fake))
+    assert db.session.get(Feedback, case.id).reply_text == "Dự thảo: thời hạn là 10 ngày."
     response = post_event(client, "don-vi", case, "submit_draft", reply="Thời hạn là 10 ngày làm việc.")
     assert response.status_code == 302 and state_of(case) == "under_review"
 
@@ -429,10 +435,14 @@ def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one
     assert again.transitions[-1].event == "mark_duplicate" and earlier.code in again.transitions[-1].note
     response = client.post(f"/van-phong/ho-so/{earlier.code}/trung-lap",
                            data={"duplicate_of": again.code, "version": earlier.version})
-    assert "nhận trước" in text(client.get(response.headers["Location"]))
+    assert response.status_code == 422 and "nhận trước" in text(response)
+    assert re.search(rf'name="duplicate_of"[^>]*value="{again.code}"', text(response))  # as typed, not the proposal
+    response = client.post(f"/van-phong/ho-so/{earlier.code}/trung-lap",
+                           data={"duplicate_of": earlier.code, "version": earlier.version})
+    assert response.status_code == 422 and "mã của chính phản ánh, kiến nghị này" in text(response)
     assert db.session.get(Feedback, earlier.id).duplicate_of_id is None
     response = client.post(f"/van-phong/ho-so/{other.code}/trung-lap", data={"duplicate_of": earlier.code})
-    assert "Vui lòng nhập mã" in text(client.get(response.headers["Location"]))  # no version: nothing done
+    assert response.status_code == 422 and "Vui lòng nhập mã" in text(response)  # no version: nothing done
     assert db.session.get(Feedback, other.id).duplicate_of_id is None
 
 

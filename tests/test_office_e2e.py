@@ -24,7 +24,7 @@ def shot(page, name):
 
 def sign_in(page, base, user):
     page.goto(f"{base}/van-phong/dang-nhap")
-    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Thư điện tử").fill(user.email)
     page.get_by_label("Mật khẩu").fill("secret-pass")
     page.get_by_role("button", name="Đăng nhập").click()
 

@@ -317,7 +317,7 @@ def test_the_public_portal_still_receives_with_the_citizen_as_actor_and_now_as_t
 @pytest.mark.browser
 def test_hcth_enters_a_phone_call_in_the_browser_and_sees_its_code(app, clock, seeded, live_server, page):
     page.goto(f"{live_server}/van-phong/dang-nhap")
-    page.get_by_label("Email").fill(seeded["office"].email)
+    page.get_by_label("Thư điện tử").fill(seeded["office"].email)
     page.get_by_label("Mật khẩu").fill("secret-pass")
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url("**/van-phong/")

@@ -95,6 +95,7 @@ def test_the_admin_sees_failing_mails_with_their_error_and_retries_one(app, clie
     sign_in(client, seeded["office"])
     assert client.get("/quan-tri/thu-di").status_code == 403
     sign_in(client, seeded["admin"])
+    assert 'href="/quan-tri/thu-di"' in client.get("/quan-tri/nguoi-dung").get_data(as_text=True)  # in the menu
     html = client.get("/quan-tri/thu-di").get_data(as_text=True)
     assert mail.key in html and "SMTP" in html and "Gửi lại" in html and f"received:{case.code}" in html
     assert client.get("/quan-tri/thu-di?page=abc").status_code == 200

@@ -54,6 +54,7 @@ def test_a_citizen_sends_feedback_follows_it_and_reads_a_published_answer(live_s
                                                    "buffer": PDF}])
     page.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
     assert "số điện thoại hoặc thư điện tử" in page.locator("#phone-error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "form-errors"  # the list of what to correct, first
     assert page.get_by_label("Họ và tên").input_value() == VALID["full_name"]
     # the browser empties the file box of a page it gets back; the file sent is kept, and named
     assert page.locator("#held-files").inner_text().startswith("Đã đính kèm: cong-van.pdf (1 KB)")

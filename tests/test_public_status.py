@@ -211,6 +211,9 @@ def test_empty_supplementary_information_is_refused_next_to_the_field_in_vietnam
     note = field_block(response.get_data(as_text=True), "info-note")
     assert 'aria-describedby="info-note-error"' in note and 'aria-invalid="true"' in note
     assert re.search(r'id="info-note-error">\s*<li>Vui lòng nhập thông tin bổ sung.</li>', note)
+    response = client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": " x "})  # says nothing
+    assert response.status_code == 422
+    assert "cần từ 10 đến 5.000 ký tự" in field_block(response.get_data(as_text=True), "info-note")
     db.session.expire_all()
     assert db.session.get(Feedback, case.id).state == "awaiting_info"
 

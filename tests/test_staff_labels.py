@@ -163,3 +163,17 @@ def test_every_string_marked_for_translation_has_an_english_translation():
             if msgid and (context, msgid) not in translated:
                 missing.append(f"{folder}/{filename}: {msgid}")
     assert not missing, "\n".join(missing)
+
+
+def test_no_string_is_translated_in_two_catalogues():
+    """Flask-Babel merges the catalogues and the first that has a msgid wins on every page: a string kept
+    in two areas with two translations ("Đơn vị xử lý": "Handling unit" and "Handled by") reads one way
+    everywhere, whichever it is. A string two areas share lives once, in translations/common."""
+    from collections import defaultdict
+    from babel.messages.pofile import read_po
+    areas = defaultdict(list)
+    for po in sorted(ROOT.glob("translations/*/en/LC_MESSAGES/messages.po")):
+        for m in read_po(po.open("rb")):
+            if m.id:
+                areas[(m.context, m.id if isinstance(m.id, str) else m.id[0])].append(po.parts[-4])
+    assert not {key: found for key, found in areas.items() if len(found) > 1}

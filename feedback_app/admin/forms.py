@@ -19,7 +19,7 @@ from ..views_common import ROLE_LABELS
 
 REQUIRED_CODE = _l("Vui lòng nhập mã.")
 REQUIRED_NAME = _l("Vui lòng nhập tên.")
-BAD_EMAIL = _l("Email không hợp lệ.")
+BAD_EMAIL = _l("Địa chỉ thư điện tử không hợp lệ.")
 POSITIVE_DAYS = _l("Số ngày làm việc phải lớn hơn 0.")
 # IntegerField's own "Not a valid integer value." is replaced through its invalid_value_message
 # (WTForms >= 3.2), the one message its process_formdata raises.
@@ -47,7 +47,7 @@ def target_days(label) -> IntegerField:
 class UnitForm(Form):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
+    email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
     submit = SubmitField(_l("Lưu"))
 
@@ -61,7 +61,7 @@ class CategoryForm(Form):
 
 
 class UserForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(BAD_EMAIL),
+    email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Email(BAD_EMAIL),
                                                 at_most(254)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])
     title = StringField(_l("Chức danh"), validators=[Optional(), at_most(200)])

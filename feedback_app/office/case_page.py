@@ -27,6 +27,9 @@ def load_case(code: str):
     return case
 
 
+DUPLICATE = "duplicate"  # ``forms``' key of the duplicate form sent back with its error
+
+
 def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     events = allowed_events(case, current_user, CLOCK.today())
     forms = {**{e: event_form(e, case) for e in events}, **(forms or {})}
@@ -40,7 +43,8 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         removable=staff.removable_draft_files(case) if bp == "unit" else [],
         similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
         art7=submissions.art7_shortfalls(case) if office and "refuse" in events else [],
-        duplicate_form=DuplicateForm(data={"version": case.version}) if office and case.is_open else None,
+        duplicate_form=(forms.get(DUPLICATE) or DuplicateForm(data={"version": case.version}))
+        if office and case.is_open else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,
         # Sửa thông tin tiếp nhận (services.corrections): HCTH, before classification
         correction_form=(forms.get(corrections.FORM) or correction_form(case))
@@ -113,14 +117,21 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
     return redirect(url_for(f"{bp}.case", code=code))
 
 
+def sent_draft(case):
+    """The unit's "Lưu dự thảo" as sent (the reply typed; the files to choose again)."""
+    return "submit_draft", event_form("submit_draft", case, formdata=_formdata())
+
+
 def _formdata():
     from werkzeug.datastructures import CombinedMultiDict
     return CombinedMultiDict([request.files, request.form])
 
 
-def handle_side_action(code: str, bp: str, action, event: str | None = None, done=None):
+def handle_side_action(code: str, bp: str, action, event: str | None = None, done=None, sent=None):
     """A form that changes a case without a transition (draft, preview, duplicate): same locking.
-    ``event`` (its audit row) or ``done`` tell the same form sent again (``stale``)."""
+    ``event`` (its audit row) or ``done`` tell the same form sent again (``stale``). ``sent(case)``:
+    the page's name for the form and the form as it was sent, shown again with the error at its field
+    when the input is refused, so that nothing typed is lost (without it, the page is reloaded)."""
     case = load_case(code)
     try:
         action(case)
@@ -129,6 +140,12 @@ def handle_side_action(code: str, bp: str, action, event: str | None = None, don
     except staff.StaffInputError as exc:
         db.session.rollback()
         flash(gettext(exc.message), "error")
+        if sent is not None:
+            case = cases.find(code)
+            name, form = sent(case)
+            if exc.field in form:
+                form[exc.field].errors = [*form[exc.field].errors, gettext(exc.message)]
+            return render_case(case, bp, {name: form}, 422)
     except LifecycleError as exc:
         db.session.rollback()
         flash(gettext(exc.why), "error")

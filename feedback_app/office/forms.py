@@ -20,7 +20,8 @@ from ..models import CHANNEL_LABELS, Category, Feedback, Unit
 from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
 from ..services.citizen_notices import NO_ANSWER, no_answer_refusal
-from ..services.submissions import art7_shortfalls, form_key
+from ..services.submissions import ATTACHMENT_ACCEPT, art7_shortfalls, form_key
+from ..views_common import attachments_rule
 
 
 def at_most(n: int) -> Length:
@@ -33,7 +34,7 @@ PUBLIC_TITLE_MAX = publication.TITLE_MAX
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ."))])
+    email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     submit = SubmitField(_l("Đăng nhập"))
 
@@ -149,8 +150,9 @@ def event_form(event: str, case: Feedback, formdata=None) -> Form:
     attachments for ``submit_draft`` and the reviewed public copy for ``publish``."""
     spec = EVENTS[event]
     fields = {name: _argument_field(event, name, name in spec.required, case) for name in spec.arguments}
-    if "reply" in spec.arguments:
-        fields["attachments"] = MultipleFileField(_l("Tệp đính kèm"))
+    if "reply" in spec.arguments:  # the citizen receives them: the citizen's own rules (_store_files)
+        fields["attachments"] = MultipleFileField(_l("Tệp đính kèm"), description=attachments_rule(),
+                                                  render_kw={"accept": ATTACHMENT_ACCEPT})
     if event == "publish":
         labels = {"title": _l("Tiêu đề công khai"), "question": _l("Nội dung công khai"),
                   "answer": _l("Câu trả lời công khai")}

@@ -15,7 +15,7 @@ from ..services import accounts, citizen_notices, staff
 from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
-from .case_page import download, handle_event, handle_side_action, load_case, render_case
+from .case_page import DUPLICATE, download, handle_event, handle_side_action, load_case, render_case
 from .forms import DuplicateForm, LoginForm
 
 login_manager.login_view = "office.login"
@@ -117,7 +117,8 @@ def duplicate(code: str):
             raise staff.StaffInputError(N_("Vui lòng nhập mã phản ánh, kiến nghị trước đó."), "duplicate_of")
         staff.mark_duplicate(case, form.duplicate_of.data, current_user, form.version.data)
         flash(gettext("Đã đánh dấu trùng với %(code)s.", code=case.duplicate_of.code), "success")
-    return handle_side_action(code, "office", action, event="mark_duplicate")
+    return handle_side_action(code, "office", action, event="mark_duplicate",
+                              sent=lambda case: (DUPLICATE, DuplicateForm()))
 
 
 @bp.post("/ho-so/<code>/ban-cong-khai")

@@ -9,8 +9,10 @@ from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, S
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from workflows.lifecycle import MIN_EXPLANATION_CHARS
+
 from ..forms import Form
-from ..services.submissions import (ALLOWED_EXTENSIONS, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
+from ..services.submissions import (ALLOWED_EXTENSIONS, ATTACHMENT_ACCEPT, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
                                     looks_vietnamese, normalise_phone)
 
 
@@ -95,7 +97,7 @@ class SubmissionForm(SubmissionFields):
     """The portal's page: the citizen's fields, attachments, a honeypot and the form's key."""
 
     attachments = MultipleFileField(_l("Tệp đính kèm (nếu có)"),
-                                    render_kw={"accept": ",".join("." + e for e in ALLOWED_EXTENSIONS)})
+                                    render_kw={"accept": ATTACHMENT_ACCEPT})
     # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
     website = StringField(_l("Để trống ô này"))
     # One per rendering of the page: a double click or a reload finds the case the first sending made.
@@ -124,6 +126,9 @@ class RatingForm(PublicForm):
 
 
 class ProvideInfoForm(PublicForm):
+    # what HCTH asked for, so that the office's clock resumes on an answer, not on "x" (the staff's
+    # own explanations need as much, lifecycle.MIN_EXPLANATION_CHARS)
     note = TextAreaField(_l("Thông tin bổ sung"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập thông tin bổ sung.")),
-        Length(max=5000, message=_l("Không được dài quá 5.000 ký tự."))])
+        Length(min=MIN_EXPLANATION_CHARS, max=5000, message=_l(
+            "Thông tin bổ sung cần từ 10 đến 5.000 ký tự: vui lòng ghi rõ thông tin được yêu cầu."))])

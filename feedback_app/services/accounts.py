@@ -36,7 +36,7 @@ class AccountError(ValueError):
         self.message, self.field, self.params = message, field, params  # params: %(name)s in the message
 
 
-BAD_LOGIN = N_("Email hoặc mật khẩu không đúng.")
+BAD_LOGIN = N_("Thư điện tử hoặc mật khẩu không đúng.")
 LOCKED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
 
 
@@ -168,10 +168,10 @@ def _check_user(email: str, role: str, unit: Unit | None, user: User | None = No
         # refused, not dropped: the admin chose a unit the account would never have
         raise AccountError(N_("Lãnh đạo và quản trị không thuộc đơn vị nào; để trống ô Đơn vị."), "unit")
     if "@" not in email:
-        raise AccountError(N_("Email không hợp lệ."), "email")
+        raise AccountError(N_("Địa chỉ thư điện tử không hợp lệ."), "email")
     other = find_user(email)
     if other is not None and other is not user:
-        raise AccountError(N_("Email này đã được dùng cho tài khoản khác."), "email")
+        raise AccountError(N_("Địa chỉ thư điện tử này đã được dùng cho tài khoản khác."), "email")
 
 
 def name_key(name: str) -> str:

@@ -51,9 +51,10 @@ class StaleCase(Exception):
     the user must reload. Not "someone else": ``repeated`` tells a form sent twice."""
 
     message = N_("Phản ánh, kiến nghị đã được cập nhật kể từ khi trang được mở. Vui lòng tải lại trang và thử lại.")
-    # the same form sent again (a double click, a reload, the back button) after its first sending was recorded
-    repeated_message = N_("Thao tác này đã được ghi nhận (%(action)s, lúc %(at)s); biểu mẫu gửi lại không được "
-                          "thực hiện lần nữa.")
+    # the same form sent again (a double click, a reload, the back button, a second tab) after its first
+    # sending was recorded: what stands is the first sending, whatever the second one chose
+    repeated_message = N_("Thao tác này đã được ghi nhận (%(action)s, lúc %(at)s) theo lần gửi trước; biểu mẫu vừa "
+                          "gửi không được thực hiện, kể cả phần khác với lần trước. Vui lòng xem lại hồ sơ.")
     done_message = N_("Thao tác này đã được ghi nhận; biểu mẫu gửi lại không thay đổi gì thêm.")
 
 

@@ -159,8 +159,11 @@ def mark_duplicate(case: Feedback, earlier_code: str, actor, expected_version: i
     reference, see the domain brief). The state does not change; the audit row records who linked it."""
     from .cases import find
     earlier = find(earlier_code)
-    if earlier is None or earlier.id == case.id:
+    if earlier is None:
         raise StaffInputError(N_("Không có phản ánh, kiến nghị trước đó với mã này."), "duplicate_of")
+    if earlier.id == case.id:
+        raise StaffInputError(N_("Đây là mã của chính phản ánh, kiến nghị này; vui lòng nhập mã của phản ánh, "
+                                 "kiến nghị nhận trước."), "duplicate_of")
     if earlier.received_at > case.received_at:
         raise StaffInputError(N_("Chỉ đánh dấu trùng với phản ánh, kiến nghị nhận trước."), "duplicate_of")
     if earlier.duplicate_of_id == case.id:

@@ -47,6 +47,7 @@ ALLOWED_KINDS: dict[str, tuple[str, ...]] = {
     "rtf": ("rtf",),
 }
 ALLOWED_EXTENSIONS = tuple(sorted({e for exts in ALLOWED_KINDS.values() for e in exts}))
+ATTACHMENT_ACCEPT = ",".join("." + e for e in ALLOWED_EXTENSIONS)  # a file input's ``accept``
 
 # Vietnamese letters that plain ASCII does not have; a Vietnamese text in Unicode (TCVN 6909:2001,
 # required by Art 7.4) carries them in most of its words.

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..auth import roles_required
-from ..office.case_page import handle_event, handle_side_action, load_case, render_case
+from ..office.case_page import handle_event, handle_side_action, load_case, render_case, sent_draft
 from ..services import staff
 from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, page_arg
@@ -46,7 +46,8 @@ def draft(code: str):
     def action(case):
         staff.save_draft(case, current_user, reply, files, request.form.get("submit_draft-version", type=int))
         flash(gettext("Đã lưu dự thảo."), "success")
-    return handle_side_action(code, "unit", action, done=lambda case: not files and staff.draft_is(case, reply))
+    return handle_side_action(code, "unit", action, done=lambda case: not files and staff.draft_is(case, reply),
+                              sent=sent_draft)
 
 
 @bp.post("/ho-so/<code>/du-thao/tep/<int:attachment_id>/xoa")
