@@ -23,6 +23,9 @@ REPORT_ROLES = ("leader", "office", "admin")
 # HCTH compiles and sends the report (plan, chapter III.3), the leader signs it: either may close it.
 CLOSE_ROLES = ("leader", "office")
 BAD_PERIOD = N_("Kỳ báo cáo không hợp lệ. Nhập 2024-Q2, 2024 hoặc 2024-01-01..2024-03-31.")
+# ?format= of the report: the page itself, or a download
+FORMATS = ("html", "xlsx", "csv", "pdf")
+BAD_FORMAT = N_("Định dạng tải về không hợp lệ: báo cáo chỉ tải được dạng XLSX, CSV hoặc PDF.")
 
 
 def _page() -> int:
@@ -50,8 +53,11 @@ def dashboard():
 @roles_required(*REPORT_ROLES)
 def report():
     text = request.args.get("period") or quarter_of(CLOCK.today()).label
-    fmt = request.args.get("format", "html")
+    fmt = request.args.get("format") or "html"
     live = request.args.get("live") == "1"
+    if fmt not in FORMATS:  # a mistyped link must not pass for the page (200) or a file
+        return render_template("error.html", code=400, title=gettext("Yêu cầu không hợp lệ"),
+                               message=gettext(BAD_FORMAT)), 400
     try:
         period = parse_period(text)
     except PeriodError:
@@ -66,6 +72,9 @@ def report():
     if fmt == "csv":
         return Response(exports.to_csv(result), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "pdf":
+        return Response(exports.to_pdf(result, stored.status_line()), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
     closed = stored.snapshot or (snapshot_of(period) if live else None)
     over = period.has_ended(CLOCK.now())
     close_form = (CloseReportForm(period=text) if over and closed is None and current_user.role in CLOSE_ROLES

@@ -1,4 +1,4 @@
-"""``flask report`` (the report of a period as XLSX, CSV or JSON; ``report close`` and ``report reopen``
+"""``flask report`` (the report of a period as XLSX, PDF, CSV or JSON; ``report close`` and ``report reopen``
 a period's stored figures; ``report remind``), ``flask register export`` (the PAKN register as XLSX)
 and ``flask webhooks flush``."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from workflows.clock import CLOCK, parse_instant
 
 from .periods import Period, PeriodError, between, parse_period
 
-FORMATS = ("xlsx", "csv", "json")
+FORMATS = ("xlsx", "pdf", "csv", "json")
 
 
 def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
@@ -27,6 +27,8 @@ def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
     report = stored.report
     if fmt == "xlsx":
         return exports.to_xlsx(report, stored.status_line())
+    if fmt == "pdf":
+        return exports.to_pdf(report, stored.status_line())
     if fmt == "csv":
         return exports.to_csv(report)
     return json.dumps(exports.to_json(report), ensure_ascii=False, indent=2) + "\n"
@@ -37,7 +39,7 @@ def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
 @click.option("--period", help="2024-Q1, 2024-H1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: standard output; "
-                                                               "required for xlsx)")
+                                                               "required for xlsx and pdf)")
 @click.option("--live", is_flag=True, help="Count a closed period again instead of reading its stored figures")
 @click.pass_context
 def report_cli(ctx: click.Context, period: str | None, fmt: str, out: str | None, live: bool) -> None:
@@ -54,7 +56,7 @@ def report_cli(ctx: click.Context, period: str | None, fmt: str, out: str | None
             path.write_text(content, encoding="utf-8")
         click.echo(f"wrote {path}", err=True)
     elif isinstance(content, bytes):
-        raise click.UsageError("--out is required for --format xlsx")
+        raise click.UsageError(f"--out is required for --format {fmt}")
     else:
         click.echo(content, nl=False)
 

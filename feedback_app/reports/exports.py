@@ -1,13 +1,14 @@
 """The report as files: XLSX laid out like the paper form (Biểu 06 TT 01/2020/TT-VPCP columns,
-merged header cells, numbers stored as numbers), CSV, and JSON. The printable HTML page uses the
-same header layout (``header_rows``), rendered by ``templates/office/report.html``."""
+merged header cells, numbers stored as numbers), the same sheet as a PDF (A4 landscape), CSV, and JSON.
+The HTML page and the PDF use the same header layout (``header_rows``), rendered by
+``templates/office/report.html`` and ``templates/letters/report.html``."""
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, render_template
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -15,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from workflows.lifecycle import N_
 
+from ..pdf import font_dir, html_to_pdf, in_fonts
 from .queries import COLUMNS, Report
 
 # The form's header: (label, column) leaves or (label, [children]) groups; three rows deep. The sheet sent
@@ -174,6 +176,20 @@ def to_xlsx(report: Report, status: str | None = None) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def to_pdf(report: Report, status: str | None = None) -> bytes:
+    """The sheet of ``to_xlsx`` as a PDF on A4 landscape (its 22 columns do not fit a portrait page), in
+    Vietnamese like the XLSX: the header, title, period and ``status`` lines, every row and column."""
+    folder = font_dir()
+    parent, name = agency_lines()
+    rows = [{"name": in_fonts(row.unit_name, folder), "cells": [row.values[k] for k in FORM_COLUMNS],
+             "total": row is report.total} for row in [*report.units, report.total]]
+    html = render_template("letters/report.html", font_dir=folder, agency_parent=in_fonts(parent, folder),
+                           agency_name=in_fonts(name, folder), title=TITLE, label=report.period.label,
+                           period_line=period_text(report), status=in_fonts(status, folder),
+                           header=header_rows(), width=len(FORM_COLUMNS), rows=rows)
+    return html_to_pdf(html)
 
 
 def to_csv(report: Report) -> str:
