@@ -132,16 +132,25 @@ def test_a_day_off_added_on_the_page_moves_an_open_case_exactly_as_the_command_d
     case_id = receive(SUBMISSION).id
     before, _ = due_and_notes(case_id)
     login(client, seeded["admin"])
-    response = client.post("/quan-tri/lich-lam-viec", data={"day": "2024-03-06", "kind": "off",
-                                                            "name": "Nghỉ bù theo thông báo của tỉnh"},
-                           follow_redirects=True)
+    typed = {"day": "2024-03-06", "kind": "off", "name": "Nghỉ bù theo thông báo của tỉnh"}
+    # first what it would do, nothing changed; then, confirmed, done
+    asked = client.post("/quan-tri/lich-lam-viec", data=typed)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="confirm-change"' in page
+    assert ("Thêm ngày 06/03/2024 (Nghỉ: Nghỉ bù theo thông báo của tỉnh) sẽ tính lại hạn xử lý của 1 phản ánh, "
+            "kiến nghị đang xử lý") in page
+    assert due_and_notes(case_id) == (before, []) and db.session.execute(select(CalendarDay)).scalar() is None
+    response = client.post("/quan-tri/lich-lam-viec", data={**typed, "confirmed": "1"}, follow_redirects=True)
     assert "1 phản ánh, kiến nghị đang xử lý được tính lại hạn xử lý" in response.get_data(as_text=True)
     by_page = due_and_notes(case_id)
     assert by_page[0] == load_calendar().add_working_days(before, 1)
 
     row = db.session.execute(select(CalendarDay).where(CalendarDay.day == DAY_OFF)).scalar_one()
     assert row.created_by_id == seeded["admin"].id
-    client.post(f"/quan-tri/lich-lam-viec/{row.id}/xoa")
+    asked = client.post(f"/quan-tri/lich-lam-viec/{row.id}/xoa")
+    assert "Xóa điều chỉnh ngày 06/03/2024 sẽ tính lại hạn xử lý của 1 phản ánh" in asked.get_data(as_text=True)
+    assert due_and_notes(case_id)[0] == by_page[0] and not load_calendar().is_working_day(DAY_OFF)
+    client.post(f"/quan-tri/lich-lam-viec/{row.id}/xoa", data={"confirmed": "1"})
     assert due_and_notes(case_id)[0] == before and load_calendar().is_working_day(DAY_OFF)
 
     result = app.test_cli_runner().invoke(args=["calendar", "set", "2024-03-06", "off",
@@ -229,7 +238,7 @@ def test_deleting_the_same_day_twice_says_it_was_already_deleted(app, client, cl
     row = db.session.execute(select(CalendarDay).where(CalendarDay.day == DAY_OFF)).scalar_one()
     login(client, seeded["admin"])
     url = f"/quan-tri/lich-lam-viec/{row.id}/xoa"
-    first = client.post(url, follow_redirects=True)  # the first tab
+    first = client.post(url, data={"confirmed": "1"}, follow_redirects=True)  # the first tab
     assert "Đã xóa điều chỉnh ngày 06/03/2024" in text(first)
     notes = due_and_notes(case_id)[1]
     again = client.post(url)  # the second tab, or back and send again

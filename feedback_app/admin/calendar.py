@@ -33,11 +33,23 @@ def _years() -> tuple[int, int]:
     return year, year + 1
 
 
-def _page(form: CalendarDayForm, status: int = 200):
+def _page(form: CalendarDayForm, status: int = 200, confirm: dict | None = None):
     today = CLOCK.today()
-    return render_template("admin/calendar.html", form=form, kinds=calendar.KINDS,
+    return render_template("admin/calendar.html", form=form, kinds=calendar.KINDS, confirm=confirm,
                            overrides=calendar.overrides(*_years()),
                            next_days=_next_working_days(calendar.load_calendar(), today)), status
+
+
+# A change that gives open cases a new due date is shown first with how many, and made once confirmed:
+# one click on the page would otherwise move citizens' dates (each case records its old and new date).
+def _confirmed() -> bool:
+    return request.form.get("confirmed") == "1"
+
+
+def _confirm(what: str, moving: int, action: str, button: str, **fields) -> dict:
+    return {"text": gettext("%(what)s sẽ tính lại hạn xử lý của %(n)s phản ánh, kiến nghị đang xử lý (mỗi hồ sơ "
+                            "ghi lại hạn cũ và hạn mới trong lịch sử xử lý).", what=what, n=moving),
+            "action": action, "button": button, "fields": fields}
 
 
 @bp.route("/lich-lam-viec", methods=["GET", "POST"])
@@ -50,8 +62,19 @@ def calendar_days():
     if not first <= form.day.data.year <= last:
         form.day.errors = [gettext("Chỉ điều chỉnh được ngày của năm %(first)s và năm %(last)s.", first=first, last=last)]
         return _page(form, 422)
+    day, kind, name = form.day.data, form.kind.data, form.name.data
+
+    def change(commit: bool) -> int:
+        return calendar.set_day(day, kind, name, current_user, replace=False, commit=commit)
     try:
-        changed = calendar.set_day(form.day.data, form.kind.data, form.name.data, current_user, replace=False)
+        moving = 0 if _confirmed() else calendar.dry_run(lambda: change(False))
+        if moving:
+            what = gettext("Thêm ngày %(day)s (%(kind)s: %(name)s)", day=f"{day:%d/%m/%Y}",
+                           kind=gettext(calendar.KINDS[kind]), name=" ".join(name.split()))
+            return _page(form, confirm=_confirm(what, moving, url_for("admin.calendar_days"),
+                                                gettext("Xác nhận thêm ngày"), day=day.isoformat(), kind=kind,
+                                                name=name))
+        changed = change(True)
     except calendar.CalendarError as exc:
         db.session.rollback()
         form[exc.field or "day"].errors = [gettext(exc.message, **exc.params)]
@@ -65,6 +88,13 @@ def calendar_days():
 @roles_required("admin")
 def calendar_day_remove(override_id: int):
     try:
+        if not _confirmed():
+            day, moving = calendar.dry_run(lambda: calendar.remove_override(override_id, current_user, commit=False))
+            if moving:
+                what = gettext("Xóa điều chỉnh ngày %(day)s", day=f"{day:%d/%m/%Y}")
+                return _page(CalendarDayForm(formdata=None), confirm=_confirm(
+                    what, moving, url_for("admin.calendar_day_remove", override_id=override_id),
+                    gettext("Xác nhận xóa")))
         day, changed = calendar.remove_override(override_id, current_user)
     except calendar.CalendarError as exc:
         db.session.rollback()

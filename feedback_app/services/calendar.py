@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import time
 from datetime import date, datetime, timezone
+from typing import Callable, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from workflows.lifecycle import N_
 from ..extensions import db
 from ..models import CalendarDay, Feedback, Transition
 from .sequences import clear_value, lower_value, read_value, set_value
+
+T = TypeVar("T")
 
 
 def load_calendar(cached: bool = False) -> WorkingCalendar:
@@ -105,10 +108,10 @@ def overrides(first_year: int, last_year: int) -> list[CalendarDay]:
         .order_by(CalendarDay.day)).scalars())
 
 
-def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True) -> int:
+def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, commit: bool = True) -> int:
     """Add an override (or, with ``replace``, change the one of that day); returns how many open
     cases got a new due date. An override must change the day: a day off on a day already off, or a
-    make-up working day on a day already worked, is refused."""
+    make-up working day on a day already worked, is refused. ``commit=False``: for ``dry_run``."""
     if kind not in KINDS:
         raise CalendarError(N_("Loại ngày phải là ngày nghỉ hoặc ngày làm bù."), "kind")
     # read before the new row joins the session: an actor loaded in an earlier transaction is
@@ -128,7 +131,8 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True) -> 
     row.kind, row.name, row.created_by_id = kind, name, actor_id
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: {name} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
-    _commit_change()
+    if commit:
+        _commit_change()
     return changed
 
 
@@ -156,21 +160,33 @@ def remove_day(day: date, actor) -> int:
     return _remove(row, actor)
 
 
-def remove_override(override_id: int, actor) -> tuple[date, int]:
+def remove_override(override_id: int, actor, *, commit: bool = True) -> tuple[date, int]:
     """The page's delete button: the override by its id, its day and how many open cases moved."""
     row = db.session.get(CalendarDay, override_id)
     if row is None:
         raise CalendarError(ALREADY_REMOVED)
-    return row.day, _remove(row, actor)
+    return row.day, _remove(row, actor, commit)
 
 
-def _remove(row: CalendarDay, actor) -> int:
+def _remove(row: CalendarDay, actor, commit: bool = True) -> int:
     day = row.day
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)
-    _commit_change()
+    if commit:
+        _commit_change()
     return changed
+
+
+def dry_run(change: Callable[[], T]) -> T:
+    """What ``change`` (``set_day`` or ``remove_override`` with ``commit=False``) returns, how many open
+    cases it would give a new due date, without making it: done in a savepoint, then undone, so that
+    the admin confirms a change that moves cases before it does (a refusal is raised as it would be)."""
+    savepoint = db.session.begin_nested()
+    try:
+        return change()
+    finally:
+        savepoint.rollback()
 
 
 def _commit_change() -> None:
