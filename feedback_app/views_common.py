@@ -121,6 +121,7 @@ AUDIT_EVENTS = {
     "correct_intake": AuditLabel(N_("Sửa thông tin tiếp nhận")),
     "citizen_notice": AuditLabel(N_("Báo người gửi qua điện thoại, bưu chính")),  # services.citizen_notices
     "mail_failed": AuditLabel(N_("Thư điện tử không gửi được: cần báo qua điện thoại, bưu chính")),
+    "mail_delivered": AuditLabel(N_("Thư điện tử đã gửi được khi gửi lại: không còn cần báo qua điện thoại, bưu chính")),
     # QĐ 31/2021/QĐ-TTg Art 46: a neutral step for the citizen, who keeps the answer sent; HCTH's reason
     # (the row's note) is for the unit only
     "return_answer": AuditLabel(EVENTS["return_answer"].label,
@@ -193,6 +194,29 @@ def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
     if fmt in _DIGITS_ONLY:
         return (to_user_timezone(value) if isinstance(value, datetime) else value).strftime(_DIGITS_ONLY[fmt])
     return format_date(value, fmt)
+
+
+def form_page_of(path: str) -> str | None:
+    """The page a form's POST-only URL belongs to: the nearest shorter path that a GET reaches
+    (``/don-vi/ho-so/<code>/du-thao`` → the case). A form that came back with its errors left the
+    browser on the form's URL; reloading it, or the language link, asks for it with a GET."""
+    from flask import current_app
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import RequestRedirect
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        for tried in (candidate, candidate + "/"):
+            try:
+                adapter.match(tried, method="GET")
+            except RequestRedirect as moved:
+                return urlsplit(moved.new_url).path
+            except HTTPException:
+                continue
+            return tried
+    return None
 
 
 def attachments_rule() -> str:
@@ -268,6 +292,9 @@ def init_app(app: Flask) -> None:
                 return {"error": gettext(title), "message": gettext(message)}, code
             if request.path.startswith("/open311/"):  # GeoReport v2's error format
                 return [{"code": code, "description": gettext(message)}], code
+            if code == 405 and request.method in ("GET", "HEAD") and (page := form_page_of(request.path)):
+                query = request.query_string.decode()
+                return redirect(page + (f"?{query}" if query else ""), code=303)
             return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code
         return handler
 

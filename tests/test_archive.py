@@ -34,6 +34,8 @@ def test_hcth_files_a_finished_case_once_and_the_citizen_does_not_see_the_step(a
     assert (case.state, case.archive_ref) == ("refused", "12/PAKN-2024") and case.archived_at == clock.now()
     row = db.session.execute(select(Transition).where(Transition.event == "archive")).scalar_one()
     assert row.public is False and row.note == "Số, ký hiệu hồ sơ: 12/PAKN-2024; Hộp số 3"
+    from feedback_app.services.serialize import staff_case
+    assert staff_case(case)["archive_ref"] == "12/PAKN-2024" and staff_case(case)["archived_at"]  # the staff API
     page = html.unescape(page_of(client, f"/van-phong/ho-so/{refused.code}"))
     assert "Hồ sơ số 12/PAKN-2024, ngày 06/03/2024" in page and 'id="form-archive"' not in page
     assert refused.code not in page_of(client, "/van-phong/?tab=to_archive")
@@ -70,3 +72,19 @@ def test_an_answer_waiting_for_publication_is_filed_only_once_published_and_stay
     assert private.code in page_of(client, "/van-phong/?tab=to_archive")
     sign_in(client, seeded["leader"])
     assert 'id="form-archive"' not in page_of(client, f"/van-phong/ho-so/{private.code}")
+
+
+def test_a_case_is_filed_only_once_the_citizen_without_e_mail_was_told(app, client, clock, seeded):
+    from feedback_app.services import citizen_notices
+    from workflows.lifecycle import TransitionNotAllowed
+    import pytest
+    office = seeded["office"]
+    case = receive(replace(SUBMISSION, email=None, channel="post"), actor=office)  # a letter HCTH entered
+    apply_event(case, "refuse", office, {"reason": "unclear_content"})
+    with pytest.raises(TransitionNotAllowed) as early:
+        apply_event(stored(case), "archive", office, {"reference": "15/PAKN-2024"})
+    assert "chưa được báo kết quả" in early.value.why and stored(case).archived_at is None
+    for notice in stored(case).citizen_notices:  # the receipt and the refusal, told by phone
+        citizen_notices.record_given(notice.id, "phone", clock.today(), office)
+    apply_event(stored(case), "archive", office, {"reference": "15/PAKN-2024"})
+    assert stored(case).archive_ref == "15/PAKN-2024"

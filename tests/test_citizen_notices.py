@@ -328,6 +328,11 @@ def test_a_citizen_s_mail_that_fails_for_good_is_owed_by_phone_or_post_until_a_r
     assert re.search(r'id="notice-date">Quảng Ngãi, ngày 06 tháng 3 năm 2024<', printed)  # NĐ 30/2020
     record(client, request, "phone", "2024-03-06")
     assert citizen_notices.info_answer_due(find(case.code)) == date(2024, 3, 13)
+    # the admin's failing-mail page says the citizen was told another way (a retry would tell them twice)
+    from deadline_helpers import sign_in
+    sign_in(client, seeded["admin"])
+    failing = html.unescape(page(client, "/quan-tri/thu-di"))
+    assert "Văn phòng đã báo người gửi: Qua điện thoại, ngày 06/03/2024." in failing
 
     # the receipt's mail an admin retries and the server now delivers: its notice is no longer owed
     receipt = db.session.execute(select(OutboxMail).where(OutboxMail.key == f"received:{letter.code}")).scalar_one()
@@ -336,3 +341,5 @@ def test_a_citizen_s_mail_that_fails_for_good_is_owed_by_phone_or_post_until_a_r
     assert outbox.flush().sent == 1
     assert [n.key for n in notices(given_on=None)] == []
     assert [n.key for n in notices()] == [case.info_request_key]  # the one given stays on record
+    withdrawn = db.session.execute(select(Transition).where(Transition.event == "mail_delivered")).scalar_one()
+    assert withdrawn.feedback_id == letter.id and withdrawn.public is False and "chi@example.com" in withdrawn.note

@@ -295,3 +295,13 @@ def test_a_closed_case_is_archived_once_and_an_answer_waiting_for_publication_no
         with pytest.raises(TransitionNotAllowed):
             lifecycle.fire(FakeCase(state=state), "archive", FakeActor("office"), {"reference": "1"}, TODAY)
     assert EVENTS["archive"].public is False  # the records are HCTH's, not a step the citizen follows
+
+
+@pytest.mark.parametrize("event,name,most", [("archive", "reference", 100), ("transfer_out", "agency", 300)])
+def test_a_short_text_longer_than_its_column_is_refused_at_its_field(event, name, most):
+    source = next(s for s, e in ALLOWED if e == event)
+    args = {**VALID_ARGS[event], name: "x" * (most + 1)}
+    with pytest.raises(InvalidEventArguments) as info:
+        lifecycle.fire(fake(source, event), event, actor_for(event), args, TODAY)
+    assert info.value.errors == {name: lifecycle.TOO_LONG}
+    assert lifecycle.fire(fake(source, event), event, actor_for(event), {**args, name: "x" * most}, TODAY)

@@ -175,8 +175,8 @@ def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowe
     assert forms == {"request_info", "classify", "refuse", "transfer_out"}
     english = text(client.get(f"/van-phong/ho-so/{case.code}?lang=en"))
     assert "Decree 20/2008/NĐ-CP, Art 9.1d: classify and forward within 5 working days" in english
-    # the actions read as actions ("Refuse"), the trail as what happened ("Not accepted")
-    assert "<h3>Refuse</h3>" in english and 'value="Refuse"' in english and "<h3>Not accepted</h3>" not in english
+    # the actions read as actions ("Refuse"), the trail as what happened ("Refused")
+    assert "<h3>Refuse</h3>" in english and 'value="Refuse"' in english and "<h3>Refused</h3>" not in english
     assert 'value="Request more information"' in english and 'value="Không tiếp nhận"' not in english
     client.get("/van-phong/?lang=vi")
     # the refusal form offers the legal reasons and tells where to go instead
@@ -692,3 +692,16 @@ def test_only_a_close_match_is_proposed_as_the_duplicate(app, client, seeded):
     listed = re.search(r'<ul id="similar">(.*?)</ul>', page, re.S)
     field = re.search(r'<input[^>]*name="duplicate_of"[^>]*>', page)
     assert field and 'value="PAKN' not in field.group(0), (listed.group(1) if listed else None)
+
+
+def test_a_reload_or_the_language_link_on_a_form_that_came_back_leads_to_the_forms_page(app, client, seeded):
+    """A form that came back with its errors leaves the browser on its POST-only URL."""
+    case = forwarded(seeded)
+    login(client, seeded["QLKH"])
+    response = client.get(f"/don-vi/ho-so/{case.code}/du-thao?lang=en")
+    assert response.status_code == 303 and response.headers["Location"] == f"/don-vi/ho-so/{case.code}?lang=en"
+    login(client, seeded["admin"])
+    response = client.get("/quan-tri/lich-lam-viec/7/xoa")
+    assert response.status_code == 303 and response.headers["Location"] == "/quan-tri/lich-lam-viec"
+    # a machine's wrong method keeps its answer
+    assert client.get("/api/v1/feedback/PAKN.20240304.0001/events/archive").status_code == 405

@@ -167,7 +167,8 @@ class InvalidEventArguments(LifecycleError):
 class Context:
     """What a guard may look at: the case, who acts, the arguments, today's local date, and the facts
     the caller read elsewhere for it (``info_answer_due``: the citizen's last day to answer the
-    request for information, counted from the day it reached them; None when it has not)."""
+    request for information, counted from the day it reached them; None when it has not;
+    ``notices_owed``: how many notices HCTH still owes the citizen by phone or post)."""
 
     case: Case
     actor: Actor
@@ -235,6 +236,11 @@ def _nothing_left_to_do(ctx: Context) -> str | None:
     # an answer the citizen agreed to publish is archived once published (Art 19 comes before Art 14.2e)
     if ctx.case.state == State.ANSWERED.value and ctx.case.consent_publish:
         return N_("Câu trả lời đang chờ công khai; lưu trữ hồ sơ sau khi công khai.")
+    # the citizen is told the outcome before the file closes (``notices_owed``: what HCTH still owes
+    # by phone or post, read by the caller)
+    if ctx.facts.get("notices_owed"):
+        return N_("Người gửi chưa được báo kết quả (thông báo qua điện thoại, bưu chính chưa ghi nhận đã báo); "
+                  "lưu trữ hồ sơ sau khi đã báo.")
     return None
 
 
@@ -292,6 +298,8 @@ class EventSpec:
     # free text that someone else acts on or reads in a letter (the unit, HCTH, the citizen): it must
     # say something (``MIN_EXPLANATION_CHARS``), not stand as a one-character placeholder
     explained: tuple[str, ...] = ()
+    # the longest a short text may be, what its column holds (Feedback.transferred_to, Feedback.archive_ref)
+    max_chars: Mapping[str, int] = field(default_factory=dict)
     # the citizen sees the step (status page, public API): a step of their case's handling, not a
     # hand-off among HCTH, the unit and the leader (a draft, a request for changes, a case handed back)
     public: bool = True
@@ -316,7 +324,7 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     # brief §4: a classified case goes on to a unit or to the competent agency (CHUYEN_DI), e.g. one a
     # unit handed back as outside the department's competence
     EventSpec("transfer_out", (_S.RECEIVED, _S.CLASSIFIED), _S.TRANSFERRED, frozenset({Role.OFFICE}),
-              N_("Chuyển cơ quan có thẩm quyền"), required=("agency",), optional=("note",)),
+              N_("Chuyển cơ quan có thẩm quyền"), required=("agency",), optional=("note",), max_chars={"agency": 300}),
     EventSpec("forward", (_S.CLASSIFIED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Chuyển đơn vị xử lý"), required=("unit",), optional=("note",)),
     # NĐ 20/2008 Art 14.2b: the unit judges there is not enough basis yet and keeps collecting (other
@@ -356,7 +364,7 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     # publication; pakn keeps it a mark on the closed case (an internal transition), because a published
     # answer stays published (public list, search, reports) once filed, and a refused case stays refused.
     EventSpec("archive", (_S.REFUSED, _S.TRANSFERRED, _S.ANSWERED, _S.PUBLISHED), None, frozenset({Role.OFFICE}),
-              N_("Lưu trữ hồ sơ"), required=("reference",), optional=("note",),
+              N_("Lưu trữ hồ sơ"), required=("reference",), optional=("note",), max_chars={"reference": 100},
               guards=(_not_archived, _nothing_left_to_do), public=False),
 )}
 
@@ -387,11 +395,20 @@ def _too_short(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
             if len(" ".join(str(args.get(name) or "").split())) < MIN_EXPLANATION_CHARS]
 
 
+TOO_LONG = N_("Dài quá số ký tự cho phép.")
+
+
+def _too_long(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
+    return [name for name, most in spec.max_chars.items() if len(str(args.get(name) or "").strip()) > most]
+
+
 def _arguments_guard(spec: EventSpec) -> Guard:
     def guard(ctx: Context) -> str | None:
         if _missing(spec, ctx.args):
             return N_("Thiếu thông tin bắt buộc.")
-        return TOO_SHORT if _too_short(spec, ctx.args) else None
+        if _too_short(spec, ctx.args):
+            return TOO_SHORT
+        return TOO_LONG if _too_long(spec, ctx.args) else None
     return guard
 
 
@@ -456,6 +473,7 @@ def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None =
             if error is InvalidEventArguments:
                 fields = ({n: N_("Trường này là bắt buộc.") for n in _missing(spec, ctx.args)}
                           or {n: TOO_SHORT for n in _too_short(spec, ctx.args)}
+                          or {n: TOO_LONG for n in _too_long(spec, ctx.args)}
                           or ({spec.required[0]: why} if spec.required else {}))
             raise error(event, case.state, why, fields)
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..auth import roles_required
 from ..extensions import db
-from ..services import outbox
+from ..services import citizen_notices, outbox
 from ..views_common import beyond_last_page, page_arg
 from . import bp
 
@@ -18,7 +18,11 @@ def outbox_failing():
                        error_out=False)
     if (moved := beyond_last_page(page)) is not None:
         return moved
-    return render_template("admin/outbox.html", page=page, counts=outbox.counts())
+    # a failed mail HCTH told the citizen by phone or post instead (services.citizen_notices): sending it
+    # again would tell them twice
+    given = citizen_notices.given_for_keys([mail.key for mail in page.items])
+    return render_template("admin/outbox.html", page=page, counts=outbox.counts(), given=given,
+                           ways=citizen_notices.HOW_LABELS)
 
 
 @bp.post("/thu-di/<int:mail_id>/gui-lai")

@@ -129,9 +129,9 @@ def _argument_field(event: str, name: str, required: bool, case: Feedback):
         return DateField(label, validators=[Optional()],
                          description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
     if name == "agency":
-        return StringField(label, validators=validators + [at_most(300)])
+        return StringField(label, validators=validators + [at_most(EVENTS[event].max_chars[name])])
     if name == "reference":  # the file's reference in the department's records (NĐ 20/2008 Art 14.2e)
-        return StringField(label, validators=validators + [at_most(100)],
+        return StringField(label, validators=validators + [at_most(EVENTS[event].max_chars[name])],
                            description=_l("Theo danh mục hồ sơ của cơ quan, ví dụ 12/PAKN-2024."))
     if name == "reason" and event == "collect_basis":  # NĐ 20/2008 Art 14.2b
         return TextAreaField(_l("Cần thu thập thêm"), validators=validators + [at_most(20000)],

@@ -372,9 +372,12 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
 
 def _facts(case: Feedback, event: str, args: Mapping[str, Any]) -> dict[str, Any]:
     """What the lifecycle's guards read beyond the case (lifecycle.Context): when the citizen's time to
-    answer a request for information ends, for a refusal for not answering it."""
+    answer a request for information ends, for a refusal for not answering it; the notices HCTH still
+    owes the citizen, before the case is filed."""
     if event == "refuse" and args.get("reason") == citizen_notices.NO_ANSWER:
         return {"info_answer_due": citizen_notices.info_answer_due(case)}
+    if event == "archive":
+        return {"notices_owed": citizen_notices.owed_for(case)}
     return {}
 
 

@@ -134,10 +134,23 @@ def mail_failed(mail: OutboxMail, now: datetime) -> CitizenNotice | None:
 
 def mail_delivered(mail: OutboxMail) -> None:
     """A mail that had failed and is delivered after all (an admin's retry): its notice, if not
-    given yet, is no longer owed."""
+    given yet, is no longer owed (an audit row on the case says so)."""
     stored = _stored(mail.key)
     if stored is not None and stored.given_on is None:
         db.session.delete(stored)
+        from .cases import SYSTEM, audit
+        case = stored.feedback
+        audit(case, "mail_delivered", case.state, case.state, SYSTEM, public=False,
+              note=f"{mail.subject}: {mail.recipients}")
+
+
+def given_for_keys(keys: list[str]) -> dict[str, CitizenNotice]:
+    """The notices recorded as given among those with ``keys`` (the mails' keys), by key."""
+    if not keys:
+        return {}
+    rows = db.session.execute(select(CitizenNotice).where(CitizenNotice.key.in_(keys),
+                                                          CitizenNotice.given_on.is_not(None))).scalars()
+    return {notice.key: notice for notice in rows}
 
 
 def drop_owed(case: Feedback, kind: str) -> None:
@@ -210,6 +223,11 @@ def given_query():
     """The notices given, the latest record first."""
     return (select(CitizenNotice).where(CitizenNotice.given_at.is_not(None))
             .order_by(CitizenNotice.given_at.desc(), CitizenNotice.id.desc()))
+
+
+def owed_for(case: Feedback) -> int:
+    """The notices the citizen of ``case`` is owed and has not been given (any day)."""
+    return sum(1 for notice in case.citizen_notices if notice.given_on is None)
 
 
 def owed_count() -> int:

@@ -69,6 +69,8 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "reply": case.reply_text,  # the draft, then the approved answer
         # the answer the citizen holds, and when a revision of it (HCTH's return_answer) was approved
         "answer": case.answer_text, "revised_at": _iso(case.revised_at),
+        # filed in the records (lifecycle archive; NĐ 20/2008 Art 14.2e): when, under which reference
+        "archived_at": _iso(case.archived_at), "archive_ref": case.archive_ref,
         "history": [{"event": t.event, "from": t.from_state, "to": t.to_state, "actor": t.actor_label,
                      "at": _iso(t.at), "note": t.note} for t in case.transitions],
     }
