@@ -33,7 +33,7 @@ def test_hcth_files_a_finished_case_once_and_the_citizen_does_not_see_the_step(a
     case = stored(refused)
     assert (case.state, case.archive_ref) == ("refused", "12/PAKN-2024") and case.archived_at == clock.now()
     row = db.session.execute(select(Transition).where(Transition.event == "archive")).scalar_one()
-    assert row.public is False and row.note == "Số, ký hiệu hồ sơ: 12/PAKN-2024; Hộp số 3"
+    assert row.public is False and row.note == "12/PAKN-2024; Hộp số 3"
     from feedback_app.services.serialize import staff_case
     assert staff_case(case)["archive_ref"] == "12/PAKN-2024" and staff_case(case)["archived_at"]  # the staff API
     page = html.unescape(page_of(client, f"/van-phong/ho-so/{refused.code}"))
@@ -88,3 +88,13 @@ def test_a_case_is_filed_only_once_the_citizen_without_e_mail_was_told(app, clie
         citizen_notices.record_given(notice.id, "phone", clock.today(), office)
     apply_event(stored(case), "archive", office, {"reference": "15/PAKN-2024"})
     assert stored(case).archive_ref == "15/PAKN-2024"
+
+
+def test_the_register_notes_where_a_case_is_filed(app, clock, seeded):
+    from feedback_app.reports.periods import parse_period
+    from feedback_app.services import register
+    case = receive(SUBMISSION)
+    apply_event(case, "refuse", seeded["office"], {"reason": "unclear_content"})
+    apply_event(stored(case), "archive", seeded["office"], {"reference": "16/PAKN-2024"})
+    (line,) = list(register.entries(register.Filters(period=parse_period("2024-03-01..2024-03-31"))))
+    assert line.code == case.code and "Lưu trữ: hồ sơ số 16/PAKN-2024 ngày 04/03/2024" in line.note

@@ -330,9 +330,11 @@ def _extend(case, args, actor):
 
 
 def _archive(case, args, actor):
-    """Filed in the department's records (NĐ 20/2008 Art 9.1, 14.2e) under the file's reference."""
+    """Filed in the department's records (NĐ 20/2008 Art 9.1, 14.2e) under the file's reference; the
+    trail's note is the reference (and the officer's note), no words of the system's that an English
+    page would show in Vietnamese."""
     case.archived_at, case.archive_ref = CLOCK.now(), args["reference"]
-    return "; ".join(filter(None, (f"Số, ký hiệu hồ sơ: {args['reference']}", args.get("note"))))
+    return "; ".join(filter(None, (args["reference"], args.get("note"))))
 
 
 EFFECTS: dict[str, Effect] = {

@@ -137,7 +137,7 @@ _COLUMNS = (Feedback.code, Feedback.received_at, Feedback.channel, Feedback.nati
             Feedback.phone, Feedback.email, Feedback.title, Feedback.content, Feedback.state, Feedback.unit_id,
             Feedback.category_id, Feedback.subject, Feedback.due_date, Feedback.due_step, Feedback.due_basis, Feedback.refusal_reason,
             Feedback.transferred_to, Feedback.answered_at, Feedback.answered_due_date, Feedback.closed_at,
-            Feedback.published_at)
+            Feedback.published_at, Feedback.archived_at, Feedback.archive_ref)
 _ORDER = (Feedback.received_at, Feedback.code)
 
 
@@ -186,7 +186,7 @@ class Lines:
             category=classification(case),
             unit=case.unit.name if case.unit else self.office_name,
             due_date=due_date, due_promised=promised, result=result_text(case, overdue),
-            note="; ".join(letter_text(x) for x in case.letters), overdue=overdue)
+            note="; ".join([*(letter_text(x) for x in case.letters), *archive_text(case)]), overdue=overdue)
 
 
 def classification(case: Feedback) -> str:
@@ -236,6 +236,14 @@ def result_text(case: Feedback, overdue: bool) -> str:
     if state == State.AWAITING_INFO.value:
         return gettext("Đang xử lý (%(state)s)", state=state_label(state))
     return gettext("Quá hạn") if overdue else gettext("Đang xử lý")
+
+
+def archive_text(case: Feedback) -> list[str]:
+    """Where the case is filed in the records (lifecycle ``archive``), when it is."""
+    if case.archived_at is None:
+        return []
+    return [gettext("Lưu trữ: hồ sơ số %(ref)s ngày %(date)s", ref=case.archive_ref,
+                    date=case.archived_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y"))]
 
 
 def letter_text(letter: ApologyLetter) -> str:
