@@ -110,7 +110,7 @@ def test_a_closed_quarter_pdf_keeps_its_stored_figures_and_says_who_closed_them(
     assert row_figures(counted, "Tổng cộng") == row_figures(closed, "Tổng cộng")
 
 
-@pytest.mark.parametrize("fmt", ["doc", "PDF", "html5"])
+@pytest.mark.parametrize("fmt", ["doc", "pdfx", "html5"])
 def test_a_format_the_report_does_not_have_is_refused_with_a_clear_message(quarter, client, fmt):
     users, _ = quarter
     login(client, users["office"])
@@ -121,6 +121,13 @@ def test_a_format_the_report_does_not_have_is_refused_with_a_clear_message(quart
     assert 'id="report-table"' not in html and "Content-Disposition" not in response.headers
     english = client.get(f"{URL}&format={fmt}&lang=en")
     assert english.status_code == 400 and "XLSX, CSV or PDF" in english.get_data(as_text=True)
+
+
+def test_the_format_is_read_whatever_its_case(quarter, client):
+    users, _ = quarter
+    login(client, users["office"])
+    response = client.get(f"{URL}&format=PDF")
+    assert response.status_code == 200 and response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
 
 
 def test_the_pdf_is_for_the_leader_the_office_and_the_admin_only(app, quarter):

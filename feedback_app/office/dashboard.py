@@ -53,7 +53,7 @@ def dashboard():
 @roles_required(*REPORT_ROLES)
 def report():
     text = request.args.get("period") or quarter_of(CLOCK.today()).label
-    fmt = request.args.get("format") or "html"
+    fmt = (request.args.get("format") or "html").lower()
     live = request.args.get("live") == "1"
     if fmt not in FORMATS:  # a mistyped link must not pass for the page (200) or a file
         return render_template("error.html", code=400, title=gettext("Yêu cầu không hợp lệ"),
