@@ -98,3 +98,11 @@ def test_the_register_notes_where_a_case_is_filed(app, clock, seeded):
     apply_event(stored(case), "archive", seeded["office"], {"reference": "16/PAKN-2024"})
     (line,) = list(register.entries(register.Filters(period=parse_period("2024-03-01..2024-03-31"))))
     assert line.code == case.code and "Lưu trữ: hồ sơ số 16/PAKN-2024 ngày 04/03/2024" in line.note
+
+
+def test_the_leader_has_no_queue_of_cases_to_file(app, client, seeded):
+    sign_in(client, seeded["leader"])
+    assert "tab=to_archive" not in page_of(client, "/van-phong/")
+    assert "Chờ lưu trữ" not in page_of(client, "/van-phong/?tab=to_archive")  # the intake queue instead
+    sign_in(client, seeded["office"])
+    assert "tab=to_archive" in page_of(client, "/van-phong/")

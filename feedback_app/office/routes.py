@@ -36,6 +36,7 @@ QUEUES = {
     "to_archive": (and_(staff.FINISHED, Feedback.archived_at.is_(None)), N_("Chờ lưu trữ")),
     "closed": (staff.FINISHED, N_("Đã kết thúc")),
 }
+HCTH_ONLY = {"to_archive"}  # the leader reads every other queue, but files nothing
 
 
 # Wrong passwords from one client address, whatever the e-mail (services.accounts.authenticate locks
@@ -78,8 +79,9 @@ def logout():
 @bp.get("/")
 @roles_required(*OFFICE)
 def queue():
+    queues = {key: queue for key, queue in QUEUES.items() if key not in HCTH_ONLY or current_user.role == "office"}
     tab = request.args.get("tab") or ("review" if current_user.role == "leader" else "intake")
-    if tab not in QUEUES:
+    if tab not in queues:
         tab = "intake"
     which, title = QUEUES[tab]
     query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
@@ -92,7 +94,7 @@ def queue():
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     owed = citizen_notices.owed_count() if current_user.role == "office" else 0  # HCTH tells them
-    return render_template("office/queue.html", tab=tab, title=title, queues=QUEUES, page=page, rows=rows,
+    return render_template("office/queue.html", tab=tab, title=title, queues=queues, page=page, rows=rows,
                            owed_notices=owed)
 
 

@@ -182,7 +182,8 @@ def _check_file(upload: Upload, limit: int) -> CheckedFile:
     if kind is None or kind.extension not in ALLOWED_KINDS or extension not in ALLOWED_KINDS[kind.extension]:
         # the content decides: a program renamed to .pdf is refused
         raise SubmissionRejected({"attachments": gettext(
-            "Tệp %(name)s không đúng định dạng cho phép (PDF, ảnh, văn bản Word, bảng tính).", name=name)})
+            "Tệp %(name)s không đúng định dạng cho phép: PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, Excel, "
+            "OpenDocument, RTF.", name=name)})
     return CheckedFile(name, kind.extension, kind.mime, data)
 
 
