@@ -48,6 +48,7 @@ def test_the_lookup_needs_the_code_and_the_contact_given(client, clock, seeded):
     assert f'value="{case.code}"' in form and case.title not in form
     unknown = look_up(client, "PAKN.20240304.9999", "0905123456").get_data(as_text=True)
     assert "Không tìm thấy phản ánh, kiến nghị với mã số và thông tin liên hệ này." in unknown
+    assert 'id="form-errors" tabindex="-1" autofocus' in unknown and 'href="#contact"' in unknown  # focus: what to fix
 
 
 def test_the_lookup_accepts_the_phone_in_any_usual_writing_or_the_email(client, clock, seeded):
