@@ -35,3 +35,7 @@ def test_dashboard_charts_render_in_chromium(app, clock, seeded, live_server, pa
     page.set_viewport_size({"width": 360, "height": 800})
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 380  # no sideways scrolling of the page itself at 360 px (tables scroll inside)
+    # the charts keep their drawn size there (they scroll inside their region): no label under its 9px
+    heights = page.evaluate("""[...document.querySelectorAll('figure.chart svg text')]
+        .map(t => t.getBoundingClientRect().height).filter(h => h > 0)""")
+    assert heights and min(heights) >= 9, min(heights)

@@ -31,7 +31,7 @@ def test_a_printed_case_page_has_no_forms_and_a_notice_prints_on_one_portrait_pa
 
     page.goto(f"{live_server}/van-phong/thong-bao-nguoi-dan/{notice.id}")  # still in print media, as page.pdf
     pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
-    assert len(pdf.pages) == 1
+    assert len(pdf.pages) == 1, [(pg.mediabox, pg.extract_text()[:200]) for pg in pdf.pages]
     first = pdf.pages[0]
     assert float(first.mediabox.width) < float(first.mediabox.height)  # A4 portrait
     assert notice.subject in " ".join(first.extract_text().split())
