@@ -115,8 +115,10 @@ class Config:
     # Hours after an automatic apology letter during which staff may still set its reason; its mail
     # leaves only after them (then with the default reason if nobody wrote one).
     APOLOGY_GRACE_HOURS = env("APOLOGY_GRACE_HOURS", 4, float)
-    DIGEST_HOUR = env("DIGEST_HOUR", 7, int)
-    AGENCY_PLACE = env("AGENCY_PLACE", "Quảng Ngãi")  # "<place>, ngày … tháng … năm …" on letters  # the leader's daily overdue digest, from this local hour
+    DIGEST_HOUR = env("DIGEST_HOUR", 7, int)  # the leader's daily overdue digest, from this local hour
+    AGENCY_PLACE = env("AGENCY_PLACE", "Quảng Ngãi")  # "<place>, ngày … tháng … năm …" on letters
+    # The DejaVu Serif faces of the letters' and the report's PDFs (feedback_app/pdf.py); unset: Debian's folder
+    LETTER_FONT_DIR = env("LETTER_FONT_DIR")
 
     # State changes POSTed to the national-system bridge, signed with HMAC-SHA256 (X-Pakn-Signature).
     WEBHOOK_URL = env("WEBHOOK_URL")

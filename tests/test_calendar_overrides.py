@@ -228,6 +228,8 @@ def test_the_command_lists_a_years_days_off_and_make_up_working_days(app):
     result = app.test_cli_runner().invoke(args=["calendar", "list", "2025"])
     assert result.exit_code == 0, result.output
     assert "2025-05-02  nghỉ" in result.output and "2025-04-26  làm việc" in result.output  # the 2025 swap
+    assert result.output.startswith("2025-01-01  nghỉ")  # New Year's Day, the year's first day, is listed
+    assert "2024-12-31" not in result.output
 
 
 def test_deleting_the_same_day_twice_says_it_was_already_deleted(app, client, clock, seeded):

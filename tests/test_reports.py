@@ -104,6 +104,13 @@ def test_cli_json_prints_period_units_and_total(quarter_cases, app):
     assert data["total"]["received"] == 10
 
 
+def test_cli_names_a_missing_folder_instead_of_a_traceback(app, tmp_path):
+    missing = tmp_path / "nowhere" / "q2.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "pdf", "--out", str(missing)])
+    assert result.exit_code == 1 and "Không có thư mục" in result.output and "q2.pdf" in result.output
+    assert not isinstance(result.exception, FileNotFoundError)
+
+
 def test_cli_csv_has_one_line_per_unit_and_a_total(quarter_cases, app, tmp_path):
     out = tmp_path / "q2.csv"
     result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "csv", "--out", str(out)])

@@ -34,6 +34,13 @@ def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
     return json.dumps(exports.to_json(report), ensure_ascii=False, indent=2) + "\n"
 
 
+def _writable(path: Path) -> Path:
+    """``path`` when its folder exists; a clear error, not a traceback, when it does not."""
+    if not path.parent.is_dir():
+        raise click.ClickException(f"Không có thư mục {str(path.parent)!r} để ghi {path.name}")
+    return path
+
+
 @click.group("report", invoke_without_command=True,
              help="Báo cáo PAKN: flask report --period 2024-Q2 --format xlsx --out bao-cao.xlsx")
 @click.option("--period", help="2024-Q1, 2024-H1, 2024 or YYYY-MM-DD..YYYY-MM-DD")
@@ -47,6 +54,8 @@ def report_cli(ctx: click.Context, period: str | None, fmt: str, out: str | None
         return
     if not period:
         raise click.UsageError("--period là bắt buộc (ví dụ 2024-Q2)")
+    if out:
+        _writable(Path(out))  # before the report is computed
     content = render(_period(period), fmt, live)
     if out:
         path = Path(out)
@@ -153,9 +162,7 @@ def register_export(date_from: str | None, date_to: str | None, period: str | No
         raise click.ClickException(str(error)) from None
     total = register.count(filters)
     click.echo(f"{filters.period.start:%d/%m/%Y} – {filters.period.end:%d/%m/%Y}: {total} dòng", err=True)
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise click.ClickException(f"Không có thư mục {str(path.parent)!r} để ghi {path.name}")
+    path = _writable(Path(out))
     part = path.with_name(path.name + ".part")  # the file appears whole or not at all
     try:
         written = register_xlsx.write(filters, str(part), every=every,
