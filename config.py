@@ -9,15 +9,24 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
+class ConfigError(SystemExit):
+    """A setting the app cannot start with: the message, printed without a traceback (flask, gunicorn)."""
+
+    def __init__(self, message: str):
+        super().__init__(f"pakn: {message}")
+
+
 def env(name: str, default=None, cast=str):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     if cast is bool:
         return value.strip().lower() in ("1", "true", "yes", "on")
-    if cast is dict:
-        return json.loads(value)
-    return cast(value)
+    try:
+        return json.loads(value) if cast is dict else cast(value)
+    except ValueError as exc:  # a JSON error is a ValueError too
+        expected = "JSON" if cast is dict else {int: "a whole number", float: "a number"}.get(cast, cast.__name__)
+        raise ConfigError(f"{name}={value!r} is not {expected} ({exc})") from None
 
 
 def _default_database_url() -> str:

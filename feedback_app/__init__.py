@@ -6,8 +6,9 @@ from pathlib import Path
 
 from flask import Flask, request, session
 
-from config import CONFIGS
+from config import CONFIGS, ConfigError
 from workflows.clock import CLOCK
+from workflows.deadlines import Rules
 
 from . import pool, postgres, sqlite
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -29,6 +30,8 @@ def select_locale() -> str:
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_name = config_name or os.environ.get("PAKN_ENV", "development")
+    if config_name not in CONFIGS:
+        raise ConfigError(f"PAKN_ENV={config_name!r} is not one of {', '.join(CONFIGS)}")
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
@@ -40,7 +43,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     # One clock for every deadline: a fixed "now" for demos and black-box tests, never in production.
     if app.config.get("PAKN_NOW") and config_name != "production":
-        CLOCK.set(app.config["PAKN_NOW"])
+        try:
+            CLOCK.set(app.config["PAKN_NOW"])
+        except ValueError as exc:
+            raise ConfigError(f"PAKN_NOW={app.config['PAKN_NOW']!r} is not an ISO 8601 time with its offset ({exc})") from None
+    try:  # checked now, not on the first deadline a request computes
+        Rules.from_mapping(app.config.get("PAKN_DEADLINES"))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"PAKN_DEADLINES: {exc}") from None
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = sqlite.engine_options(uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))

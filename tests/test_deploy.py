@@ -114,3 +114,18 @@ def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_setti
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.mark.parametrize("setting,says", [
+    ({"PAKN_ENV": "prod"}, "pakn: PAKN_ENV='prod' is not one of development, testing, production"),
+    ({"PAKN_DEADLINES": "{answer_days: 10}"}, "pakn: PAKN_DEADLINES='{answer_days: 10}' is not JSON"),
+    ({"PAKN_DEADLINES": '{"answr_days": 10}'}, "pakn: PAKN_DEADLINES: unknown deadline settings: answr_days"),
+    ({"PAKN_NOW": "yesterday"}, "pakn: PAKN_NOW='yesterday' is not an ISO 8601 time"),
+    ({"PER_PAGE": "twenty"}, "pakn: PER_PAGE='twenty' is not a whole number"),
+])
+def test_a_mistyped_setting_stops_the_app_with_its_name_not_a_traceback(tmp_path, setting, says):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cfg.sqlite3'}", "PAKN_ENV": "development",
+           "SCHEDULER_IN_APP": "false", **setting}
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "calendar", "list", "2026"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and says in run.stderr and "Traceback" not in run.stderr, run.stderr
