@@ -6,10 +6,12 @@ from datetime import date, datetime
 from typing import NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Flask, redirect, render_template, request, send_file, url_for
+from flask import Flask, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext, refresh, to_user_timezone
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from workflows.clock import CLOCK
 from workflows.deadlines import STEP_LABELS, Step
@@ -200,9 +202,6 @@ def form_page_of(path: str) -> str | None:
     """The page a form's POST-only URL belongs to: the nearest shorter path that a GET reaches
     (``/don-vi/ho-so/<code>/du-thao`` → the case). A form that came back with its errors left the
     browser on the form's URL; reloading it, or the language link, asks for it with a GET."""
-    from flask import current_app
-    from werkzeug.exceptions import HTTPException
-    from werkzeug.routing import RequestRedirect
     adapter = current_app.url_map.bind_to_environ(request.environ)
     parts = path.rstrip("/").split("/")
     while len(parts) > 1:
@@ -217,15 +216,6 @@ def form_page_of(path: str) -> str | None:
                 continue
             return tried
     return None
-
-
-def attachments_rule() -> str:
-    """What the files of a form may be, as its hint says (services.submissions.ALLOWED_KINDS, checked
-    on the content; ``MAX_ATTACHMENTS``, ``MAX_ATTACHMENT_BYTES``): the citizen's and the unit's alike."""
-    from flask import current_app
-    cfg = current_app.config
-    return gettext("Tối đa %(n)d tệp, mỗi tệp không quá %(mb)s MB: PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, "
-                   "Excel, OpenDocument, RTF.", n=cfg["MAX_ATTACHMENTS"], mb=f"{cfg['MAX_ATTACHMENT_BYTES'] / 1048576:g}")
 
 
 def file_size(size: int) -> str:
@@ -253,6 +243,7 @@ def period_name(period) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from .services.submissions import attachments_rule
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
                                  attachments_rule=attachments_rule)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,

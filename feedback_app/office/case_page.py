@@ -75,8 +75,6 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
     was typed). ``only_save_preview``: the publish form's "Lưu bản công khai" button keeps the
     reviewed copy without publishing."""
     case = load_case(code)
-    if request.method == "GET":  # a reload of the page a form came back on (its errors shown): the case
-        return redirect(url_for(f"{bp}.case", code=case.code), code=303)
     if event not in EVENTS:
         abort(404)
     form = event_form(event, case, formdata=_formdata())

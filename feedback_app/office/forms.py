@@ -20,8 +20,7 @@ from ..models import CHANNEL_LABELS, Category, Feedback, Unit
 from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
 from ..services.citizen_notices import NO_ANSWER, no_answer_refusal
-from ..services.submissions import ATTACHMENT_ACCEPT, art7_shortfalls, form_key
-from ..views_common import attachments_rule
+from ..services.submissions import ATTACHMENT_ACCEPT, art7_shortfalls, attachments_rule, form_key
 
 
 def at_most(n: int) -> Length:

@@ -104,7 +104,7 @@ def case(code: str):
     return render_case(load_case(code), "office")
 
 
-@bp.route("/ho-so/<code>/su-kien/<event>", methods=["GET", "POST"])
+@bp.post("/ho-so/<code>/su-kien/<event>")
 @roles_required(*OFFICE)
 def event(code: str, event: str):
     return handle_event(code, event, "office")

@@ -345,6 +345,10 @@ EFFECTS: dict[str, Effect] = {
     "publish": _publish, "return_answer": _return_answer, "extend": _extend, "archive": _archive,
 }
 assert set(EFFECTS) == set(lifecycle.EVENTS), "every lifecycle event needs its effect"
+# the lifecycle (pure Python) states the lengths of the short texts; they are what their columns hold
+assert {(e, n): m for e, spec in lifecycle.EVENTS.items() for n, m in spec.max_chars.items()} == {
+    ("transfer_out", "agency"): Feedback.transferred_to.type.length,
+    ("archive", "reference"): Feedback.archive_ref.type.length}, "EventSpec.max_chars and the columns differ"
 
 
 def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:

@@ -48,6 +48,7 @@ ALLOWED_KINDS: dict[str, tuple[str, ...]] = {
 }
 ALLOWED_EXTENSIONS = tuple(sorted({e for exts in ALLOWED_KINDS.values() for e in exts}))
 ATTACHMENT_ACCEPT = ",".join("." + e for e in ALLOWED_EXTENSIONS)  # a file input's ``accept``
+ACCEPTED_TYPES = N_("PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, Excel, OpenDocument, RTF")  # ALLOWED_KINDS in words
 
 # Vietnamese letters that plain ASCII does not have; a Vietnamese text in Unicode (TCVN 6909:2001,
 # required by Art 7.4) carries them in most of its words.
@@ -182,13 +183,20 @@ def _check_file(upload: Upload, limit: int) -> CheckedFile:
     if kind is None or kind.extension not in ALLOWED_KINDS or extension not in ALLOWED_KINDS[kind.extension]:
         # the content decides: a program renamed to .pdf is refused
         raise SubmissionRejected({"attachments": gettext(
-            "Tệp %(name)s không đúng định dạng cho phép: PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, Excel, "
-            "OpenDocument, RTF.", name=name)})
+            "Tệp %(name)s không đúng định dạng cho phép: %(types)s.", name=name, types=gettext(ACCEPTED_TYPES))})
     return CheckedFile(name, kind.extension, kind.mime, data)
 
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
+
+
+def attachments_rule() -> str:
+    """What the files of a form may be, as its hint says (checked on the content by ``check_files``):
+    the citizen's and the unit's alike."""
+    config = current_app.config
+    return gettext("Tối đa %(n)d tệp, mỗi tệp không quá %(mb)s MB: %(types)s.", n=config["MAX_ATTACHMENTS"],
+                   mb=_megabytes(config["MAX_ATTACHMENT_BYTES"]), types=gettext(ACCEPTED_TYPES))
 
 
 def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
