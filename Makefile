@@ -34,9 +34,10 @@ run: system-deps demo
 	trap "kill $$sink 2>/dev/null" EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: install and run the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
+## make test: install and run the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set),
+## one pytest-xdist worker per CPU, at most 4 (PYTEST_ARGS="-n 0" runs it in one process)
 test: system-deps install
-	$(PY) -m pytest -q -m "not benchmark" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto --maxprocesses 4 -m "not benchmark" $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run_all.py $(BENCH_ARGS)

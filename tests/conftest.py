@@ -25,6 +25,29 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def pytest_configure(config):
+    """Under pytest-xdist each worker has a PostgreSQL database of its own (``<database>_gw0``, …),
+    made afresh, so that workers never empty each other's tables; subprocesses started by tests read
+    it from the environment."""
+    global TEST_DATABASE_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if ON_POSTGRES and worker:
+        TEST_DATABASE_URL = os.environ["TEST_DATABASE_URL"] = _fresh_database(TEST_DATABASE_URL, worker)
+
+
+def _fresh_database(url: str, suffix: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{suffix}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (TEST_DATABASE_URL=postgresql+psycopg://…)")
     for item in items:
