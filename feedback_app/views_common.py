@@ -242,6 +242,41 @@ def period_name(period) -> str:
     return span
 
 
+def error_page(code: int, title: str, message: str):
+    """The handler of an HTTP error: JSON for the API, GeoReport's list for Open311, a page otherwise."""
+    def handler(error):
+        if getattr(error, "response", None) is not None:  # a page made for it (the form's rate limit)
+            return error.response
+        if request.path.startswith("/api/"):
+            return {"error": gettext(title), "message": gettext(message)}, code
+        if request.path.startswith("/open311/"):  # GeoReport v2's error format
+            return [{"code": code, "description": gettext(message)}], code
+        if code == 405 and request.method in ("GET", "HEAD") and (page := form_page_of(request.path)):
+            query = request.query_string.decode()
+            return redirect(page + (f"?{query}" if query else ""), code=303)
+        return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code
+    return handler
+
+
+# Pages citizens meet say no "bạn" (the portal says "Ông/Bà"); a 500 rolled the request back.
+ERROR_PAGES = (
+    (400, N_("Yêu cầu không hợp lệ"), N_("Yêu cầu không hợp lệ. Vui lòng kiểm tra và thử lại.")),
+    (403, N_("Không có quyền"), N_("Bạn không có quyền thực hiện thao tác này.")),
+    (404, N_("Không tìm thấy"), N_("Không tìm thấy trang hoặc phản ánh, kiến nghị cần tìm.")),
+    (405, N_("Không được phép"), N_("Phương thức này không được hỗ trợ.")),
+    (413, N_("Tệp quá lớn"), N_("Dung lượng gửi lên vượt quá giới hạn cho phép.")),
+    (429, N_("Quá nhiều yêu cầu"), N_("Đã có quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau.")),
+    (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra nên yêu cầu chưa được thực hiện. Vui lòng thử lại sau.")),
+)
+
+# A form's CSRF token missing, expired or from another session (a page left open across a sign-out, a
+# phone's browser restoring a tab without its session): Flask-WTF's reason is English and says nothing
+# of what to do. The portal's own forms come back with what was typed instead (public.routes).
+expired_form = error_page(400, N_("Trang đã hết hạn"), N_(
+    "Trang đã gửi đã hết hạn hoặc thiếu mã bảo mật (ví dụ trang mở đã lâu, hoặc từ trước khi đăng nhập lại). "
+    "Vui lòng tải lại trang rồi gửi lại."))
+
+
 def init_app(app: Flask) -> None:
     from .services.submissions import attachments_rule
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
@@ -275,35 +310,9 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
-    def error_page(code: int, title: str, message: str):
-        def handler(error):
-            if getattr(error, "response", None) is not None:  # a page made for it (the form's rate limit)
-                return error.response
-            if request.path.startswith("/api/"):
-                return {"error": gettext(title), "message": gettext(message)}, code
-            if request.path.startswith("/open311/"):  # GeoReport v2's error format
-                return [{"code": code, "description": gettext(message)}], code
-            if code == 405 and request.method in ("GET", "HEAD") and (page := form_page_of(request.path)):
-                query = request.query_string.decode()
-                return redirect(page + (f"?{query}" if query else ""), code=303)
-            return render_template("error.html", code=code, title=gettext(title), message=gettext(message)), code
-        return handler
-
-    for code, title, message in (
-        (400, N_("Yêu cầu không hợp lệ"), N_("Yêu cầu không hợp lệ. Vui lòng kiểm tra và thử lại.")),
-        (403, N_("Không có quyền"), N_("Bạn không có quyền thực hiện thao tác này.")),
-        (404, N_("Không tìm thấy"), N_("Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại.")),
-        (405, N_("Không được phép"), N_("Phương thức này không được hỗ trợ.")),
-        (413, N_("Tệp quá lớn"), N_("Dung lượng gửi lên vượt quá giới hạn cho phép.")),
-        (429, N_("Quá nhiều yêu cầu"), N_("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau.")),
-        (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị mất; vui lòng thử lại sau.")),
-    ):
+    for code, title, message in ERROR_PAGES:
         app.register_error_handler(code, error_page(code, title, message))
-    # A form's CSRF token missing, expired or from another session (a page left open across a sign-out,
-    # a reload of an old tab): Flask-WTF's reason is English and says nothing of what to do.
-    app.register_error_handler(CSRFError, error_page(400, N_("Trang đã hết hạn"), N_(
-        "Trang bạn gửi đã hết hạn hoặc thiếu mã bảo mật (ví dụ trang mở từ trước khi đăng nhập lại). "
-        "Vui lòng tải lại trang rồi gửi lại.")))
+    app.register_error_handler(CSRFError, expired_form)
 
     # The database unreachable (restarted, failing over, network cut): a clear 503, never a
     # traceback. The failed transaction is rolled back, so nothing half-written stays behind, and

@@ -205,8 +205,8 @@ def test_hcth_is_reminded_once_three_working_days_before_the_15th(app, clock, se
 @pytest.mark.parametrize("url, description", [
     ("/open311/v2/requests/PAKN.20240101.9999.json", "Không có phản ánh, kiến nghị đã công khai mã PAKN.20240101.9999."),
     ("/open311/v2/services/NOPE.json", "Không có dịch vụ (lĩnh vực) mã NOPE."),
-    ("/open311/v2/requests/PAKN.20240101.9999", "Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại."),
-    ("/open311/v2/nothing.json", "Trang hoặc phản ánh, kiến nghị bạn tìm không tồn tại."),
+    ("/open311/v2/requests/PAKN.20240101.9999", "Không tìm thấy trang hoặc phản ánh, kiến nghị cần tìm."),
+    ("/open311/v2/nothing.json", "Không tìm thấy trang hoặc phản ánh, kiến nghị cần tìm."),
 ])
 def test_open311_answers_an_unknown_id_or_path_with_its_json_error_not_an_html_page(client, seeded, url, description):
     response = client.get(url)

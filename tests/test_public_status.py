@@ -53,10 +53,23 @@ def test_the_lookup_needs_the_code_and_the_contact_given(client, clock, seeded):
 
 def test_the_lookup_accepts_the_phone_in_any_usual_writing_or_the_email(client, clock, seeded):
     case = receive(SUBMISSION)
-    for contact in ("0905 123 456", "+84905123456", "BINH@example.com"):
+    for contact in ("0905 123 456", "+84905123456", "84905123456", "BINH@example.com"):
         other = client.application.test_client()
         response = look_up(other, case.code.lower(), contact)
         assert response.status_code == 303 and response.headers["Location"].endswith(f"/tra-cuu/{case.code}")
+
+
+def test_the_lookup_reads_the_code_written_or_read_out_with_other_separators_and_tells_a_malformed_one(
+        client, clock, seeded):
+    case = receive(SUBMISSION)
+    day, number = case.code.split(".")[1:]
+    for typed in (f"PAKN-{day}-{number}", f"pakn {day} {number}", f"PAKN{day}{number}", f"PAKN.{day}.{number[:2]} {number[2:]}"):
+        response = look_up(client.application.test_client(), typed, "0905123456")
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/tra-cuu/{case.code}"), typed
+    malformed = look_up(client, "abc", "0905123456")
+    html = malformed.get_data(as_text=True)
+    assert malformed.status_code == 422 and 'href="#code"' in html and 'href="#contact"' not in html
+    assert "Mã số có dạng PAKN.năm tháng ngày.số thứ tự" in html
 
 
 def test_the_status_page_explains_the_due_date_with_the_holidays_skipped(client, clock, seeded):

@@ -194,6 +194,62 @@ def test_csrf_is_required_in_the_real_configuration(app_with, clock):
     assert count(Feedback) == 1
 
 
+def test_a_form_sent_after_its_session_was_lost_comes_back_with_what_was_typed_and_a_fresh_token(app_with, clock):
+    """A phone's browser restoring a tab without its session cookie, a page left open for hours: the
+    token no longer matches, and the form comes back whole (its file held) instead of a page that
+    loses it; sent again with the page's new token, it is taken."""
+    client = app_with(WTF_CSRF_ENABLED=True).test_client()
+    refused = post(client, csrf_token="from-a-lost-session", title="Thời hạn đăng ký kết quả nhiệm vụ KH&CN",
+                   files=[("quyet-dinh.pdf", PDF)])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and count(Feedback) == 0
+    assert "vẫn còn trên trang này" in re.search(r'<p id="form-alert">(.*?)</p>', html, re.S).group(1)
+    assert 'value="Thời hạn đăng ký kết quả nhiệm vụ KH&amp;CN"' in html and "không sử dụng ngân sách nhà nước." in html
+    assert list(held_ids(html)) == ["quyet-dinh.pdf"]
+    fields = dict(re.findall(r'name="(csrf_token|submission_key|held_token)" type="hidden" value="([^"]*)"', html))
+    again = client.post("/gui-phan-anh", data={**VALID, **fields}, content_type="multipart/form-data")
+    assert again.status_code == 303 and count(Feedback) == 1
+    assert [a.original_name for a in db.session.query(Attachment)] == ["quyet-dinh.pdf"]
+
+    lookup = client.post("/tra-cuu", data={"code": "PAKN.20240304.0001", "contact": "0905123456"})
+    assert lookup.status_code == 400 and 'value="PAKN.20240304.0001"' in lookup.get_data(as_text=True)
+    rating = client.post("/tra-cuu/PAKN.20240304.0001/danh-gia", data={"rating-score": "5"})
+    assert rating.status_code == 400 and "Trang đã hết hạn" in rating.get_data(as_text=True)
+
+
+def test_a_rate_limited_form_also_says_what_to_correct(app_with, clock):
+    client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="1 per hour").test_client()
+    assert post(client).status_code == 303
+    refused = post(client, email="khong-phai-thu", title="Phản ánh thứ hai về thời hạn giải quyết")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Vui lòng gửi lại sau" in html
+    assert "Địa chỉ thư điện tử không hợp lệ." in error_next_to(html, "email")
+
+
+def test_phone_numbers_that_cannot_exist_and_names_without_letters_are_refused_at_their_fields(client, clock):
+    for phone in ("090512345", "09051234567", "0123456789", "+8490512345"):  # 9 digits, 11 for a mobile, 01…
+        assert "Số điện thoại không hợp lệ" in error_next_to(post(client, phone=phone).get_data(as_text=True), "phone")
+    assert "Họ và tên phải có chữ cái." in error_next_to(post(client, full_name="12345").get_data(as_text=True),
+                                                          "full_name")
+    assert "Tiêu đề phải có chữ" in error_next_to(post(client, title="🚧🚧🚧🚧🚧").get_data(as_text=True), "title")
+    assert count(Feedback) == 0
+    fixed_line = post(client, phone="0255 3822 123", full_name="Y Bhim Niê")
+    assert fixed_line.status_code == 303 and db.session.query(Feedback.phone).scalar() == "02553822123"
+
+
+def test_the_form_offers_a_phone_its_keyboards_and_saved_details_and_never_cuts_a_pasted_text(client, clock):
+    html = client.get("/gui-phan-anh").get_data(as_text=True)
+    for name, kind, autocomplete in (("phone", "tel", "tel"), ("email", "email", "email"),
+                                     ("full_name", "text", "name"), ("address", "text", "street-address")):
+        tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html).group(0)
+        assert f'type="{kind}"' in tag and f'autocomplete="{autocomplete}"' in tag, tag
+    content = re.search(r'<textarea[^>]*name="content"[^>]*>', html).group(0)
+    assert "maxlength" not in content
+    too_long = post(client, content=VALID["content"] + " Thêm." * 2000).get_data(as_text=True)
+    assert "Nội dung không được dài quá 10.000 ký tự." in error_next_to(too_long, "content")
+    assert "Thêm. Thêm." in too_long and count(Feedback) == 0  # what was pasted comes back whole
+
+
 def sent_form_key(client) -> str:
     page = client.get("/gui-phan-anh").get_data(as_text=True)
     return re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="([^"]+)">', page).group(1)
@@ -327,7 +383,7 @@ def test_a_rate_limited_form_comes_back_with_what_was_typed_and_when_to_send_aga
     refused = post(client, title="Phản ánh thứ hai về thời hạn giải quyết", files=[("quyet-dinh.pdf", PDF)])
     html = refused.get_data(as_text=True)
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 3601
-    message = re.search(r'<div class="flash error" role="alert" id="rate-limited"><p>(.*?)</p>', html, re.S).group(1)
+    message = re.search(r'<p id="form-alert">(.*?)</p>', html, re.S).group(1)
     assert re.search(r"Vui lòng gửi lại sau \d\d/\d\d/\d{4} \d\d:\d\d \(khoảng (\d+) phút nữa\)", message)
     assert 'value="Phản ánh thứ hai về thời hạn giải quyết"' in html and 'value="Nguyễn Văn An"' in html
     assert "không sử dụng ngân sách nhà nước." in html

@@ -12,12 +12,22 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from workflows.lifecycle import MIN_EXPLANATION_CHARS
 
 from ..forms import Form
+from ..services.cases import TRACKING_CODE, normalise_code
 from ..services.submissions import (ALLOWED_EXTENSIONS, ATTACHMENT_ACCEPT, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
                                     looks_vietnamese, normalise_phone)
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# A long text is checked on the server, which says what is too long and keeps it, rather than cut off
+# by the browser (WTForms' Length renders ``maxlength``) when pasted, silently.
+UNCUT = {"maxlength": False}
+
+
+def has_letter(field) -> bool:
+    return any(c.isalpha() for c in field.data or "")
 
 
 def has_unsafe_chars(value) -> bool:
@@ -44,31 +54,44 @@ class SubmissionFields(PublicForm):
     # the portal answers and lets the citizen look the case up by phone or e-mail: one is required
     contact_required = True
 
+    # autocomplete and the input types: a phone offers its saved details and the right keyboard
     full_name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")),
-        Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))])
+        Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))],
+        render_kw={"autocomplete": "name"})
     address = StringField(_l("Địa chỉ"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ liên hệ.")),
-        Length(min=5, max=300, message=_l("Địa chỉ phải có từ 5 đến 300 ký tự."))])
+        Length(min=5, max=300, message=_l("Địa chỉ phải có từ 5 đến 300 ký tự."))],
+        render_kw={"autocomplete": "street-address"})
     phone = StringField(_l("Số điện thoại"), filters=[_strip], validators=[
-        Optional(), Length(max=32, message=_l("Số điện thoại không hợp lệ."))])
+        Optional(), Length(max=32, message=_l("Số điện thoại không hợp lệ."))],
+        render_kw={"type": "tel", "autocomplete": "tel"})
     email = StringField(_l("Thư điện tử"), filters=[_strip], validators=[
         Optional(), Length(max=254, message=_l("Địa chỉ thư điện tử không hợp lệ.")),
-        Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+        Email(_l("Địa chỉ thư điện tử không hợp lệ."))], render_kw={"type": "email", "autocomplete": "email"})
     title = StringField(_l("Tiêu đề"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập tiêu đề.")),
         Length(min=5, max=300, message=_l("Tiêu đề phải có từ 5 đến 300 ký tự."))])
     content = TextAreaField(_l("Nội dung phản ánh, kiến nghị"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập nội dung phản ánh, kiến nghị.")),
-        Length(max=10000, message=_l("Nội dung không được dài quá 10.000 ký tự."))])
+        Length(max=10000, message=_l("Nội dung không được dài quá 10.000 ký tự."))], render_kw=UNCUT)
     procedure = StringField(_l("Thủ tục hành chính hoặc quy định liên quan (nếu có)"), filters=[_strip],
                             validators=[Optional(), Length(max=500, message=_l("Không được dài quá 500 ký tự."))])
     consent_publish = BooleanField(
         _l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
 
+    def validate_full_name(self, field):
+        if field.data and not has_letter(field):  # "12345", "😀😀": nobody to answer to
+            raise ValidationError(_l("Họ và tên phải có chữ cái."))
+
+    def validate_title(self, field):
+        if field.data and not has_letter(field):
+            raise ValidationError(_l("Tiêu đề phải có chữ, nói vấn đề được phản ánh, kiến nghị."))
+
     def validate_phone(self, field):
         if field.data and normalise_phone(field.data) is None:
-            raise ValidationError(_l("Số điện thoại không hợp lệ (ví dụ: 0905123456 hoặc +84905123456)."))
+            raise ValidationError(_l("Số điện thoại không hợp lệ: di động 10 chữ số (ví dụ 0905123456 hoặc "
+                                     "+84905123456), cố định 11 chữ số kể cả mã vùng (ví dụ 0255 3822 123)."))
 
     def validate_content(self, field):
         # Art 7.1: "nội dung phản ánh, kiến nghị phải rõ ràng" and in Vietnamese (Art 7.4: Unicode TCVN 6909).
@@ -116,13 +139,19 @@ class LookupForm(PublicForm):
         DataRequired(_l("Vui lòng nhập số điện thoại hoặc thư điện tử đã khai khi gửi.")),
         Length(max=254, message=_l("Thông tin liên hệ không hợp lệ."))])
 
+    def validate_code(self, field):
+        # a mistyped code is told at the code, not as "not found" at the contact; no case is revealed
+        if field.data and not TRACKING_CODE.fullmatch(normalise_code(field.data)):
+            raise ValidationError(_l("Mã số có dạng PAKN.năm tháng ngày.số thứ tự, ví dụ PAKN.20240304.0001."))
+
 
 class RatingForm(PublicForm):
     score = RadioField(_l("Mức độ hài lòng với câu trả lời"), coerce=int,
                        choices=[SelectChoice(k, _l(v)) for k, v in RATING_SCORES.items()],
                        validators=[DataRequired(_l("Vui lòng chọn một mức đánh giá."))])
     comment = TextAreaField(_l("Ý kiến thêm (nếu có)"), filters=[_strip],
-                            validators=[Optional(), Length(max=2000, message=_l("Không được dài quá 2.000 ký tự."))])
+                            validators=[Optional(), Length(max=2000, message=_l("Không được dài quá 2.000 ký tự."))],
+                            render_kw=UNCUT)
 
 
 class ProvideInfoForm(PublicForm):
@@ -131,4 +160,5 @@ class ProvideInfoForm(PublicForm):
     note = TextAreaField(_l("Thông tin bổ sung"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập thông tin bổ sung.")),
         Length(min=MIN_EXPLANATION_CHARS, max=5000, message=_l(
-            "Thông tin bổ sung cần từ 10 đến 5.000 ký tự: vui lòng ghi rõ thông tin được yêu cầu."))])
+            "Thông tin bổ sung cần từ 10 đến 5.000 ký tự: vui lòng ghi rõ thông tin được yêu cầu."))],
+        render_kw=UNCUT)

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from flask import (Response, abort, current_app, flash, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale, gettext
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 
 from workflows.clock import CLOCK
@@ -30,6 +31,7 @@ from ..services import held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
 from ..services.cases import StaleCase, Submission, find
 from ..services.files import attachment_path, reply_files
+from .. import views_common
 from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name, send_download
 from . import bp
 from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
@@ -196,19 +198,45 @@ def attached_files(form: SubmissionForm, valid: bool) -> list[submissions.Checke
 
 def too_many_submissions(limit) -> Response | None:
     """The portal's form refused by the per-IP limit (``on_breach``): the form comes back with what was
-    typed and the files held, saying when it may be sent again (429); the API keeps its JSON answer."""
+    typed, its files held and its fields checked (a mistake is told now, not in an hour), saying when it
+    may be sent again (429); the API keeps its JSON answer."""
     if request.endpoint != "public.submit":
         return None
-    form = SubmissionForm()
-    attached_files(form, valid=False)
     minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))  # the limiter counts on the real clock
     again = local_dt(datetime.fromtimestamp(limit.reset_at, timezone.utc))
     message = gettext("Từ địa chỉ mạng này đã có nhiều phản ánh, kiến nghị được gửi trong thời gian ngắn nên "
                       "hệ thống tạm chưa nhận thêm. Vui lòng gửi lại sau %(time)s (khoảng %(n)d phút nữa); "
                       "nội dung Ông/Bà đã nhập vẫn được giữ trên trang này.", time=again, n=minutes)
-    response = make_response(render_template("public/submit.html", form=form, rate_limited=message), 429)
+    response = _submission_again(message, 429, check=True)
     response.headers["Retry-After"] = str(max(1, math.ceil(limit.reset_at - time.time())))
     return response
+
+
+def _submission_again(alert: str, status: int, check: bool) -> Response:
+    """The portal's form back with what was typed, its files held, a fresh token, and why it was not
+    taken (``alert``); ``check``: its fields checked too."""
+    form = SubmissionForm()
+    if check:
+        form.validate()
+    attached_files(form, valid=False)
+    return make_response(render_template("public/submit.html", form=form, form_alert=alert), status)
+
+
+EXPIRED = N_("Trang đã mở quá lâu hoặc phiên làm việc đã kết thúc nên chưa gửi được. Nội dung Ông/Bà đã nhập "
+             "vẫn còn trên trang này; vui lòng kiểm tra rồi bấm gửi lại.")
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error):
+    """A portal form sent without a valid token: its session was lost (a phone's browser restoring a
+    tab, a page left open for hours). The submission and the lookup come back with what was typed (the
+    submission's files held) and a fresh token, instead of a page that loses them; the status page's
+    forms need the session anyway (it sends to the lookup)."""
+    if request.method == "POST" and request.endpoint == "public.submit" and not request.form.get("website"):
+        return _submission_again(gettext(EXPIRED), 400, check=False)
+    if request.method == "POST" and request.endpoint == "public.lookup":
+        return render_template("public/lookup.html", form=LookupForm(), form_alert=gettext(EXPIRED)), 400
+    return views_common.expired_form(error)
 
 
 def _submit_once(form: SubmissionForm, files: list[submissions.CheckedFile]) -> tuple[Feedback, bool]:

@@ -6,6 +6,8 @@ changed the case meanwhile) rolls everything back and raises ``StaleCase``.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
@@ -433,10 +435,17 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
     return row
 
 
+TRACKING_CODE = re.compile(r"PAKN\.\d{8}\.\d{4,}", re.IGNORECASE)
+# A code read out or copied with other separators, or none: "PAKN-20240304-0001", "PAKN 20240304 0001".
+_TYPED_CODE = re.compile(r"PAKN[.\-_,/:]*(\d{8})[.\-_,/:]*(\d{4,})")
+
+
 def normalise_code(code: str | None) -> str:
-    """A tracking code as typed or pasted ("pakn.20240304.0001", "PAKN. 20240304 .0001 ") as it is stored:
-    capitals, no spaces (a code has none)."""
-    return "".join((code or "").split()).upper()
+    """A tracking code as typed or pasted ("pakn.20240304.0001", "PAKN. 20240304 .0001 ",
+    "PAKN-20240304-0001") as it is stored: capitals, no spaces, its two dots."""
+    compact = "".join((code or "").split()).upper()
+    typed = _TYPED_CODE.fullmatch(compact)
+    return f"PAKN.{typed[1]}.{typed[2]}" if typed else compact
 
 
 def find(code: str | None) -> Feedback | None:

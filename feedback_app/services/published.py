@@ -16,13 +16,12 @@ from ..extensions import db
 from ..models import Category, Feedback, Unit
 from ..reports.periods import Period, parse_period, recent as recent_periods
 from ..text import search_terms
-from .cases import normalise_code
+from .cases import TRACKING_CODE, normalise_code
 
 
 # The result count stops here: counting every match of a common word at a million cases means reading
 # every matching row (bench/lookup.py); the page then says "more than 1000 results" (50 pages).
 COUNT_CAP = 1000
-TRACKING_CODE = re.compile(r"PAKN\.\d{8}\.\d{4,}", re.IGNORECASE)
 # Operators a user may type out of habit (FTS5's and search engines' AND, OR, NOT, NEAR): README says
 # they only separate words, so they are no words to look for ("hoc OR phi" is "hoc phi"). In capitals
 # as typed; "or" and "and" also in lower case, since no Vietnamese word folds to them; "not" and
@@ -59,7 +58,7 @@ def query_terms(q: str) -> list[str]:
 def without_words(q: str) -> bool:
     """A search box's text with nothing to look for (``%%%``, ``---``, ``""``, ``OR``): the search is
     then no search, and the page says why it lists everything."""
-    return bool(q) and not TRACKING_CODE.fullmatch(q) and not query_terms(q)
+    return bool(q) and not TRACKING_CODE.fullmatch(normalise_code(q)) and not query_terms(q)
 
 
 def search(filters: Filters, page: int, per_page: int):
@@ -70,8 +69,8 @@ def search(filters: Filters, page: int, per_page: int):
     (feedback_app/search_index.py): FTS5 on SQLite, a tsvector on PostgreSQL."""
     query = select(Feedback).where(Feedback.state == State.PUBLISHED.value, Feedback.published_seq.is_not(None))
     order, total = Feedback.published_seq.desc(), None
-    if TRACKING_CODE.fullmatch(filters.q):  # a tracking code: the unique index, not the word index
-        query = query.where(Feedback.code == filters.q.upper())
+    if TRACKING_CODE.fullmatch(code := normalise_code(filters.q)):  # the unique index, not the word index
+        query = query.where(Feedback.code == code)
     elif terms := query_terms(filters.q):
         only_words = not (filters.unit or filters.category or filters.period is not None)
         query, order, total = _matching(query, terms, only_words, max(page, 1) * per_page)

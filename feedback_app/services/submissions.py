@@ -54,7 +54,9 @@ ACCEPTED_TYPES = N_("PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, Excel, OpenDo
 # required by Art 7.4) carries them in most of its words.
 _VI_LETTERS = set("àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_PHONE = re.compile(r"(?:\+84|0)\d{8,10}")
+# Vietnam's numbering since the renumbering of 2017-2018: a mobile number is 0 and 9 digits (03, 05, 07,
+# 08, 09…), a fixed line 0, its area code 2x(x) and the subscriber's digits, 11 in all; +84 or 84 for the 0.
+_PHONE = re.compile(r"(?:\+?84|0)(?:[35789]\d{8}|2\d{9})")
 # Control characters (tab and line breaks excepted) and lone UTF-16 surrogates: never typed by a
 # person, refused by PostgreSQL (NUL) or by any UTF-8 encoder (surrogates).
 UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -125,7 +127,8 @@ def art7_shortfalls(case: Feedback) -> list[str]:
 
 
 def normalise_phone(value: str) -> str | None:
-    """A Vietnamese phone number as digits (``0905123456`` or ``+84905123456``), or None if it is not one."""
+    """A Vietnamese phone number as digits (``0905123456``, ``+84905123456``, ``02553822123``), or None if it
+    is not one."""
     digits = re.sub(r"[\s.\-()]", "", value or "")
     return digits if _PHONE.fullmatch(digits) else None
 
