@@ -212,6 +212,9 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # the case page asks before an action that cannot be taken back (static/pakn.js): the person says
+    # yes (Playwright would say no); tests/test_case_page_script.py says no too
+    page.on("dialog", lambda dialog: dialog.accept())
     yield page
     context.close()
 

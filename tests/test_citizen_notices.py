@@ -187,9 +187,37 @@ def test_a_mailed_request_counts_from_the_day_its_mail_was_delivered(app, clock,
     smtp.start()
     assert outbox.flush().sent == 2  # the receipt, then the request, on Tuesday 12/03
     assert citizen_notices.info_answer_due(find(case.code)) == date(2024, 3, 19)
+    db.session.expire_all()  # and the case's due date says so, where the status page and the queues read it
+    assert (find(case.code).due_date, find(case.code).due_start) == (date(2024, 3, 19), date(2024, 3, 4))
     clock.set("2024-03-20T09:00:00+07:00")
     apply_event(find(case.code), "refuse", seeded["office"], {"reason": "no_answer_to_info_request"})
     assert find(case.code).state == "refused"
+
+
+def test_a_request_told_late_moves_the_due_date_everyone_reads_and_an_answered_one_is_owed_no_more(
+        app, client, clock, seeded):
+    office = seeded["office"]
+    case = entered(seeded, BY_PHONE)
+    apply_event(case, "request_info", office, {"missing": MISSING})  # Mon 4 Mar: named date 11 Mar
+    (notice,) = notices(kind="request_info")
+    clock.set("2024-03-06T09:00:00+07:00")
+    login(client, office)
+    record(client, notice, "phone", "2024-03-06")  # told on Wednesday: 5 working days to Wednesday 13/03
+    db.session.expire_all()
+    assert find(case.code).due_date == date(2024, 3, 13) and find(case.code).due_start == date(2024, 3, 4)
+    queue = html.unescape(page(client, "/van-phong/"))
+    assert case.code in queue and "13/03/2024" in queue
+    with client.session_transaction() as browser:  # the citizen looks it up
+        browser["public_cases"] = [case.code]
+    status = re.sub(r"\s+", " ", html.unescape(page(client, f"/tra-cuu/{case.code}")))
+    assert "13/03/2024" in status and "kể từ sau ngày Ông/Bà nhận được đề nghị bổ sung (06/03/2024)" in status
+
+    # the second request, answered before HCTH phoned about it: nothing left to tell
+    apply_event(find(case.code), "provide_info", office, {"note": "Người gửi gọi điện bổ sung số điện thoại."})
+    apply_event(find(case.code), "request_info", office, {"missing": "Bản chụp quyết định giao nhiệm vụ"})
+    assert len(notices(kind="request_info", given_on=None)) == 1
+    apply_event(find(case.code), "provide_info", seeded["office"], {"note": "Đã nhận bản chụp qua bưu điện."})
+    assert notices(kind="request_info", given_on=None) == [] and len(notices(kind="request_info")) == 1
 
 
 def test_a_request_mailed_on_its_day_keeps_the_date_it_named(app, clock, seeded, smtp):

@@ -53,6 +53,20 @@ def test_the_sweep_one_minute_past_the_answer_due_date_issues_exactly_one_letter
     assert events[-2:] == ["overdue", "apology_letter"]
 
 
+def test_a_late_publication_is_overdue_for_staff_but_not_a_late_answer_on_the_citizens_timeline(app, clock, seeded):
+    from feedback_app.services.submissions import public_steps
+    case = forwarded_case(seeded, submission=replace(SUBMISSION, consent_publish=True))
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Sở trả lời như sau: hồ sơ đã đủ điều kiện."})
+    apply_event(case, "approve", seeded["leader"])  # on time; publication due 2 working days later
+    assert case.due_step == "publish"
+    result = sweep(parse_instant("2024-03-12T00:01:00+07:00"))
+    assert (result.overdue, result.letters) == (1, 0)
+    row = db.session.execute(select(Transition).where(Transition.feedback_id == case.id,
+                                                      Transition.event == "overdue")).scalar_one()
+    assert "Quá hạn công khai kết quả" in row.note and not row.public
+    assert [step.event for step in public_steps(case)][-1] == "approve"
+
+
 def test_running_the_sweep_again_produces_nothing_more(app, clock, seeded):
     forwarded_case(seeded)
     at = parse_instant("2024-03-26T00:01:00+07:00")

@@ -37,6 +37,9 @@ class FakeCase:
     due_date: date | None = date(2024, 3, 20)
     answered_at: datetime | None = None
     archived_at: datetime | None = None
+    email: str | None = None
+    phone: str | None = "0905123456"
+    address: str | None = None
 
 
 # what a case must be for an event to be allowed beyond its state: an answered case is archived only
@@ -305,3 +308,17 @@ def test_a_short_text_longer_than_its_column_is_refused_at_its_field(event, name
         lifecycle.fire(fake(source, event), event, actor_for(event), args, TODAY)
     assert info.value.errors == {name: lifecycle.TOO_LONG}
     assert lifecycle.fire(fake(source, event), event, actor_for(event), {**args, name: "x" * most}, TODAY)
+
+
+def test_information_is_not_requested_of_a_sender_who_left_no_way_to_be_reached():
+    """Art 7.1: an anonymous letter without phone, e-mail or address is refused on that ground; a
+    request for information would reach nobody and leave the case waiting."""
+    nobody = FakeCase(state=State.RECEIVED.value, phone=None)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        lifecycle.fire(nobody, "request_info", actor_for("request_info"), VALID_ARGS["request_info"], TODAY)
+    assert "không gửi được đề nghị bổ sung" in refused.value.why and nobody.state == State.RECEIVED.value
+    for way in ({"address": "Thôn Đông, xã Tịnh Ấn Tây"}, {"email": "a@example.com"}, {"phone": " 0905123456 "}):
+        case = FakeCase(state=State.RECEIVED.value, **{"phone": None, **way})
+        lifecycle.fire(case, "request_info", actor_for("request_info"), VALID_ARGS["request_info"], TODAY)
+        assert case.state == State.AWAITING_INFO.value
+

@@ -124,6 +124,9 @@ class Case(Protocol):
     due_date: date | None
     answered_at: datetime | None  # the first answer sent to the citizen; kept through a return
     archived_at: datetime | None  # filed in the records (``archive``)
+    email: str | None  # the citizen's ways to be reached (Art 7.1)
+    phone: str | None
+    address: str | None
 
 
 def answer_returned(case: Case) -> bool:
@@ -226,6 +229,16 @@ def _citizen_agreed_to_publish(ctx: Context) -> str | None:
     return None
 
 
+def _someone_to_ask(ctx: Context) -> str | None:
+    # a request for information reaches the citizen by mail, phone or post: a letter without any of them
+    # (Art 7.1's name, address and phone or e-mail missing) is refused on that ground, not left waiting
+    case = ctx.case
+    if not any((way or "").strip() for way in (case.email, case.phone, case.address)):
+        return N_("Người gửi không để lại thư điện tử, số điện thoại hay địa chỉ nên không gửi được đề nghị "
+                  "bổ sung; xem xét không tiếp nhận theo Nghị định 20/2008/NĐ-CP, Điều 7.1.")
+    return None
+
+
 def _not_archived(ctx: Context) -> str | None:
     if ctx.case.archived_at is not None:
         return N_("Hồ sơ đã được lưu trữ.")
@@ -312,7 +325,8 @@ class EventSpec:
 _S = State
 EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("request_info", (_S.RECEIVED,), _S.AWAITING_INFO, frozenset({Role.OFFICE}),
-              N_("Yêu cầu bổ sung thông tin"), required=("missing",), explained=("missing",)),
+              N_("Yêu cầu bổ sung thông tin"), required=("missing",), explained=("missing",),
+              guards=(_someone_to_ask,)),
     EventSpec("provide_info", (_S.AWAITING_INFO,), _S.RECEIVED, frozenset({Role.OFFICE, Role.CITIZEN}),
               N_("Đã bổ sung thông tin"), optional=("note",)),
     EventSpec("classify", (_S.RECEIVED,), _S.CLASSIFIED, frozenset({Role.OFFICE}),

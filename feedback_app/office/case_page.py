@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, REFUSAL_REASONS, SUBJECTS, LifecycleError, allowed_events
+from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, allowed_events
 
 from ..extensions import db
 from ..models import Attachment
@@ -29,6 +29,20 @@ def load_case(code: str):
 
 DUPLICATE = "duplicate"  # ``forms``' key of the duplicate form sent back with its error
 
+# Actions that cannot be taken back and reach someone outside at once, asked again in the browser
+# (static/pakn.js; without script the forms work as before): the citizen is told, the public reads it,
+# the file closes, the one apology letter is spent (NĐ 61/2018 Art 19.9).
+CONFIRM = {
+    "refuse": N_("Không tiếp nhận phản ánh, kiến nghị này? Người gửi sẽ được thông báo lý do; không hoàn tác được."),
+    "transfer_out": N_("Chuyển phản ánh, kiến nghị này đến cơ quan khác? Người gửi sẽ được thông báo; "
+                       "không hoàn tác được."),
+    "approve": N_("Duyệt và gửi câu trả lời này cho người gửi ngay?"),
+    "publish": N_("Công khai câu trả lời này? Công chúng sẽ đọc được bản công khai ngay."),
+    "archive": N_("Lưu trữ hồ sơ này? Sau khi lưu trữ, hồ sơ không còn thao tác nào."),
+    "extend": N_("Gia hạn và gửi phiếu xin lỗi, hẹn lại ngày trả lời cho người gửi? Mỗi phản ánh, kiến nghị "
+                 "chỉ được hẹn lại một lần."),
+}
+
 
 def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     events = allowed_events(case, current_user, CLOCK.today())
@@ -36,6 +50,7 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     office = current_user.role == "office"
     context = dict(
         case=case, bp=bp, events=events, forms=forms, specs=EVENTS, reasons=REFUSAL_REASONS, subjects=SUBJECTS,
+        confirm=CONFIRM,
         days_left=staff.working_days_left(case, load_calendar()),
         overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],
@@ -43,6 +58,7 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         removable=staff.removable_draft_files(case) if bp == "unit" else [],
         similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
         art7=submissions.art7_shortfalls(case) if office and "refuse" in events else [],
+        identity_missing=", ".join(gettext(what) for what in submissions.identity_missing(case)),
         duplicate_form=(forms.get(DUPLICATE) or DuplicateForm(data={"version": case.version}))
         if office and case.is_open else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,

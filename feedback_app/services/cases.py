@@ -203,6 +203,12 @@ def _request_info(case, args, actor):
     return f"Cần bổ sung: {args['missing']}"
 
 
+def _provide_info(case, args, actor):
+    # answered: a notice of the request that HCTH has not yet given by phone or post is owed no more
+    citizen_notices.drop_owed(case, "request_info")
+    return _the_note(case, args, actor)
+
+
 def _the_note(case, args, actor):
     return args.get("note") or None
 
@@ -340,7 +346,7 @@ def _archive(case, args, actor):
 
 
 EFFECTS: dict[str, Effect] = {
-    "request_info": _request_info, "provide_info": _the_note, "classify": _classify, "refuse": _refuse,
+    "request_info": _request_info, "provide_info": _provide_info, "classify": _classify, "refuse": _refuse,
     "transfer_out": _transfer_out, "forward": _forward, "return_to_office": _return_to_office,
     "collect_basis": _the_reason, "resume_handling": _the_note,
     "submit_draft": _submit_draft, "request_changes": _request_changes, "approve": _approve,

@@ -190,6 +190,24 @@ def info_answer_due(case: Feedback, reached: date | None = None) -> date | None:
     return max(last, named) if named else last
 
 
+def request_reached(key: str, on: date) -> None:
+    """The request for information ``key`` reached the citizen on ``on`` (its mail delivered, its notice
+    told or posted): the case's due date becomes the citizen's last day counted from then
+    (``info_answer_due``), so that the status page, the queues and the overdue list say the date the
+    case page and the refusal for no answer go by. Its start stays the request's day: HCTH's clock
+    stopped then (``Deadlines.after("provide_info")``). One statement without the case's version, as
+    the outbox's worker runs it beside staff who may be editing the case."""
+    case = db.session.execute(select(Feedback).where(Feedback.info_request_key == key,
+                                                     Feedback.state == State.AWAITING_INFO.value)).scalar()
+    if case is None or case.due_step != "citizen_info" or case.due_start is None:
+        return
+    due = info_answer_due(case, on)
+    if due != case.due_date:
+        days = deadlines().cal.count_working_days(case.due_start, due)
+        db.session.execute(update(Feedback).where(Feedback.id == case.id, Feedback.info_request_key == key)
+                           .values(due_date=due, due_days=days).execution_options(synchronize_session="fetch"))
+
+
 @dataclass(frozen=True)
 class InfoRequest:
     reached_on: date | None   # None: not (yet) delivered or given
@@ -263,6 +281,8 @@ def record_given(notice_id: int, how: str, on: date, actor) -> CitizenNotice:
     if taken.rowcount != 1:
         db.session.rollback()
         raise NoticeError(ALREADY_GIVEN)
+    if notice.kind == "request_info":
+        request_reached(notice.key, on)
     what = "Đã báo qua điện thoại" if how == "phone" else "Đã gửi qua bưu chính"
     audit(case, "citizen_notice", case.state, case.state, actor, public=False,
           note=f"{what} ngày {on:%d/%m/%Y}: {notice.subject}")

@@ -29,7 +29,7 @@ from flask_mail import Connection, Message
 from sqlalchemy import exists as sql_exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
-from workflows.clock import CLOCK
+from workflows.clock import CLOCK, local_date
 
 from ..extensions import db, mail as flask_mail
 from ..models import ApologyLetter, Feedback, OutboxMail
@@ -290,6 +290,9 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
                     from . import citizen_notices
                     citizen_notices.mail_delivered(row)
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
+                if row.kind == "request_info":  # the citizen's days to answer count from now
+                    from . import citizen_notices
+                    citizen_notices.request_reached(row.key, local_date(row.sent_at))
                 result.sent += 1
             db.session.commit()  # each outcome is stored as soon as it is known
     finally:

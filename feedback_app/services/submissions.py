@@ -111,13 +111,19 @@ def is_clear_content(text: str) -> bool:
             and len(set(fold("".join(set(text))).replace(" ", ""))) > 3)
 
 
+def identity_missing(case: Feedback) -> list[str]:
+    """What a case lacks of Art 7.1's "họ tên, địa chỉ, số điện thoại (hoặc địa chỉ thư tín)" (the
+    address given is the postal one), as labels: the case page names them, not the whole rule."""
+    wanted = ((case.submitter_name, N_("họ tên")), (case.address, N_("địa chỉ")))
+    return [label for value, label in wanted if not (value or "").strip()]
+
+
 def art7_shortfalls(case: Feedback) -> list[str]:
     """The refusal reasons (``lifecycle.REFUSAL_REASONS``) of NĐ 20/2008 Art 7.1 that a case HCTH
     entered as it arrived fails: the portal refuses such a submission at once, but a letter, a call or a
     visit is received and entered in the register first, then refused with its reason (Art 9.1)."""
     shortfalls = []
-    # "họ tên, địa chỉ, số điện thoại (hoặc địa chỉ thư tín)": the address given is the postal one
-    if not (case.submitter_name or "").strip() or not (case.address or "").strip():
+    if identity_missing(case):
         shortfalls.append("missing_identity")
     if not looks_vietnamese(case.content or ""):
         shortfalls.append("not_vietnamese")

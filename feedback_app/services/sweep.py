@@ -255,6 +255,9 @@ def _after_committed_batch() -> None:
         time.sleep(600)  # the test kills the process long before
 
 
+INTERNAL_STEPS = (Step.REVISE.value, Step.PUBLISH.value)
+
+
 def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepResult:
     """Mark a batch overdue and produce its letters and escalations in bulk: one counter update
     for the letter numbers, one flush for every row, then the letters' mails (they need the ids)."""
@@ -269,8 +272,10 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
             db.session.add(DeadlineNotice(feedback_id=case.id, step=step, kind="overdue", due_date=missed,
                                           created_at=now))
             case.overdue_since = missed
-            # the revision of a returned answer is the department's own date, not the citizen's
-            audit(case, "overdue", state, state, SYSTEM, at=now, public=step != Step.REVISE.value,
+            # the citizen reads the dates of their own case: not the revision of a returned answer (the
+            # department's own date), nor the publication of one they already hold on time, which their
+            # timeline would read as their answer late ("Quá thời hạn xử lý" after "Duyệt và gửi trả lời")
+            audit(case, "overdue", state, state, SYSTEM, at=now, public=step not in INTERNAL_STEPS,
                   note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
             done.overdue += 1
             # only the answer step has letters and promises: a returned answer's REVISE step has neither
