@@ -40,7 +40,7 @@ def test_the_sweep_one_minute_past_the_answer_due_date_issues_exactly_one_letter
     assert (letter.number, letter.year, letter.reference) == (1, 2024, "001/PXL")
     assert letter.missed_due_date == date(2024, 3, 25)
     assert letter.new_due_date == date(2024, 4, 1)  # 5 working days after the missed date
-    assert letter.automatic and "Do nội dung" in letter.reason
+    assert letter.automatic and "Nội dung phản ánh, kiến nghị cần thêm thời gian" in letter.reason
     db.session.refresh(case)
     assert case.due_date == date(2024, 4, 1) and case.extension_count == 1
     assert case.overdue_since == date(2024, 3, 25) and "19.9" in case.due_basis

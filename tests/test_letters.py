@@ -37,6 +37,9 @@ def test_the_letter_pdf_carries_the_code_the_new_date_and_intact_vietnamese(app,
                   "Độc lập - Tự do - Hạnh phúc", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Nguyễn Văn An",
                   "Kính gửi", "GIÁM ĐỐC", "ngày 26 tháng 3 năm 2024", "đã gây phiền hà"):
         assert words in text, words
+    # the letterhead breaks before the province, never inside the name; the reason is not said twice
+    assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ\nTỈNH QUẢNG NGÃI" in text
+    assert "Lý do: Nội dung phản ánh" in " ".join(text.split()) and "nên chưa trả lời được đúng hạn" not in text
 
 
 def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app, client, letter):
@@ -95,11 +98,11 @@ def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, s
     with app.test_request_context("/"):
         public = render_template_string('{% include "public/_letters.html" %}', case=case)
         assert "001/PXL" in public and f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf" in public
-        assert "Do nội dung" not in public  # the reason is in the masked PDF, not repeated here
+        assert "Nội dung phản ánh, kiến nghị cần thêm thời gian" not in public  # the reason is in the masked PDF, not repeated here
         login_user(seeded["QLKH"])
         staff = render_template_string('{% include "office/_letters.html" %}', case=case)
         assert f"/van-phong/phieu-xin-loi/{letter.id}.pdf" in staff
-        assert 'name="reason"' in staff and "Do nội dung" in staff
+        assert 'name="reason"' in staff and "Nội dung phản ánh, kiến nghị cần thêm thời gian" in staff
 
 
 @pytest.mark.parametrize("day,written", [(date(2024, 3, 5), "ngày 05 tháng 3 năm 2024"),

@@ -28,6 +28,18 @@ def vn_date(day: date) -> str:
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
+def letterhead_lines(name: str) -> list[str]:
+    """The agency's name in capitals as a letterhead sets it (NĐ 30/2020/NĐ-CP, Phụ lục I): its
+    province or city on a line of its own, so that a narrow column never breaks it inside a word pair
+    ("CÔNG / NGHỆ")."""
+    upper = name.upper()
+    for place in (" TỈNH ", " THÀNH PHỐ "):
+        head, found, tail = upper.partition(place)
+        if found and head:
+            return [head, found.strip() + " " + tail]
+    return [upper]
+
+
 def public_case_title(case: Feedback) -> str | None:
     """The case's title as the public copy names it: HCTH's reviewed public title once published;
     before (or without the citizen's consent) none, since the automatic masking of the citizen's own
@@ -57,6 +69,7 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
         "missed": letter.missed_due_date, "new_date": letter.new_due_date,
         "reason": typed(publication.proposal(case, letter.reason) if public else letter.reason),  # as on the page
         "agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
+        "agency_lines": letterhead_lines(cfg["AGENCY_NAME"]),
         "signer_title": letter.signer_title, "place": cfg.get("AGENCY_PLACE", ""),
         "font_dir": font_dir,
     }

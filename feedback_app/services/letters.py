@@ -21,8 +21,9 @@ from ..models import ApologyLetter, Feedback, OutboxMail
 from . import citizen_notices, outbox, publication
 from .sequences import next_value
 
-DEFAULT_REASON = ("Do nội dung phản ánh, kiến nghị cần thêm thời gian nghiên cứu, phối hợp với các cơ quan, "
-                  "đơn vị liên quan nên chưa trả lời được đúng hạn.")
+# read after "Lý do:" in the letter, whose sentence before it already says the date is missed
+DEFAULT_REASON = ("Nội dung phản ánh, kiến nghị cần thêm thời gian nghiên cứu, phối hợp với các cơ quan, "
+                  "đơn vị liên quan.")
 MAIL_SUBJECT = "Phiếu xin lỗi và hẹn lại ngày trả kết quả - {code}"
 
 
