@@ -1,5 +1,5 @@
 """HTTP hardening shared by every page and API response: security headers, the client address
-behind the reverse proxy, and the checks that stop an insecure production start.
+behind the reverse proxy (and whom rate limits count), and the checks that stop an insecure production start.
 
 Headers (set on every response unless a view set its own value first):
 - Content-Security-Policy: only this origin's scripts, styles and images (plus ``data:`` images);
@@ -17,6 +17,7 @@ Headers (set on every response unless a view set its own value first):
 """
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
 from flask import Flask, Response, current_app, g, request
@@ -74,6 +75,22 @@ def _personal() -> bool:
     user = g.get("_login_user")
     return (request.path.startswith("/tra-cuu/") or "Authorization" in request.headers
             or (user is not None and user.is_authenticated))
+
+
+def client_key(address: str | None) -> str:
+    """Whom a limit counts (every rate limit, and the sign-in lockout): an IPv4 address, or the /64
+    network of an IPv6 one (one line or host is given a whole /64, so counting single addresses would
+    let it send or guess without end)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def rate_limit_key() -> str:
+    """The Limiter's key for every limit of the app: the client of this request (``client_key``)."""
+    return client_key(request.remote_addr)
 
 
 def check_production(app: Flask) -> None:

@@ -103,7 +103,7 @@ def only_created(response) -> bool:
     return response.status_code in (201, 302, 303) and not request.environ.get(REPLAYED)
 
 
-# One budget per IP for the form and the JSON API together.
+# One budget per IP (an IPv6 /64: security.client_key) for the form and the JSON API together.
 submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", methods=["POST"],
                                          deduct_when=only_created,
                                          on_breach=lambda limit: too_many_submissions(limit))
