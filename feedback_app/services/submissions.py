@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflows.lifecycle import N_, State
+from workflows.lifecycle import N_, UNSAFE_CHARS, State
 
 from ..extensions import db
 from ..models import Attachment, Feedback, Rating
@@ -55,9 +55,6 @@ ACCEPTED_TYPES = N_("PDF, ảnh (JPG, PNG, GIF, WebP, HEIC), Word, Excel, OpenDo
 _VI_LETTERS = set("àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PHONE = re.compile(r"(?:\+84|0)\d{8,10}")
-# Control characters (tab and line breaks excepted) and lone UTF-16 surrogates: never typed by a
-# person, refused by PostgreSQL (NUL) or by any UTF-8 encoder (surrogates).
-UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MIN_CONTENT_CHARS = 20
 MIN_CONTENT_WORDS = 5
 MIN_VIETNAMESE_SHARE = 0.2
