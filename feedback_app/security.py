@@ -12,13 +12,16 @@ Headers (set on every response unless a view set its own value first):
 - Strict-Transport-Security only when ``HSTS_MAX_AGE`` > 0 (ProductionConfig), since a development
   server on http:// must not teach the browser to refuse plain HTTP on localhost;
 - Cache-Control ``no-store`` on what is one person's: every answer to a signed-in member of staff or
-  to a staff token, and the citizen's status page and files (``/tra-cuu/…``), so that a shared computer's
+  to a staff token, the citizen's status page and files (``/tra-cuu/…``), every answer to a POST (a form
+  that comes back with its errors shows what was typed: name, phone, e-mail, address) and the pages a view
+  marks ``@no_store`` (the page after a submission: its code and e-mail), so that a shared computer's
   cache or a proxy keeps no citizen's name, phone or answer.
 """
 from __future__ import annotations
 
 import ipaddress
 import secrets
+from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.engine import make_url
@@ -70,11 +73,20 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def no_store(view):
+    """A page that shows one citizen's data outside ``/tra-cuu/``: never kept by a cache either."""
+    @wraps(view)
+    def marked(*args, **kwargs):
+        g.no_store = True
+        return view(*args, **kwargs)
+    return marked
+
+
 def _personal() -> bool:
     # Flask-Login keeps the user it loaded for this request on g; reading it here loads nobody
     user = g.get("_login_user")
-    return (request.path.startswith("/tra-cuu/") or "Authorization" in request.headers
-            or (user is not None and user.is_authenticated))
+    return (request.method == "POST" or g.get("no_store", False) or request.path.startswith("/tra-cuu/")
+            or "Authorization" in request.headers or (user is not None and user.is_authenticated))
 
 
 def client_key(address: str | None) -> str:

@@ -25,6 +25,7 @@ from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, State
 from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
+from ..security import no_store
 from ..services import published as published_service
 from ..services import held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
@@ -238,6 +239,7 @@ def _fingerprint(submission: Submission, files: list[submissions.CheckedFile]) -
 
 
 @bp.get("/gui-phan-anh/da-gui")
+@no_store
 def submitted():
     case = find(session.get("submitted_code") or "")
     if case is None:
