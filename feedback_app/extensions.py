@@ -1,13 +1,14 @@
 """Extensions, created once and bound to the app in the factory."""
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from .security import rate_limit_key
 
 # Named constraints, so that Alembic migrations can drop and alter them on every database.
 NAMING = {
@@ -24,4 +25,5 @@ mail = Mail()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# every limit counts a client as security.client_key does: an IPv6 /64 is one client
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])

@@ -1,5 +1,5 @@
 """HTTP hardening shared by every page and API response: security headers, the client address
-behind the reverse proxy, and the checks that stop an insecure production start.
+behind the reverse proxy (and whom rate limits count), and the checks that stop an insecure production start.
 
 Headers (set on every response unless a view set its own value first):
 - Content-Security-Policy: only this origin's scripts, styles and images (plus ``data:`` images);
@@ -12,12 +12,16 @@ Headers (set on every response unless a view set its own value first):
 - Strict-Transport-Security only when ``HSTS_MAX_AGE`` > 0 (ProductionConfig), since a development
   server on http:// must not teach the browser to refuse plain HTTP on localhost;
 - Cache-Control ``no-store`` on what is one person's: every answer to a signed-in member of staff or
-  to a staff token, and the citizen's status page and files (``/tra-cuu/…``), so that a shared computer's
+  to a staff token, the citizen's status page and files (``/tra-cuu/…``), every answer to a POST (a form
+  that comes back with its errors shows what was typed: name, phone, e-mail, address) and the pages a view
+  marks ``@no_store`` (the page after a submission: its code and e-mail), so that a shared computer's
   cache or a proxy keeps no citizen's name, phone or answer.
 """
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.engine import make_url
@@ -69,11 +73,36 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def no_store(view):
+    """A page that shows one citizen's data outside ``/tra-cuu/``: never kept by a cache either."""
+    @wraps(view)
+    def marked(*args, **kwargs):
+        g.no_store = True
+        return view(*args, **kwargs)
+    return marked
+
+
 def _personal() -> bool:
     # Flask-Login keeps the user it loaded for this request on g; reading it here loads nobody
     user = g.get("_login_user")
-    return (request.path.startswith("/tra-cuu/") or "Authorization" in request.headers
-            or (user is not None and user.is_authenticated))
+    return (request.method == "POST" or g.get("no_store", False) or request.path.startswith("/tra-cuu/")
+            or "Authorization" in request.headers or (user is not None and user.is_authenticated))
+
+
+def client_key(address: str | None) -> str:
+    """Whom a limit counts (every rate limit, and the sign-in lockout): an IPv4 address, or the /64
+    network of an IPv6 one (one line or host is given a whole /64, so counting single addresses would
+    let it send or guess without end)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def rate_limit_key() -> str:
+    """The Limiter's key for every limit of the app: the client of this request (``client_key``)."""
+    return client_key(request.remote_addr)
 
 
 def check_production(app: Flask) -> None:

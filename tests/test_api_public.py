@@ -150,3 +150,13 @@ def test_reading_cases_by_code_alone_is_limited_per_address_and_a_staff_token_is
     staff = {"Authorization": f"Bearer {new_token(office)}"}
     assert client.get(f"/api/v1/feedback/{code}", headers=staff).status_code == 200
     assert client.get(f"/api/v1/feedback/{code}", headers={"Authorization": "Bearer forged"}).status_code == 429
+
+
+def test_reading_cases_by_code_from_one_ipv6_network_shares_one_budget(app_with):
+    app = app_with(RATELIMIT_ENABLED=True, CODE_RATE_LIMIT="2 per hour", SUBMIT_RATE_LIMIT="10 per hour")
+    client = app.test_client()
+    code = client.post("/api/v1/feedback", json=BODY).get_json()["code"]
+    for address, status in (("2001:db8:1:1::1", 200), ("2001:db8:1:1::2", 200), ("2001:db8:1:1:ffff::3", 429),
+                            ("2001:db8:1:2::1", 200)):  # the last from another /64
+        client.environ_base["REMOTE_ADDR"] = address
+        assert client.get(f"/api/v1/feedback/{code}").status_code == status, address

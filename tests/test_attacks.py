@@ -4,7 +4,9 @@ upload, SQL metacharacters in search and filters, script payloads in every text 
 from __future__ import annotations
 
 import io
+import json
 import re
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -238,3 +240,41 @@ def test_a_huge_page_number_on_any_page_or_api_list_is_never_a_server_error(app,
         with app.app_context():
             listed = client.get("/api/v1/feedback", query_string={"page": HUGE}, headers=headers)
         assert listed.status_code == 422 and set(listed.get_json()["errors"]) == {"page"}
+
+
+# --- dates at the ends of what a datetime holds ------------------------------------------------------
+
+# Each used to be a 500 (OverflowError: date value out of range): local 0001-01-01 is still year 0 in
+# UTC, 9999-12-31 at UTC-12 is year 10000 in UTC, and no day follows 9999-12-31.
+EXTREME_DATES = [
+    ("/cong-khai?period=0001-01-01..0001-01-31", "anonymous", "Kỳ không hợp lệ: 0001-01-01..0001-01-31"),
+    ("/cong-khai?period=9999-12-01..9999-12-31", "anonymous", "Kỳ không hợp lệ: 9999-12-01..9999-12-31"),
+    ("/open311/v2/requests.json?end_date=0001-01-01T00:00:00", "anonymous", "Tham số end_date phải là thời điểm"),
+    ("/open311/v2/requests.json?start_date=9999-12-31T23:59:59-12:00", "anonymous", "Tham số start_date phải là"),
+    ("/open311/v2/requests.json?start_date=0001-01-01T00:00:00%2B14:00", "anonymous", "Tham số start_date phải là"),
+    ("/api/v1/export?since=0001-01-01T00:00:00%2B14:00", "office", "Tham số since phải là thời điểm"),
+    ("/van-phong/bao-cao?period=0001-01-01..0001-01-31", "office", "Kỳ báo cáo không hợp lệ"),
+    ("/van-phong/bao-cao?period=9999-12-01..9999-12-31", "office", "Kỳ báo cáo không hợp lệ"),
+    ("/van-phong/so-tiep-nhan?from=0001-01-01&to=0001-01-31", "office", "Ngày phải trong khoảng từ năm 1900"),
+    ("/van-phong/so-tiep-nhan?from=9999-12-01&to=9999-12-31", "office", "Ngày phải trong khoảng từ năm 1900"),
+]
+
+
+@pytest.mark.parametrize("url, role, message", EXTREME_DATES, ids=[url for url, _, _ in EXTREME_DATES])
+def test_a_date_at_the_end_of_the_calendar_is_refused_by_name_never_a_server_error(app, clock, seeded,
+                                                                                     url, role, message):
+    client = app.test_client()
+    headers = {}
+    if role != "anonymous":
+        sign_in(client, seeded[role])
+        headers = {"Authorization": f"Bearer {new_token(seeded[role])}"}
+    with app.app_context():
+        response = client.get(url, headers=headers)
+    said = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else response.get_data(as_text=True)
+    assert response.status_code == 400 and message in unescape(said)
+
+
+def test_open311_reads_an_end_date_in_the_first_days_of_year_1(app, clock, seeded):
+    # the default window, 90 days before end_date, stops at year 1 instead of overflowing
+    response = app.test_client().get("/open311/v2/requests.json?end_date=0001-01-02T00:00:00Z")
+    assert response.status_code == 200 and response.get_json() == []

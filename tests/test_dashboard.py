@@ -2,6 +2,7 @@
 with its period picker and downloads."""
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
 import re
@@ -9,6 +10,9 @@ import re
 import pytest
 from flask import g
 from openpyxl import load_workbook
+
+from feedback_app.extensions import db
+from feedback_app.reports.exports import csv_cell
 
 from report_seed import seed_quarter
 
@@ -112,6 +116,17 @@ def test_report_page_prints_the_form_and_offers_downloads(quarter, client):
     assert csv.splitlines()[-1].startswith("2024-03-15,2024-06-14,TONG,Tổng cộng,10,8,2,2,12")
     bad = client.get("/van-phong/bao-cao?period=2024-Q9")
     assert bad.status_code == 400 and "Kỳ báo cáo không hợp lệ" in bad.get_data(as_text=True)
+
+
+def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_report_csv(quarter, client):
+    quarter["QLKH"].unit.name = '=HYPERLINK("http://x")'
+    db.session.commit()
+    login(client, quarter["office"])
+    download = client.get("/van-phong/bao-cao?period=2024-Q2&format=csv").get_data(as_text=True)
+    [row] = [r for r in csv.reader(io.StringIO(download.lstrip("\ufeff"))) if r[2] == "QLKH"]
+    assert row[3] == """'=HYPERLINK("http://x")"""  # a spreadsheet shows it, runs nothing
+    assert all(cell.isdigit() for cell in row[4:])  # the figures are no text
+    assert (csv_cell(-3), csv_cell("-3"), csv_cell("Phòng Quản lý")) == (-3, "'-3", "Phòng Quản lý")
 
 
 def test_dashboard_speaks_english_on_request(quarter, client):

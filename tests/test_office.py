@@ -544,6 +544,17 @@ def test_with_csrf_protection_on_the_forms_still_work_and_a_forged_post_is_refus
     assert response.status_code == 302 and state_of(case) == "classified"
 
 
+def test_a_staff_form_refuses_control_characters_at_the_field_and_keeps_line_breaks(app, client, clock, seeded):
+    case = receive(SUBMISSION)
+    login(client, seeded["office"])
+    response = post_event(client, "van-phong", case, "transfer_out", agency="Sở Y tế\x00", note="Thẩm quyền")
+    assert response.status_code == 422 and state_of(case) == "received"
+    assert ('<a href="#transfer_out-agency">Cơ quan có thẩm quyền</a>: '
+            'Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại.') in text(response)
+    response = post_event(client, "van-phong", case, "transfer_out", agency="Sở Y tế", note="Thẩm quyền:\r\n\tSở Y tế")
+    assert response.status_code == 302 and state_of(case) == "transferred"
+
+
 def test_a_case_forms_unreadable_version_has_a_vietnamese_message(app, client, clock, seeded):
     from werkzeug.datastructures import MultiDict
     from feedback_app.office.forms import event_form

@@ -86,6 +86,7 @@ def test_parse_period_reads_quarters_years_and_ranges(text, start, end, label):
     "", "2024-Q0", "2024-Q5", "24", "2024-13-01..2024-12-31", "2024-02-30..2024-03-01",
     "2024-03-01..2024-02-01", "2020-01-01..2025-01-01", "2024-01-01..2024-02-01..2024-03-01",
     "Q1-2024", "2024/01/01..2024/02/01", "0001", "2024-H0", "2024-H3",
+    "0001-01-01..0001-01-31", "9999-12-01..9999-12-31",  # bounds no UTC instant holds
 ])
 def test_parse_period_refuses_what_it_cannot_read(text):
     with pytest.raises(PeriodError):

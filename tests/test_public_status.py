@@ -185,6 +185,19 @@ def test_guessing_contacts_is_rate_limited_per_address(app_with, clock):
     assert look_up(client, case.code, "0905123456").status_code == 429
 
 
+def test_guessing_contacts_from_many_addresses_of_one_ipv6_network_shares_one_budget(app_with, clock):
+    app = app_with(RATELIMIT_ENABLED=True, LOOKUP_RATE_LIMIT="3 per hour")
+    case = receive(SUBMISSION)
+    for host, guess in ((1, "0905000001"), (2, "0905000002"), (3, "0905000003")):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:1::{host}"
+        assert look_up(client, case.code, guess).status_code == 422
+    client.environ_base["REMOTE_ADDR"] = "2001:db8:1:1:abcd::4"
+    assert look_up(client, case.code, "0905123456").status_code == 429
+    client.environ_base["REMOTE_ADDR"] = "2001:db8:1:2::1"  # another network
+    assert look_up(client, case.code, "0905123456").status_code == 303
+
+
 def field_block(page: str, field_id: str) -> str:
     """The ``<div class="field ...">`` (or fieldset) that holds the input ``field_id``."""
     match = re.search(r'<(div|fieldset) class="[^"]*field[^"]*"[^>]*>(?:(?!</\1>).)*?id="' + re.escape(field_id)

@@ -184,6 +184,23 @@ def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_w
     assert other_address.status_code == 303
 
 
+def from_address(client, address: str):
+    client.environ_base["REMOTE_ADDR"] = address  # every request of this client comes from there
+    return client
+
+
+def test_the_addresses_of_one_ipv6_network_share_one_submission_budget(app_with, clock):
+    """A line or host is given a whole IPv6 /64: its addresses are one sender, as for the sign-in."""
+    app = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="1 per hour")
+    assert post(from_address(app.test_client(), "2001:db8:1:1::1")).status_code == 303
+    same_network = from_address(app.test_client(), "2001:db8:1:1:ffff::2")
+    assert post(same_network, title="Một phản ánh khác về thời hạn giải quyết").status_code == 429
+    assert same_network.post("/api/v1/feedback", json={**VALID, "consent_publish": True}).status_code == 429
+    other_network = from_address(app.test_client(), "2001:db8:1:2::1")
+    assert post(other_network, title="Một phản ánh khác về thời hạn giải quyết").status_code == 303
+    assert count(Feedback) == 2
+
+
 def test_csrf_is_required_in_the_real_configuration(app_with, clock):
     client = app_with(WTF_CSRF_ENABLED=True).test_client()
     refused = post(client)

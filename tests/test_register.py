@@ -320,6 +320,8 @@ def test_the_command_writes_the_file_with_progress_on_stderr(book, app, tmp_path
     (["--from", "15/03/2024", "--to", "2024-03-10"], "--from: ngày không hợp lệ"),
     (["--from", "2024-06-14", "--to", "2024-03-15"], "--from 14/06/2024 sau --to 15/03/2024"),
     (["--from", "2023-01-01", "--to", "2024-06-14"], "Khoảng thời gian tối đa 366 ngày"),
+    (["--from", "0001-01-01", "--to", "0001-01-31"], "Ngày phải trong khoảng từ năm 1900 đến năm 9998"),
+    (["--from", "9999-12-01", "--to", "9999-12-31"], "Ngày phải trong khoảng từ năm 1900 đến năm 9998"),
     (["--period", "2024-Q5"], "Kỳ báo cáo không hợp lệ '2024-Q5': nhập năm (2024), quý (2024-Q2, quý 1 đến 4)"),
     (["--period", "2024-Q2", "--from", "2024-03-15"], "dùng --period hoặc --from và --to"),
     (["--from", "2024-03-15"], "cần --from và --to"),

@@ -472,6 +472,23 @@ def test_what_is_one_persons_is_never_stored_by_a_cache_and_public_pages_may_be(
     assert client.get("/api/v1/units", headers={"Authorization": "Bearer x"}).headers["Cache-Control"] == "no-store"
 
 
+SUBMISSION_FORM = {"full_name": "Nguyễn Văn An", "address": "Số 12 đường Lê Lợi, Quảng Ngãi", "phone": "0905123456",
+                   "email": "an@example.com", "title": "Thời hạn giải quyết thủ tục",
+                   "content": "Đề nghị cho biết thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ khoa học."}
+
+
+def test_a_form_sent_back_with_its_errors_and_the_page_after_a_submission_are_never_stored(app, client, clock, seeded):
+    assert "no-store" not in client.get("/gui-phan-anh").headers.get("Cache-Control", "")  # the empty form
+    refused = client.post("/gui-phan-anh", data={**SUBMISSION_FORM, "title": ""})
+    assert refused.status_code == 422 and "an@example.com" in refused.get_data(as_text=True)
+    assert refused.headers.get("Cache-Control") == "no-store"
+    assert client.post("/gui-phan-anh", data=SUBMISSION_FORM).status_code == 303
+    sent = client.get("/gui-phan-anh/da-gui")
+    page = sent.get_data(as_text=True)
+    assert re.search(r"PAKN\.\d{8}\.\d{4}", page) and "an@example.com" in page
+    assert sent.headers.get("Cache-Control") == "no-store"
+
+
 def test_the_language_link_stays_on_this_site_whatever_the_path(app, client):
     page = client.get("/%5Cevil.example/x").get_data(as_text=True)  # a 404 page, its path "/\evil.example/x"
     (link,) = re.findall(r'<a href="([^"]*)"[^>]*id="lang-switch"', page)

@@ -109,6 +109,27 @@ def test_bad_arguments_are_422_with_the_field_named(app, client, seeded, tokens)
     assert db.session.get(Feedback, case.id).state == "received"
 
 
+UNSAFE = "Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại."
+
+
+def test_characters_nobody_types_in_an_events_text_are_422_with_the_field_named(app, client, seeded, tokens):
+    """A lone surrogate failed at the flush (UnicodeEncodeError, a 500) and PostgreSQL refuses NUL."""
+    case = receive(SUBMISSION)
+    for args, field in (({"agency": "\ud800\ud800", "note": "x"}, "agency"),
+                        ({"agency": "Sở Y tế", "note": "Thẩm quyền\x00 Sở Y tế"}, "note"),
+                        ({"agency": "Sở Y tế\x1b[31m"}, "agency")):
+        response = fire(client, tokens["office"], case, "transfer_out", version=case.version, **args)
+        assert response.status_code == 422, args
+        assert response.get_json()["error"] == UNSAFE and response.get_json()["errors"] == {field: UNSAFE}
+    response = fire(client, tokens["office"], case, "classify", category="\ud800")  # looked up in no table
+    assert response.status_code == 422 and response.get_json()["errors"] == {"category": UNSAFE}
+    assert db.session.get(Feedback, case.id).state == "received"
+    assert db.session.execute(select(func.count()).select_from(Transition)).scalar_one() == 1  # the receipt
+    # a note of several lines keeps its line breaks and tabs
+    ok = fire(client, tokens["office"], case, "transfer_out", agency="Sở Y tế", note="Thẩm quyền:\n\tSở Y tế")
+    assert ok.status_code == 200 and db.session.get(Feedback, case.id).state == "transferred"
+
+
 def test_a_stale_version_is_409_and_changes_nothing(app, client, seeded, tokens):
     case = receive(SUBMISSION)
     version = case.version

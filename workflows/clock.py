@@ -14,11 +14,24 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def parse_instant(text: str) -> datetime:
-    """Parse an ISO 8601 instant; one without an offset is taken as Vietnamese local time."""
-    value = datetime.fromisoformat(text.strip())
+    """Parse an ISO 8601 instant; one without an offset is taken as Vietnamese local time. Raises
+    ValueError, an instant beyond year 1 to 9999 in UTC or local time included (``utc_instant``)."""
+    return utc_instant(datetime.fromisoformat(text.strip()))
+
+
+def utc_instant(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime (naive: Vietnamese local time), if both its UTC and its local
+    time are dates Python can hold; else ValueError. 0001-01-01T00:00+14:00 is still year 0 in UTC, and
+    9999-12-31T23:00Z is year 10000 in Vietnam: their OverflowError, raised by the first conversion or
+    the first page that shows them, was a 500 for a mistyped or hostile query."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(timezone.utc)
+    try:
+        instant = value.astimezone(timezone.utc)
+        instant.astimezone(LOCAL_TZ)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is outside the years 1 to 9999 in UTC or Vietnamese time") from None
+    return instant
 
 
 class Clock:

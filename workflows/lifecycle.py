@@ -16,6 +16,7 @@ Legal frame (see ../shared/domain-brief.md):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -411,6 +412,22 @@ def _too_short(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
 
 TOO_LONG = N_("Dài quá số ký tự cho phép.")
 
+# Control characters (tab and line breaks excepted, a note has several lines) and lone UTF-16
+# surrogates: never typed by a person, refused by PostgreSQL (NUL) or by any UTF-8 encoder
+# (surrogates). Every form (feedback_app.forms.Form) and every event's arguments are checked for them.
+UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+UNSAFE_TEXT = N_("Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại.")
+
+
+def has_unsafe_chars(value: Any) -> bool:
+    return isinstance(value, str) and UNSAFE_CHARS.search(value) is not None
+
+
+def unsafe_arguments(event: str, args: Mapping[str, Any]) -> list[str]:
+    """The arguments of ``event`` in ``args`` with characters nobody types (``UNSAFE_CHARS``)."""
+    spec = EVENTS.get(event)
+    return [name for name in spec.arguments if has_unsafe_chars(args.get(name))] if spec else []
+
 
 def _too_long(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
     return [name for name, most in spec.max_chars.items() if len(str(args.get(name) or "").strip()) > most]
@@ -418,6 +435,8 @@ def _too_long(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
 
 def _arguments_guard(spec: EventSpec) -> Guard:
     def guard(ctx: Context) -> str | None:
+        if unsafe_arguments(spec.name, ctx.args):
+            return UNSAFE_TEXT
         if _missing(spec, ctx.args):
             return N_("Thiếu thông tin bắt buộc.")
         if _too_short(spec, ctx.args):
@@ -485,7 +504,8 @@ def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None =
         if why is not None:
             fields: dict[str, str] = {}
             if error is InvalidEventArguments:
-                fields = ({n: N_("Trường này là bắt buộc.") for n in _missing(spec, ctx.args)}
+                fields = ({n: UNSAFE_TEXT for n in unsafe_arguments(event, ctx.args)}
+                          or {n: N_("Trường này là bắt buộc.") for n in _missing(spec, ctx.args)}
                           or {n: TOO_SHORT for n in _too_short(spec, ctx.args)}
                           or {n: TOO_LONG for n in _too_long(spec, ctx.args)}
                           or ({spec.required[0]: why} if spec.required else {}))

@@ -65,10 +65,32 @@ def export_line(case: Feedback) -> str:
 
 def parse_instant(text: str | None) -> datetime | None:
     """An ISO 8601 query parameter; without an offset it is Vietnamese local time. An unescaped
-    "+07:00" arrives as " 07:00" in a query string: read it as meant. Raises ValueError."""
+    "+07:00" arrives as " 07:00" in a query string: read it as meant. Raises ValueError (an instant
+    beyond year 1 to 9999 in UTC or local time too: ``clock.utc_instant``)."""
     if not text:
         return None
     return clock.parse_instant(re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip()).replace("Z", "+00:00"))
+
+
+class BadInstant(ValueError):
+    """The query parameter ``name`` is no instant that ``parse_instant`` reads."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def message(self) -> str:
+        return gettext("Tham số %(name)s phải là thời điểm theo ISO 8601, ví dụ 2024-06-01T00:00:00+07:00.",
+                       name=self.name)
+
+
+def instant_arg(name: str) -> datetime | None:
+    """The query parameter ``name`` as an instant (``parse_instant``), None when absent or empty;
+    ``BadInstant`` naming it when unreadable."""
+    try:
+        return parse_instant(request.args.get(name))
+    except ValueError:
+        raise BadInstant(name) from None
 
 
 @bp.get("/export")
@@ -79,12 +101,11 @@ def export_cases():
     if user.role not in EXPORT_ROLES:
         return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
     try:
-        since = parse_instant(request.args.get("since"))
+        since = instant_arg("since")
         if since is None and "since" in request.args:
-            raise ValueError("empty")  # "since=" is a mistake, not a request for everything
-    except ValueError:
-        return error(400, gettext("Tham số since phải là thời điểm theo ISO 8601, ví dụ 2024-06-01T00:00:00+07:00."),
-                     {"since": gettext("Thời điểm không hợp lệ.")})
+            raise BadInstant("since")  # "since=" is a mistake, not a request for everything
+    except BadInstant as bad:
+        return error(400, bad.message(), {"since": gettext("Thời điểm không hợp lệ.")})
 
     def lines():
         last_id = 0

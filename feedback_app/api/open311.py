@@ -13,7 +13,7 @@ Every error, an unknown id or path included, is GeoReport v2's JSON list ``[{"co
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext
@@ -26,11 +26,12 @@ from workflows.lifecycle import State
 from ..extensions import db
 from ..models import Category, Feedback
 from ..views_common import MAX_PAGE
-from .export import parse_instant
+from .export import BadInstant, instant_arg
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_DAYS = 90  # GeoReport v2: without dates, the last 90 days
 MAX_PAGE_SIZE = 1000
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -70,10 +71,6 @@ def _published():
             .options(selectinload(Feedback.category), selectinload(Feedback.unit)))
 
 
-def _instant(name: str) -> datetime | None:
-    return parse_instant(request.args.get(name))
-
-
 @bp.get("/services.json")
 def services():
     return jsonify([_service(c) for c in db.session.execute(select(Category).order_by(Category.code)).scalars()])
@@ -95,7 +92,10 @@ def requests_list():
         query = query.where(Feedback.code.in_(ids[:MAX_PAGE_SIZE]))
     else:
         try:
-            end, start = _instant("end_date"), _instant("start_date")
+            end, start = instant_arg("end_date"), instant_arg("start_date")
+        except BadInstant as bad:
+            return _error(400, bad.message())
+        try:
             page = int(request.args.get("page", 1))
             size = int(request.args.get("page_size", 100))
         except ValueError:
@@ -103,7 +103,9 @@ def requests_list():
         if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
             return _error(400, gettext("page phải từ 1, page_size từ 1 đến 1000."))
         end = end or CLOCK.now()
-        start = start or end - timedelta(days=DEFAULT_DAYS)
+        # the last DEFAULT_DAYS before ``end``, from year 1 at the earliest (an end_date in January of
+        # year 1 is read, not an OverflowError)
+        start = start or end - min(timedelta(days=DEFAULT_DAYS), end - EARLIEST)
         status = request.args.get("status", "")
         if status and status not in ("open", "closed"):
             return _error(400, gettext("status phải là open hoặc closed."))

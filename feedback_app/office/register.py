@@ -54,9 +54,12 @@ def _filters(form: RegisterFilterForm) -> register.Filters | None:
         form.date_to.errors.append(gettext("Ngày kết thúc phải bằng hoặc sau ngày bắt đầu."))
         return None
     else:
-        period = between(start, end)
-    filters = register.Filters(period, form.channel.data or None, form.unit.data or None)
+        period = None  # the two dates: a period of them once they are checked
     try:
+        if period is None:
+            register.check_days(start, end)
+            period = between(start, end)
+        filters = register.Filters(period, form.channel.data or None, form.unit.data or None)
         register.check(filters)
     except register.RegisterError as error:
         # a range refused: at the period's field if the range came from there, else at its date

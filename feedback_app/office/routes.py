@@ -42,7 +42,6 @@ HCTH_ONLY = {"to_archive"}  # the leader reads every other queue, but files noth
 # Wrong passwords from one client address, whatever the e-mail (services.accounts.authenticate locks
 # one e-mail from one address); the right one is not counted.
 login_rate_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-                                 key_func=lambda: accounts.client_key(request.remote_addr),
                                  deduct_when=lambda response: response.status_code == 401)
 
 

@@ -13,7 +13,7 @@ from workflows.lifecycle import MIN_EXPLANATION_CHARS
 
 from ..forms import Form
 from ..services.cases import TRACKING_CODE, normalise_code
-from ..services.submissions import (ALLOWED_EXTENSIONS, ATTACHMENT_ACCEPT, RATING_SCORES, UNSAFE_CHARS, is_clear_content,
+from ..services.submissions import (ALLOWED_EXTENSIONS, ATTACHMENT_ACCEPT, RATING_SCORES, is_clear_content,
                                     looks_vietnamese, normalise_phone)
 
 
@@ -30,25 +30,7 @@ def has_letter(field) -> bool:
     return any(c.isalpha() for c in field.data or "")
 
 
-def has_unsafe_chars(value) -> bool:
-    """Characters nobody types (``UNSAFE_CHARS``): refused per field, with a message, before they
-    reach the database."""
-    return isinstance(value, str) and UNSAFE_CHARS.search(value) is not None
-
-
-class PublicForm(Form):
-    """A citizen's form: every text field is also checked for characters nobody types."""
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        for field in self:
-            if field.type in ("StringField", "TextAreaField") and has_unsafe_chars(field.data):
-                field.errors = [*field.errors, _l("Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại.")]
-                ok = False
-        return ok
-
-
-class SubmissionFields(PublicForm):
+class SubmissionFields(Form):
     """What a citizen sends and its rules: the JSON API checks a submission with this form alone."""
 
     # the portal answers and lets the citizen look the case up by phone or e-mail: one is required
@@ -131,7 +113,7 @@ class SubmissionForm(SubmissionFields):
     held_files = ()
 
 
-class LookupForm(PublicForm):
+class LookupForm(Form):
     code = StringField(_l("Mã số phản ánh, kiến nghị"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập mã số.")), Length(max=24, message=_l("Mã số không hợp lệ."))],
         render_kw={"placeholder": "PAKN.20240304.0001", "autocomplete": "off"})
@@ -145,7 +127,7 @@ class LookupForm(PublicForm):
             raise ValidationError(_l("Mã số có dạng PAKN.năm tháng ngày.số thứ tự, ví dụ PAKN.20240304.0001."))
 
 
-class RatingForm(PublicForm):
+class RatingForm(Form):
     score = RadioField(_l("Mức độ hài lòng với câu trả lời"), coerce=int,
                        choices=[SelectChoice(k, _l(v)) for k, v in RATING_SCORES.items()],
                        validators=[DataRequired(_l("Vui lòng chọn một mức đánh giá."))])
@@ -154,7 +136,7 @@ class RatingForm(PublicForm):
                             render_kw=UNCUT)
 
 
-class ProvideInfoForm(PublicForm):
+class ProvideInfoForm(Form):
     # what HCTH asked for, so that the office's clock resumes on an answer, not on "x" (the staff's
     # own explanations need as much, lifecycle.MIN_EXPLANATION_CHARS)
     note = TextAreaField(_l("Thông tin bổ sung"), filters=[_strip], validators=[

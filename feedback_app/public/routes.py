@@ -26,6 +26,7 @@ from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, State
 from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
+from ..security import no_store
 from ..services import published as published_service
 from ..services import citizen_notices, held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
@@ -105,7 +106,7 @@ def only_created(response) -> bool:
     return response.status_code in (201, 302, 303) and not request.environ.get(REPLAYED)
 
 
-# One budget per IP for the form and the JSON API together.
+# One budget per IP (an IPv6 /64: security.client_key) for the form and the JSON API together.
 submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", methods=["POST"],
                                          deduct_when=only_created,
                                          on_breach=lambda limit: too_many_submissions(limit))
@@ -266,6 +267,7 @@ def _fingerprint(submission: Submission, files: list[submissions.CheckedFile]) -
 
 
 @bp.get("/gui-phan-anh/da-gui")
+@no_store
 def submitted():
     case = find(session.get("submitted_code") or "")
     if case is None:

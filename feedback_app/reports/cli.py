@@ -138,6 +138,11 @@ def _register_period(date_from: str | None, date_to: str | None, period: str | N
     start, end = _day(date_from, "--from"), _day(date_to, "--to")
     if start > end:
         raise click.ClickException(f"--from {start:%d/%m/%Y} sau --to {end:%d/%m/%Y}")
+    from ..services import register
+    try:
+        register.check_days(start, end)  # before the period: year 1 or 9999-12-31 has no bounds in UTC
+    except register.RegisterError as error:
+        raise click.ClickException(str(error)) from None
     return between(start, end)
 
 

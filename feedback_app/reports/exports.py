@@ -53,6 +53,10 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 CELL_MAX = 32767  # characters in one cell (Excel's limit)
 
 
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def as_text(cell):
     """``cell`` holding a text that someone else wrote (a citizen, a unit's name) stored as text, never as
     a formula: the string type, and Excel's quote prefix so that editing the cell keeps it text. Characters
@@ -60,10 +64,17 @@ def as_text(cell):
     if isinstance(cell.value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
         cell.value = text if len(text) <= CELL_MAX else text[:CELL_MAX - 1] + "…"
-        if text.startswith(FORMULA_STARTS):
+        if looks_like_formula(text):
             cell.data_type = "s"
             cell.quotePrefix = True
     return cell
+
+
+def csv_cell(value):
+    """A value of every CSV the app writes: a CSV has no cell types, so a text a spreadsheet would read as
+    a formula gets the apostrophe it shows as text (OWASP "CSV injection"); a number stays a number, a
+    negative one too."""
+    return "'" + value if looks_like_formula(value) else value
 
 
 def agency_lines() -> tuple[str, str]:
@@ -199,8 +210,8 @@ def to_csv(report: Report) -> str:
     writer.writerow(["period_from", "period_to", "unit", "unit_name", *COLUMNS])
     p = report.period
     for row in [*report.units, report.total]:
-        writer.writerow([p.start.isoformat(), p.end.isoformat(), row.unit_code, row.unit_name,
-                         *(row.values[k] for k in COLUMNS)])
+        writer.writerow(map(csv_cell, [p.start.isoformat(), p.end.isoformat(), row.unit_code, row.unit_name,
+                                       *(row.values[k] for k in COLUMNS)]))
     return "\ufeff" + out.getvalue()
 
 

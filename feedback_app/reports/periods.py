@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from workflows.clock import utc_instant
 
 __all__ = [
     "LOCAL_TZ",
@@ -82,6 +84,9 @@ class Period:
             raise PeriodError(f"period start {start.isoformat()} is after its end {end.isoformat()}")
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
+        # its bounds filter UTC timestamps: refused here if they cannot be computed, not in a query
+        self.start_utc()
+        self.end_utc_exclusive()
         if not self.label:
             object.__setattr__(self, "label", f"{start.isoformat()}..{end.isoformat()}")
 
@@ -109,6 +114,8 @@ class Period:
 
         Filter with ``start_utc() <= ts < end_utc_exclusive()``.
         """
+        if self.end == date.max:
+            raise PeriodError(f"period end {self.end.isoformat()} has no day after it")
         return _local_midnight_utc(self.end + timedelta(days=1))
 
     def has_ended(self, now: datetime) -> bool:
@@ -120,7 +127,10 @@ class Period:
 
 
 def _local_midnight_utc(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    try:
+        return utc_instant(datetime.combine(d, time(0)))
+    except ValueError as exc:  # 0001-01-01 begins in year 0 in UTC
+        raise PeriodError(f"period bound {d.isoformat()}: {exc}") from None
 
 
 def _check_year(y: object) -> int:

@@ -6,7 +6,6 @@ Passwords are stored hashed (werkzeug, ``User.set_password``); API tokens only a
 """
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from workflows.lifecycle import N_, Role
 from ..auth import token_hash
 from ..extensions import db
 from ..models import ApiToken, SignInFailure, Unit, User
+from ..security import client_key
 from . import outbox
 
 
@@ -106,16 +106,6 @@ def _alert_if_guessed(user: User, typed: str, now) -> None:
                    f"Cảnh báo: nhiều lần nhập sai mật khẩu tài khoản {user.email}", "sign_in_alert",
                    user=user, total=total, addresses=addresses, now=now, minutes=cfg["LOGIN_LOCKOUT_MINUTES"],
                    per_address=cfg["LOGIN_MAX_FAILURES"])
-
-
-def client_key(address: str | None) -> str:
-    """Whom the sign-in limits count: an IPv4 address, or the /64 network of an IPv6 one (one line or
-    host is given a whole /64, so counting single addresses would let it guess without end)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return (address or "unknown")[:64]
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 def _count_failure(typed: str, address: str, now) -> int:

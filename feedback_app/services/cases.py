@@ -362,6 +362,8 @@ assert {(e, n): m for e, spec in lifecycle.EVENTS.items() for n, m in spec.max_c
 def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
     """Turn codes into rows (422 when unknown) and strip text."""
     resolved = {k: (v.strip() if isinstance(v, str) else v) for k, v in (args or {}).items()}
+    if lifecycle.unsafe_arguments(event, resolved):
+        return resolved  # looked up nothing: no database can compare such a text; the lifecycle refuses it
     if event == "classify" and resolved.get("category"):
         category = db.session.execute(select(Category).where(Category.code == resolved["category"])).scalar()
         if category is None:

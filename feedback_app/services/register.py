@@ -63,11 +63,17 @@ class Filters:
     unit: str | None = None
 
 
+def check_days(start: date, end: date) -> None:
+    """``RegisterError`` unless both days are in the years the register reads; checked before a period
+    is built of them too, since 0001-01-01 or 9999-12-31 has no bounds in UTC (``reports.periods.Period``)."""
+    if start < FIRST_DAY or end > LAST_DAY:
+        raise RegisterError(N_("Ngày phải trong khoảng từ năm %(first)d đến năm %(last)d."),
+                            "from" if start < FIRST_DAY else "to", first=FIRST_DAY.year, last=LAST_DAY.year)
+
+
 def check(filters: Filters) -> Unit | None:
     """The unit ``filters`` name (None for all) when the register can be read for them, else ``RegisterError``."""
-    if filters.period.start < FIRST_DAY or filters.period.end > LAST_DAY:
-        raise RegisterError(N_("Ngày phải trong khoảng từ năm %(first)d đến năm %(last)d."),
-                            "from" if filters.period.start < FIRST_DAY else "to", first=FIRST_DAY.year, last=LAST_DAY.year)
+    check_days(filters.period.start, filters.period.end)
     if filters.period.days > MAX_DAYS:
         raise RegisterError(N_("Khoảng thời gian tối đa %(n)d ngày (một năm báo cáo); vui lòng chọn khoảng ngắn hơn."),
                             "to", n=MAX_DAYS)

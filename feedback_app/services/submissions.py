@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflows.lifecycle import N_, State
+from workflows.lifecycle import N_, UNSAFE_CHARS, State
 
 from ..extensions import db
 from ..models import Attachment, Feedback, Rating
@@ -57,9 +57,6 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Vietnam's numbering since the renumbering of 2017-2018: a mobile number is 0 and 9 digits (03, 05, 07,
 # 08, 09…), a fixed line 0, its area code 2x(x) and the subscriber's digits, 11 in all; +84 or 84 for the 0.
 _PHONE = re.compile(r"(?:\+?84|0)(?:[35789]\d{8}|2\d{9})")
-# Control characters (tab and line breaks excepted) and lone UTF-16 surrogates: never typed by a
-# person, refused by PostgreSQL (NUL) or by any UTF-8 encoder (surrogates).
-UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MIN_CONTENT_CHARS = 20
 MIN_CONTENT_WORDS = 5
 MIN_VIETNAMESE_SHARE = 0.2
