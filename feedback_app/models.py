@@ -380,7 +380,10 @@ class Transition(db.Model):
 
 class Attachment(db.Model):
     __tablename__ = "attachments"
-    __table_args__ = (CheckConstraint("kind IN ('submission', 'reply')", name="kind"),)
+    # kind: ``submission``, the files sent with the PAKN; ``supplement``, the files the citizen sent with
+    # supplementary information HCTH asked for (``provide_info``), dated by ``created_at``; ``reply``, the
+    # unit's files of the answer. Staff tell the citizen's later files from the original ones by it.
+    __table_args__ = (CheckConstraint("kind IN ('submission', 'supplement', 'reply')", name="kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="submission")

@@ -2,13 +2,21 @@
 how it was computed, the public steps, the answer, the one rating, and supplying missing information."""
 from __future__ import annotations
 
+import io
+import os
 import re
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Feedback, Rating, Transition
+from feedback_app.services import submissions
 from feedback_app.services.cases import Submission, apply_event, receive
+from tests.test_office import login
+from tests.test_public_submit import EXE, PDF, PNG, error_next_to, held_ids
 
 SUBMISSION = Submission(full_name="Trần Thị Bình", address="Thôn Đông, xã Tịnh Ấn Tây, Quảng Ngãi",
                         phone="0905123456", email="binh@example.com", title="Học phí lớp tập huấn sở hữu trí tuệ",
@@ -256,3 +264,126 @@ def test_a_score_not_offered_is_refused_in_the_pages_language(client, clock, see
     assert response.status_code == 422 and "Not a valid choice." in field_block(response.get_data(as_text=True),
                                                                                   "rating-score-0")
     assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 0
+
+
+# --- the files the citizen sends with the supplementary information -------------------------------
+
+def waiting_case(seeded, submission=SUBMISSION, files=()):
+    case = submissions.submit(submission, files)
+    apply_event(case, "request_info", seeded["office"], {"missing": "Bản chụp giấy tờ liên quan"})
+    return case
+
+
+def supply(client, case, note="Gửi kèm bản chụp Công văn số 12/SKHCN ngày 01/02/2024", files=(), **more):
+    data = {"info-note": note, **more}
+    if files:
+        data["info-attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(f"/tra-cuu/{case.code}/bo-sung", data=data, content_type="multipart/form-data")
+
+
+def info_held_token(html: str) -> str:
+    return re.search(r'name="info-held_token" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def attachment_rows(case) -> list[tuple[str, str]]:
+    db.session.expire_all()
+    return [(a.kind, a.original_name) for a in db.session.get(Feedback, case.id).attachments]
+
+
+def test_a_pdf_sent_with_the_supplementary_information_is_the_cases_supplied_file_on_the_staff_pages(
+        app, client, clock, seeded):
+    case = waiting_case(seeded, files=[submissions.CheckedFile("don.pdf", "pdf", "application/pdf", PDF)])
+    look_up(client, case.code, "binh@example.com")
+    page = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    form = re.search(r'<form [^>]*id="info-form".*?</form>', page, re.S).group(0)
+    assert 'enctype="multipart/form-data"' in form and 'name="info-attachments"' in form
+    assert "Tối đa 5 tệp, mỗi tệp không quá" in text_of(form)  # the submission form's rule
+    clock.set("2024-03-05T10:00:00+07:00")
+    response = supply(client, case, files=[("cong-van-12.pdf", PDF)])
+    assert response.status_code == 303
+    assert attachment_rows(case) == [("submission", "don.pdf"), ("supplement", "cong-van-12.pdf")]
+    case = db.session.get(Feedback, case.id)
+    assert case.state == "received" and case.due_step == "classify"  # the clock resumes, as without files
+    supplied = case.attachments[-1]
+    with open(os.path.join(app.config["UPLOAD_DIR"], supplied.stored_name), "rb") as f:
+        assert f.read() == PDF
+    last = case.transitions[-1]
+    assert (last.event, last.actor_label) == ("provide_info", "Người gửi")
+    # HCTH's case page tells the supplied file from the one sent with the PAKN, dated
+    office = app.test_client()
+    login(office, seeded["office"])
+    html = office.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True)
+    listed = text_of(re.search(r'<ul aria-labelledby="h-supplied" id="supplied-files">.*?</ul>', html, re.S).group(0))
+    assert "Tệp người gửi bổ sung" in html and "cong-van-12.pdf" in listed and "bổ sung ngày 05/03/2024" in listed
+    assert "don.pdf" not in listed
+    download = office.get(f"/van-phong/tep/{supplied.id}")
+    assert download.status_code == 200 and download.data == PDF
+    # and the unit's, once the case is forwarded to it
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    unit = app.test_client()
+    login(unit, seeded["QLCN"])
+    html = unit.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True)
+    assert 'id="supplied-files"' in html and "cong-van-12.pdf" in html and "bổ sung ngày 05/03/2024" in html
+
+
+@pytest.mark.parametrize("bad", [("hoa-don.pdf", EXE), ("lon.pdf", PDF + b"0" * 2000)])
+def test_a_refused_file_comes_back_with_the_text_typed_and_the_good_file_held_then_attached(
+        app, client, clock, seeded, bad):
+    app.config["MAX_ATTACHMENT_BYTES"] = 1024
+    case = waiting_case(seeded)
+    look_up(client, case.code, "0905123456")
+    note = "Bản chụp giấy chứng nhận đăng ký gửi kèm theo"
+    refused = supply(client, case, note, files=[bad, ("scan.png", PNG)])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    reason = "không đúng định dạng cho phép" if bad[1] is EXE else "vượt quá dung lượng cho phép"
+    assert f"{bad[0]} {reason}" in error_next_to(html, "info-attachments")
+    assert f"{note}</textarea>" in html and set(held_ids(html)) == {"scan.png"}
+    assert attachment_rows(case) == [] and db.session.get(Feedback, case.id).state == "awaiting_info"
+    # sent again without choosing the good file again
+    token = info_held_token(html)
+    assert supply(client, case, note, **{"info-held_token": token}).status_code == 303
+    assert attachment_rows(case) == [("supplement", "scan.png")]
+    assert db.session.get(Feedback, case.id).state == "received"
+    assert not os.path.exists(os.path.join(app.config["UPLOAD_DIR"], "held", token))  # released
+
+
+def test_a_note_too_short_keeps_the_file_chosen(client, clock, seeded):
+    case = waiting_case(seeded)
+    look_up(client, case.code, "0905123456")
+    html = supply(client, case, "xem tệp", files=[("cong-van.pdf", PDF)]).get_data(as_text=True)
+    assert "Thông tin bổ sung cần từ 10 đến 5.000 ký tự" in error_next_to(html, "info-note")
+    assert set(held_ids(html)) == {"cong-van.pdf"} and attachment_rows(case) == []
+    assert supply(client, case, **{"info-held_token": info_held_token(html)}).status_code == 303
+    assert attachment_rows(case) == [("supplement", "cong-van.pdf")]
+
+
+def test_each_answer_may_carry_as_many_files_as_a_submission_whatever_the_case_has(app, client, clock, seeded):
+    app.config["MAX_ATTACHMENTS"] = 2
+    pdf = submissions.CheckedFile("don.pdf", "pdf", "application/pdf", PDF)
+    case = waiting_case(seeded, files=[pdf, replace(pdf, original_name="don-2.pdf")])
+    look_up(client, case.code, "0905123456")
+    too_many = supply(client, case, files=[("a.pdf", PDF), ("b.pdf", PDF), ("c.pdf", PDF)]).get_data(as_text=True)
+    assert "Chỉ được gửi tối đa 2 tệp đính kèm." in error_next_to(too_many, "info-attachments")
+    assert set(held_ids(too_many)) == {"a.pdf", "b.pdf"}
+    token = info_held_token(too_many)
+    # the held ones count: one more is still too many
+    again = supply(client, case, files=[("c.pdf", PDF)], **{"info-held_token": token}).get_data(as_text=True)
+    assert "Chỉ được gửi tối đa 2 tệp đính kèm." in error_next_to(again, "info-attachments")
+    assert supply(client, case, **{"info-held_token": token}).status_code == 303
+    assert attachment_rows(case) == [("submission", "don.pdf"), ("submission", "don-2.pdf"),
+                                     ("supplement", "a.pdf"), ("supplement", "b.pdf")]
+
+
+def test_files_for_a_case_no_longer_waiting_are_not_stored(app, client, clock, seeded):
+    case = waiting_case(seeded)
+    look_up(client, case.code, "0905123456")
+    # HCTH took the answer by phone meanwhile
+    apply_event(case, "provide_info", seeded["office"], {"note": "Người gửi báo qua điện thoại"})
+    response = supply(client, case, files=[("cong-van.pdf", PDF)])
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "không còn ở trạng thái chờ bổ sung thông tin" in page
+    assert attachment_rows(case) == []
+    assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []  # nor held

@@ -54,6 +54,8 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         days_left=staff.working_days_left(case, load_calendar()),
         overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],
+        # sent later by the citizen with the supplementary information HCTH asked for (provide_info)
+        supplied=[a for a in case.attachments if a.kind == "supplement"],
         replies=[a for a in case.attachments if a.kind == "reply"],
         removable=staff.removable_draft_files(case) if bp == "unit" else [],
         similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],

@@ -98,19 +98,25 @@ class SubmissionFields(Form):
         return {name: str(errors[0]) for name, errors in self.errors.items() if errors and name != "csrf_token"}
 
 
-class SubmissionForm(SubmissionFields):
-    """The portal's page: the citizen's fields, attachments, a honeypot and the form's key."""
+class CitizenFiles:
+    """A citizen's files on a portal form (the submission, the supplementary information), checked by
+    ``public.routes.attached_files`` with the same rules (``submissions.sort_files``)."""
 
     attachments = MultipleFileField(_l("Tệp đính kèm (nếu có)"),
                                     render_kw={"accept": ATTACHMENT_ACCEPT})
-    # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
-    website = StringField(_l("Để trống ô này"))
-    # One per rendering of the page: a double click or a reload finds the case the first sending made.
-    submission_key = HiddenField()
     # The files this form already sent, held while it comes back (services.held_uploads): the token of
     # their hold, and what the page shows of them (set by the view).
     held_token = HiddenField()
     held_files = ()
+
+
+class SubmissionForm(SubmissionFields, CitizenFiles):
+    """The portal's page: the citizen's fields, attachments, a honeypot and the form's key."""
+
+    # A honeypot: hidden from people (CSS and aria-hidden), filled in by simple bots.
+    website = StringField(_l("Để trống ô này"))
+    # One per rendering of the page: a double click or a reload finds the case the first sending made.
+    submission_key = HiddenField()
 
 
 class LookupForm(Form):
@@ -136,7 +142,10 @@ class RatingForm(Form):
                             render_kw=UNCUT)
 
 
-class ProvideInfoForm(Form):
+class ProvideInfoForm(Form, CitizenFiles):
+    """The citizen's answer to HCTH's request for information, with the files it often asks for ("bản
+    chụp giấy tờ liên quan"): the case's ``supplement`` files (``submissions.provide_info``)."""
+
     # what HCTH asked for, so that the office's clock resumes on an answer, not on "x" (the staff's
     # own explanations need as much, lifecycle.MIN_EXPLANATION_CHARS)
     note = TextAreaField(_l("Thông tin bổ sung"), filters=[_strip], validators=[

@@ -35,7 +35,7 @@ from ..services.files import attachment_path, reply_files
 from .. import views_common
 from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name, send_download
 from . import bp
-from .forms import LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
+from .forms import CitizenFiles, LookupForm, ProvideInfoForm, RatingForm, SubmissionFields, SubmissionForm
 
 # Shown in the header of every page (templates/base.html reads ``public_nav``).
 PUBLIC_NAV = [
@@ -174,12 +174,13 @@ def submit():
     return render_template("public/submit.html", form=form), status
 
 
-def attached_files(form: SubmissionForm, valid: bool) -> list[submissions.CheckedFile] | None:
-    """The form's files, checked together (kind, size, number): those it already sent and the sender
-    kept (held, ``services.held_uploads``) and those chosen now. None, with the reasons on the field, if
-    one is refused. ``valid``: the form's fields passed their checks; if not (or a file is refused), the
-    files that passed are held and shown on the page that comes back, so the sender need not choose
-    them again."""
+def attached_files(form: CitizenFiles, valid: bool) -> list[submissions.CheckedFile] | None:
+    """The form's files (the submission's, the supplementary information's, HCTH's intake), checked
+    together (kind, size, number): those it already sent and the sender kept (held,
+    ``services.held_uploads``) and those chosen now. None, with the reasons on the field, if one is
+    refused. ``valid``: the form's fields passed their checks; if not (or a file is refused), the files
+    that passed are held and shown on the page that comes back, so the sender need not choose them
+    again."""
     current = held_uploads.take(form.held_token.data, request.form.getlist("remove_held"))
     uploads = (submissions.Upload(f.filename, f.stream) for f in (form.attachments.data or []) if f and f.filename)
     checked, refused = submissions.sort_files(uploads, held=len(current.files))
@@ -365,14 +366,19 @@ def rate(code: str):
 def provide_info(code: str):
     case = _own_case(code)
     form = ProvideInfoForm(prefix="info")
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    # the files as the submission's: checked by content, those that passed held while the form comes back
+    files = attached_files(form, valid)
+    if files is None or not valid:
         return _status_page(case, info_form=form, status=422)
     try:
-        submissions.provide_info(case, form.note.data)
+        submissions.provide_info(case, form.note.data, files)
     except (LifecycleError, StaleCase):
         flash(gettext("Phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin."), "error")
     else:
         flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
+    # stored with the case, or for a case no longer waiting (its form is gone): the hold is done with
+    held_uploads.release(form.held_token.data)
     return redirect(url_for("public.status", code=code), code=303)
 
 

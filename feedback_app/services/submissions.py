@@ -205,16 +205,21 @@ def attachments_rule() -> str:
                    mb=_megabytes(config["MAX_ATTACHMENT_BYTES"]), types=gettext(ACCEPTED_TYPES))
 
 
-def _store(case: Feedback, files: list[CheckedFile]) -> list[Path]:
+def _store(case: Feedback, files: list[CheckedFile], kind: str = "submission") -> list[Path]:
+    """Write the citizen's checked files and add them to the case as ``kind`` (``Attachment.kind``);
+    returns the paths written (``_discard`` them if the transaction fails)."""
     written: list[Path] = []
-    if not files:
-        return written
     for f in files:
         stored, path = write_new(f.data, f.extension)
         written.append(path)
-        case.attachments.append(Attachment(kind="submission", original_name=f.original_name, stored_name=stored,
+        case.attachments.append(Attachment(kind=kind, original_name=f.original_name, stored_name=stored,
                                            content_type=f.content_type, size=len(f.data)))
     return written
+
+
+def _discard(written: list[Path]) -> None:
+    for path in written:
+        path.unlink(missing_ok=True)
 
 
 def submit(submission: Submission, files: list[CheckedFile] = (), **receipt) -> Feedback:
@@ -234,8 +239,7 @@ def submit(submission: Submission, files: list[CheckedFile] = (), **receipt) -> 
             db.session.commit()
     except Exception:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        _discard(written)
         raise
     finally:
         session.expire_on_commit = True
@@ -370,6 +374,20 @@ def rate(case: Feedback, score: int, comment: str | None = None) -> Rating:
     return rating
 
 
-def provide_info(case: Feedback, note: str):
-    """The citizen answers a request for missing information; the office's clock resumes."""
-    return apply_event(case, "provide_info", CITIZEN, {"note": note})
+def provide_info(case: Feedback, note: str, files: list[CheckedFile] = ()):
+    """The citizen answers a request for missing information; the office's clock resumes. The checked
+    ``files`` (often the copies of documents HCTH asked for) become the case's ``supplement``
+    attachments in the transaction of the ``provide_info`` event: all of it or nothing.
+
+    Their number is checked per answer, as a submission's (``sort_files``: ``MAX_ATTACHMENTS``), not
+    against the files the case already has: a citizen who sent the most files with the PAKN must still
+    be able to send the copies asked for, and the case's files stay bounded, since each answer needs
+    a request from HCTH first (``request_info``)."""
+    written = []
+    try:
+        written = _store(case, list(files), "supplement")
+        return apply_event(case, "provide_info", CITIZEN, {"note": note})
+    except Exception:
+        db.session.rollback()
+        _discard(written)
+        raise
