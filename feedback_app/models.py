@@ -235,6 +235,7 @@ class Feedback(db.Model):
     extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     overdue_since: Mapped[date | None] = mapped_column(Date)  # the due date that was missed
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    directed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the leader's latest ``direct``
 
     # Outcomes
     info_requested: Mapped[str | None] = mapped_column(Text)

@@ -112,6 +112,37 @@ def test_missing_the_promised_date_escalates_to_the_leader_and_sets_no_second_da
     assert sweep(parse_instant("2024-04-03T08:00:00+07:00")).escalations == 0
 
 
+def test_the_leader_decides_on_an_escalated_case_and_the_unit_is_told_what_to_do(app, client, clock, seeded):
+    """Brief, second miss: escalated, the case waits for the leader's decision; the leader's direction
+    reaches the unit by mail, stands on the case page and turns the overdue list's "waiting" into
+    "directed"; the state and the promised date do not move."""
+    import html
+    case = forwarded_case(seeded)  # at QLKH
+    sweep(parse_instant("2024-03-26T00:01:00+07:00"))  # the letter: 1 April
+    clock.set("2024-04-02T08:00:00+07:00")
+    assert sweep(parse_instant("2024-04-02T08:00:00+07:00")).escalations == 1  # 1 April passed too
+    sign_in(client, seeded["leader"])
+    listed = html.unescape(client.get("/van-phong/qua-han").get_data(as_text=True))
+    assert "chờ Lãnh đạo quyết định" in listed
+    page = html.unescape(client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True))
+    assert 'id="form-direct"' in page and "Nội dung chỉ đạo" in page
+    instruction = "Phòng QLKH trình dự thảo trả lời trước ngày 05/4; lấy ý kiến Sở Tài chính bằng điện thoại."
+    db.session.refresh(case)
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/direct",
+                           data={"direct-instruction": instruction, "direct-version": case.version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert case.state == "forwarded" and case.due_date == date(2024, 4, 1) and case.directed_at is not None
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "unit_direct")).scalars().first()
+    assert mail is not None and instruction in mail.body_text and seeded["QLKH"].email in mail.recipients
+    listed = html.unescape(client.get("/van-phong/qua-han").get_data(as_text=True))
+    assert "Lãnh đạo đã chỉ đạo ngày 02/04/2024" in listed and "chờ Lãnh đạo quyết định" not in listed
+    sign_in(client, seeded["QLKH"])
+    unit_page = html.unescape(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
+    assert instruction in unit_page and 'id="form-direct"' not in unit_page
+
+
 def test_a_unit_that_issued_its_own_letter_gets_no_automatic_one_but_an_escalation_at_the_second_miss(
         app, clock, seeded):
     case = forwarded_case(seeded)

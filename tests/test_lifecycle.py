@@ -23,7 +23,7 @@ VALID_ARGS = {
     "request_changes": {"note": "bổ sung căn cứ"}, "approve": {}, "publish": {},
     "return_answer": {"reason": "câu trả lời còn nêu họ tên cán bộ"}, "extend": {"reason": "cần lấy ý kiến"},
     "collect_basis": {"reason": "chờ ý kiến Sở Tư pháp"}, "resume_handling": {},
-    "archive": {"reference": "12/PAKN-2024"},
+    "archive": {"reference": "12/PAKN-2024"}, "direct": {"instruction": "Phòng QLKH trả lời trước ngày 15"},
 }
 
 
@@ -37,6 +37,7 @@ class FakeCase:
     due_date: date | None = date(2024, 3, 20)
     answered_at: datetime | None = None
     archived_at: datetime | None = None
+    escalated_at: datetime | None = None
     email: str | None = None
     phone: str | None = "0905123456"
     address: str | None = None
@@ -44,7 +45,8 @@ class FakeCase:
 
 # what a case must be for an event to be allowed beyond its state: an answered case is archived only
 # when it waits for no publication
-CASE_FOR = {"archive": {"consent_publish": False}}
+CASE_FOR = {"archive": {"consent_publish": False},
+            "direct": {"escalated_at": datetime(2024, 3, 1, 1, 0, tzinfo=timezone.utc)}}
 
 
 def fake(source: str, event: str) -> FakeCase:
@@ -131,7 +133,7 @@ def test_every_free_text_someone_acts_on_must_say_something():
     assert {name: spec.explained for name, spec in EVENTS.items() if spec.explained} == {
         "request_info": ("missing",), "return_to_office": ("reason",), "submit_draft": ("reply",),
         "request_changes": ("note",), "return_answer": ("reason",), "extend": ("reason",),
-        "collect_basis": ("reason",)}
+        "collect_basis": ("reason",), "direct": ("instruction",)}
 
 
 def test_unknown_event_is_404():
@@ -197,7 +199,7 @@ def test_publish_needs_the_citizens_consent():
 
 def test_allowed_events_lists_what_the_buttons_show():
     assert lifecycle.allowed_events(FakeCase(state="received"), FakeActor("office"), TODAY) == [
-        e for e in EVENTS if ("received", e) in ALLOWED]
+        e for e in EVENTS if ("received", e) in ALLOWED and Role.OFFICE in EVENTS[e].roles]
     assert lifecycle.allowed_events(FakeCase(state="received"), FakeActor("unit", UNIT_ID), TODAY) == []
     assert set(lifecycle.allowed_events(FakeCase(state="forwarded"), FakeActor("unit", UNIT_ID), TODAY)) == {
         "return_to_office", "submit_draft", "extend", "collect_basis"}
@@ -321,4 +323,17 @@ def test_information_is_not_requested_of_a_sender_who_left_no_way_to_be_reached(
         case = FakeCase(state=State.RECEIVED.value, **{"phone": None, **way})
         lifecycle.fire(case, "request_info", actor_for("request_info"), VALID_ARGS["request_info"], TODAY)
         assert case.state == State.AWAITING_INFO.value
+
+
+def test_the_leader_directs_only_a_case_escalated_to_them():
+    """Brief, second miss: the leader decides on an escalated case; a case that was not escalated
+    takes no direction (its unit answers as usual), and the state never moves."""
+    case = FakeCase(state=State.FORWARDED.value)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        lifecycle.fire(case, "direct", actor_for("direct"), VALID_ARGS["direct"], TODAY)
+    assert "quá ngày hẹn lại" in refused.value.why
+    case.escalated_at = datetime(2024, 3, 1, 1, 0, tzinfo=timezone.utc)
+    for _ in range(2):  # as often as the leader needs
+        lifecycle.fire(case, "direct", actor_for("direct"), VALID_ARGS["direct"], TODAY)
+        assert case.state == State.FORWARDED.value
 

@@ -47,10 +47,11 @@ SETUP = {
     "collect_basis": (["classify", "forward"], {"reason": "Chờ ý kiến Cục An toàn bức xạ"}),
     "resume_handling": (["classify", "forward", "collect_basis"], {}),
     "archive": (["refuse"], {"reference": "12/PAKN-2024"}),
+    "direct": (["classify", "forward"], {"instruction": "Trình dự thảo trả lời trước thứ Sáu"}),  # escalated
 }
 WHO = {"office": {"request_info", "provide_info", "classify", "refuse", "transfer_out", "forward",
                   "request_changes", "publish", "return_answer", "archive"},
-       "leader": {"request_changes", "approve"},
+       "leader": {"request_changes", "approve", "direct"},
        "QLCN": {"return_to_office", "submit_draft", "extend", "collect_basis", "resume_handling"},
        "admin": set()}
 
@@ -61,6 +62,9 @@ def prepared(seeded, event):
               "approve": "leader", "collect_basis": "QLCN", "refuse": "office"}
     for step in SETUP[event][0]:
         apply_event(case, step, seeded[actors[step]], SETUP[step][1])
+    if event == "direct":  # as the sweep leaves a case whose promised date passed
+        case.escalated_at = case.received_at
+        db.session.commit()
     return case
 
 

@@ -125,6 +125,7 @@ class Case(Protocol):
     due_date: date | None
     answered_at: datetime | None  # the first answer sent to the citizen; kept through a return
     archived_at: datetime | None  # filed in the records (``archive``)
+    escalated_at: datetime | None  # the promised date missed: the leader decides (NĐ 61/2018 Art 19.9)
     email: str | None  # the citizen's ways to be reached (Art 7.1)
     phone: str | None
     address: str | None
@@ -237,6 +238,12 @@ def _someone_to_ask(ctx: Context) -> str | None:
     if not any((way or "").strip() for way in (case.email, case.phone, case.address)):
         return N_("Người gửi không để lại thư điện tử, số điện thoại hay địa chỉ nên không gửi được đề nghị "
                   "bổ sung; xem xét không tiếp nhận theo Nghị định 20/2008/NĐ-CP, Điều 7.1.")
+    return None
+
+
+def _escalated(ctx: Context) -> str | None:
+    if ctx.case.escalated_at is None:
+        return N_("Chỉ chỉ đạo phản ánh, kiến nghị đã quá ngày hẹn lại và được chuyển Lãnh đạo quyết định.")
     return None
 
 
@@ -373,6 +380,12 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("extend", (_S.FORWARDED, _S.COLLECTING), None, frozenset({Role.UNIT}),
               N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",), explained=("reason",),
               own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due)),
+    # Brief, "second miss" (NĐ 61/2018 Art 19.9: the date moves once): the case escalated, the leader
+    # decides what is done and by whom (whoever holds the case is told; the unit by mail), as often as
+    # needed; no new date for the citizen, who keeps getting progress notices until the answer.
+    EventSpec("direct", (_S.RECEIVED, _S.CLASSIFIED, _S.FORWARDED, _S.COLLECTING), None, frozenset({Role.LEADER}),
+              N_("Chỉ đạo xử lý"), required=("instruction",), explained=("instruction",),
+              guards=(_escalated,), public=False),
     # NĐ 20/2008 Art 9.1 ("lưu trữ trong cơ sở dữ liệu") and Art 14.2e: a case with nothing left to do
     # (refused, transferred, published, or answered without consent to publish) is filed in the
     # department's records under its file reference. Brief §4 draws LUU_TRU as a state after

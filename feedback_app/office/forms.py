@@ -74,6 +74,7 @@ ARGUMENT_LABELS = {
     "reply": _l("Nội dung trả lời"),
     "new_date": _l("Ngày hẹn trả lời mới"),
     "reference": _l("Số, ký hiệu hồ sơ lưu trữ"),
+    "instruction": _l("Nội dung chỉ đạo"),
 }
 PREVIEW_FIELDS = ("title", "question", "answer")
 

@@ -209,6 +209,11 @@ def _provide_info(case, args, actor):
     return _the_note(case, args, actor)
 
 
+def _direct(case, args, actor):
+    case.directed_at = CLOCK.now()
+    return f"Chỉ đạo: {args['instruction']}"
+
+
 def _the_note(case, args, actor):
     return args.get("note") or None
 
@@ -350,7 +355,7 @@ EFFECTS: dict[str, Effect] = {
     "transfer_out": _transfer_out, "forward": _forward, "return_to_office": _return_to_office,
     "collect_basis": _the_reason, "resume_handling": _the_note,
     "submit_draft": _submit_draft, "request_changes": _request_changes, "approve": _approve,
-    "publish": _publish, "return_answer": _return_answer, "extend": _extend, "archive": _archive,
+    "publish": _publish, "return_answer": _return_answer, "extend": _extend, "archive": _archive, "direct": _direct,
 }
 assert set(EFFECTS) == set(lifecycle.EVENTS), "every lifecycle event needs its effect"
 # the lifecycle (pure Python) states the lengths of the short texts; they are what their columns hold

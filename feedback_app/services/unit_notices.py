@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 
 from workflows.deadlines import STEP_LABELS, Step
-from workflows.lifecycle import Role
+from workflows.lifecycle import Role, State
 
 from ..extensions import db
 from ..models import Feedback, OutboxMail, Unit, User
@@ -31,7 +31,13 @@ NOTICES: dict[str, UnitNotice] = {
                                   "{asked_by} yêu cầu chỉnh sửa dự thảo trả lời {code} (hạn {due})"),
     "return_answer": UnitNotice("unit_return_answer",
                                 "Văn phòng trả lại câu trả lời {code} để hoàn thiện trước khi công khai (hạn {due})"),
+    # the leader's direction on an escalated case, to the unit holding it (at HCTH: its queue and the
+    # overdue list show it)
+    "direct": UnitNotice("unit_direct", "Lãnh đạo Sở chỉ đạo xử lý phản ánh, kiến nghị quá hạn {code}"),
 }
+
+
+UNIT_STATES = (State.FORWARDED.value, State.COLLECTING.value)  # the unit holds the case
 
 
 def asked_by(actor) -> str:
@@ -50,7 +56,7 @@ def notify_unit(case: Feedback, event: str, args: Mapping[str, Any], actor) -> l
     """Queue the mails ``event`` owes the unit now holding ``case`` (none for another event). Call it
     after the event's audit row is added: the row's count keys the mails, one set per firing."""
     notice = NOTICES.get(event)
-    if notice is None or case.unit is None:
+    if notice is None or case.unit is None or (event == "direct" and case.state not in UNIT_STATES):
         return []
     firing = sum(1 for t in case.transitions if t.event == event)
     who = asked_by(actor)
@@ -58,7 +64,8 @@ def notify_unit(case: Feedback, event: str, args: Mapping[str, Any], actor) -> l
                                     due=f"{case.due_date:%d/%m/%Y}" if case.due_date else "—")
     return outbox.enqueue_each(f"{notice.template}:{case.code}:{firing}", notice.template,
                                unit_addresses(case.unit), subject, notice.template, feedback=case,
-                               note=args.get("note") or args.get("reason") or "", asked_by=who,
+                               note=args.get("note") or args.get("reason") or args.get("instruction") or "",
+                               asked_by=who,
                                # the Vietnamese label, whatever language the staff member who acted reads
                                step_label=STEP_LABELS[Step(case.due_step)] if case.due_step else "",
                                link=outbox.link("unit.case", code=case.code))
