@@ -264,7 +264,8 @@ ERROR_PAGES = (
     (403, N_("Không có quyền"), N_("Bạn không có quyền thực hiện thao tác này.")),
     (404, N_("Không tìm thấy"), N_("Không tìm thấy trang hoặc phản ánh, kiến nghị cần tìm.")),
     (405, N_("Không được phép"), N_("Phương thức này không được hỗ trợ.")),
-    (413, N_("Tệp quá lớn"), N_("Dung lượng gửi lên vượt quá giới hạn cho phép.")),
+    (413, N_("Tệp quá lớn"), N_("Dung lượng gửi lên vượt quá giới hạn cho phép. Dùng nút Quay lại (Back) của "
+                                "trình duyệt để trở về biểu mẫu: nội dung đã nhập vẫn còn; chọn tệp nhỏ hơn rồi gửi lại.")),
     (429, N_("Quá nhiều yêu cầu"), N_("Đã có quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau.")),
     (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra nên yêu cầu chưa được thực hiện. Vui lòng thử lại sau.")),
 )

@@ -276,3 +276,11 @@ def test_a_due_date_is_a_working_day(start, n):
 @given(start_dates, counts)
 def test_more_working_days_never_give_an_earlier_due_date(start, n):
     assert cal.add_working_days(start, n) < cal.add_working_days(start, n + 1)
+
+
+def test_a_library_holiday_is_named_in_english_and_an_admins_own_day_off_as_typed():
+    cal = WorkingCalendar(days_off={date(2024, 3, 8): "Nghỉ theo quyết định của UBND tỉnh"})
+    notes = cal.days_off_between(date(2024, 2, 7), date(2024, 3, 8))
+    named = {note.date: cal.holiday_name(note, "en_US") for note in notes}
+    assert named[date(2024, 2, 12)] == "Third Day of Lunar New Year"
+    assert named[date(2024, 3, 8)] == "Nghỉ theo quyết định của UBND tỉnh"

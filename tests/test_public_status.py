@@ -92,6 +92,8 @@ def test_the_status_page_explains_the_due_date_with_the_holidays_skipped(client,
     assert "NĐ 20/2008/NĐ-CP, Điều 9.1d" in page
     assert re.search(r"08/02/2024: [^ ]", page) and "14/02/2024" in page  # the Tết days that were skipped
     assert "Tiếp nhận" in page
+    english = text_of(client.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True))
+    assert "12/02/2024: Third Day of Lunar New Year" in english  # the holiday library's own English names
 
 
 def test_the_status_page_shows_public_steps_and_the_answer_but_no_internal_notes(client, clock, seeded):
@@ -104,6 +106,9 @@ def test_the_status_page_shows_public_steps_and_the_answer_but_no_internal_notes
         assert step in page
     assert "Lớp tập huấn không thu học phí." in page
     assert "nội bộ: xem hồ sơ cũ" not in page
+    sent = re.search(r'<details id="sent">(.*?)</details>', client.get(f"/tra-cuu/{case.code}").get_data(as_text=True),
+                     re.S).group(1)  # what the citizen sent, to read again
+    assert SUBMISSION.title in sent and SUBMISSION.content in sent
 
 
 def test_the_citizen_sees_the_steps_of_their_case_not_the_hand_offs_among_hcth_the_unit_and_the_leader(
@@ -165,6 +170,7 @@ def test_the_citizen_supplies_missing_information_and_the_clock_resumes(client, 
     look_up(client, case.code, "binh@example.com")
     page = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
     assert "Chờ bổ sung thông tin" in page and "Số, ngày của văn bản liên quan" in page
+    assert "có thể không được tiếp nhận" in re.search(r'<p class="hint" id="info-warning">(.*?)</p>', page).group(1)
     clock.advance(days=1)
     client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": "Công văn số 12/SKHCN ngày 01/02/2024"})
     db.session.expire_all()

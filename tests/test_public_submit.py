@@ -57,6 +57,8 @@ def test_a_valid_submission_gets_a_code_a_classify_date_and_a_link_to_follow(cli
     page = client.get("/gui-phan-anh/da-gui").get_data(as_text=True)
     assert "PAKN.20240207.0001" in page
     assert "21/02/2024" in page  # 5 working days after receipt, Tết skipped
+    answer_by = re.search(r'<dd id="answer-by">(.*?)</dd>', page, re.S).group(1)
+    assert "13/03/2024" in answer_by and "20 ngày làm việc kể từ ngày tiếp nhận" in answer_by  # Tết skipped too
     assert 'href="/tra-cuu/PAKN.20240207.0001"' in page
     case = db.session.execute(select(Feedback)).scalar_one()
     assert (case.submitter_name, case.phone, case.email, case.channel, case.consent_publish) == (
@@ -265,6 +267,15 @@ def test_the_form_offers_a_phone_its_keyboards_and_saved_details_and_never_cuts_
     too_long = post(client, content=VALID["content"] + " Thêm." * 2000).get_data(as_text=True)
     assert "Nội dung không được dài quá 10.000 ký tự." in error_next_to(too_long, "content")
     assert "Thêm. Thêm." in too_long and count(Feedback) == 0  # what was pasted comes back whole
+
+
+def test_a_request_too_large_to_read_says_how_to_get_back_to_the_form_and_what_files_may_be(app_with, clock):
+    client = app_with(MAX_CONTENT_LENGTH=64 * 1024).test_client()
+    response = post(client, files=[("ban-chup.pdf", PDF + b"0" * 100_000)])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413 and count(Feedback) == 0
+    assert "nút Quay lại (Back)" in html and "nội dung đã nhập vẫn còn" in html
+    assert "Tối đa 5 tệp, mỗi tệp không quá 10 MB" in re.search(r'<p id="attachments-rule">(.*?)</p>', html).group(1)
 
 
 def sent_form_key(client) -> str:

@@ -176,7 +176,7 @@ def test_a_query_of_punctuation_or_symbols_only_is_no_query_and_the_page_says_so
     response = client.get("/cong-khai", query_string={"q": q})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and all(case.code in page for case in cases)
-    assert 'id="no-words"' in page and "không có chữ hoặc số nào để tìm" in page
+    assert 'id="no-words"' in page and "không có từ nào để tìm" in page
     assert 'id="no-words"' not in client.get("/cong-khai", query_string={"q": "hoc phi"}).get_data(as_text=True)
     english = client.get("/cong-khai", query_string={"q": q, "lang": "en"}).get_data(as_text=True)
-    assert "has no letter or digit to look for" in english
+    assert "has no word to look for" in english

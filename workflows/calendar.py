@@ -55,6 +55,12 @@ def _library_year(year: int) -> _LibraryYear:
     return _LibraryYear(days_off, make_up)
 
 
+@functools.cache
+def _library_names(year: int, language: str) -> dict[date, str]:
+    """``holidays.VN``'s names of one year's days off in another of its languages ("en_US")."""
+    return dict(holidays.VN(years=year, language=language).items())
+
+
 def _check(d: object) -> None:
     # A datetime would silently miss every date key; the caller picks the local date.
     if isinstance(d, datetime) or not isinstance(d, date):
@@ -104,6 +110,13 @@ class WorkingCalendar:
         """Why ``d`` is not a working day (Vietnamese), or None for a working day."""
         _check(d)
         return self._off_name(d)
+
+    def holiday_name(self, note: HolidayNote, language: str) -> str:
+        """The name of a day off in ``language`` (one of ``holidays.VN``'s, e.g. "en_US") where the
+        library named it; the admin's own reason, a weekend or a language it lacks stay as they are."""
+        if note.date in self._days_off:
+            return note.name
+        return _library_names(note.date.year, language).get(note.date, note.name)
 
     def is_working_day(self, d: date) -> bool:
         _check(d)

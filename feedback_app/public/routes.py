@@ -30,7 +30,7 @@ from ..security import no_store
 from ..services import published as published_service
 from ..services import citizen_notices, held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
-from ..services.cases import StaleCase, Submission, find
+from ..services.cases import StaleCase, Submission, clock_of, find
 from ..services.files import attachment_path, reply_files
 from .. import views_common
 from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name, send_download
@@ -273,7 +273,9 @@ def submitted():
     case = find(session.get("submitted_code") or "")
     if case is None:
         return redirect(url_for("public.submit"))
-    return render_template("public/submitted.html", case=case)
+    plan = deadlines()  # the answer's latest date, which the citizen plans by (brief: 5 + 15 working days)
+    return render_template("public/submitted.html", case=case, answer_by=plan.case_limit(clock_of(case)),
+                           answer_days=plan.rules.case_total_days)
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -324,6 +326,8 @@ def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_for
     if case.due_start and case.due_date:
         calendar = load_calendar()
         due_days_off = calendar.days_off_between(case.due_start, case.due_date)
+        if str(get_locale()) == "en":  # the library's English names; the admin's own stay as typed
+            due_days_off = [note._replace(name=calendar.holiday_name(note, "en_US")) for note in due_days_off]
         info = citizen_notices.info_request(case)
         if info and info.reached_on and info.reached_on > case.due_start:  # counted from when it reached them
             reached = (info.reached_on, calendar.count_working_days(info.reached_on, case.due_date))
