@@ -91,6 +91,8 @@ class Config:
     # all such holds together take at most this much (services/held_uploads.py).
     HELD_UPLOAD_HOURS = env("HELD_UPLOAD_HOURS", 6, int)
     HELD_UPLOADS_MAX_BYTES = env("HELD_UPLOADS_MAX_BYTES", 1024 * 1024 * 1024, int)
+    # one client's share (an IPv4 address or an IPv6 /64): two full forms (MAX_ATTACHMENTS x MAX_ATTACHMENT_BYTES)
+    HELD_UPLOADS_CLIENT_MAX_BYTES = env("HELD_UPLOADS_CLIENT_MAX_BYTES", 100 * 1024 * 1024, int)
     HELD_UPLOADS_SWEEP_SECONDS = env("HELD_UPLOADS_SWEEP_SECONDS", 3600, int)
 
     # flask backup: where the database copy and the uploads' tar go, and how many runs are kept.

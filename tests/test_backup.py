@@ -60,7 +60,7 @@ def test_a_backup_restores_every_case_and_every_uploaded_file_and_only_the_newes
     without = submissions.submit(SUBMISSION)
     stored_name = db.session.query(Attachment.stored_name).scalar()
     # a form that came back holds its file (services.held_uploads): not a record, not backed up
-    held_uploads.hold(held_uploads.Hold(None, []), [submissions.CheckedFile("chưa gửi.pdf", "pdf", "application/pdf", PDF)])
+    held_uploads.hold(held_uploads.Hold(None, []), [submissions.CheckedFile("chưa gửi.pdf", "pdf", "application/pdf", PDF)], "127.0.0.1")
     target = tmp_path / "backups"
 
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "2"])

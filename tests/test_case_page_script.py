@@ -1,6 +1,7 @@
-"""The case page's script (static/pakn.js) in headless Chromium: an action that cannot be taken back
-asks first, and nothing is sent when the person says no; sending one form while another holds text not
-saved asks first, and the text stays when the person says no."""
+"""The forms' script (static/pakn.js) in headless Chromium: on the case page an action that cannot be
+taken back asks first, and nothing is sent when the person says no; sending one form while another
+holds text not saved asks first, and the text stays when the person says no; leaving the portal's
+form half filled (the language link) asks first."""
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,7 @@ def answers(browser):
     page.replies, page.asked = [], []
 
     def answer(dialog):
-        page.asked.append(dialog.message)
+        page.asked.append(dialog.type if dialog.type == "beforeunload" else dialog.message)
         dialog.accept() if page.replies.pop(0) else dialog.dismiss()
     page.on("dialog", answer)
     yield page
@@ -75,3 +76,19 @@ def test_a_draft_reply_not_saved_is_not_lost_to_another_form_without_asking(app,
     assert len(page.asked) == 1
     db.session.expire_all()
     assert find(case.code).reply_text == reply
+
+
+def test_leaving_a_half_filled_form_by_the_language_link_asks_first(app, clock, live_server, answers):
+    page = answers
+    page.goto(f"{live_server}/gui-phan-anh")
+    page.get_by_label("Tiêu đề").fill("Thời hạn cấp giấy chứng nhận doanh nghiệp khoa học")
+    page.replies.append(False)
+    page.locator("#lang-switch").click()
+    page.wait_for_timeout(300)
+    assert page.asked == ["beforeunload"] and "lang=" not in page.url
+    assert page.get_by_label("Tiêu đề").input_value() == "Thời hạn cấp giấy chứng nhận doanh nghiệp khoa học"
+    page.get_by_label("Tiêu đề").fill("")  # nothing typed: it leaves without asking
+    page.locator("#lang-switch").click()
+    page.wait_for_url("**lang=en**")
+    assert page.asked == ["beforeunload"]
+

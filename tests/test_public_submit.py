@@ -405,6 +405,25 @@ def test_holds_together_stay_under_their_limit(app, client, clock):
     assert not held_ids(second) and "vui lòng chọn lại khi gửi" in error_next_to(second, "attachments")
 
 
+def test_one_client_cannot_take_the_room_the_holds_leave_to_the_others(app, client, clock):
+    """Forms sent again and again with files and an error from one address fill that address's share
+    (HELD_UPLOADS_CLIENT_MAX_BYTES) only; another sender's files are still held."""
+    pdf = PDF + b"%" * 10_000
+    app.config["HELD_UPLOADS_CLIENT_MAX_BYTES"] = 2 * len(pdf) + 2_000  # with their manifests
+    one = {"REMOTE_ADDR": "203.0.113.7"}
+    for name in ("mot.pdf", "hai.pdf"):
+        page = client.post("/gui-phan-anh", data={**VALID, "full_name": "", "attachments": [(io.BytesIO(pdf), name)]},
+                           content_type="multipart/form-data", environ_base=one).get_data(as_text=True)
+        assert set(held_ids(page)) == {name}
+    third = client.post("/gui-phan-anh", data={**VALID, "full_name": "", "attachments": [(io.BytesIO(pdf), "ba.pdf")]},
+                        content_type="multipart/form-data", environ_base=one).get_data(as_text=True)
+    assert not held_ids(third) and "vui lòng chọn lại khi gửi" in error_next_to(third, "attachments")
+    other = client.application.test_client().post(
+        "/gui-phan-anh", data={**VALID, "full_name": "", "attachments": [(io.BytesIO(pdf), "bon.pdf")]},
+        content_type="multipart/form-data", environ_base={"REMOTE_ADDR": "198.51.100.9"}).get_data(as_text=True)
+    assert set(held_ids(other)) == {"bon.pdf"}
+
+
 def test_a_rate_limited_form_comes_back_with_what_was_typed_and_when_to_send_again(app_with, clock):
     client = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="1 per hour").test_client()
     assert post(client).status_code == 303

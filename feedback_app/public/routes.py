@@ -26,7 +26,7 @@ from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, State
 from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
-from ..security import no_store
+from ..security import no_store, rate_limit_key
 from ..services import published as published_service
 from ..services import citizen_notices, held_uploads, submissions
 from ..services.calendar import deadlines, load_calendar
@@ -187,7 +187,7 @@ def attached_files(form: CitizenFiles, valid: bool) -> list[submissions.CheckedF
     form.held_token.data, form.held_files = current.token, current.files
     if valid and not refused:
         return [*current.checked, *checked]
-    held = held_uploads.hold(current, checked)
+    held = held_uploads.hold(current, checked, rate_limit_key())
     if held is None:
         refused.append(gettext("Không giữ được các tệp vừa chọn; vui lòng chọn lại khi gửi."))
     else:

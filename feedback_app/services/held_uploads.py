@@ -7,7 +7,9 @@ so unguessable, and checked against that pattern before it names a directory. A 
 hold attaches nothing. Each hold has a ``manifest.json`` (the names as sent, the checked kind and size)
 whose modification time is when it was last held; ``sweep_held`` removes holds older than
 ``HELD_UPLOAD_HOURS``. ``HELD_UPLOADS_MAX_BYTES`` bounds what all holds together take on disk, so that
-forms sent again and again with files and an error cannot fill it.
+forms sent again and again with files and an error cannot fill it, and ``HELD_UPLOADS_CLIENT_MAX_BYTES``
+what one client's holds take (the client a rate limit counts, ``security.client_key``, written in the
+hold's ``client`` file), so that one sender doing so cannot take the others' room.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from .submissions import CheckedFile
 
 HELD = "held"
 MANIFEST = "manifest.json"
+CLIENT = "client"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 FILE_ID = re.compile(r"[0-9a-f]{16}")
 
@@ -108,21 +111,35 @@ def take(token: str | None, removed: list[str] = ()) -> Hold:
     return Hold(token, files)
 
 
-def _held_bytes() -> int:
+def _held_bytes(client: str | None = None) -> int:
+    """What the holds take on disk: all of them, or ``client``'s."""
     root = _root()
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
+    total = 0
+    for folder in (root.iterdir() if root.is_dir() else ()):
+        try:
+            if client is not None and (folder / CLIENT).read_text("utf-8") != client:
+                continue
+            total += sum(p.stat().st_size for p in folder.iterdir())
+        except OSError:
+            continue  # released or swept meanwhile, or a hold of before the client file
+    return total
 
 
-def hold(current: Hold, new: list[CheckedFile]) -> Hold | None:
-    """``current`` with the ``new`` files added (in a new hold if it has none); None, and nothing
-    written, if all holds together would pass ``HELD_UPLOADS_MAX_BYTES``."""
+def hold(current: Hold, new: list[CheckedFile], client: str) -> Hold | None:
+    """``current`` with the ``new`` files added (in a new hold if it has none) for ``client``; None, and
+    nothing written, if all holds together would pass ``HELD_UPLOADS_MAX_BYTES`` or this client's
+    ``HELD_UPLOADS_CLIENT_MAX_BYTES``."""
     if not new:
         return current
-    if _held_bytes() + sum(len(f.data) for f in new) > current_app.config["HELD_UPLOADS_MAX_BYTES"]:
+    size, config = sum(len(f.data) for f in new), current_app.config
+    if (_held_bytes(client) + size > config["HELD_UPLOADS_CLIENT_MAX_BYTES"]
+            or _held_bytes() + size > config["HELD_UPLOADS_MAX_BYTES"]):
         return None
     token = current.token or secrets.token_urlsafe(24)
     folder = _root() / token
     folder.mkdir(parents=True, exist_ok=True)
+    if not current.token:
+        (folder / CLIENT).write_text(client, "utf-8")
     added = []
     for f in new:
         held = HeldFile(secrets.token_hex(8), f)

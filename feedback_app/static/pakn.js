@@ -1,15 +1,17 @@
-// The case page's action forms (templates/office/case.html), with script; without it they work as before.
+// Forms that hold what someone typed (form[data-keep]: the portal's submission form, the case page's
+// action forms), with script; without it they work as before.
 // - A form with data-confirm (an action that cannot be taken back: office/case_page.py CONFIRM) asks
 //   before it is sent; its secondary buttons (formaction: save a draft, save the public copy) do not.
 // - Sending one form while another holds text or files not sent yet (a draft reply typed, then an
-//   extension sent) asks first: the page that comes back would not have them.
+//   extension sent) asks first (#actions' data-unsaved): the page that comes back would not have them.
+// - Leaving the page (a link, the language switch, closing the tab) with such a form changed and not
+//   sent: the browser asks first.
 (function () {
   "use strict";
-  var actions = document.getElementById("actions");
-  if (!actions) { return; }
-  var forms = Array.prototype.slice.call(actions.querySelectorAll("form.action"));
+  var kept = Array.prototype.slice.call(document.querySelectorAll("form[data-keep]"));
+  if (!kept.length) { return; }
 
-  // what a form holds, but its hidden fields (token, version) and buttons; as loaded, then as sent
+  // what a form holds, but its hidden fields (token, version) and buttons; as loaded, then now
   function contents(form) {
     return Array.prototype.map.call(form.elements, function (el) {
       if (el.type === "hidden" || el.type === "submit" || el.type === "button") { return ""; }
@@ -18,16 +20,15 @@
       return el.value;
     }).join("\u0000");
   }
-  var loaded = forms.map(contents);
+  var loaded = kept.map(contents);
+  function changed(form) { return contents(form) !== loaded[kept.indexOf(form)]; }
 
-  function changed(form) {
-    return contents(form) !== loaded[forms.indexOf(form)];
-  }
-
-  forms.forEach(function (form) {
+  var actions = document.getElementById("actions");
+  var unsaved = actions && actions.dataset.unsaved;
+  kept.forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      var others = forms.some(function (other) { return other !== form && changed(other); });
-      if (others && !window.confirm(actions.dataset.unsaved)) {
+      var others = kept.some(function (other) { return other !== form && changed(other); });
+      if (unsaved && others && !window.confirm(unsaved)) {
         event.preventDefault();
         return;
       }
@@ -36,5 +37,16 @@
         event.preventDefault();
       }
     });
+  });
+
+  var sending = false;  // a form on its way (after the forms' own listeners said yes)
+  window.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) { sending = true; }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!sending && kept.some(changed)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
   });
 }());
