@@ -49,6 +49,8 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
     assert "Số ngày làm việc trễ hạn" in html
     assert "quá hạn (5)</h2>" in html and 'id="stat-overdue" class="bad">5<' in html
     assert 'id="stat-letters">1<' in html
+    notes = re.search(r'<p class="small" id="stat-notes">(.*?)</p>', html, re.S).group(1)
+    assert "không gồm 1 phản ánh, kiến nghị đang chờ người gửi bổ sung" in notes  # N, why the report differs
     # Q2 on-time rate of QLKH: B early + O on time of 2 answers = 100%; TDC: F late = 0%
     assert "QLKH · 2024-Q2: 100%" in html and "TDC · 2024-Q2: 0%" in html
 
