@@ -99,7 +99,7 @@ def requests_list():
             page = int(request.args.get("page", 1))
             size = int(request.args.get("page_size", 100))
         except ValueError:
-            return _error(400, gettext("Tham số không hợp lệ: ngày theo ISO 8601, page và page_size là số nguyên."))
+            return _error(400, gettext("Tham số không hợp lệ: page và page_size phải là số nguyên."))
         if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
             return _error(400, gettext("page phải từ 1, page_size từ 1 đến 1000."))
         end = end or CLOCK.now()
