@@ -84,8 +84,11 @@ def test_a_case_is_filed_only_once_the_citizen_without_e_mail_was_told(app, clie
     with pytest.raises(TransitionNotAllowed) as early:
         apply_event(stored(case), "archive", office, {"reference": "15/PAKN-2024"})
     assert "chưa được báo kết quả" in early.value.why and stored(case).archived_at is None
+    sign_in(client, office)  # and the case page offers no form that would be refused once sent
+    assert 'id="form-archive"' not in page_of(client, f"/van-phong/ho-so/{case.code}")
     for notice in stored(case).citizen_notices:  # the receipt and the refusal, told by phone
         citizen_notices.record_given(notice.id, "phone", clock.today(), office)
+    assert 'id="form-archive"' in page_of(client, f"/van-phong/ho-so/{case.code}")
     apply_event(stored(case), "archive", office, {"reference": "15/PAKN-2024"})
     assert stored(case).archive_ref == "15/PAKN-2024"
 

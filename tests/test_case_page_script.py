@@ -25,7 +25,7 @@ def answers(browser):
 
     def answer(dialog):
         page.asked.append(dialog.type if dialog.type == "beforeunload" else dialog.message)
-        dialog.accept() if page.replies.pop(0) else dialog.dismiss()
+        dialog.accept() if page.replies and page.replies.pop(0) else dialog.dismiss()  # unexpected: no
     page.on("dialog", answer)
     yield page
     context.close()
@@ -92,3 +92,26 @@ def test_leaving_a_half_filled_form_by_the_language_link_asks_first(app, clock, 
     page.wait_for_url("**lang=en**")
     assert page.asked == ["beforeunload"]
 
+
+
+def test_an_incomplete_action_is_not_confirmed_and_a_form_that_came_back_with_text_is_kept(
+        app, clock, seeded, live_server, answers):
+    page = answers
+    case = forwarded_case(seeded, unit="QLCN")
+    sign_in(page, live_server, seeded["QLCN"])
+    page.goto(f"{live_server}/don-vi/ho-so/{case.code}")
+    extend = page.locator("#form-extend")
+    extend.get_by_role("button").first.click()  # no reason: refused by the server, nothing to confirm
+    page.locator("#form-extend .field-error").first.wait_for()
+    assert page.asked == []
+    page.locator("#form-extend textarea").first.fill("x")  # too short: confirmed, then sent back with it
+    page.replies.append(True)
+    page.locator("#form-extend").get_by_role("button").first.click()
+    page.locator("#form-extend .field-error").first.wait_for()
+    assert page.locator("#form-extend textarea").first.input_value() == "x" and len(page.asked) == 1
+    page.locator("#form-submit_draft textarea").first.fill("Sở trả lời như sau: đã đủ điều kiện hỗ trợ.")
+    page.replies.append(False)
+    page.get_by_role("button", name="Lưu dự thảo").click()  # the extension's text came back, not saved
+    page.wait_for_timeout(300)
+    assert page.asked[1] == ("Nội dung đã nhập ở một biểu mẫu khác trên trang này chưa được lưu và sẽ mất. "
+                             "Vẫn gửi biểu mẫu này?")

@@ -71,7 +71,7 @@ def test_the_lookup_reads_the_code_written_or_read_out_with_other_separators_and
         client, clock, seeded):
     case = receive(SUBMISSION)
     day, number = case.code.split(".")[1:]
-    for typed in (f"PAKN-{day}-{number}", f"pakn {day} {number}", f"PAKN{day}{number}", f"PAKN.{day}.{number[:2]} {number[2:]}"):
+    for typed in (f"PAKN-{day}-{number}", f"pakn {day} {number}", f"PAKN{day}{number}", f"PAKN–{day}–{number}", f"PAKN.{day}.{number[:2]} {number[2:]}"):
         response = look_up(client.application.test_client(), typed, "0905123456")
         assert response.status_code == 303 and response.headers["Location"].endswith(f"/tra-cuu/{case.code}"), typed
     malformed = look_up(client, "abc", "0905123456")
@@ -252,6 +252,9 @@ def test_empty_supplementary_information_is_refused_next_to_the_field_in_vietnam
     note = field_block(response.get_data(as_text=True), "info-note")
     assert 'aria-describedby="info-note-error"' in note and 'aria-invalid="true"' in note
     assert re.search(r'id="info-note-error">\s*<li>Vui lòng nhập thông tin bổ sung.</li>', note)
+    page = response.get_data(as_text=True)  # told at once, as the portal's other forms tell it
+    assert re.search(r"<title>Lỗi: ", page) and 'id="form-errors" tabindex="-1" autofocus' in page
+    assert 'href="#info-note"' in page
     response = client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": " x "})  # says nothing
     assert response.status_code == 422
     assert "cần từ 10 đến 5.000 ký tự" in field_block(response.get_data(as_text=True), "info-note")
@@ -315,6 +318,10 @@ def test_a_pdf_sent_with_the_supplementary_information_is_the_cases_supplied_fil
         assert f.read() == PDF
     last = case.transitions[-1]
     assert (last.event, last.actor_label) == ("provide_info", "Người gửi")
+    sent = text_of(re.search(r'<details id="sent">(.*?)</details>',
+                             client.get(f"/tra-cuu/{case.code}").get_data(as_text=True), re.S).group(1))
+    assert f"Thông tin bổ sung ngày 05/03/2024 10:00 {last.note}" in sent  # what the citizen sent, to read again
+    assert "Tệp đã gửi kèm: don.pdf" in sent and "Tệp đã gửi bổ sung: cong-van-12.pdf (05/03/2024)" in sent
     # HCTH's case page tells the supplied file from the one sent with the PAKN, dated
     office = app.test_client()
     login(office, seeded["office"])

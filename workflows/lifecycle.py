@@ -543,13 +543,15 @@ def receive(case: Case) -> None:
     case.state = State.RECEIVED.value
 
 
-def allowed_events(case: Case, actor: Actor, today: date | None = None) -> list[str]:
+def allowed_events(case: Case, actor: Actor, today: date | None = None,
+                   facts: Mapping[str, Any] | None = None) -> list[str]:
     """The events this actor may fire on this case now, ignoring arguments not yet given:
-    the UI generates its buttons from this, never from a hand-written list."""
+    the UI generates its buttons from this, never from a hand-written list. ``facts`` as for
+    ``fire`` (``Context``): a form is not offered that its guards would refuse once sent."""
     result = []
     for name in MACHINE.get_triggers(case.state):
         spec = EVENTS[name]
-        ctx = Context(case, actor, {}, today)
+        ctx = Context(case, actor, {}, today, facts or {})
         if all(guard(ctx) is None for error, guard in _all_guards(spec)
                if error is not InvalidEventArguments):
             result.append(name)

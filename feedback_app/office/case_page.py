@@ -45,7 +45,8 @@ CONFIRM = {
 
 
 def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
-    events = allowed_events(case, current_user, CLOCK.today())
+    # the notices HCTH still owes the citizen: no "file in the records" form that would be refused
+    events = allowed_events(case, current_user, CLOCK.today(), {"notices_owed": citizen_notices.owed_for(case)})
     forms = {**{e: event_form(e, case) for e in events}, **(forms or {})}
     office = current_user.role == "office"
     context = dict(

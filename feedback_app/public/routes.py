@@ -333,6 +333,7 @@ def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_for
             reached = (info.reached_on, calendar.count_working_days(info.reached_on, case.due_date))
     shown_state, explanation = public_state(case)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
+                           supplements=submissions.citizen_supplements(case),
                            shown_state=shown_state, explanation=explanation,
                            reply_files=reply_files(case),
                            due_days_off=due_days_off, info_reached=reached, rating_form=rating_form or RatingForm(prefix="rating"),

@@ -450,7 +450,7 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
 
 TRACKING_CODE = re.compile(r"PAKN\.\d{8}\.\d{4,}", re.IGNORECASE)
 # A code read out or copied with other separators, or none: "PAKN-20240304-0001", "PAKN 20240304 0001".
-_TYPED_CODE = re.compile(r"PAKN[.\-_,/:]*(\d{8})[.\-_,/:]*(\d{4,})")
+_TYPED_CODE = re.compile(r"PAKN[.\-‐‑–—_,/:]*(\d{8})[.\-‐‑–—_,/:]*(\d{4,})")  # dashes as word processors set them
 
 
 def normalise_code(code: str | None) -> str:

@@ -336,6 +336,18 @@ def public_steps(case: Feedback) -> list[PublicStep]:
             for t in case.transitions if t.public]
 
 
+class Supplement(NamedTuple):
+    at: datetime
+    text: str
+
+
+def citizen_supplements(case: Feedback) -> list[Supplement]:
+    """The information the citizen sent through the portal when asked (``provide_info`` without a
+    member of staff: HCTH's own record of a call is a staff note), for the citizen to read again."""
+    return [Supplement(t.at, t.note) for t in case.transitions
+            if t.event == "provide_info" and t.actor_id is None and t.note]
+
+
 class RatingRefused(ValueError):
     def __init__(self, message: str):
         super().__init__(message)

@@ -1,7 +1,8 @@
 // Forms that hold what someone typed (form[data-keep]: the portal's submission form, the case page's
 // action forms), with script; without it they work as before.
 // - A form with data-confirm (an action that cannot be taken back: office/case_page.py CONFIRM) asks
-//   before it is sent; its secondary buttons (formaction: save a draft, save the public copy) do not.
+//   before it is sent; its secondary buttons (formaction: save a draft, save the public copy) do not,
+//   nor a form missing a required field (the server sends it back with the error).
 // - Sending one form while another holds text or files not sent yet (a draft reply typed, then an
 //   extension sent) asks first (#actions' data-unsaved): the page that comes back would not have them.
 // - Leaving the page (a link, the language switch, closing the tab) with such a form changed and not
@@ -20,8 +21,24 @@
       return el.value;
     }).join("\u0000");
   }
-  var loaded = kept.map(contents);
+  // a form the server sent back (an error, a lost session: data-dirty) with text in it holds what was
+  // typed and not saved, as it was loaded
+  function typed(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      return (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && /^(text|email|tel|date|number|search|url)$/.test(el.type)))
+        && el.value.trim() !== "";
+    });
+  }
+  var loaded = kept.map(function (form) {
+    return form.hasAttribute("data-dirty") && typed(form) ? null : contents(form);
+  });
   function changed(form) { return contents(form) !== loaded[kept.indexOf(form)]; }
+  // a required field left empty: the server refuses the form and says why, nothing to confirm yet
+  function incomplete(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      return el.required && el.type !== "file" && !String(el.value).trim();
+    });
+  }
 
   var actions = document.getElementById("actions");
   var unsaved = actions && actions.dataset.unsaved;
@@ -33,7 +50,7 @@
         return;
       }
       var secondary = event.submitter && event.submitter.hasAttribute("formaction");
-      if (form.dataset.confirm && !secondary && !window.confirm(form.dataset.confirm)) {
+      if (form.dataset.confirm && !secondary && !incomplete(form) && !window.confirm(form.dataset.confirm)) {
         event.preventDefault();
       }
     });
