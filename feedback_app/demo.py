@@ -3,7 +3,7 @@ every state, some of them overdue. Every case is driven through the real lifecyc
 set back in time, so its audit trail, due dates and mails are exactly what production would make."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Callable
 
 from workflows.clock import CLOCK, LOCAL_TZ
@@ -173,5 +173,23 @@ def seed(n_cases: int, password: str, progress: Callable[[str], None] = print) -
                 actor = CITIZEN if event == "provide_info" else _actor(event, topic[1], users)
                 apply_event(case, event, actor, _args(event, topic))
             progress(f"  {case.code}  {case.state:<13} {case.title[:60]}")
+        if n_cases:
+            _the_days_gone_by(calendar.add_working_days(today, -max(age for _, age, _ in SCENARIOS)), today, progress)
     finally:
         CLOCK.set(real_now if fixed else None)
+
+
+def _the_days_gone_by(first: date, today: date, progress: Callable[[str], None]) -> None:
+    """The deadline sweep as the scheduler would have run it each morning since the oldest case came
+    in: apology letters dated the day after the date they missed (not today, as a first sweep of
+    old cases would), reminders, progress notices, and the cases whose promised date passed too
+    escalated to the leader, each on its day."""
+    from .services.sweep import sweep
+    day, done = first, {}
+    while day < today:
+        day += timedelta(days=1)
+        result = sweep(datetime.combine(day, time(0, 5), LOCAL_TZ))
+        for name in ("letters", "escalations", "progress"):
+            done[name] = done.get(name, 0) + getattr(result, name)
+    progress(f"the sweep of each day since {first:%d/%m/%Y}: {done.get('letters', 0)} apology letters, "
+             f"{done.get('escalations', 0)} escalations, {done.get('progress', 0)} progress notices")

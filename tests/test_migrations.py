@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +52,14 @@ def test_seed_demo_fills_every_state(database_url):
                   "under_review", "answered", "published"):
         assert f"{state} " in out.split("Cases:")[1]
     assert "hcth@skhcn.example.gov.vn" in out and "Phòng" not in out.split("Demo logins")[1].split("\n")[0]
+    # the sweep of each day gone by: letters dated the day after the date they missed, not the seed's
+    # day, and cases whose promised date passed too escalated, for the leader to direct
+    assert re.search(r"the sweep of each day since \d\d/\d\d/\d{4}: [1-9]\d* apology letters, [1-9]\d* escalations", out)
+    with create_engine(database_url).connect() as connection:
+        letters = connection.execute(text("SELECT issued_on, missed_due_date FROM apology_letters WHERE automatic")).all()
+        assert letters and all(date.fromisoformat(str(issued)) > date.fromisoformat(str(missed))
+                               and (date.fromisoformat(str(issued)) - date.fromisoformat(str(missed))).days <= 4
+                               for issued, missed in letters)
     again = flask("seed-demo", url=database_url)
     assert "already present" in again.stdout
     flask("db", "downgrade", "base", url=database_url)
