@@ -67,6 +67,15 @@ def test_a_late_publication_is_overdue_for_staff_but_not_a_late_answer_on_the_ci
     assert [step.event for step in public_steps(case)][-1] == "approve"
 
 
+def test_the_case_page_names_the_step_whose_date_was_missed(app, client, clock, seeded):
+    import html
+    case = receive(SUBMISSION)  # never classified: its classification date (11/03) passes first
+    sweep(parse_instant("2024-03-12T00:05:00+07:00"))
+    sign_in(client, seeded["office"])
+    page = html.unescape(client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True))
+    assert "Phân loại, chuyển xử lý: Hạn bị lỡ: 11/03/2024" in " ".join(page.split())
+
+
 def test_running_the_sweep_again_produces_nothing_more(app, clock, seeded):
     forwarded_case(seeded)
     at = parse_instant("2024-03-26T00:01:00+07:00")

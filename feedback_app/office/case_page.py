@@ -52,6 +52,7 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     context = dict(
         case=case, bp=bp, events=events, forms=forms, specs=EVENTS, reasons=REFUSAL_REASONS, subjects=SUBJECTS,
         confirm=CONFIRM,
+        overdue_step=staff.overdue_step(case),
         days_left=staff.working_days_left(case, load_calendar()),
         overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],

@@ -23,7 +23,7 @@ from workflows.clock import CLOCK
 from workflows.lifecycle import AT_UNIT_STATES, N_, Role, State
 
 from ..extensions import db
-from ..models import Attachment, Feedback, Unit
+from ..models import Attachment, DeadlineNotice, Feedback, Unit
 from ..planner import sorted_without_index
 from ..text import words as folded_words
 from . import publication
@@ -100,6 +100,16 @@ def with_trail(query: Select) -> Select:
 def paginate(query: Select, page: int, per_page: int | None = None):
     per_page = per_page or current_app.config["PER_PAGE"]
     return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100)
+
+
+def overdue_step(case: Feedback) -> str | None:
+    """The step whose date ``case.overdue_since`` is (the sweep's overdue mark): a case may miss its
+    classification date, then the whole case's limit its letter names, and the page says which."""
+    if case.overdue_since is None:
+        return None
+    return db.session.execute(select(DeadlineNotice.step).where(
+        DeadlineNotice.feedback_id == case.id, DeadlineNotice.kind == "overdue",
+        DeadlineNotice.due_date == case.overdue_since).limit(1)).scalar()
 
 
 def working_days_left(case: Feedback, calendar) -> int | None:
