@@ -29,7 +29,7 @@ from ..models import Feedback
 from ..security import no_store, rate_limit_key
 from ..services import published as published_service
 from ..services import citizen_notices, held_uploads, submissions
-from ..services.calendar import deadlines, load_calendar
+from ..services.calendar import deadlines
 from ..services.cases import StaleCase, Submission, clock_of, find
 from ..services.files import attachment_path, reply_files
 from .. import views_common
@@ -322,21 +322,13 @@ def status(code: str):
 def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_form: ProvideInfoForm | None = None,
                  status: int = 200):
     """The status page; with a form sent back that did not pass its checks, its errors next to its fields."""
-    due_days_off, reached = [], None
-    if case.due_start and case.due_date:
-        calendar = load_calendar()
-        due_days_off = calendar.days_off_between(case.due_start, case.due_date)
-        if str(get_locale()) == "en":  # the library's English names; the admin's own stay as typed
-            due_days_off = [note._replace(name=calendar.holiday_name(note, "en_US")) for note in due_days_off]
-        info = citizen_notices.info_request(case)
-        if info and info.reached_on and info.reached_on > case.due_start:  # counted from when it reached them
-            reached = (info.reached_on, calendar.count_working_days(info.reached_on, case.due_date))
     shown_state, explanation = public_state(case)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
                            supplements=submissions.citizen_supplements(case),
                            shown_state=shown_state, explanation=explanation,
                            reply_files=reply_files(case),
-                           due_days_off=due_days_off, info_reached=reached, rating_form=rating_form or RatingForm(prefix="rating"),
+                           due=citizen_notices.due_explained(case, str(get_locale())),
+                           rating_form=rating_form or RatingForm(prefix="rating"),
                            info_form=info_form or ProvideInfoForm(prefix="info"), can_rate=submissions.can_rate(case),
                            rating_labels=submissions.RATING_SCORES,
                            event_label=event_label, refusal=REFUSAL_REASONS.get(case.refusal_reason or "")), status

@@ -222,6 +222,29 @@ def info_request(case: Feedback) -> InfoRequest | None:
     return InfoRequest(reached, info_answer_due(case, reached) if reached else None)
 
 
+@dataclass(frozen=True)
+class DueExplained:
+    """How the status page explains the case's due date: the days off it skipped (named in the page's
+    language where the holiday library names them) and, when a request for information reached the
+    citizen after the day it was made, that day and the working days counted from it."""
+    days_off: list
+    reached_on: date | None = None
+    days_from_reached: int | None = None
+
+
+def due_explained(case: Feedback, language: str) -> DueExplained:
+    if not (case.due_start and case.due_date):
+        return DueExplained([])
+    calendar = deadlines().cal
+    days_off = calendar.days_off_between(case.due_start, case.due_date)
+    if language == "en":  # the library's English names; the admin's own stay as typed
+        days_off = [note._replace(name=calendar.holiday_name(note, "en_US")) for note in days_off]
+    info = info_request(case)
+    if info and info.reached_on and info.reached_on > case.due_start:
+        return DueExplained(days_off, info.reached_on, calendar.count_working_days(info.reached_on, case.due_date))
+    return DueExplained(days_off)
+
+
 def no_answer_refusal(case: Feedback) -> str | None:
     """Why ``case`` may not be refused for not answering the request for information today, or None
     (the lifecycle's rule, with the day the request reached the citizen read here)."""
