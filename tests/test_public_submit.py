@@ -278,6 +278,16 @@ def test_a_request_too_large_to_read_says_how_to_get_back_to_the_form_and_what_f
     assert "Tối đa 5 tệp, mỗi tệp không quá 10 MB" in re.search(r'<p id="attachments-rule">(.*?)</p>', html).group(1)
 
 
+def test_a_citizen_who_wrote_from_the_english_page_gets_an_english_line_in_each_mail(client, clock):
+    assert post(client, lang="en").status_code == 303
+    mail = db.session.execute(select(OutboxMail)).scalar_one()
+    assert "In English: this message is in Vietnamese" in mail.body_text
+    assert "/tra-cuu?code=PAKN.20240304.0001&lang=en" in mail.body_text
+    assert post(client.application.test_client(), title="Một phản ánh khác từ trang tiếng Việt").status_code == 303
+    vietnamese = db.session.execute(select(OutboxMail).order_by(OutboxMail.id.desc())).scalars().first()
+    assert "In English" not in vietnamese.body_text
+
+
 def sent_form_key(client) -> str:
     page = client.get("/gui-phan-anh").get_data(as_text=True)
     return re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="([^"]+)">', page).group(1)
