@@ -149,7 +149,7 @@ def test_the_leader_decides_on_an_escalated_case_and_the_unit_is_told_what_to_do
     assert "Lãnh đạo đã chỉ đạo ngày 02/04/2024" in listed and "chờ Lãnh đạo quyết định" not in listed
     sign_in(client, seeded["QLKH"])
     unit_page = html.unescape(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
-    assert instruction in unit_page and 'id="form-direct"' not in unit_page
+    assert instruction in unit_page and "Chỉ đạo của Lãnh đạo" in unit_page and 'id="form-direct"' not in unit_page
 
 
 def test_a_unit_that_issued_its_own_letter_gets_no_automatic_one_but_an_escalation_at_the_second_miss(
