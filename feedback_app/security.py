@@ -97,6 +97,8 @@ def client_key(address: str | None) -> str:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return (address or "unknown")[:64]
+    if ip.version == 6 and ip.ipv4_mapped:  # "::ffff:203.0.113.5" from a dual-stack socket: that IPv4 client
+        return str(ip.ipv4_mapped)
     return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 

@@ -86,6 +86,9 @@ def test_a_case_is_filed_only_once_the_citizen_without_e_mail_was_told(app, clie
     assert "chưa được báo kết quả" in early.value.why and stored(case).archived_at is None
     sign_in(client, office)  # and the case page offers no form that would be refused once sent
     assert 'id="form-archive"' not in page_of(client, f"/van-phong/ho-so/{case.code}")
+    from feedback_app.services.accounts import new_token  # nor does the API
+    token = {"Authorization": f"Bearer {new_token(office)}"}
+    assert "archive" not in client.get(f"/api/v1/feedback/{case.code}", headers=token).get_json()["allowed_events"]
     for notice in stored(case).citizen_notices:  # the receipt and the refusal, told by phone
         citizen_notices.record_given(notice.id, "phone", clock.today(), office)
     assert 'id="form-archive"' in page_of(client, f"/van-phong/ho-so/{case.code}")

@@ -115,3 +115,17 @@ def test_an_incomplete_action_is_not_confirmed_and_a_form_that_came_back_with_te
     page.wait_for_timeout(300)
     assert page.asked[1] == ("Nội dung đã nhập ở một biểu mẫu khác trên trang này chưa được lưu và sẽ mất. "
                              "Vẫn gửi biểu mẫu này?")
+
+
+def test_another_form_on_the_page_does_not_silence_the_prompt_for_an_unsaved_draft(
+        app, clock, seeded, live_server, answers):
+    page = answers
+    case = forwarded_case(seeded, unit="QLCN")
+    sign_in(page, live_server, seeded["QLCN"])
+    page.goto(f"{live_server}/don-vi/ho-so/{case.code}")
+    page.locator("#form-submit_draft textarea").first.fill("Sở trả lời như sau: hồ sơ đã đủ điều kiện.")
+    page.replies.append(False)
+    page.get_by_role("button", name="Đăng xuất").click()  # a form of its own, not the draft's
+    page.wait_for_timeout(300)
+    assert page.asked == ["beforeunload"]
+    assert page.locator("#form-submit_draft textarea").first.input_value().startswith("Sở trả lời")

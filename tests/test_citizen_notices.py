@@ -220,6 +220,18 @@ def test_a_request_told_late_moves_the_due_date_everyone_reads_and_an_answered_o
     assert notices(kind="request_info", given_on=None) == [] and len(notices(kind="request_info")) == 1
 
 
+def test_a_request_reaching_the_citizen_after_they_answered_leaves_the_case_s_new_date(app, clock, seeded):
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})
+    key = case.info_request_key
+    apply_event(find(case.code), "provide_info", seeded["office"], {"note": "Người gửi bổ sung qua điện thoại."})
+    classify_due = find(case.code).due_date
+    citizen_notices.request_reached(key, date(2024, 3, 8))  # the outbox sent the request only now
+    db.session.commit()
+    db.session.expire_all()
+    assert find(case.code).due_step == "classify" and find(case.code).due_date == classify_due
+
+
 def test_a_request_mailed_on_its_day_keeps_the_date_it_named(app, clock, seeded, smtp):
     case = receive(SUBMISSION)
     apply_event(case, "request_info", seeded["office"], {"missing": MISSING})

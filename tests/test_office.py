@@ -610,6 +610,8 @@ def test_the_sign_in_limits_count_an_ipv6_network_not_each_of_its_addresses():
     from feedback_app.services.accounts import client_key
     assert client_key("2001:db8:1:2::a") == client_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
     assert client_key("2001:db8:1:3::a") != client_key("2001:db8:1:2::a")
+    # a dual-stack socket's IPv4-mapped address is its IPv4 client, not one /64 for every IPv4 client
+    assert client_key("::ffff:203.0.113.5") == "203.0.113.5" != client_key("::ffff:203.0.113.6")
     assert client_key("198.51.100.7") == "198.51.100.7" and client_key(None) == "unknown"
 
 

@@ -67,6 +67,12 @@ def test_the_lookup_accepts_the_phone_in_any_usual_writing_or_the_email(client, 
         assert response.status_code == 303 and response.headers["Location"].endswith(f"/tra-cuu/{case.code}")
 
 
+def test_a_phone_stored_before_the_stricter_rule_still_finds_its_case(client, clock, seeded):
+    case = receive(replace(SUBMISSION, phone="01234567890", email=None))  # an 11-digit mobile of before 2018
+    response = look_up(client, case.code, "0123 456 7890")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/tra-cuu/{case.code}")
+
+
 def test_the_lookup_reads_the_code_written_or_read_out_with_other_separators_and_tells_a_malformed_one(
         client, clock, seeded):
     case = receive(SUBMISSION)

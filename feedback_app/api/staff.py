@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, STATE_LABELS, State, allowed_events
+from workflows.lifecycle import EVENTS, STATE_LABELS, State
 
 from ..auth import api_user
 from ..extensions import db
@@ -61,7 +61,7 @@ def fire_event(code: str, event: str):
         return error(422, gettext("Tham số không hợp lệ."), bad)
     row = cases.apply_event(case, event, user, args, expected_version=version)
     return {**_case_state(case), "event": event, "from": row.from_state, "note": row.note,
-            "allowed_events": allowed_events(case, user, CLOCK.today())}
+            "allowed_events": cases.allowed_events(case, user)}
 
 
 @bp.get("/units")

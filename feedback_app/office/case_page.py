@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, allowed_events
+from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError
 
 from ..extensions import db
 from ..models import Attachment
@@ -45,14 +45,13 @@ CONFIRM = {
 
 
 def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
-    # the notices HCTH still owes the citizen: no "file in the records" form that would be refused
-    events = allowed_events(case, current_user, CLOCK.today(), {"notices_owed": citizen_notices.owed_for(case)})
+    events = cases.allowed_events(case, current_user)
     forms = {**{e: event_form(e, case) for e in events}, **(forms or {})}
     office = current_user.role == "office"
     context = dict(
         case=case, bp=bp, events=events, forms=forms, specs=EVENTS, reasons=REFUSAL_REASONS, subjects=SUBJECTS,
         confirm=CONFIRM,
-        overdue_step=staff.overdue_step(case),
+        overdue_step=staff.overdue_step(case), directions=cases.directions(case),
         days_left=staff.working_days_left(case, load_calendar()),
         overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],

@@ -209,9 +209,17 @@ def _provide_info(case, args, actor):
     return _the_note(case, args, actor)
 
 
+DIRECTION = "Chỉ đạo: "  # the audit note of ``direct``, before the leader's words (``directions``)
+
+
 def _direct(case, args, actor):
     case.directed_at = CLOCK.now()
-    return f"Chỉ đạo: {args['instruction']}"
+    return DIRECTION + args["instruction"]
+
+
+def directions(case: Feedback) -> list[tuple[datetime, str]]:
+    """The leader's directions on ``case`` (``direct``), oldest first: when, and the words."""
+    return [(t.at, t.note.removeprefix(DIRECTION)) for t in case.transitions if t.event == "direct" and t.note]
 
 
 def _the_note(case, args, actor):
@@ -398,8 +406,20 @@ def _facts(case: Feedback, event: str, args: Mapping[str, Any]) -> dict[str, Any
     if event == "refuse" and args.get("reason") == citizen_notices.NO_ANSWER:
         return {"info_answer_due": citizen_notices.info_answer_due(case)}
     if event == "archive":
-        return {"notices_owed": citizen_notices.owed_for(case)}
+        return _standing_facts(case)
     return {}
+
+
+def _standing_facts(case: Feedback) -> dict[str, Any]:
+    """What the guards read that no argument changes: the notices HCTH still owes the citizen."""
+    return {"notices_owed": citizen_notices.owed_for(case)}
+
+
+def allowed_events(case: Feedback, actor) -> list[str]:
+    """The events ``actor`` may fire on ``case`` today (``lifecycle.allowed_events``) with the facts its
+    guards read, so that a page or the API never offers an action ``apply_event`` would refuse (a case
+    filed while the citizen is still owed a notice)."""
+    return lifecycle.allowed_events(case, actor, CLOCK.today(), _standing_facts(case))
 
 
 def clock_of(case: Feedback) -> CaseClock:

@@ -204,7 +204,10 @@ def request_reached(key: str, on: date) -> None:
     due = info_answer_due(case, on)
     if due != case.due_date:
         days = deadlines().cal.count_working_days(case.due_start, due)
-        db.session.execute(update(Feedback).where(Feedback.id == case.id, Feedback.info_request_key == key)
+        # the case may have moved on meanwhile (the citizen answered): the UPDATE checks again what it read
+        db.session.execute(update(Feedback).where(Feedback.id == case.id, Feedback.info_request_key == key,
+                                                  Feedback.state == State.AWAITING_INFO.value,
+                                                  Feedback.due_step == "citizen_info")
                            .values(due_date=due, due_days=days).execution_options(synchronize_session="fetch"))
 
 

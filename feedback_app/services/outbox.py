@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import exists as sql_exists, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from workflows.clock import CLOCK, local_date
@@ -256,6 +257,20 @@ def _connection() -> Connection:
     return Connection(flask_mail.init_mail(current_app.config, current_app.debug, testing=False))
 
 
+def _request_reached(row: OutboxMail) -> None:
+    """The citizen's days to answer a request for information count from its delivery: the case's due
+    date moves (``citizen_notices.request_reached``), after the mail's own outcome is stored, so that a
+    failure here (a lock, a lost connection) never sends the mail twice; the day is read again from
+    ``sent_at`` wherever a refusal for no answer is judged."""
+    from . import citizen_notices
+    try:
+        citizen_notices.request_reached(row.key, local_date(row.sent_at))
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        current_app.logger.warning("outbox: %s delivered, its case's due date not moved: %s", row.key, exc)
+
+
 def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult:
     """Send what is due now (at most ``limit`` mails), one SMTP connection for the batch."""
     now = now or CLOCK.now()
@@ -290,11 +305,10 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
                     from . import citizen_notices
                     citizen_notices.mail_delivered(row)
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
-                if row.kind == "request_info":  # the citizen's days to answer count from now
-                    from . import citizen_notices
-                    citizen_notices.request_reached(row.key, local_date(row.sent_at))
                 result.sent += 1
             db.session.commit()  # each outcome is stored as soon as it is known
+            if row.status == "sent" and row.kind == "request_info":
+                _request_reached(row)
     finally:
         try:
             connection.__exit__(None, None, None)

@@ -57,6 +57,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Vietnam's numbering since the renumbering of 2017-2018: a mobile number is 0 and 9 digits (03, 05, 07,
 # 08, 09…), a fixed line 0, its area code 2x(x) and the subscriber's digits, 11 in all; +84 or 84 for the 0.
 _PHONE = re.compile(r"(?:\+?84|0)(?:[35789]\d{8}|2\d{9})")
+_OLD_PHONE = re.compile(r"(?:\+84|0)\d{8,10}")  # the rule of before, for the cases stored under it
 MIN_CONTENT_CHARS = 20
 MIN_CONTENT_WORDS = 5
 MIN_VIETNAMESE_SHARE = 0.2
@@ -311,7 +312,8 @@ def lookup(code: str, contact: str) -> Feedback | None:
         return None
     if case.email and contact.lower() == case.email.lower():
         return case
-    phone = normalise_phone(contact)
+    # a number of today's plan, or (a case stored before the stricter rule) digits however grouped
+    phone = normalise_phone(contact) or _OLD_PHONE.fullmatch(re.sub(r"[\s.\-()]", "", contact)) and contact
     if phone and case.phone and _same_phone(phone, case.phone):
         return case
     return None

@@ -56,9 +56,11 @@
     });
   });
 
-  var sending = false;  // a form on its way (after the forms' own listeners said yes)
+  // a kept form on its way (after its own listener said yes); another form (remove a file, sign out)
+  // leaves the kept ones' text behind, so the browser still asks
+  var sending = false;
   window.addEventListener("submit", function (event) {
-    if (!event.defaultPrevented) { sending = true; }
+    if (!event.defaultPrevented && kept.indexOf(event.target) !== -1) { sending = true; }
   });
   window.addEventListener("beforeunload", function (event) {
     if (!sending && kept.some(changed)) {
