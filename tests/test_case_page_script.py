@@ -31,6 +31,14 @@ def answers(browser):
     context.close()
 
 
+def on_the_units_case_page(page, live_server, seeded):
+    """A case forwarded to QLCN, its page open for a QLCN user."""
+    case = forwarded_case(seeded, unit="QLCN")
+    sign_in(page, live_server, seeded["QLCN"])
+    page.goto(f"{live_server}/don-vi/ho-so/{case.code}")
+    return case
+
+
 def test_refusing_asks_first_and_a_no_sends_nothing(app, clock, seeded, live_server, answers):
     page = answers
     case = receive(SUBMISSION)
@@ -53,10 +61,7 @@ def test_refusing_asks_first_and_a_no_sends_nothing(app, clock, seeded, live_ser
 
 
 def test_a_draft_reply_not_saved_is_not_lost_to_another_form_without_asking(app, clock, seeded, live_server, answers):
-    page = answers
-    case = forwarded_case(seeded, unit="QLCN")
-    sign_in(page, live_server, seeded["QLCN"])
-    page.goto(f"{live_server}/don-vi/ho-so/{case.code}")
+    page, case = answers, on_the_units_case_page(answers, live_server, seeded)
     reply = "Sở trả lời: hồ sơ đăng ký nhãn hiệu được hỗ trợ theo Nghị quyết của tỉnh."
     page.locator("#form-submit_draft textarea").first.fill(reply)
     extend = page.locator("#form-extend")
@@ -93,13 +98,9 @@ def test_leaving_a_half_filled_form_by_the_language_link_asks_first(app, clock, 
     assert page.asked == ["beforeunload"]
 
 
-
 def test_an_incomplete_action_is_not_confirmed_and_a_form_that_came_back_with_text_is_kept(
         app, clock, seeded, live_server, answers):
-    page = answers
-    case = forwarded_case(seeded, unit="QLCN")
-    sign_in(page, live_server, seeded["QLCN"])
-    page.goto(f"{live_server}/don-vi/ho-so/{case.code}")
+    page, case = answers, on_the_units_case_page(answers, live_server, seeded)
     extend = page.locator("#form-extend")
     extend.get_by_role("button").first.click()  # no reason: refused by the server, nothing to confirm
     page.locator("#form-extend .field-error").first.wait_for()
@@ -119,10 +120,7 @@ def test_an_incomplete_action_is_not_confirmed_and_a_form_that_came_back_with_te
 
 def test_another_form_on_the_page_does_not_silence_the_prompt_for_an_unsaved_draft(
         app, clock, seeded, live_server, answers):
-    page = answers
-    case = forwarded_case(seeded, unit="QLCN")
-    sign_in(page, live_server, seeded["QLCN"])
-    page.goto(f"{live_server}/don-vi/ho-so/{case.code}")
+    page, case = answers, on_the_units_case_page(answers, live_server, seeded)
     page.locator("#form-submit_draft textarea").first.fill("Sở trả lời như sau: hồ sơ đã đủ điều kiện.")
     page.replies.append(False)
     page.get_by_role("button", name="Đăng xuất").click()  # a form of its own, not the draft's

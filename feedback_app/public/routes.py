@@ -30,7 +30,7 @@ from ..security import no_store, rate_limit_key
 from ..services import published as published_service
 from ..services import citizen_notices, held_uploads, submissions
 from ..services.calendar import deadlines
-from ..services.cases import StaleCase, Submission, clock_of, find
+from ..services.cases import StaleCase, Submission, answer_limit, find
 from ..services.files import attachment_path, reply_files
 from .. import views_common
 from ..views_common import beyond_last_page, event_msgid, local_dt, page_arg, period_name, send_download
@@ -273,9 +273,8 @@ def submitted():
     case = find(session.get("submitted_code") or "")
     if case is None:
         return redirect(url_for("public.submit"))
-    plan = deadlines()  # the answer's latest date, which the citizen plans by (brief: 5 + 15 working days)
-    return render_template("public/submitted.html", case=case, answer_by=plan.case_limit(clock_of(case)),
-                           answer_days=plan.rules.case_total_days)
+    answer_by, answer_days = answer_limit(case)  # the date the citizen plans by
+    return render_template("public/submitted.html", case=case, answer_by=answer_by, answer_days=answer_days)
 
 
 # --- status -------------------------------------------------------------------------------------

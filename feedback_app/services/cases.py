@@ -422,6 +422,13 @@ def allowed_events(case: Feedback, actor) -> list[str]:
     return lifecycle.allowed_events(case, actor, CLOCK.today(), _standing_facts(case))
 
 
+def answer_limit(case: Feedback) -> tuple[date, int]:
+    """The latest date the citizen's answer is due (the whole case's limit: ``case_total_days`` working
+    days from receipt plus those spent waiting for the citizen; brief: 5 + 15) and that number of days."""
+    plan = deadlines()
+    return plan.case_limit(clock_of(case)), plan.rules.case_total_days
+
+
 def clock_of(case: Feedback) -> CaseClock:
     promise = None
     if case.extension_count:  # the letters are read only for a case that has one

@@ -111,18 +111,19 @@ def take(token: str | None, removed: list[str] = ()) -> Hold:
     return Hold(token, files)
 
 
-def _held_bytes(client: str | None = None) -> int:
-    """What the holds take on disk: all of them, or ``client``'s."""
+def _held_bytes(client: str) -> tuple[int, int]:
+    """What the holds take on disk: all of them, and ``client``'s."""
     root = _root()
-    total = 0
+    total = theirs = 0
     for folder in (root.iterdir() if root.is_dir() else ()):
         try:
-            if client is not None and (folder / CLIENT).read_text("utf-8") != client:
-                continue
-            total += sum(p.stat().st_size for p in folder.iterdir())
+            size = sum(p.stat().st_size for p in folder.iterdir())
+            total += size
+            if (folder / CLIENT).read_text("utf-8") == client:
+                theirs += size
         except OSError:
-            continue  # released or swept meanwhile, or a hold of before the client file
-    return total
+            continue  # released or swept meanwhile, or a hold of before the client file (counted in total)
+    return total, theirs
 
 
 def hold(current: Hold, new: list[CheckedFile], client: str) -> Hold | None:
@@ -132,8 +133,8 @@ def hold(current: Hold, new: list[CheckedFile], client: str) -> Hold | None:
     if not new:
         return current
     size, config = sum(len(f.data) for f in new), current_app.config
-    if (_held_bytes(client) + size > config["HELD_UPLOADS_CLIENT_MAX_BYTES"]
-            or _held_bytes() + size > config["HELD_UPLOADS_MAX_BYTES"]):
+    total, theirs = _held_bytes(client)
+    if theirs + size > config["HELD_UPLOADS_CLIENT_MAX_BYTES"] or total + size > config["HELD_UPLOADS_MAX_BYTES"]:
         return None
     token = current.token or secrets.token_urlsafe(24)
     folder = _root() / token

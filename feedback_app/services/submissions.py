@@ -133,8 +133,13 @@ def art7_shortfalls(case: Feedback) -> list[str]:
 def normalise_phone(value: str) -> str | None:
     """A Vietnamese phone number as digits (``0905123456``, ``+84905123456``, ``02553822123``), or None if it
     is not one."""
-    digits = re.sub(r"[\s.\-()]", "", value or "")
+    digits = _phone_digits(value)
     return digits if _PHONE.fullmatch(digits) else None
+
+
+def _phone_digits(value: str | None) -> str:
+    """A phone number as typed without its spaces, dots, dashes and brackets."""
+    return re.sub(r"[\s.\-()]", "", value or "")
 
 
 # --- attachments --------------------------------------------------------------------------------
@@ -312,9 +317,9 @@ def lookup(code: str, contact: str) -> Feedback | None:
         return None
     if case.email and contact.lower() == case.email.lower():
         return case
-    # a number of today's plan, or (a case stored before the stricter rule) digits however grouped
-    phone = normalise_phone(contact) or _OLD_PHONE.fullmatch(re.sub(r"[\s.\-()]", "", contact)) and contact
-    if phone and case.phone and _same_phone(phone, case.phone):
+    # a number of today's plan, or one of a case stored under the looser rule of before
+    phone = _phone_digits(contact)
+    if (_PHONE.fullmatch(phone) or _OLD_PHONE.fullmatch(phone)) and case.phone and _same_phone(phone, case.phone):
         return case
     return None
 
