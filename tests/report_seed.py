@@ -75,7 +75,7 @@ def seed_quarter(users) -> dict[str, Counter]:
     # E: received by post and transferred to another agency in Q2
     e = _new("2024-03-18", channel="post")
     _ev(e, "2024-03-20", "transfer_out", users["office"], {"agency": "Sở Y tế"})
-    adds("HCTH", "received", "received_other", "forwarded")
+    adds("HCTH", "received", "received_other", "transferred")
     # F: received through the API, answered late, published, rated "not satisfied"
     f = _new("2024-03-25", channel="api")
     _forward(f, "2024-03-26", users, "TDC")

@@ -120,3 +120,37 @@ def test_upgrade_to_0022_hides_the_hand_offs_among_staff_from_the_citizen(databa
         assert conn.execute(text("SELECT count(*) FROM transitions WHERE public")).scalar_one() == len(events)
     assert flask("db", "downgrade", "base", url=database_url).returncode == 0
     engine.dispose()
+
+
+def test_upgrade_to_0026_renames_the_transferred_column_in_the_closed_reports(app, database_url):  # noqa: F811
+    """A period closed before 0026 keeps its count of cases transferred to another agency, now read from
+    the column ``transferred``, on the report page's figures; the downgrade gives the old key back."""
+    import json
+
+    from feedback_app.reports.periods import quarter
+    from feedback_app.reports.queries import Report
+
+    assert flask("db", "upgrade", "0025", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    old = {"units": [{"unit": "HCTH", "unit_name": "Phòng Hành chính - Tổng hợp", "received": 3, "forwarded": 2}],
+           "columns": ["received", "forwarded"], "total": {"received": 3, "forwarded": 2},
+           "period": {"label": "2024-Q2"}}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO report_snapshots (period_start, period_end, label, figures, closed_by_label,"
+                          " closed_at) VALUES ('2024-03-15', '2024-06-14', '2024-Q2', :f, 'HCTH', '2024-06-20')"),
+                     {"f": json.dumps(old, ensure_ascii=False)})
+    up = flask("db", "upgrade", url=database_url)
+    assert up.returncode == 0, up.stderr
+
+    def stored():
+        with engine.connect() as conn:
+            return json.loads(conn.execute(text("SELECT figures FROM report_snapshots")).scalar_one())
+    figures = stored()
+    assert figures["columns"] == ["received", "transferred"] and figures["total"]["transferred"] == 2
+    report = Report.from_dict(figures, quarter(2024, 2))
+    assert report.total.values["transferred"] == 2 and report.units[0].values["transferred"] == 2
+    assert report.units[0].unit_name == "Phòng Hành chính - Tổng hợp"
+    assert flask("db", "downgrade", "0025", url=database_url).returncode == 0
+    assert stored()["total"] == {"received": 3, "forwarded": 2} and stored()["units"][0]["forwarded"] == 2
+    assert flask("db", "downgrade", "base", url=database_url).returncode == 0
+    engine.dispose()

@@ -44,9 +44,9 @@ def test_every_cell_of_the_quarterly_report_matches_the_hand_count(quarter_cases
     total = {name: sum(row[name] for row in quarter_cases.values()) for name in COLUMNS}
     assert report.total.values == total
     assert total["received"] == 10 and total["carried_over"] == 2 and total["pending_overdue"] == 3
-    # the balance of the form: everything in hand was refused, forwarded, answered or is pending
+    # the balance of the form: everything in hand was refused, transferred, answered or is pending
     for values in [*by_unit.values(), report.total.values]:
-        assert values["to_handle"] == (values["refused"] + values["forwarded"] + values["answered"]
+        assert values["to_handle"] == (values["refused"] + values["transferred"] + values["answered"]
                                        + values["pending"])
 
 
@@ -82,7 +82,7 @@ def test_a_half_year_adds_up_its_two_quarters_and_the_office_reads_it_by_name(qu
     """NĐ 09/2019 Art 12.1 / NĐ 63/2010 Art 35: the 6-monthly report, 15/12 to 14/6."""
     q1, q2 = (build_report(parse_period(f"2024-Q{q}")).total.values for q in (1, 2))
     h1 = build_report(parse_period("2024-H1")).total.values
-    flows = ("received", "received_online", "refused", "forwarded", "answered", "answered_late", "apology_letters",
+    flows = ("received", "received_online", "refused", "transferred", "answered", "answered_late", "apology_letters",
              "published", "rated")
     assert {k: h1[k] for k in flows} == {k: q1[k] + q2[k] for k in flows}
     assert h1["carried_over"] == q1["carried_over"] and h1["pending"] == q2["pending"]

@@ -30,7 +30,7 @@ FORM: list = [
         (N_("Trong đó về hành vi hành chính"), "about_behaviour"),
     ]),
     (N_("Không tiếp nhận"), "refused"),
-    (N_("Chuyển cơ quan có thẩm quyền"), "forwarded"),
+    (N_("Chuyển cơ quan có thẩm quyền"), "transferred"),
     (N_("Đã giải quyết"), [(N_("Tổng số"), "answered"), (N_("Trước hạn"), "answered_early"),
                            (N_("Đúng hạn"), "answered_on_time"), (N_("Quá hạn"), "answered_late")]),
     (N_("Đang giải quyết"), [(N_("Tổng số"), "pending"), (N_("Trong hạn"), "pending_on_time"),

@@ -2,7 +2,7 @@
 
 The columns follow Biểu số 06/VPCP/KSTT of TT 01/2020/TT-VPCP (received: online, other channels,
 carried over; settled: early, on time, late; pending: within the deadline, overdue), plus refused
-(NĐ 20/2008 Art 9.1d), forwarded to the competent agency, apology letters (NĐ 61/2018 Art 19.9),
+(NĐ 20/2008 Art 9.1d), transferred to the competent agency, apology letters (NĐ 61/2018 Art 19.9),
 published answers (NĐ 20/2008 Art 19) and satisfaction.
 
 Every column is counted **as of the end of the period** from timestamps that never change once
@@ -19,7 +19,8 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
 - ``about_behaviour``: of those, the ones HCTH classified as about the behaviour of an agency or official
   (``subject``, NĐ 20/2008 Art 9.1b; brief §5 splits the form so); what a case is about is no event, so
   it counts as classified now, also when that was after the period.
-- ``refused``: refused (không tiếp nhận) in [S, E); ``forwarded``: transferred to another agency in [S, E).
+- ``refused``: refused (không tiếp nhận) in [S, E); ``transferred``: transferred to another agency in [S, E)
+  (event ``transfer_out``; not a case HCTH forwarded to one of the department's units).
 - ``answered``: the approved answer was sent in [S, E); split into ``answered_early`` (on a local day
   before its due date), ``answered_on_time`` (on the due date itself, or with no due date) and
   ``answered_late`` (after the end of the due date). The due date is the answer's first one: an
@@ -31,7 +32,7 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
   A period still running is read as of today (overdue = due date before today).
   A case still open counts by its *current* step: classified after the period, it is no longer
   overdue in it. Closing the period (services.reports.close_report) keeps the figures as sent.
-  Always: to_handle = refused + forwarded + answered + pending.
+  Always: to_handle = refused + transferred + answered + pending.
 - ``apology_letters``: letters issued on a day of the period.
 - ``published``: answers published in [S, E).
 - ``rated``, ``very_satisfied`` / ``satisfied`` / ``not_satisfied``: ratings given in [S, E) (score 3/2/1).
@@ -75,7 +76,7 @@ DEPARTMENT_STEPS = ("classify", "answer")
 
 COLUMNS: tuple[str, ...] = (
     "received", "received_online", "received_other", "carried_over", "to_handle", "about_behaviour",
-    "refused", "forwarded",
+    "refused", "transferred",
     "answered", "answered_early", "answered_on_time", "answered_late",
     "pending", "pending_on_time", "pending_overdue",
     "apology_letters", "published",
@@ -201,7 +202,7 @@ def build_report(period: Period) -> Report:
         "carried_over": _count(Feedback.received_at < S),
         "about_behaviour": _count(Feedback.subject == "behaviour"),
         "refused": _count(and_(closed, Feedback.state == "refused")),
-        "forwarded": _count(and_(closed, Feedback.state == "transferred")),
+        "transferred": _count(and_(closed, Feedback.state == "transferred")),
         "answered": _count(answered),
         "answered_early": _count(early),
         "answered_late": _count(_answered_late(answered)),
