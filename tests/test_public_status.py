@@ -102,6 +102,24 @@ def test_the_status_page_explains_the_due_date_with_the_holidays_skipped(client,
     assert "12/02/2024: Third Day of Lunar New Year" in english  # the holiday library's own English names
 
 
+def test_the_status_page_names_the_make_up_saturday_it_counted(client, clock, seeded):
+    """Received Fri 25/4/2025: 30/4, 1/5 and 2/5 are off and Saturday 26/4 is worked in exchange, so the
+    5th working day is 6/5; without the Saturday named, a citizen counting by hand finds 7/5."""
+    clock.set("2025-04-25T10:00:00+07:00")
+    case = receive(SUBMISSION)
+    response = look_up(client, case.code, "binh@example.com")
+    page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "06/05/2025" in page and "02/05/2025: Ngày nghỉ (thay cho ngày 26/04/2025)" in page
+    assert "Ngày làm bù đã tính 26/04/2025 (thứ Bảy): Ngày làm bù (cho ngày 02/05/2025)" in page
+    assert "Thứ Bảy, Chủ nhật làm bù được tính là ngày làm việc." in page
+    english = text_of(client.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True))
+    assert "Make-up working days counted 26/04/2025 (Saturday): Make-up working day" in english
+    clock.set("2025-05-12T10:00:00+07:00")  # no Saturday worked in the count: no such line
+    later = receive(SUBMISSION)
+    response = look_up(client, later.code, "binh@example.com")
+    assert "Ngày làm bù" not in text_of(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
 def test_the_status_page_shows_public_steps_and_the_answer_but_no_internal_notes(client, clock, seeded):
     case = answered_case(seeded)
     client.get(look_up(client, case.code, "0905123456").headers["Location"])

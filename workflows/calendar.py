@@ -156,6 +156,17 @@ class WorkingCalendar:
             if d.weekday() < 5 and (name := self._off_name(d)) is not None
         ]
 
+    def make_up_days_between(self, start: date, end: date) -> list[HolidayNote]:
+        """Saturdays and Sundays worked in (start, end]: the days that bring a due date forward
+        (make-up days, *ngày làm bù*, and the admin's working weekend days), with why they are worked."""
+        _check(start)
+        _check(end)
+        return [HolidayNote(d, self._make_up_name(d)) for d in _days_after(start, end)
+                if d.weekday() >= 5 and self._off_name(d) is None]
+
+    def _make_up_name(self, d: date) -> str:
+        return self._working_days.get(d) or _library_year(d.year).make_up[d]
+
     def make_up_working_days(self, year: int) -> list[HolidayNote]:
         """Saturdays and Sundays worked in ``year`` (library swaps and overrides)."""
         candidates = dict(_library_year(year).make_up)

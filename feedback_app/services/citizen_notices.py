@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from workflows.clock import CLOCK, local_date
@@ -228,24 +229,30 @@ def info_request(case: Feedback) -> InfoRequest | None:
 @dataclass(frozen=True)
 class DueExplained:
     """How the status page explains the case's due date: the days off it skipped (named in the page's
-    language where the holiday library names them) and, when a request for information reached the
-    citizen after the day it was made, that day and the working days counted from it."""
+    language where the holiday library names them), the weekend days worked that it counted (make-up
+    days: without them a citizen counting by hand finds a later date) and, when a request for
+    information reached the citizen after the day it was made, that day and the working days counted
+    from it."""
     days_off: list
+    make_up_days: list
     reached_on: date | None = None
     days_from_reached: int | None = None
 
 
 def due_explained(case: Feedback, language: str) -> DueExplained:
     if not (case.due_start and case.due_date):
-        return DueExplained([])
+        return DueExplained([], [])
     calendar = deadlines().cal
     days_off = calendar.days_off_between(case.due_start, case.due_date)
+    make_up = calendar.make_up_days_between(case.due_start, case.due_date)
     if language == "en":  # the library's English names; the admin's own stay as typed
         days_off = [note._replace(name=calendar.holiday_name(note, "en_US")) for note in days_off]
+        make_up = [note._replace(name=gettext("Ngày làm bù")) for note in make_up]  # without the library's swap
     info = info_request(case)
     if info and info.reached_on and info.reached_on > case.due_start:
-        return DueExplained(days_off, info.reached_on, calendar.count_working_days(info.reached_on, case.due_date))
-    return DueExplained(days_off)
+        return DueExplained(days_off, make_up, info.reached_on,
+                            calendar.count_working_days(info.reached_on, case.due_date))
+    return DueExplained(days_off, make_up)
 
 
 def no_answer_refusal(case: Feedback) -> str | None:
