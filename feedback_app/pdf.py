@@ -44,4 +44,5 @@ def in_fonts(text: str | None, folder: str) -> str | None:
 
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy import: only when a PDF is really wanted
-    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
+    # tagged (headings, paragraphs, reading order), so that a screen reader can read a letter (WCAG 1.3.1)
+    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(pdf_tags=True)

@@ -40,7 +40,7 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
     # overdue on 01/07/2024, most late first: L (classification due 21/03), G (after its apology
     # letter's new date), then H, M and K at reception; N waits for the citizen, so it is not late
     table = html.split('id="overdue-table"')[1].split("</table>")[0]
-    codes = re.findall(r"<td>(PAKN\.\d{8}\.\d{4})</td>", table)
+    codes = re.findall(r'<td><a href="/van-phong/ho-so/(PAKN\.\d{8}\.\d{4})">\1</a></td>', table)  # each opens its case
     assert codes == ["PAKN.20240314.0001", "PAKN.20240401.0001", "PAKN.20240610.0001", "PAKN.20240614.0001",
                      "PAKN.20240615.0001"]  # M and K share a due date (21/06): by age
     # late in working days, as the due date is counted (21/03 → 01/07/2024: 102 calendar days, the

@@ -22,7 +22,7 @@ def test_dashboard_charts_render_in_chromium(app, clock, seeded, live_server, pa
     _sign_in(page, app, live_server, seeded["leader"])
     page.goto(f"{live_server}/van-phong/tong-quan")
     assert page.locator("h1").inner_text().startswith("Tổng quan")
-    charts = page.locator("figure.chart svg")
+    charts = page.locator(".chart svg")
     assert charts.count() == 3
     for i in range(3):
         box = charts.nth(i).bounding_box()
@@ -36,6 +36,6 @@ def test_dashboard_charts_render_in_chromium(app, clock, seeded, live_server, pa
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 380  # no sideways scrolling of the page itself at 360 px (tables scroll inside)
     # the charts keep their drawn size there (they scroll inside their region): no label under its 9px
-    heights = page.evaluate("""[...document.querySelectorAll('figure.chart svg text')]
+    heights = page.evaluate("""[...document.querySelectorAll('.chart svg text')]
         .map(t => t.getBoundingClientRect().height).filter(h => h > 0)""")
     assert heights and min(heights) >= 9, min(heights)

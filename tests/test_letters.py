@@ -42,6 +42,24 @@ def test_the_letter_pdf_carries_the_code_the_new_date_and_intact_vietnamese(app,
     assert "Lý do: Nội dung phản ánh" in " ".join(text.split()) and "nên chưa trả lời được đúng hạn" not in text
 
 
+def test_the_letter_pdf_is_tagged_for_screen_readers(app, letter):
+    """Headings, paragraphs and their reading order in the PDF's structure tree (WCAG 1.3.1, PDF/UA)."""
+    root = PdfReader(BytesIO(render_letter_pdf(letter))).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] is True or root["/MarkInfo"]["/Marked"] == True  # noqa: E712
+    tags = set()
+
+    def walk(node):
+        node = node.get_object()
+        if "/S" in node:
+            tags.add(str(node["/S"]))
+        kids = node.get("/K")
+        for kid in (kids if isinstance(kids, list) else [kids] if kids is not None else []):
+            if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+                walk(kid)
+    walk(root["/StructTreeRoot"])
+    assert {"/P"} <= tags and tags & {"/H1", "/H2", "/H3", "/H"}, tags
+
+
 def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app, client, letter):
     code = letter.feedback.code
     response = client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf")

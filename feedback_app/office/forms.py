@@ -258,7 +258,19 @@ def _upper(value):
     return value.upper() if isinstance(value, str) else value
 
 
-class IntakeForm(AsReceived, SubmissionFields):
+class Transcribed:
+    """The citizen's details typed by HCTH: the browser must not offer the clerk's own name, address,
+    phone and e-mail, as the portal's fields ask it to (``autocomplete``, WCAG 1.3.5: for the user's
+    own data only)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("full_name", "address", "phone", "email"):
+            if name in self:  # a copy: the portal's form shares the class's dict
+                self[name].render_kw = {**(self[name].render_kw or {}), "autocomplete": "off"}
+
+
+class IntakeForm(Transcribed, AsReceived, SubmissionFields):
     """A PAKN received on paper, by phone, e-mail, in person or from the national system, entered by
     HCTH as it arrived (``AsReceived``), the channel and when it actually arrived."""
 
@@ -310,7 +322,7 @@ class IntakeForm(AsReceived, SubmissionFields):
         return _as_instant(self.received_at.data)
 
 
-class IntakeCorrectionForm(SubmissionFields, VersionedForm):
+class IntakeCorrectionForm(Transcribed, SubmissionFields, VersionedForm):
     """Sửa thông tin tiếp nhận: the citizen's fields with the portal's rules (``SubmissionFields``), and
     for a PAKN HCTH entered, the time of receipt (``services.corrections``: within its day)."""
 

@@ -52,17 +52,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
-    status = 200
+    status, refused = 200, None
     if form.validate_on_submit():
         result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         if result.user is not None:
             login_user(result.user)
             return redirect(local_path(request.args.get("next")) or home_for(result.user))
-        flash(gettext(result.error, minutes=result.minutes), "error")
-        status = 401
+        # in the form's error list, focused when the page loads: a screen reader reads it out
+        refused, status = gettext(result.error, minutes=result.minutes), 401
     elif request.method == "POST":
         status = 422
-    return render_template("office/login.html", form=form), status
+    return render_template("office/login.html", form=form, refused=refused), status
 
 
 @bp.post("/dang-xuat")
