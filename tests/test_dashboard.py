@@ -127,7 +127,7 @@ def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_report_csv(quar
     download = client.get("/van-phong/bao-cao?period=2024-Q2&format=csv").get_data(as_text=True)
     [row] = [r for r in csv.reader(io.StringIO(download.lstrip("\ufeff"))) if r[2] == "QLKH"]
     assert row[3] == """'=HYPERLINK("http://x")"""  # a spreadsheet shows it, runs nothing
-    assert all(cell.isdigit() for cell in row[4:])  # the figures are no text
+    assert all(cell.isdigit() for cell in row[4:-1]) and row[-1] == ""  # the figures are no text; counted, not closed
     assert (csv_cell(-3), csv_cell("-3"), csv_cell("Phòng Quản lý")) == (-3, "'-3", "Phòng Quản lý")
 
 
@@ -156,3 +156,24 @@ def test_days_late_are_working_days_so_a_step_due_before_the_holidays_is_one_day
     table = html.split('id="overdue-table"')[1].split("</table>")[0]
     assert re.search(rf"{case.code}.*?<span class=\"badge overdue\">(.*?)</span>", table, re.S).group(1) == \
         "1 ngày làm việc"
+
+
+def test_an_answer_returned_for_revision_is_not_counted_as_being_handled(quarter, client):
+    """HCTH returns an approved answer to its unit before publication (QĐ 31/2021 Art 46): the citizen holds
+    the answer and the report counts it answered, so the card "Đang xử lý" leaves it out and says so."""
+    from sqlalchemy import select
+
+    from feedback_app.models import Feedback
+    from feedback_app.services.cases import apply_event
+
+    login(client, quarter["leader"])
+
+    def card(html):
+        return int(re.search(r'id="stat-open">(\d+)<', html).group(1))
+    before = card(client.get("/van-phong/tong-quan").get_data(as_text=True))
+    case = db.session.execute(select(Feedback).where(Feedback.state == "answered")).scalars().first()
+    apply_event(case, "return_answer", quarter["office"], {"reason": "Câu trả lời chưa dẫn căn cứ, đề nghị bổ sung."})
+    assert case.state == "forwarded" and case.answered_at is not None
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    assert card(html) == before
+    assert "Cũng không gồm 1 câu trả lời đã gửi người dân mà Văn phòng trả lại đơn vị" in html

@@ -19,6 +19,7 @@ from feedback_app.models import ApiToken, OutboxMail, WebhookDelivery
 from feedback_app.services.cases import apply_event, find
 from feedback_app.services.reports import remind_quarterly_report
 from feedback_app.services.webhooks import deliver_webhooks
+from workflows.clock import LOCAL_TZ
 
 from report_seed import seed_quarter
 
@@ -107,6 +108,12 @@ def test_open311_offers_published_cases_with_expected_datetime_from_the_due_date
     forwarded = db.session.execute(select(Feedback.code).where(Feedback.state == "forwarded")).scalars().first()
     assert client.get(f"/open311/v2/requests/{forwarded}.json").status_code == 404
     assert client.get("/open311/v2/requests.json?page_size=0").status_code == 400
+    # an end_date without a time takes in that whole day (Vietnamese local)
+    last = max(codes, key=lambda c: find(c).received_at)
+    day = find(last).received_at.astimezone(LOCAL_TZ).date()
+    ids = lambda url: [r["service_request_id"] for r in client.get(url).get_json()]  # noqa: E731
+    assert last in ids(f"/open311/v2/requests.json?start_date=2024-01-01&end_date={day.isoformat()}")
+    assert last not in ids(f"/open311/v2/requests.json?start_date=2024-01-01&end_date={(day - timedelta(days=1)).isoformat()}")
 
 
 # --- the webhook, against a real HTTP server on loopback -----------------------------------------

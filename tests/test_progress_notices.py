@@ -6,6 +6,7 @@ Forwarded Monday 4 March 2024, answer due Monday 25 March: notices on Wednesday 
 Wednesday 24/4 (after Giỗ Tổ Hùng Vương, 18/4) and Tuesday 7/5 (after 29/4 - 1/5)."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import date, timedelta
@@ -214,3 +215,30 @@ def test_a_sweep_reads_the_letters_of_its_overdue_cases_in_one_query_not_one_per
         event.remove(db.engine, "before_cursor_execute", listen)
     letters = [s for s in statements if "apology_letters" in s]
     assert len(letters) <= 3, letters  # the progress pass: one query per batch, not twelve
+
+
+def test_the_sync_export_since_a_moment_carries_a_case_whose_only_news_is_a_progress_notice(
+        app, client, clock, seeded):
+    """The progress notice is a public step of the history the export sends, written without changing the
+    case itself (its ``updated_at`` stays): the national system must still get the case again."""
+    from flask import g
+
+    from feedback_app.models import ApiToken
+    from feedback_app.auth import token_hash
+
+    case = forwarded_case(seeded)
+    sweep_on(date(2024, 3, 26))  # the apology letter: the case changes
+    changed = case.updated_at
+    assert sweep_on(date(2024, 4, 3)).progress == 1
+    db.session.refresh(case)
+    assert case.updated_at == changed  # the notice did not touch the case
+    db.session.add(ApiToken(user=seeded["office"], token_hash=token_hash("sync-tok")))
+    db.session.commit()
+    g.pop("api_user", None)
+    lines = client.get("/api/v1/export?since=2024-04-02T00:00:00%2B07:00",
+                       headers={"Authorization": "Bearer sync-tok"}).get_data(as_text=True).splitlines()
+    (line,) = [json.loads(x) for x in lines]
+    assert line["code"] == case.code and line["history"][-1]["event"] == "progress_notice"
+    g.pop("api_user", None)
+    later = client.get("/api/v1/export?since=2024-04-04T00:00:00%2B07:00", headers={"Authorization": "Bearer sync-tok"})
+    assert later.get_data(as_text=True) == ""

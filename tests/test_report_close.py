@@ -3,6 +3,7 @@ the page, the downloads and the CLI give them ever after, though a later event m
 another unit's row of the counted report."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -87,6 +88,15 @@ def test_a_closed_quarter_keeps_the_figures_it_was_sent_with(quarter, client):
         assert sheet.cell(6, 1).value == line  # a printed copy says which figures it holds
     live_page = text(client.get(f"/van-phong/bao-cao?period={PERIOD}&live=1"))
     assert "Đây là số liệu tính lại hôm nay" in live_page
+    # the recounted page's downloads are the recounted figures, and a CSV says which figures it holds
+    for fmt in ("xlsx", "csv", "pdf"):
+        assert f"period={PERIOD}&amp;format={fmt}&amp;live=1" in live_page
+    for live, closed_at in (("", snapshot.closed_at.isoformat()), ("&live=1", "")):
+        lines = list(csv.DictReader(io.StringIO(client.get(
+            f"/van-phong/bao-cao?period={PERIOD}&format=csv{live}").get_data(as_text=True).lstrip("\ufeff"))))
+        assert {line["closed_at"] for line in lines} == {closed_at}
+        qlkh_line = next(line for line in lines if line["unit"] == "QLKH")
+        assert int(qlkh_line["pending"]) == (row(sent, "QLKH") if not live else row(recounted, "QLKH"))["pending"]
 
 
 def test_a_period_is_closed_once_and_only_after_its_last_day(quarter, client):

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import Response, request, stream_with_context
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows import clock
@@ -113,7 +113,10 @@ def export_cases():
             query = (select(Feedback).where(Feedback.id > last_id).order_by(Feedback.id).limit(BATCH)
                      .options(selectinload(Feedback.transitions), selectinload(Feedback.unit)))
             if since is not None:
-                query = query.where(Feedback.updated_at >= since)
+                # a public step the sweep adds without changing the case (a progress notice) moves no
+                # updated_at, and the line carries the history: found by its audit row (ix_transitions_at)
+                query = query.where(or_(Feedback.updated_at >= since,
+                                        Feedback.id.in_(select(Transition.feedback_id).where(Transition.at >= since))))
             batch = db.session.execute(query).scalars().all()
             if not batch:
                 return

@@ -13,6 +13,8 @@ Every error, an unknown id or path included, is GeoReport v2's JSON list ``[{"co
 """
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, jsonify, request
@@ -33,6 +35,8 @@ DEFAULT_DAYS = 90  # GeoReport v2: without dates, the last 90 days
 MAX_PAGE_SIZE = 1000
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
+
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")  # a day without a time: the whole day
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).isoformat() if value else None
@@ -102,6 +106,8 @@ def requests_list():
             return _error(400, gettext("Tham số không hợp lệ: page và page_size phải là số nguyên."))
         if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
             return _error(400, gettext("page phải từ 1, page_size từ 1 đến 1000."))
+        if end is not None and DATE_ONLY.fullmatch(request.args["end_date"].strip()):
+            end += timedelta(days=1)  # end_date=2024-05-13 takes in the cases of that day
         end = end or CLOCK.now()
         # the last DEFAULT_DAYS before ``end``, from year 1 at the earliest (an end_date in January of
         # year 1 is read, not an OverflowError)

@@ -70,7 +70,7 @@ def report():
         return Response(exports.to_xlsx(result, stored.status_line()), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
                         mimetype=exports.XLSX_MIMETYPE)
     if fmt == "csv":
-        return Response(exports.to_csv(result), content_type="text/csv; charset=utf-8",
+        return Response(exports.to_csv(result, stored.closed_at), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "pdf":
         return Response(exports.to_pdf(result, stored.status_line()), mimetype="application/pdf",

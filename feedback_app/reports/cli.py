@@ -30,7 +30,7 @@ def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
     if fmt == "pdf":
         return exports.to_pdf(report, stored.status_line())
     if fmt == "csv":
-        return exports.to_csv(report)
+        return exports.to_csv(report, stored.closed_at)
     return json.dumps(exports.to_json(report), ensure_ascii=False, indent=2) + "\n"
 
 

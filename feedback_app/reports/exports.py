@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, render_template
 from openpyxl import Workbook
@@ -203,15 +204,18 @@ def to_pdf(report: Report, status: str | None = None) -> bytes:
     return html_to_pdf(html)
 
 
-def to_csv(report: Report) -> str:
-    """One line per unit and a last line ``TONG``; UTF-8 with BOM so that Excel reads the accents."""
+def to_csv(report: Report, closed_at: datetime | None = None) -> str:
+    """One line per unit and a last line ``TONG``; UTF-8 with BOM so that Excel reads the accents.
+    ``closed_at``: when the figures were closed (a closed period's stored figures), in the last column
+    of each line; empty for figures counted now (the XLSX and PDF say the same in their status line)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["period_from", "period_to", "unit", "unit_name", *COLUMNS])
+    writer.writerow(["period_from", "period_to", "unit", "unit_name", *COLUMNS, "closed_at"])
     p = report.period
+    closed = closed_at.isoformat() if closed_at else ""
     for row in [*report.units, report.total]:
         writer.writerow(map(csv_cell, [p.start.isoformat(), p.end.isoformat(), row.unit_code, row.unit_name,
-                                       *(row.values[k] for k in COLUMNS)]))
+                                       *(row.values[k] for k in COLUMNS), closed]))
     return "\ufeff" + out.getvalue()
 
 

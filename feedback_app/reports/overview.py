@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from workflows.clock import CLOCK, local_date
-from workflows.lifecycle import OPEN_STATES, State
+from workflows.deadlines import Step
+from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, State
 
 from ..extensions import db
 from ..models import ApologyLetter, Feedback, Rating, Unit
@@ -131,6 +132,13 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
         by_state[state] += n
         matrix.setdefault(uid, {s.value: 0 for s in State})[state] += n
 
+    # an answer HCTH returned before publication (QĐ 31/2021 Art 46): the citizen holds an answer, so the
+    # case is not "being handled" on the card (the report counts it answered); read among the cases at a
+    # unit only (ix_feedback_state_unit), not over all of them
+    revising = db.session.execute(select(func.count()).select_from(Feedback).where(
+        Feedback.state.in_([s.value for s in (*AT_UNIT_STATES, State.UNDER_REVIEW)]),
+        Feedback.due_step == Step.REVISE.value)).scalar_one()
+
     quarters = last_quarters(today)
     answers = answers_by_period(quarters, office.id if office else None)
     rates = {u.code: [on_time_rate(*answers.get((q, u.id), (0, 0))) for q in range(len(quarters))] for u in units}
@@ -146,7 +154,9 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
         Rating.created_at >= year.start_utc(), Rating.created_at < year.end_utc_exclusive())
         .group_by(Rating.score)).all())
     overdue, overdue_total = overdue_cases(today, page, per_page)
+    in_hand = sum(by_state[s.value] for s in OPEN_STATES) - revising
     return {"today": today, "units": units, "by_state": by_state, "matrix": matrix, "quarters": quarters,
+            "in_hand": in_hand, "revising": revising,
             "rates": rates, "year": year, "letters_year": letters_year, "recent_letters": recent_letters,
             "ratings": {score: ratings.get(score, 0) for score in (3, 2, 1)}, "overdue": overdue,
             "overdue_total": overdue_total, "page": page, "per_page": per_page}

@@ -79,6 +79,10 @@ class StoredReport:
     report: Report
     snapshot: ReportSnapshot | None
 
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.snapshot.closed_at if self.snapshot is not None else None
+
     def status_line(self) -> str:
         """What a download says under its period: closed figures (when, by whom) or counted when."""
         if self.snapshot is not None:
