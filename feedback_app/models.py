@@ -441,7 +441,10 @@ class DeadlineNotice(db.Model):
     once per (case, step, kind, due date) so that a job run twice does nothing twice."""
 
     __tablename__ = "deadline_notices"
-    __table_args__ = (UniqueConstraint("feedback_id", "step", "kind", "due_date", name="uq_deadline_notice"),)
+    # ix_deadline_notices_kind_due: the report reads the overdue marks of the steps due by a period's
+    # last day (reports.queries.build_report), not every notice of every case
+    __table_args__ = (UniqueConstraint("feedback_id", "step", "kind", "due_date", name="uq_deadline_notice"),
+                      Index("ix_deadline_notices_kind_due", "kind", "due_date"))
     id: Mapped[int] = mapped_column(primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     step: Mapped[str] = mapped_column(String(16))

@@ -205,3 +205,33 @@ def test_a_period_still_running_counts_as_overdue_only_what_is_overdue_today(app
     clock.set("2024-03-26T08:00:00+07:00")
     assert build_report(quarter(2024, 2)).total.values["pending_overdue"] == 1
     assert case.state == "forwarded"
+
+
+def test_a_case_overdue_at_the_end_of_a_period_stays_overdue_in_it_whatever_happens_after(app, clock, seeded):
+    """Received 3/6/2024, classification due 10/06, still at HCTH at the end of 2024-Q2 (14/06): overdue in
+    Q2, and still so when Q2 is counted again after it was refused, transferred or forwarded in Q3; one
+    forwarded on 12/06, after its missed date but within Q2, was no longer late at classification then."""
+    from deadline_helpers import SUBMISSION
+    from feedback_app.services.cases import receive
+    from feedback_app.services.sweep import sweep
+    from workflows.clock import parse_instant
+
+    office = seeded["office"]
+    clock.set("2024-06-03T08:00:00+07:00")
+    refused, transferred, forwarded, in_time = (receive(SUBMISSION) for _ in range(4))
+    sweep(parse_instant("2024-06-11T00:05:00+07:00"))  # the four are marked overdue (10/06 missed)
+    clock.set("2024-06-12T09:00:00+07:00")
+    apply_event(in_time, "classify", office, {"category": "TTHC"})
+    apply_event(in_time, "forward", office, {"unit": "QLKH"})  # its answer is due after Q2
+    q2 = parse_period("2024-Q2")
+    clock.set("2024-06-15T09:00:00+07:00")
+    assert build_report(q2).total.values["pending_overdue"] == 3
+    clock.set("2024-06-20T09:00:00+07:00")
+    apply_event(refused, "refuse", office, {"reason": "unclear_content"})
+    apply_event(transferred, "transfer_out", office, {"agency": "Sở Y tế"})
+    apply_event(forwarded, "classify", office, {"category": "TTHC"})
+    apply_event(forwarded, "forward", office, {"unit": "QLKH"})
+    values = build_report(q2).total.values
+    assert (values["pending"], values["pending_overdue"], values["pending_on_time"]) == (4, 3, 1)
+    hcth = next(row for row in build_report(q2).units if row.unit_code == "HCTH")
+    assert hcth.values["pending_overdue"] == 2  # refused and transferred never left HCTH; the forwarded one counts for its unit now
