@@ -59,8 +59,12 @@ class FakeActor:
     unit_id: int | None = None
 
 
-def actor_for(event: str) -> FakeActor:
+def actor_for(event: str, source: str | None = None) -> FakeActor:
+    """An actor of a role that may fire ``event``; from ``source``, the one holding the case then where
+    two roles share an event by state (extend: the leader while the draft waits for approval)."""
     role = sorted(EVENTS[event].roles)[0]
+    if event == "extend" and source is not None:
+        role = Role.LEADER if source == State.UNDER_REVIEW.value else Role.UNIT
     return FakeActor(role.value, UNIT_ID if role == Role.UNIT else None)
 
 
@@ -78,7 +82,7 @@ def test_every_event_and_state_is_in_the_definition():
 @pytest.mark.parametrize("source,event", sorted(ALLOWED))
 def test_allowed_transition_moves_the_case(source, event):
     case = fake(source, event)
-    move = lifecycle.fire(case, event, actor_for(event), VALID_ARGS[event], TODAY)
+    move = lifecycle.fire(case, event, actor_for(event, source), VALID_ARGS[event], TODAY)
     assert case.state == ALLOWED[(source, event)] == move.dest
     assert move.source == source and move.event == event
 
@@ -87,7 +91,7 @@ def test_allowed_transition_moves_the_case(source, event):
 def test_other_pairs_are_refused_and_leave_the_state(state, event):
     case = FakeCase(state=state)
     with pytest.raises(TransitionNotAllowed) as info:
-        lifecycle.fire(case, event, actor_for(event), VALID_ARGS[event], TODAY)
+        lifecycle.fire(case, event, actor_for(event, state), VALID_ARGS[event], TODAY)
     assert case.state == state
     err = info.value
     assert err.status == 409 and err.event == event and err.state == state
@@ -109,7 +113,7 @@ def test_every_other_role_is_refused(source, event):
 def test_missing_arguments_are_refused(source, event):
     case = fake(source, event)
     with pytest.raises(InvalidEventArguments) as info:
-        lifecycle.fire(case, event, actor_for(event), {}, TODAY)
+        lifecycle.fire(case, event, actor_for(event, source), {}, TODAY)
     assert info.value.status == 422 and case.state == source
     assert set(info.value.errors) == set(EVENTS[event].required)
 
@@ -121,12 +125,12 @@ def test_an_explanation_that_says_nothing_is_refused_at_its_field(source, event)
         case = fake(source, event)
         args = {**VALID_ARGS[event], **{name: placeholder for name in EVENTS[event].explained}}
         with pytest.raises(InvalidEventArguments) as info:
-            lifecycle.fire(case, event, actor_for(event), args, TODAY)
+            lifecycle.fire(case, event, actor_for(event, source), args, TODAY)
         assert info.value.errors == {name: lifecycle.TOO_SHORT for name in EVENTS[event].explained}
         assert case.state == source
     case = fake(source, event)
     args = {**VALID_ARGS[event], **{name: "Sai đơn vị" for name in EVENTS[event].explained}}  # 10: enough
-    assert lifecycle.fire(case, event, actor_for(event), args, TODAY).dest == ALLOWED[(source, event)]
+    assert lifecycle.fire(case, event, actor_for(event, source), args, TODAY).dest == ALLOWED[(source, event)]
 
 
 def test_every_free_text_someone_acts_on_must_say_something():
@@ -188,6 +192,26 @@ def test_extend_only_once_and_before_the_due_date():
     case = FakeCase(state="forwarded", due_date=date(2024, 3, 5))
     lifecycle.fire(case, "extend", unit, {"reason": "Cần lấy thêm ý kiến"}, TODAY)
     assert case.state == "forwarded"
+
+
+def test_the_holder_extends_the_unit_at_the_unit_the_leader_while_the_draft_waits_for_approval():
+    """NĐ 61/2018 Art 19.9: the letter goes before the due date from whoever holds the case."""
+    unit, leader = FakeActor("unit", UNIT_ID), FakeActor("leader")
+    args = {"reason": "Cần lấy thêm ý kiến"}
+    reviewed = FakeCase(state="under_review", due_date=date(2024, 3, 5))
+    assert "extend" in lifecycle.allowed_events(reviewed, leader, TODAY)
+    assert "extend" not in lifecycle.allowed_events(reviewed, unit, TODAY)
+    with pytest.raises(ActorNotAllowed, match="Lãnh đạo Sở gia hạn"):
+        lifecycle.fire(reviewed, "extend", unit, args, TODAY)
+    lifecycle.fire(reviewed, "extend", leader, args, TODAY)
+    assert reviewed.state == "under_review"
+    handled = FakeCase(state="forwarded", due_date=date(2024, 3, 5))
+    assert "extend" not in lifecycle.allowed_events(handled, leader, TODAY)
+    with pytest.raises(ActorNotAllowed, match="Đơn vị đang xử lý"):
+        lifecycle.fire(handled, "extend", leader, args, TODAY)
+    with pytest.raises(ActorNotAllowed):  # another unit's case stays another unit's
+        lifecycle.fire(handled, "extend", FakeActor("unit", UNIT_ID + 1), args, TODAY)
+    lifecycle.fire(handled, "extend", unit, args, TODAY)
 
 
 def test_publish_needs_the_citizens_consent():
@@ -307,9 +331,9 @@ def test_a_short_text_longer_than_its_column_is_refused_at_its_field(event, name
     source = next(s for s, e in ALLOWED if e == event)
     args = {**VALID_ARGS[event], name: "x" * (most + 1)}
     with pytest.raises(InvalidEventArguments) as info:
-        lifecycle.fire(fake(source, event), event, actor_for(event), args, TODAY)
+        lifecycle.fire(fake(source, event), event, actor_for(event, source), args, TODAY)
     assert info.value.errors == {name: lifecycle.TOO_LONG}
-    assert lifecycle.fire(fake(source, event), event, actor_for(event), {**args, name: "x" * most}, TODAY)
+    assert lifecycle.fire(fake(source, event), event, actor_for(event, source), {**args, name: "x" * most}, TODAY)
 
 
 def test_information_is_not_requested_of_a_sender_who_left_no_way_to_be_reached():

@@ -374,6 +374,21 @@ def test_leader_requests_changes_then_approves(app, client, seeded):
     assert state_of(case) == "answered"
 
 
+def test_the_leader_extends_a_case_whose_draft_waits_for_approval(app, client, seeded):
+    """NĐ 61/2018 Art 19.9: the letter goes at least a day before the due date from whoever holds the case;
+    with the draft at the leader, the unit can no longer send it, so the leader does, from the case page."""
+    case = forwarded(seeded)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thời hạn là 10 ngày."})
+    login(client, seeded["leader"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert f'action="/van-phong/ho-so/{case.code}/su-kien/extend"' in page  # the form is offered
+    response = post_event(client, "van-phong", case, "extend", reason="Cần lấy ý kiến Sở Tài chính về mức phí")
+    assert response.status_code == 302
+    case = db.session.get(Feedback, case.id)
+    assert (case.state, case.extension_count, len(case.letters)) == ("under_review", 1, 1)
+    assert case.letters[0].reason == "Cần lấy ý kiến Sở Tài chính về mức phí"
+
+
 def test_office_publishes_exactly_the_masked_preview_it_reviewed(app, client, seeded):
     case = forwarded(seeded)
     apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Kính gửi ông Nguyễn Văn An, thời hạn là 10 ngày. "

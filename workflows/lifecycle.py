@@ -220,6 +220,7 @@ _NO_COLLECTING_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "thu thập thêm cơ sở."))
 # NĐ 61/2018 Art 19.9: the apology letter and its new date are for a result not returned in time; the
 # citizen here holds an answer already.
+_UNIT_EXTENDS = N_("Đơn vị đang xử lý gia hạn, gửi phiếu xin lỗi.")
 _NO_EXTENSION_ONCE_ANSWERED = _refused_while_answer_returned(N_(
     "Người gửi đã nhận câu trả lời; không gia hạn, không gửi phiếu xin lỗi khi hoàn thiện câu trả lời trước "
     "khi công khai (NĐ 61/2018/NĐ-CP, Điều 19.9 chỉ áp dụng khi chưa trả kết quả)."))
@@ -314,6 +315,8 @@ class EventSpec:
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     own_unit_only: bool = False  # a unit may act only on the cases forwarded to it
+    # of ``roles``, the one that may act in a state, and what the others are told (403): whoever holds the case
+    holders: Mapping[str, tuple[Role, str]] = field(default_factory=dict)
     guards: tuple[Guard, ...] = ()
     argument_guards: tuple[Guard, ...] = ()  # failures are bad input (422), not a bad state (409)
     # free text that someone else acts on or reads in a letter (the unit, HCTH, the citizen): it must
@@ -377,9 +380,14 @@ EVENTS: dict[str, EventSpec] = {e.name: e for e in (
     EventSpec("return_answer", (_S.ANSWERED,), _S.FORWARDED, frozenset({Role.OFFICE}),
               N_("Trả lại đơn vị hoàn thiện câu trả lời"), required=("reason",), explained=("reason",),
               guards=(_citizen_agreed_to_publish,)),
-    EventSpec("extend", (_S.FORWARDED, _S.COLLECTING), None, frozenset({Role.UNIT}),
+    EventSpec("extend", (_S.FORWARDED, _S.COLLECTING, _S.UNDER_REVIEW), None, frozenset({Role.UNIT, Role.LEADER}),
               N_("Gia hạn, gửi phiếu xin lỗi"), required=("reason",), optional=("new_date",), explained=("reason",),
-              own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due)),
+              own_unit_only=True, guards=(_NO_EXTENSION_ONCE_ANSWERED, _extend_once, _extend_before_due),
+              # NĐ 61/2018 Art 19.9 wants the letter before the due date from whoever holds the case: the
+              # unit while it handles it, the leader while the draft waits for approval (the unit cannot act)
+              holders={_S.FORWARDED.value: (Role.UNIT, _UNIT_EXTENDS), _S.COLLECTING.value: (Role.UNIT, _UNIT_EXTENDS),
+                       _S.UNDER_REVIEW.value: (Role.LEADER, N_("Dự thảo đang chờ Lãnh đạo duyệt: Lãnh đạo Sở gia hạn, "
+                                                               "gửi phiếu xin lỗi."))}),
     # Brief, "second miss" (NĐ 61/2018 Art 19.9: the date moves once): the case escalated, the leader
     # decides what is done and by whom (whoever holds the case is told; the unit by mail), as often as
     # needed; no new date for the citizen, who keeps getting progress notices until the answer.
@@ -401,7 +409,10 @@ def _role_guard(spec: EventSpec) -> Guard:
     def guard(ctx: Context) -> str | None:
         if ctx.actor.role not in spec.roles:
             return N_("Vai trò của bạn không được thực hiện thao tác này.")
-        if spec.own_unit_only and ctx.actor.unit_id != ctx.case.unit_id:
+        holder = spec.holders.get(ctx.case.state)
+        if holder is not None and ctx.actor.role != holder[0]:
+            return holder[1]
+        if spec.own_unit_only and ctx.actor.role == Role.UNIT and ctx.actor.unit_id != ctx.case.unit_id:
             return N_("Phản ánh, kiến nghị này không thuộc đơn vị của bạn.")
         return None
     return guard
