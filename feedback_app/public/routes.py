@@ -42,12 +42,14 @@ PUBLIC_NAV = [
     ("public.submit", N_("Gửi phản ánh, kiến nghị")),
     ("public.lookup", N_("Tra cứu")),
     ("public.published_list", N_("Kết quả công khai")),
+    ("public.results", N_("Kết quả xử lý")),
     ("public.notice", N_("Thông báo")),
 ]
 HOME_CARDS = [
     ("public.submit", N_("Gửi phản ánh, kiến nghị"), N_("Không cần tài khoản; khoảng hai phút.")),
     ("public.lookup", N_("Tra cứu tiến độ"), N_("Bằng mã số và số điện thoại hoặc thư điện tử đã khai.")),
     ("public.published_list", N_("Kết quả công khai"), N_("Câu hỏi và câu trả lời đã được công khai.")),
+    ("public.results", N_("Kết quả xử lý và mức độ hài lòng"), N_("Tỷ lệ đúng hạn và đánh giá của người gửi, theo từng kỳ báo cáo.")),
     ("public.notice", N_("Thông báo tiếp nhận"), N_("Địa chỉ, điện thoại, thư điện tử tiếp nhận phản ánh, kiến nghị.")),
 ]
 SESSION_CASES = "public_cases"  # the codes this browser proved it may see (code + contact)

@@ -18,7 +18,7 @@ from workflows.clock import CLOCK, LOCAL_TZ, local_date
 
 from ..extensions import db
 from ..models import OutboxMail, ReportSnapshot, Unit, User
-from ..reports.periods import Period, quarter_of, report_due_date
+from ..reports.periods import Period, between, quarter_of, report_due_date
 from ..reports.queries import Report, build_report
 from . import outbox
 from .calendar import load_calendar
@@ -110,6 +110,40 @@ def report_of(period: Period, *, live: bool = False) -> StoredReport:
     if snapshot is None:
         return StoredReport(build_report(period), None)
     return StoredReport(Report.from_dict(json.loads(snapshot.figures), period), snapshot)
+
+
+@dataclass(frozen=True)
+class PublicResult:
+    """A closed period's figures as the public reads them (``published_results``): the rates worked out."""
+
+    report: Report
+    closed_at: datetime
+
+    @staticmethod
+    def share(part: int | None, whole: int | None) -> float | None:
+        """``part`` of ``whole`` in per cent; None without a whole (nothing to rate) or a column not
+        counted when the period was closed."""
+        return 100 * part / whole if part is not None and whole else None
+
+    def on_time(self, values: dict) -> float | None:
+        """Answers sent early or on time (TT 01/2018's indicator), of all sent in the period."""
+        late = values.get("answered_late")
+        return self.share(None if late is None else values["answered"] - late, values.get("answered"))
+
+    def satisfied(self, values: dict) -> float | None:
+        """Ratings "very satisfied" or "satisfied", of all given in the period."""
+        very, fairly = values.get("very_satisfied"), values.get("satisfied")
+        return self.share(None if very is None or fairly is None else very + fairly, values.get("rated"))
+
+
+def published_results(limit: int = 8) -> list[PublicResult]:
+    """The last ``limit`` closed periods, newest first: what the department publishes of its handling
+    and of the citizens' satisfaction (the plan, items 13 and 24: "Công khai kết quả trên Cổng thông
+    tin điện tử Sở"). Only closed figures: those HCTH sent, which do not move afterwards."""
+    snapshots = db.session.execute(select(ReportSnapshot).order_by(
+        ReportSnapshot.period_end.desc(), ReportSnapshot.period_start).limit(limit)).scalars()
+    return [PublicResult(Report.from_dict(json.loads(s.figures), between(s.period_start, s.period_end)), s.closed_at)
+            for s in snapshots]
 
 
 def close_report(period: Period, actor: User | None, now: datetime | None = None) -> ReportSnapshot:

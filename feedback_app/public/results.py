@@ -1,0 +1,14 @@
+"""``/ket-qua-xu-ly``: the results of the department's handling and the citizens' satisfaction, for
+every period HCTH closed (the plan, items 13 and 24: "Công khai kết quả trên Cổng thông tin điện tử
+Sở"; NĐ 61/2018 and TT 01/2018 on rating the service), in total and per unit. No personal data: counts."""
+from __future__ import annotations
+
+from flask import render_template
+
+from ..services.reports import published_results
+from . import bp
+
+
+@bp.get("/ket-qua-xu-ly")
+def results():
+    return render_template("public/results.html", results=published_results())
