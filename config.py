@@ -16,12 +16,19 @@ class ConfigError(SystemExit):
         super().__init__(f"pakn: {message}")
 
 
+YES = ("1", "true", "yes", "on")
+NO = ("0", "false", "no", "off")
+
+
 def env(name: str, default=None, cast=str):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    if cast is bool:
-        return value.strip().lower() in ("1", "true", "yes", "on")
+    if cast is bool:  # a typo (MAIL_USE_TLS=ture) must not quietly mean "no"
+        word = value.strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        raise ConfigError(f"{name}={value!r} is not yes or no ({'/'.join(YES)} or {'/'.join(NO)})")
     try:
         return json.loads(value) if cast is dict else cast(value)
     except ValueError as exc:  # a JSON error is a ValueError too
@@ -35,7 +42,10 @@ def _default_database_url() -> str:
 
 class Config:
     ENV_NAME = "base"
-    SECRET_KEY = env("SECRET_KEY")
+    SECRET_KEY = env("SECRET_KEY")  # production: 32 characters at least, never a placeholder (security.py)
+    # The level of the app's own log (stderr: journald under systemd): INFO has the sweep's and the
+    # outbox's summaries and every case's transition.
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", _default_database_url())
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # PostgreSQL's JIT compilation of costly queries, off by default (feedback_app/postgres.py).

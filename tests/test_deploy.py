@@ -122,6 +122,10 @@ def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_setti
     ({"PAKN_DEADLINES": '{"answr_days": 10}'}, "pakn: PAKN_DEADLINES: unknown deadline settings: answr_days"),
     ({"PAKN_NOW": "yesterday"}, "pakn: PAKN_NOW='yesterday' is not an ISO 8601 time"),
     ({"PER_PAGE": "twenty"}, "pakn: PER_PAGE='twenty' is not a whole number"),
+    ({"MAIL_USE_TLS": "ture"}, "pakn: MAIL_USE_TLS='ture' is not yes or no"),
+    ({"LOG_LEVEL": "verbose"}, "pakn: LOG_LEVEL='verbose' is not one of DEBUG, INFO"),
+    ({"PAKN_ENV": "production", "SECRET_KEY": ""}, "pakn: SECRET_KEY is not set"),
+    ({"PAKN_ENV": "production", "SECRET_KEY": "change-me"}, "pakn: SECRET_KEY is a placeholder"),
 ])
 def test_a_mistyped_setting_stops_the_app_with_its_name_not_a_traceback(tmp_path, setting, says):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cfg.sqlite3'}", "PAKN_ENV": "development",
