@@ -1,6 +1,6 @@
 """HTTP hardening shared by every page and API response: security headers, the client address
 behind the reverse proxy (and whom rate limits count), and the checks that stop an insecure production start
-(a missing, short or placeholder ``SECRET_KEY``) or warn of an unfinished one (SQLite).
+(a missing, short or placeholder ``SECRET_KEY``) or warn of an unfinished one (SQLite, the sample agency).
 
 Headers (set on every response unless a view set its own value first):
 - Content-Security-Policy: only this origin's scripts, styles and images (plus ``data:`` images);
@@ -27,7 +27,7 @@ from functools import wraps
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.engine import make_url
 
-from config import ConfigError
+from config import SAMPLE_AGENCY, ConfigError
 
 # Directives without the per-request script nonce; order kept stable for readers of the header.
 CSP_DIRECTIVES: dict[str, str] = {
@@ -142,6 +142,13 @@ def check_production(app: Flask) -> None:
         app.logger.warning(
             "DATABASE_URL is SQLite in production: use PostgreSQL (postgresql+psycopg://…) so that several "
             "gunicorn workers, the scheduler and more than one host can share the database safely.")
+    # A warning, not a refusal: the department's own values may wait for its letterhead to be settled.
+    samples = [name for name, value in SAMPLE_AGENCY.items() if app.config.get(name) == value]
+    if samples:
+        app.logger.warning(
+            "%s still hold the sample department of config.py (%s): set them in the environment "
+            "(/etc/pakn/pakn.env), or letters and the notice board /thong-bao show that address and phone.",
+            ", ".join(samples), SAMPLE_AGENCY["AGENCY_NAME"])
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,7 @@ from flask import Blueprint, render_template, render_template_string, request
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
-from config import ConfigError
+from config import SAMPLE_AGENCY, ConfigError
 from feedback_app import create_app
 from feedback_app.api.openapi import PATHS
 from feedback_app.auth import roles_required, token_hash, token_required
@@ -461,6 +461,24 @@ def test_development_and_tests_start_without_a_secret_key_in_the_environment(tmp
     url = f"sqlite:///{tmp_path / 'dev.sqlite3'}"
     assert len(create_app("development", SQLALCHEMY_DATABASE_URI=url).config["SECRET_KEY"]) >= 32  # made at random
     assert create_app("testing", SQLALCHEMY_DATABASE_URI=url).config["SECRET_KEY"]
+
+
+def test_production_warns_while_the_agency_is_still_the_sample_department(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path)
+    (warning,) = [r for r in caplog.records if "sample department" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert all(name in warning.getMessage() for name in SAMPLE_AGENCY)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path, AGENCY_ADDRESS="Số 1 đường Trần Hưng Đạo, phường Nghĩa Chánh", AGENCY_PHONE="0255 3000 000")
+    (warning,) = [r for r in caplog.records if "sample department" in r.getMessage()]
+    assert "AGENCY_NAME" in warning.getMessage() and "AGENCY_PHONE" not in warning.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path, **{name: f"{value} (thật)" for name, value in SAMPLE_AGENCY.items()})
+        create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    assert not [r for r in caplog.records if "sample department" in r.getMessage()]
 
 
 def test_production_on_sqlite_starts_with_a_warning_to_use_postgresql(tmp_path, caplog):
