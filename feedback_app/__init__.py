@@ -75,6 +75,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                    default_translation_directories=";".join(catalogues) or str(ROOT / "translations"))
     limiter.init_app(app)
     security.init_app(app)
+    from . import static_files
+    static_files.init_app(app)
 
     from . import views_common
     views_common.init_app(app)
