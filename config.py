@@ -16,17 +16,39 @@ class ConfigError(SystemExit):
         super().__init__(f"pakn: {message}")
 
 
+YES = ("1", "true", "yes", "on")
+NO = ("0", "false", "no", "off")
+
+
 def env(name: str, default=None, cast=str):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    if cast is bool:
-        return value.strip().lower() in ("1", "true", "yes", "on")
+    if cast is bool:  # a typo (MAIL_USE_TLS=ture) must not quietly mean "no"
+        word = value.strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        raise ConfigError(f"{name}={value!r} is not yes or no ({'/'.join(YES)} or {'/'.join(NO)})")
     try:
         return json.loads(value) if cast is dict else cast(value)
     except ValueError as exc:  # a JSON error is a ValueError too
         expected = "JSON" if cast is dict else {int: "a whole number", float: "a number"}.get(cast, cast.__name__)
         raise ConfigError(f"{name}={value!r} is not {expected} ({exc})") from None
+
+
+# The demo's department, the defaults of the AGENCY_* settings: a real department sets its own, or its
+# letters and the public notice board (/thong-bao) give this address and phone; production warns at
+# start while any is left (feedback_app/security.py).
+SAMPLE_AGENCY = {
+    "AGENCY_NAME": "Sở Khoa học và Công nghệ tỉnh Quảng Ngãi",
+    "AGENCY_PARENT": "UBND TỈNH QUẢNG NGÃI",
+    "AGENCY_ADDRESS": "Số 02 Hai Bà Trưng, phường Cẩm Thành, tỉnh Quảng Ngãi",
+    "AGENCY_POSTAL_ADDRESS": "Số 02 Hai Bà Trưng, phường Cẩm Thành, tỉnh Quảng Ngãi",
+    "AGENCY_PHONE": "0255 3822 123",
+    "AGENCY_EMAIL": "pakn@skhcn.example.gov.vn",
+    "AGENCY_WEBSITE": "https://skhcn.example.gov.vn",
+    "AGENCY_PLACE": "Quảng Ngãi",
+}
 
 
 def _default_database_url() -> str:
@@ -35,7 +57,10 @@ def _default_database_url() -> str:
 
 class Config:
     ENV_NAME = "base"
-    SECRET_KEY = env("SECRET_KEY")
+    SECRET_KEY = env("SECRET_KEY")  # production: 32 characters at least, never a placeholder (security.py)
+    # The level of the app's own log (stderr: journald under systemd): INFO has the sweep's and the
+    # outbox's summaries and every case's transition.
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", _default_database_url())
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # PostgreSQL's JIT compilation of costly queries, off by default (feedback_app/postgres.py).
@@ -65,13 +90,13 @@ class Config:
     LANGUAGES = ("vi", "en")
 
     # The agency, shown on the public notice board (NĐ 20/2008 Art 10.3, 13) and on letters.
-    AGENCY_NAME = env("AGENCY_NAME", "Sở Khoa học và Công nghệ tỉnh Quảng Ngãi")
-    AGENCY_PARENT = env("AGENCY_PARENT", "UBND TỈNH QUẢNG NGÃI")
-    AGENCY_ADDRESS = env("AGENCY_ADDRESS", "Số 02 Hai Bà Trưng, phường Cẩm Thành, tỉnh Quảng Ngãi")
-    AGENCY_POSTAL_ADDRESS = env("AGENCY_POSTAL_ADDRESS", "Số 02 Hai Bà Trưng, phường Cẩm Thành, tỉnh Quảng Ngãi")
-    AGENCY_PHONE = env("AGENCY_PHONE", "0255 3822 123")
-    AGENCY_EMAIL = env("AGENCY_EMAIL", "pakn@skhcn.example.gov.vn")
-    AGENCY_WEBSITE = env("AGENCY_WEBSITE", "https://skhcn.example.gov.vn")
+    AGENCY_NAME = env("AGENCY_NAME", SAMPLE_AGENCY["AGENCY_NAME"])
+    AGENCY_PARENT = env("AGENCY_PARENT", SAMPLE_AGENCY["AGENCY_PARENT"])
+    AGENCY_ADDRESS = env("AGENCY_ADDRESS", SAMPLE_AGENCY["AGENCY_ADDRESS"])
+    AGENCY_POSTAL_ADDRESS = env("AGENCY_POSTAL_ADDRESS", SAMPLE_AGENCY["AGENCY_POSTAL_ADDRESS"])
+    AGENCY_PHONE = env("AGENCY_PHONE", SAMPLE_AGENCY["AGENCY_PHONE"])
+    AGENCY_EMAIL = env("AGENCY_EMAIL", SAMPLE_AGENCY["AGENCY_EMAIL"])
+    AGENCY_WEBSITE = env("AGENCY_WEBSITE", SAMPLE_AGENCY["AGENCY_WEBSITE"])
     # the national PAKN system (QĐ 31/2021/QĐ-TTg Art 41), a channel the notice board names
     AGENCY_NATIONAL_PORTAL = env("AGENCY_NATIONAL_PORTAL", "https://dichvucong.gov.vn")
     AGENCY_SIGNER_TITLE = env("AGENCY_SIGNER_TITLE", "GIÁM ĐỐC")
@@ -127,7 +152,7 @@ class Config:
     # leaves only after them (then with the default reason if nobody wrote one).
     APOLOGY_GRACE_HOURS = env("APOLOGY_GRACE_HOURS", 4, float)
     DIGEST_HOUR = env("DIGEST_HOUR", 7, int)  # the leader's daily overdue digest, from this local hour
-    AGENCY_PLACE = env("AGENCY_PLACE", "Quảng Ngãi")  # "<place>, ngày … tháng … năm …" on letters
+    AGENCY_PLACE = env("AGENCY_PLACE", SAMPLE_AGENCY["AGENCY_PLACE"])  # "<place>, ngày … tháng … năm …" on letters
     # The DejaVu Serif faces of the letters' and the report's PDFs (feedback_app/pdf.py); unset: Debian's folder
     LETTER_FONT_DIR = env("LETTER_FONT_DIR")
 

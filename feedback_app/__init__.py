@@ -14,6 +14,7 @@ from . import pool, postgres, sqlite
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def select_locale() -> str:
@@ -35,10 +36,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
-    from . import request_text
+    from . import request_text, security
     request_text.init_app(app)  # what people send is read in NFC
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in production (environment variable SECRET_KEY)")
+    security.check_secret_key(app)
+    # Flask leaves its logger at the root's WARNING: the routine INFO lines (the sweep's and the outbox's
+    # summaries, each transition) would never reach stderr, which is journald under systemd.
+    level = str(app.config.get("LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={app.config.get('LOG_LEVEL')!r} is not one of {', '.join(LOG_LEVELS)}")
+    app.logger.setLevel(level)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     # One clock for every deadline: a fixed "now" for demos and black-box tests, never in production.
@@ -68,8 +74,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(catalogues) or str(ROOT / "translations"))
     limiter.init_app(app)
-    from . import security
     security.init_app(app)
+    from . import static_files
+    static_files.init_app(app)
 
     from . import views_common
     views_common.init_app(app)

@@ -10,7 +10,9 @@ files (``UPLOAD_DIR``: citizens' attachments, units' reply files), kept for ``BA
   extra, and one removed meanwhile (a failed submission's) is left out.
 
 A run writes both files or neither (each is written under a ``.part`` name and renamed when whole),
-one run at a time per folder (a lock file), and pruning touches only names a run makes.
+one run at a time per folder (a lock file), and pruning touches only names a run makes. A run writes
+nothing and prunes nothing while files the database names are missing from ``UPLOAD_DIR`` (a share
+not mounted).
 Everything else is either in the database (cases, letters, the outbox, the calendar) or in the
 deployment (code, ``/etc/pakn/pakn.env``: keep its ``SECRET_KEY`` apart, with the backups).
 """
@@ -57,11 +59,7 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
     """Write ``pakn-<UTC time>.dump`` (PostgreSQL) or ``.sqlite3`` and ``pakn-<UTC time>-uploads.tar``
     into ``target``, then delete all but the newest ``keep`` backups there."""
     uploads_dir = Path(current_app.config["UPLOAD_DIR"])
-    # Missing: nothing was ever uploaded (the app makes it on the first file), or an unmounted share,
-    # whose empty tar would then push the good backups out. Only the first is a backup.
-    if not uploads_dir.is_dir() and db.session.execute(select(Attachment.id).limit(1)).first() is not None:
-        raise BackupFailed(f"UPLOAD_DIR {uploads_dir} is not a directory (not mounted?), "
-                           "yet the database names uploaded files")
+    _check_uploads(uploads_dir)
     db.session.remove()  # that query's transaction is not held open through a dump of minutes
     target.mkdir(parents=True, exist_ok=True)
     with open(target / LOCK, "w") as lock:
@@ -90,6 +88,30 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
             raise BackupFailed(str(exc)) from exc
         progress(f"uploads: {uploads} ({files:,} files, {uploads.stat().st_size:,} bytes)")
         return Backup(database, uploads, files, _prune(target, keep, stamp))
+
+
+def _check_uploads(uploads_dir: Path) -> None:
+    """Refuse, before anything is written or pruned, when files the database names are not in
+    ``uploads_dir``: an unmounted share (a missing folder, or the empty mount point under it) would
+    give a tar without them, and pruning would then push the good backups out. A missing folder with
+    no file named is a new installation (the app makes it on the first upload): that is a backup."""
+    # Files are written before the rows that name them are committed, and a removed row leaves its file
+    # (services.staff.remove_draft_file), so a named file is never missing for a good reason. One
+    # listing of the folder, not a stat a file: the share may be NFS.
+    present = set(os.listdir(uploads_dir)) if uploads_dir.is_dir() else set()
+    named = missing = 0
+    example = None
+    for stored_name in db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars():
+        named += 1
+        if stored_name not in present:
+            missing += 1
+            example = example or stored_name
+    if not missing:
+        return
+    where = (f"UPLOAD_DIR {uploads_dir}" if uploads_dir.is_dir()
+             else f"UPLOAD_DIR {uploads_dir} (not a directory)")
+    raise BackupFailed(f"{missing:,} of the {named:,} uploaded files the database names are missing from {where}, "
+                       f"e.g. {example}: is the share mounted? Nothing written, older backups kept")
 
 
 def _whole(out: Path, write: Callable[[Path], object]):

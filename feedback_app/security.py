@@ -1,5 +1,6 @@
 """HTTP hardening shared by every page and API response: security headers, the client address
-behind the reverse proxy (and whom rate limits count), and the checks that stop an insecure production start.
+behind the reverse proxy (and whom rate limits count), and the checks that stop an insecure production start
+(a missing, short or placeholder ``SECRET_KEY``) or warn of an unfinished one (SQLite, the sample agency).
 
 Headers (set on every response unless a view set its own value first):
 - Content-Security-Policy: only this origin's scripts, styles and images (plus ``data:`` images);
@@ -25,6 +26,8 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.engine import make_url
+
+from config import SAMPLE_AGENCY, ConfigError
 
 # Directives without the per-request script nonce; order kept stable for readers of the header.
 CSP_DIRECTIVES: dict[str, str] = {
@@ -107,9 +110,31 @@ def rate_limit_key() -> str:
     return client_key(request.remote_addr)
 
 
+# Words of a key that was never replaced (the example file once shipped SECRET_KEY=change-me).
+PLACEHOLDER_KEY_WORDS = ("change-me", "changeme", "change_me", "replace-me", "not-secret")
+MIN_SECRET_KEY_LENGTH = 32
+GENERATE_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to start without a key, and in production with one that anybody could know or guess:
+    whoever has the key signs a session cookie of any member of staff, the admin's too."""
+    key = app.config.get("SECRET_KEY")
+    if not key:
+        raise ConfigError(f"SECRET_KEY is not set; make one with {GENERATE_KEY}")
+    if app.config.get("ENV_NAME") != "production":
+        return  # development makes a random key; the tests' fixed one signs nothing real
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)  # never printed
+    if any(word in text.lower() for word in PLACEHOLDER_KEY_WORDS):
+        raise ConfigError(f"SECRET_KEY is a placeholder, not a secret; make one with {GENERATE_KEY}")
+    if len(text) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY has {len(text)} characters, production needs {MIN_SECRET_KEY_LENGTH} "
+                          f"or more; make one with {GENERATE_KEY}")
+
+
 def check_production(app: Flask) -> None:
-    """Warn about settings that are fine on a laptop and wrong on a server (create_app itself
-    refuses to start without SECRET_KEY)."""
+    """Warn about settings that are fine on a laptop and wrong on a server (``check_secret_key``
+    refuses to start with a weak key)."""
     if app.config.get("ENV_NAME") != "production":
         return
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -117,6 +142,13 @@ def check_production(app: Flask) -> None:
         app.logger.warning(
             "DATABASE_URL is SQLite in production: use PostgreSQL (postgresql+psycopg://…) so that several "
             "gunicorn workers, the scheduler and more than one host can share the database safely.")
+    # A warning, not a refusal: the department's own values may wait for its letterhead to be settled.
+    samples = [name for name, value in SAMPLE_AGENCY.items() if app.config.get(name) == value]
+    if samples:
+        app.logger.warning(
+            "%s still hold the sample department of config.py (%s): set them in the environment "
+            "(/etc/pakn/pakn.env), or letters and the notice board /thong-bao show that address and phone.",
+            ", ".join(samples), SAMPLE_AGENCY["AGENCY_NAME"])
 
 
 def init_app(app: Flask) -> None:

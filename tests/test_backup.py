@@ -132,3 +132,32 @@ def test_the_database_password_goes_to_pg_dump_in_its_environment_not_on_its_com
                                    tmp_path / "x.dump")
     assert not any("s3cr" in arg for arg in command) and env["PGPASSWORD"] == "s3cr@t"
     assert command[-1] == "--dbname=postgresql://pakn@db.example:5433/pakn?sslmode=require"
+
+
+def test_a_backup_with_the_upload_share_not_mounted_fails_and_keeps_the_older_backups(app, clock, tmp_path):
+    """An empty mount point where the share should be: the database names files that are not there."""
+    for _ in range(3):
+        submissions.submit(SUBMISSION, [submissions.CheckedFile("hồ sơ.pdf", "pdf", "application/pdf", PDF)])
+    first = db.session.query(Attachment.stored_name).order_by(Attachment.id).limit(1).scalar()
+    target = tmp_path / "backups"
+    target.mkdir()
+    older = sorted(f"pakn-2024030{day}T000000Z{suffix}" for day in (1, 2) for suffix in (".sqlite3", "-uploads.tar"))
+    for name in older:
+        (target / name).write_text("an older night")
+    mount_point = tmp_path / "mnt-empty"
+    mount_point.mkdir()
+    app.config["UPLOAD_DIR"] = str(mount_point)
+
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1"])
+    assert result.exit_code == 1
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "3 of the 3 uploaded files the database names are missing" in error
+    assert str(mount_point) in error and f"e.g. {first}" in error and "mounted" in error
+    assert backups(target) == older  # nothing written, nothing pruned
+
+    # one file lost from a mounted share: still no backup that would pass for a whole one
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    (tmp_path / "uploads" / first).unlink()
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1"])
+    assert result.exit_code == 1 and "1 of the 3 uploaded files" in result.output and first in result.output
+    assert backups(target) == older

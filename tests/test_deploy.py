@@ -7,6 +7,8 @@ import os
 import re
 import shlex
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from config import Config, ProductionConfig
+from config import SAMPLE_AGENCY, Config, ProductionConfig
 
 from conftest import free_port
 
@@ -30,32 +32,62 @@ def procfile() -> dict[str, str]:
     return dict(line.split(": ", 1) for line in lines)
 
 
+def env_example_settings() -> dict[str, list[str]]:
+    """The example environment file's settings: those set, and those listed commented out (``#NAME=``)."""
+    settings: dict[str, list[str]] = {}
+    for line in (DEPLOY / "pakn.env.example").read_text().splitlines():
+        if match := re.fullmatch(r"(#?)([A-Z][A-Z0-9_]*)=(.*)", line):
+            settings.setdefault(match.group(1) + match.group(2), []).append(match.group(3))
+    return settings
+
+
 def unit_setting(name: str, key: str) -> list[str]:
     text = (DEPLOY / name).read_text().replace("\\\n", " ")
     return [m.strip() for m in re.findall(rf"^{key}=(.*)$", text, re.M)]
 
 
-def test_the_procfile_runs_gunicorn_workers_and_one_scheduler():
+def test_the_procfile_runs_gunicorn_workers_on_loopback_and_one_scheduler():
     processes = procfile()
-    assert processes == {"web": "gunicorn -w 4 wsgi:app", "scheduler": "flask --app wsgi scheduler"}
+    assert processes == {"web": "gunicorn -w 4 -b 127.0.0.1:${PORT:-8000} --timeout 60 wsgi:app",
+                         "scheduler": "flask --app wsgi scheduler"}
 
 
 def test_the_systemd_units_run_the_procfile_commands_with_the_environment_file():
     for name, process in (("pakn-web.service", "web"), ("pakn-scheduler.service", "scheduler")):
         assert unit_setting(name, "EnvironmentFile") == ["/etc/pakn/pakn.env"]
         command = shlex.split(unit_setting(name, "ExecStart")[0])
-        wanted = shlex.split(procfile()[process])
+        wanted = shlex.split(re.sub(r"\$\{PORT:-(\d+)\}", r"\1", procfile()[process]))  # the port the unit binds
         assert Path(command[0]).name == wanted[0]
         assert all(arg in command for arg in wanted[1:]), (command, wanted)
     # the backup unit runs the command this repository's tests run (tests/test_backup.py), nightly
     assert unit_setting("pakn-backup.service", "EnvironmentFile") == ["/etc/pakn/pakn.env"]
     assert shlex.split(unit_setting("pakn-backup.service", "ExecStart")[0])[1:] == ["--app", "wsgi", "backup"]
-    assert unit_setting("pakn-backup.timer", "OnCalendar") == ["*-*-* 02:30"]
     backup_dir = [line.split("=", 1)[1] for line in (DEPLOY / "pakn.env.example").read_text().splitlines()
                   if line.startswith("BACKUP_DIR=")]
     assert backup_dir and backup_dir[0] in unit_setting("pakn-backup.service", "ReadWritePaths")[0].split()
     # gunicorn listens on loopback only: nginx is the one door from outside
     assert "127.0.0.1:8000" in unit_setting("pakn-web.service", "ExecStart")[0]
+
+
+def test_the_backup_runs_at_night_in_vietnam_whatever_the_hosts_time_zone():
+    (when,) = unit_setting("pakn-backup.timer", "OnCalendar")
+    assert when == "*-*-* 02:30 Asia/Ho_Chi_Minh"
+    if shutil.which("systemd-analyze"):
+        run = subprocess.run(["systemd-analyze", "calendar", when], capture_output=True, text=True,
+                             env={**os.environ, "TZ": "UTC"})
+        assert run.returncode == 0 and "19:30:00 UTC" in run.stdout, run.stdout + run.stderr
+
+
+def test_the_services_write_no_file_for_every_user_and_wait_for_the_upload_share():
+    for name in ("pakn-web.service", "pakn-scheduler.service", "pakn-backup.service"):
+        assert unit_setting(name, "UMask") == ["0027"], name
+    # the share (the parent of UPLOAD_DIR) must be mounted before any of them runs, as for the backup
+    share = unit_setting("pakn-backup.service", "RequiresMountsFor")
+    (upload_dir,) = env_example_settings()["UPLOAD_DIR"]
+    assert share and Path(upload_dir).is_relative_to(share[0])
+    for name in ("pakn-web.service", "pakn-scheduler.service"):
+        assert unit_setting(name, "RequiresMountsFor") == share, name
+        assert upload_dir in unit_setting(name, "ReadWritePaths")[0].split()
 
 
 def test_nginx_accepts_exactly_the_upload_size_the_app_accepts():
@@ -72,20 +104,175 @@ def test_the_environment_file_sets_only_settings_the_app_knows():
     assert {"PAKN_ENV", "SECRET_KEY", "DATABASE_URL", "UPLOAD_DIR"} <= set(names)
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (apt-get install nginx-light)")
-def test_the_nginx_site_is_valid_configuration(tmp_path):
+def test_the_environment_file_ships_no_secret_key_and_every_agency_setting_commented_out():
+    settings = env_example_settings()
+    assert settings["SECRET_KEY"] == [""]  # production refuses to start until one is made
+    assert "python -c 'import secrets; print(secrets.token_hex(32))'" in (DEPLOY / "pakn.env.example").read_text()
+    agency = [name for name in dir(Config) if name.startswith("AGENCY_")]
+    assert set(SAMPLE_AGENCY) <= set(agency)
+    for name in agency:  # the letterhead and the notice board: a department sees each one it must set
+        assert f"#{name}" in settings and name not in settings, name
+        assert shlex.split(settings[f"#{name}"][0]) == [SAMPLE_AGENCY.get(name, getattr(Config, name))], name
+
+
+# --- nginx ---------------------------------------------------------------------------------------
+
+def nginx_servers() -> list[str]:
+    """The text of each top-level ``server { … }`` block of the site."""
+    text, servers = re.sub(r"#.*", "", (DEPLOY / "nginx-pakn.conf").read_text()), []
+    for start in (m.start() for m in re.finditer(r"^server\s*\{", text, re.M)):
+        depth = 0
+        for end in range(text.index("{", start), len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                servers.append(text[start:end + 1])
+                break
+    return servers
+
+
+def directives(block: str, name: str) -> list[str]:
+    return [" ".join(value.split()) for value in re.findall(rf"^\s*{name}\s+([^;]*);", block, re.M)]
+
+
+MOZILLA_INTERMEDIATE = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                        "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305")
+
+
+def test_nginx_offers_mozillas_intermediate_tls_on_every_https_server():
+    https = [block for block in nginx_servers() if any("443" in v for v in directives(block, "listen"))]
+    assert len(https) == 2  # the site and the catch-all
+    for block in https:
+        assert directives(block, "ssl_protocols") == ["TLSv1.2 TLSv1.3"]
+        assert directives(block, "ssl_ciphers") == [MOZILLA_INTERMEDIATE]
+        assert directives(block, "ssl_prefer_server_ciphers") == ["off"]
+    # nginx (before 1.29.2) takes the protocols and the session cache from the port's default server
+    settings = [sorted(re.findall(r"^\s*(ssl_\w+\s+[^;]*);", block, re.M)) for block in https]
+    assert settings[0] == settings[1]
+
+
+def test_nginx_closes_a_request_for_any_other_host_before_it_reaches_the_app():
+    servers = nginx_servers()
+    for port in ("80", "443"):
+        (catch_all,) = [b for b in servers if any(v.split()[0].endswith(port) and "default_server" in v.split()
+                                                  for v in directives(b, "listen"))]
+        assert {v.split()[0] for v in directives(catch_all, "listen")} == {port, f"[::]:{port}"}
+        assert directives(catch_all, "return") == ["444"] and "proxy_pass" not in catch_all
+    for block in servers:  # every other server is the site's own name
+        if "default_server" not in block:
+            assert directives(block, "server_name") == ["pakn.skhcn.example.gov.vn"]
+
+
+def test_nginx_answers_a_too_large_body_with_the_apps_vietnamese_page():
+    (site,) = [b for b in nginx_servers() if "proxy_pass" in b]
+    assert directives(site, "error_page") == ["413 /413.html"]
+    page_location = re.search(r"location = /413\.html \{([^}]*)\}", site).group(1)
+    assert directives(page_location, "root") == ["/srv/pakn/feedback_app/static"] and "internal;" in page_location
+    # the checkout's static folder, as /static/ is
+    assert directives(site, "alias") == ["/srv/pakn/feedback_app/static/"]
+
+    page = (ROOT / "feedback_app" / "static" / "413.html").read_text()
+    assert '<html lang="vi">' in page
+    from feedback_app.views_common import ERROR_PAGES
+    (title, message) = next((t, m) for code, t, m in ERROR_PAGES if code == 413)
+    assert f"<h1>{title}</h1>" in page and message in page  # the app's own words for it
+    mb = {name: f"{getattr(Config, name) / 2 ** 20:g} MB" for name in ("MAX_ATTACHMENT_BYTES", "MAX_CONTENT_LENGTH")}
+    limits = re.search(r'<p id="limits">(.*?)</p>', page).group(1)
+    assert limits == (f"Giới hạn: tối đa {Config.MAX_ATTACHMENTS} tệp, mỗi tệp không quá {mb['MAX_ATTACHMENT_BYTES']}; "
+                      f"cả lần gửi không quá {mb['MAX_CONTENT_LENGTH']}.")
+
+
+needs_nginx = pytest.mark.skipif(shutil.which("nginx") is None,
+                                 reason="nginx is not installed (apt-get install nginx-light)")
+
+
+def local_nginx(tmp_path, http_port: int = 80, https_port: int = 443) -> Path:
+    """The site with a self-signed certificate, the checkout's static files and the given ports on
+    loopback, in an nginx.conf of its own; returns that file."""
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=pakn.test",
                     "-keyout", key, "-out", cert, "-days", "1"], check=True, capture_output=True)
     site = (DEPLOY / "nginx-pakn.conf").read_text()
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};", site)
     site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", site)
+    site = site.replace("/srv/pakn/feedback_app/static", str(ROOT / "feedback_app" / "static"))
+    site = re.sub(r"listen \[::\]:\d+[^;]*;", "", site)
+    site = re.sub(r"listen 80\b", f"listen 127.0.0.1:{http_port}", site)
+    site = re.sub(r"listen 443\b", f"listen 127.0.0.1:{https_port}", site)
     (tmp_path / "site.conf").write_text(site)
+    temp = " ".join(f"{kind}_temp_path {tmp_path}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (tmp_path / "nginx.conf").write_text(f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
-                                         f"events {{}}\nhttp {{ access_log off; include {tmp_path}/site.conf; }}\n")
-    result = subprocess.run(["nginx", "-t", "-c", tmp_path / "nginx.conf", "-p", tmp_path],
+                                         f"events {{}}\nhttp {{ access_log off; {temp}\n"
+                                         f"include {tmp_path}/site.conf; }}\n")
+    return tmp_path / "nginx.conf"
+
+
+@needs_nginx
+def test_the_nginx_site_is_valid_configuration(tmp_path):
+    result = subprocess.run(["nginx", "-t", "-c", local_nginx(tmp_path), "-p", tmp_path],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "syntax is ok" in result.stderr, result.stderr
+
+
+def ask(port: int, request: str, tls: bool) -> bytes:
+    """A raw request to nginx on loopback (TLS with the site's name in SNI); b"" when it closes the
+    connection without an answer."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        sock = context.wrap_socket(sock, server_hostname=SITE)
+    with sock:
+        sock.sendall(request.encode())
+        answer = b""
+        try:  # up to the end of the answer's body: a refused upload is then left to nginx's lingering close
+            while not re.search(rb"\r\n\r\n", answer) or len(answer.partition(b"\r\n\r\n")[2]) < int(
+                    (re.search(rb"Content-Length: (\d+)", answer) or [0, b"0"])[1]):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except (ConnectionResetError, ssl.SSLError):
+            pass
+        return answer
+
+
+SITE = "pakn.skhcn.example.gov.vn"
+
+
+@needs_nginx
+def test_nginx_as_configured_closes_foreign_hosts_and_shows_the_vietnamese_page_for_a_too_large_upload(tmp_path):
+    http_port, https_port = free_port(), free_port()
+    nginx = subprocess.Popen(["nginx", "-c", local_nginx(tmp_path, http_port, https_port), "-p", tmp_path,
+                              "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and nginx.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert nginx.poll() is None, nginx.stderr.read().decode()
+
+        get = "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        assert ask(http_port, get.format(host="evil.example"), tls=False) == b""
+        assert ask(https_port, get.format(host="evil.example"), tls=True) == b""
+        assert ask(http_port, get.format(host=SITE), tls=False).startswith(b"HTTP/1.1 301")
+        assert ask(https_port, get.format(host=SITE), tls=True).startswith(b"HTTP/1.1 502")  # on to the app (not running)
+
+        too_large = (f"POST /gui-phan-anh HTTP/1.1\r\nHost: {SITE}\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                     f"Content-Length: {Config.MAX_CONTENT_LENGTH + 1}\r\nConnection: close\r\n\r\n")
+        head, _, body = ask(https_port, too_large, tls=True).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413")
+        assert body == (ROOT / "feedback_app" / "static" / "413.html").read_bytes()
+        assert "Tệp quá lớn" in body.decode()
+        versioned = ask(https_port, get.format(host=SITE).replace("GET / ", "GET /static/pakn.css?v=0123456789ab "),
+                        tls=True)
+        assert versioned.startswith(b"HTTP/1.1 200")
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
 
 
 def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_settings(tmp_path):
@@ -94,10 +281,11 @@ def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_setti
            "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'prod.sqlite3'}",
            "UPLOAD_DIR": str(tmp_path / "uploads")}
     env.pop("PAKN_NOW", None)
-    # the Procfile's own command; gunicorn binds to $PORT when no -b is given
-    command = [str(Path(sys.executable).with_name("gunicorn")), *shlex.split(procfile()["web"])[1:]]
-    command[command.index("-w") + 1] = "2"
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the Procfile's own command, through a shell as Procfile runners start it (it binds to ${PORT:-8000})
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    command = procfile()["web"].replace("-w 4", "-w 2")
+    server = subprocess.Popen(["sh", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
     try:
         deadline, response = time.monotonic() + 20, None
         while response is None and time.monotonic() < deadline and server.poll() is None:
@@ -122,6 +310,10 @@ def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_setti
     ({"PAKN_DEADLINES": '{"answr_days": 10}'}, "pakn: PAKN_DEADLINES: unknown deadline settings: answr_days"),
     ({"PAKN_NOW": "yesterday"}, "pakn: PAKN_NOW='yesterday' is not an ISO 8601 time"),
     ({"PER_PAGE": "twenty"}, "pakn: PER_PAGE='twenty' is not a whole number"),
+    ({"MAIL_USE_TLS": "ture"}, "pakn: MAIL_USE_TLS='ture' is not yes or no"),
+    ({"LOG_LEVEL": "verbose"}, "pakn: LOG_LEVEL='verbose' is not one of DEBUG, INFO"),
+    ({"PAKN_ENV": "production", "SECRET_KEY": ""}, "pakn: SECRET_KEY is not set"),
+    ({"PAKN_ENV": "production", "SECRET_KEY": "change-me"}, "pakn: SECRET_KEY is a placeholder"),
 ])
 def test_a_mistyped_setting_stops_the_app_with_its_name_not_a_traceback(tmp_path, setting, says):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cfg.sqlite3'}", "PAKN_ENV": "development",

@@ -18,6 +18,7 @@ from flask import Blueprint, render_template, render_template_string, request
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
+from config import SAMPLE_AGENCY, ConfigError
 from feedback_app import create_app
 from feedback_app.api.openapi import PATHS
 from feedback_app.auth import roles_required, token_hash, token_required
@@ -430,11 +431,54 @@ def production_app(tmp_path, **overrides):
     return create_app("production", **settings)
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        production_app(tmp_path, SECRET_KEY=None)
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        production_app(tmp_path, SECRET_KEY="")
+@pytest.mark.parametrize("key,says", [
+    (None, "pakn: SECRET_KEY is not set"),
+    ("", "pakn: SECRET_KEY is not set"),
+    ("change-me", "pakn: SECRET_KEY is a placeholder"),
+    ("change-me-to-a-long-random-string-of-hex-digits", "pakn: SECRET_KEY is a placeholder"),
+    ("a" * 31, "pakn: SECRET_KEY has 31 characters, production needs 32 or more"),
+    ("correct horse battery staple", "pakn: SECRET_KEY has 28 characters"),
+])
+def test_production_refuses_to_start_with_a_missing_short_or_placeholder_secret_key(tmp_path, key, says):
+    with pytest.raises(ConfigError) as refused:
+        production_app(tmp_path, SECRET_KEY=key)
+    message = str(refused.value)
+    assert message.startswith(says) and "\n" not in message, message
+    assert "secrets.token_hex(32)" in message  # how to make a good one
+    if key:
+        assert key not in message  # a key, even a bad one, is never printed
+
+
+def test_the_example_environment_files_secret_key_does_not_start_production(tmp_path):
+    example = (ROOT / "deploy" / "pakn.env.example").read_text()
+    (key,) = re.findall(r"^SECRET_KEY=(.*)$", example, re.M)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        production_app(tmp_path, SECRET_KEY=key.strip("\"'"))
+    assert production_app(tmp_path, SECRET_KEY=secrets.token_hex(32)).config["ENV_NAME"] == "production"
+
+
+def test_development_and_tests_start_without_a_secret_key_in_the_environment(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'dev.sqlite3'}"
+    assert len(create_app("development", SQLALCHEMY_DATABASE_URI=url).config["SECRET_KEY"]) >= 32  # made at random
+    assert create_app("testing", SQLALCHEMY_DATABASE_URI=url).config["SECRET_KEY"]
+
+
+def test_production_warns_while_the_agency_is_still_the_sample_department(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path)
+    (warning,) = [r for r in caplog.records if "sample department" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert all(name in warning.getMessage() for name in SAMPLE_AGENCY)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path, AGENCY_ADDRESS="Số 1 đường Trần Hưng Đạo, phường Nghĩa Chánh", AGENCY_PHONE="0255 3000 000")
+    (warning,) = [r for r in caplog.records if "sample department" in r.getMessage()]
+    assert "AGENCY_NAME" in warning.getMessage() and "AGENCY_PHONE" not in warning.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path, **{name: f"{value} (thật)" for name, value in SAMPLE_AGENCY.items()})
+        create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    assert not [r for r in caplog.records if "sample department" in r.getMessage()]
 
 
 def test_production_on_sqlite_starts_with_a_warning_to_use_postgresql(tmp_path, caplog):

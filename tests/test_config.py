@@ -1,0 +1,64 @@
+"""Settings read from the environment (config.py): yes/no values that refuse a typo instead of reading
+it as "no", and the log level, whose routine INFO lines reach the process's stderr (journald under
+systemd) by default."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, env
+from feedback_app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("typed,meaning", [
+    ("1", True), ("true", True), ("Yes", True), (" ON ", True), ("TRUE", True),
+    ("0", False), ("false", False), ("No", False), ("off", False), ("FALSE", False),
+])
+def test_a_yes_no_setting_reads_the_usual_words_in_any_case(monkeypatch, typed, meaning):
+    monkeypatch.setenv("MAIL_USE_TLS", typed)
+    assert env("MAIL_USE_TLS", not meaning, bool) is meaning
+
+
+def test_an_empty_yes_no_setting_is_its_default(monkeypatch):
+    monkeypatch.setenv("RATELIMIT_ENABLED", "")
+    assert env("RATELIMIT_ENABLED", True, bool) is True
+    monkeypatch.delenv("RATELIMIT_ENABLED")
+    assert env("RATELIMIT_ENABLED", True, bool) is True
+
+
+@pytest.mark.parametrize("name,typed", [("MAIL_USE_TLS", "ture"), ("RATELIMIT_ENABLED", "enabled"),
+                                        ("SCHEDULER_IN_APP", "n"), ("POSTGRES_JIT", "2")])
+def test_a_mistyped_yes_no_setting_stops_the_app_naming_it(monkeypatch, name, typed):
+    monkeypatch.setenv(name, typed)
+    with pytest.raises(ConfigError) as refused:
+        env(name, False, bool)
+    assert str(refused.value).startswith(f"pakn: {name}={typed!r} is not yes or no")
+    assert "\n" not in str(refused.value)
+
+
+def test_the_app_logs_at_info_unless_told_otherwise(tmp_path):
+    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    assert create_app("testing", SQLALCHEMY_DATABASE_URI=url).logger.getEffectiveLevel() == logging.INFO
+    quiet = create_app("testing", SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="warning")
+    assert quiet.logger.getEffectiveLevel() == logging.WARNING
+    with pytest.raises(ConfigError, match=r"^pakn: LOG_LEVEL='verbose' is not one of DEBUG, INFO, WARNING"):
+        create_app("testing", SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="verbose")
+
+
+def test_the_sweeps_summary_reaches_stderr_at_the_default_level(app):
+    """What systemd's journal receives: a process with no logging set up by anyone but the app."""
+    env = {**os.environ, "PAKN_ENV": "development", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "SCHEDULER_IN_APP": "false"}
+    for name in ("LOG_LEVEL", "PAKN_NOW"):
+        env.pop(name, None)
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "deadlines", "sweep"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert any("INFO" in line and "deadline sweep as of" in line for line in run.stderr.splitlines()), run.stderr
