@@ -97,8 +97,9 @@ class Config:
     AGENCY_PHONE = env("AGENCY_PHONE", SAMPLE_AGENCY["AGENCY_PHONE"])
     AGENCY_EMAIL = env("AGENCY_EMAIL", SAMPLE_AGENCY["AGENCY_EMAIL"])
     AGENCY_WEBSITE = env("AGENCY_WEBSITE", SAMPLE_AGENCY["AGENCY_WEBSITE"])
-    # the national PAKN system (QĐ 31/2021/QĐ-TTg Art 41), a channel the notice board names
-    AGENCY_NATIONAL_PORTAL = env("AGENCY_NATIONAL_PORTAL", "https://dichvucong.gov.vn")
+    # the national PAKN system (QĐ 31/2021/QĐ-TTg Art 41), a channel the notice board names; set empty,
+    # left off (not the default, as for the other settings: a department may not take part in it)
+    AGENCY_NATIONAL_PORTAL = os.environ.get("AGENCY_NATIONAL_PORTAL", "https://dichvucong.gov.vn").strip() or None
     AGENCY_SIGNER_TITLE = env("AGENCY_SIGNER_TITLE", "GIÁM ĐỐC")
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

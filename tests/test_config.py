@@ -62,3 +62,14 @@ def test_the_sweeps_summary_reaches_stderr_at_the_default_level(app):
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert any("INFO" in line and "deadline sweep as of" in line for line in run.stderr.splitlines()), run.stderr
+
+
+@pytest.mark.parametrize("typed, expected", [(None, "https://dichvucong.gov.vn"), ("", "None"),
+                                             ("https://pakn.example.gov.vn", "https://pakn.example.gov.vn")])
+def test_the_national_system_on_the_notice_board_is_left_off_when_set_empty(typed, expected):
+    env_vars = {k: v for k, v in os.environ.items() if k != "AGENCY_NATIONAL_PORTAL"}
+    if typed is not None:
+        env_vars["AGENCY_NATIONAL_PORTAL"] = typed
+    out = subprocess.run([sys.executable, "-c", "from config import Config; print(Config.AGENCY_NATIONAL_PORTAL)"],
+                         cwd=Path(__file__).resolve().parent.parent, env=env_vars, capture_output=True, text=True)
+    assert out.stdout.strip() == expected, out.stderr
