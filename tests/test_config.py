@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -78,10 +79,13 @@ def test_the_national_system_on_the_notice_board_is_left_off_when_set_empty(type
 def test_gunicorn_stops_at_once_on_a_setting_it_refuses_instead_of_restarting_workers(tmp_path):
     env_vars = {**os.environ, "PAKN_ENV": "production", "SECRET_KEY": "change-me", "SCHEDULER_IN_APP": "false",
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:0", "wsgi:app"],
+                              cwd=Path(__file__).resolve().parent.parent, env=env_vars, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        out = subprocess.run([sys.executable, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:0", "wsgi:app"],
-                             cwd=Path(__file__).resolve().parent.parent, env=env_vars, capture_output=True, text=True,
-                             timeout=60)
+        _, stderr = server.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # the master and the workers it keeps starting
+        server.communicate()
         pytest.fail("gunicorn kept restarting workers that cannot boot")
-    assert out.returncode != 0 and "pakn: SECRET_KEY" in out.stderr
+    assert server.returncode != 0 and "pakn: SECRET_KEY" in stderr
