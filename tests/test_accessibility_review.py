@@ -40,13 +40,19 @@ def test_the_forms_and_the_dashboard_fit_a_320px_window_and_fields_are_outlined_
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
 
 
-def test_a_rating_sent_without_a_score_puts_the_focus_on_the_error_list(live_server, page, demo):  # noqa: F811
+def look_up_published(live_server, page, demo, lang: str = "vi") -> Feedback:  # noqa: F811
+    """Open the demo's published case's status page as its sender would: code and phone (or e-mail)."""
     case = db.session.execute(select(Feedback).where(Feedback.code == demo["published"])).scalar_one()
-    page.goto(f"{live_server}/tra-cuu")
+    page.goto(f"{live_server}/tra-cuu?lang={lang}")
     page.fill("#code", case.code)
     page.fill("#contact", case.phone or case.email)
     page.locator("#lookup-form button[type=submit]").click()
     page.wait_for_load_state()
+    return case
+
+
+def test_a_rating_sent_without_a_score_puts_the_focus_on_the_error_list(live_server, page, demo):  # noqa: F811
+    case = look_up_published(live_server, page, demo)
     page.goto(page.url + "#danh-gia")  # as the page's own link to the rating would leave it
     page.locator("#rating-form button[type=submit]").click()
     page.wait_for_load_state()
@@ -73,12 +79,7 @@ def test_the_charts_say_their_figures_and_an_english_page_marks_vietnamese_text(
         document.getElementById(svg.getAttribute('aria-describedby')).textContent)""")
     assert len(described) == 3 and all(re.search(r": \d", text) for text in described), described
     assert page.locator("figure[role=region]").count() == 0  # the scrolling region is the figure's box
-    case = db.session.execute(select(Feedback).where(Feedback.code == demo["published"])).scalar_one()
-    page.goto(f"{live_server}/tra-cuu?lang=en")
-    page.fill("#code", case.code)
-    page.fill("#contact", case.phone or case.email)
-    page.locator("#lookup-form button[type=submit]").click()
-    page.wait_for_load_state()
+    case = look_up_published(live_server, page, demo, lang="en")
     assert page.locator("p.lead").get_attribute("lang") == "vi" and page.locator("html").get_attribute("lang") == "en"
     page.goto(f"{live_server}/cong-khai/{case.code}?lang=en")
     assert page.locator("#public-title").get_attribute("lang") == "vi"
