@@ -1,6 +1,6 @@
 """Command-line commands: ``flask --app wsgi seed-demo``, ``workflow diagram``, ``calendar …``.
 
-Other capabilities register their own groups here (users, deadlines, outbox, report, scheduler).
+Other capabilities register their own groups here (users, setup, deadlines, outbox, report, scheduler).
 """
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
     from .reports import cli as reports_cli
+    from .setup_cli import setup_cli
     from .users_cli import users_cli
     reports_cli.init_app(app)
     app.cli.add_command(users_cli)
+    app.cli.add_command(setup_cli)
     from . import jobs
     app.cli.add_command(jobs.deadlines_cli)
     app.cli.add_command(jobs.outbox_cli)
@@ -138,8 +140,16 @@ def backup_command(target: Path | None, keep: int | None) -> None:
 @click.option("--cases", "n_cases", default=39, show_default=True, help="How many demo cases to create.")
 @click.option("--password", default="pakn-demo", show_default=True, help="Password of every demo user.")
 def seed_demo(n_cases: int, password: str) -> None:
-    """Create the department's units, one user per role and a few dozen cases in every state."""
+    """Create the department's units, one user per role and a few dozen cases in every state.
+    Refused in production (a first install: README, "First install", and ``flask setup``)."""
+    from flask import current_app
+
     from .demo import seed
+    if current_app.config["ENV_NAME"] == "production":
+        # eight accounts with a password printed in the README, one an admin, and demo mails
+        # queued for the real relay: nothing a real register may hold
+        raise click.ClickException("seed-demo is refused with PAKN_ENV=production: "
+                                   "see README, First install (flask --app wsgi setup check)")
     if db.session.execute(select(func.count()).select_from(Unit)).scalar():
         click.echo("Demo data already present: nothing to do.")
     else:

@@ -1,10 +1,12 @@
-"""``flask --app wsgi users create EMAIL --role ROLE [--unit CODE]`` and ``users token EMAIL``."""
+"""``flask --app wsgi users create EMAIL --role ROLE [--unit CODE]`` and ``users token EMAIL``.
+
+An office account belongs to the office unit, which must exist first (``flask setup office``)."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from .services import accounts
+from .services import accounts, readiness
 
 users_cli = AppGroup("users", help="Staff accounts and API tokens.")
 
@@ -12,7 +14,8 @@ users_cli = AppGroup("users", help="Staff accounts and API tokens.")
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["office", "unit", "leader", "admin"]))
-@click.option("--unit", "unit_code", help="The unit's code (required for --role unit), e.g. QLKH.")
+@click.option("--unit", "unit_code", help="The unit's code (required for --role unit), e.g. QLKH; "
+                                          "--role office: the office unit, chosen or not.")
 @click.option("--name", "full_name", help="Full name (default: the part of the e-mail before @).")
 @click.option("--password", help="Default: a generated password, printed once.")
 def users_create(email: str, role: str, unit_code: str | None, full_name: str | None, password: str | None) -> None:
@@ -21,7 +24,8 @@ def users_create(email: str, role: str, unit_code: str | None, full_name: str | 
         user, password_used = accounts.create_user(email, role, full_name=full_name, unit_code=unit_code,
                                                    password=password)
     except accounts.AccountError as exc:
-        raise click.ClickException(exc.message) from None
+        hint = f"\nCreate it first: {readiness.SETUP_OFFICE}" if exc.message == accounts.NO_OFFICE else ""
+        raise click.ClickException(str(exc) + hint) from None
     unit = f" [{user.unit.code}]" if user.unit else ""
     click.echo(f"created {user.role} {user.email}{unit}")
     if not password:

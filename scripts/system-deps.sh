@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
-# Debian packages pakn needs beside Python: Chromium for the browser tests, DejaVu fonts and Pango for
-# the PDF letters (WeasyPrint), Graphviz for the lifecycle picture, PostgreSQL for the second test run.
-# Installs only what is missing; needs root (or sudo) and apt-get, else says what to install.
+# Debian packages pakn needs beside Python. Installs only what is missing; needs root (or sudo) and
+# apt-get, else says what to install.
+#   (default)    a developer's machine and CI (make run, make test): Chromium for the browser tests,
+#                DejaVu fonts and Pango for the PDF letters (WeasyPrint), Graphviz for the lifecycle picture
+#   --postgres   the same, and PostgreSQL for the second test run
+#   --server     a production host: the fonts and Pango for the PDF letters, and postgresql-client for
+#                pg_dump (flask backup on PostgreSQL); no browser, no Graphviz, no database server
 set -euo pipefail
+mode="${1:-}"
+case "$mode" in
+  ""|--postgres|--server) ;;
+  *) echo "usage: $0 [--postgres | --server]" >&2; exit 2 ;;
+esac
 want=()
-[ -x /usr/bin/chromium ] || want+=(chromium)
+if [ "$mode" != "--server" ]; then
+  [ -x /usr/bin/chromium ] || want+=(chromium)
+fi
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || want+=(fonts-dejavu-core)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || want+=(libpango-1.0-0 libpangoft2-1.0-0)
-command -v dot >/dev/null || want+=(graphviz)
-if [ "${1:-}" = "--postgres" ]; then
+if [ "$mode" = "--server" ]; then
+  command -v pg_dump >/dev/null || want+=(postgresql-client)
+else
+  command -v dot >/dev/null || want+=(graphviz)
+fi
+if [ "$mode" = "--postgres" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0

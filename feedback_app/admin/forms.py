@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import Form
 from ..models import Unit
 from ..office.forms import at_most, choices
+from ..services.accounts import office_unit
 from ..services.calendar import KINDS
 from ..views_common import ROLE_LABELS
 
@@ -49,7 +50,18 @@ class UnitForm(Form):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
+    is_office = BooleanField(_l("Là Văn phòng (Phòng Hành chính - Tổng hợp)"),
+                             description=_l("Đơn vị tiếp nhận mọi phản ánh, kiến nghị và giữ những phản ánh, kiến "
+                                            "nghị chưa chuyển đơn vị xử lý. Chỉ một đơn vị là Văn phòng; đã lưu thì "
+                                            "không bỏ được."))
     submit = SubmitField(_l("Lưu"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # offered only while there is no office: there is one, and it stays the office (accounts.save_unit)
+        self.office = office_unit()
+        if self.office is not None:
+            del self.is_office
 
 
 class CategoryForm(Form):

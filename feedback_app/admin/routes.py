@@ -45,7 +45,7 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
 
 def _save_unit(unit: Unit | None, form: UnitForm) -> None:
     accounts.save_unit(unit, code=form.code.data, name=form.name.data, email=form.email.data,
-                       active=form.active.data)
+                       active=form.active.data, make_office="is_office" in form and form.is_office.data)
 
 
 def _save_user(user: User | None, form: UserForm) -> None:

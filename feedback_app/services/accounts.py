@@ -35,6 +35,9 @@ class AccountError(ValueError):
         super().__init__(message)
         self.message, self.field, self.params = message, field, params  # params: %(name)s in the message
 
+    def __str__(self) -> str:  # the untranslated text, its %(name)s filled in: for the CLI and the logs
+        return self.message % self.params if self.params else self.message
+
 
 BAD_LOGIN = N_("Thư điện tử hoặc mật khẩu không đúng.")
 LOCKED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
@@ -140,6 +143,26 @@ def find_user(email: str) -> User | None:
     return db.session.execute(select(User).where(func.lower(User.email) == (email or "").strip().lower())).scalar()
 
 
+def office_unit() -> Unit | None:
+    """The office (Văn phòng, HCTH): the one unit that receives every case and holds those at no unit
+    (NĐ 20/2008 Art 9.1)."""
+    return db.session.execute(select(Unit).where(Unit.is_office).order_by(Unit.id).limit(1)).scalar()
+
+
+NO_OFFICE = N_("Chưa có đơn vị Văn phòng (Phòng Hành chính - Tổng hợp); hãy tạo đơn vị Văn phòng trước.")
+
+
+def _unit_of_role(role: str, unit: Unit | None) -> Unit | None:
+    """The unit an account of ``role`` belongs to: an office account always to the office, chosen or
+    not (without it the office's pages, mails and register do not know it as HCTH's)."""
+    if role == Role.OFFICE.value:
+        unit = unit or office_unit()
+        if unit is None:
+            raise AccountError(NO_OFFICE, "unit")
+        return unit
+    return unit if role == Role.UNIT.value else None
+
+
 def find_unit(code: str | None) -> Unit | None:
     if not code:
         return None
@@ -185,13 +208,12 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
     if unit_code and unit is None:
         raise AccountError(N_("Không có đơn vị này."), "unit")
     _check_user(email, role, unit)
-    if role == Role.OFFICE.value and unit is None:
-        unit = db.session.execute(select(Unit).where(Unit.is_office)).scalar()
+    unit = _unit_of_role(role, unit)
     password = password or secrets.token_urlsafe(12)
     if len(password) < 8:
         raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
-    user = User(email=email, full_name=(full_name or email.split("@")[0]).strip(), role=role,
-                unit=unit if role in (Role.UNIT.value, Role.OFFICE.value) else None, title=title or None)
+    user = User(email=email, full_name=(full_name or email.split("@")[0]).strip(), role=role, unit=unit,
+                title=title or None)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -204,6 +226,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     email = email.strip().lower()
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user)
+    unit = _unit_of_role(role, unit)
     if user.role == Role.ADMIN.value and user.active and (role != Role.ADMIN.value or not active):
         # every active admin's row locked, in one order, own included (PostgreSQL): two admins stopping
         # each other at once are served one after the other, and the second sees the first's change
@@ -219,7 +242,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
         user.end_sessions()  # a new password signs out every browser, one that stole the cookie too
         clear_sign_in_failures(user.email)
     user.email, user.full_name, user.role, user.title = email, full_name.strip(), role, (title or None)
-    user.unit = unit if role in (Role.UNIT.value, Role.OFFICE.value) else None
+    user.unit = unit
     user.active = active
     if not active:
         for token in user.tokens:
@@ -248,8 +271,10 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, active: bool = True) -> Unit:
-    """Create (``unit`` None) or edit a unit. A unit with open cases cannot be deactivated. Commits."""
+def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, active: bool = True,
+              make_office: bool = False) -> Unit:
+    """Create (``unit`` None) or edit a unit; ``make_office`` makes it the office (HCTH), which stays
+    the office. A unit with open cases cannot be deactivated, nor the office ever. Commits."""
     from ..models import Feedback
     from workflows.lifecycle import OPEN_STATES
     code = code.strip().upper()
@@ -261,7 +286,9 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
     name = " ".join(name.split())
     if name_taken(Unit, name, unit):
         raise AccountError(N_("Tên đơn vị này đã tồn tại."), "name")
-    if unit is not None and unit.is_office and not active:
+    if make_office and not (unit is not None and unit.is_office):
+        _check_can_become_office(unit)
+    if (make_office or (unit is not None and unit.is_office)) and not active:
         # HCTH receives every case and holds those at no unit (NĐ 20/2008 Art 9.1): it cannot stop
         raise AccountError(N_("Phòng Hành chính - Tổng hợp tiếp nhận mọi phản ánh, kiến nghị; không thể ngừng hoạt động."),
                            "active")
@@ -274,5 +301,21 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
         unit = Unit(code=code)
         db.session.add(unit)
     unit.code, unit.name, unit.email, unit.active = code, name, (email or "").strip() or None, active
+    unit.is_office = unit.is_office or make_office
     db.session.commit()
     return unit
+
+
+def _check_can_become_office(unit: Unit | None) -> None:
+    """One office only: every case at no unit, every office account and HCTH's mails go to the one unit.
+    A processing unit with its own accounts or cases stays one: they would be HCTH's at a stroke."""
+    from ..models import Feedback
+    office = office_unit()
+    if office is not None:
+        raise AccountError(N_("Đã có đơn vị Văn phòng (%(code)s); chỉ một đơn vị là Văn phòng."), "is_office",
+                           code=office.code)
+    if unit is not None and unit.id is not None and (
+            db.session.execute(select(User.id).where(User.unit_id == unit.id).limit(1)).first()
+            or db.session.execute(select(Feedback.id).where(Feedback.unit_id == unit.id).limit(1)).first()):
+        raise AccountError(N_("Đơn vị này đã có người dùng hoặc phản ánh, kiến nghị của đơn vị xử lý; "
+                              "không thể đặt làm Văn phòng."), "is_office")

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import CHANNELS, ApologyLetter, Category, Feedback, Unit
 from ..reports.periods import Period
 from ..views_common import channel_label, state_label
+from .accounts import office_unit
 from .staff import paginate
 
 # The register is kept by reporting year (15/12 → 14/12, the department's plan, chapter III.1): a
@@ -134,10 +135,6 @@ def unit_choices() -> list[tuple[str, str]]:
         select(Unit.code, Unit.name).order_by(Unit.is_office.desc(), Unit.name))]
 
 
-def _office() -> Unit | None:
-    return db.session.execute(select(Unit).where(Unit.is_office).order_by(Unit.id).limit(1)).scalar()
-
-
 # What a line shows, and no more: the answer's text, the public copy and the search words stay unread.
 _COLUMNS = (Feedback.code, Feedback.received_at, Feedback.channel, Feedback.national_code, Feedback.submitter_name, Feedback.address,
             Feedback.phone, Feedback.email, Feedback.title, Feedback.content, Feedback.state, Feedback.unit_id,
@@ -176,7 +173,7 @@ class Lines:
     """Turns cases into numbered register lines (the office's name and today read once)."""
 
     def __init__(self) -> None:
-        office = _office()
+        office = office_unit()
         self.office_name = office.name if office is not None else gettext(OFFICE_NAME)
         self.today = CLOCK.today()
 
