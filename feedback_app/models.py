@@ -65,6 +65,9 @@ class Unit(db.Model):
     """A room or centre of the department (phòng, đơn vị)."""
 
     __tablename__ = "units"
+    # one office (HCTH) at most, also when two admins create it at once (migration 0028)
+    __table_args__ = (Index("ux_units_one_office", "is_office", unique=True, sqlite_where=text("is_office"),
+                            postgresql_where=text("is_office")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -44,6 +44,13 @@ def test_setup_office_creates_the_office_unit_and_refuses_a_second(app):
     processing = flask(app, "setup", "unit", "--code", "QLKH", "--name", "Phòng Quản lý Khoa học")
     assert processing.exit_code == 0, processing.output
     assert units() == [("HCTH", True), ("QLKH", False)]
+    # two admins making the office at once pass the service's check together: the database keeps one
+    from sqlalchemy.exc import IntegrityError
+    db.session.add(Unit(code="VP2", name="Văn phòng thứ hai", is_office=True))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert units() == [("HCTH", True), ("QLKH", False)]
 
 
 def test_an_office_account_joins_the_office_unit_and_without_one_is_refused_with_the_way_to_make_it(app):
