@@ -202,7 +202,10 @@ def local_nginx(tmp_path, http_port: int = 80, https_port: int = 443) -> Path:
     site = re.sub(r"listen 443\b", f"listen 127.0.0.1:{https_port}", site)
     (tmp_path / "site.conf").write_text(site)
     temp = " ".join(f"{kind}_temp_path {tmp_path}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (tmp_path / "nginx.conf").write_text(f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+    # started by root, nginx's workers would run as nobody, who cannot read a checkout in a private
+    # directory (a CI's mktemp -d): they run as root then, as the master; otherwise as the user anyway
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (tmp_path / "nginx.conf").write_text(f"{user}pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
                                          f"events {{}}\nhttp {{ access_log off; {temp}\n"
                                          f"include {tmp_path}/site.conf; }}\n")
     return tmp_path / "nginx.conf"
