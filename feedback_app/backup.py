@@ -96,21 +96,18 @@ def _check_uploads(uploads_dir: Path) -> None:
     give a tar without them, and pruning would then push the good backups out. A missing folder with
     no file named is a new installation (the app makes it on the first upload): that is a backup."""
     # Files are written before the rows that name them are committed, and a removed row leaves its file
-    # (services.staff.remove_draft_file), so a named file is never missing for a good reason. One
-    # listing of the folder, not a stat a file: the share may be NFS.
+    # (services.staff.remove_draft_file), so a named file is never missing for a good reason. The names
+    # are read first and the folder listed after: a file whose row commits meanwhile is already there.
+    # One listing of the folder, not a stat a file: the share may be NFS.
+    names = db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars().all()
     present = set(os.listdir(uploads_dir)) if uploads_dir.is_dir() else set()
-    named = missing = 0
-    example = None
-    for stored_name in db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars():
-        named += 1
-        if stored_name not in present:
-            missing += 1
-            example = example or stored_name
+    named, missing = len(names), [name for name in names if name not in present]
+    example = missing[0] if missing else None
     if not missing:
         return
     where = (f"UPLOAD_DIR {uploads_dir}" if uploads_dir.is_dir()
              else f"UPLOAD_DIR {uploads_dir} (not a directory)")
-    raise BackupFailed(f"{missing:,} of the {named:,} uploaded files the database names are missing from {where}, "
+    raise BackupFailed(f"{len(missing):,} of the {named:,} uploaded files the database names are missing from {where}, "
                        f"e.g. {example}: is the share mounted? Nothing written, older backups kept")
 
 

@@ -53,6 +53,21 @@ def test_setup_office_creates_the_office_unit_and_refuses_a_second(app):
     assert units() == [("HCTH", True), ("QLKH", False)]
 
 
+def test_the_second_of_two_admins_making_the_office_at_once_is_told_it_exists(app, monkeypatch):
+    """The service's check saw no office (the other admin had not committed yet); the unique index
+    refuses the second at the commit, and the admin reads why, not a 500."""
+    assert flask(app, "setup", "office", *HCTH).exit_code == 0
+    real, calls = accounts.office_unit, []
+
+    def not_yet_committed():
+        calls.append(1)
+        return None if len(calls) == 1 else real()
+    monkeypatch.setattr(accounts, "office_unit", not_yet_committed)
+    with pytest.raises(accounts.AccountError, match="Đã có đơn vị Văn phòng"):
+        accounts.save_unit(None, code="VP", name="Văn phòng Sở", email=None, make_office=True)
+    assert units() == [("HCTH", True)]
+
+
 def test_an_office_account_joins_the_office_unit_and_without_one_is_refused_with_the_way_to_make_it(app):
     refused = flask(app, "users", "create", "hcth@skhcn.example.gov.vn", "--role", "office")
     assert refused.exit_code != 0

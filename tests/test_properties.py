@@ -207,3 +207,28 @@ def test_text_without_personal_data_or_known_values_is_left_alone(text):
     assume(not re.search(r"\d", text))  # digits could form a phone or ID number
     assume(not re.search(r"(?i)\b(?:tôi|ông|bà|anh|chị|em|số|nhà|tổ|thôn|xóm|ấp|ngõ|ngách|hẻm|kiệt)\b", text))
     assert redact(text) == text
+
+
+@bounded
+@given(calendars(), dates, st.integers(min_value=0, max_value=10), st.booleans())
+def test_the_moves_the_report_reads_across_keep_the_step_and_its_date_and_the_others_do_not(cal, received, waited, consent):
+    """``SAME_STEP_MOVES``: an overdue mark stays in force across them (the report's overdue at a period's
+    end), so each must leave the step and its due date as they were, and every other move of the
+    lifecycle between states must not."""
+    from workflows.deadlines import SAME_STEP_MOVES
+    from workflows.lifecycle import EVENTS as LIFECYCLE
+
+    rules = Deadlines(cal, Rules())
+    received = cal.next_working_day(received)
+    today = cal.add_working_days(received, waited)
+    for event, spec in LIFECYCLE.items():
+        if spec.dest is None:
+            continue  # an internal event: no change of state, never read as a move
+        step = Step.CITIZEN_INFO if event == "provide_info" else Step.ANSWER if event in (
+            "submit_draft", "request_changes", "collect_basis", "resume_handling", "return_to_office", "approve") \
+            else Step.PUBLISH if event in ("return_answer", "publish") else Step.CLASSIFY
+        due = Due.counted(step, received, 5, cal)
+        clock = CaseClock(received_on=received, due=due, paused_days=0, consent_publish=consent)
+        after = rules.after(event, clock, today).due
+        same = after is not None and (after.step, after.date) == (due.step, due.date)
+        assert same == (event in SAME_STEP_MOVES), (event, due, after)

@@ -218,20 +218,22 @@ def test_a_case_overdue_at_the_end_of_a_period_stays_overdue_in_it_whatever_happ
 
     office = seeded["office"]
     clock.set("2024-06-03T08:00:00+07:00")
-    refused, transferred, forwarded, in_time = (receive(SUBMISSION) for _ in range(4))
-    sweep(parse_instant("2024-06-11T00:05:00+07:00"))  # the four are marked overdue (10/06 missed)
+    refused, transferred, forwarded, classified_late, in_time = (receive(SUBMISSION) for _ in range(5))
+    sweep(parse_instant("2024-06-11T00:05:00+07:00"))  # the five are marked overdue (10/06 missed)
     clock.set("2024-06-12T09:00:00+07:00")
     apply_event(in_time, "classify", office, {"category": "TTHC"})
     apply_event(in_time, "forward", office, {"unit": "QLKH"})  # its answer is due after Q2
+    apply_event(classified_late, "classify", office, {"category": "TTHC"})  # still to forward: still late
     q2 = parse_period("2024-Q2")
     clock.set("2024-06-15T09:00:00+07:00")
-    assert build_report(q2).total.values["pending_overdue"] == 3
+    assert build_report(q2).total.values["pending_overdue"] == 4
     clock.set("2024-06-20T09:00:00+07:00")
     apply_event(refused, "refuse", office, {"reason": "unclear_content"})
     apply_event(transferred, "transfer_out", office, {"agency": "Sở Y tế"})
     apply_event(forwarded, "classify", office, {"category": "TTHC"})
     apply_event(forwarded, "forward", office, {"unit": "QLKH"})
+    apply_event(classified_late, "forward", office, {"unit": "QLKH"})
     values = build_report(q2).total.values
-    assert (values["pending"], values["pending_overdue"], values["pending_on_time"]) == (4, 3, 1)
+    assert (values["pending"], values["pending_overdue"], values["pending_on_time"]) == (5, 4, 1)
     hcth = next(row for row in build_report(q2).units if row.unit_code == "HCTH")
-    assert hcth.values["pending_overdue"] == 2  # refused and transferred never left HCTH; the forwarded one counts for its unit now
+    assert hcth.values["pending_overdue"] == 2  # refused and transferred never left HCTH; the forwarded ones count for their unit now

@@ -151,6 +151,11 @@ class ClockChange:
     paused_days: int
 
 
+# The lifecycle's moves that leave a case at the same step with the same due date (``Deadlines.after``'s
+# last line): an overdue mark stays in force across them (reports.queries: overdue at a period's end).
+SAME_STEP_MOVES = frozenset({"classify", "submit_draft", "request_changes", "collect_basis", "resume_handling"})
+
+
 class Deadlines:
     def __init__(self, calendar: WorkingCalendar, rules: Rules | None = None):
         self.cal = calendar
@@ -195,7 +200,7 @@ class Deadlines:
             return ClockChange(self.extended(due, new_date), paused)
         if event in ("refuse", "transfer_out", "publish"):
             return ClockChange(None, paused)
-        return ClockChange(due, paused)  # classify, submit_draft, request_changes: same step, same date
+        return ClockChange(due, paused)  # SAME_STEP_MOVES, and the internal events: same step, same date
 
     def _back_at_office(self, clock: CaseClock, today: date) -> Due:
         """The classify step of a case a unit returned to HCTH.

@@ -64,6 +64,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from workflows.clock import CLOCK
+from workflows.deadlines import SAME_STEP_MOVES
 
 from ..extensions import db
 from ..models import PORTAL_CHANNELS, ApologyLetter, DeadlineNotice, Feedback, Rating, Transition, Unit
@@ -236,12 +237,13 @@ def build_report(period: Period) -> Report:
     # Overdue at E by the step it was at then, which the two counts above cannot read once the case has
     # moved on (refused or transferred after E, classified or forwarded after E, or given the late-at-office
     # letter after E, whose missed date is the whole case's limit): the sweep's overdue mark of a department
-    # step due by the last day, with no change of state from the day after that date up to E. Those two
+    # step due by the last day, with no move to another step from the day after that date up to E. Those two
     # counted already are left out; few cases have such marks, each read through its index.
     counted = or_(overdue, and_(open_with_letter, Feedback.id.in_(
         select(first_letter.c.feedback_id).where(first_letter.c.missed <= last_day))))
     moved_on = (select(Transition.id).where(Transition.feedback_id == Feedback.id,
                                             Transition.from_state != Transition.to_state,
+                                            Transition.event.not_in(SAME_STEP_MOVES),  # classified late: still late
                                             local_date(Transition.at) > DeadlineNotice.due_date, Transition.at < E)
                 .exists())
     overdue_by_mark = (select(unit_key, func.count(func.distinct(Feedback.id))).select_from(DeadlineNotice)

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
@@ -302,7 +303,14 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
         db.session.add(unit)
     unit.code, unit.name, unit.email, unit.active = code, name, (email or "").strip() or None, active
     unit.is_office = unit.is_office or make_office
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another admin saved the same code, or the office, meanwhile: say which
+        db.session.rollback()
+        if find_unit(code) is not None:
+            raise AccountError(N_("Mã đơn vị này đã tồn tại."), "code") from None
+        _check_can_become_office(None)  # the office another made first: its message
+        raise
     return unit
 
 
