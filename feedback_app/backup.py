@@ -101,14 +101,13 @@ def _check_uploads(uploads_dir: Path) -> None:
     # One listing of the folder, not a stat a file: the share may be NFS.
     names = db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars().all()
     present = set(os.listdir(uploads_dir)) if uploads_dir.is_dir() else set()
-    named, missing = len(names), [name for name in names if name not in present]
-    example = missing[0] if missing else None
+    missing = [name for name in names if name not in present]
     if not missing:
         return
     where = (f"UPLOAD_DIR {uploads_dir}" if uploads_dir.is_dir()
              else f"UPLOAD_DIR {uploads_dir} (not a directory)")
-    raise BackupFailed(f"{len(missing):,} of the {named:,} uploaded files the database names are missing from {where}, "
-                       f"e.g. {example}: is the share mounted? Nothing written, older backups kept")
+    raise BackupFailed(f"{len(missing):,} of the {len(names):,} uploaded files the database names are missing from {where}, "
+                       f"e.g. {missing[0]}: is the share mounted? Nothing written, older backups kept")
 
 
 def _whole(out: Path, write: Callable[[Path], object]):

@@ -14,7 +14,6 @@ Every error, an unknown id or path included, is GeoReport v2's JSON list ``[{"co
 from __future__ import annotations
 
 import re
-
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, jsonify, request
@@ -34,9 +33,8 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_DAYS = 90  # GeoReport v2: without dates, the last 90 days
 MAX_PAGE_SIZE = 1000
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")  # an end_date without a time: the whole day
 
-
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")  # a day without a time: the whole day
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(LOCAL_TZ).isoformat() if value else None

@@ -33,7 +33,7 @@ at the start of the period and after its last day (``Period.start_utc()``, ``end
   A case overdue at E by the step it was at then stays overdue in the period when it moves on
   afterwards (refused, transferred, classified or forwarded after E, or given the late-at-office
   letter after E): the sweep's overdue mark of that step (``deadline_notices``, due by the last day,
-  no change of state from the day after it up to E) says so, so a past period counts the same when
+  no move to another step from the day after it up to E) says so, so a past period counts the same when
   run again. Closing the period (services.reports.close_report) keeps the figures as sent.
   Always: to_handle = refused + transferred + answered + pending.
 - ``apology_letters``: letters issued on a day of the period.

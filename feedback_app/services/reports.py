@@ -19,6 +19,7 @@ from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from ..extensions import db
 from ..models import OutboxMail, ReportSnapshot, Unit, User
 from ..reports.periods import Period, between, quarter_of, report_due_date
+from ..reports.overview import on_time_rate
 from ..reports.queries import Report, build_report
 from . import outbox
 from .calendar import load_calendar
@@ -125,10 +126,11 @@ class PublicResult:
         counted when the period was closed."""
         return 100 * part / whole if part is not None and whole else None
 
-    def on_time(self, values: dict) -> float | None:
-        """Answers sent early or on time (TT 01/2018's indicator), of all sent in the period."""
+    @staticmethod
+    def on_time(values: dict) -> float | None:
+        """Answers sent early or on time, of all sent in the period (the dashboard's rate)."""
         late = values.get("answered_late")
-        return self.share(None if late is None else values["answered"] - late, values.get("answered"))
+        return None if late is None else on_time_rate(values.get("answered") or 0, late)
 
     def satisfied(self, values: dict) -> float | None:
         """Ratings "very satisfied" or "satisfied", of all given in the period."""
