@@ -137,10 +137,13 @@ def backup_command(target: Path | None, keep: int | None) -> None:
 # --- demo data ---------------------------------------------------------------------------------
 
 @click.command("seed-demo")
-@click.option("--cases", "n_cases", default=39, show_default=True, help="How many demo cases to create.")
+@click.option("--cases", "n_cases", default=39, show_default=True,
+              help="How many demo cases to create over the last weeks; with at least one, the quarter "
+                   "before comes too, closed, with eleven of its own.")
 @click.option("--password", default="pakn-demo", show_default=True, help="Password of every demo user.")
 def seed_demo(n_cases: int, password: str) -> None:
-    """Create the department's units, one user per role and a few dozen cases in every state.
+    """Create the department's units, one user per role, a few dozen cases in every state and the
+    quarter before the present one, closed (``/ket-qua-xu-ly`` shows it).
     Refused in production (a first install: README, "First install", and ``flask setup``)."""
     from flask import current_app
 

@@ -1,17 +1,25 @@
 """Demo data: the department's real units (from its 2024 plan), one user per role and cases in
-every state, some of them overdue. Every case is driven through the real lifecycle with the clock
-set back in time, so its audit trail, due dates and mails are exactly what production would make."""
+every state, some of them overdue, and the quarter before the present one, closed. Every case is
+driven through the real lifecycle with the clock set back in time, so its audit trail, due dates and
+mails are exactly what production would make."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable
+from functools import partial
+from operator import itemgetter
+from typing import Callable, Iterable
 
-from workflows.clock import CLOCK, LOCAL_TZ
+from workflows.calendar import WorkingCalendar
+from workflows.clock import CLOCK, LOCAL_TZ, local_date
 
 from .extensions import db
-from .models import Category, Unit, User
+from .models import Category, Feedback, Unit, User
+from .reports.periods import Period, quarter_of
 from .services.calendar import load_calendar
 from .services.cases import CITIZEN, Submission, apply_event, receive
+from .services.reports import close_report, report_of
+from .services.submissions import rate
 
 UNITS = [  # (code, name, is_office)
     ("HCTH", "Phòng Hành chính - Tổng hợp", True),
@@ -111,6 +119,42 @@ SCENARIOS: list[tuple[str, int, list[tuple[str, int]]]] = [
     ("archived", 30, [("refuse", 2), ("archive", 5)]),  # filed in the records (Art 9.1, 14.2e)
 ]
 
+# The quarter before the present one, so that the public results page (/ket-qua-xu-ly) has a closed
+# period to show: played day by day after each day's deadline sweep (a late answer gets the sweep's
+# apology letter on the day it would have), then closed by HCTH when it sent the report. Each: the
+# day it was received, ``n`` working days after the quarter's first day or before its last (before it
+# if n < 0), the events as in SCENARIOS, the citizen's rating of the answer the day after it (3 very
+# satisfied, 2 satisfied, 1 not satisfied) or None. Every one has an e-mail address: no notice that
+# HCTH would still owe by phone or post from months ago.
+PAST_QUARTER: list[tuple[str, tuple[str, int], list[tuple[str, int]], int | None]] = [
+    ("carried_over", ("start", -4), [("classify", 1), ("forward", 1), ("submit_draft", 5), ("approve", 1),
+                                     ("publish", 1), ("archive", 3)], 3),
+    ("answered_early", ("start", 3), [("classify", 1), ("forward", 1), ("submit_draft", 6), ("approve", 1),
+                                      ("publish", 1), ("archive", 3)], 3),
+    ("refused", ("start", 6), [("refuse", 2), ("archive", 3)], None),
+    ("answered_early", ("start", 10), [("classify", 1), ("forward", 2), ("submit_draft", 8), ("approve", 2),
+                                       ("publish", 1), ("archive", 3)], 2),
+    # forwarded on its 2nd working day, due 15 working days later: answered on the due date itself
+    ("answered_on_time", ("start", 15), [("classify", 1), ("forward", 1), ("submit_draft", 14), ("approve", 1),
+                                         ("publish", 1), ("archive", 3)], 2),
+    # forwarded on its 4th working day, due on its 19th (15 later), answered on its 22nd: late, before
+    # the new date of the apology letter the sweep sent the day after the 19th (5 working days later)
+    ("answered_late", ("start", 20), [("classify", 2), ("forward", 2), ("submit_draft", 17), ("approve", 1),
+                                      ("publish", 1), ("archive", 3)], 1),
+    # the unit foresaw the delay and sent the apology letter itself (NĐ 61/2018 Art 19.9)
+    ("extended", ("start", 26), [("classify", 1), ("forward", 1), ("extend", 12), ("submit_draft", 6),
+                                 ("approve", 1), ("publish", 1), ("archive", 3)], 2),
+    ("not_published", ("start", 30), [("classify", 1), ("forward", 1), ("submit_draft", 8), ("approve", 1),
+                                      ("archive", 3)], 3),  # the citizen did not agree to publication
+    ("transferred", ("start", 33), [("transfer_out", 3), ("archive", 2)], None),
+    # in hand when the quarter ended: one within its due date, one past it (with the automatic letter),
+    # both answered in the next quarter
+    ("pending_at_end", ("end", -6), [("classify", 1), ("forward", 1), ("submit_draft", 6), ("approve", 1),
+                                     ("publish", 1), ("archive", 3)], None),
+    ("overdue_at_end", ("end", -19), [("classify", 1), ("forward", 1), ("submit_draft", 18), ("approve", 1),
+                                      ("publish", 1), ("archive", 3)], None),
+]
+
 
 def _args(event: str, topic: tuple) -> dict:
     category, unit, _title, _content, reply = topic
@@ -174,21 +218,90 @@ def seed(n_cases: int, password: str, progress: Callable[[str], None] = print) -
                 apply_event(case, event, actor, _args(event, topic))
             progress(f"  {case.code}  {case.state:<13} {case.title[:60]}")
         if n_cases:
-            _the_days_gone_by(calendar.add_working_days(today, -max(age for _, age, _ in SCENARIOS)), today, progress)
+            period, played, past = _last_quarter(calendar, users, n_cases, real_now)
+            first = min([calendar.add_working_days(today, -max(age for _, age, _ in SCENARIOS)),
+                         *(local_date(at) for at, _ in past)])
+            _the_days_gone_by(first, today, progress, past)
+            progress(f"the quarter before, {period.label} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}):")
+            for p in played:
+                progress(f"  {p.case.code}  {p.case.state:<13} {p.case.title[:60]}")
+            total = report_of(period).report.total.values  # as closed
+            progress(f"  closed by HCTH: {total['received']} received, {total['answered']} answered "
+                     f"({total['answered_late']} late), {total['pending']} in hand at its end")
     finally:
         CLOCK.set(real_now if fixed else None)
 
 
-def _the_days_gone_by(first: date, today: date, progress: Callable[[str], None]) -> None:
+@dataclass
+class _Played:
+    """A case of PAST_QUARTER while it is played: it exists once its first action has run."""
+
+    submission: Submission
+    case: Feedback | None = None
+
+    def receive(self) -> None:
+        self.case = receive(self.submission)
+
+    def fire(self, event: str, actor: User, args: dict) -> None:
+        apply_event(self.case, event, actor, args)
+
+    def rate(self, score: int) -> None:
+        rate(self.case, score)
+
+
+def _last_quarter(calendar: WorkingCalendar, users: dict[str, User], first: int, now: datetime
+                  ) -> tuple[Period, list[_Played], list[tuple[datetime, Callable[[], object]]]]:
+    """The quarter before the one of ``now`` (over: it ended before today), its PAST_QUARTER cases
+    (numbered from ``first``, after the demo's others), and what happened to them as (instant, action),
+    HCTH closing the period (chốt số liệu) included: when it sends the report, on the first working day
+    after the period (the plan, chapter III: by the 15th), at 16:00, or now if that is still to come.
+    What would come after ``now`` has not happened: it is left out."""
+    period = quarter_of(quarter_of(local_date(now)).start - timedelta(days=1))
+    anchors = {"start": period.start, "end": period.end}
+    played, actions = [], []
+    for j, (_name, (anchor, n), events, score) in enumerate(PAST_QUARTER):
+        i = first + j
+        topic, citizen = TOPICS[j % len(TOPICS)], CITIZENS[i % len(CITIZENS)]
+        p = _Played(Submission(full_name=citizen[0], address=citizen[1], phone=citizen[2],
+                               email=f"congdan{i + 1}@example.com", title=topic[2], content=topic[3],
+                               consent_publish=any(e == "publish" for e, _ in events),
+                               channel="web" if j % 4 else "email"))
+        played.append(p)
+        day = calendar.add_working_days(anchors[anchor], n)
+        actions.append((datetime.combine(day, time(8, 30), LOCAL_TZ) + timedelta(minutes=7 * i), p.receive))
+        for event, after in events:
+            day = calendar.add_working_days(day, after)
+            actions.append((datetime.combine(day, time(9, 0), LOCAL_TZ) + timedelta(minutes=5 * i),
+                            partial(p.fire, event, _actor(event, topic[1], users), _args(event, topic))))
+            if event == "approve" and score is not None:
+                actions.append((datetime.combine(day + timedelta(days=1), time(20, 0), LOCAL_TZ),
+                                partial(p.rate, score)))
+    sent = datetime.combine(calendar.add_working_days(period.end, 1), time(16, 0), LOCAL_TZ)
+    actions.append((min(sent, now), partial(close_report, period, users["office"])))
+    return period, played, [(at, action) for at, action in actions if at <= now]
+
+
+def _the_days_gone_by(first: date, today: date, progress: Callable[[str], None],
+                      actions: Iterable[tuple[datetime, Callable[[], object]]] = ()) -> None:
     """The deadline sweep as the scheduler would have run it each morning since the oldest case came
     in: apology letters dated the day after the date they missed (not today, as a first sweep of
     old cases would), reminders, progress notices, and the cases whose promised date passed too
-    escalated to the leader, each on its day."""
+    escalated to the leader, each on its day; and after each day's sweep the ``actions`` of that day
+    (instant, action), in order, each at its instant: what staff did after a letter the sweep sent."""
     from .services.sweep import sweep
+    todo = sorted(actions, key=itemgetter(0))
     day, done = first, {}
-    while day < today:
+    while True:
+        while todo and local_date(todo[0][0]) <= day:
+            at, action = todo.pop(0)
+            CLOCK.set(at)
+            action()
+        if day >= today:
+            break
         day += timedelta(days=1)
-        result = sweep(datetime.combine(day, time(0, 5), LOCAL_TZ))
+        at = datetime.combine(day, time(0, 5), LOCAL_TZ)
+        CLOCK.set(at)  # what the sweep queues is dated then, as the scheduler's would be
+        result = sweep(at)
         for name in ("letters", "escalations", "progress"):
             done[name] = done.get(name, 0) + getattr(result, name)
     progress(f"the sweep of each day since {first:%d/%m/%Y}: {done.get('letters', 0)} apology letters, "
