@@ -56,6 +56,38 @@ def test_a_submission_writes_its_three_rows_in_one_statement_on_postgresql_and_t
     assert (stored.state, stored.version, stored.paused_days, stored.language) == ("received", 1, 0, "vi")
     assert stored.created_at is not None and mail.created_at is not None
     assert (mail.status, mail.attempts, mail.key) == ("pending", 0, f"received:{stored.code}")
+    # stored as the ORM stores them (on SQLite, text in its format): a query by the same instant finds them
+    assert db.session.scalars(select(Feedback.id).where(Feedback.received_at == stored.received_at)).all() == [stored.id]
+    assert db.session.scalars(select(Transition.id).where(Transition.at == row.at)).all() == [row.id]
+    assert db.session.scalars(select(OutboxMail.id).where(OutboxMail.created_at == mail.created_at)).all() == [mail.id]
+
+
+def test_a_submission_s_rows_are_committed_before_they_join_the_session(app, clock, seeded):
+    """rows.insert_family(alone=True): on SQLite the commit follows the three INSERTs at once, so that
+    the file's writer lock is not held while the rows are handed to the session; on PostgreSQL their
+    one statement committed them. Either way another connection sees all three rows by the time the
+    case joins the session."""
+    from sqlalchemy import event
+
+    from feedback_app.services import submissions
+
+    app.config.update(CALENDAR_CACHE_SECONDS=3600)
+    receive(SUBMISSION)  # a process's first submission reads the calendar in the session's transaction
+    seen = []
+
+    def attached(session, obj):
+        if isinstance(obj, Feedback):
+            with db.engine.connect() as other:
+                def stored(model, column):
+                    return other.execute(select(func.count()).select_from(model).where(column == obj.id)).scalar()
+                seen.append((stored(Feedback, Feedback.id), stored(Transition, Transition.feedback_id),
+                             stored(OutboxMail, OutboxMail.feedback_id)))
+    event.listen(db.session, "after_attach", attached)
+    try:
+        case = submissions.submit(SUBMISSION)
+    finally:
+        event.remove(db.session, "after_attach", attached)
+    assert seen == [(1, 1, 1)] and case.id is not None and case.transitions[0].event == "receive"
 
 
 @pytest.mark.postgres_only

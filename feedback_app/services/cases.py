@@ -144,13 +144,13 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
 
     Every submission comes through here, so it is kept short: everything, the code and the receipt
     mail included, is computed first, then the three rows are written directly
-    (``rows.insert_family``: one statement on PostgreSQL, three INSERTs elsewhere), because on SQLite
+    (``rows.insert_family``: one statement on PostgreSQL, three INSERTs on SQLite), because on SQLite
     the whole file is locked against every other submission from the first write to the commit. The
     code's number comes from a block reserved beforehand (``sequences.draw``).
 
     ``commit``: commit before returning; False when the caller writes more in the same transaction
-    (attachments). Committing, without a webhook, lets ``insert_family`` commit the three rows in
-    their one statement on PostgreSQL (``alone``).
+    (attachments). Committing, without a webhook, lets ``insert_family`` commit the three rows itself
+    (``alone``): on PostgreSQL in their one statement, on SQLite right after their INSERTs.
 
     ``received_at`` and ``actor``: a PAKN that came on paper, by phone or e-mail, entered by HCTH
     (QĐ 31/2021/QĐ-TTg Art 43.2b; NĐ 20/2008 Art 6–7): received when it actually arrived, so the
@@ -175,14 +175,15 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
         note += f"; nhận lúc {received_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
     row = _transition("receive", State.RECEIVED.value, State.RECEIVED.value, actor, note, True)
     mail = receipt_mail(case) or receipt_notice(case)  # a new code: no earlier mail can have this key
-    # on SQLite the file is locked from this first write to the commit; on PostgreSQL, when these
-    # three rows are all there is to write (we commit, no webhook) and the session has no transaction
-    # open (it has when the cached calendar was just read again), the one statement commits them
-    insert_family(case, [row] if mail is None else [row, mail], link="feedback_id",
-                  alone=commit and not webhooks_enabled())
-    queue_delivery(case, row)
-    if commit:
-        db.session.commit()
+    # when these three rows are all there is to write (we commit, no webhook), insert_family commits
+    # them: on PostgreSQL in their one statement, on SQLite right after them (the file is locked from
+    # the first write to the commit)
+    alone = commit and not webhooks_enabled()
+    insert_family(case, [row] if mail is None else [row, mail], link="feedback_id", alone=alone)
+    if not alone:
+        queue_delivery(case, row)
+        if commit:
+            db.session.commit()
     return case
 
 

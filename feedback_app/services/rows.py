@@ -2,19 +2,21 @@
 
 A citizen's submission is three new rows (the case, its audit row, its receipt mail). Flushed by the
 ORM's unit of work they cost about 1 ms of bookkeeping beyond their three INSERTs, which was most of
-the difference between pakn and a bare INSERT in bench/submit.py. ``insert_new`` writes one new object
-with one Core INSERT and then hands it to the session as an ordinary persistent object: later changes,
-lazy loads and the version check work on it as on any other. ``insert_family`` writes a new row with
-rows that point to it; on PostgreSQL in one statement, since each statement is a round trip, and, when
-those rows are all the caller writes, outside any explicit transaction: PostgreSQL commits a single
-statement by itself, so ``BEGIN`` and ``COMMIT`` are two round trips saved.
+the difference between pakn and a bare INSERT in bench/submit.py. ``insert_family`` writes a new row
+with rows that point to it and then hands them to the session as ordinary persistent objects: later
+changes, lazy loads and the version check work on them as on any other. On PostgreSQL the rows are
+one statement, since each statement is a round trip, and, when they are all the caller writes,
+outside any explicit transaction: PostgreSQL commits a single statement by itself, so ``BEGIN`` and
+``COMMIT`` are two round trips saved. On SQLite, whose one writer holds the whole file from its first
+INSERT to its commit, everything is worked out before the first INSERT and the rows join the session
+after the commit.
 """
 from __future__ import annotations
 
 import functools
 from typing import NamedTuple, Sequence, TypeVar
 
-from sqlalchemy import Insert, bindparam, inspect, insert, select
+from sqlalchemy import bindparam, inspect, insert, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
@@ -26,12 +28,11 @@ class Plan(NamedTuple):
     columns: list[tuple[str, str, bool]]  # (attribute, column, is the version counter)
     nullable: list[str]  # the attributes that are NULL unless given
     primary_key: str  # its attribute
-    statement: Insert  # the INSERT … RETURNING the primary key
 
 
 @functools.cache
 def _plan(mapper) -> Plan:
-    """What ``insert_new`` needs of a mapper, worked out once."""
+    """What ``insert_family`` needs of a mapper, worked out once."""
     columns, nullable = [], []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
@@ -40,17 +41,7 @@ def _plan(mapper) -> Plan:
                 and column is not mapper.version_id_col:
             nullable.append(prop.key)
     (primary_key,) = mapper.primary_key
-    return Plan(columns, nullable, mapper.get_property_by_column(primary_key).key,
-                insert(mapper.local_table).returning(primary_key))
-
-
-def insert_new(obj: T) -> T:
-    """INSERT ``obj`` (a new mapped object whose foreign keys are set as ids, not as related objects)
-    in the session's transaction and make it persistent in the session; returns it with its id."""
-    plan = _plan(inspect(obj).mapper)
-    values = _values_with_defaults(obj)
-    _adopt(obj, db.session.connection().execute(plan.statement, values).scalar_one())
-    return obj
+    return Plan(columns, nullable, mapper.get_property_by_column(primary_key).key)
 
 
 def _adopt(obj, ident: int) -> None:
@@ -66,40 +57,87 @@ def _adopt(obj, ident: int) -> None:
 
 def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bool = False) -> T:
     """INSERT ``parent`` and ``children``, whose foreign key ``link`` (e.g. ``feedback_id``, an
-    attribute named as its column) gets the parent's new id, in the session's transaction (unless
-    ``alone``, below), and make them all persistent in the session.
+    attribute named as its column) gets the parent's new id, in the session's transaction, and make
+    them all persistent in the session.
 
     On PostgreSQL this is one statement, each child an ``INSERT … (SELECT id FROM parent)`` in a
     data-modifying CTE (PostgreSQL runs each exactly once, in the same snapshot): one round trip
-    instead of one per row. Elsewhere it is ``insert_new`` row by row.
+    instead of one per row. On SQLite, one INSERT per row in the driver's own SQL (``_by_driver``).
 
-    ``alone``: these rows are everything the caller writes before it commits. Then, on PostgreSQL and
-    when the session has no transaction open, the statement runs in autocommit and is committed when
-    this returns: one statement is atomic by itself, all its rows or none, and the ``BEGIN`` and
+    ``alone``: these rows are everything the caller writes before it commits, and they are committed
+    before this returns. On PostgreSQL, when the session has no transaction open, the statement runs
+    in autocommit: one statement is atomic by itself, all its rows or none, and the ``BEGIN`` and
     ``COMMIT`` round trips are saved (bench/submit.py: two context switches of the worker per
-    submission). Otherwise ``alone`` changes nothing."""
-    bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql" or not children:
-        insert_new(parent)
-        parent_id = parent.__dict__[_plan(inspect(parent).mapper).primary_key]
-        for child in children:
-            setattr(child, link, parent_id)
-            insert_new(child)
-        return parent
+    submission). On SQLite the commit follows the last INSERT at once, and the rows join the session
+    only after it: the file's one writer lock (feedback_app/sqlite.py) is held for the INSERTs and the
+    commit alone."""
     rows = [parent, *children]
     values = [_values_with_defaults(row, skip=link if i else None) for i, row in enumerate(rows)]
-    statement = _family_statement(tuple((inspect(row).mapper, tuple(v)) for row, v in zip(rows, values)), link)
-    params = {f"r{i}_{column}": value for i, v in enumerate(values) for column, value in v.items()}
-    if alone and not db.session().in_transaction():
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            idents = conn.execute(statement, params).one()
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "postgresql":
+        _adopt_family(rows, _in_one_statement(rows, values, link, alone), link)
+        if alone:
+            db.session.commit()  # no round trip when the statement committed itself
     else:
-        idents = db.session.connection().execute(statement, params).one()
+        idents = _by_driver(rows, values, link, dialect)
+        if alone:
+            db.session.commit()  # at once: the file stays locked until then
+        _adopt_family(rows, idents, link)
+    return parent
+
+
+def _adopt_family(rows: list, idents: Sequence[int], link: str) -> None:
     for i, (row, ident) in enumerate(zip(rows, idents)):
         if i:
             row.__dict__[link] = idents[0]
         _adopt(row, ident)
-    return parent
+
+
+def _in_one_statement(rows: list, values: list[dict], link: str, alone: bool) -> Sequence[int]:
+    """The INSERTs of ``rows`` as one statement on PostgreSQL (``_family_statement``), in autocommit
+    when ``alone`` and the session has no transaction open; their new ids, in order."""
+    statement = _family_statement(tuple((inspect(row).mapper, tuple(v)) for row, v in zip(rows, values)), link)
+    params = {f"r{i}_{column}": value for i, v in enumerate(values) for column, value in v.items()}
+    if alone and not db.session().in_transaction():
+        with db.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(statement, params).one()
+    return db.session.connection().execute(statement, params).one()
+
+
+def _by_driver(rows: list, values: list[dict], link: str, dialect) -> list[int]:
+    """The INSERTs of ``rows`` (``values``: their columns' values, the link left out of the
+    children's), one by one, in SQL written once per shape and sent as it is
+    (``exec_driver_sql``: SQLAlchemy's events and errors, without its compiling of each statement);
+    their new ids, in order.
+
+    For SQLite, where the first INSERT takes the file's writer lock until the commit: each row's
+    values go through its columns' types before the first INSERT, so that the lock is held for little
+    more than SQLite's own work and the commit's sync (one gunicorn worker, bench/submit.py's bodies:
+    held 1.4 ms per submission, median, when the rows went through Core statements and joined the
+    session before the commit; 0.8 ms so)."""
+    prepared = []
+    for i, (row, given) in enumerate(zip(rows, values)):
+        columns = tuple(given) + ((link,) if i else ())
+        sql, processors = _driver_insert(inspect(row).mapper, columns, dialect)
+        prepared.append((sql, [value if process is None else process(value)
+                               for process, value in zip(processors, given.values())]))
+    connection, idents = db.session.connection(), []
+    for sql, params in prepared:
+        if idents:
+            params.append(idents[0])  # the link, last of a child's columns
+        idents.append(connection.exec_driver_sql(sql, tuple(params)).lastrowid)
+    return idents
+
+
+@functools.cache
+def _driver_insert(mapper, columns: tuple[str, ...], dialect) -> tuple[str, list]:
+    """``INSERT INTO table (columns) VALUES (?, …)`` in SQLite's positional style (the only other
+    database pakn runs on), and each column's bind processor (None where the driver takes the value
+    as it is)."""
+    table, quote = mapper.local_table, dialect.identifier_preparer
+    names = ", ".join(quote.quote(table.c[c].name) for c in columns)
+    sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    return sql, [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
 
 
 def _values_with_defaults(obj, skip: str | None = None) -> dict:
