@@ -12,13 +12,16 @@ files (``UPLOAD_DIR``: citizens' attachments, units' reply files), kept for ``BA
 A run writes both files or neither (each is written under a ``.part`` name and renamed when whole),
 one run at a time per folder (a lock file), and pruning touches only names a run makes. A run writes
 nothing and prunes nothing while files the database names are missing from ``UPLOAD_DIR`` (a share
-not mounted).
+not mounted). ``allow_missing`` (``flask backup --allow-missing N``) lets a run go on past at most N of
+them, lost for good (a disk error): their names go into the tar as ``MISSING.txt``, and that run prunes
+nothing, since the older backups may be the only ones that still hold those files.
 Everything else is either in the database (cases, letters, the outbox, the calendar) or in the
 deployment (code, ``/etc/pakn/pakn.env``: keep its ``SECRET_KEY`` apart, with the backups).
 """
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import re
 import sqlite3
@@ -41,6 +44,7 @@ from .services.held_uploads import HELD
 # The names a run makes, and the only ones pruning deletes (".part": a run killed while writing).
 BACKUP_NAME = re.compile(r"(pakn-\d{8}T\d{6}Z)(?:\.dump|\.sqlite3|-uploads\.tar)(\.part)?")
 LOCK = ".pakn-backup.lock"
+MISSING = "MISSING.txt"  # beside uploads/ in the tar: the named files a run went on without
 
 
 class BackupFailed(RuntimeError):
@@ -53,13 +57,18 @@ class Backup:
     uploads: Path
     files: int  # uploaded files in the tar
     removed: list[Path]  # older backups beyond the ones kept
+    missing: list[str]  # stored names the database names and UPLOAD_DIR lacked (within allow_missing)
 
 
-def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambda _: None) -> Backup:
+def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambda _: None,
+                allow_missing: int = 0) -> Backup:
     """Write ``pakn-<UTC time>.dump`` (PostgreSQL) or ``.sqlite3`` and ``pakn-<UTC time>-uploads.tar``
-    into ``target``, then delete all but the newest ``keep`` backups there."""
+    into ``target``, then delete all but the newest ``keep`` backups there. Up to ``allow_missing`` named
+    files may be missing from ``UPLOAD_DIR``: then they are listed in the tar and nothing is deleted."""
     uploads_dir = Path(current_app.config["UPLOAD_DIR"])
-    _check_uploads(uploads_dir)
+    missing = _check_uploads(uploads_dir, allow_missing)
+    for name in missing:  # before the dump, so that the log names them even if the run fails later
+        progress(f"missing from UPLOAD_DIR {uploads_dir}: {name}")
     db.session.remove()  # that query's transaction is not held open through a dump of minutes
     target.mkdir(parents=True, exist_ok=True)
     with open(target / LOCK, "w") as lock:
@@ -82,19 +91,24 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
         try:
             _whole(database, write)
             progress(f"database: {database} ({database.stat().st_size:,} bytes)")
-            files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress))
+            files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress, missing))
         except (OSError, sqlite3.Error, subprocess.SubprocessError) as exc:
             database.unlink(missing_ok=True)  # both or neither
             raise BackupFailed(str(exc)) from exc
         progress(f"uploads: {uploads} ({files:,} files, {uploads.stat().st_size:,} bytes)")
-        return Backup(database, uploads, files, _prune(target, keep, stamp))
+        if missing:
+            progress(f"{len(missing):,} missing files listed in {MISSING} in {uploads.name}; "
+                     "older backups not pruned: they may still hold them")
+            return Backup(database, uploads, files, [], missing)
+        return Backup(database, uploads, files, _prune(target, keep, stamp), missing)
 
 
-def _check_uploads(uploads_dir: Path) -> None:
-    """Refuse, before anything is written or pruned, when files the database names are not in
-    ``uploads_dir``: an unmounted share (a missing folder, or the empty mount point under it) would
-    give a tar without them, and pruning would then push the good backups out. A missing folder with
-    no file named is a new installation (the app makes it on the first upload): that is a backup."""
+def _check_uploads(uploads_dir: Path, allow_missing: int = 0) -> list[str]:
+    """The files the database names that are not in ``uploads_dir``, when there are at most
+    ``allow_missing`` of them. Refuse, before anything is written or pruned, when there are more: an
+    unmounted share (a missing folder, or the empty mount point under it) would give a tar without
+    them, and pruning would then push the good backups out. A missing folder with no file named is a
+    new installation (the app makes it on the first upload): that is a backup."""
     # Files are written before the rows that name them are committed, and a removed row leaves its file
     # (services.staff.remove_draft_file), so a named file is never missing for a good reason. The names
     # are read first and the folder listed after: a file whose row commits meanwhile is already there.
@@ -102,12 +116,13 @@ def _check_uploads(uploads_dir: Path) -> None:
     names = db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars().all()
     present = set(os.listdir(uploads_dir)) if uploads_dir.is_dir() else set()
     missing = [name for name in names if name not in present]
-    if not missing:
-        return
+    if len(missing) <= allow_missing:
+        return missing
     where = (f"UPLOAD_DIR {uploads_dir}" if uploads_dir.is_dir()
              else f"UPLOAD_DIR {uploads_dir} (not a directory)")
-    raise BackupFailed(f"{len(missing):,} of the {len(names):,} uploaded files the database names are missing from {where}, "
-                       f"e.g. {missing[0]}: is the share mounted? Nothing written, older backups kept")
+    allowed = f" (more than --allow-missing {allow_missing})" if allow_missing else ""
+    raise BackupFailed(f"{len(missing):,} of the {len(names):,} uploaded files the database names are missing from {where}"
+                       f"{allowed}, e.g. {missing[0]}: is the share mounted? Nothing written, older backups kept")
 
 
 def _whole(out: Path, write: Callable[[Path], object]):
@@ -149,7 +164,7 @@ def _sqlite_copy(source: Path, out: Path) -> None:
         src.close()
 
 
-def _tar(folder: Path, out: Path, progress: Callable[[str], None]) -> int:
+def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list[str]) -> int:
     files = 0
     with tarfile.open(out, "w") as tar:  # attachments are PDFs and images: compressing gains little
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
@@ -162,6 +177,13 @@ def _tar(folder: Path, out: Path, progress: Callable[[str], None]) -> int:
             files += 1
             if files % 1000 == 0:
                 progress(f"  {files:,} files")
+        if missing:  # in the tar itself: whoever restores this copy learns what it lacks
+            listing = (f"# {len(missing)} uploaded files the database names were missing from UPLOAD_DIR {folder} "
+                       f"when the run at {CLOCK.now():%Y-%m-%dT%H:%M:%SZ} began\n"
+                       + "".join(f"{name}\n" for name in missing)).encode()
+            entry = tarfile.TarInfo(MISSING)
+            entry.size, entry.mtime, entry.mode = len(listing), int(CLOCK.now().timestamp()), 0o640
+            tar.addfile(entry, io.BytesIO(listing))
     return files
 
 

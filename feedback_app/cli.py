@@ -119,14 +119,19 @@ def calendar_remove(day: str) -> None:
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the backups [BACKUP_DIR].")
 @click.option("--keep", type=click.IntRange(min=1), default=None, help="How many backups to keep [BACKUP_KEEP].")
-def backup_command(target: Path | None, keep: int | None) -> None:
+# An option of one run, never a setting: left on, it would hide the next unmounted share of N files or fewer.
+@click.option("--allow-missing", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Go on when at most N files the database names are missing from UPLOAD_DIR (lost for good): "
+                   "they are listed in the tar's MISSING.txt, and no older backup is pruned.")
+def backup_command(target: Path | None, keep: int | None, allow_missing: int) -> None:
     """Copy the database and the uploaded files into BACKUP_DIR; keep the newest BACKUP_KEEP copies."""
     from flask import current_app
 
     from .backup import make_backup
     config = current_app.config
     try:
-        result = make_backup(target or Path(config["BACKUP_DIR"]), keep or config["BACKUP_KEEP"], progress=click.echo)
+        result = make_backup(target or Path(config["BACKUP_DIR"]), keep or config["BACKUP_KEEP"], progress=click.echo,
+                             allow_missing=allow_missing)
     except (OSError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     for path in result.removed:

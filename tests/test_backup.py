@@ -95,7 +95,7 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
     submissions.submit(SUBMISSION, [submissions.CheckedFile("a.pdf", "pdf", "application/pdf", PDF)])
     target = tmp_path / "backups"
 
-    def disk_full(folder, out, progress):
+    def disk_full(folder, out, progress, missing):
         out.write_bytes(b"half a tar")
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(backup, "_tar", disk_full)  # after the database's copy was written
@@ -161,3 +161,54 @@ def test_a_backup_with_the_upload_share_not_mounted_fails_and_keeps_the_older_ba
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1"])
     assert result.exit_code == 1 and "1 of the 3 uploaded files" in result.output and first in result.output
     assert backups(target) == older
+
+
+def test_allow_missing_backs_up_the_rest_lists_the_lost_files_and_prunes_nothing(app, clock, tmp_path):
+    """A file lost for good (a disk error) blocks every backup; ``--allow-missing N`` is the one-run way
+    past it, and only past N: an unmounted share is still refused."""
+    clock.set("2024-03-04T09:00:00+07:00")
+    for _ in range(3):
+        submissions.submit(SUBMISSION, [submissions.CheckedFile("hồ sơ.pdf", "pdf", "application/pdf", PDF)])
+    lost, *kept_files = [name for (name,) in db.session.query(Attachment.stored_name).order_by(Attachment.id)]
+    target = tmp_path / "backups"
+    target.mkdir()
+    older = sorted(f"pakn-2024030{day}T000000Z{suffix}" for day in (1, 2) for suffix in (".sqlite3", "-uploads.tar"))
+    for name in older:
+        (target / name).write_text("an older night, which may still hold the lost file")
+    uploads = tmp_path / "uploads"
+    (uploads / lost).unlink()
+
+    refused = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1"])
+    assert refused.exit_code == 1 and "1 of the 3 uploaded files" in refused.output and backups(target) == older
+
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1", "--allow-missing", "1"])
+    assert result.exit_code == 0, result.output
+    assert lost in result.output and "not pruned" in result.output and "2 files" in result.output
+    (tar,) = target.glob("pakn-20240304T020000Z-uploads.tar")
+    with tarfile.open(tar) as archive:
+        files = {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+    assert files.keys() == {f"uploads/{name}" for name in kept_files} | {"MISSING.txt"}
+    assert all(files[f"uploads/{name}"] == PDF for name in kept_files)
+    listed = [line for line in files["MISSING.txt"].decode().splitlines() if not line.startswith("#")]
+    assert listed == [lost]
+    assert set(older) < set(backups(target)) and len(backups(target)) == 6  # nothing pruned
+
+    # two lost where one is allowed, or the share not mounted: refused as without the option
+    (uploads / kept_files[0]).unlink()
+    clock.set("2024-03-04T10:00:00+07:00")
+    before = backups(target)
+    more = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", "1"])
+    assert more.exit_code == 1 and "2 of the 3 uploaded files" in more.output and "--allow-missing 1" in more.output
+    app.config["UPLOAD_DIR"] = str(tmp_path / "mnt-empty")
+    (tmp_path / "mnt-empty").mkdir()
+    unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", "1"])
+    assert unmounted.exit_code == 1 and "3 of the 3" in unmounted.output
+    assert backups(target) == before
+
+    # the files restored: a plain run again, which prunes as ever (the run with MISSING.txt included)
+    app.config["UPLOAD_DIR"] = str(uploads)
+    for name in (lost, kept_files[0]):
+        (uploads / name).write_bytes(PDF)
+    plain = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1"])
+    assert plain.exit_code == 0, plain.output
+    assert [name[:21] for name in backups(target)] == ["pakn-20240304T030000Z"] * 2
