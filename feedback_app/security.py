@@ -110,6 +110,26 @@ def rate_limit_key() -> str:
     return client_key(request.remote_addr)
 
 
+def _loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return ip.is_loopback or bool(ip.version == 6 and ip.ipv4_mapped and ip.ipv4_mapped.is_loopback)
+
+
+def from_this_host() -> bool:
+    """Whether the request came from this machine by loopback all the way: the peer of gunicorn's socket
+    (as it was before ProxyFix) and every address in X-Forwarded-For. ``request.remote_addr`` alone
+    will not do: with ``TRUSTED_PROXIES`` it is what the header says, which a client that reaches
+    gunicorn directly writes itself, and with 0 behind nginx it is nginx, 127.0.0.1, for everyone.
+    nginx appends the address it was reached from, so a request from elsewhere always leaves one that
+    is not loopback, whatever the client put in front of it."""
+    peer = request.environ.get("werkzeug.proxy_fix.orig", request.environ).get("REMOTE_ADDR") or ""
+    forwarded = [part for value in request.headers.getlist("X-Forwarded-For") for part in value.split(",")]
+    return all(_loopback(address) for address in (peer, *forwarded))
+
+
 # Words of a key that was never replaced (the example file once shipped SECRET_KEY=change-me).
 PLACEHOLDER_KEY_WORDS = ("change-me", "changeme", "change_me", "replace-me", "not-secret")
 MIN_SECRET_KEY_LENGTH = 32

@@ -1,13 +1,18 @@
 """/healthz tells a monitor (and nginx, and the benchmarks waiting for a server) whether pakn can serve:
 the database reachable and migrated to the schema of this code, in JSON, cheaply. A database whose
-migrations were never run answered "ok" before, while every page was a 500."""
+migrations were never run answered "ok" before, while every page was a 500. The details (which migration,
+the mail backlog) are for this host and an admin only: the test client asks from 127.0.0.1 unless a test
+says otherwise, and sees them."""
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event
+
+from deadline_helpers import sign_in
 
 from feedback_app import create_app
 from feedback_app.extensions import db
@@ -83,6 +88,13 @@ def test_an_unreachable_database_is_503_json_with_retry_after(tmp_path):
         response = app.test_client().get("/healthz")
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"
         assert response.get_json() == {"status": "error", "database": "unreachable"}
+        # from elsewhere, with a session cookie that only the database could tell an admin's: the status
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = "1:0"
+        public = client.get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+        assert public.status_code == 503 and public.headers["Retry-After"] == "30"
+        assert public.get_json() == {"status": "error"}
         db.engine.dispose()
 
 
@@ -102,3 +114,57 @@ def test_the_code_s_head_is_read_from_migrations_once_per_process(app, client, m
         health._code_heads.cache_clear()  # not the counting one for later tests
     assert len(reads) == 1
 
+
+
+ELSEWHERE = {"REMOTE_ADDR": "203.0.113.5"}
+
+
+def stamp_behind() -> None:
+    """The database at an older migration than the code, as `flask db stamp 0024` would leave it."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0024'")
+
+
+def test_from_elsewhere_the_answer_is_the_status_alone_and_still_503_when_the_schema_differs(app, client):
+    public = client.get("/healthz", environ_base=ELSEWHERE)
+    assert public.status_code == 200 and public.get_json() == {"status": "ok"}
+    assert public.headers["Cache-Control"] == "no-store"
+    stamp_behind()
+    public = client.get("/healthz", environ_base=ELSEWHERE)
+    assert public.status_code == 503 and public.get_json() == {"status": "error"}
+    local = client.get("/healthz", environ_base={"REMOTE_ADDR": "::1"})
+    assert local.status_code == 503 and "0024" in local.get_json()["database"]
+
+
+def test_a_signed_in_admin_sees_the_details_from_anywhere_other_staff_do_not(app, client, seeded):
+    sign_in(client, seeded["office"])
+    assert client.get("/healthz", environ_base=ELSEWHERE).get_json() == {"status": "ok"}
+    sign_in(client, seeded["admin"])
+    details = client.get("/healthz", environ_base=ELSEWHERE).get_json()
+    assert details == {"status": "ok", "migration": newest_migration(), "mail_waiting_seconds": 0}
+
+
+@pytest.mark.parametrize("proxies", [0, 1, 2])
+def test_a_forged_x_forwarded_for_of_loopback_does_not_pass_for_this_host(app_with, proxies):
+    """ProxyFix believes X-Forwarded-For as far as TRUSTED_PROXIES says: a client that reaches gunicorn
+    itself, or nginx with the header already written, must still not count as 127.0.0.1."""
+    app = app_with(TRUSTED_PROXIES=proxies)
+    client = app.test_client()
+    forged = [  # (the peer of gunicorn's socket, X-Forwarded-For as it arrives there)
+        ("203.0.113.5", "127.0.0.1"),  # straight to gunicorn
+        ("127.0.0.1", "127.0.0.1, 203.0.113.5"),  # through nginx, which appends whom it was reached by
+        ("127.0.0.1", "::1, 127.0.0.1, 203.0.113.5"),
+    ]
+    for behind in (False, True):
+        if behind:
+            stamp_behind()
+        for peer, header in forged:
+            response = client.get("/healthz", environ_base={"REMOTE_ADDR": peer}, headers={"X-Forwarded-For": header})
+            assert response.status_code == (503 if behind else 200)
+            assert response.get_json() == {"status": "error" if behind else "ok"}, (peer, header)
+        # on the host: curl to gunicorn, or through nginx to 127.0.0.1
+        for headers in ({}, {"X-Forwarded-For": "127.0.0.1"}):
+            local = client.get("/healthz", headers=headers)
+            assert local.status_code == (503 if behind else 200)
+            body = local.get_json()
+            assert ("0024" in body["database"]) if behind else (body["migration"] == newest_migration())

@@ -17,16 +17,17 @@ from datetime import datetime, timezone
 from flask import (Response, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_babel import get_locale, gettext
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, State
+from workflows.lifecycle import N_, REFUSAL_REASONS, LifecycleError, Role, State
 
 from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
-from ..security import no_store, rate_limit_key
+from ..security import from_this_host, no_store, rate_limit_key
 from ..services import published as published_service
 from ..services import citizen_notices, health, held_uploads, submissions
 from ..services.calendar import deadlines
@@ -142,14 +143,22 @@ def favicon():
 @bp.get("/healthz")
 def healthz():
     """For nginx and the monitor: 200 when the database is reachable and migrated to this code's schema,
-    else 503 saying which (services/health.py); always JSON."""
+    else 503 (services/health.py); always JSON. What is wrong, and the details, only for this host (a
+    check on the server itself, by 127.0.0.1) and a signed-in admin; anyone else gets the status."""
     result = health.check()
-    response = jsonify(result.body)
+    response = jsonify(result.body if from_this_host() or _admin_signed_in() else result.public)
     response.status_code = 200 if result.ok else 503
     response.headers["Cache-Control"] = "no-store"
     if result.retry_after:
         response.headers["Retry-After"] = str(result.retry_after)
     return response
+
+
+def _admin_signed_in() -> bool:
+    try:
+        return current_user.is_authenticated and current_user.role == Role.ADMIN
+    except health.UNREACHABLE:  # the database is down: nobody can be told apart, the status says it all
+        return False
 
 
 # --- submission ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """What /healthz answers and ``flask setup check`` prints: whether the database is reachable and at the
-schema this code was written for, and how long the oldest due mail has been waiting.
+schema this code was written for, and how long the oldest due mail has been waiting. Anyone may ask
+whether pakn can serve (``Health.public``); the view gives the details (the migration, the mail backlog)
+only to this host and to an admin.
 
 The check is polled (nginx, the monitor, the benchmarks wait on it), so a healthy answer costs two
 small queries: the stored Alembic revision, and the oldest due pending mail (on ``ix_outbox_due``).
@@ -26,6 +28,12 @@ class Health:
     ok: bool
     body: dict = field(default_factory=dict)
     retry_after: int | None = None  # seconds; set when the problem is likely to pass by itself
+
+    @property
+    def public(self) -> dict:
+        """The answer for anyone (a load balancer needs no more): the migration would tell which release
+        runs, and the mail backlog that mail is stuck."""
+        return {"status": self.body["status"]}
 
 
 @cache
