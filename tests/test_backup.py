@@ -134,16 +134,23 @@ def test_the_database_password_goes_to_pg_dump_in_its_environment_not_on_its_com
     assert command[-1] == "--dbname=postgresql://pakn@db.example:5433/pakn?sslmode=require"
 
 
-def test_a_backup_with_the_upload_share_not_mounted_fails_and_keeps_the_older_backups(app, clock, tmp_path):
-    """An empty mount point where the share should be: the database names files that are not there."""
+def three_attachments_and_two_older_nights(target) -> tuple[list[str], list[str]]:
+    """Three cases with a file each, and two older nights' backups in ``target``: the stored names of
+    the files, and the older backups' names."""
     for _ in range(3):
         submissions.submit(SUBMISSION, [submissions.CheckedFile("hồ sơ.pdf", "pdf", "application/pdf", PDF)])
-    first = db.session.query(Attachment.stored_name).order_by(Attachment.id).limit(1).scalar()
-    target = tmp_path / "backups"
+    names = [name for (name,) in db.session.query(Attachment.stored_name).order_by(Attachment.id)]
     target.mkdir()
     older = sorted(f"pakn-2024030{day}T000000Z{suffix}" for day in (1, 2) for suffix in (".sqlite3", "-uploads.tar"))
     for name in older:
         (target / name).write_text("an older night")
+    return names, older
+
+
+def test_a_backup_with_the_upload_share_not_mounted_fails_and_keeps_the_older_backups(app, clock, tmp_path):
+    """An empty mount point where the share should be: the database names files that are not there."""
+    target = tmp_path / "backups"
+    (first, *_), older = three_attachments_and_two_older_nights(target)
     mount_point = tmp_path / "mnt-empty"
     mount_point.mkdir()
     app.config["UPLOAD_DIR"] = str(mount_point)
@@ -167,14 +174,8 @@ def test_allow_missing_backs_up_the_rest_lists_the_lost_files_and_prunes_nothing
     """A file lost for good (a disk error) blocks every backup; ``--allow-missing N`` is the one-run way
     past it, and only past N: an unmounted share is still refused."""
     clock.set("2024-03-04T09:00:00+07:00")
-    for _ in range(3):
-        submissions.submit(SUBMISSION, [submissions.CheckedFile("hồ sơ.pdf", "pdf", "application/pdf", PDF)])
-    lost, *kept_files = [name for (name,) in db.session.query(Attachment.stored_name).order_by(Attachment.id)]
     target = tmp_path / "backups"
-    target.mkdir()
-    older = sorted(f"pakn-2024030{day}T000000Z{suffix}" for day in (1, 2) for suffix in (".sqlite3", "-uploads.tar"))
-    for name in older:
-        (target / name).write_text("an older night, which may still hold the lost file")
+    (lost, *kept_files), older = three_attachments_and_two_older_nights(target)
     uploads = tmp_path / "uploads"
     (uploads / lost).unlink()
 
