@@ -25,6 +25,7 @@ def test_pages_link_the_stylesheet_and_script_by_the_hash_of_their_content(app, 
     assert linked(page, "pakn.css") == f"/static/pakn.css?v={version(static / 'pakn.css')}"
     assert linked(page, "pakn.js") == f"/static/pakn.js?v={version(static / 'pakn.js')}"
     assert linked(page, "menu.js") == f"/static/menu.js?v={version(static / 'menu.js')}"  # on every page
+    assert linked(page, "lists.js") == f"/static/lists.js?v={version(static / 'lists.js')}"  # on every page too
     assert linked(page, "favicon.svg") == f"/static/favicon.svg?v={version(static / 'favicon.svg')}"
     # the versioned URL is the file itself, and the page's policy allows it (same origin, 'self')
     served = client.get(linked(page, "pakn.css"))
