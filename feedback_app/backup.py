@@ -92,9 +92,11 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
             _whole(database, write)
             progress(f"database: {database} ({database.stat().st_size:,} bytes)")
             files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress, missing))
-        except (OSError, sqlite3.Error, subprocess.SubprocessError) as exc:
-            database.unlink(missing_ok=True)  # both or neither
-            raise BackupFailed(str(exc)) from exc
+        except BaseException as exc:  # whatever stopped it (a bug, Ctrl-C, the service's stop): both or neither
+            database.unlink(missing_ok=True)
+            if isinstance(exc, (OSError, sqlite3.Error, subprocess.SubprocessError)):
+                raise BackupFailed(str(exc)) from exc
+            raise
         progress(f"uploads: {uploads} ({files:,} files, {uploads.stat().st_size:,} bytes)")
         if missing:
             progress(f"{len(missing):,} missing files listed in {MISSING} in {uploads.name}; "

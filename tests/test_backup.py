@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import tarfile
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -102,6 +103,14 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
     assert result.exit_code == 1 and "No space left on device" in result.output
     assert [p.name for p in target.iterdir()] == [backup.LOCK]
+
+    def interrupted(folder, out, progress, missing):  # not a disk's error: a bug, or Ctrl-C
+        out.write_bytes(b"half a tar")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(backup, "_tar", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        backup.make_backup(target, keep=3)
+    assert [p.name for p in target.iterdir()] == [backup.LOCK]  # neither file
     monkeypatch.undo()
 
     if db.engine.dialect.name == "postgresql":
