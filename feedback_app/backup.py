@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import tarfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -76,7 +77,8 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BackupFailed(f"another backup is running in {target}") from None
-        stamp = "pakn-" + CLOCK.now().strftime("%Y%m%dT%H%M%SZ")
+        began = CLOCK.now()
+        stamp = "pakn-" + began.strftime("%Y%m%dT%H%M%SZ")
         if any(target.glob(f"{stamp}*")):
             raise BackupFailed(f"{stamp} exists in {target} already")
         url = db.engine.url  # as the app resolved it (a relative SQLite path is under instance/)
@@ -91,8 +93,8 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
         try:
             _whole(database, write)
             progress(f"database: {database} ({database.stat().st_size:,} bytes)")
-            files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress, missing))
-        except BaseException as exc:  # whatever stopped it (a bug, Ctrl-C, the service's stop): both or neither
+            files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress, missing, began))
+        except BaseException as exc:  # whatever stopped it (a bug, Ctrl-C, SIGTERM: cli.py): both or neither
             database.unlink(missing_ok=True)
             if isinstance(exc, (OSError, sqlite3.Error, subprocess.SubprocessError)):
                 raise BackupFailed(str(exc)) from exc
@@ -166,7 +168,7 @@ def _sqlite_copy(source: Path, out: Path) -> None:
         src.close()
 
 
-def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list[str]) -> int:
+def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list[str], began: datetime) -> int:
     files = 0
     with tarfile.open(out, "w") as tar:  # attachments are PDFs and images: compressing gains little
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
@@ -181,17 +183,17 @@ def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list
                 progress(f"  {files:,} files")
         if missing:  # in the tar itself: whoever restores this copy learns what it lacks
             listing = (f"# {len(missing)} uploaded files the database names were missing from UPLOAD_DIR {folder} "
-                       f"when the run at {CLOCK.now():%Y-%m-%dT%H:%M:%SZ} began\n"
+                       f"when the run of {began:%Y-%m-%dT%H:%M:%SZ} began (its name's time)\n"
                        + "".join(f"{name}\n" for name in missing)).encode()
             entry = tarfile.TarInfo(MISSING)
-            entry.size, entry.mtime, entry.mode = len(listing), int(CLOCK.now().timestamp()), 0o640
+            entry.size, entry.mtime, entry.mode = len(listing), int(began.timestamp()), 0o640
             tar.addfile(entry, io.BytesIO(listing))
     return files
 
 
 def _prune(target: Path, keep: int, current: str) -> list[Path]:
-    """Delete the backups of all but the newest ``keep`` runs (never ``current``) and what killed runs
-    left half written; other files stay."""
+    """Delete the backups of all but the newest ``keep`` whole runs (never ``current``) and what killed
+    runs left half written; other files stay."""
     runs: dict[str, list[Path]] = {}
     removed = []
     for path in target.iterdir():
@@ -203,9 +205,12 @@ def _prune(target: Path, keep: int, current: str) -> list[Path]:
             removed.append(path)
         else:
             runs.setdefault(match.group(1), []).append(path)
-    for stamp in sorted(runs, reverse=True)[max(keep, 1):]:
-        if stamp != current:
-            for path in runs[stamp]:
-                path.unlink()
-                removed.append(path)
+    # a run killed between its two files (SIGKILL, a power cut) left its database's copy alone: not a
+    # backup, so it neither counts among the ``keep`` nor stays
+    halves = [stamp for stamp, paths in runs.items() if len(paths) < 2 and stamp != current]
+    whole = sorted((stamp for stamp in runs if stamp not in halves), reverse=True)
+    for stamp in halves + [stamp for stamp in whole[max(keep, 1):] if stamp != current]:
+        for path in runs[stamp]:
+            path.unlink()
+            removed.append(path)
     return removed

@@ -5,7 +5,9 @@ Other capabilities register their own groups here (users, setup, deadlines, outb
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -129,11 +131,16 @@ def backup_command(target: Path | None, keep: int | None, allow_missing: int) ->
 
     from .backup import make_backup
     config = current_app.config
+    # systemd stops a service (a timeout, `systemctl stop`) with SIGTERM, which by default ends Python
+    # without unwinding: as SystemExit, the run removes what it half wrote (make_backup: both or neither)
+    stopped = signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         result = make_backup(target or Path(config["BACKUP_DIR"]), keep or config["BACKUP_KEEP"], progress=click.echo,
                              allow_missing=allow_missing)
     except (OSError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        signal.signal(signal.SIGTERM, stopped)
     for path in result.removed:
         click.echo(f"removed {path}")
     click.echo("done")

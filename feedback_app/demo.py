@@ -268,10 +268,12 @@ def _last_quarter(calendar: WorkingCalendar, users: dict[str, User], first: int,
                                channel="web" if j % 4 else "email"))
         played.append(p)
         day = calendar.add_working_days(anchors[anchor], n)
-        actions.append((datetime.combine(day, time(8, 30), LOCAL_TZ) + timedelta(minutes=7 * i), p.receive))
+        # minutes apart by the case's place in PAST_QUARTER, not its number: a demo of hundreds of cases
+        # would push its later ones past midnight, onto a weekend or behind their own next step
+        actions.append((datetime.combine(day, time(8, 30), LOCAL_TZ) + timedelta(minutes=7 * j), p.receive))
         for event, after in events:
             day = calendar.add_working_days(day, after)
-            actions.append((datetime.combine(day, time(9, 0), LOCAL_TZ) + timedelta(minutes=5 * i),
+            actions.append((datetime.combine(day, time(9, 0), LOCAL_TZ) + timedelta(minutes=5 * j),
                             partial(p.fire, event, _actor(event, topic[1], users), _args(event, topic))))
             if event == "approve" and score is not None:
                 actions.append((datetime.combine(day + timedelta(days=1), time(20, 0), LOCAL_TZ),

@@ -6,6 +6,8 @@ axe-core comes inside the ``axe-playwright-python`` package (no download at run 
 Playwright, which the Content-Security-Policy does not stop (it governs the page's own scripts)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import select
 
@@ -35,6 +37,32 @@ def sign_in(app, page, live_server, user) -> None:
     cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user.get_id(), "_fresh": True})
     page.context.clear_cookies()
     page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server}])
+
+
+@contextmanager
+def page_opener(app, live_server, browser, users):
+    """For a fixture: ``open_page(viewport, who, path, script=True)``, the page at ``path`` in a
+    fresh browser context of that size, signed in as ``users[who]`` (no one when ``who`` is None), with
+    the Content-Security-Policy's complaints in the console kept in ``page.blocked``; the page's
+    response in ``page.response``. The contexts are closed on leaving."""
+    contexts = []
+
+    def open_page(viewport, who, path, script=True):
+        context = browser.new_context(viewport=viewport, locale="vi-VN", java_script_enabled=script)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.blocked = []
+        page.on("console", lambda m: page.blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        if who:
+            sign_in(app, page, live_server, users[who])
+        page.response = page.goto(f"{live_server}{path}")
+        return page
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@ is restored the way README says (a SQLite file opened as is; ``pg_restore`` into
 holds every case, the tar holds every uploaded file byte for byte, and only the newest copies stay."""
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import sqlite3
 import subprocess
 import tarfile
@@ -96,7 +98,7 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
     submissions.submit(SUBMISSION, [submissions.CheckedFile("a.pdf", "pdf", "application/pdf", PDF)])
     target = tmp_path / "backups"
 
-    def disk_full(folder, out, progress, missing):
+    def disk_full(folder, out, *_):
         out.write_bytes(b"half a tar")
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(backup, "_tar", disk_full)  # after the database's copy was written
@@ -104,7 +106,7 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
     assert result.exit_code == 1 and "No space left on device" in result.output
     assert [p.name for p in target.iterdir()] == [backup.LOCK]
 
-    def interrupted(folder, out, progress, missing):  # not a disk's error: a bug, or Ctrl-C
+    def interrupted(folder, out, *_):  # not a disk's error: a bug, or Ctrl-C
         out.write_bytes(b"half a tar")
         raise KeyboardInterrupt
     monkeypatch.setattr(backup, "_tar", interrupted)
@@ -121,6 +123,54 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
     app.config["UPLOAD_DIR"] = str(tmp_path / "not-mounted")  # and the database names a file
     unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
     assert unmounted.exit_code == 1 and "not a directory" in unmounted.output
+
+
+class StoppedUnhandled(Exception):
+    """What SIGTERM raises in these tests when the command sets no handler of its own (by default it
+    would end the test process)."""
+
+
+def test_the_service_stopped_mid_run_leaves_neither_file_and_the_signal_as_it_was(app, clock, tmp_path, monkeypatch):
+    """systemd stops the backup (``systemctl stop``, the unit's timeout) with SIGTERM while its tar is
+    being written: the command ends with 143 and neither file stays."""
+    from feedback_app import backup
+
+    submissions.submit(SUBMISSION)
+    target = tmp_path / "backups"
+
+    def stopped(folder, out, *_):
+        out.write_bytes(b"half a tar")
+        os.kill(os.getpid(), signal.SIGTERM)
+    monkeypatch.setattr(backup, "_tar", stopped)
+
+    def unhandled(*_):
+        raise StoppedUnhandled
+    before = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # the command's own handler is gone again
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert result.exit_code == 128 + signal.SIGTERM, result.exception
+    assert [p.name for p in target.iterdir()] == [backup.LOCK]
+
+
+def test_a_run_killed_between_its_two_files_is_no_backup_and_goes(app, clock, tmp_path):
+    """SIGKILL or a power cut after the database's copy, before the tar: that lone copy must not count
+    among the BACKUP_KEEP runs, or it would push a whole backup out."""
+    clock.set("2024-03-04T09:00:00+07:00")
+    submissions.submit(SUBMISSION)
+    target = tmp_path / "backups"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["backup", "--to", str(target), "--keep", "2"]).exit_code == 0
+    whole = backups(target)
+    lone = target / "pakn-20240304T023000Z.sqlite3"
+    lone.write_text("the database's copy of a run killed before its tar")
+    clock.set("2024-03-04T10:00:00+07:00")
+    result = runner.invoke(args=["backup", "--to", str(target), "--keep", "2"])
+    assert result.exit_code == 0, result.output
+    kept = backups(target)
+    assert not lone.exists() and len(kept) == 4 and set(whole) < set(kept)
 
 
 def test_a_new_installation_without_uploads_yet_is_backed_up(app, clock, tmp_path):

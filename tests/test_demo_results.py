@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
-from feedback_app.demo import seed
+from feedback_app.demo import UNITS, seed
 from feedback_app.extensions import db
 from feedback_app.models import ReportSnapshot
 from feedback_app.reports.periods import between, quarter_of
@@ -81,3 +82,35 @@ def test_the_demo_closes_the_quarter_before_and_the_results_page_shows_its_repor
     assert rows == [[u.unit_name, str(v["answered"]), rate(v["answered"] - v["answered_late"], v["answered"]),
                      str(v["rated"]), rate(v["very_satisfied"] + v["satisfied"], v["rated"])]
                     for u in stored.report.units for v in [u.values]]
+
+
+@pytest.mark.parametrize("first", [39, 450, 800])
+def test_the_quarter_s_actions_keep_each_case_s_order_on_working_days_whatever_the_demo_s_size(app, clock, first):
+    """``seed-demo --cases N``: the past quarter's cases are numbered after the demo's N others; their
+    actions, played in order of time, stay in each case's own order (received first, rated after its
+    approval) and on the working days the scenarios name (a review found 450 cases made a rating come
+    before its approval, and 800 a classification before its receipt)."""
+    from feedback_app.demo import PAST_QUARTER, _last_quarter
+    from feedback_app.services.calendar import load_calendar
+
+    calendar = load_calendar()
+    users = {name: object() for name in ("office", "leader", *(u for u, *_ in UNITS))}
+    # two months into the next quarter: every case of the quarter before has finished its steps
+    _period, played, actions = _last_quarter(calendar, users, first, parse_instant("2024-08-20T10:00:00+07:00"))
+    steps = {id(p): [] for p in played}
+    for at, action in sorted(actions, key=lambda a: a[0]):  # as _the_days_gone_by plays them
+        if isinstance(action, partial):  # a case's event or rating, or HCTH closing the period
+            owner = getattr(action.func, "__self__", None)
+            name = action.args[0] if action.func.__name__ == "fire" else action.func.__name__
+        else:  # a case's receipt
+            owner, name = action.__self__, action.__name__
+        if id(owner) not in steps:
+            continue
+        steps[id(owner)].append(name)
+        if name != "rate":
+            assert calendar.is_working_day(local_date(at)), (name, at)
+    for p, (_name, _anchor, events, score) in zip(played, PAST_QUARTER):
+        done = steps[id(p)]
+        assert [step for step in done if step != "rate"] == ["receive", *(event for event, _after in events)]
+        if score is not None:  # the citizen rates the answer once it is approved (the day after)
+            assert done.count("rate") == 1 and done.index("rate") > done.index("approve")

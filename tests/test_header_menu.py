@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_accessibility import sign_in, violations
+from test_accessibility import page_opener, violations
 
 pytestmark = pytest.mark.browser
 
@@ -17,25 +17,9 @@ PAGES = [(None, "/"), ("office", "/van-phong/"), ("QLKH", "/don-vi/"), ("admin",
 
 @pytest.fixture
 def open_page(app, seeded, live_server, browser):
-    """``open_page(viewport, who, path, script=True)``: a fresh browser context of that size, the user
-    signed in, at the page; the Content-Security-Policy's complaints in the console are kept in
-    ``page.blocked``."""
-    contexts = []
-
-    def open_(viewport, who, path, script=True):
-        context = browser.new_context(viewport=viewport, locale="vi-VN", java_script_enabled=script)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.blocked = []
-        page.on("console", lambda m: page.blocked.append(m.text) if "Content Security Policy" in m.text else None)
-        if who:
-            sign_in(app, page, live_server, seeded[who])
-        page.goto(f"{live_server}{path}")
-        return page
-    yield open_
-    for context in contexts:
-        context.close()
+    """``open_page(viewport, who, path, script=True)``: test_accessibility.page_opener, as ``seeded``'s users."""
+    with page_opener(app, live_server, browser, seeded) as open_:
+        yield open_
 
 
 def links(page):

@@ -168,3 +168,22 @@ def test_a_forged_x_forwarded_for_of_loopback_does_not_pass_for_this_host(app_wi
             assert local.status_code == (503 if behind else 200)
             body = local.get_json()
             assert ("0024" in body["database"]) if behind else (body["migration"] == newest_migration())
+
+
+def test_a_column_the_code_expects_missing_is_still_the_check_s_503_for_a_signed_in_visitor(app, client, seeded):
+    """The code ahead of the database (a deploy before ``db upgrade``): loading the signed-in user from
+    elsewhere fails, on PostgreSQL as a ProgrammingError, which gave a 500 page instead of the answer."""
+    sign_in(client, seeded["admin"])
+    stamp_behind()
+    rename = "ALTER TABLE users RENAME COLUMN {} TO {}"
+    db.session.rollback()  # no lock of this session's in the way of the ALTER (PostgreSQL)
+    db.session.expunge_all()  # the request loads the admin from the table, not from this session's memory
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(rename.format("session_version", "session_version_old"))
+    try:
+        response = client.get("/healthz", environ_base=ELSEWHERE)
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(rename.format("session_version_old", "session_version"))
+    assert response.status_code == 503 and response.get_json() == {"status": "error"}

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from feedback_app.extensions import db
 from feedback_app.models import Attachment, Category, Feedback, OutboxMail, Unit
 from feedback_app.services.cases import apply_event
-from test_accessibility import demo, sign_in, violations  # noqa: F401 (demo: the fixture)
+from test_accessibility import demo, page_opener, violations  # noqa: F401 (demo: the fixture)
 from workflows.clock import CLOCK
 
 pytestmark = pytest.mark.browser
@@ -94,25 +94,14 @@ def lists(app, demo):  # noqa: F811 (demo: the fixture imported above)
 
 @pytest.fixture
 def open_page(app, live_server, browser, lists):
-    """``open_page(viewport, who, path, script=True)``: the page in a fresh browser context of that size;
-    the Content-Security-Policy's complaints in the console kept in ``page.blocked``."""
-    contexts = []
-
-    def open_(viewport, who, path, script=True):
-        context = browser.new_context(viewport=viewport, locale="vi-VN", java_script_enabled=script)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.blocked = []
-        page.on("console", lambda m: page.blocked.append(m.text) if "Content Security Policy" in m.text else None)
-        if who:
-            sign_in(app, page, live_server, lists["users"][who])
-        response = page.goto(f"{live_server}{path}")
-        assert response.status == 200, (who, path)
-        return page
-    yield open_
-    for context in contexts:
-        context.close()
+    """``open_page(viewport, who, path, script=True)``: test_accessibility.page_opener, as the lists' users,
+    and the page must have been served (200)."""
+    with page_opener(app, live_server, browser, lists["users"]) as open_:
+        def served(*args, **kwargs):
+            page = open_(*args, **kwargs)
+            assert page.response.status == 200, args
+            return page
+        yield served
 
 
 # What a page shows of its tables: for each, its rows (the cells' boxes, the name shown before each, their

@@ -70,7 +70,9 @@ def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bo
     ``COMMIT`` round trips are saved (bench/submit.py: two context switches of the worker per
     submission). On SQLite the commit follows the last INSERT at once, and the rows join the session
     only after it: the file's one writer lock (feedback_app/sqlite.py) is held for the INSERTs and the
-    commit alone."""
+    commit alone. So after an ``alone`` call the rows are as written on SQLite, and expired by the commit
+    on PostgreSQL when the session expires on commit (``submissions.submit`` turns that off: it shows
+    what it wrote)."""
     rows = [parent, *children]
     values = [_values_with_defaults(row, skip=link if i else None) for i, row in enumerate(rows)]
     dialect = db.session.get_bind().dialect
@@ -133,7 +135,8 @@ def _by_driver(rows: list, values: list[dict], link: str, dialect) -> list[int]:
 def _driver_insert(mapper, columns: tuple[str, ...], dialect) -> tuple[str, list]:
     """``INSERT INTO table (columns) VALUES (?, …)`` in SQLite's positional style (the only other
     database pakn runs on), and each column's bind processor (None where the driver takes the value
-    as it is)."""
+    as it is). A type that wraps its parameter in SQL (``bind_expression``) would need Core's compiled
+    INSERT: no column of the tables written so (cases, audit rows, mails, notices) has one."""
     table, quote = mapper.local_table, dialect.identifier_preparer
     names = ", ".join(quote.quote(table.c[c].name) for c in columns)
     sql = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
