@@ -12,9 +12,9 @@ files (``UPLOAD_DIR``: citizens' attachments, units' reply files), kept for ``BA
 A run writes both files or neither (each is written under a ``.part`` name and renamed when whole),
 one run at a time per folder (a lock file), and pruning touches only names a run makes. A run writes
 nothing and prunes nothing while files the database names are missing from ``UPLOAD_DIR`` (a share
-not mounted). ``allow_missing`` (``flask backup --allow-missing N``) lets a run go on past at most N of
-them, lost for good (a disk error): their names go into the tar as ``MISSING.txt``, and that run prunes
-nothing, since the older backups may be the only ones that still hold those files.
+not mounted). ``allow_missing`` (``flask backup --allow-missing NAME``) lets a run go on past those
+files, named one by one, lost for good (a disk error): their names go into the tar as ``MISSING.txt``,
+and that run prunes nothing, since the older backups may be the only ones that still hold them.
 Everything else is either in the database (cases, letters, the outbox, the calendar) or in the
 deployment (code, ``/etc/pakn/pakn.env``: keep its ``SECRET_KEY`` apart, with the backups).
 """
@@ -30,7 +30,7 @@ import tarfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 from flask import current_app
 from sqlalchemy import select
@@ -58,14 +58,15 @@ class Backup:
     uploads: Path
     files: int  # uploaded files in the tar
     removed: list[Path]  # older backups beyond the ones kept
-    missing: list[str]  # stored names the database names and UPLOAD_DIR lacked (within allow_missing)
+    missing: list[str]  # stored names the database names and UPLOAD_DIR lacked (all of them allowed)
 
 
 def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambda _: None,
-                allow_missing: int = 0) -> Backup:
+                allow_missing: Collection[str] = ()) -> Backup:
     """Write ``pakn-<UTC time>.dump`` (PostgreSQL) or ``.sqlite3`` and ``pakn-<UTC time>-uploads.tar``
-    into ``target``, then delete all but the newest ``keep`` backups there. Up to ``allow_missing`` named
-    files may be missing from ``UPLOAD_DIR``: then they are listed in the tar and nothing is deleted."""
+    into ``target``, then delete all but the newest ``keep`` backups there. The stored names in
+    ``allow_missing`` may be missing from ``UPLOAD_DIR``: those missing are listed in the tar and nothing
+    is deleted."""
     uploads_dir = Path(current_app.config["UPLOAD_DIR"])
     missing = _check_uploads(uploads_dir, allow_missing)
     for name in missing:  # before the dump, so that the log names them even if the run fails later
@@ -107,9 +108,9 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
         return Backup(database, uploads, files, _prune(target, keep, stamp), missing)
 
 
-def _check_uploads(uploads_dir: Path, allow_missing: int = 0) -> list[str]:
-    """The files the database names that are not in ``uploads_dir``, when there are at most
-    ``allow_missing`` of them. Refuse, before anything is written or pruned, when there are more: an
+def _check_uploads(uploads_dir: Path, allow_missing: Collection[str] = ()) -> list[str]:
+    """The files the database names that are not in ``uploads_dir``, when all of them are in
+    ``allow_missing``. Refuse, before anything is written or pruned, when any other is missing: an
     unmounted share (a missing folder, or the empty mount point under it) would give a tar without
     them, and pruning would then push the good backups out. A missing folder with no file named is a
     new installation (the app makes it on the first upload): that is a backup."""
@@ -120,13 +121,14 @@ def _check_uploads(uploads_dir: Path, allow_missing: int = 0) -> list[str]:
     names = db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars().all()
     present = set(os.listdir(uploads_dir)) if uploads_dir.is_dir() else set()
     missing = [name for name in names if name not in present]
-    if len(missing) <= allow_missing:
+    unexpected = [name for name in missing if name not in allow_missing]
+    if not unexpected:
         return missing
     where = (f"UPLOAD_DIR {uploads_dir}" if uploads_dir.is_dir()
              else f"UPLOAD_DIR {uploads_dir} (not a directory)")
-    allowed = f" (more than --allow-missing {allow_missing})" if allow_missing else ""
-    raise BackupFailed(f"{len(missing):,} of the {len(names):,} uploaded files the database names are missing from {where}"
-                       f"{allowed}, e.g. {missing[0]}: is the share mounted? Nothing written, older backups kept")
+    beyond = " (besides those of --allow-missing)" if allow_missing else ""
+    raise BackupFailed(f"{len(unexpected):,} of the {len(names):,} uploaded files the database names are missing from "
+                       f"{where}{beyond}, e.g. {unexpected[0]}: is the share mounted? Nothing written, older backups kept")
 
 
 def _whole(out: Path, write: Callable[[Path], object]):

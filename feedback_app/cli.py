@@ -121,11 +121,13 @@ def calendar_remove(day: str) -> None:
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the backups [BACKUP_DIR].")
 @click.option("--keep", type=click.IntRange(min=1), default=None, help="How many backups to keep [BACKUP_KEEP].")
-# An option of one run, never a setting: left on, it would hide the next unmounted share of N files or fewer.
-@click.option("--allow-missing", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
-              help="Go on when at most N files the database names are missing from UPLOAD_DIR (lost for good): "
-                   "they are listed in the tar's MISSING.txt, and no older backup is pruned.")
-def backup_command(target: Path | None, keep: int | None, allow_missing: int) -> None:
+# An option of one run, never a setting, naming the files: a count would let any other file (or a small
+# unmounted share) go missing unseen.
+@click.option("--allow-missing", "allow_missing", multiple=True, metavar="NAME",
+              help="Go on although this file the database names is missing from UPLOAD_DIR (lost for good: its "
+                   "stored name, as the refusal gives it; repeat for several). Listed in the tar's MISSING.txt; "
+                   "no older backup is pruned.")
+def backup_command(target: Path | None, keep: int | None, allow_missing: tuple[str, ...]) -> None:
     """Copy the database and the uploaded files into BACKUP_DIR; keep the newest BACKUP_KEEP copies."""
     from flask import current_app
 

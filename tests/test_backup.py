@@ -230,8 +230,9 @@ def test_a_backup_with_the_upload_share_not_mounted_fails_and_keeps_the_older_ba
 
 
 def test_allow_missing_backs_up_the_rest_lists_the_lost_files_and_prunes_nothing(app, clock, tmp_path):
-    """A file lost for good (a disk error) blocks every backup; ``--allow-missing N`` is the one-run way
-    past it, and only past N: an unmounted share is still refused."""
+    """A file lost for good (a disk error) blocks every backup; ``--allow-missing NAME`` is the one-run
+    way past it, and only past the files it names: another one lost, or an unmounted share, is still
+    refused."""
     clock.set("2024-03-04T09:00:00+07:00")
     target = tmp_path / "backups"
     (lost, *kept_files), older = three_attachments_and_two_older_nights(target)
@@ -241,7 +242,7 @@ def test_allow_missing_backs_up_the_rest_lists_the_lost_files_and_prunes_nothing
     refused = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1"])
     assert refused.exit_code == 1 and "1 of the 3 uploaded files" in refused.output and backups(target) == older
 
-    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1", "--allow-missing", "1"])
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--keep", "1", "--allow-missing", lost])
     assert result.exit_code == 0, result.output
     assert lost in result.output and "not pruned" in result.output and "2 files" in result.output
     (tar,) = target.glob("pakn-20240304T020000Z-uploads.tar")
@@ -253,16 +254,17 @@ def test_allow_missing_backs_up_the_rest_lists_the_lost_files_and_prunes_nothing
     assert listed == [lost]
     assert set(older) < set(backups(target)) and len(backups(target)) == 6  # nothing pruned
 
-    # two lost where one is allowed, or the share not mounted: refused as without the option
+    # another one lost besides the one allowed, or the share not mounted: refused as without the option
     (uploads / kept_files[0]).unlink()
     clock.set("2024-03-04T10:00:00+07:00")
     before = backups(target)
-    more = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", "1"])
-    assert more.exit_code == 1 and "2 of the 3 uploaded files" in more.output and "--allow-missing 1" in more.output
+    more = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", lost])
+    assert more.exit_code == 1 and "1 of the 3 uploaded files" in more.output and "besides those of" in more.output
+    assert kept_files[0] in more.output
     app.config["UPLOAD_DIR"] = str(tmp_path / "mnt-empty")
     (tmp_path / "mnt-empty").mkdir()
-    unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", "1"])
-    assert unmounted.exit_code == 1 and "3 of the 3" in unmounted.output
+    unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", lost])
+    assert unmounted.exit_code == 1 and "2 of the 3" in unmounted.output
     assert backups(target) == before
 
     # the files restored: a plain run again, which prunes as ever (the run with MISSING.txt included)
