@@ -104,8 +104,7 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
         if missing:
             progress(f"{len(missing):,} missing files listed in {MISSING} in {uploads.name}; "
                      "older backups not pruned: they may still hold them")
-            return Backup(database, uploads, files, [], missing)
-        return Backup(database, uploads, files, _prune(target, keep, stamp), missing)
+        return Backup(database, uploads, files, [] if missing else _prune(target, keep, stamp), missing)
 
 
 def _check_uploads(uploads_dir: Path, allow_missing: Collection[str] = ()) -> list[str]:

@@ -159,7 +159,7 @@ def _admin_signed_in() -> bool:
     try:
         return current_user.is_authenticated and current_user.role == Role.ADMIN
     except SQLAlchemyError:  # down, or not at this code's schema (a column missing): nobody can be told apart
-        db.session.rollback()  # the status says it all, and the answer is still the check's JSON, not a 500
+        health.rollback_quietly()  # the status says it all, and the answer is still the check's JSON, not a 500
         return False
 
 

@@ -55,7 +55,7 @@ def database_revisions() -> tuple[str, ...] | None:
     except (OperationalError, ProgrammingError):
         # a missing table (SQLite says so with an OperationalError, like a server that is down): tell
         # them apart by asking the catalogue, which raises again if the database is unreachable
-        _rollback()
+        rollback_quietly()
         if inspect(db.session.connection()).has_table("alembic_version"):
             raise
         return None
@@ -91,13 +91,14 @@ def check() -> Health:
         body = {"status": "ok", "migration": ", ".join(code_heads()), "mail_waiting_seconds": oldest_due_mail_seconds()}
     except UNREACHABLE as error:
         current_app.logger.warning("health check: database unavailable: %s", str(error).splitlines()[0][:200])
-        _rollback()
+        rollback_quietly()
         return Health(False, {"status": "error", "database": "unreachable"}, retry_after=30)
     db.session.rollback()  # read only: end the transaction now, not at teardown
     return Health(True, body)
 
 
-def _rollback() -> None:
+def rollback_quietly() -> None:
+    """End the session's transaction, whatever became of its connection."""
     try:
         db.session.rollback()
     except SQLAlchemyError:  # the connection is gone; the pool replaces it
