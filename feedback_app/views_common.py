@@ -7,13 +7,13 @@ from typing import NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Flask, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date, format_datetime, format_decimal, gettext, refresh, to_user_timezone
+from flask_babel import format_date, format_datetime, format_decimal, gettext, refresh
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from workflows.clock import CLOCK
+from workflows.clock import CLOCK, local_time
 from workflows.deadlines import STEP_LABELS, Step
 from workflows.lifecycle import EVENTS, N_, STATE_LABELS, Role, State
 
@@ -169,8 +169,9 @@ def role_label(role: str) -> str:
     return gettext(ROLE_LABELS[Role(role)])
 
 
-# Patterns of digits only read the same in every locale: strftime gives them without Babel's pattern
-# machinery, which a page of dates (or every receipt mail) pays per value.
+# Patterns of digits only read the same in every locale: strftime gives them, in the one time zone pakn
+# shows (config.BABEL_DEFAULT_TIMEZONE, workflows.clock.LOCAL_TZ), without Babel's pattern machinery
+# and its pytz conversion, which a page of dates (or every receipt mail) pays per value.
 _DIGITS_ONLY = {"dd/MM/yyyy HH:mm": "%d/%m/%Y %H:%M", "dd/MM/yyyy": "%d/%m/%Y"}
 
 
@@ -186,7 +187,7 @@ def local_dt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
     if not value:
         return ""
     if fmt in _DIGITS_ONLY:
-        return to_user_timezone(value).strftime(_DIGITS_ONLY[fmt])
+        return local_time(value).strftime(_DIGITS_ONLY[fmt])
     return format_datetime(value, fmt)
 
 
@@ -194,7 +195,7 @@ def local_d(value: date | None, fmt: str = "dd/MM/yyyy") -> str:
     if not value:
         return ""
     if fmt in _DIGITS_ONLY:
-        return (to_user_timezone(value) if isinstance(value, datetime) else value).strftime(_DIGITS_ONLY[fmt])
+        return (local_time(value) if isinstance(value, datetime) else value).strftime(_DIGITS_ONLY[fmt])
     return format_date(value, fmt)
 
 

@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from flask import Blueprint, render_template, render_template_string, request
+from flask import Blueprint, render_template, render_template_string, request, session
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
@@ -418,9 +418,31 @@ def test_an_inline_script_runs_only_with_the_nonce_of_its_own_response(app, clie
 def test_a_view_may_set_its_own_frame_policy(app, client):
     @app.get("/framable-probe")
     def framable_probe():
-        return "embeddable", {"X-Frame-Options": "SAMEORIGIN"}
+        return "embeddable", {"x-frame-options": "SAMEORIGIN"}  # header names are case-insensitive
 
-    assert client.get("/framable-probe").headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert client.get("/framable-probe").headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+
+
+def test_the_session_cookie_is_read_with_the_secret_keys_of_the_moment(app, client):
+    """security.SignedCookieSessions builds its signer once, not per request, but anew when the keys
+    change: a new SECRET_KEY refuses the cookies signed with the old one unless SECRET_KEY_FALLBACKS
+    keeps it."""
+    @app.get("/session-probe")
+    def session_probe():
+        return session.get("probe", "none")
+
+    with client.session_transaction() as stored:
+        stored["probe"] = "signed with the first key"
+
+    def seen() -> str:
+        return call(app, client, "GET", "/session-probe").get_data(as_text=True)
+
+    assert seen() == "signed with the first key"
+    first = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = secrets.token_hex(32)
+    assert seen() == "none"
+    app.config["SECRET_KEY_FALLBACKS"] = [first]
+    assert seen() == "signed with the first key"
 
 
 # --- production start checks ----------------------------------------------------------------------

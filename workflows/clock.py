@@ -80,7 +80,12 @@ def end_of_local_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)
 
 
-def local_date(instant: datetime) -> date:
+def local_time(instant: datetime) -> datetime:
+    """``instant`` in Vietnamese local time."""
     if instant.tzinfo is None:  # SQLite hands back naive datetimes; pakn stores UTC
         instant = instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(LOCAL_TZ).date()
+    return instant.astimezone(LOCAL_TZ)
+
+
+def local_date(instant: datetime) -> date:
+    return local_time(instant).date()

@@ -70,7 +70,12 @@ def _calendar(overrides: tuple[tuple[date, str, str], ...]) -> WorkingCalendar:
 
 def rules() -> Rules:
     """The deadline rules (workflows.deadlines.Rules, each with its article) as PAKN_DEADLINES sets them."""
-    return Rules.from_mapping(current_app.config.get("PAKN_DEADLINES"))
+    return _rules(tuple(sorted((current_app.config.get("PAKN_DEADLINES") or {}).items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _rules(settings: tuple[tuple[str, int], ...]) -> Rules:  # read once per setting, not per submission
+    return Rules.from_mapping(dict(settings))
 
 
 def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
