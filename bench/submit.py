@@ -5,7 +5,10 @@ table of the same database) under the same gunicorn settings and the same load, 
 turn in rounds of alternating order. The figure is the
 ratio pakn/bare of the throughputs (target >= 0.5).
 
-    python bench/submit.py [--json] [--database URL] [--workers 4] [--connections 16] [--seconds 12] [--rounds 4]
+    python bench/submit.py [--json] [--database URL] [--workers N] [--connections 16] [--seconds 12] [--rounds 4]
+
+The gunicorn settings are the deployment's (deploy/gunicorn.conf.py: sync workers, one per CPU unless
+``WEB_CONCURRENCY`` says otherwise); ``--workers`` overrides the count for both apps.
 
 Both apps get POST /api/v1/feedback with valid Vietnamese JSON bodies (the demo's topics, varied names
 and phones). pakn runs with production settings (PAKN_ENV=production, a random SECRET_KEY) except that
@@ -41,6 +44,13 @@ from _common import arguments, database_label, figure, log, percentile  # noqa: 
 from generate import SURNAMES, GIVEN, MIDDLE, PLACES, ensure_filled  # noqa: E402
 
 PATH = "/api/v1/feedback"
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def deployed_workers() -> int:
+    """The number of workers the deployment starts on this machine (deploy/gunicorn.conf.py)."""
+    import runpy
+    return runpy.run_path(str(GUNICORN_CONF))["workers"]
 
 
 def bodies(count: int = 50) -> list[str]:
@@ -83,8 +93,8 @@ class Server:
 
     def __init__(self, app: str, env: dict[str, str], workers: int, extra: list[str] = ()):
         self.port = free_port()
-        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-               "--timeout", "60", "--log-level", "error", *extra, app]
+        cmd = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-w", str(workers),
+               "-b", f"127.0.0.1:{self.port}", "--log-level", "error", *extra, app]
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sys.stderr, stderr=sys.stderr)
         self.peak = 0.0
         self._stop = threading.Event()
@@ -196,7 +206,7 @@ def combined(rounds: list[dict]) -> dict:
 
 
 def main() -> int:
-    args = arguments(__doc__.split("\n")[0], 20_000, workers=2 * (os.cpu_count() or 2), connections=16,
+    args = arguments(__doc__.split("\n")[0], 20_000, workers=deployed_workers(), connections=16,
                      seconds=12.0, warmup=2.0, rounds=4)
     ensure_filled(args.database, args.n, progress=log)
     tmp = tempfile.TemporaryDirectory(prefix="pakn-submit-")

@@ -24,8 +24,9 @@ from conftest import ON_POSTGRES, _fresh_database, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-# Variables read outside config.py's class attributes of the same name.
-ENV_ONLY = {"PAKN_ENV", "DATABASE_URL"}
+# Variables read outside config.py's class attributes of the same name (WEB_CONCURRENCY: by gunicorn,
+# deploy/gunicorn.conf.py).
+ENV_ONLY = {"PAKN_ENV", "DATABASE_URL", "WEB_CONCURRENCY"}
 
 
 def procfile() -> dict[str, str]:
@@ -49,8 +50,22 @@ def unit_setting(name: str, key: str) -> list[str]:
 
 def test_the_procfile_runs_gunicorn_workers_on_loopback_and_one_scheduler():
     processes = procfile()
-    assert processes == {"web": "gunicorn -w 4 -b 127.0.0.1:${PORT:-8000} --timeout 60 wsgi:app",
+    assert processes == {"web": "gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:${PORT:-8000} wsgi:app",
                          "scheduler": "flask --app wsgi scheduler"}
+
+
+@pytest.mark.parametrize("concurrency,workers", [(None, "cpus"), ("3", 3)])
+def test_gunicorn_s_settings_give_one_worker_per_cpu_unless_web_concurrency_says(monkeypatch, concurrency, workers):
+    """deploy/gunicorn.conf.py, which the Procfile, the web unit and bench/submit.py start gunicorn with."""
+    import runpy
+
+    if concurrency is None:
+        monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    else:
+        monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert settings["workers"] == (len(os.sched_getaffinity(0)) if workers == "cpus" else workers)
+    assert (settings["bind"], settings["timeout"], settings["graceful_timeout"]) == ("127.0.0.1:8000", 60, 30)
 
 
 def test_the_systemd_units_run_the_procfile_commands_with_the_environment_file():
@@ -284,14 +299,14 @@ def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_setti
     # a database of its own, migrated as README's First install does: /healthz is 503 before
     database = _fresh_database(os.environ["TEST_DATABASE_URL"], "deploy") if ON_POSTGRES else f"sqlite:///{tmp_path / 'prod.sqlite3'}"
     env = {**os.environ, "PAKN_ENV": "production", "SECRET_KEY": "x" * 64, "PORT": str(port),
-           "DATABASE_URL": database, "UPLOAD_DIR": str(tmp_path / "uploads")}
+           "DATABASE_URL": database, "UPLOAD_DIR": str(tmp_path / "uploads"), "WEB_CONCURRENCY": "2"}
     env.pop("PAKN_NOW", None)
     upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
     assert upgrade.returncode == 0, upgrade.stderr
     # the Procfile's own command, through a shell as Procfile runners start it (it binds to ${PORT:-8000})
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    command = procfile()["web"].replace("-w 4", "-w 2")
+    command = procfile()["web"]
     server = subprocess.Popen(["sh", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     try:
