@@ -1,9 +1,11 @@
 """pakn: the app factory."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, request, session
 
 from config import CONFIGS, ConfigError
@@ -17,16 +19,23 @@ ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-def select_locale() -> str:
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The page's language: ``?lang=`` (kept in the session), else the session's, else the default. As
+    a parsed Locale, which Flask-Babel takes as it is, instead of parsing the code on every request."""
     from flask import current_app, has_request_context
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands, jobs: mails go out in the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     wanted = request.args.get("lang")
     if wanted in languages:
         session["lang"] = wanted
-        return wanted
-    return session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(wanted)
+    return _locale(session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
