@@ -17,7 +17,7 @@ the rate limit is off (a load generator is one IP) and the scheduler does not ru
 from ``wrk`` (Debian package ``wrk``) with a Lua script when it is installed, else from a pool of
 Python threads; the load generator shares the machine's CPUs with the servers. Both apps' rows stay
 in the database (the bare ones with codes ``BARE.…``). Also reported: the peak RSS of each gunicorn
-(master and workers together).
+(master and workers together), and the CPU time (user + system) its processes spent per request.
 """
 from __future__ import annotations
 
@@ -72,20 +72,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_rss_mib(pid: int) -> float:
-    """The resident memory of a process and its children (gunicorn's master and workers)."""
-    total = 0
+def _tree_stats(pid: int):
+    """The /proc status and stat of a process and of its children (gunicorn's master and workers)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
+            status, stat = (entry / "status").read_text(), (entry / "stat").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         if int(entry.name) == pid or fields.get("PPid", "").strip() == str(pid):
-            total += int(fields.get("VmRSS", "0 kB").split()[0])
-    return total / 1024
+            yield fields, stat.rsplit(")", 1)[1].split()
+
+
+def tree_rss_mib(pid: int) -> float:
+    """The resident memory of a process and its children."""
+    return sum(int(fields.get("VmRSS", "0 kB").split()[0]) for fields, _ in _tree_stats(pid)) / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process and its living children have used."""
+    return sum(int(stat[11]) + int(stat[12]) for _, stat in _tree_stats(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -200,7 +208,7 @@ def combined(rounds: list[dict]) -> dict:
     latency percentile the median of the rounds' (wrk reports percentiles per run, which do not add
     up)."""
     return {"requests": sum(r["requests"] for r in rounds), "errors": sum(r["errors"] for r in rounds),
-            "seconds": sum(r["seconds"] for r in rounds),
+            "seconds": sum(r["seconds"] for r in rounds), "cpu": sum(r["cpu"] for r in rounds),
             "rps": sum(r["requests"] for r in rounds) / sum(r["seconds"] for r in rounds),
             **{f"p{p}": statistics.median(r[f"p{p}"] for r in rounds) for p in (50, 95, 99)}}
 
@@ -244,7 +252,9 @@ def main() -> int:
             load(servers[name].port, args.warmup)
         for i in range(args.rounds):
             for name in (list(apps) if i % 2 == 0 else list(apps)[::-1]):
+                cpu = tree_cpu_seconds(servers[name].process.pid)
                 m = load(servers[name].port, args.seconds / args.rounds)
+                m["cpu"] = tree_cpu_seconds(servers[name].process.pid) - cpu
                 rounds[name].append(m)
                 log(f"  round {i + 1} {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
                     f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
@@ -268,6 +278,9 @@ def main() -> int:
                requests=m["requests"], errors=m["errors"], seconds=round(m["seconds"], 1), **common)
         for p in (50, 95, 99):
             figure(args.json, f"{label} p{p}", round(m[f"p{p}"], 2), "ms", stored, database)
+        # what a request costs the server's CPUs, whatever else the machine was doing meanwhile
+        figure(args.json, f"{label} gunicorn CPU per request (user + system, master + workers)",
+               round(1000 * m["cpu"] / max(m["requests"], 1), 3), "ms", stored, database, workers=args.workers)
         figure(args.json, f"{label} gunicorn peak memory (RSS, master + workers)", round(memory[name], 1), "MiB",
                stored, database, workers=args.workers)
     figure(args.json, "submit throughput ratio pakn/bare", round(measured["pakn"]["rps"] / measured["bare"]["rps"], 3),

@@ -125,3 +125,6 @@ def test_the_submit_benchmark_compares_pakn_with_a_bare_insert_under_the_same_lo
     ratio = figures["submit throughput ratio pakn/bare"]
     assert ratio["unit"] == "ratio" and abs(ratio["value"] - pakn["value"] / bare["value"]) < 0.01
     assert figures["submit (pakn) gunicorn peak memory (RSS, master + workers)"]["value"] > 20
+    cpu = {app: figures[f"submit ({app}) gunicorn CPU per request (user + system, master + workers)"]
+           for app in ("pakn", "bare Flask, one INSERT")}
+    assert all(f["unit"] == "ms" and 0 < f["value"] < 1000 for f in cpu.values())
