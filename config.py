@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from workflows.clock import LOCAL_TZ
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -86,7 +88,7 @@ class Config:
 
     # Languages: Vietnamese by default, English switchable (Flask-Babel).
     BABEL_DEFAULT_LOCALE = env("BABEL_DEFAULT_LOCALE", "vi")
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_DEFAULT_TIMEZONE = LOCAL_TZ.key  # the one zone pakn counts days and shows times in
     LANGUAGES = ("vi", "en")
 
     # The agency, shown on the public notice board (NĐ 20/2008 Art 10.3, 13) and on letters.

@@ -2,7 +2,7 @@
 posted case into the same ``feedback`` table of the same database (``DATABASE_URL``), with no
 validation, no lifecycle, no audit row, no code counter. Served by the same gunicorn settings as pakn:
 
-    DATABASE_URL=sqlite:////tmp/b.sqlite3 gunicorn -w 4 -b 127.0.0.1:8001 bench._bare_app:app
+    DATABASE_URL=sqlite:////tmp/b.sqlite3 gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:8001 bench._bare_app:app
 """
 from __future__ import annotations
 

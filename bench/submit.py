@@ -7,8 +7,8 @@ ratio pakn/bare of the throughputs (target >= 0.5).
 
     python bench/submit.py [--json] [--database URL] [--workers N] [--connections 16] [--seconds 12] [--rounds 4]
 
-The gunicorn settings are the deployment's (deploy/gunicorn.conf.py: sync workers, one per CPU unless
-``WEB_CONCURRENCY`` says otherwise); ``--workers`` overrides the count for both apps.
+The gunicorn settings are the deployment's (deploy/gunicorn.conf.py: sync workers, one per CPU and at
+least 2, unless ``WEB_CONCURRENCY`` says otherwise); ``--workers`` overrides the count for both apps.
 
 Both apps get POST /api/v1/feedback with valid Vietnamese JSON bodies (the demo's topics, varied names
 and phones). pakn runs with production settings (PAKN_ENV=production, a random SECRET_KEY) except that

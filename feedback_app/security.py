@@ -191,9 +191,10 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        if self._signer is None or self._signer[0] != keys:
-            self._signer = (keys, super().get_signing_serializer(app))
-        return self._signer[1]
+        signer = self._signer  # read once: another thread of a gthread worker may replace it meanwhile
+        if signer is None or signer[0] != keys:
+            signer = self._signer = (keys, super().get_signing_serializer(app))
+        return signer[1]
 
 
 def init_app(app: Flask) -> None:

@@ -90,6 +90,27 @@ def test_a_submission_s_rows_are_committed_before_they_join_the_session(app, clo
     assert seen == [(1, 1, 1)] and case.id is not None and case.transitions[0].event == "receive"
 
 
+def test_a_committed_submission_leaves_its_audit_row_and_mail_out_of_the_session_but_not_one_tied_to_the_case(
+        app, clock, seeded):
+    """rows.insert_family(alone=True) hands the case to the session, not its children (their transaction
+    is over); a child tied to the case through the relationship would join with it and be written
+    twice, so that is refused."""
+    from feedback_app.services.rows import insert_family
+
+    case = receive(SUBMISSION)
+    assert case in db.session and not db.session.new and not db.session.dirty
+    assert [t.event for t in case.transitions] == ["receive"]  # loaded from the database when asked
+
+    tied = Feedback(**SUBMISSION.as_stored(), language="vi", received_at=clock.now(), state="received",
+                    code="PAKN.20240304.9999")
+    row = Transition(event="receive", from_state="received", to_state="received", actor_label=CITIZEN.full_name,
+                     at=clock.now(), public=True)
+    row.feedback = tied  # the relationship, where receive() sets feedback_id alone
+    with pytest.raises(RuntimeError, match="Transition joined the session with its parent"):
+        insert_family(tied, [row], link="feedback_id", alone=True)
+    db.session.rollback()
+
+
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("webhook,attachment", [(None, False), ("http://127.0.0.1:9/hook", False), (None, True)])
 def test_on_postgresql_a_submission_with_nothing_else_to_write_is_committed_by_its_one_statement(

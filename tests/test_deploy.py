@@ -54,9 +54,10 @@ def test_the_procfile_runs_gunicorn_workers_on_loopback_and_one_scheduler():
                          "scheduler": "flask --app wsgi scheduler"}
 
 
-@pytest.mark.parametrize("concurrency,workers", [(None, "cpus"), ("3", 3)])
+@pytest.mark.parametrize("concurrency,workers", [(None, "cpus"), ("3", 3), ("1", 1)])
 def test_gunicorn_s_settings_give_one_worker_per_cpu_unless_web_concurrency_says(monkeypatch, concurrency, workers):
-    """deploy/gunicorn.conf.py, which the Procfile, the web unit and bench/submit.py start gunicorn with."""
+    """deploy/gunicorn.conf.py, which the Procfile, the web unit and bench/submit.py start gunicorn with:
+    one worker per CPU, at least two, unless WEB_CONCURRENCY says."""
     import runpy
 
     if concurrency is None:
@@ -64,8 +65,18 @@ def test_gunicorn_s_settings_give_one_worker_per_cpu_unless_web_concurrency_says
     else:
         monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
     settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
-    assert settings["workers"] == (len(os.sched_getaffinity(0)) if workers == "cpus" else workers)
+    assert settings["workers"] == (max(2, settings["_cpus"]()) if workers == "cpus" else workers)
+    assert settings["_cpus"]() <= len(os.sched_getaffinity(0))
     assert (settings["bind"], settings["timeout"], settings["graceful_timeout"]) == ("127.0.0.1:8000", 60, 30)
+
+
+@pytest.mark.parametrize("concurrency", ["0", "four", "-2"])
+def test_gunicorn_s_settings_refuse_a_web_concurrency_that_is_no_number_of_workers(monkeypatch, concurrency):
+    import runpy
+
+    monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
+    with pytest.raises(SystemExit, match=f"WEB_CONCURRENCY='{concurrency}' is not a number of workers"):
+        runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
 
 
 def test_the_systemd_units_run_the_procfile_commands_with_the_environment_file():

@@ -25,9 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from workflows.clock import utc_instant
+from workflows.clock import LOCAL_TZ, utc_instant
 
 __all__ = [
     "LOCAL_TZ",
@@ -47,7 +46,6 @@ __all__ = [
     "year_of",
 ]
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_CUSTOM_YEARS = 5
 START_DAY = 15  # a period starts on the 15th ...
 END_DAY = 14  # ... and ends on the 14th

@@ -3,8 +3,9 @@
 A citizen's submission is three new rows (the case, its audit row, its receipt mail). Flushed by the
 ORM's unit of work they cost about 1 ms of bookkeeping beyond their three INSERTs, which was most of
 the difference between pakn and a bare INSERT in bench/submit.py. ``insert_family`` writes a new row
-with rows that point to it and then hands them to the session as ordinary persistent objects: later
-changes, lazy loads and the version check work on them as on any other. On PostgreSQL the rows are
+with rows that point to it and then hands the new row (and, while the transaction goes on, the others)
+to the session as ordinary persistent objects: later changes, lazy loads and the version check work on
+them as on any other. On PostgreSQL the rows are
 one statement, since each statement is a round trip, and, when they are all the caller writes,
 outside any explicit transaction: PostgreSQL commits a single statement by itself, so ``BEGIN`` and
 ``COMMIT`` are two round trips saved. On SQLite, whose one writer holds the whole file from its first
@@ -70,9 +71,9 @@ def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bo
     ``COMMIT`` round trips are saved (bench/submit.py: two context switches of the worker per
     submission). On SQLite the commit follows the last INSERT at once, and the rows join the session
     only after it: the file's one writer lock (feedback_app/sqlite.py) is held for the INSERTs and the
-    commit alone. So after an ``alone`` call the rows are as written on SQLite, and expired by the commit
+    commit alone. So after an ``alone`` call the parent is as written on SQLite, and expired by the commit
     on PostgreSQL when the session expires on commit (``submissions.submit`` turns that off: it shows
-    what it wrote)."""
+    what it wrote); the children are outside the session."""
     rows = [parent, *children]
     values = [_values_with_defaults(row, skip=link if i else None) for i, row in enumerate(rows)]
     dialect = db.session.get_bind().dialect
@@ -90,18 +91,21 @@ def insert_family(parent: T, children: Sequence[object], link: str, *, alone: bo
 
 def _adopt_family(rows: list, idents: Sequence[int], link: str, alone: bool) -> None:
     """The rows, with their new ids, as persistent objects of the session; when ``alone``, the parent
-    only, and the children just learn their ids: their transaction is over, so nothing can be added
-    that points to them, and nothing reads them through the session (the parent's collection loads
-    them from the database when asked). Adopting each cost as much as its INSERT (bench/submit.py: 3%
-    of a submission's CPU)."""
+    only, and the children just learn their ids: their transaction is over, the caller writes nothing
+    more in it, and nothing reads them through the session (the parent's collection loads them from
+    the database when asked). Adopting each cost as much as its INSERT (bench/submit.py: 3% of a
+    submission's CPU)."""
     parent, *children = rows
     _adopt(parent, idents[0])
     for child, ident in zip(children, idents[1:]):
         child.__dict__[link] = idents[0]
-        if alone:
-            child.__dict__[_plan(inspect(child).mapper).primary_key] = ident
-        else:
+        if not alone:
             _adopt(child, ident)
+            continue
+        child.__dict__[_plan(inspect(child).mapper).primary_key] = ident
+        if child in db.session:  # pulled in by a relationship to the parent: it would be INSERTed again
+            raise RuntimeError(f"{type(child).__name__} joined the session with its parent: link it by "
+                               f"{link} alone, not through the relationship")
 
 
 def _in_one_statement(rows: list, values: list[dict], link: str, alone: bool) -> Sequence[int]:
