@@ -179,6 +179,8 @@ def test_at_320_px_no_list_scrolls_sideways_each_row_a_block_each_cell_after_its
                 problems.append(f"{name} shows {len(table['rows'])} row(s): the test should see several")
             if table["region"]["scrolls"]:
                 problems.append(f"{name} scrolls sideways in its region")
+            if table["region"]["focusable"]:
+                problems.append(f"{name}: its region does not scroll but is still a tab stop")
             if table["head"]["h"] > 1:
                 problems.append(f"{name}: its header row is still shown ({table['head']})")
             for row in table["rows"]:
@@ -240,6 +242,7 @@ def test_on_a_wide_screen_and_without_script_every_table_is_as_before(open_page,
                        for row in table["rows"]), (who, path, table["id"])
             assert table["head"] == old["head"] and [r["box"] for r in table["rows"]] == [r["box"] for r in old["rows"]], \
                 (who, path, table["id"])
+            assert table["region"] is None or table["region"]["focusable"], (who, path, table["id"])  # a keyboard scrolls it
         assert page.blocked == []
         page.context.close()
         without_script.context.close()
@@ -249,3 +252,16 @@ def test_on_a_wide_screen_and_without_script_every_table_is_as_before(open_page,
             assert shown["page"]["scroll"] <= PHONE["width"], (who, path)
             assert all(t["display"] == "table" and t["head"]["h"] > 20 and t["region"]["focusable"] for t in shown["tables"]), (who, path)
             phone.context.close()
+
+
+def test_a_list_s_region_is_a_tab_stop_only_while_it_can_scroll(open_page):
+    """static/lists.js: the region around a list is a tab stop on a wide screen, where a keyboard scrolls a
+    wide table in it, and not while the list is stacked; turning a tablet or resizing a window switches it."""
+    page = open_page(WIDE, "office", "/van-phong/")
+    focusable = "() => Array.from(document.querySelectorAll('.table-wrap')).map((r) => r.getAttribute('tabindex'))"
+    assert page.evaluate(focusable) == ["0"]
+    page.set_viewport_size(PHONE)
+    page.wait_for_function("() => !document.querySelector('.table-wrap').hasAttribute('tabindex')")
+    page.set_viewport_size(WIDE)
+    page.wait_for_function("() => document.querySelector('.table-wrap').getAttribute('tabindex') === '0'")
+    page.context.close()

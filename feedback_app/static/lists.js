@@ -49,8 +49,26 @@
     });
   }
 
+  // The scroll region around a list (.table-wrap, tabindex="0": a keyboard scrolls a wide table in it) does
+  // not scroll while the list is stacked, so it is no tab stop then; it is one again on a wider screen.
+  // The query is pakn.css's for the stacked lists.
+  var stacked = window.matchMedia("screen and (max-width: 760px), screen and (max-width: 960px) and (max-height: 480px)");
+  var regions = [];
+
+  function followWidth() {
+    regions.forEach(function (region) {
+      if (stacked.matches) { region.removeAttribute("tabindex"); } else { region.setAttribute("tabindex", "0"); }
+    });
+  }
+
   function setUpAll() {
-    Array.prototype.forEach.call(document.querySelectorAll("table.stack"), setUp);
+    Array.prototype.forEach.call(document.querySelectorAll("table.stack"), function (table) {
+      setUp(table);
+      var region = table.parentNode;
+      if (region.classList.contains("table-wrap") && region.getAttribute("tabindex") === "0") { regions.push(region); }
+    });
+    followWidth();
+    stacked.addEventListener("change", followWidth);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUpAll);
