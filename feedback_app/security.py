@@ -183,8 +183,8 @@ def check_production(app: Flask) -> None:
 
 class SignedCookieSessions(SecureCookieSessionInterface):
     """Flask's signed session cookie, whose signer is built once per set of keys instead of twice a
-    request (opening and saving the session): a third of what a request without a cookie cost Flask's
-    session handling (bench/submit.py)."""
+    request (opening and saving the session): 1.3% of a submission's instructions
+    (bench/_instructions.py)."""
 
     def __init__(self):
         self._signer: tuple[tuple, object] | None = None
