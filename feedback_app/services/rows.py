@@ -7,9 +7,9 @@ with rows that point to it and then hands the new row (and, while the transactio
 to the session as ordinary persistent objects: later changes, lazy loads and the version check work on
 them as on any other. On PostgreSQL the rows are one statement, since each statement is a round trip,
 and, when they are all the caller writes, outside any explicit transaction: PostgreSQL commits a single
-statement by itself, so ``BEGIN`` and ``COMMIT`` are two round trips saved. On SQLite, whose one writer holds the whole file from its first
-INSERT to its commit, everything is worked out before the first INSERT and the rows join the session
-after the commit.
+statement by itself, so ``BEGIN`` and ``COMMIT`` are two round trips saved. On SQLite, whose one writer
+holds the whole file from its first INSERT to its commit, everything is worked out before the first
+INSERT and the rows join the session after the commit.
 """
 from __future__ import annotations
 
