@@ -128,3 +128,21 @@ def test_the_submit_benchmark_compares_pakn_with_a_bare_insert_under_the_same_lo
     cpu = {app: figures[f"submit ({app}) gunicorn CPU per request (user + system, master + workers)"]
            for app in ("pakn", "bare Flask, one INSERT")}
     assert all(f["unit"] == "ms" and 0 < f["value"] < 1000 for f in cpu.values())
+
+
+def test_the_instruction_count_helper_makes_real_submissions_in_one_process(tmp_path):
+    """bench/_instructions.py's measured part, without valgrind: each of its submissions is answered 201
+    and stored (a harness that failed quietly would count the instructions of an error page)."""
+    import sqlite3
+
+    database = tmp_path / "i.sqlite3"
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{database}",
+           "UPLOAD_DIR": str(tmp_path / "uploads")}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=120)
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "_instructions.py"), "--inner", f"sqlite:///{database}", "3"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM feedback WHERE code LIKE 'PAKN.%'").fetchone()[0] == 200 + 3
+        assert conn.execute("SELECT count(*) FROM outbox WHERE kind = 'received'").fetchone()[0] == 200 + 3
