@@ -90,3 +90,24 @@ def test_on_a_phone_without_script_every_link_is_shown_and_reached_by_the_keyboa
     for _ in range(3):  # the skip link, the agency's name, then the first link
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Trang chủ"
+
+
+def _overlap(a, b) -> bool:
+    return not (a["x"] >= b["x"] + b["width"] or a["x"] + a["width"] <= b["x"]
+                or a["y"] >= b["y"] + b["height"] or a["y"] + a["height"] <= b["y"])
+
+
+@pytest.mark.parametrize("width, most", [(768, 180), (1024, 140), (1280, 140)])
+@pytest.mark.parametrize("who, path", [*PAGES, (None, "/?lang=en"), ("office", "/van-phong/?lang=en")])
+def test_on_a_tablet_or_a_wide_screen_the_language_link_sits_beside_the_agency_s_name(open_page, who, path, width, most):
+    """pakn.css: above the phone's breakpoint the language link is at the top right, on the agency's row,
+    instead of on a row of its own under a long staff navigation (HCTH's header was 182 px high at 1280 px,
+    its fourth row holding "English" alone); it covers neither the name nor a link."""
+    page = open_page({"width": width, "height": 900}, who, path)
+    header = page.locator("header.site").bounding_box()
+    lang, brand = page.locator("#lang-switch").bounding_box(), page.locator("header.site .brand").bounding_box()
+    assert header["height"] <= most, header
+    assert brand["y"] <= lang["y"] + lang["height"] / 2 <= brand["y"] + brand["height"]  # on the name's row
+    assert lang["x"] > brand["x"] + brand["width"]
+    assert not any(_overlap(lang, link.bounding_box()) for link in links(page))
+    assert page.blocked == []
