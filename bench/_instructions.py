@@ -15,7 +15,6 @@ the same for bench/_bare_app.py.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -35,9 +34,8 @@ def submit_in_process(database: str, count: int, bare: bool) -> None:
     """The measured part, run under valgrind: WARM_UP + ``count`` submissions through the WSGI app."""
     import gc
     gc.disable()
-    os.environ.update({"DATABASE_URL": database, "PAKN_ENV": "production", "SECRET_KEY": "x" * 64,
-                       "RATELIMIT_ENABLED": "false", "SCHEDULER_IN_APP": "false"})
-    from submit import PATH, bodies
+    from submit import APP_SETTINGS, PATH, bodies
+    os.environ.update({**APP_SETTINGS, "DATABASE_URL": database, "SECRET_KEY": "x" * 64})  # one key: the same count
     if bare:
         from _bare_app import app
     else:
@@ -83,8 +81,8 @@ def main() -> int:
     if not args.database.startswith("sqlite:///"):
         raise SystemExit("--database must be an SQLite file: each run gets a copy of it")
     ensure_filled(args.database, args.n, progress=log)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": args.database}, stdout=sys.stderr, stderr=sys.stderr)
+    from submit import upgrade
+    upgrade({**os.environ, "DATABASE_URL": args.database})
     source = Path(args.database.removeprefix("sqlite:///"))
     with tempfile.TemporaryDirectory(prefix="pakn-instructions-") as folder:
         counts = [instructions(source, c, bare, Path(folder)) for c in (0, args.submissions)]

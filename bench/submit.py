@@ -45,12 +45,21 @@ from generate import SURNAMES, GIVEN, MIDDLE, PLACES, ensure_filled  # noqa: E40
 
 PATH = "/api/v1/feedback"
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+# pakn as deployed, but for the rate limit (a load generator is one address) and the scheduler (its own
+# process, deploy/); with DATABASE_URL and SECRET_KEY, the environment every submit benchmark runs it in
+APP_SETTINGS = {"PAKN_ENV": "production", "RATELIMIT_ENABLED": "false", "SCHEDULER_IN_APP": "false"}
 
 
 def deployed_workers() -> int:
     """The number of workers the deployment starts on this machine (deploy/gunicorn.conf.py)."""
     import runpy
     return runpy.run_path(str(GUNICORN_CONF))["workers"]
+
+
+def upgrade(env: dict[str, str]) -> None:
+    """The schema of ``env``'s DATABASE_URL, by ``flask db upgrade`` as an installation makes it."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   stdout=sys.stderr, stderr=sys.stderr)
 
 
 def bodies(count: int = 50) -> list[str]:
@@ -218,11 +227,10 @@ def main() -> int:
                      seconds=12.0, warmup=2.0, rounds=4)
     ensure_filled(args.database, args.n, progress=log)
     tmp = tempfile.TemporaryDirectory(prefix="pakn-submit-")
-    env = {**os.environ, "DATABASE_URL": args.database, "PAKN_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "RATELIMIT_ENABLED": "false", "SCHEDULER_IN_APP": "false", "UPLOAD_DIR": f"{tmp.name}/uploads",
+    env = {**os.environ, **APP_SETTINGS, "DATABASE_URL": args.database, "SECRET_KEY": secrets.token_hex(32),
+           "UPLOAD_DIR": f"{tmp.name}/uploads",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
-    subprocess.run(flask, cwd=ROOT, env=env, check=True, stdout=sys.stderr, stderr=sys.stderr)
+    upgrade(env)
 
     from sqlalchemy import create_engine, text
     engine = create_engine(args.database)
