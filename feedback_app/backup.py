@@ -12,9 +12,11 @@ files (``UPLOAD_DIR``: citizens' attachments, units' reply files), kept for ``BA
 A run writes both files or neither (each is written under a ``.part`` name and renamed when whole),
 one run at a time per folder (a lock file), and pruning touches only names a run makes. A run writes
 nothing and prunes nothing while files the database names are missing from ``UPLOAD_DIR`` (a share
-not mounted). ``allow_missing`` (``flask backup --allow-missing NAME``) lets a run go on past those
-files, named one by one, lost for good (a disk error): their names go into the tar as ``MISSING.txt``,
-and that run prunes nothing, since the older backups may be the only ones that still hold them.
+not mounted). A file lost for good (a disk error) and marked so (``flask files mark-lost``, after a look
+in the older backups) is no such file: the run goes on and names it in the tar's ``MISSING.txt``.
+``allow_missing`` (``flask backup --allow-missing NAME``) lets one run go on past files not marked,
+named one by one; they are listed too, and that run prunes nothing, since the older backups may be the
+only ones that still hold them.
 Everything else is either in the database (cases, letters, the outbox, the calendar) or in the
 deployment (code, ``/etc/pakn/pakn.env``: keep its ``SECRET_KEY`` apart, with the backups).
 """
@@ -33,13 +35,12 @@ from pathlib import Path
 from typing import Callable, Collection
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from workflows.clock import CLOCK
 
 from .extensions import db
-from .models import Attachment
+from .services.files import NamedFile, missing_from
 from .services.held_uploads import HELD
 
 # The names a run makes, and the only ones pruning deletes (".part": a run killed while writing).
@@ -69,8 +70,11 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
     is deleted."""
     uploads_dir = Path(current_app.config["UPLOAD_DIR"])
     missing = _check_uploads(uploads_dir, allow_missing)
-    for name in missing:  # before the dump, so that the log names them even if the run fails later
-        progress(f"missing from UPLOAD_DIR {uploads_dir}: {name}")
+    for lost in missing:  # before the dump, so that the log names them even if the run fails later
+        progress(f"missing from UPLOAD_DIR {uploads_dir}: {lost.stored_name}"
+                 + (f" (marked lost on {lost.lost_at:%Y-%m-%d})" if lost.lost_at else ""))
+    # files only allowed by the option may still be in an older copy: keep those; marked ones were looked for
+    only_allowed = [f for f in missing if f.lost_at is None]
     db.session.remove()  # that query's transaction is not held open through a dump of minutes
     target.mkdir(parents=True, exist_ok=True)
     with open(target / LOCK, "w") as lock:
@@ -94,39 +98,36 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
         try:
             _whole(database, write)
             progress(f"database: {database} ({database.stat().st_size:,} bytes)")
-            files = _whole(uploads, lambda out: _tar(uploads_dir, out, progress, missing, began))
+            count = _whole(uploads, lambda out: _tar(uploads_dir, out, progress, missing, began))
         except BaseException as exc:  # whatever stopped it (a bug, Ctrl-C, SIGTERM: cli.py): both or neither
             database.unlink(missing_ok=True)
             if isinstance(exc, (OSError, sqlite3.Error, subprocess.SubprocessError)):
                 raise BackupFailed(str(exc)) from exc
             raise
-        progress(f"uploads: {uploads} ({files:,} files, {uploads.stat().st_size:,} bytes)")
+        progress(f"uploads: {uploads} ({count:,} files, {uploads.stat().st_size:,} bytes)")
         if missing:
-            progress(f"{len(missing):,} missing files listed in {MISSING} in {uploads.name}; "
-                     "older backups not pruned: they may still hold them")
-        return Backup(database, uploads, files, [] if missing else _prune(target, keep, stamp), missing)
+            progress(f"{len(missing):,} missing files listed in {MISSING} in {uploads.name}"
+                     + ("; older backups not pruned: they may still hold them" if only_allowed else ""))
+        return Backup(database, uploads, count, [] if only_allowed else _prune(target, keep, stamp),
+                      [f.stored_name for f in missing])
 
 
-def _check_uploads(uploads_dir: Path, allow_missing: Collection[str] = ()) -> list[str]:
-    """The files the database names that are not in ``uploads_dir``, when all of them are in
-    ``allow_missing``. Refuse, before anything is written or pruned, when any other is missing: an
-    unmounted share (a missing folder, or the empty mount point under it) would give a tar without
-    them, and pruning would then push the good backups out. A missing folder with no file named is a
-    new installation (the app makes it on the first upload): that is a backup."""
+def _check_uploads(uploads_dir: Path, allow_missing: Collection[str] = ()) -> list[NamedFile]:
+    """The files the database names that are not in ``uploads_dir``, when each is marked lost (``flask
+    files mark-lost``) or in ``allow_missing``. Refuse, before anything is written or pruned, when any
+    other is missing: an unmounted share (a missing folder, or the empty mount point under it) would give
+    a tar without them, and pruning would then push the good backups out. A missing folder with no file
+    named is a new installation (the app makes it on the first upload): that is a backup."""
     # Files are written before the rows that name them are committed, and a removed row leaves its file
-    # (services.staff.remove_draft_file), so a named file is never missing for a good reason. The names
-    # are read first and the folder listed after: a file whose row commits meanwhile is already there.
-    # One listing of the folder, not a stat a file: the share may be NFS.
-    names = db.session.execute(select(Attachment.stored_name).order_by(Attachment.id)).scalars().all()
-    present = set(os.listdir(uploads_dir)) if uploads_dir.is_dir() else set()
-    missing = [name for name in names if name not in present]
-    unexpected = [name for name in missing if name not in allow_missing]
+    # (services.staff.remove_draft_file), so a named file is never missing for a good reason.
+    named, missing = missing_from(uploads_dir)
+    unexpected = [f.stored_name for f in missing if f.lost_at is None and f.stored_name not in allow_missing]
     if not unexpected:
         return missing
     where = (f"UPLOAD_DIR {uploads_dir}" if uploads_dir.is_dir()
              else f"UPLOAD_DIR {uploads_dir} (not a directory)")
-    beyond = " (besides those of --allow-missing)" if allow_missing else ""
-    raise BackupFailed(f"{len(unexpected):,} of the {len(names):,} uploaded files the database names are missing from "
+    beyond = " (besides those marked lost or allowed by --allow-missing)" if len(unexpected) < len(missing) else ""
+    raise BackupFailed(f"{len(unexpected):,} of the {named:,} uploaded files the database names are missing from "
                        f"{where}{beyond}, e.g. {unexpected[0]}: is the share mounted? Nothing written, older backups kept")
 
 
@@ -169,7 +170,7 @@ def _sqlite_copy(source: Path, out: Path) -> None:
         src.close()
 
 
-def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list[str], began: datetime) -> int:
+def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list[NamedFile], began: datetime) -> int:
     files = 0
     with tarfile.open(out, "w") as tar:  # attachments are PDFs and images: compressing gains little
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
@@ -185,7 +186,8 @@ def _tar(folder: Path, out: Path, progress: Callable[[str], None], missing: list
         if missing:  # in the tar itself: whoever restores this copy learns what it lacks
             listing = (f"# {len(missing)} uploaded files the database names were missing from UPLOAD_DIR {folder} "
                        f"when the run of {began:%Y-%m-%dT%H:%M:%SZ} began (its name's time)\n"
-                       + "".join(f"{name}\n" for name in missing)).encode()
+                       + "".join(f"{f.stored_name}\tmarked lost on {f.lost_at:%Y-%m-%d}\n" if f.lost_at
+                                 else f"{f.stored_name}\n" for f in missing)).encode()
             entry = tarfile.TarInfo(MISSING)
             entry.size, entry.mtime, entry.mode = len(listing), int(began.timestamp()), 0o640
             tar.addfile(entry, io.BytesIO(listing))

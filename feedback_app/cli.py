@@ -1,4 +1,5 @@
-"""Command-line commands: ``flask --app wsgi seed-demo``, ``workflow diagram``, ``calendar …``.
+"""Command-line commands: ``flask --app wsgi seed-demo``, ``workflow diagram``, ``calendar …``,
+``backup``, ``files …``.
 
 Other capabilities register their own groups here (users, setup, deadlines, outbox, report, scheduler).
 """
@@ -24,6 +25,7 @@ from .models import Feedback, Unit, User
 
 workflow_cli = AppGroup("workflow", help="The case lifecycle.")
 calendar_cli = AppGroup("calendar", help="The working-day calendar (days off, make-up working days).")
+files_cli = AppGroup("files", help="The uploaded files in UPLOAD_DIR: those missing, those lost for good.")
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(workflow_cli)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(files_cli)
     from .reports import cli as reports_cli
     from .setup_cli import setup_cli
     from .users_cli import users_cli
@@ -124,9 +127,9 @@ def calendar_remove(day: str) -> None:
 # An option of one run, never a setting, naming the files: a count would let any other file (or a small
 # unmounted share) go missing unseen.
 @click.option("--allow-missing", "allow_missing", multiple=True, metavar="NAME",
-              help="Go on although this file the database names is missing from UPLOAD_DIR (lost for good: its "
+              help="Go on, this run only, although this file the database names is missing from UPLOAD_DIR (its "
                    "stored name, as the refusal gives it; repeat for several). Listed in the tar's MISSING.txt; "
-                   "no older backup is pruned.")
+                   "no older backup is pruned. A file lost for good: `flask files mark-lost` instead.")
 def backup_command(target: Path | None, keep: int | None, allow_missing: tuple[str, ...]) -> None:
     """Copy the database and the uploaded files into BACKUP_DIR; keep the newest BACKUP_KEEP copies."""
     from flask import current_app
@@ -146,6 +149,65 @@ def backup_command(target: Path | None, keep: int | None, allow_missing: tuple[s
     for path in result.removed:
         click.echo(f"removed {path}")
     click.echo("done")
+
+
+# --- files lost for good -------------------------------------------------------------------------
+
+@files_cli.command("missing")
+def files_missing() -> None:
+    """List the files the database names that UPLOAD_DIR lacks, with their case; exit status 1 while any
+    is not marked lost (the nightly backup refuses to run until then)."""
+    from flask import current_app
+
+    from .models import Attachment
+    from .services.files import missing_from
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    named, missing = missing_from(folder)
+    rows = {a.stored_name: a for a in db.session.execute(select(Attachment).where(
+        Attachment.stored_name.in_([f.stored_name for f in missing]))).scalars()}
+    for f in missing:
+        a = rows[f.stored_name]
+        lost = f"  marked lost on {a.lost_at:%Y-%m-%d}: {a.lost_note}" if a.lost_at else ""
+        click.echo(f"{a.stored_name}  {a.feedback.code}  {a.kind}  {a.original_name!r}  {a.size:,} bytes  "
+                   f"uploaded {a.created_at:%Y-%m-%d}{lost}")
+    unmarked = sum(1 for f in missing if f.lost_at is None)
+    click.echo(f"{len(missing):,} of the {named:,} files the database names are missing from UPLOAD_DIR {folder}; "
+               f"{len(missing) - unmarked:,} marked lost")
+    if unmarked:
+        raise click.ClickException(
+            f"{unmarked:,} missing and not marked lost: is the share mounted? If a file is lost for good, look "
+            "for it in the older backups first (tar -tf), then `flask files mark-lost NAME --note …`")
+
+
+@files_cli.command("mark-lost")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@click.option("--note", required=True, help="What was looked at, e.g. which backups lack the file (kept with it).")
+def files_mark_lost(names: tuple[str, ...], note: str) -> None:
+    """Mark files missing from UPLOAD_DIR as lost for good (their stored names): the nightly backup goes on
+    without them and lists them in its MISSING.txt, and pages name them as lost. Look in the older
+    backups first: a marked file no longer holds back their pruning."""
+    from .services.files import FilesRefused, mark_lost
+    try:
+        marked = mark_lost(list(names), note)
+    except FilesRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    for a in marked:
+        click.echo(f"marked lost: {a.stored_name} ({a.original_name!r} of {a.feedback.code})")
+    if len(marked) < len(set(names)):
+        click.echo(f"{len(set(names)) - len(marked):,} marked before: their date and note kept")
+
+
+@files_cli.command("found")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+def files_found(names: tuple[str, ...]) -> None:
+    """Take the lost mark off files that are back in UPLOAD_DIR (restored from a copy found later)."""
+    from .services.files import FilesRefused, mark_found
+    try:
+        found = mark_found(list(names))
+    except FilesRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    for a in found:
+        click.echo(f"found again: {a.stored_name} ({a.original_name!r} of {a.feedback.code})")
 
 
 # --- demo data ---------------------------------------------------------------------------------

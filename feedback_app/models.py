@@ -399,6 +399,11 @@ class Attachment(db.Model):
     # A unit's file: when the approval that mailed it to the citizen was given (None: still a draft's).
     # Recorded, not inferred from created_at: a file of a revision's draft must not count as sent.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Lost for good (a disk error, in no backup either), marked by ``flask files mark-lost``: the backup
+    # goes on without it, and pages name it as lost instead of linking to nothing. The note says what was
+    # looked at (which backups), for whoever asks about the file later.
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lost_note: Mapped[str | None] = mapped_column(String(400))
 
     feedback: Mapped[Feedback] = relationship(back_populates="attachments")
 

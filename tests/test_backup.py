@@ -259,7 +259,7 @@ def test_allow_missing_backs_up_the_rest_lists_the_lost_files_and_prunes_nothing
     clock.set("2024-03-04T10:00:00+07:00")
     before = backups(target)
     more = app.test_cli_runner().invoke(args=["backup", "--to", str(target), "--allow-missing", lost])
-    assert more.exit_code == 1 and "1 of the 3 uploaded files" in more.output and "besides those of" in more.output
+    assert more.exit_code == 1 and "1 of the 3 uploaded files" in more.output and "besides those marked lost or allowed" in more.output
     assert kept_files[0] in more.output
     app.config["UPLOAD_DIR"] = str(tmp_path / "mnt-empty")
     (tmp_path / "mnt-empty").mkdir()

@@ -13,7 +13,7 @@ from workflows.lifecycle import MIN_EXPLANATION_CHARS
 
 from ..forms import Form
 from ..services.cases import TRACKING_CODE, normalise_code
-from ..services.submissions import (ALLOWED_EXTENSIONS, ATTACHMENT_ACCEPT, RATING_SCORES, is_clear_content,
+from ..services.submissions import (ATTACHMENT_ACCEPT, RATING_SCORES, is_clear_content,
                                     looks_vietnamese, normalise_phone)
 
 

@@ -1,12 +1,20 @@
 """Where attachments live: ``UPLOAD_DIR``, outside the web root (a directory several web hosts can
-share), each file under a random name; the original name stays in the ``attachments`` row."""
+share), each file under a random name; the original name stays in the ``attachments`` row. A file lost
+for good (a disk error, and in no backup either) is marked so on its row (``flask files mark-lost``)."""
 from __future__ import annotations
 
+import os
 import secrets
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
+from sqlalchemy import select
 
+from workflows.clock import CLOCK
+
+from ..extensions import db
 from ..models import Attachment, Feedback
 
 
@@ -35,3 +43,76 @@ def write_new(data: bytes, extension: str) -> tuple[str, Path]:
     path = upload_dir() / stored
     path.write_bytes(data)
     return stored, path
+
+
+# --- files lost for good ------------------------------------------------------------------------
+
+class FilesRefused(ValueError):
+    """A request about stored files that would be wrong: why, for the person at the terminal."""
+
+
+class NamedFile(NamedTuple):
+    stored_name: str
+    lost_at: datetime | None
+
+
+LOST_NOTE_MAX = 400  # attachments.lost_note
+
+
+def missing_from(folder: Path) -> tuple[int, list[NamedFile]]:
+    """How many files the database names, and those of them ``folder`` lacks (marked lost or not).
+    The names are read first and the folder listed after, so a file whose row commits meanwhile is
+    already there; one listing of the folder, not a stat a file, since the folder may be an NFS share."""
+    named = [NamedFile(*row) for row in db.session.execute(
+        select(Attachment.stored_name, Attachment.lost_at).order_by(Attachment.id))]
+    present = set(os.listdir(folder)) if folder.is_dir() else set()
+    return len(named), [f for f in named if f.stored_name not in present]
+
+
+def _named(names: list[str]) -> list[Attachment]:
+    """The attachments of these stored names, in the order given; refused when any is unknown."""
+    names = list(dict.fromkeys(names))
+    found = {a.stored_name: a for a in db.session.execute(
+        select(Attachment).where(Attachment.stored_name.in_(names))).scalars()}
+    unknown = [name for name in names if name not in found]
+    if unknown:
+        raise FilesRefused(f"no uploaded file is stored as {', '.join(unknown)} (the stored name, as "
+                           "`flask files missing` or the backup's refusal gives it)")
+    return [found[name] for name in names]
+
+
+def mark_lost(names: list[str], note: str) -> list[Attachment]:
+    """Mark these files lost for good, all of them or none: each must be named by the database and
+    missing from ``UPLOAD_DIR``; ``note`` says what was looked at (the older backups first: ``tar -tf``).
+    Files marked before keep their first date and note. Returns the files newly marked."""
+    note = " ".join((note or "").split())
+    if not note:
+        raise FilesRefused("say what was looked at (--note), e.g. which backups lack the file")
+    if len(note) > LOST_NOTE_MAX:
+        raise FilesRefused(f"the note is {len(note)} characters long; at most {LOST_NOTE_MAX}")
+    attachments = _named(names)
+    present = [a.stored_name for a in attachments if attachment_path(a).exists()]
+    if present:
+        raise FilesRefused(f"{', '.join(present)} is in UPLOAD_DIR {upload_dir()}: not lost, nothing marked")
+    marked = [a for a in attachments if a.lost_at is None]
+    for attachment in marked:
+        attachment.lost_at, attachment.lost_note = CLOCK.now(), note
+    db.session.commit()
+    return marked
+
+
+def mark_found(names: list[str]) -> list[Attachment]:
+    """Take the mark off files marked lost that are back in ``UPLOAD_DIR`` (restored from a copy found
+    later), all of them or none."""
+    attachments = _named(names)
+    unmarked = [a.stored_name for a in attachments if a.lost_at is None]
+    if unmarked:
+        raise FilesRefused(f"{', '.join(unmarked)} is not marked lost: nothing changed")
+    absent = [a.stored_name for a in attachments if not attachment_path(a).is_file()]
+    if absent:
+        raise FilesRefused(f"{', '.join(absent)} is still missing from UPLOAD_DIR {upload_dir()}: put it back "
+                           "first; nothing changed")
+    for attachment in attachments:
+        attachment.lost_at = attachment.lost_note = None
+    db.session.commit()
+    return attachments

@@ -1,0 +1,117 @@
+"""A file lost for good (a disk error, in no backup either): ``flask files missing`` finds it with its
+case, ``flask files mark-lost`` marks it after a look in the older backups, and then the nightly backup
+runs again (listing it in MISSING.txt, pruning as ever) and the pages name it as lost instead of linking
+to a 404; ``flask files found`` takes the mark off when the file comes back."""
+from __future__ import annotations
+
+import tarfile
+
+from deadline_helpers import sign_in
+from feedback_app.extensions import db
+from feedback_app.models import Attachment
+from feedback_app.services.cases import apply_event
+from tests.test_backup import PDF, backups, three_attachments_and_two_older_nights
+from tests.test_public_status import look_up
+from tests.test_reply_files import drafted_with_files
+from workflows.lifecycle import State
+
+NOTE = "Không có trong các bản sao lưu 01/03 và 02/03/2024 (tar -tf)"
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=[str(a) for a in args])
+
+
+def test_a_lost_file_is_found_marked_and_no_longer_stops_the_nightly_backup(app, clock, tmp_path):
+    clock.set("2024-03-04T09:00:00+07:00")
+    target = tmp_path / "backups"
+    (lost, *kept), older = three_attachments_and_two_older_nights(target)
+    uploads = tmp_path / "uploads"
+    (uploads / lost).unlink()
+    code = db.session.query(Attachment).filter_by(stored_name=lost).one().feedback.code
+
+    listed = run(app, "files", "missing")
+    assert listed.exit_code == 1  # not marked: the nightly backup refuses, and so does monitoring
+    line, summary = listed.output.splitlines()[:2]
+    assert line.startswith(f"{lost}  {code}  submission  'hồ sơ.pdf'") and "uploaded 2024-03-04" in line
+    assert "1 of the 3 files the database names are missing" in summary and "0 marked lost" in summary
+    assert "mark-lost" in listed.output
+    assert run(app, "backup", "--to", target, "--keep", "1").exit_code == 1
+
+    # refused, all or nothing: a name no file has, a file that is there, no note
+    unknown = run(app, "files", "mark-lost", lost, "khong-co.pdf", "--note", NOTE)
+    assert unknown.exit_code == 1 and "no uploaded file is stored as khong-co.pdf" in unknown.output
+    present = run(app, "files", "mark-lost", lost, kept[0], "--note", NOTE)
+    assert present.exit_code == 1 and f"{kept[0]} is in UPLOAD_DIR" in present.output
+    blank = run(app, "files", "mark-lost", lost, "--note", "   ")
+    assert blank.exit_code == 1 and "what was looked at" in blank.output
+    assert db.session.query(Attachment).filter(Attachment.lost_at.is_not(None)).count() == 0
+
+    marked = run(app, "files", "mark-lost", lost, "--note", NOTE)
+    assert marked.exit_code == 0, marked.output
+    assert f"marked lost: {lost} ('hồ sơ.pdf' of {code})" in marked.output
+    row = db.session.query(Attachment).filter_by(stored_name=lost).one()
+    db.session.refresh(row)
+    assert row.lost_note == NOTE and row.lost_at.isoformat().startswith("2024-03-04T02:00")
+    again = run(app, "files", "mark-lost", lost, "--note", "một ghi chú khác")
+    assert again.exit_code == 0 and "1 marked before: their date and note kept" in again.output
+    db.session.refresh(row)
+    assert row.lost_note == NOTE
+    listed = run(app, "files", "missing")
+    assert listed.exit_code == 0 and f"marked lost on 2024-03-04: {NOTE}" in listed.output
+
+    # the nightly run (no option) goes on, lists the file, and prunes as ever: the older copies were looked at
+    nightly = run(app, "backup", "--to", target, "--keep", "1")
+    assert nightly.exit_code == 0, nightly.output
+    assert f"{lost} (marked lost on 2024-03-04)" in nightly.output and "not pruned" not in nightly.output
+    assert [name[:21] for name in backups(target)] == ["pakn-20240304T020000Z"] * 2
+    (tar,) = target.glob("*-uploads.tar")
+    with tarfile.open(tar) as archive:
+        members = {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+    assert members.keys() == {f"uploads/{name}" for name in kept} | {"MISSING.txt"}
+    listing = [line for line in members["MISSING.txt"].decode().splitlines() if not line.startswith("#")]
+    assert listing == [f"{lost}\tmarked lost on 2024-03-04"]
+
+    # a second file gone, not marked: refused as before, the marked one not counted against it
+    (uploads / kept[0]).unlink()
+    clock.set("2024-03-05T09:00:00+07:00")
+    refused = run(app, "backup", "--to", target, "--keep", "1")
+    assert refused.exit_code == 1 and "1 of the 3 uploaded files" in refused.output and kept[0] in refused.output
+    assert "besides those marked lost" in refused.output
+
+    # the lost one comes back (a copy found later): the mark goes only once it is there
+    not_back = run(app, "files", "found", lost)
+    assert not_back.exit_code == 1 and "still missing" in not_back.output
+    assert run(app, "files", "found", kept[1]).exit_code == 1  # never marked
+    (uploads / lost).write_bytes(PDF)
+    found = run(app, "files", "found", lost)
+    assert found.exit_code == 0 and f"found again: {lost}" in found.output
+    row = db.session.query(Attachment).filter_by(stored_name=lost).one()  # the backup ended the session
+    assert row.lost_at is None and row.lost_note is None
+
+
+def test_staff_and_the_citizen_see_a_lost_file_named_as_lost_not_a_dead_link(app, client, clock, seeded, tmp_path):
+    case = drafted_with_files(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    assert case.state == State.ANSWERED.value
+    (reply,) = [a for a in case.attachments if a.kind == "reply"]
+    (tmp_path / "uploads" / reply.stored_name).unlink()
+    assert run(app, "files", "mark-lost", reply.stored_name, "--note", NOTE).exit_code == 0
+    download = f"/van-phong/tep/{reply.id}"
+
+    sign_in(client, seeded["office"])
+    page = client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True)
+    files = page[page.index('id="reply-files"'):]
+    files = files[:files.index("</ul>")]
+    assert "Công văn trả lời số 12.pdf" in files and "tệp đã bị mất, ghi nhận ngày" in files and NOTE in files
+    assert "<a " not in files and download not in page
+
+    citizen = app.test_client()
+    look_up(citizen, case.code, "0905123456")
+    status = citizen.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    listed = status[status.index('id="reply-files"'):]
+    listed = listed[:listed.index("</ul>")]
+    assert "Công văn trả lời số 12.pdf" in listed and "tệp này đã bị mất; xin liên hệ cơ quan để được gửi lại" in listed
+    assert "<a " not in listed and NOTE not in status  # the note is for staff
+    english = citizen.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True)
+    assert "this file has been lost; please contact the department" in english
