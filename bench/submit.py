@@ -17,7 +17,8 @@ the rate limit is off (a load generator is one IP) and the scheduler does not ru
 from ``wrk`` (Debian package ``wrk``) with a Lua script when it is installed, else from a pool of
 Python threads; the load generator shares the machine's CPUs with the servers. Both apps' rows stay
 in the database (the bare ones with codes ``BARE.…``). Also reported: the peak RSS of each gunicorn
-(master and workers together), and the CPU time (user + system) its processes spent per request.
+(master and workers together), and the CPU time (user + system) its processes spent per request;
+with PostgreSQL on the same machine, the CPU time its server spent per request of each app too.
 """
 from __future__ import annotations
 
@@ -103,6 +104,28 @@ def tree_rss_mib(pid: int) -> float:
 def tree_cpu_seconds(pid: int) -> float:
     """The CPU time (user + system) a process and its living children have used."""
     return sum(int(stat[11]) + int(stat[12]) for _, stat in _tree_stats(pid)) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_server_pid(engine) -> int | None:
+    """The PostgreSQL server's first process (the postmaster) when it runs on this machine, whose CPU a
+    request then costs too; None for SQLite (its work is in gunicorn's processes) or a server elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        comm, _, rest = Path(f"/proc/{backend}/stat").read_text().rpartition(")")
+    except OSError:
+        return None
+    return int(rest.split()[1]) if comm.endswith("(postgres") else None  # a process of that number, not ours
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """The CPU time of a server's processes: its living ones, and those it has reaped (PostgreSQL's
+    backends of connections closed meanwhile)."""
+    reaped = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[13:15]
+    return tree_cpu_seconds(pid) + sum(int(t) for t in reaped) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -218,6 +241,7 @@ def combined(rounds: list[dict]) -> dict:
     up)."""
     return {"requests": sum(r["requests"] for r in rounds), "errors": sum(r["errors"] for r in rounds),
             "seconds": sum(r["seconds"] for r in rounds), "cpu": sum(r["cpu"] for r in rounds),
+            "database_cpu": sum(r.get("database_cpu", 0.0) for r in rounds),
             "rps": sum(r["requests"] for r in rounds) / sum(r["seconds"] for r in rounds),
             **{f"p{p}": statistics.median(r[f"p{p}"] for r in rounds) for p in (50, 95, 99)}}
 
@@ -237,6 +261,7 @@ def main() -> int:
     database = database_label(engine)
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM feedback")).scalar_one()
+    postgres = postgres_server_pid(engine)
     payloads = bodies()
     use_wrk = shutil.which("wrk") is not None
     driver = "wrk" if use_wrk else "python threads"
@@ -261,8 +286,10 @@ def main() -> int:
         for i in range(args.rounds):
             for name in (list(apps) if i % 2 == 0 else list(apps)[::-1]):
                 cpu = tree_cpu_seconds(servers[name].process.pid)
+                database_cpu = server_cpu_seconds(postgres) if postgres else 0.0
                 m = load(servers[name].port, args.seconds / args.rounds)
                 m["cpu"] = tree_cpu_seconds(servers[name].process.pid) - cpu
+                m["database_cpu"] = server_cpu_seconds(postgres) - database_cpu if postgres else 0.0
                 rounds[name].append(m)
                 log(f"  round {i + 1} {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, "
                     f"p99 {m['p99']:.1f} ms, {m['errors']} errors of {m['requests']:,}")
@@ -289,6 +316,9 @@ def main() -> int:
         # what a request costs the server's CPUs, whatever else the machine was doing meanwhile
         figure(args.json, f"{label} gunicorn CPU per request (user + system, master + workers)",
                round(1000 * m["cpu"] / max(m["requests"], 1), 3), "ms", stored, database, workers=args.workers)
+        if postgres:  # on this machine, so on the same CPUs as gunicorn and the load generator
+            figure(args.json, f"{label} PostgreSQL server CPU per request (all its processes)",
+                   round(1000 * m["database_cpu"] / max(m["requests"], 1), 3), "ms", stored, database)
         figure(args.json, f"{label} gunicorn peak memory (RSS, master + workers)", round(memory[name], 1), "MiB",
                stored, database, workers=args.workers)
     figure(args.json, "submit throughput ratio pakn/bare", round(measured["pakn"]["rps"] / measured["bare"]["rps"], 3),

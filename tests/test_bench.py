@@ -146,3 +146,33 @@ def test_the_instruction_count_helper_makes_real_submissions_in_one_process(tmp_
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM feedback WHERE code LIKE 'PAKN.%'").fetchone()[0] == 200 + 3
         assert conn.execute("SELECT count(*) FROM outbox WHERE kind = 'received'").fetchone()[0] == 200 + 3
+
+
+def children_of(pid: int):
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rpartition(")")[2].split()[1] == str(pid):
+                yield int(entry.name)
+        except OSError:  # gone meanwhile
+            continue
+
+
+def test_the_submit_benchmark_counts_the_postgresql_servers_cpu_when_it_runs_here(app):
+    """On PostgreSQL (CI starts one on loopback) bench/submit.py finds the server's processes and reads
+    the CPU a request costs them; on SQLite that work is in gunicorn's processes and counted there."""
+    from sqlalchemy import text
+
+    from feedback_app.extensions import db
+    from submit import postgres_server_pid, server_cpu_seconds
+    pid = postgres_server_pid(db.engine)
+    if db.engine.dialect.name != "postgresql":
+        assert pid is None
+        return
+    assert Path(f"/proc/{pid}/stat").read_text().split()[1] == "(postgres)"
+    with db.engine.connect() as conn:
+        backends = set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'")).scalars())
+    assert backends <= set(children_of(pid))  # every session's backend is the server's child, counted with it
+    before = server_cpu_seconds(pid)
+    with db.engine.connect() as conn:  # about 0.1 s of the server's CPU
+        conn.execute(text("SELECT count(*) FROM generate_series(1, 3000000)")).scalar_one()
+    assert server_cpu_seconds(pid) - before > 0.03
