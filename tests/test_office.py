@@ -461,6 +461,21 @@ def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one
     assert db.session.get(Feedback, other.id).duplicate_of_id is None
 
 
+def test_after_classification_the_duplicate_card_keeps_its_form_but_claims_no_verdict(app, client, clock, seeded):
+    """Similar cases are looked for at intake only: later the card must not say that none was found."""
+    earlier = receive(SUBMISSION)
+    again = receive(SUBMISSION)
+    login(client, seeded["office"])
+    intake = text(client.get(f"/van-phong/ho-so/{again.code}"))
+    assert earlier.code in re.search(r'<ul id="similar">(.*?)</ul>', intake, re.S).group(1)
+    apply_event(again, "classify", seeded["office"], {"category": "SHTT"})
+    page = text(client.get(f"/van-phong/ho-so/{again.code}"))
+    card = page[page.index('id="h-dup"'):]
+    card = card[:card.index("</section>")]
+    assert "Không thấy phản ánh, kiến nghị tương tự" not in card and 'id="similar"' not in card
+    assert 'name="duplicate_of"' in card  # HCTH may still link it to an earlier case
+
+
 @pytest.mark.parametrize("typed", ["pakn.20240304.0001", " PAKN.20240304.0001 ", "Pakn. 20240304. 0001",
                                    "PAKN.20240304.0001\u00a0"])
 def test_a_duplicate_is_linked_whatever_the_case_and_spaces_of_the_code_typed(app, client, clock, seeded, typed):

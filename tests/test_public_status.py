@@ -180,6 +180,23 @@ def test_the_citizen_rates_the_answer_once(client, clock, seeded):
     assert 'id="rating-form"' not in page and "Rất hài lòng" in page
 
 
+def test_staff_read_the_citizens_rating_and_comment_on_the_case_page_and_in_the_api(app, client, clock, seeded):
+    from deadline_helpers import sign_in
+    from feedback_app.services.serialize import staff_case
+    case = answered_case(seeded)
+    look_up(client, case.code, "0905123456")
+    client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "1", "rating-comment": "Chưa trả lời <b>phí</b>"})
+    for user, url in ((seeded["office"], f"/van-phong/ho-so/{case.code}"), (seeded["QLCN"], f"/don-vi/ho-so/{case.code}")):
+        staff = app.test_client()
+        sign_in(staff, user)
+        page = staff.get(url).get_data(as_text=True)
+        card = page[page.index('id="rating"'):]
+        assert re.search(r'id="rating-score">Không hài lòng</span>', card), url
+        assert re.search(r'id="rating-comment">Chưa trả lời &lt;b&gt;phí&lt;/b&gt;</div>', card), url
+    rated = staff_case(db.session.get(Feedback, case.id))["rating"]
+    assert (rated["score"], rated["comment"]) == (1, "Chưa trả lời <b>phí</b>") and rated["at"].startswith("2024-")
+
+
 def test_a_case_not_yet_answered_cannot_be_rated(client, clock, seeded):
     case = receive(SUBMISSION)
     look_up(client, case.code, "0905123456")

@@ -59,7 +59,9 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         supplied=[a for a in case.attachments if a.kind == "supplement"],
         replies=[a for a in case.attachments if a.kind == "reply"],
         removable=staff.removable_draft_files(case) if bp == "unit" else [],
-        similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else [],
+        # looked for at intake only (None after it: the card then offers the form without a verdict)
+        similar=staff.likely_duplicates(case) if office and case.state in staff.INTAKE_STATES else None,
+        rating_labels=submissions.RATING_SCORES,
         art7=submissions.art7_shortfalls(case) if office and "refuse" in events else [],
         identity_missing=", ".join(gettext(what) for what in submissions.identity_missing(case)),
         duplicate_form=(forms.get(DUPLICATE) or DuplicateForm(data={"version": case.version}))

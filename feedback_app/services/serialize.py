@@ -71,6 +71,9 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "answer": case.answer_text, "revised_at": _iso(case.revised_at),
         # filed in the records (lifecycle archive; NĐ 20/2008 Art 14.2e): when, under which reference
         "archived_at": _iso(case.archived_at), "archive_ref": case.archive_ref,
+        # the citizen's rating of the answer: 3 very satisfied, 2 satisfied, 1 not satisfied
+        "rating": {"score": case.rating.score, "comment": case.rating.comment, "at": _iso(case.rating.created_at)}
+        if case.rating else None,
         "history": [{"event": t.event, "from": t.from_state, "to": t.to_state, "actor": t.actor_label,
                      "at": _iso(t.at), "note": t.note} for t in case.transitions],
     }
