@@ -286,6 +286,21 @@ def test_a_draft_saved_twice_says_it_was_saved_and_a_file_removed_twice_says_it_
     assert "Thao tác này đã được ghi nhận; biểu mẫu gửi lại không thay đổi gì thêm." in page
 
 
+def test_a_draft_sent_for_approval_twice_says_it_was_recorded(app, client, clock, seeded):
+    """The second tab, or the form's data sent again: the state the first sending made must not be the
+    refusal the second one reads."""
+    from deadline_helpers import sign_in
+    case = forwarded(seeded)
+    sign_in(client, seeded["QLKH"])
+    version = case.version
+    first = post_event(client, "don-vi", case, "submit_draft", version=version, reply="Trả lời: thời hạn là 30 ngày.")
+    again = post_event(client, "don-vi", case, "submit_draft", version=version, reply="Trả lời: thời hạn là 30 ngày.")
+    assert (first.status_code, again.status_code) == (302, 302) and state_of(case) == "under_review"
+    page = text(client.get(again.headers["Location"]))
+    assert "Thao tác này đã được ghi nhận (Trình dự thảo" in page and "không cho phép" not in page
+    assert [t.event for t in db.session.get(Feedback, case.id).transitions].count("submit_draft") == 1
+
+
 def forwarded(seeded, unit="QLKH", submission=SUBMISSION):
     case = receive(submission)
     apply_event(case, "classify", seeded["office"], {"category": "TTHC"})

@@ -229,8 +229,12 @@ def _discard(paths: list[Path]) -> None:
         p.unlink(missing_ok=True)
 
 
-def _may_draft(case: Feedback, user) -> None:
+def _may_draft(case: Feedback, user, expected_version: int | None) -> None:
+    """The unit may work on the draft of the case as the form read it. The version first: a form sent
+    again after its own action (a second tab, a resend) is told that it was recorded, not refused for
+    the state that action made."""
     from workflows import lifecycle
+    _check_version(case, expected_version)
     lifecycle.check(case, "submit_draft", user, today=CLOCK.today(), arguments=False)
 
 
@@ -246,8 +250,7 @@ def draft_is(case: Feedback, reply: str | None) -> bool:
 def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
                expected_version: int | None) -> Feedback:
     """Keep the unit's draft reply and its attachments without sending it for review yet."""
-    _may_draft(case, user)
-    _check_version(case, expected_version)
+    _may_draft(case, user, expected_version)
     written = []
     try:
         written = _store_files(case, files, "reply")
@@ -276,8 +279,7 @@ def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version
     so a file deleted between the two would leave a restored database naming a file it does not have.
     The case's version moves (``updated_at``), so a form older than another change is refused as stale,
     and ``/api/v1/export?since`` sees the change."""
-    _may_draft(case, user)
-    _check_version(case, expected_version)
+    _may_draft(case, user, expected_version)
     attachment = next((a for a in removable_draft_files(case) if a.id == attachment_id), None)
     if attachment is None:
         raise StaffInputError(N_("Tệp này không thuộc dự thảo đang soạn hoặc đã gửi cho người dân cùng câu trả lời."),
@@ -294,8 +296,7 @@ def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version
 def submit_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
                  expected_version: int | None):
     """Store the attachments and fire ``submit_draft`` in one transaction."""
-    _may_draft(case, user)
-    _check_version(case, expected_version)
+    _may_draft(case, user, expected_version)
     written = []
     try:
         written = _store_files(case, files, "reply")
