@@ -295,6 +295,17 @@ def test_a_range_too_large_for_the_page_is_sent_to_the_command(book, app, client
     assert client.get("/van-phong/so-tiep-nhan?period=2024-Q2&format=xlsx&unit=QLKH").mimetype.endswith(".sheet")
 
 
+@pytest.mark.parametrize("fmt", ["pdf", "csv", "xls"])
+def test_a_download_format_the_register_does_not_have_is_refused_not_answered_with_the_page(
+        book, client, seeded, fmt):
+    login(client, seeded["office"])
+    response = client.get(f"/van-phong/so-tiep-nhan?period=2024-Q2&format={fmt}")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "sổ tiếp nhận chỉ tải được dạng XLSX" in page and "<table" not in page
+    assert client.get("/van-phong/so-tiep-nhan?period=2024-Q2&format=XLSX").mimetype.endswith(".sheet")
+
+
 # --- the command ------------------------------------------------------------------------------------
 
 def test_the_command_writes_the_file_with_progress_on_stderr(book, app, tmp_path):

@@ -9,6 +9,7 @@ from flask import current_app, render_template, request, send_file
 from flask_babel import gettext, lazy_gettext as _l
 
 from workflows.clock import CLOCK
+from workflows.lifecycle import N_
 
 from ..auth import roles_required
 from ..reports import register_xlsx
@@ -22,6 +23,7 @@ from .routes import OFFICE
 
 # RegisterError's filter -> the form's field
 FIELDS = {"from": "date_from", "to": "date_to", "channel": "channel", "unit": "unit"}
+BAD_FORMAT = N_("Định dạng tải về không hợp lệ: sổ tiếp nhận chỉ tải được dạng XLSX.")
 
 
 def _form() -> RegisterFilterForm:
@@ -84,12 +86,16 @@ def _download(filters: register.Filters):
 @bp.get("/so-tiep-nhan")
 @roles_required(*OFFICE)
 def register_page():
+    fmt = request.args.get("format", "").lower()
+    if fmt not in ("", "html", "xlsx"):  # a mistyped link must not pass for the page (200) or the file
+        return render_template("error.html", code=400, title=gettext("Yêu cầu không hợp lệ"),
+                               message=gettext(BAD_FORMAT)), 400
     form = _form()
     filters = _filters(form)
     if filters is None:  # a field error: said next to its field, the register not read
         return render_template("office/register.html", form=form, filters=None, page=None), 400
     limit = current_app.config["REGISTER_DOWNLOAD_MAX_ROWS"]
-    download = request.args.get("format") == "xlsx"
+    download = fmt == "xlsx"
     if download and register.count(filters) <= limit:
         return _download(filters)
     result = register.page(filters, page_arg())
