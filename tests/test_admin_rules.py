@@ -119,6 +119,45 @@ def test_the_last_active_admin_cannot_stop_or_demote_themselves_and_hcth_cannot_
     assert db.session.get(Unit, hcth.id).active is True
 
 
+def test_the_last_active_leader_hcth_clerk_or_user_of_a_unit_with_open_cases_cannot_be_stopped(app, client, seeded):
+    """Nobody would approve an answer, receive a PAKN, or handle the unit's open cases: refused until
+    another account does that work; a unit with nothing open may lose its last user."""
+    from feedback_app.services.accounts import create_user
+    from feedback_app.services.cases import apply_event, receive
+    from tests.test_public_status import SUBMISSION
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    login(client, seeded["admin"])
+
+    def save(user, **change):
+        form = {"email": user.email, "full_name": user.full_name, "role": user.role,
+                "unit": user.unit.code if user.unit else "", "active": "y", **change}
+        return client.post(f"/quan-tri/nguoi-dung/{user.id}", data={k: v for k, v in form.items() if v is not None})
+
+    for who, change, why in (("leader", {"active": None}, "tài khoản Lãnh đạo duy nhất"),
+                             ("leader", {"role": "office"}, "tài khoản Lãnh đạo duy nhất"),
+                             ("office", {"active": None}, "tài khoản Văn phòng duy nhất"),
+                             ("QLKH", {"active": None}, "người dùng duy nhất còn hoạt động của đơn vị QLKH, đơn vị còn 1"),
+                             ("QLKH", {"unit": "QLCN"}, "người dùng duy nhất còn hoạt động của đơn vị QLKH")):
+        refused = save(seeded[who], **change)
+        assert refused.status_code == 422 and why in text(refused), (who, change)
+    db.session.expire_all()
+    assert all(db.session.get(User, seeded[who].id).active for who in ("leader", "office", "QLKH"))
+    assert db.session.get(User, seeded["QLKH"].id).unit.code == "QLKH"
+
+    # a unit with nothing open: its last user may go
+    assert save(seeded["QLCN"], active=None).status_code == 302
+    # another account doing the same work: then each may go
+    create_user("pho.giam.doc@skhcn.example.gov.vn", "leader", full_name="Phó Giám đốc")
+    create_user("vanthu@skhcn.example.gov.vn", "office", full_name="Văn thư")
+    create_user("qlkh2@skhcn.example.gov.vn", "unit", full_name="Chuyên viên QLKH", unit_code="QLKH")
+    for who in ("leader", "office", "QLKH"):
+        assert save(db.session.get(User, seeded[who].id), active=None).status_code == 302, who
+    db.session.expire_all()
+    assert not any(db.session.get(User, seeded[who].id).active for who in ("leader", "office", "QLKH", "QLCN"))
+
+
 def test_a_refused_staff_form_links_each_error_to_its_field(app, client, seeded):
     """A screen reader announces why a field was refused: aria-invalid and aria-describedby."""
     import re

@@ -93,7 +93,9 @@ def test_an_office_account_saved_with_no_unit_chosen_stays_in_the_office(app, cl
     assert saved.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, clerk.id).unit.code == "HCTH"
-    # a leader made a clerk joins the office too
+    # a leader made a clerk joins the office too (another leader stays to approve answers)
+    from feedback_app.services.accounts import create_user
+    create_user("pho.giam.doc@skhcn.example.gov.vn", "leader", full_name="Phó Giám đốc")
     leader = seeded["leader"]
     assert client.post(f"/quan-tri/nguoi-dung/{leader.id}", data={
         "email": leader.email, "full_name": leader.full_name, "role": "office", "unit": "", "active": "y"}).status_code == 302

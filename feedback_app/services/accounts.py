@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import N_, Role
+from workflows.lifecycle import N_, OPEN_STATES, Role
 
 from ..auth import token_hash
 from ..extensions import db
-from ..models import ApiToken, SignInFailure, Unit, User
+from ..models import ApiToken, Feedback, SignInFailure, Unit, User
 from ..security import client_key
 from . import outbox
 
@@ -228,14 +228,8 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user)
     unit = _unit_of_role(role, unit)
-    if user.role == Role.ADMIN.value and user.active and (role != Role.ADMIN.value or not active):
-        # every active admin's row locked, in one order, own included (PostgreSQL): two admins stopping
-        # each other at once are served one after the other, and the second sees the first's change
-        admins = db.session.execute(select(User.id).where(User.role == Role.ADMIN.value, User.active)
-                                    .order_by(User.id).with_for_update()).scalars().all()
-        if not [i for i in admins if i != user.id]:  # nobody could undo it from the app
-            raise AccountError(N_("Đây là tài khoản quản trị duy nhất còn hoạt động; hãy tạo tài khoản quản trị "
-                                  "khác trước khi ngừng hoặc đổi vai trò tài khoản này."), "active")
+    if user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit)):
+        _check_someone_stays(user)
     if password:
         if len(password) < 8:
             raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
@@ -250,6 +244,39 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
             token.revoked_at = token.revoked_at or CLOCK.now()
     db.session.commit()
     return user
+
+
+def _check_someone_stays(user: User) -> None:
+    """``user`` stops doing what their role (and unit) does now: refused when they are the last active
+    account doing work that nobody else could: the admin (nobody could undo it from the app), a leader
+    (nobody would approve an answer or decide an escalated case, NĐ 61/2018 Art 19.9), HCTH (nobody would
+    receive a PAKN, NĐ 20/2008 Art 9.1), a unit's user while the unit holds open cases."""
+    same = [User.role == user.role, User.active]
+    if user.role == Role.UNIT.value:
+        same.append(User.unit_id == user.unit_id)
+    # every such row locked, in one order, own included (PostgreSQL): two admins stopping two of them at
+    # once are served one after the other, and the second sees the first's change
+    others = [i for i in db.session.execute(select(User.id).where(*same).order_by(User.id).with_for_update())
+              .scalars() if i != user.id]
+    if others:
+        return
+    if user.role == Role.ADMIN.value:
+        raise AccountError(N_("Đây là tài khoản quản trị duy nhất còn hoạt động; hãy tạo tài khoản quản trị "
+                              "khác trước khi ngừng hoặc đổi vai trò tài khoản này."), "active")
+    if user.role == Role.LEADER.value:
+        raise AccountError(N_("Đây là tài khoản Lãnh đạo duy nhất còn hoạt động: không còn ai duyệt câu trả lời "
+                              "và quyết định phản ánh, kiến nghị quá hạn. Hãy tạo tài khoản Lãnh đạo khác trước "
+                              "khi ngừng hoặc đổi vai trò tài khoản này."), "active")
+    if user.role == Role.OFFICE.value:
+        raise AccountError(N_("Đây là tài khoản Văn phòng duy nhất còn hoạt động: không còn ai tiếp nhận, phân "
+                              "loại phản ánh, kiến nghị. Hãy tạo tài khoản Văn phòng khác trước khi ngừng hoặc "
+                              "đổi vai trò tài khoản này."), "active")
+    open_cases = db.session.execute(select(func.count()).select_from(Feedback).where(
+        Feedback.unit_id == user.unit_id, Feedback.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
+    if open_cases:
+        raise AccountError(N_("Đây là người dùng duy nhất còn hoạt động của đơn vị %(unit)s, đơn vị còn %(n)s phản "
+                              "ánh, kiến nghị đang xử lý. Hãy tạo người dùng khác cho đơn vị trước khi ngừng hoặc "
+                              "chuyển tài khoản này."), "active", unit=user.unit.code, n=open_cases)
 
 
 def new_token(user: User) -> str:
@@ -276,8 +303,6 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
               make_office: bool = False) -> Unit:
     """Create (``unit`` None) or edit a unit; ``make_office`` makes it the office (HCTH), which stays
     the office. A unit with open cases cannot be deactivated, nor the office ever. Commits."""
-    from ..models import Feedback
-    from workflows.lifecycle import OPEN_STATES
     code = code.strip().upper()
     if not code or not code.replace("_", "").isalnum():
         raise AccountError(N_("Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và dấu gạch dưới."), "code")
@@ -317,7 +342,6 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
 def _check_can_become_office(unit: Unit | None) -> None:
     """One office only: every case at no unit, every office account and HCTH's mails go to the one unit.
     A processing unit with its own accounts or cases stays one: they would be HCTH's at a stroke."""
-    from ..models import Feedback
     office = office_unit()
     if office is not None:
         raise AccountError(N_("Đã có đơn vị Văn phòng (%(code)s); chỉ một đơn vị là Văn phòng."), "is_office",
