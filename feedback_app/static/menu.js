@@ -1,10 +1,10 @@
-// The header's navigation on a narrow screen (a phone): folded behind the menu button, a disclosure
-// (templates/base.html: a <button> with aria-expanded and aria-controls). The stylesheet does the folding
-// (pakn.css, "menu"), only for <html class="js-menu"> and only while the button says aria-expanded="false";
-// this script sets that class and turns aria-expanded. Without script every link is shown, as on a wide
-// screen, and the button stays hidden.
-// Loaded in <head> without defer, so that the class is there before the first paint: a phone never shows
-// the whole navigation and then folds it (the stylesheet beside it holds the paint back anyway).
+// The header's navigation on a phone, and a staff member's long one on a tablet too: folded behind the menu
+// button, a disclosure (templates/base.html: a <button> with aria-expanded and aria-controls). The stylesheet
+// does the folding and says where (pakn.css, "menu"), only for <html class="js-menu"> and only while the
+// button says aria-expanded="false"; this script sets that class and turns aria-expanded. Without script
+// every link is shown, as on a wide screen, and the button stays hidden.
+// Loaded in <head> without defer, so that the class is there before the first paint: a phone or a tablet
+// never shows the whole navigation and then folds it (the stylesheet beside it holds the paint back anyway).
 (function () {
   "use strict";
   var root = document.documentElement;
