@@ -63,7 +63,8 @@ STATE_EXPLANATIONS = {
     State.RECEIVED: N_("Văn phòng Sở đã tiếp nhận và đang xem xét, phân loại phản ánh, kiến nghị."),
     State.AWAITING_INFO: N_("Văn phòng Sở cần Ông/Bà bổ sung thông tin; thời hạn xử lý tạm dừng trong khi chờ."),
     State.CLASSIFIED: N_("Phản ánh, kiến nghị đã được tiếp nhận, phân loại và sẽ được chuyển đến đơn vị xử lý."),
-    State.REFUSED: N_("Phản ánh, kiến nghị không được tiếp nhận; lý do đã được thông báo cho Ông/Bà."),
+    # the reason follows on the page: a sender who gave only a phone may read it here before HCTH calls
+    State.REFUSED: N_("Phản ánh, kiến nghị không được tiếp nhận, vì lý do nêu dưới đây."),
     State.TRANSFERRED: N_("Phản ánh, kiến nghị không thuộc thẩm quyền của Sở và đã được chuyển đến cơ quan "
                           "có thẩm quyền."),
     State.FORWARDED: N_("Đơn vị chuyên môn đang nghiên cứu, xử lý và dự thảo câu trả lời."),
