@@ -81,13 +81,9 @@ def _parse_day(value: str) -> date:
 @click.argument("year", type=int)
 def calendar_list(year: int) -> None:
     """Days off (weekdays) and make-up working days of YEAR, with local overrides."""
-    from .services.calendar import load_calendar
-    cal = load_calendar()
-    # days_off_between counts (start, end]: from the last day of the year before, so that 1 January is listed
-    for note in cal.days_off_between(date(year - 1, 12, 31), date(year, 12, 31)):
-        click.echo(f"{note.date.isoformat()}  nghỉ       {note.name}")
-    for note in cal.make_up_working_days(year):
-        click.echo(f"{note.date.isoformat()}  làm việc   {note.name}")
+    from .services.calendar import year_days
+    for day in year_days(year):
+        click.echo(f"{day.day.isoformat()}  {'nghỉ    ' if day.kind == 'off' else 'làm việc'}   {day.name}")
 
 
 @calendar_cli.command("set")

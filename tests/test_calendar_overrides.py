@@ -196,6 +196,30 @@ def test_the_page_lists_this_and_next_years_overrides_and_refuses_what_changes_n
     assert made_up.status_code == 302 and load_calendar().is_working_day(date(2024, 3, 9))
 
 
+def test_the_page_shows_each_years_days_off_and_make_up_days_as_the_deadlines_count_them(app, client, clock, seeded):
+    """The library's holidays and swaps with the admin's overrides, to check against the government's notice."""
+    import re
+    from tests.test_office import login, text
+    set_day(date(2025, 1, 2), "off", "Nghỉ bù Tết Dương lịch", SYSTEM)
+    login(client, seeded["admin"])
+    page = text(client.get("/quan-tri/lich-lam-viec"))
+
+    def rows(year):
+        table = re.search(rf'<table class="stack" id="year-{year}">(.*?)</table>', page, re.S).group(1)
+        return [tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S))
+                for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)]
+    this_year, next_year = rows(2024), rows(2025)
+    assert this_year[0][:2] == ("Thứ Hai, 01/01/2024", "Nghỉ")
+    assert [d for d, kind, _ in this_year if kind == "Nghỉ" and "/02/2024" in d] == [
+        f"{wd}, {n:02d}/02/2024" for wd, n in (("Thứ Năm", 8), ("Thứ Sáu", 9), ("Thứ Hai", 12), ("Thứ Ba", 13),
+                                               ("Thứ Tư", 14))]  # Tết Giáp Thìn on weekdays
+    assert ("Thứ Năm, 02/01/2025", "Nghỉ", "Nghỉ bù Tết Dương lịch") in next_year  # the override
+    assert ("Thứ Bảy, 26/04/2025", "Làm bù") == next(r for r in next_year if r[1] == "Làm bù")[:2]  # the 2025 swap
+    assert any(r[0] == "Thứ Sáu, 02/05/2025" and r[1] == "Nghỉ" for r in next_year)
+    english = text(client.get("/quan-tri/lich-lam-viec?lang=en"))
+    assert "Days off and make-up working days of 2024" in english and "New Year" in english
+
+
 def test_the_command_refuses_an_override_that_changes_nothing_too(app, seeded):
     result = app.test_cli_runner().invoke(args=["calendar", "set", "2024-03-09", "off", "Thứ bảy"])
     assert result.exit_code != 0 and "đã là ngày nghỉ" in result.output

@@ -4,7 +4,7 @@ set/remove``, so an open case's due date moves the same way, with its audit row.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from workflows.clock import CLOCK
@@ -34,10 +34,12 @@ def _years() -> tuple[int, int]:
 
 
 def _page(form: CalendarDayForm, status: int = 200, confirm: dict | None = None):
-    today = CLOCK.today()
+    today, cal = CLOCK.today(), calendar.load_calendar()
+    language = "en_US" if get_locale().language == "en" else "vi"
     return render_template("admin/calendar.html", form=form, kinds=calendar.KINDS, confirm=confirm,
                            overrides=calendar.overrides(*_years()),
-                           next_days=_next_working_days(calendar.load_calendar(), today)), status
+                           years={year: calendar.year_days(year, language, cal) for year in _years()},
+                           next_days=_next_working_days(cal, today)), status
 
 
 # A change that gives open cases a new due date is shown first with how many, and made once confirmed:
