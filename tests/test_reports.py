@@ -237,3 +237,75 @@ def test_a_case_overdue_at_the_end_of_a_period_stays_overdue_in_it_whatever_happ
     assert (values["pending"], values["pending_overdue"], values["pending_on_time"]) == (5, 4, 1)
     hcth = next(row for row in build_report(q2).units if row.unit_code == "HCTH")
     assert hcth.values["pending_overdue"] == 2  # refused and transferred never left HCTH; the forwarded ones count for their unit now
+
+
+# --- a period not begun yet: refused everywhere a report is read ----------------------------------
+# Today as in the demo, Monday 07/12/2026: 2027-Q1 starts on 15/12/2026, the year 2030 on 15/12/2029,
+# and the range from tomorrow on 08/12/2026. Counted, each would show today's open case as carried over.
+NOT_BEGUN = {"2030": "15/12/2029", "2027-Q1": "15/12/2026", "2026-12-08..2026-12-31": "08/12/2026"}
+REPORT = "/van-phong/bao-cao"
+
+
+def _not_begun(period: str) -> str:
+    return f"Kỳ báo cáo {period} chưa bắt đầu (từ ngày {NOT_BEGUN[period]}): chưa có số liệu."
+
+
+@pytest.fixture
+def december_2026(app, clock, client, seeded):
+    """A case received on 01/12/2026 and still open; the clock at 09:00 on 07/12/2026; HCTH signed in."""
+    from deadline_helpers import SUBMISSION
+    from feedback_app.services.cases import receive
+    clock.set("2026-12-01T09:00:00+07:00")
+    receive(SUBMISSION)
+    clock.set("2026-12-07T09:00:00+07:00")
+    client.post("/van-phong/dang-nhap", data={"email": seeded["office"].email, "password": "secret-pass"})
+    return client
+
+
+@pytest.mark.parametrize("period", NOT_BEGUN)
+def test_a_period_not_begun_is_refused_at_the_period_form_without_figures(december_2026, period):
+    response = december_2026.get(REPORT, query_string={"period": period})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and _not_begun(period) in page
+    assert 'id="report-table"' not in page and "Tải XLSX" not in page and "Kỳ báo cáo chưa kết thúc" not in page
+    assert f'name="period" value="{period}"' in page  # the form, to choose another period
+    english = december_2026.get(REPORT, query_string={"period": period, "lang": "en"}).get_data(as_text=True)
+    assert f"The reporting period {period} has not begun yet (it starts on {NOT_BEGUN[period]})" in english
+
+
+@pytest.mark.parametrize("period", NOT_BEGUN)
+def test_a_period_not_begun_has_no_xlsx_csv_or_pdf(december_2026, period):
+    for fmt in ("xlsx", "csv", "pdf"):
+        for live in (None, "1"):
+            response = december_2026.get(REPORT, query_string={"period": period, "format": fmt, "live": live})
+            assert response.status_code == 400 and response.mimetype == "text/html", (fmt, live)
+            assert "Content-Disposition" not in response.headers
+            assert _not_begun(period) in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("period", NOT_BEGUN)
+def test_the_cli_refuses_a_period_not_begun_and_writes_no_file(december_2026, app, tmp_path, period):
+    run = app.test_cli_runner().invoke
+    result = run(args=["report", "--period", period, "--format", "json"])
+    assert result.exit_code == 1 and _not_begun(period) in result.output
+    out = tmp_path / "bao-cao.xlsx"
+    result = run(args=["report", "--period", period, "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 1 and _not_begun(period) in result.output and not out.exists()
+    assert run(args=["report", "close", "--period", period]).exit_code == 1  # nor closed: it has not ended
+
+
+def test_a_period_opens_at_local_midnight_of_its_first_day_and_reads_as_still_running(december_2026, app, clock):
+    tomorrow = "2026-12-08..2026-12-31"
+    clock.set("2026-12-07T23:59:00+07:00")
+    assert december_2026.get(REPORT, query_string={"period": tomorrow}).status_code == 400
+    clock.set("2026-12-08T00:00:00+07:00")  # still 7 December in UTC
+    for period in (tomorrow, "2026-Q4", None):  # None: the page opens on the current quarter
+        response = december_2026.get(REPORT, query_string={"period": period})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="report-table"' in page, period
+        assert "Kỳ báo cáo chưa kết thúc: số liệu còn thay đổi, chưa chốt được." in page
+        assert "chưa bắt đầu" not in page
+    assert december_2026.get(REPORT, query_string={"period": tomorrow, "format": "xlsx"}).status_code == 200
+    result = app.test_cli_runner().invoke(args=["report", "--period", tomorrow, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"]["carried_over"] == 1  # the case received on 01/12

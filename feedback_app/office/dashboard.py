@@ -12,7 +12,7 @@ from ..auth import roles_required
 from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
 from ..reports.periods import PeriodError, parse_period, quarter_of
-from ..services.reports import AlreadyClosed, PeriodNotOver, close_report, report_of, snapshot_of
+from ..services.reports import AlreadyClosed, PeriodNotBegun, PeriodNotOver, close_report, report_of, snapshot_of
 from ..views_common import local_d, local_dt, page_arg, state_label
 from workflows.clock import CLOCK
 from workflows.lifecycle import N_
@@ -49,6 +49,12 @@ def dashboard():
     return render_template("office/dashboard.html", d=data, states=states, rates=rates, satisfaction=satisfaction)
 
 
+def _period_refused(text: str, error: str):
+    """The form again with why ``text`` gives no report, to enter another period."""
+    return render_template("office/report.html", report=None, period_text=text, header=exports.header_rows(),
+                           error=error), 400
+
+
 @bp.get("/bao-cao")
 @roles_required(*REPORT_ROLES)
 def report():
@@ -61,9 +67,11 @@ def report():
     try:
         period = parse_period(text)
     except PeriodError:
-        return render_template("office/report.html", report=None, period_text=text, header=exports.header_rows(),
-                               error=gettext(BAD_PERIOD)), 400
-    stored = report_of(period, live=live)
+        return _period_refused(text, gettext(BAD_PERIOD))
+    try:
+        stored = report_of(period, live=live)
+    except PeriodNotBegun as error:  # no page and no file: any figures of it would be made up
+        return _period_refused(text, gettext(error.message, **error.params))
     result = stored.report
     name = f"bao-cao-pakn-{period.label.replace('..', '_')}" + ("-tinh-lai" if live else "")
     if fmt == "xlsx":

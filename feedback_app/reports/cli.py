@@ -21,9 +21,12 @@ FORMATS = ("xlsx", "pdf", "csv", "json")
 
 def render(period: Period, fmt: str, live: bool = False) -> bytes | str:
     """The report of ``period`` in ``fmt``: a closed period's stored figures unless ``live``."""
-    from ..services.reports import report_of
+    from ..services.reports import PeriodNotBegun, report_of
     from . import exports
-    stored = report_of(period, live=live)
+    try:
+        stored = report_of(period, live=live)
+    except PeriodNotBegun as error:
+        raise click.ClickException(str(error)) from None
     report = stored.report
     if fmt == "xlsx":
         return exports.to_xlsx(report, stored.status_line())

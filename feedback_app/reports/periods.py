@@ -116,6 +116,10 @@ class Period:
             raise PeriodError(f"period end {self.end.isoformat()} has no day after it")
         return _local_midnight_utc(self.end + timedelta(days=1))
 
+    def has_begun(self, now: datetime) -> bool:
+        """Whether its first day has come (local time) at ``now``: before it, the period has no figures."""
+        return now >= self.start_utc()
+
     def has_ended(self, now: datetime) -> bool:
         """Whether its last day is over (local time) at ``now``: its figures no longer move by new days."""
         return now >= self.end_utc_exclusive()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
+from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import OutboxMail, ReportSnapshot, Unit, User
@@ -25,7 +26,7 @@ from . import outbox
 from .calendar import load_calendar
 
 __all__ = ["build_report", "Report", "StoredReport", "report_of", "closed_reports_including", "close_report", "reopen_report", "PeriodNotOver",
-           "AlreadyClosed", "reminder_day", "remind_quarterly_report"]
+           "PeriodNotBegun", "AlreadyClosed", "reminder_day", "remind_quarterly_report"]
 
 
 def reminder_day(period: Period) -> date:
@@ -67,6 +68,18 @@ class PeriodNotOver(ValueError):
     """The period has not ended yet: its figures are still moving."""
 
 
+class PeriodNotBegun(ValueError):
+    """The period starts after today. Counted anyway, it would show today's open cases as carried over
+    into it and split into on time and overdue as of today, figures no day of it has produced.
+    ``message`` is a msgid, ``params`` its values; ``str()`` is the Vietnamese text (the CLI's)."""
+
+    message = N_("Kỳ báo cáo %(period)s chưa bắt đầu (từ ngày %(start)s): chưa có số liệu.")
+
+    def __init__(self, period: Period):
+        self.params = {"period": period.label, "start": f"{period.start:%d/%m/%Y}"}
+        super().__init__(self.message % self.params)
+
+
 class AlreadyClosed(Exception):
     def __init__(self, snapshot: ReportSnapshot):
         super().__init__(f"period {snapshot.label} was closed at {snapshot.closed_at.isoformat()}")
@@ -106,7 +119,11 @@ def closed_reports_including(day: date) -> list[ReportSnapshot]:
 
 
 def report_of(period: Period, *, live: bool = False) -> StoredReport:
-    """The figures of a closed period as they were closed, else (or with ``live``) counted now."""
+    """The figures of a closed period as they were closed, else (or with ``live``) counted now;
+    ``PeriodNotBegun`` before its first day. The page, its downloads and ``flask report`` all read a
+    report here, so each refuses a period not begun without checking it itself."""
+    if not period.has_begun(CLOCK.now()):
+        raise PeriodNotBegun(period)
     snapshot = None if live else snapshot_of(period)
     if snapshot is None:
         return StoredReport(build_report(period), None)
