@@ -126,10 +126,14 @@ def test_the_leader_decides_on_an_escalated_case_and_the_unit_is_told_what_to_do
     reaches the unit by mail, stands on the case page and turns the overdue list's "waiting" into
     "directed"; the state and the promised date do not move."""
     import html
+    import re
     case = forwarded_case(seeded)  # at QLKH
     sweep(parse_instant("2024-03-26T00:01:00+07:00"))  # the letter: 1 April
     clock.set("2024-04-02T08:00:00+07:00")
     assert sweep(parse_instant("2024-04-02T08:00:00+07:00")).escalations == 1  # 1 April passed too
+    sign_in(client, seeded["QLKH"])  # the unit's list says who holds the case now, not only "extended"
+    row = re.search(rf'<tr[^>]*>\s*<td><a [^>]*>{case.code}</a>.*?</tr>', client.get("/don-vi/").get_data(as_text=True), re.S)
+    assert "Quá ngày hẹn lại: chờ Lãnh đạo quyết định" in row.group(0) and "Đã gia hạn" not in row.group(0)
     sign_in(client, seeded["leader"])
     listed = html.unescape(client.get("/van-phong/qua-han").get_data(as_text=True))
     assert "chờ Lãnh đạo quyết định" in listed
@@ -148,6 +152,7 @@ def test_the_leader_decides_on_an_escalated_case_and_the_unit_is_told_what_to_do
     listed = html.unescape(client.get("/van-phong/qua-han").get_data(as_text=True))
     assert "Lãnh đạo đã chỉ đạo ngày 02/04/2024" in listed and "chờ Lãnh đạo quyết định" not in listed
     sign_in(client, seeded["QLKH"])
+    assert "Lãnh đạo đã chỉ đạo ngày 02/04/2024" in html.unescape(client.get("/don-vi/").get_data(as_text=True))
     unit_page = html.unescape(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
     assert instruction in unit_page and "Chỉ đạo của Lãnh đạo" in unit_page and 'id="form-direct"' not in unit_page
 
