@@ -132,6 +132,8 @@ AUDIT_EVENTS = {
     "collect_basis": AuditLabel(EVENTS["collect_basis"].label,
                                 N_("Đơn vị xử lý đang thu thập thêm thông tin, cơ sở để xử lý")),
     "resume_handling": AuditLabel(EVENTS["resume_handling"].label, N_("Đơn vị xử lý tiếp tục xử lý")),
+    # the leader's approval is the department's answer going out: the citizen has no part in the approving
+    "approve": AuditLabel(EVENTS["approve"].label, N_("Gửi câu trả lời")),
 }
 UNKNOWN_EVENT = N_("Cập nhật")
 

@@ -126,7 +126,7 @@ def test_the_status_page_shows_public_steps_and_the_answer_but_no_internal_notes
     page = text_of(client.get(f"/tra-cuu/{case.code}").get_data(as_text=True))
     assert "Đã trả lời" in page
     assert "Phòng Quản lý Công nghệ và Chuyên ngành" in page
-    for step in ("Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Duyệt và gửi trả lời"):
+    for step in ("Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Gửi câu trả lời"):
         assert step in page
     assert "Lớp tập huấn không thu học phí." in page
     assert "nội bộ: xem hồ sơ cũ" not in page
@@ -153,7 +153,8 @@ def test_the_citizen_sees_the_steps_of_their_case_not_the_hand_offs_among_hcth_t
     steps = [text_of(li).split(" · ", 1)[1].strip() for li in re.findall(r"<li>(.*?)</li>",
                                                                          html.split('id="steps"')[1].split("</ol>")[0])]
     assert steps == ["Tiếp nhận", "Phân loại, tiếp nhận", "Chuyển đơn vị xử lý", "Chuyển đơn vị xử lý",
-                     "Duyệt và gửi trả lời"]
+                     "Gửi câu trả lời"]
+    assert "Duyệt" not in text_of(html.split('id="steps"')[1].split("</ol>")[0])
     page = text_of(html)
     for internal in ("Trả lại Văn phòng", "Yêu cầu chỉnh sửa", "Trình dự thảo", "Không thuộc lĩnh vực",
                      "Bổ sung căn cứ pháp lý", "Bản nháp đầu tiên"):
