@@ -166,10 +166,15 @@ def test_a_failing_commit_leaves_no_case_and_no_file(app, clock, monkeypatch):
     assert os.listdir(app.config["UPLOAD_DIR"]) == []
 
 
-def test_a_filled_honeypot_stores_nothing(client, clock):
+def test_a_filled_honeypot_stores_nothing_and_gives_a_person_their_text_back_to_send_again(client, clock):
+    """A bot fills the hidden field; so may a browser's autofill, for a person who must not lose what they typed."""
     response = post(client, website="http://spam.example")
     assert response.status_code == 400
     assert count(Feedback) == 0
+    page = response.get_data(as_text=True)
+    assert "Chưa gửi được phản ánh, kiến nghị." in page and VALID["content"] in page
+    assert "spam.example" not in page  # the hidden field comes back empty
+    assert post(client).status_code == 303 and count(Feedback) == 1  # sent again, the field empty
 
 
 def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_with, clock):

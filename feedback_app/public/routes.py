@@ -182,7 +182,9 @@ def submit():
     if not form.is_submitted():
         form.submission_key.data = submissions.new_submission_key()
     elif form.website.data:
-        abort(400)  # the honeypot was filled in: a bot; nothing is stored
+        # the honeypot filled in: a bot, or a browser's autofill; nothing is stored, and a person gets
+        # what they typed back, the hidden field emptied, to send again
+        return _submission_again(gettext(NOT_SENT), 400, check=False)
     else:
         valid = form.validate_on_submit()
         if (files := attached_files(form, valid)) is not None and valid:
@@ -239,12 +241,15 @@ def _submission_again(alert: str, status: int, check: bool) -> Response:
     """The portal's form back with what was typed, its files held, a fresh token, and why it was not
     taken (``alert``); ``check``: its fields checked too."""
     form = SubmissionForm()
+    form.website.data, form.website.raw_data = "", None  # the honeypot is never sent back filled
     if check:
         form.validate()
     attached_files(form, valid=False)
     return make_response(render_template("public/submit.html", form=form, form_alert=alert), status)
 
 
+NOT_SENT = N_("Chưa gửi được phản ánh, kiến nghị. Nội dung Ông/Bà đã nhập vẫn còn trên trang này; vui lòng kiểm "
+              "tra rồi bấm gửi lại.")
 EXPIRED = N_("Trang đã mở quá lâu hoặc phiên làm việc đã kết thúc nên chưa gửi được. Nội dung Ông/Bà đã nhập "
              "vẫn còn trên trang này; vui lòng kiểm tra rồi bấm gửi lại.")
 
