@@ -68,6 +68,8 @@ def test_the_demo_closes_the_quarter_before_and_the_results_page_shows_its_repor
     facts, rows = facts_on_page(html, last.label)
     assert facts == {
         "Tiếp nhận trong kỳ": str(t["received"]),
+        "Kỳ trước chuyển sang": str(t["carried_over"]),
+        "Tổng số phải giải quyết": str(t["to_handle"]),
         "Đã giải quyết": str(t["answered"]),
         "Tỷ lệ giải quyết đúng hạn": rate(t["answered"] - t["answered_late"], t["answered"]),
         "Đang giải quyết cuối kỳ": f"{t['pending']} (quá hạn: {t['pending_overdue']})" if t["pending_overdue"]

@@ -27,7 +27,12 @@ def test_the_public_reads_the_closed_quarters_results_and_satisfaction(quarter, 
     total = reports.report_of(Q2).report.total.values
     page = text_of(client.get("/ket-qua-xu-ly").get_data(as_text=True))
     assert f"Kỳ {PERIOD}: từ ngày 15/03/2024 đến ngày 14/06/2024" in page
-    assert f"Tiếp nhận trong kỳ {total['received']} Đã giải quyết {total['answered']}" in page
+    assert (f"Tiếp nhận trong kỳ {total['received']} Kỳ trước chuyển sang {total['carried_over']} "
+            f"Tổng số phải giải quyết {total['to_handle']} Đã giải quyết {total['answered']}") in page
+    # what was to handle is what was settled and what is left: the page's own figures add up
+    shown = {label: int(v) for label, v in re.findall(r"(Tổng số phải giải quyết|Đã giải quyết|Đang giải quyết cuối kỳ) (\d+)", page)}
+    refused, transferred = map(int, re.search(r"chuyển cơ quan có thẩm quyền (\d+); (\d+)", page).groups())
+    assert shown["Tổng số phải giải quyết"] == shown["Đã giải quyết"] + shown["Đang giải quyết cuối kỳ"] + refused + transferred
     on_time = round(100 * (total["answered"] - total["answered_late"]) / total["answered"])
     assert f"Tỷ lệ giải quyết đúng hạn {on_time}%" in page
     satisfied = round(100 * (total["very_satisfied"] + total["satisfied"]) / total["rated"])
