@@ -159,7 +159,11 @@ def test_no_answer_is_a_reason_only_once_the_request_was_told_and_five_working_d
 
     # HCTH phones on Wednesday 13/03: the 5 working days run to Wednesday 20/03
     record(client, notice, "phone", "2024-03-13")
-    assert "hạn bổ sung đến hết ngày 20/03/2024" in html.unescape(page(client, f"/van-phong/ho-so/{case.code}"))
+    told = html.unescape(page(client, f"/van-phong/ho-so/{case.code}"))
+    assert "hạn bổ sung đến hết ngày 20/03/2024" in told
+    # the deadline card counts from that day too, as its basis says (05 days), not from the request's
+    how = re.search(r'<dd id="due-how">(.*?)</dd>', told, re.S).group(1)
+    assert how == "5 ngày làm việc sau ngày 13/03/2024, ngày đề nghị bổ sung đến được người gửi"
     clock.set("2024-03-20T16:00:00+07:00")
     with pytest.raises(InvalidEventArguments) as refused:
         apply_event(find(case.code), "refuse", office, {"reason": "no_answer_to_info_request"})

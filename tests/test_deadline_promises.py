@@ -262,3 +262,14 @@ def test_the_days_spent_waiting_for_the_citizen_push_the_limit_back(app, clock, 
     assert sweep_on(date(2024, 4, 2)).letters == 0 and sweep_on(date(2024, 4, 4)).letters == 0
     assert sweep_on(date(2024, 4, 5)).letters == 1  # the limit moved from 1/4 to 4/4
     assert db.session.execute(select(ApologyLetter.missed_due_date)).scalar_one() == date(2024, 4, 4)
+
+
+def test_a_case_returned_without_a_letter_says_its_five_days_count_from_the_return(app, clock, seeded):
+    """The basis shown beside the date says what was counted: from the return, within the case's limit."""
+    from deadline_helpers import forwarded_case
+    case = forwarded_case(seeded)  # received Monday 4 March 2024
+    clock.set("2024-03-07T09:00:00+07:00")
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc thẩm quyền của phòng"})
+    assert (case.due_step, case.due_start, case.due_days, case.due_date) == ("classify", date(2024, 3, 7), 5,
+                                                                            date(2024, 3, 14))
+    assert "kể từ ngày trả lại" in case.due_basis and "không quá 20 ngày làm việc" in case.due_basis

@@ -77,6 +77,10 @@ BASIS: dict[Step, str] = {
 # The whole case's bound, when a step's own count would end after it or it has passed already.
 CASE_LIMIT_BASIS = N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ việc xử lý, trả lời không quá 20 ngày làm việc "
                       "kể từ ngày tiếp nhận")
+# A case a unit returned to HCTH (``_back_at_office``): routed again within the classify days counted from
+# the return, a choice of the department's (the law counts 05 days from receipt once), within the case's limit.
+RETURN_BASIS = N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong 05 ngày "
+                  "làm việc kể từ ngày trả lại (Sở quy định), không quá 20 ngày làm việc kể từ ngày tiếp nhận")
 EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "
                      "(chỉ được hẹn lại một lần)")
 
@@ -218,9 +222,10 @@ class Deadlines:
         """
         if clock.promise is not None:
             return self.promised(Step.CLASSIFY, clock.promise, today)
-        return self._within_case_limit(Step.CLASSIFY, today, self.rules.classify_days, clock)
+        return self._within_case_limit(Step.CLASSIFY, today, self.rules.classify_days, clock, RETURN_BASIS)
 
-    def _within_case_limit(self, step: Step, today: date, days: int, clock: CaseClock) -> Due:
+    def _within_case_limit(self, step: Step, today: date, days: int, clock: CaseClock,
+                           basis: str | None = None) -> Due:
         """``days`` working days from ``today``, but never past the whole case's limit. A limit already
         passed stays the due date, in the past: the case is late from the start of the step (the sweep
         marks it and writes the apology letter), and an answer sent today is not "on time"."""
@@ -228,7 +233,7 @@ class Deadlines:
         if limit < today:
             return Due.counted(step, clock.received_on, self.rules.case_total_days + clock.paused_days, self.cal,
                                CASE_LIMIT_BASIS)
-        return Due.until(step, today, min(self.cal.add_working_days(today, days), limit), self.cal)
+        return Due.until(step, today, min(self.cal.add_working_days(today, days), limit), self.cal, basis)
 
     def late_at_office(self, clock: CaseClock, today: date) -> date | None:
         """The whole case's limit, if it passed while the case is still at HCTH (received or

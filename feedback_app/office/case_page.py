@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError
+from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, State
 
 from ..extensions import db
 from ..models import Attachment
@@ -72,6 +72,8 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         if office and corrections.may_correct(case) else None,
         # whether the request for information reached the citizen (a refusal for no answer waits for it)
         info=citizen_notices.info_request(case) if bp == "office" else None,
+        # the citizen's time to answer runs from the day the request reached them, not the day it was made
+        due_from=citizen_notices.due_explained(case, "vi") if case.state == State.AWAITING_INFO.value else None,
         notice_kinds=citizen_notices.KIND_LABELS, notice_ways=citizen_notices.HOW_LABELS,
     )
     return render_template("office/case.html", **context), status
