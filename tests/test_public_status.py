@@ -447,9 +447,11 @@ def test_files_for_a_case_no_longer_waiting_are_not_stored(app, client, clock, s
 def test_a_refused_case_says_why_on_the_status_page_not_that_the_sender_was_told(client, clock, seeded):
     """A sender who gave only a phone may look the case up before HCTH calls them with the reason."""
     case = receive(replace(SUBMISSION, email=None))
-    apply_event(case, "refuse", seeded["office"], {"reason": "complaint_or_denunciation"})
+    note = "Khiếu nại quyết định hành chính: gửi Thanh tra Sở, 12 Hùng Vương."
+    apply_event(case, "refuse", seeded["office"], {"reason": "complaint_or_denunciation", "note": note})
     look_up(client, case.code, "0905123456")
     page = client.get(f"/tra-cuu/{case.code}").get_data(as_text=True)
+    assert re.search(r'<dd id="refusal-note"[^>]*>(.*?)</dd>', page).group(1) == note  # where to go instead
     explained = re.search(r'<p id="state-explained">(.*?)</p>', page).group(1)
     assert explained == "Phản ánh, kiến nghị không được tiếp nhận, vì lý do nêu dưới đây."
     assert "khiếu nại" in re.search(r'<dd id="refusal">(.*?)</dd>', page, re.S).group(1).lower()

@@ -128,6 +128,10 @@ def _argument_field(event: str, name: str, required: bool, case: Feedback):
     if name == "new_date":
         return DateField(label, validators=[Optional()],
                          description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
+    if name == "note" and event == "refuse":  # the sender reads it: the refusal's mail, the status page
+        return TextAreaField(_l("Ghi chú cho người gửi"), validators=validators + [at_most(20000)],
+                             description=_l("Người gửi đọc ghi chú này trong thông báo không tiếp nhận và trên trang "
+                                            "tra cứu: ví dụ, cơ quan có thẩm quyền giải quyết khiếu nại, tố cáo."))
     if name == "agency":
         return StringField(label, validators=validators + [at_most(EVENTS[event].max_chars[name])])
     if name == "reference":  # the file's reference in the department's records (NĐ 20/2008 Art 14.2e)
