@@ -63,7 +63,9 @@ def test_the_demo_closes_the_quarter_before_and_the_results_page_shows_its_repor
     html = client.get("/ket-qua-xu-ly").get_data(as_text=True)
     page = text_of(html)
     assert "Chưa có kỳ báo cáo nào được chốt số liệu." not in page
-    assert f"Kỳ {last.label}: từ ngày {last.start:%d/%m/%Y} đến ngày {last.end:%d/%m/%Y}" in page
+    year, quarter = last.label.split("-Q")
+    assert (f"Kỳ báo cáo quý {'I' * int(quarter) if quarter != '4' else 'IV'} năm {year}: "
+            f"từ ngày {last.start:%d/%m/%Y} đến ngày {last.end:%d/%m/%Y}") in page
     assert f"Số liệu chốt ngày {local_date(stored.closed_at):%d/%m/%Y}." in page
     facts, rows = facts_on_page(html, last.label)
     assert facts == {

@@ -26,7 +26,7 @@ def test_the_public_reads_the_closed_quarters_results_and_satisfaction(quarter, 
     reports.close_report(Q2, quarter["office"])
     total = reports.report_of(Q2).report.total.values
     page = text_of(client.get("/ket-qua-xu-ly").get_data(as_text=True))
-    assert f"Kỳ {PERIOD}: từ ngày 15/03/2024 đến ngày 14/06/2024" in page
+    assert "Kỳ báo cáo quý II năm 2024: từ ngày 15/03/2024 đến ngày 14/06/2024" in page
     assert (f"Tiếp nhận trong kỳ {total['received']} Kỳ trước chuyển sang {total['carried_over']} "
             f"Tổng số phải giải quyết {total['to_handle']} Đã giải quyết {total['answered']}") in page
     # what was to handle is what was settled and what is left: the page's own figures add up
@@ -43,7 +43,7 @@ def test_the_public_reads_the_closed_quarters_results_and_satisfaction(quarter, 
     for personal in ("Trần Thị Bình", "Nguyễn Văn An", "0905123456", "@example.com"):
         assert personal not in page
     english = text_of(client.get("/ket-qua-xu-ly?lang=en").get_data(as_text=True))
-    assert f"Period {PERIOD}: from 15/03/2024 to 14/06/2024" in english and f"Answered on time {on_time}%" in english
+    assert "Reporting period: quarter II of 2024, from 15/03/2024 to 14/06/2024" in english and f"Answered on time {on_time}%" in english
     home = client.get("/").get_data(as_text=True)
     assert 'href="/ket-qua-xu-ly"' in home  # in the navigation and on the home page
 

@@ -61,7 +61,7 @@ def test_the_report_pdf_carries_the_header_the_period_and_every_figure_of_the_ta
     text = flat(response.data)
 
     for line in (app.config["AGENCY_PARENT"], app.config["AGENCY_NAME"].upper(), TITLE,
-                 "Kỳ báo cáo 2024-Q2: từ ngày 15/03/2024 đến ngày 14/06/2024",
+                 "Kỳ báo cáo quý II năm 2024: từ ngày 15/03/2024 đến ngày 14/06/2024",
                  "Số liệu tính đến 09:00 01/07/2024"):
         assert line in text, line
     assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH QUẢNG NGÃI" in text and "BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ" in text

@@ -89,7 +89,7 @@ def test_a_half_year_adds_up_its_two_quarters_and_the_office_reads_it_by_name(qu
     assert h1["received"] > 0
     client.post("/van-phong/dang-nhap", data={"email": seeded["office"].email, "password": "secret-pass"})
     page = client.get("/van-phong/bao-cao?period=2024-H1").get_data(as_text=True)
-    assert "Kỳ báo cáo 2024-H1: từ ngày 15/12/2023 đến ngày 14/06/2024" in page
+    assert "Kỳ báo cáo 6 tháng đầu năm 2024: từ ngày 15/12/2023 đến ngày 14/06/2024" in page
     register = client.get("/van-phong/so-tiep-nhan?period=2024-H1").get_data(as_text=True)
     assert "6 tháng đầu năm 2024 (15/12/2023 – 14/06/2024)" in register  # the picker names it
 

@@ -132,16 +132,16 @@ def test_the_report_page_in_english_has_english_headings_and_the_sheet_stays_vie
     sign_in(client, seeded["office"])
     page = text_of(client.get("/van-phong/bao-cao?period=2024-Q2&lang=en").get_data(as_text=True))
     for english in ("REPORT ON THE RECEIPT AND HANDLING OF FEEDBACK AND PETITIONS",
-                    "Reporting period 2024-Q2: from 15/03/2024 to 14/06/2024", "Feedback received", "Carried over",
+                    "Reporting period: quarter II of 2024, from 15/03/2024 to 14/06/2024", "Feedback received", "Carried over",
                     "Received in the period", "Online", "Other channels", "Answered", "Early", "On time", "Pending",
                     "Within the deadline", "Apology letters", "Satisfaction", "Ratings"):
         assert english in page, english
-    for vietnamese in ("BÁO CÁO", "Kỳ báo cáo 2024-Q2", "Số PAKN tiếp nhận", "Trực tuyến", "Đang giải quyết"):
+    for vietnamese in ("BÁO CÁO", "Kỳ báo cáo quý II năm 2024", "Số PAKN tiếp nhận", "Trực tuyến", "Đang giải quyết"):
         assert vietnamese not in page, vietnamese
     sheet = load_workbook(io.BytesIO(client.get("/van-phong/bao-cao?period=2024-Q2&format=xlsx").data)).active
     cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
     assert "BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ" in cells and "Số PAKN tiếp nhận" in cells
-    assert "Kỳ báo cáo 2024-Q2: từ ngày 15/03/2024 đến ngày 14/06/2024" in cells
+    assert "Kỳ báo cáo quý II năm 2024: từ ngày 15/03/2024 đến ngày 14/06/2024" in cells
 
 
 def test_every_string_marked_for_translation_has_an_english_translation():

@@ -4,11 +4,14 @@ Sở"; NĐ 61/2018 and TT 01/2018 on rating the service), in total and per unit.
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext
 
+from ..reports.exports import period_text
 from ..services.reports import published_results
 from . import bp
 
 
 @bp.get("/ket-qua-xu-ly")
 def results():
-    return render_template("public/results.html", results=published_results())
+    return render_template("public/results.html", results=published_results(),
+                           period_line=lambda report: period_text(report, gettext))  # as the report names it

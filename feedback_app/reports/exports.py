@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,7 +44,13 @@ FORM: list = [
 ]
 DEPTH = 3
 TITLE = N_("BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ")
-PERIOD_LINE = N_("Kỳ báo cáo %(label)s: từ ngày %(start)s đến ngày %(end)s")
+# The period as a report names it ("quý II năm 2024", Roman numerals as in the department's own reports),
+# then its days; a range of days has only those.
+PERIOD_LINE = N_("Kỳ báo cáo %(name)s: từ ngày %(start)s đến ngày %(end)s")
+RANGE_LINE = N_("Kỳ báo cáo từ ngày %(start)s đến ngày %(end)s")
+PERIOD_NAMES = {"Q": N_("quý %(n)s năm %(y)s"), "H1": N_("6 tháng đầu năm %(y)s"), "H2": N_("6 tháng cuối năm %(y)s"),
+                "Y": N_("năm %(y)s")}
+ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -124,7 +131,12 @@ def header_rows() -> list[list[HeaderCell]]:
 def period_text(report: Report, translate=lambda text: text) -> str:
     """The line under the title: in Vietnamese on the sheet, through ``translate`` (gettext) on the page."""
     p = report.period
-    return translate(PERIOD_LINE) % {"label": p.label, "start": f"{p.start:%d/%m/%Y}", "end": f"{p.end:%d/%m/%Y}"}
+    days = {"start": f"{p.start:%d/%m/%Y}", "end": f"{p.end:%d/%m/%Y}"}
+    year, kind, number = re.fullmatch(r"(\d{4})(?:-(Q|H)(\d))?|.*", p.label).groups()
+    if year is None:  # a range of days
+        return translate(RANGE_LINE) % days
+    name = PERIOD_NAMES["Q"] if kind == "Q" else PERIOD_NAMES[f"H{number}" if kind else "Y"]
+    return translate(PERIOD_LINE) % {"name": translate(name) % {"n": ROMAN.get(number or ""), "y": year}, **days}
 
 
 def to_xlsx(report: Report, status: str | None = None) -> bytes:
