@@ -81,6 +81,11 @@ def test_the_report_pdf_carries_the_header_the_period_and_every_figure_of_the_ta
     assert total == expected["TONG"]
     assert total["received"] == 10 and total["received_online"] == 8 and total["to_handle"] == 12
     assert total["pending_overdue"] == 3 and total["answered_late"] == 1 and total["apology_letters"] == 1
+    # the foot of the form as sent: dated the day it is made, drawn up and signed by hand
+    foot = text[text.index("Tổng cộng"):]
+    for line in (f"{app.config['AGENCY_PLACE']}, ngày 01 tháng 7 năm 2024", "NGƯỜI LẬP BIỂU",
+                 app.config["AGENCY_SIGNER_TITLE"], "(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên và đóng dấu)"):
+        assert line in foot, line
 
 
 def test_the_page_offers_the_pdf_next_to_the_xlsx_and_the_csv(quarter, client):

@@ -136,8 +136,15 @@ def test_cli_xlsx_is_laid_out_like_the_form_with_numbers(quarter_cases, app, tmp
     header_row = next(c.row for row in sheet.iter_rows() for c in row if c.value == "Đơn vị")
     assert f"A{header_row}:A{header_row + 2}" in merged  # "Đơn vị" spans the three header rows
     assert sheet.cell(header_row + 3, 1).value == "(1)"  # the column numbers row of the form
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=header_row + 4, values_only=True) if r[0]}
-    assert list(rows)[0] == "Phòng Hành chính - Tổng hợp" and list(rows)[-1] == "Tổng cộng"
+    below = [r for r in sheet.iter_rows(min_row=header_row + 4, values_only=True)]
+    last = next(i for i, r in enumerate(below) if r[0] == "Tổng cộng")
+    rows = {r[0]: r for r in below[:last + 1] if r[0]}
+    assert list(rows)[0] == "Phòng Hành chính - Tổng hợp"
+    # the foot of the form, a row apart: dated, then who drew it up and who signs, each with its line
+    foot = [[v for v in r if v] for r in below[last + 1:]]
+    assert foot[0] == [] and foot[1] == [f"{app.config['AGENCY_PLACE']}, ngày 01 tháng 7 năm 2024"]
+    assert foot[2:4] == [["NGƯỜI LẬP BIỂU", app.config["AGENCY_SIGNER_TITLE"]],
+                         ["(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên và đóng dấu)"]]
     for name, code in (("Phòng Quản lý Khoa học", "QLKH"), ("Chi cục Tiêu chuẩn Đo lường Chất lượng", "TDC")):
         assert all(isinstance(v, int) for v in rows[name][1:])
         assert dict(zip(FORM_COLUMNS, rows[name][1:])) == quarter_cases[code]

@@ -16,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from workflows.clock import CLOCK
 from workflows.lifecycle import N_
 
 from ..pdf import font_dir, html_to_pdf, in_fonts
@@ -89,6 +90,23 @@ def agency_lines() -> tuple[str, str]:
     """The heading of the department's documents: the parent authority and the agency, in capitals."""
     agency = current_app.config
     return agency["AGENCY_PARENT"], agency["AGENCY_NAME"].upper()
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """The foot of the form as sent: the place and date, who drew it up and who signs for the department,
+    each with the line the hand fills in (the XLSX and the PDF alike)."""
+    dated: str  # "Quảng Ngãi, ngày 17 tháng 6 năm 2024"
+    left: tuple[str, str] = ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)")
+    right: tuple[str, str] = ("", "(Ký, ghi rõ họ tên và đóng dấu)")
+
+
+def signatures() -> Signatures:
+    """Dated the day the file is made, the day it is signed and sent (NĐ 30/2020/NĐ-CP, Phụ lục I)."""
+    from ..letters import vn_date
+    config = current_app.config
+    return Signatures(f"{config.get('AGENCY_PLACE', '')}, {vn_date(CLOCK.today())}".lstrip(", "),
+                      right=(config["AGENCY_SIGNER_TITLE"], Signatures.right[1]))
 
 
 @dataclass(frozen=True)
@@ -189,6 +207,14 @@ def to_xlsx(report: Report, status: str | None = None) -> bytes:
             for c in range(1, last_col + 1):
                 ws.cell(r, c).font = bold
         r += 1
+    # the foot of the form, a row apart from the table: the date over the signer's column, then who signs
+    foot, signer = signatures(), max(2, last_col - 6)
+    lines = [("", foot.dated), (foot.left[0], foot.right[0]), (foot.left[1], foot.right[1])]
+    for row, (left, right) in enumerate(lines, start=r + 1):
+        ws.merge_cells(start_row=row, start_column=signer, end_row=row, end_column=last_col)
+        for column, text in ((1, left), (signer, right)):
+            cell = ws.cell(row, column, text)
+            cell.alignment, cell.font = Alignment(horizontal="center"), Font(bold=row == r + 2, italic=row != r + 2)
     ws.column_dimensions["A"].width = 42
     for c in range(2, last_col + 1):
         ws.column_dimensions[get_column_letter(c)].width = 11
@@ -212,7 +238,8 @@ def to_pdf(report: Report, status: str | None = None) -> bytes:
     html = render_template("letters/report.html", font_dir=folder, agency_parent=in_fonts(parent, folder),
                            agency_name=in_fonts(name, folder), title=TITLE, label=report.period.label,
                            period_line=period_text(report), status=in_fonts(status, folder),
-                           header=header_rows(), width=len(FORM_COLUMNS), rows=rows)
+                           header=header_rows(), width=len(FORM_COLUMNS), rows=rows,
+                           signatures=signatures())
     return html_to_pdf(html)
 
 
