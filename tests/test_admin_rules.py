@@ -88,6 +88,25 @@ def test_the_admin_forms_speak_vietnamese_where_wtforms_would_speak_english(app,
     assert users_named(NEW_USER["email"]) == 0
 
 
+def test_a_password_a_guesser_tries_first_is_refused_on_the_form_and_by_the_command(app, client, seeded):
+    login(client, seeded["admin"])
+    for easy in ("password", "Password", "12345678", "matkhau123", "aaaaaaaa", "abababab", "moi@skhcn.example.gov.vn"):
+        refused = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "unit", "unit": "QLKH", "password": easy})
+        assert refused.status_code == 422 and "Mật khẩu này quá dễ đoán" in text(refused), easy
+    assert users_named(NEW_USER["email"]) == 0
+    leader = seeded["leader"]
+    kept = client.post(f"/quan-tri/nguoi-dung/{leader.id}", data={"email": leader.email, "full_name": leader.full_name,
+                                                                  "role": "leader", "unit": "", "active": "y",
+                                                                  "password": "qwertyuiop"})
+    assert kept.status_code == 422 and "quá dễ đoán" in text(kept)
+    db.session.expire_all()
+    assert db.session.get(User, leader.id).check_password("secret-pass")
+    command = app.test_cli_runner().invoke(args=["users", "create", "moi2@skhcn.example.gov.vn", "--role", "leader",
+                                                 "--password", "iloveyou"])
+    assert command.exit_code != 0 and "quá dễ đoán" in command.output
+    assert client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "unit", "unit": "QLKH"}).status_code == 302
+
+
 def test_the_english_interface_translates_the_new_messages(app, client, seeded):
     login(client, seeded["admin"])
     client.get("/quan-tri/don-vi?lang=en")

@@ -201,6 +201,27 @@ def name_taken(model, name: str, row=None) -> bool:
                for other in db.session.execute(select(model)).scalars())
 
 
+# What a guesser tries first (NIST SP 800-63B 5.1.1.2: refuse passwords known to be common), lower case:
+# the usual ones, and those a Vietnamese office would pick (mật khẩu, the department's initials).
+COMMON_PASSWORDS = frozenset("""
+password password1 password123 passw0rd p@ssw0rd p@ssword 12345678 123456789 1234567890 0123456789
+11111111 00000000 88888888 66666666 12341234 11223344 87654321 12344321 1q2w3e4r 1qaz2wsx zaq12wsx
+qwertyui qwerty123 qwertyuiop asdfghjk abc12345 abcd1234 a1234567 a12345678 12345678a 123456a@ 123456aa
+iloveyou admin123 admin@123 administrator welcome1 letmein1 changeme matkhau matkhau1 matkhau123 matkhau@123
+matkhaumoi vietnam1 vietnam123 hanoi123 saigon123 skhcn123 skhcn@123 sokhcn123 quangngai pakn1234 pakn@123
+""".split())
+TOO_EASY = N_("Mật khẩu này quá dễ đoán (mật khẩu phổ biến, trùng thư điện tử, hoặc chỉ lặp vài ký tự); "
+              "hãy chọn mật khẩu khác.")
+
+
+def _check_password(password: str, email: str) -> None:
+    if len(password) < 8:
+        raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+    folded = password.lower()
+    if folded in COMMON_PASSWORDS or folded in (email, email.partition("@")[0]) or len(set(folded)) < 4:
+        raise AccountError(TOO_EASY, "password")
+
+
 def create_user(email: str, role: str, *, full_name: str | None = None, unit_code: str | None = None,
                 password: str | None = None, title: str | None = None) -> tuple[User, str]:
     """Create a staff account; returns it and its password (a generated one if none was given). Commits."""
@@ -211,8 +232,7 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
     _check_user(email, role, unit)
     unit = _unit_of_role(role, unit)
     password = password or secrets.token_urlsafe(12)
-    if len(password) < 8:
-        raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+    _check_password(password, email)
     user = User(email=email, full_name=(full_name or email.split("@")[0]).strip(), role=role, unit=unit,
                 title=title or None)
     user.set_password(password)
@@ -231,8 +251,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     if user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit)):
         _check_someone_stays(user)
     if password:
-        if len(password) < 8:
-            raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+        _check_password(password, email)
         user.set_password(password)
         user.end_sessions()  # a new password signs out every browser, one that stole the cookie too
         clear_sign_in_failures(user.email)
