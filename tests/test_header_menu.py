@@ -121,6 +121,8 @@ def test_on_a_tablet_a_staff_header_is_one_row_and_its_menu_opens_to_every_link(
     button.click()
     assert button.get_attribute("aria-expanded") == "true"
     assert all(link.is_visible() for link in links(page)) and sign_out(page).is_visible()
+    # signing out is as easy a target to tap as a link (WCAG 2.5.8)
+    assert sign_out(page).bounding_box()["height"] >= min(link.bounding_box()["height"] for link in links(page))
     assert page.blocked == []
 
     without_script = open_page({"width": width, "height": TABLET_HEIGHT}, who, path, script=False)
