@@ -192,6 +192,10 @@ class Feedback(db.Model):
         Index("ix_feedback_state_unit", "state", "unit_id"),
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_state_received", "state", "received_at"),  # HCTH's intake queue, oldest first
+        # A citizen calls about their case: staff look it up by the phone or e-mail it was sent with
+        # (services.staff_search, migration 0030)
+        Index("ix_feedback_phone", "phone"),
+        Index("ix_feedback_email", "email"),
         # A submission's key (the API's Idempotency-Key, the portal form's key): a retried or double-sent
         # submission finds its case instead of making a second one (migration 0012). Partial: the
         # submissions without a key write nothing to it.

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "fold_char", "words", "search_document", "search_terms", "nfc", "nfc_deep", "ascii_name",
-           "MAX_TERMS", "MAX_TERM_LENGTH"]
+__all__ = ["fold", "fold_char", "fold_ascii", "words", "search_document", "search_terms", "nfc", "nfc_deep",
+           "ascii_name", "MAX_TERMS", "MAX_TERM_LENGTH"]
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 100
@@ -89,6 +89,24 @@ def fold(text: str | None) -> str:
             break
         folded = again
     return " ".join(folded.split())
+
+
+# Neither ASCII nor a combining mark (NFKD puts Vietnamese marks in U+0300-U+036F): “ ” – … and other scripts
+_NOT_ASCII_OR_MARK = re.compile("[^\x00-\x7f\u0300-\u036f]")
+
+
+def fold_ascii(text: str | None) -> str:
+    """``fold``'s letters for Vietnamese at a tenth of its cost, for reading thousands of texts in one
+    request (services.staff_search): lowercase, no diacritics, đ -> d, whitespace left as it is, and any
+    character with no ASCII letter in it (“ ” – …, other scripts) a space, so that it still separates words.
+
+    >>> fold_ascii("Giảm 50% phí – “Đăng ký”")
+    'giam 50% phi    dang ky '
+    """
+    if not text:
+        return ""
+    plain = unicodedata.normalize("NFKD", text.lower().replace("đ", "d"))
+    return _NOT_ASCII_OR_MARK.sub(" ", plain).encode("ascii", "ignore").decode("ascii")
 
 
 def words(text: str | None) -> list[str]:

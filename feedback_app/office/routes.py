@@ -1,4 +1,4 @@
-"""HCTH and the leader: sign-in, the intake queue, the review and publication queues, the case page."""
+"""HCTH and the leader: sign-in, the intake queue, the review and publication queues, the search, the case page."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -17,6 +17,7 @@ from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
 from .case_page import DUPLICATE, download, handle_event, handle_side_action, load_case, render_case
 from .forms import DuplicateForm, LoginForm
+from .search import search_page, search_query
 
 login_manager.login_view = "office.login"
 login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
@@ -79,6 +80,8 @@ def logout():
 @roles_required(*OFFICE)
 def queue():
     queues = {key: queue for key, queue in QUEUES.items() if key not in HCTH_ONLY or current_user.role == "office"}
+    if q := search_query():  # the box Tìm hồ sơ: every case, whatever its queue
+        return search_page(q, "office/queue.html", "office.case", title=N_("Tìm hồ sơ"), tab=None, queues=queues)
     tab = request.args.get("tab") or ("review" if current_user.role == "leader" else "intake")
     if tab not in queues:
         tab = "intake"

@@ -97,9 +97,10 @@ def with_trail(query: Select) -> Select:
     return query.options(selectinload(Feedback.transitions))
 
 
-def paginate(query: Select, page: int, per_page: int | None = None):
+def paginate(query: Select, page: int, per_page: int | None = None, *, count: bool = True):
+    """A page of ``query``; ``count=False`` when the caller knows the total and sets ``total`` itself."""
     per_page = per_page or current_app.config["PER_PAGE"]
-    return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100)
+    return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100, count=count)
 
 
 def overdue_step(case: Feedback) -> str | None:

@@ -58,6 +58,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # 08, 09…), a fixed line 0, its area code 2x(x) and the subscriber's digits, 11 in all; +84 or 84 for the 0.
 _PHONE = re.compile(r"(?:\+?84|0)(?:[35789]\d{8}|2\d{9})")
 _OLD_PHONE = re.compile(r"(?:\+84|0)\d{8,10}")  # the rule of before, for the cases stored under it
+# A number as someone reads it out: with its 0, 84 or +84 (the rule of before included), or without it
+_SPOKEN_PHONE = re.compile(r"(?:\+?84|0)(\d{8,10})|([35789]\d{8}|2\d{9})")
 MIN_CONTENT_CHARS = 20
 MIN_CONTENT_WORDS = 5
 MIN_VIETNAMESE_SHARE = 0.2
@@ -135,6 +137,18 @@ def normalise_phone(value: str) -> str | None:
     is not one."""
     digits = _phone_digits(value)
     return digits if _PHONE.fullmatch(digits) else None
+
+
+def stored_phones(value: str) -> list[str]:
+    """The forms in which a case may store the phone number ``value``, typed or read out as anyone does
+    ("0905 123 456", "+84 905.123.456", "905123456"): a case keeps the number as its sender wrote it
+    (``normalise_phone``: 0…, 84… or +84…), so a lookup tries all three. Empty when ``value`` is no phone
+    number."""
+    number = _SPOKEN_PHONE.fullmatch(_phone_digits(value))
+    if number is None:
+        return []
+    national = number[1] or number[2]
+    return [f"0{national}", f"84{national}", f"+84{national}"]
 
 
 def _phone_digits(value: str | None) -> str:

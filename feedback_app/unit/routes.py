@@ -1,4 +1,4 @@
-"""A unit's workspace: its cases by due date (overdue first), the case page, the reply draft."""
+"""A unit's workspace: its cases by due date (overdue first), its search, the case page, the reply draft."""
 from __future__ import annotations
 
 from flask import flash, render_template, request
@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..auth import roles_required
 from ..office.case_page import handle_event, handle_side_action, load_case, render_case, sent_draft
+from ..office.search import search_page, search_query
 from ..services import staff
 from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, page_arg
@@ -16,6 +17,8 @@ from . import bp
 @bp.get("/")
 @roles_required("unit")
 def workspace():
+    if q := search_query():  # the box Tìm hồ sơ: the unit's own cases, open or closed
+        return search_page(q, "unit/workspace.html", "unit.case")
     page = staff.paginate(staff.unit_query(current_user), page_arg())
     if (moved := beyond_last_page(page)) is not None:
         return moved
