@@ -5,6 +5,7 @@ follows, once only, and not while an answer waits for publication. A filed publi
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -25,6 +26,9 @@ def test_hcth_files_a_finished_case_once_and_the_citizen_does_not_see_the_step(a
     sign_in(client, seeded["office"])
     waiting = html.unescape(page_of(client, "/van-phong/?tab=to_archive"))
     assert refused.code in waiting and still_open.code not in waiting and "Chờ lưu trữ" in waiting
+    # a finished case has no deadline left: the list says when it ended (the refusal, Monday 4 March)
+    row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{refused.code}</a>.*?</tr>", waiting, re.S).group(0)
+    assert "Kết thúc ngày" in waiting and "Thời gian còn lại" not in waiting and "04/03/2024" in row
 
     empty = act(client, "van-phong", refused, "archive", reference="  ")
     assert empty.status_code == 422 and stored(refused).archived_at is None
