@@ -149,6 +149,9 @@ def backup_command(target: Path | None, keep: int | None, allow_missing: tuple[s
 
 # --- files lost for good -------------------------------------------------------------------------
 
+FILES_LISTED = 200
+
+
 @files_cli.command("missing")
 def files_missing() -> None:
     """List the files the database names that UPLOAD_DIR lacks, with their case; exit status 1 while any
@@ -159,13 +162,16 @@ def files_missing() -> None:
     from .services.files import missing_from
     folder = Path(current_app.config["UPLOAD_DIR"])
     named, missing = missing_from(folder)
+    shown = missing[:FILES_LISTED]  # an unmounted share misses them all: the first ones say enough
     rows = {a.stored_name: a for a in db.session.execute(select(Attachment).where(
-        Attachment.stored_name.in_([f.stored_name for f in missing]))).scalars()}
-    for f in missing:
+        Attachment.stored_name.in_([f.stored_name for f in shown]))).scalars()}
+    for f in shown:
         a = rows[f.stored_name]
         lost = f"  marked lost on {a.lost_at:%Y-%m-%d}: {a.lost_note}" if a.lost_at else ""
         click.echo(f"{a.stored_name}  {a.feedback.code}  {a.kind}  {a.original_name!r}  {a.size:,} bytes  "
                    f"uploaded {a.created_at:%Y-%m-%d}{lost}")
+    if len(missing) > len(shown):
+        click.echo(f"… and {len(missing) - len(shown):,} more")
     unmarked = sum(1 for f in missing if f.lost_at is None)
     click.echo(f"{len(missing):,} of the {named:,} files the database names are missing from UPLOAD_DIR {folder}; "
                f"{len(missing) - unmarked:,} marked lost")

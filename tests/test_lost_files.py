@@ -90,6 +90,19 @@ def test_a_lost_file_is_found_marked_and_no_longer_stops_the_nightly_backup(app,
     assert row.lost_at is None and row.lost_note is None
 
 
+def test_with_the_share_not_mounted_the_list_names_the_first_files_and_counts_the_rest(app, clock, tmp_path,
+                                                                                        monkeypatch):
+    import feedback_app.cli
+    monkeypatch.setattr(feedback_app.cli, "FILES_LISTED", 2)
+    three_attachments_and_two_older_nights(tmp_path / "backups")
+    app.config["UPLOAD_DIR"] = str(tmp_path / "mnt-empty")
+    listed = run(app, "files", "missing")
+    lines = listed.output.splitlines()
+    assert listed.exit_code == 1 and len([line for line in lines if "submission" in line]) == 2
+    assert "… and 1 more" in lines and "3 of the 3 files the database names are missing" in listed.output
+    assert "is the share mounted?" in listed.output
+
+
 def test_staff_and_the_citizen_see_a_lost_file_named_as_lost_not_a_dead_link(app, client, clock, seeded, tmp_path):
     case = drafted_with_files(seeded)
     apply_event(case, "approve", seeded["leader"])
