@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tarfile
 
+import pytest
+
 from deadline_helpers import sign_in
 from feedback_app.extensions import db
 from feedback_app.models import Attachment
@@ -101,6 +103,54 @@ def test_with_the_share_not_mounted_the_list_names_the_first_files_and_counts_th
     assert listed.exit_code == 1 and len([line for line in lines if "submission" in line]) == 2
     assert "… and 1 more" in lines and "3 of the 3 files the database names are missing" in listed.output
     assert "is the share mounted?" in listed.output
+
+
+def test_nothing_is_marked_lost_while_the_share_is_not_mounted(app, clock, tmp_path):
+    """Every file missing at once is the share, not the files: marking them would let the backup prune."""
+    (first, *_), _ = three_attachments_and_two_older_nights(tmp_path / "backups")
+    app.config["UPLOAD_DIR"] = str(tmp_path / "mnt-empty")
+    refused = run(app, "files", "mark-lost", first, "--note", NOTE)
+    assert refused.exit_code == 1 and "none of the 3 files" in refused.output and "mounted" in refused.output
+    assert db.session.query(Attachment).filter(Attachment.lost_at.is_not(None)).count() == 0
+
+
+def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_sent_one_leaves_the_mail(
+        app, client, clock, seeded, smtp, tmp_path):
+    """A unit removes a lost draft file before the draft goes on; a file the citizen already holds that is
+    lost later leaves a revised answer's mail without it, instead of failing it for ever."""
+    from feedback_app.services import outbox, staff
+    from feedback_app.services.cases import find
+    case = drafted_with_files(seeded)
+    apply_event(case, "request_changes", seeded["leader"], {"note": "Bổ sung căn cứ pháp lý của câu trả lời"})
+    (draft,) = [a for a in find(case.code).attachments if a.kind == "reply"]
+    (tmp_path / "uploads" / draft.stored_name).unlink()
+    assert run(app, "files", "mark-lost", draft.stored_name, "--note", NOTE).exit_code == 0
+    case = find(case.code)
+    with pytest.raises(staff.StaffInputError) as refused:
+        staff.submit_draft(case, seeded["QLCN"], "Trả lời đã bổ sung căn cứ.", [], case.version)
+    assert "Công văn trả lời số 12.pdf của dự thảo đã bị mất" in str(refused.value)
+    assert find(case.code).state == "forwarded"
+    staff.remove_draft_file(case, seeded["QLCN"], draft.id, case.version)
+    staff.submit_draft(find(case.code), seeded["QLCN"], "Trả lời đã bổ sung căn cứ.", [], find(case.code).version)
+    apply_event(find(case.code), "approve", seeded["leader"])
+    assert outbox.flush().failed == 0
+    (mail,) = [m for m in smtp.inbox.wait_for(2) if "Trả lời" in m["Subject"]]
+    assert "Trả lời đã bổ sung căn cứ." in mail.get_body(("plain",)).get_content()
+
+    # sent with the answer, then lost: a revision's mail goes without it (and does not name it)
+    case = drafted_with_files(seeded)
+    apply_event(case, "approve", seeded["leader"])
+    outbox.flush()
+    (sent,) = [a for a in find(case.code).attachments if a.kind == "reply"]
+    (tmp_path / "uploads" / sent.stored_name).unlink()
+    assert run(app, "files", "mark-lost", sent.stored_name, "--note", NOTE).exit_code == 0
+    apply_event(find(case.code), "return_answer", seeded["office"], {"reason": "Chưa nêu rõ căn cứ pháp lý để công khai"})
+    staff.submit_draft(find(case.code), seeded["QLCN"], "Câu trả lời đã hoàn thiện.", [], find(case.code).version)
+    apply_event(find(case.code), "approve", seeded["leader"])
+    assert outbox.flush().failed == 0
+    (revised,) = [m for m in smtp.inbox.wait_for(9) if "Câu trả lời đã hoàn thiện." in m.get_body(("plain",)).get_content()]
+    assert "Công văn trả lời số 12.pdf" not in revised.get_body(("plain",)).get_content()
+    assert not [p for p in revised.walk() if p.get_filename()]
 
 
 def test_staff_and_the_citizen_see_a_lost_file_named_as_lost_not_a_dead_link(app, client, clock, seeded, tmp_path):

@@ -96,6 +96,14 @@ def test_hcth_finds_a_case_by_its_phone_written_any_way(client, cases, seeded):
     assert listed(page_of(client, "/van-phong/?q=0912345679")) == []
 
 
+def test_a_landline_written_with_a_dash_or_a_dot_after_its_area_code_is_a_phone_not_a_day(client, clock, seeded):
+    """"024-38221215": its last eight digits would read as 15/12/3822, a day no code carries."""
+    landline = receive(other(phone="02438221215", email=None))
+    sign_in(client, seeded["office"])
+    for typed in ("024-38221215", "024.38221215", "(024) 3822 1215", "02438221215"):
+        assert listed(page_of(client, "/van-phong/", typed)) == [landline.code], typed
+
+
 def test_hcth_finds_a_case_by_e_mail_in_any_case(client, cases, seeded):
     sign_in(client, seeded["office"])
     assert listed(page_of(client, "/van-phong/?q=AN@Example.com")) == [cases["an"]]

@@ -121,7 +121,7 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
         return redirect(url_for(f"{bp}.case", code=code))
     except staff.StaffInputError as exc:
         db.session.rollback()
-        flash(gettext(exc.message), "error")
+        flash(gettext(exc.message, **exc.params), "error")
         return render_case(cases.find(code), bp, {event: form}, 422)
     except LifecycleError as exc:
         db.session.rollback()
@@ -160,7 +160,7 @@ def handle_side_action(code: str, bp: str, action, event: str | None = None, don
         stale(case, event, done)
     except staff.StaffInputError as exc:
         db.session.rollback()
-        flash(gettext(exc.message), "error")
+        flash(gettext(exc.message, **exc.params), "error")
         if sent is not None:
             case = cases.find(code)
             name, form = sent(case)

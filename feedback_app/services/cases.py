@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import CHANNEL_LABELS, PORTAL_CHANNELS, Category, Feedback, OutboxMail, Transition, Unit
 from . import citizen_notices, outbox
 from .calendar import deadlines, load_calendar, target_date
-from .files import reply_files
+from .files import mailable, reply_files
 from .rows import insert_family
 from .sequences import draw
 from .unit_notices import notify_unit
@@ -298,7 +298,7 @@ def _approve(case, args, actor):
     for attachment in case.attachments:  # the draft's files go out with this answer (files.reply_files)
         if attachment.kind == "reply" and attachment.sent_at is None:
             attachment.sent_at = now
-    files = reply_files(case)
+    files = mailable(reply_files(case))
     # the answer's files go with its mail unless together they are too big for a mailbox; the mail
     # then names them and the status page offers them (public.reply_file). Without an e-mail, HCTH
     # encloses them with the answer it posts (citizen_notices).

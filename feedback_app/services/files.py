@@ -36,6 +36,12 @@ def reply_files(case: Feedback) -> list[Attachment]:
     return [a for a in case.attachments if a.kind == "reply" and a.sent_at is not None]
 
 
+def mailable(attachments: list[Attachment]) -> list[Attachment]:
+    """Of these files, those a mail can carry: not marked lost for good (``mark_lost``), which would keep the
+    mail failing for ever. The status page still names a lost one, as lost."""
+    return [a for a in attachments if a.lost_at is None]
+
+
 def write_new(data: bytes, extension: str) -> tuple[str, Path]:
     """Write ``data`` under a new random name with ``extension``; returns the name and the path (the
     caller removes the file if its transaction fails)."""
@@ -91,9 +97,14 @@ def mark_lost(names: list[str], note: str) -> list[Attachment]:
     if len(note) > LOST_NOTE_MAX:
         raise FilesRefused(f"the note is {len(note)} characters long; at most {LOST_NOTE_MAX}")
     attachments = _named(names)
-    present = [a.stored_name for a in attachments if attachment_path(a).exists()]
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    named, missing = missing_from(folder)
+    if len(missing) == named > len(attachments):  # none of them there: the share, not these files
+        raise FilesRefused(f"none of the {named:,} files the database names is in UPLOAD_DIR {folder}: is the "
+                           "share mounted? Nothing marked")
+    present = [a.stored_name for a in attachments if (folder / a.stored_name).exists()]
     if present:
-        raise FilesRefused(f"{', '.join(present)} is in UPLOAD_DIR {upload_dir()}: not lost, nothing marked")
+        raise FilesRefused(f"{', '.join(present)} is in UPLOAD_DIR {folder}: not lost, nothing marked")
     marked = [a for a in attachments if a.lost_at is None]
     for attachment in marked:
         attachment.lost_at, attachment.lost_note = CLOCK.now(), note

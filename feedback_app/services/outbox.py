@@ -34,7 +34,7 @@ from workflows.clock import CLOCK, local_date
 
 from ..extensions import db, mail as flask_mail
 from ..models import ApologyLetter, Feedback, OutboxMail
-from .files import attachment_path, reply_files
+from .files import attachment_path, mailable, reply_files
 
 LEASE_SECONDS = 300
 MAX_BACKOFF_SECONDS = 6 * 3600
@@ -179,7 +179,8 @@ def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
     if kind == "replies" and ident.isdigit():
         case = db.session.get(Feedback, int(ident))
         if case is not None:
-            return [(a.original_name, a.content_type, attachment_path(a).read_bytes()) for a in reply_files(case)]
+            return [(a.original_name, a.content_type, attachment_path(a).read_bytes())
+                    for a in mailable(reply_files(case))]
     raise ValueError(f"unknown attachment {ref!r}")
 
 

@@ -35,9 +35,16 @@ INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
 
 
 class StaffInputError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
+    """Bad input from staff: ``message`` a msgid, its ``%(name)s`` from ``params``, ``field`` the input."""
+
+    def __init__(self, message: str, field: str | None = None, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.field, self.params = message, field, params
+
+
+# A file of the draft marked lost for good (``files.mark_lost``): the answer would go out without it.
+LOST_DRAFT_FILE = N_("Tệp %(name)s của dự thảo đã bị mất; hãy xóa tệp này khỏi dự thảo (và đính kèm lại nếu có "
+                     "bản khác) trước khi trình.")
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -298,6 +305,9 @@ def submit_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
                  expected_version: int | None):
     """Store the attachments and fire ``submit_draft`` in one transaction."""
     _may_draft(case, user, expected_version)
+    lost = [a.original_name for a in removable_draft_files(case) if a.lost_at is not None]
+    if lost:  # the answer would go out without a file it was drafted with
+        raise StaffInputError(LOST_DRAFT_FILE, "attachments", name=", ".join(lost))
     written = []
     try:
         written = _store_files(case, files, "reply")

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, select
 
+from workflows.clock import CLOCK
 from workflows.lifecycle import N_, UNSAFE_CHARS, UNSAFE_TEXT
 
 from ..extensions import db
@@ -93,14 +94,15 @@ def search(user, q: str, page: int, per_page: int | None = None) -> Found:
 
 
 def _day_in(part: str) -> date | None:
-    """The day of receipt a part of a code names: a run of exactly eight digits that is a date."""
+    """The day of receipt a part of a code names: a run of exactly eight digits that is a date no later
+    than today (a landline's eight digits after its area code, "024-38221215", are no day: 15/12/3822)."""
     for run in re.findall(r"\d+", part):
         if len(run) == 8:
             try:
                 day = date(int(run[:4]), int(run[4:6]), int(run[6:]))
             except ValueError:
                 continue
-            if day.year >= 2000:
+            if date(2000, 1, 1) <= day <= CLOCK.today():
                 return day
     return None
 
