@@ -27,7 +27,8 @@ def test_hcth_files_a_finished_case_once_and_the_citizen_does_not_see_the_step(a
     waiting = html.unescape(page_of(client, "/van-phong/?tab=to_archive"))
     assert refused.code in waiting and still_open.code not in waiting and "Chờ lưu trữ" in waiting
     # a finished case has no deadline left: the list says when it ended (the refusal, Monday 4 March)
-    row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{refused.code}</a>.*?</tr>", waiting, re.S).group(0)
+    row = re.search(rf"<tr[^>]*>\s*(?:<td><input[^>]*></td>\s*)?<td><a [^>]*>{refused.code}</a>.*?</tr>", waiting,
+                    re.S).group(0)
     assert "Kết thúc ngày" in waiting and "Thời gian còn lại" not in waiting and "04/03/2024" in row
 
     empty = act(client, "van-phong", refused, "archive", reference="  ")
@@ -116,3 +117,51 @@ def test_the_leader_has_no_queue_of_cases_to_file(app, client, seeded):
     assert "Chờ lưu trữ" not in page_of(client, "/van-phong/?tab=to_archive")  # the intake queue instead
     sign_in(client, seeded["office"])
     assert "tab=to_archive" in page_of(client, "/van-phong/")
+
+
+def test_hcth_files_the_cases_it_ticks_under_one_reference_and_is_told_which_were_not(app, client, clock, seeded):
+    """A box of the records holds many cases: the list "Chờ lưu trữ" files those ticked, each through the
+    lifecycle; one changed since the list was read is named, not filed, and the others are."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    finished = []
+    for title in ("Phí thẩm định hồ sơ", "Thời hạn cấp giấy phép", "Mẫu đơn đăng ký"):
+        case = receive(replace(SUBMISSION, title=title))
+        apply_event(case, "refuse", seeded["office"], {"reason": "unclear_content"})
+        finished.append(case)
+    sign_in(client, seeded["office"])
+    page = page_of(client, "/van-phong/?tab=to_archive")
+    form = re.search(r'<form[^>]*id="archive-many".*?</form>', page, re.S).group(0)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    boxes = dict(re.findall(r'<input type="checkbox" name="case" value="((PAKN[\d.]+):\d+)"', form))
+    assert sorted(boxes.values()) == sorted(c.code for c in finished) and 'aria-label="Chọn PAKN' in form
+    ticked = [v for v, code in boxes.items() if code != finished[2].code]
+
+    # nothing ticked, no reference: the list again with both reasons and what was typed
+    refused = client.post("/van-phong/luu-tru", data={"csrf_token": token, "note": "Hộp số 3"})
+    body = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and "Vui lòng chọn hồ sơ cần lưu trữ." in body
+    assert "Vui lòng nhập số, ký hiệu hồ sơ lưu trữ." in body and "Hộp số 3</textarea>" in body
+    kept = client.post("/van-phong/luu-tru", data={"csrf_token": token, "case": ticked[:1], "reference": ""})
+    assert kept.status_code == 422 and f'value="{ticked[0]}" aria-label' in kept.get_data(as_text=True).replace(" checked", "")
+    assert re.search(rf'value="{re.escape(ticked[0])}"[^>]*checked', kept.get_data(as_text=True))
+    assert client.post("/van-phong/luu-tru", data={"case": ticked, "reference": "12/PAKN-2024"}).status_code == 400  # CSRF
+
+    # one of the two changed meanwhile (filed from its own page): named, the other filed
+    apply_event(finished[1], "archive", seeded["office"], {"reference": "11/PAKN-2024"})
+    done = client.post("/van-phong/luu-tru", data={"csrf_token": token, "case": ticked, "reference": " 12/PAKN-2024 ",
+                                                     "note": "Hộp số 3"}, follow_redirects=True)
+    body = html.unescape(done.get_data(as_text=True))
+    assert f"Đã lưu trữ 1 hồ sơ vào hồ sơ lưu trữ số 12/PAKN-2024: {finished[0].code}." in body
+    assert f"Chưa lưu trữ {finished[1].code}: Phản ánh, kiến nghị đã được cập nhật" in body
+    assert (stored(finished[0]).archive_ref, stored(finished[1]).archive_ref, stored(finished[2]).archive_ref) == (
+        "12/PAKN-2024", "11/PAKN-2024", None)
+    row = db.session.execute(select(Transition).where(Transition.feedback_id == finished[0].id,
+                                                      Transition.event == "archive")).scalar_one()
+    assert row.note == "12/PAKN-2024; Hộp số 3" and row.public is False
+    assert finished[2].code in page_of(client, "/van-phong/?tab=to_archive")
+
+    # the leader reads the lists but files nothing
+    sign_in(client, seeded["leader"])
+    assert client.post("/van-phong/luu-tru", data={"csrf_token": token, "case": [f"{finished[2].code}:1"],
+                                                   "reference": "13/PAKN-2024"}).status_code == 403
+    assert stored(finished[2]).archived_at is None

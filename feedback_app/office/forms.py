@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l, lazy_pgettext
 from sqlalchemy import select, true
 from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
-                     PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField)
+                     PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from workflows.clock import CLOCK, LOCAL_TZ
@@ -54,6 +55,30 @@ class VersionedForm(Form):
     version = IntegerField(validators=[InputRequired(_l("Thiếu phiên bản của hồ sơ; vui lòng tải lại trang."))],
                            invalid_value_message=_l("Phiên bản của hồ sơ không hợp lệ; vui lòng tải lại trang."),
                            render_kw={"hidden": True})
+
+
+class ArchiveManyForm(Form):
+    """Lưu trữ the finished cases ticked on HCTH's list "Chờ lưu trữ" under one reference of the records
+    (``staff.archive_many``); each ticked box sends "code:version" as ``case``."""
+
+    case = SelectMultipleField(validate_choice=False)
+    reference = StringField(_l("Số, ký hiệu hồ sơ lưu trữ"),
+                            validators=[DataRequired(_l("Vui lòng nhập số, ký hiệu hồ sơ lưu trữ.")),
+                                        at_most(EVENTS["archive"].max_chars["reference"])],
+                            description=_l("Theo danh mục hồ sơ của cơ quan, ví dụ 12/PAKN-2024; dùng cho mọi hồ "
+                                           "sơ đã chọn."))
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), at_most(2000)])
+    submit = SubmitField(_l("Lưu trữ các hồ sơ đã chọn"))
+
+    def picked(self) -> list[tuple[str, int]] | None:
+        """The ticked cases as (code, version), or None when a value is not one (a tampered form)."""
+        picked = []
+        for value in self.case.data or []:
+            code, _, version = value.rpartition(":")
+            if not code or not version.isdigit():
+                return None
+            picked.append((code, int(version)))
+        return picked
 
 
 class DuplicateForm(VersionedForm):

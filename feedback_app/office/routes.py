@@ -16,7 +16,7 @@ from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
 from .case_page import DUPLICATE, download, handle_event, handle_side_action, load_case, render_case
-from .forms import DuplicateForm, LoginForm
+from .forms import ArchiveManyForm, DuplicateForm, LoginForm
 from .search import search_page, search_query
 
 login_manager.login_view = "office.login"
@@ -76,13 +76,20 @@ def logout():
     return redirect(url_for("office.login"))
 
 
+def _queues() -> dict:
+    return {key: queue for key, queue in QUEUES.items() if key not in HCTH_ONLY or current_user.role == "office"}
+
+
 @bp.get("/")
 @roles_required(*OFFICE)
 def queue():
-    queues = {key: queue for key, queue in QUEUES.items() if key not in HCTH_ONLY or current_user.role == "office"}
     if q := search_query():  # the box Tìm hồ sơ: every case, whatever its queue
-        return search_page(q, "office/queue.html", "office.case", title=N_("Tìm hồ sơ"), tab=None, queues=queues)
-    tab = request.args.get("tab") or ("review" if current_user.role == "leader" else "intake")
+        return search_page(q, "office/queue.html", "office.case", title=N_("Tìm hồ sơ"), tab=None, queues=_queues())
+    return _queue_page(request.args.get("tab") or ("review" if current_user.role == "leader" else "intake"))
+
+
+def _queue_page(tab: str, archive_form: ArchiveManyForm | None = None, status: int = 200):
+    queues = _queues()
     if tab not in queues:
         tab = "intake"
     which, title = QUEUES[tab]
@@ -96,8 +103,31 @@ def queue():
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     owed = citizen_notices.owed_count() if current_user.role == "office" else 0  # HCTH tells them
+    if tab == "to_archive":  # HCTH files the ticked cases under one reference
+        archive_form = archive_form or ArchiveManyForm()
     return render_template("office/queue.html", tab=tab, title=title, queues=queues, page=page, rows=rows,
-                           owed_notices=owed)
+                           owed_notices=owed, archive_form=archive_form), status
+
+
+@bp.post("/luu-tru")
+@roles_required("office")
+def archive_many():
+    """The cases ticked on "Chờ lưu trữ" filed under one reference; the list again, saying what was filed.
+    Refused (no case ticked, no reference), the list comes back with the boxes and what was typed."""
+    form = ArchiveManyForm()
+    valid, picked = form.validate_on_submit(), form.picked()
+    if not picked:  # none ticked, or a value that is no "code:version" (a tampered form)
+        form.case.errors = [gettext("Vui lòng chọn hồ sơ cần lưu trữ.")]
+    if not (valid and picked):
+        return _queue_page("to_archive", form, 422)
+    reference = form.reference.data.strip()
+    filed = staff.archive_many(current_user, picked, reference, form.note.data)
+    if filed.done:
+        flash(gettext("Đã lưu trữ %(n)s hồ sơ vào hồ sơ lưu trữ số %(ref)s: %(codes)s.", n=len(filed.done),
+                      ref=reference, codes=", ".join(filed.done)), "success")
+    for code, why in filed.refused:
+        flash(gettext("Chưa lưu trữ %(code)s: %(why)s", code=code, why=gettext(why)), "error")
+    return redirect(url_for("office.queue", tab="to_archive"))
 
 
 @bp.get("/ho-so/<code>")

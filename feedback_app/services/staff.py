@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import AT_UNIT_STATES, N_, Role, State
+from workflows.lifecycle import AT_UNIT_STATES, N_, LifecycleError, Role, State
 
 from ..extensions import db
 from ..models import Attachment, DeadlineNotice, Feedback, Unit
@@ -28,7 +28,7 @@ from ..planner import sorted_without_index
 from ..text import words as folded_words
 from . import publication
 from .submissions import SubmissionRejected, check_files
-from .cases import StaleCase, apply_event, audit
+from .cases import StaleCase, apply_event, audit, find
 from .files import write_new
 
 INTAKE_STATES = (State.RECEIVED.value, State.AWAITING_INFO.value)
@@ -347,3 +347,36 @@ def publish(case: Feedback, user, texts: dict[str, str] | None, expected_version
         db.session.rollback()
         raise
 
+
+
+# --- filing many finished cases at once ------------------------------------------------------------
+
+@dataclass
+class Filed:
+    """What ``archive_many`` did: the codes filed, and those not, each with why (a msgid)."""
+    done: list[str]
+    refused: list[tuple[str, str]]
+
+
+def archive_many(user, picked: Iterable[tuple[str, int]], reference: str, note: str | None = None) -> Filed:
+    """File the finished cases ``picked`` ((code, the version the list showed)) under one ``reference`` of the
+    department's records (NĐ 20/2008 Art 9.1, 14.2e: a box or file holds many), each through the lifecycle
+    (``archive``) in its own transaction: one case changed meanwhile, or already filed, leaves the others
+    filed and is named."""
+    filed = Filed([], [])
+    for code, version in dict(picked).items():  # a code picked twice is filed once
+        case = find(code)
+        if case is None:
+            filed.refused.append((code, N_("Không có phản ánh, kiến nghị này.")))
+            continue
+        try:
+            apply_event(case, "archive", user, {"reference": reference, "note": note}, expected_version=version)
+        except StaleCase:
+            db.session.rollback()
+            filed.refused.append((code, StaleCase.message))
+        except LifecycleError as exc:
+            db.session.rollback()
+            filed.refused.append((code, exc.why))
+        else:
+            filed.done.append(code)
+    return filed
