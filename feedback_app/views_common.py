@@ -232,17 +232,23 @@ def period_name(period) -> str:
     """A reporting period (``reports.periods.Period``) in words: "Quý 2/2024 (15/03/2024 – 14/06/2024)",
     "6 tháng đầu năm 2024 (…)", "Năm 2024 (…)", or its days."""
     span = f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}"
-    if "-Q" in period.label:
-        year, quarter = period.label.split("-Q")
-        return gettext("Quý %(q)s/%(y)s (%(span)s)", q=quarter, y=year, span=span)
-    if "-H" in period.label:
-        year, half = period.label.split("-H")
-        if half == "1":
-            return gettext("6 tháng đầu năm %(y)s (%(span)s)", y=year, span=span)
+    if period.named is None:
+        return span
+    year, kind, number = period.named
+    if kind == "Q":
+        return gettext("Quý %(q)s/%(y)s (%(span)s)", q=number, y=year, span=span)
+    if kind == "H" and number == 1:
+        return gettext("6 tháng đầu năm %(y)s (%(span)s)", y=year, span=span)
+    if kind == "H":
         return gettext("6 tháng cuối năm %(y)s (%(span)s)", y=year, span=span)
-    if period.label.isdigit():
-        return gettext("Năm %(y)s (%(span)s)", y=period.label, span=span)
-    return span
+    return gettext("Năm %(y)s (%(span)s)", y=year, span=span)
+
+
+def bad_request(message: str):
+    """The error page, 400, saying why (``message``, a msgid): a mistyped link must not pass for the page
+    (200) or its file (the report's, the register's ``format``)."""
+    return render_template("error.html", code=400, title=gettext("Yêu cầu không hợp lệ"),
+                           message=gettext(message)), 400
 
 
 def error_page(code: int, title: str, message: str):

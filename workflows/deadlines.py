@@ -78,7 +78,8 @@ BASIS: dict[Step, str] = {
 CASE_LIMIT_BASIS = N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ việc xử lý, trả lời không quá 20 ngày làm việc "
                       "kể từ ngày tiếp nhận")
 # A case a unit returned to HCTH (``_back_at_office``): routed again within the classify days counted from
-# the return, a choice of the department's (the law counts 05 days from receipt once), within the case's limit.
+# the return, a choice of the department's (NĐ 20/2008 Art 9.1d counts 05 days from receipt, once), within
+# the case's limit of 20 working days from receipt (QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP; CASE_LIMIT_BASIS).
 RETURN_BASIS = N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong 05 ngày "
                   "làm việc kể từ ngày trả lại (Sở quy định), không quá 20 ngày làm việc kể từ ngày tiếp nhận")
 EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "

@@ -35,7 +35,7 @@ def _years() -> tuple[int, int]:
 
 def _page(form: CalendarDayForm, status: int = 200, confirm: dict | None = None):
     today, cal = CLOCK.today(), calendar.load_calendar()
-    language = "en_US" if get_locale().language == "en" else "vi"
+    language = get_locale().language
     return render_template("admin/calendar.html", form=form, kinds=calendar.KINDS, confirm=confirm,
                            overrides=calendar.overrides(*_years()),
                            years={year: calendar.year_days(year, language, cal) for year in _years()},

@@ -13,7 +13,7 @@ from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
 from ..reports.periods import PeriodError, parse_period, quarter_of
 from ..services.reports import AlreadyClosed, PeriodNotBegun, PeriodNotOver, close_report, report_of, snapshot_of
-from ..views_common import local_d, local_dt, page_arg, state_label
+from ..views_common import bad_request, local_d, local_dt, page_arg, state_label
 from workflows.clock import CLOCK
 from workflows.lifecycle import N_
 from . import bp
@@ -61,9 +61,8 @@ def report():
     text = request.args.get("period") or quarter_of(CLOCK.today()).label
     fmt = (request.args.get("format") or "html").lower()
     live = request.args.get("live") == "1"
-    if fmt not in FORMATS:  # a mistyped link must not pass for the page (200) or a file
-        return render_template("error.html", code=400, title=gettext("Yêu cầu không hợp lệ"),
-                               message=gettext(BAD_FORMAT)), 400
+    if fmt not in FORMATS:
+        return bad_request(BAD_FORMAT)
     try:
         period = parse_period(text)
     except PeriodError:

@@ -16,7 +16,7 @@ from ..reports import register_xlsx
 from ..reports.exports import XLSX_MIMETYPE
 from ..reports.periods import PeriodError, between, parse_period, quarter_of, recent
 from ..services import register
-from ..views_common import beyond_last_page, page_arg, period_name
+from ..views_common import bad_request, beyond_last_page, page_arg, period_name
 from . import bp
 from .forms import RegisterFilterForm, choices
 from .routes import OFFICE
@@ -87,9 +87,8 @@ def _download(filters: register.Filters):
 @roles_required(*OFFICE)
 def register_page():
     fmt = request.args.get("format", "").lower()
-    if fmt not in ("", "html", "xlsx"):  # a mistyped link must not pass for the page (200) or the file
-        return render_template("error.html", code=400, title=gettext("Yêu cầu không hợp lệ"),
-                               message=gettext(BAD_FORMAT)), 400
+    if fmt not in ("", "html", "xlsx"):
+        return bad_request(BAD_FORMAT)
     form = _form()
     filters = _filters(form)
     if filters is None:  # a field error: said next to its field, the register not read

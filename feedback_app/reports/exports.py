@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,7 +50,7 @@ PERIOD_LINE = N_("Kỳ báo cáo %(name)s: từ ngày %(start)s đến ngày %(e
 RANGE_LINE = N_("Kỳ báo cáo từ ngày %(start)s đến ngày %(end)s")
 PERIOD_NAMES = {"Q": N_("quý %(n)s năm %(y)s"), "H1": N_("6 tháng đầu năm %(y)s"), "H2": N_("6 tháng cuối năm %(y)s"),
                 "Y": N_("năm %(y)s")}
-ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -150,11 +149,11 @@ def period_text(report: Report, translate=lambda text: text) -> str:
     """The line under the title: in Vietnamese on the sheet, through ``translate`` (gettext) on the page."""
     p = report.period
     days = {"start": f"{p.start:%d/%m/%Y}", "end": f"{p.end:%d/%m/%Y}"}
-    year, kind, number = re.fullmatch(r"(\d{4})(?:-(Q|H)(\d))?|.*", p.label).groups()
-    if year is None:  # a range of days
+    if p.named is None:  # a range of days
         return translate(RANGE_LINE) % days
-    name = PERIOD_NAMES["Q"] if kind == "Q" else PERIOD_NAMES[f"H{number}" if kind else "Y"]
-    return translate(PERIOD_LINE) % {"name": translate(name) % {"n": ROMAN.get(number or ""), "y": year}, **days}
+    year, kind, number = p.named
+    name = PERIOD_NAMES[f"H{number}" if kind == "H" else kind]
+    return translate(PERIOD_LINE) % {"name": translate(name) % {"n": ROMAN.get(number), "y": year}, **days}
 
 
 def to_xlsx(report: Report, status: str | None = None) -> bytes:

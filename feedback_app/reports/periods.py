@@ -92,6 +92,18 @@ class Period:
         return self.label
 
     @property
+    def named(self) -> tuple[int, str, int | None] | None:
+        """What its label names, for the words a page or a report gives it: (year, "Q", quarter), (year,
+        "H", half), (year, "Y", None); None for a range of days."""
+        if m := _QUARTER_RE.fullmatch(self.label):
+            return int(m[1]), "Q", int(m[2])
+        if m := _HALF_RE.fullmatch(self.label):
+            return int(m[1]), "H", int(m[2])
+        if _YEAR_RE.fullmatch(self.label):
+            return int(self.label), "Y", None
+        return None
+
+    @property
     def days(self) -> int:
         """Number of calendar days in the period."""
         return (self.end - self.start).days + 1

@@ -116,11 +116,12 @@ def year_days(year: int, language: str = "vi", calendar: WorkingCalendar | None 
     """The days of ``year`` the deadlines count otherwise than the week has them, in date order: the
     weekdays off (public holidays, Tết and the days off given with them, BLLĐ 2019 Art 112, and the
     admin's), and the Saturdays and Sundays worked; so the admin can check them against the government's
-    notice. ``language``: "en_US" names the holidays in English where ``holidays.VN`` has the name."""
+    notice. ``language``: the page's; "en" names the holidays in English where ``holidays.VN`` has the name
+    (as ``citizen_notices.due_explained`` does)."""
     calendar = calendar or load_calendar()
     # days_off_between counts (start, end]: from the last day of the year before, so that 1 January is listed
     off = calendar.days_off_between(date(year - 1, 12, 31), date(year, 12, 31))
-    days = [YearDay(n.date, "off", calendar.holiday_name(n, language) if language != "vi" else n.name) for n in off]
+    days = [YearDay(n.date, "off", calendar.holiday_name(n, "en_US") if language == "en" else n.name) for n in off]
     days += [YearDay(n.date, "work", n.name) for n in calendar.make_up_working_days(year)]
     return sorted(days)
 

@@ -102,7 +102,8 @@ def mark_lost(names: list[str], note: str) -> list[Attachment]:
     if len(missing) == named > len(attachments):  # none of them there: the share, not these files
         raise FilesRefused(f"none of the {named:,} files the database names is in UPLOAD_DIR {folder}: is the "
                            "share mounted? Nothing marked")
-    present = [a.stored_name for a in attachments if (folder / a.stored_name).exists()]
+    absent = {f.stored_name for f in missing}
+    present = [a.stored_name for a in attachments if a.stored_name not in absent]
     if present:
         raise FilesRefused(f"{', '.join(present)} is in UPLOAD_DIR {folder}: not lost, nothing marked")
     marked = [a for a in attachments if a.lost_at is None]
@@ -119,9 +120,10 @@ def mark_found(names: list[str]) -> list[Attachment]:
     unmarked = [a.stored_name for a in attachments if a.lost_at is None]
     if unmarked:
         raise FilesRefused(f"{', '.join(unmarked)} is not marked lost: nothing changed")
-    absent = [a.stored_name for a in attachments if not attachment_path(a).is_file()]
+    folder = Path(current_app.config["UPLOAD_DIR"])  # as it is: not made here when missing (upload_dir)
+    absent = [a.stored_name for a in attachments if not (folder / a.stored_name).is_file()]
     if absent:
-        raise FilesRefused(f"{', '.join(absent)} is still missing from UPLOAD_DIR {upload_dir()}: put it back "
+        raise FilesRefused(f"{', '.join(absent)} is still missing from UPLOAD_DIR {folder}: put it back "
                            "first; nothing changed")
     for attachment in attachments:
         attachment.lost_at = attachment.lost_note = None
