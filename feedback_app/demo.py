@@ -16,6 +16,7 @@ from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from .extensions import db
 from .models import Category, Feedback, Unit, User
 from .reports.periods import Period, quarter_of
+from .services import assignment
 from .services.calendar import load_calendar
 from .services.cases import CITIZEN, Submission, apply_event, receive
 from .services.reports import close_report, report_of
@@ -216,6 +217,8 @@ def seed(n_cases: int, password: str, progress: Callable[[str], None] = print) -
                 CLOCK.set(datetime.combine(day, time(9, 0), LOCAL_TZ) + timedelta(minutes=5 * i))
                 actor = CITIZEN if event == "provide_info" else _actor(event, topic[1], users)
                 apply_event(case, event, actor, _args(event, topic))
+                if event == "forward" and i % 2:  # the unit's officer takes it (services.assignment)
+                    assignment.assign(case, users[topic[1]], users[topic[1]].id, case.version)
             progress(f"  {case.code}  {case.state:<13} {case.title[:60]}")
         if n_cases:
             period, played, past = _last_quarter(calendar, users, n_cases, real_now)

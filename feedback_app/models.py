@@ -278,6 +278,10 @@ class Feedback(db.Model):
     # the full-text index (feedback_app/search_index.py: the FTS5 rowid on SQLite, seq on PostgreSQL)
     published_seq: Mapped[int | None] = mapped_column(Integer)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
+    # The unit's officer who handles it (chuyên viên xử lý; the register's "handler", domain brief §5):
+    # set by the unit (services.staff.assign), cleared when the case leaves the unit or the officer the
+    # unit's work. Not a state: the lifecycle does not read it.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -285,6 +289,7 @@ class Feedback(db.Model):
     category: Mapped[Category | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     duplicate_of: Mapped["Feedback | None"] = relationship(remote_side=[id])
+    assignee: Mapped[User | None] = relationship()
     transitions: Mapped[list["Transition"]] = relationship(
         back_populates="feedback", order_by="Transition.id", cascade="all, delete-orphan")
     attachments: Mapped[list["Attachment"]] = relationship(

@@ -106,7 +106,7 @@ class AuditLabel(NamedTuple):
 
 # The audit rows that are not lifecycle events (those carry their own label, ``EVENTS[...].label``),
 # written by services/cases.py (receive), calendar.py (due_recomputed), sweep.py (overdue,
-# apology_letter, escalated), staff.py (mark_duplicate) and letters.py (letter_reason); and the
+# apology_letter, escalated), staff.py (mark_duplicate), assignment.py (assign) and letters.py (letter_reason); and the
 # lifecycle events the citizen reads in other words than staff (their staff label is the event's).
 # tests/test_staff_labels.py fails when a service writes an event missing here.
 AUDIT_EVENTS = {
@@ -119,6 +119,7 @@ AUDIT_EVENTS = {
     "progress_notice": AuditLabel(N_("Thông báo tiến độ cho người gửi (quá hạn trả lời)"),
                                   N_("Thông báo tiến độ xử lý")),
     "mark_duplicate": AuditLabel(N_("Đánh dấu trùng lặp")),
+    "assign": AuditLabel(N_("Phân công người xử lý")),  # services.assignment
     "letter_reason": AuditLabel(N_("Bổ sung lý do phiếu xin lỗi")),
     "correct_intake": AuditLabel(N_("Sửa thông tin tiếp nhận")),
     "citizen_notice": AuditLabel(N_("Báo người gửi qua điện thoại, bưu chính")),  # services.citizen_notices

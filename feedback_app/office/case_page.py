@@ -12,11 +12,12 @@ from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, Lifecycle
 
 from ..extensions import db
 from ..models import Attachment
-from ..services import cases, citizen_notices, corrections, files, publication, serialize, staff, submissions
+from ..services import (assignment, cases, citizen_notices, corrections, files, publication, serialize, staff,
+                        submissions)
 from ..services.calendar import load_calendar
 from ..services.cases import StaleCase
 from ..views_common import event_label, local_dt, send_download
-from .forms import PREVIEW_FIELDS, DuplicateForm, correction_form, event_form, event_args
+from .forms import PREVIEW_FIELDS, AssignForm, DuplicateForm, correction_form, event_form, event_args
 
 
 def load_case(code: str):
@@ -28,6 +29,7 @@ def load_case(code: str):
 
 
 DUPLICATE = "duplicate"  # ``forms``' key of the duplicate form sent back with its error
+ASSIGN = "assign"  # and of the unit's form choosing the officer who handles the case
 
 # Actions that cannot be taken back and reach someone outside at once, asked again in the browser
 # (static/pakn.js; without script the forms work as before): the citizen is told, the public reads it,
@@ -64,6 +66,8 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         rating_labels=submissions.RATING_SCORES,
         art7=submissions.art7_shortfalls(case) if office and "refuse" in events else [],
         identity_missing=", ".join(gettext(what) for what in submissions.identity_missing(case)),
+        assign_form=(forms.get(ASSIGN) or AssignForm.of(case, assignment.colleagues(case), formdata=None))
+        if bp == "unit" and assignment.may_assign(case, current_user) else None,
         duplicate_form=(forms.get(DUPLICATE) or DuplicateForm(data={"version": case.version}))
         if office and case.is_open else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,

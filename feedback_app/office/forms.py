@@ -87,6 +87,25 @@ class DuplicateForm(VersionedForm):
     submit = SubmitField(_l("Đánh dấu trùng"))
 
 
+class AssignForm(VersionedForm):
+    """The unit's officer who handles the case (services.assignment); the choices are the unit's users."""
+    assignee = SelectField(_l("Người xử lý"), choices=[], validate_choice=False)
+    submit = SubmitField(_l("Phân công"))
+
+    @classmethod
+    def of(cls, case: Feedback, officers, **kwargs) -> "AssignForm":
+        form = cls(data={"version": case.version, "assignee": str(case.assignee_id or "")}, **kwargs)
+        form.assignee.choices = [("", _l("Chưa phân công")),
+                                 *((str(u.id), f"{u.full_name} ({u.title})" if u.title else u.full_name)
+                                   for u in officers)]
+        return form
+
+    def chosen(self) -> int | None:
+        """The officer's id, None for nobody; a value no browser sends is refused by the service."""
+        value = (self.assignee.data or "").strip()
+        return int(value) if value.isdigit() else (None if not value else -1)
+
+
 # Labels of the lifecycle's argument names; the widget depends on the argument, never on a list of events.
 ARGUMENT_LABELS = {
     "missing": _l("Thông tin cần bổ sung"),

@@ -26,7 +26,7 @@ from ..auth import token_hash
 from ..extensions import db
 from ..models import ApiToken, Feedback, SignInFailure, Unit, User
 from ..security import client_key
-from . import outbox
+from . import assignment, outbox
 
 
 class AccountError(ValueError):
@@ -248,8 +248,11 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user)
     unit = _unit_of_role(role, unit)
-    if user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit)):
+    stops = user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit))
+    if stops:
         _check_someone_stays(user)
+        if user.role == Role.UNIT.value:  # the cases they handled wait for the unit to pick another officer
+            assignment.release_officer(user, "tài khoản ngừng hoạt động" if not active else "chuyển công tác")
     if password:
         _check_password(password, email)
         user.set_password(password)

@@ -259,7 +259,7 @@ def _forward(case, args, actor):
 
 
 def _return_to_office(case, args, actor):
-    case.unit = None
+    case.unit = case.assignee = None  # the unit that gets it next picks its own officer (services.assignment)
     return _the_reason(case, args, actor)
 
 

@@ -24,7 +24,7 @@ from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.lifecycle import N_, REFUSAL_REASONS, State
 
 from ..extensions import db
-from ..models import CHANNELS, ApologyLetter, Category, Feedback, Unit
+from ..models import CHANNELS, ApologyLetter, Category, Feedback, Unit, User
 from ..reports.periods import Period
 from ..views_common import channel_label, state_label
 from .accounts import office_unit
@@ -140,7 +140,7 @@ _COLUMNS = (Feedback.code, Feedback.received_at, Feedback.channel, Feedback.nati
             Feedback.phone, Feedback.email, Feedback.title, Feedback.content, Feedback.state, Feedback.unit_id,
             Feedback.category_id, Feedback.subject, Feedback.due_date, Feedback.due_step, Feedback.due_basis, Feedback.refusal_reason,
             Feedback.transferred_to, Feedback.answered_at, Feedback.answered_due_date, Feedback.closed_at,
-            Feedback.published_at, Feedback.archived_at, Feedback.archive_ref)
+            Feedback.published_at, Feedback.archived_at, Feedback.archive_ref, Feedback.assignee_id)
 _ORDER = (Feedback.received_at, Feedback.code)
 
 
@@ -160,7 +160,7 @@ def _query(filters: Filters) -> Select:
 def _with_lines(query: Select) -> Select:
     return query.options(
         load_only(*_COLUMNS), joinedload(Feedback.category).load_only(Category.name),
-        joinedload(Feedback.unit).load_only(Unit.name),
+        joinedload(Feedback.unit).load_only(Unit.name), joinedload(Feedback.assignee).load_only(User.full_name),
         selectinload(Feedback.letters).load_only(ApologyLetter.number, ApologyLetter.step, ApologyLetter.issued_on,
                                                   ApologyLetter.new_due_date))
 
@@ -187,7 +187,9 @@ class Lines:
             channel=channel_label(case.channel) + (f" ({case.national_code})" if case.national_code else ""), sender=case.submitter_name, address=case.address,
             contact=" / ".join(v for v in (case.phone, case.email) if v), title=case.title, content=case.content,
             category=classification(case),
-            unit=case.unit.name if case.unit else self.office_name,
+            # the handler (domain brief §5): the unit, and its officer once the unit assigned one
+            unit=(case.unit.name if case.unit else self.office_name)
+            + (f" ({case.assignee.full_name})" if case.assignee else ""),
             due_date=due_date, due_promised=promised, result=result_text(case, overdue),
             note="; ".join([*(letter_text(x) for x in case.letters), *archive_text(case)]), overdue=overdue)
 

@@ -59,6 +59,8 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "subject": case.subject,  # regulation / behaviour (NĐ 20/2008 Art 9.1b–c)
         "national_code": case.national_code,  # QĐ 31/2021 Art 43
         "unit_code": case.unit.code if case.unit else None,
+        # the unit's officer handling it (services.assignment)
+        "assignee": {"id": case.assignee.id, "name": case.assignee.full_name} if case.assignee else None,
         "due": {"step": case.due_step, "start": _iso(case.due_start), "days": case.due_days,
                 "date": _iso(case.due_date), "basis": case.due_basis} if case.due_date else None,
         "extension_count": case.extension_count,

@@ -14,7 +14,7 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import Select, and_, case as sql_case, false, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
@@ -93,9 +93,20 @@ def intake_query(user) -> Select:
     return case_query(user, states=INTAKE_STATES).order_by(sorted_without_index(Feedback.received_at), Feedback.id)
 
 
-def unit_query(user) -> Select:
-    """The unit's open cases: overdue first, then by due date."""
-    return with_trail(by_due_date(case_query(user, states=[*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value])))
+# The unit's list of open cases narrowed to whom they are assigned (services.assignment): the
+# ``cua`` query argument of the unit's workspace, and its label.
+HANDLED_BY = {"toi": N_("Giao cho tôi"), "chua": N_("Chưa phân công")}
+
+
+def unit_query(user, handled_by: str | None = None) -> Select:
+    """The unit's open cases: overdue first, then by due date; ``handled_by`` (``HANDLED_BY``) those
+    assigned to ``user``, or to nobody yet."""
+    query = case_query(user, states=[*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value])
+    if handled_by == "toi":
+        query = query.where(Feedback.assignee_id == user.id)
+    elif handled_by == "chua":
+        query = query.where(Feedback.assignee_id.is_(None))
+    return with_trail(by_due_date(query)).options(joinedload(Feedback.assignee))
 
 
 def with_trail(query: Select) -> Select:

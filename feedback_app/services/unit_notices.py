@@ -37,6 +37,9 @@ NOTICES: dict[str, UnitNotice] = {
 }
 
 
+# a unit's user made a colleague the case's handler (services.assignment): to that officer alone
+ASSIGNED = UnitNotice("unit_assign", "Ông/Bà được phân công xử lý phản ánh, kiến nghị {code} (hạn {due})")
+
 UNIT_STATES = (State.FORWARDED.value, State.COLLECTING.value)  # the unit holds the case
 
 
@@ -58,14 +61,23 @@ def notify_unit(case: Feedback, event: str, args: Mapping[str, Any], actor) -> l
     notice = NOTICES.get(event)
     if notice is None or case.unit is None or (event == "direct" and case.state not in UNIT_STATES):
         return []
+    return _queue(case, event, notice, unit_addresses(case.unit), actor,
+                  note=args.get("note") or args.get("reason") or args.get("instruction") or "")
+
+
+def notify_assignee(case: Feedback, officer: User, actor) -> list[OutboxMail]:
+    """Queue the mail telling ``officer`` that a colleague made them the case's handler
+    (services.assignment). After the ``assign`` audit row, as ``notify_unit``."""
+    return _queue(case, "assign", ASSIGNED, [officer.email], actor, officer=officer)
+
+
+def _queue(case: Feedback, event: str, notice: UnitNotice, addresses: list[str], actor, **extra) -> list[OutboxMail]:
     firing = sum(1 for t in case.transitions if t.event == event)
     who = asked_by(actor)
     subject = notice.subject.format(code=case.code, asked_by=who,
                                     due=f"{case.due_date:%d/%m/%Y}" if case.due_date else "—")
     return outbox.enqueue_each(f"{notice.template}:{case.code}:{firing}", notice.template,
-                               unit_addresses(case.unit), subject, notice.template, feedback=case,
-                               note=args.get("note") or args.get("reason") or args.get("instruction") or "",
-                               asked_by=who,
+                               addresses, subject, notice.template, feedback=case, asked_by=who, actor=actor,
                                # the Vietnamese label, whatever language the staff member who acted reads
                                step_label=STEP_LABELS[Step(case.due_step)] if case.due_step else "",
-                               link=outbox.link("unit.case", code=case.code))
+                               link=outbox.link("unit.case", code=case.code), **extra)
