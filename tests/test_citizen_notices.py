@@ -387,3 +387,51 @@ def test_a_citizen_s_mail_that_fails_for_good_is_owed_by_phone_or_post_until_a_r
     assert [n.key for n in notices()] == [case.info_request_key]  # the one given stays on record
     withdrawn = db.session.execute(select(Transition).where(Transition.event == "mail_delivered")).scalar_one()
     assert withdrawn.feedback_id == letter.id and withdrawn.public is False and "chi@example.com" in withdrawn.note
+
+
+def test_a_request_mailed_to_a_mistyped_address_is_sent_again_to_the_corrected_one_and_counts_from_then(
+        app, clock, seeded, smtp):
+    case = receive(replace(SUBMISSION, email="an@exmple.com"))  # the typo
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})  # Mon 4 Mar
+    assert outbox.flush().sent == 2  # the receipt and the request, to the mistyped address
+    first_key = find(case.code).info_request_key
+    assert citizen_notices.info_reached_on(find(case.code)) == date(2024, 3, 4)
+
+    clock.set("2024-03-12T09:00:00+07:00")  # 5 working days later: no answer, the address was wrong
+    case = find(case.code)
+    correct_intake(case, seeded["office"], replace(SUBMISSION, email="an@example.com"), None, case.version)
+    case = find(case.code)
+    assert case.info_request_key != first_key and case.state == "awaiting_info"
+    assert citizen_notices.info_reached_on(case) is None  # the new request has not reached them yet
+    with pytest.raises(InvalidEventArguments) as refused:
+        apply_event(case, "refuse", seeded["office"], {"reason": "no_answer_to_info_request"})
+    assert refused.value.why == NOT_REACHED
+    again = db.session.execute(select(OutboxMail).where(OutboxMail.key == case.info_request_key)).scalar_one()
+    assert again.recipients == "an@example.com" and MISSING in again.body_text
+
+    assert outbox.flush().sent == 2  # the new receipt and the request again, on Tuesday 12/03
+    assert [m["X-Envelope-To"] for m in smtp.inbox.wait_for(4)][2:] == ["an@example.com", "an@example.com"]
+    db.session.expire_all()
+    assert find(case.code).due_date == date(2024, 3, 19)  # 5 working days from the day it reached them
+    clock.set("2024-03-20T09:00:00+07:00")
+    apply_event(find(case.code), "refuse", seeded["office"], {"reason": "no_answer_to_info_request"})
+    assert find(case.code).state == "refused"
+
+
+def test_a_request_not_yet_sent_goes_only_to_the_corrected_address_and_a_notice_given_stays(app, clock, seeded):
+    case = receive(replace(SUBMISSION, email="an@exmple.com"))
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})
+    correct_intake(find(case.code), seeded["office"], replace(SUBMISSION, email="an@example.com"), None,
+                   find(case.code).version)
+    requests = [m for m in mails(case) if m.kind == "request_info"]
+    assert [m.recipients for m in requests] == ["an@example.com"]  # the unsent one withdrawn
+    assert requests[0].key == find(case.code).info_request_key
+
+    told = entered(seeded)  # a letter: the request is owed by post; HCTH sent it, then corrects the address
+    apply_event(told, "request_info", seeded["office"], {"missing": MISSING})
+    (notice,) = notices(kind="request_info")
+    citizen_notices.record_given(notice.id, "post", date(2024, 3, 4), seeded["office"])
+    key = find(told.code).info_request_key
+    correct_intake(find(told.code), seeded["office"], replace(POSTAL, address="Số 5 Lê Lợi, Quảng Ngãi"), None,
+                   find(told.code).version)
+    assert find(told.code).info_request_key == key and len(notices(kind="request_info")) == 1

@@ -196,12 +196,17 @@ Effect = Callable[[Feedback, Mapping[str, Any], Any], str | None]
 
 def _request_info(case, args, actor):
     case.info_requested = args["missing"]
-    # the key names the mail or notice that carries this request: refusing for "no answer" waits
-    # until it reached the citizen (citizen_notices.info_answer_due)
+    send_info_request(case)
+    return f"Cần bổ sung: {args['missing']}"
+
+
+def send_info_request(case: Feedback) -> None:
+    """The request for information (``case.info_requested``) to the citizen: its mail, or the notice HCTH
+    owes by phone or post, under a key of its own. The key names what carries this request: refusing for
+    "no answer" waits until it reached the citizen (citizen_notices.info_answer_due)."""
     case.info_request_key = f"request_info:{case.code}:{case.version}"
     citizen_notices.notify(case, case.info_request_key, "request_info",
                            f"Đề nghị bổ sung thông tin cho {case.code}", "request_info")
-    return f"Cần bổ sung: {args['missing']}"
 
 
 def _provide_info(case, args, actor):

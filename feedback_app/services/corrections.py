@@ -15,12 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
-from workflows.lifecycle import N_
+from workflows.lifecycle import N_, State
 
 from ..extensions import db
-from ..models import PORTAL_CHANNELS, Feedback, OutboxMail
+from ..models import PORTAL_CHANNELS, CitizenNotice, Feedback, OutboxMail
 from . import citizen_notices
-from .cases import Submission, audit, receipt_mail, receipt_notice
+from .cases import Submission, audit, receipt_mail, receipt_notice, send_info_request
 from .staff import INTAKE_STATES, StaffInputError, _check_version, _commit
 
 # The citizen's fields a correction may change (Feedback's columns), in the order of the form.
@@ -105,6 +105,28 @@ def _renew_receipt(case: Feedback, new_address: bool) -> None:
             db.session.add(fresh)
 
 
+def _renew_info_request(case: Feedback, email_changed: bool) -> None:
+    """The request for information of a case waiting for the citizen, after a correction of where it
+    goes. Not yet with the citizen (its mail not sent, or failed; its notice not given): withdrawn, never
+    to go to the mistyped address. Sent by mail to an address now corrected: it never reached them. In
+    both cases it is sent again, and the citizen's time (and a refusal for no answer) counts from the day
+    the new one reaches them (citizen_notices.info_reached_on); a request HCTH told by phone or post,
+    or mailed to an address that stays, is left as it is."""
+    key = case.info_request_key
+    if case.state != State.AWAITING_INFO.value or key is None:
+        return
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.key == key)).scalar()
+    notice = db.session.execute(select(CitizenNotice).where(CitizenNotice.key == key)).scalar()
+    if (notice is not None and notice.given_on is not None) or (
+            mail is not None and mail.status == "sent" and not email_changed):
+        return
+    for unsent in (mail if mail is not None and mail.status != "sent" else None,
+                   notice if notice is not None and notice.given_on is None else None):
+        if unsent is not None:
+            db.session.delete(unsent)
+    send_info_request(case)
+
+
 def correct_intake(case: Feedback, actor, submission: Submission, received_at: datetime | None,
                    expected_version: int | None) -> list[str]:
     """Correct what was received with what the officer typed (``submission``: the citizen's fields,
@@ -134,6 +156,7 @@ def correct_intake(case: Feedback, actor, submission: Submission, received_at: d
         # the receipt HCTH owes by phone or post and has not given: rewritten, dropped (an e-mail was
         # added: the mail carries it), or owed now (the e-mail was removed, a phone or address added)
         citizen_notices.renew(f"received:{case.code}", receipt_notice(case))
+        _renew_info_request(case, "email" in changes)
     audit(case, "correct_intake", case.state, case.state, actor, note=_note(changes), public=False)
     _commit()
     return list(changes)
