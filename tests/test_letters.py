@@ -102,8 +102,14 @@ def test_staff_set_the_reason_during_the_grace_period_and_the_mail_says_it(app, 
     assert letter.reason == "Chờ ý kiến bằng văn bản của Sở Tài chính."
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
     assert "Sở Tài chính" in mail.body_text and mail.status == "pending"
-    with pytest.raises(LetterError):
-        set_reason(letter, "ngắn", seeded["QLKH"])
+    for says_nothing in ("ngắn", "\u200b" * 15, "Chờ\u200b" + "\u200b" * 12):
+        with pytest.raises(LetterError):
+            set_reason(letter, says_nothing, seeded["QLKH"])
+    nul = client.post(f"/van-phong/phieu-xin-loi/{letter.id}/ly-do",
+                      data={"reason": "Chờ ý kiến\x00 của Sở Tài chính.", "next": "/"})
+    assert nul.status_code == 302
+    db.session.refresh(letter)
+    assert letter.reason == "Chờ ý kiến bằng văn bản của Sở Tài chính."  # refused: the NUL never reaches the database
     clock.set("2024-03-26T05:00:00+07:00")  # the 4-hour grace period is over: the default stays
     with pytest.raises(LetterError):
         set_reason(letter, "Một lý do khác, viết quá muộn.", seeded["QLKH"])

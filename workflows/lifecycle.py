@@ -430,8 +430,7 @@ def _missing(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
 
 
 def _too_short(spec: EventSpec, args: Mapping[str, Any]) -> list[str]:
-    return [name for name in spec.explained
-            if len(" ".join(str(args.get(name) or "").split())) < MIN_EXPLANATION_CHARS]
+    return [name for name in spec.explained if len(visible(str(args.get(name) or ""))) < MIN_EXPLANATION_CHARS]
 
 
 TOO_LONG = N_("Dài quá số ký tự cho phép.")
@@ -443,8 +442,23 @@ UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 UNSAFE_TEXT = N_("Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại.")
 
 
+# Characters a page shows as nothing: zero-width spaces and joiners, direction marks and overrides,
+# the soft hyphen, the byte-order mark (Unicode's format characters people meet in pasted text). A
+# reason made of them reads as no reason on the letter and in the mail.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` as a reader sees it: without ``INVISIBLE`` characters, each run of spaces one space."""
+    return " ".join(INVISIBLE.sub("", text).split())
+
+
 def has_unsafe_chars(value: Any) -> bool:
-    return isinstance(value, str) and UNSAFE_CHARS.search(value) is not None
+    """Characters nobody types (``UNSAFE_CHARS``), or a text of invisible characters alone."""
+    if not isinstance(value, str):
+        return False
+    return UNSAFE_CHARS.search(value) is not None or (
+        INVISIBLE.search(value) is not None and not visible(value))
 
 
 def unsafe_arguments(event: str, args: Mapping[str, Any]) -> list[str]:

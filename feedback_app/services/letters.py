@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from workflows.clock import CLOCK, local_date
 from workflows.deadlines import Due
-from workflows.lifecycle import N_
+from workflows.lifecycle import MIN_EXPLANATION_CHARS, N_, UNSAFE_TEXT, has_unsafe_chars, visible
 
 from ..extensions import db
 from ..models import ApologyLetter, Feedback, OutboxMail
@@ -84,7 +84,9 @@ def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
     """Replace the default reason of an automatic letter during its grace period; commits."""
     from .cases import audit
     reason = (reason or "").strip()
-    if len(reason) < 10:
+    if has_unsafe_chars(reason):  # the form is read without feedback_app.forms.Form: checked here
+        raise LetterError(UNSAFE_TEXT)
+    if len(visible(reason)) < MIN_EXPLANATION_CHARS:
         raise LetterError(N_("Vui lòng nêu rõ lý do (ít nhất 10 ký tự)."))
     if len(reason) > 2000:
         raise LetterError(N_("Lý do quá dài (tối đa 2000 ký tự)."))
