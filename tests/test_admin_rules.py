@@ -56,6 +56,16 @@ def test_a_unit_name_taken_in_other_case_or_spacing_is_refused_on_create_and_on_
     assert db.session.get(Unit, tdc.id).name == "Chi cục Tiêu chuẩn Đo lường Chất lượng"
 
 
+def test_a_unit_code_with_accents_is_refused_as_its_message_says(app, client, seeded):
+    login(client, seeded["admin"])
+    accented = client.post("/quan-tri/don-vi/moi", data={"code": "ĐV1", "name": "Đơn vị thử", "active": "y"})
+    assert accented.status_code == 422 and "chỉ gồm chữ cái không dấu" in text(accented)
+    assert db.session.execute(select(Unit).where(Unit.name == "Đơn vị thử")).scalar() is None
+    plain = client.post("/quan-tri/don-vi/moi", data={"code": "dv_1", "name": "Đơn vị thử", "active": "y"})
+    assert plain.status_code == 302
+    assert db.session.execute(select(Unit.code).where(Unit.name == "Đơn vị thử")).scalar() == "DV_1"
+
+
 def test_a_field_name_taken_is_refused_on_create_and_on_edit(app, client, seeded):
     login(client, seeded["admin"])
     twin = client.post("/quan-tri/linh-vuc/moi", data={"code": "SHTT2", "name": "sở hữu trí tuệ,  chuyển giao công nghệ"})
@@ -185,3 +195,57 @@ def test_a_refused_staff_form_links_each_error_to_its_field(app, client, seeded)
     field = re.search(r'<select[^>]*id="unit"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="unit-hint unit-error"' in field
     assert re.search(r'<div class="field-error" id="unit-error" role="alert"><p>[^<]*không thuộc đơn vị xử lý', page)
+
+
+def page_form(client, url: str) -> dict:
+    """The fields of the page's form as a browser sends them back untouched: a box only when ticked."""
+    import html
+    import re
+    page = client.get(url).get_data(as_text=True)
+    form = re.search(r'<form method="post" class="card narrow".*?</form>', page, re.S).group(0)
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and ('type="checkbox"' not in tag or " checked" in tag):
+            data[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = next((o for o in re.findall(r"<option[^>]*>", options) if " selected" in o), None)
+        data[name] = html.unescape(re.search(r'value="([^"]*)"', chosen).group(1)) if chosen else ""
+    return data
+
+
+def test_a_save_from_a_page_older_than_another_admins_save_is_refused_and_shows_the_newer(app, client, seeded):
+    """Two tabs (or two admins) on one account: A switches it off; B, read before, changes the title. B
+    must not switch the account back on: its save is refused and the page shows the account as stored."""
+    login(client, seeded["admin"])
+    officer = seeded["QLKH"]
+    url = f"/quan-tri/nguoi-dung/{officer.id}"
+    other = User(email="khoa2@skhcn.example.gov.vn", full_name="Cán bộ khác", role="unit", unit=officer.unit)
+    other.set_password("secret-pass-2")
+    db.session.add(other)
+    db.session.commit()
+    tab_a, tab_b = page_form(client, url), page_form(client, url)
+    assert tab_a["read_as"] and tab_a["active"] == "y" and tab_a["unit"] == "QLKH"
+
+    switched_off = {k: v for k, v in tab_a.items() if k != "active"}
+    assert client.post(url, data=switched_off).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, officer.id).active is False
+
+    stale = client.post(url, data={**tab_b, "title": "Chuyên viên chính"})
+    assert stale.status_code == 409 and "đã được lưu thay đổi ở nơi khác" in text(stale)
+    db.session.expire_all()
+    assert (db.session.get(User, officer.id).active, db.session.get(User, officer.id).title) == (False, tab_b["title"])
+    fresh = page_form(client, url)
+    assert "active" not in fresh and fresh["read_as"] != tab_b["read_as"]
+    assert client.post(url, data={**fresh, "title": "Chuyên viên chính"}).status_code == 302  # read anew: saved
+    db.session.expire_all()
+    assert db.session.get(User, officer.id).title == "Chuyên viên chính"
+
+    unit = db.session.execute(select(Unit).where(Unit.code == "QLCN")).scalar_one()
+    unit_url = f"/quan-tri/don-vi/{unit.id}"
+    tab_a, tab_b = page_form(client, unit_url), page_form(client, unit_url)
+    assert client.post(unit_url, data={**tab_a, "name": "Phòng Quản lý Công nghệ và Thị trường"}).status_code == 302
+    assert client.post(unit_url, data={**tab_b, "email": "qlcn2@skhcn.example.gov.vn"}).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).name == "Phòng Quản lý Công nghệ và Thị trường"

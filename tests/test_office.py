@@ -229,15 +229,15 @@ def test_refusal_records_the_legal_reason_and_mails_where_to_go_instead(app, cli
     assert "Là khiếu nại, tố cáo" in page and "NĐ 20/2008/NĐ-CP, Điều 1" in page
 
 
-def test_a_stale_form_asks_to_reload_and_changes_nothing(app, client, seeded):
+def test_a_stale_form_changes_nothing_and_comes_back_as_typed(app, client, seeded):
     case = receive(SUBMISSION)
     old = case.version
     apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
     login(client, seeded["office"])
-    response = post_event(client, "van-phong", case, "forward", version=old, unit="QLKH")
-    assert response.status_code == 302
-    page = text(client.get(response.headers["Location"]))
-    assert "Vui lòng tải lại trang" in page
+    response = post_event(client, "van-phong", case, "forward", version=old, unit="QLKH", note="Ghi chú đã gõ")
+    assert response.status_code == 409
+    page = text(response)
+    assert "Nội dung bạn vừa nhập vẫn còn trong biểu mẫu" in page and "Ghi chú đã gõ" in page
     assert state_of(case) == "classified"
     assert db.session.execute(select(func.count()).select_from(Transition)
                               .where(Transition.feedback_id == case.id)).scalar_one() == 2

@@ -4,10 +4,12 @@ Every validator carries its own message, in the page's language: more precise th
 which ``feedback_app.forms`` gives in Vietnamese where one is left."""
 from __future__ import annotations
 
+import hashlib
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
-                     SubmitField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
+                     StringField, SubmitField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from ..extensions import db
@@ -45,7 +47,21 @@ def target_days(label) -> IntegerField:
                         invalid_value_message=NOT_AN_INTEGER, description=_l("Để trống: theo thời hạn quy định."))
 
 
-class UnitForm(Form):
+class RowForm(Form):
+    """A form that edits one stored row. ``read_as`` carries what the page showed (``as_read``): a save
+    from a page older than another admin's save is refused instead of quietly undoing it (an account
+    switched off coming back on, a user moved back to their old unit)."""
+    read_as = HiddenField()
+
+    def as_read(self, row) -> str:
+        """A digest of the values of ``row`` this form edits, as stored (a password is never shown)."""
+        values = [getattr(row, f.short_name, None) for f in self
+                  if f.type not in ("SubmitField", "CSRFTokenField", "HiddenField", "PasswordField")]
+        text = "\x1f".join(repr(getattr(v, "code", v)) for v in values)  # a unit by its code
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class UnitForm(RowForm):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
@@ -64,7 +80,7 @@ class UnitForm(Form):
             del self.is_office
 
 
-class CategoryForm(Form):
+class CategoryForm(RowForm):
     code = StringField(_l("Mã lĩnh vực"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
     name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
     classify_target_days = target_days(_l("Hạn nội bộ phân loại, chuyển xử lý (ngày làm việc)"))
@@ -72,7 +88,7 @@ class CategoryForm(Form):
     submit = SubmitField(_l("Lưu"))
 
 
-class UserForm(Form):
+class UserForm(RowForm):
     email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Email(BAD_EMAIL),
                                                 at_most(254)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])

@@ -24,10 +24,12 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
     row = db.session.get(model, row_id) if row_id else None
     if row_id and row is None:
         abort(404)
-    form = form_class(obj=row)
-    if request.method == "GET" and isinstance(row, User):
-        form.unit.data = row.unit.code if row.unit else ""
+    form = form_class(obj=row) if request.method == "POST" else _as_stored(form_class, row)
     if form.validate_on_submit():
+        # the page's form always sends what it read; a script posting the fields alone is not checked
+        if row is not None and form.read_as.data and form.read_as.data != form.as_read(row):
+            flash(gettext(CHANGED_MEANWHILE), "error")
+            return render_template(template, form=_as_stored(form_class, row), row=row), 409
         try:
             save(row, form)
         except accounts.AccountError as exc:
@@ -41,6 +43,20 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
             return redirect(url_for(done))
     status = 422 if request.method == "POST" else 200
     return render_template(template, form=form, row=row), status
+
+
+CHANGED_MEANWHILE = N_("Trong lúc bạn sửa, thông tin này đã được lưu thay đổi ở nơi khác (một quản trị viên khác, "
+                       "hoặc một thẻ khác của trình duyệt). Trang nay hiện thông tin mới nhất; hãy sửa lại nếu vẫn cần.")
+
+
+def _as_stored(form_class, row):
+    """The form filled with ``row`` as stored now (a new row: empty), and what it read."""
+    form = form_class(obj=row, formdata=None)
+    if row is not None:
+        if isinstance(row, User):
+            form.unit.data = row.unit.code if row.unit else ""
+        form.read_as.data = form.as_read(row)
+    return form
 
 
 def _save_unit(unit: Unit | None, form: UnitForm) -> None:

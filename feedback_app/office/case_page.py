@@ -83,18 +83,43 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
     return render_template("office/case.html", **context), status
 
 
-def stale(case, event: str | None = None, done=None) -> None:
-    """Why the form met a newer version. Its own action already recorded (the audit row of ``event``, or
-    ``done(case)`` for an action without one: the form sent twice, a reload, the back button) is said so;
-    anything else asks to reload."""
+# Another change came between the page and its form, and the page still offers that form: shown again
+# with what was typed (a reply, a reason), to be checked against the case as it is now and sent again.
+KEPT_MESSAGE = N_("Phản ánh, kiến nghị đã được cập nhật kể từ khi trang được mở (xem Nhật ký xử lý). Nội dung bạn "
+                  "vừa nhập vẫn còn trong biểu mẫu bên dưới: xem lại hồ sơ, rồi gửi lại nếu vẫn phù hợp.")
+
+
+def stale(case, bp: str, event: str | None = None, done=None, kept=None):
+    """The answer to a form that met a newer version. Its own action already recorded (the audit row of
+    ``event``, or ``done(case)`` for an action without one: the form sent twice, a reload, the back
+    button) is said so. Otherwise, with ``kept(case)`` giving the page's name for the form and the form
+    as sent, the page comes back (409) with the case as it is now and the form as typed, at the newer
+    version, when the page still offers it: nothing typed is lost. Else a redirect asks to reload."""
     db.session.rollback()  # read the case as it is now
     row = cases.repeated(case, current_user, event) if event else None
     if row is not None:
         flash(gettext(StaleCase.repeated_message, action=event_label(row.event), at=local_dt(row.at)), "info")
     elif done is not None and done(case):
         flash(gettext(StaleCase.done_message), "info")
+    elif kept is not None and _offered(fresh := cases.find(case.code), (sent := kept(fresh))[0]):
+        name, form = sent
+        form.version.data, form.version.raw_data = fresh.version, [str(fresh.version)]
+        flash(gettext(KEPT_MESSAGE), "error")
+        return render_case(fresh, bp, {name: form}, 409)
     else:
         flash(gettext(StaleCase.message), "error")
+    return redirect(url_for(f"{bp}.case", code=case.code))
+
+
+def _offered(case, name: str) -> bool:
+    """Whether the case page shows the form ``name`` to this user now (``render_case``)."""
+    if name == ASSIGN:
+        return assignment.may_assign(case, current_user)
+    if name == DUPLICATE:
+        return current_user.role == "office" and case.is_open
+    if name == corrections.FORM:
+        return current_user.role == "office" and corrections.may_correct(case)
+    return name in cases.allowed_events(case, current_user)
 
 
 def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = False):
@@ -121,8 +146,7 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
         else:
             cases.apply_event(case, event, current_user, event_args(form, event), expected_version=version)
     except StaleCase:
-        stale(case, None if only_save_preview else event)
-        return redirect(url_for(f"{bp}.case", code=code))
+        return stale(case, bp, None if only_save_preview else event, kept=lambda fresh: (event, form))
     except staff.StaffInputError as exc:
         db.session.rollback()
         flash(gettext(exc.message, **exc.params), "error")
@@ -161,7 +185,7 @@ def handle_side_action(code: str, bp: str, action, event: str | None = None, don
     try:
         action(case)
     except StaleCase:
-        stale(case, event, done)
+        return stale(case, bp, event, done, kept=sent)
     except staff.StaffInputError as exc:
         db.session.rollback()
         flash(gettext(exc.message, **exc.params), "error")

@@ -32,8 +32,7 @@ def correct_intake(code: str):
         changed = corrections.correct_intake(case, current_user, submission_from(form, case.channel),
                                              form.received_instant(), form.version.data)
     except StaleCase:
-        stale(case, "correct_intake")
-        return redirect(url_for("office.case", code=code))
+        return stale(case, "office", "correct_intake", kept=lambda fresh: (corrections.FORM, form))
     except corrections.CorrectionRefused as exc:
         db.session.rollback()
         flash(gettext(exc.message), "error")

@@ -321,12 +321,18 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
+def plain_code(code: str) -> bool:
+    """A unit's or a field's code: unaccented letters, digits, underscores (it goes into URLs, API
+    arguments and file names; "ĐV1" would not be typed the same way twice)."""
+    return bool(code) and code.isascii() and code.replace("_", "").isalnum()
+
+
 def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, active: bool = True,
               make_office: bool = False) -> Unit:
     """Create (``unit`` None) or edit a unit; ``make_office`` makes it the office (HCTH), which stays
     the office. A unit with open cases cannot be deactivated, nor the office ever. Commits."""
     code = code.strip().upper()
-    if not code or not code.replace("_", "").isalnum():
+    if not plain_code(code):
         raise AccountError(N_("Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và dấu gạch dưới."), "code")
     other = find_unit(code)
     if other is not None and other is not unit:

@@ -9,7 +9,7 @@ from workflows.lifecycle import N_, OPEN_STATES
 
 from ..extensions import db
 from ..models import Category, Feedback
-from .accounts import AccountError, name_taken
+from .accounts import AccountError, name_taken, plain_code
 from .calendar import deadlines, rules, target_date
 
 
@@ -25,7 +25,7 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     changed get their new internal target (reminders follow it). Commits; returns the category and how
     many cases got a new target."""
     code = code.strip().upper()
-    if not code or not code.replace("_", "").isalnum() or not code.isascii():
+    if not plain_code(code):
         raise AccountError(N_("Mã lĩnh vực chỉ gồm chữ cái không dấu, chữ số và dấu gạch dưới."), "code")
     other = db.session.execute(select(Category).where(Category.code == code)).scalar()
     if other is not None and other is not category:
