@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import STAFF_ROLES
+from workflows.lifecycle import N_, STAFF_ROLES
 
 from .extensions import db, login_manager
 
@@ -34,6 +34,21 @@ def api_user():
                 db.session.commit()
                 request.environ["pakn.api_user"] = token.user
     return request.environ["pakn.api_user"]
+
+
+def unauthorized():
+    """The staff API's 401: no token sent, or one sent that is no good (unknown, revoked, or its account
+    deactivated), which the caller needs told apart to know what to fix (RFC 6750 §3.1 ``invalid_token``)."""
+    from flask import jsonify
+    sent = request.headers.get("Authorization", "").startswith("Bearer ")
+    response = jsonify(error=gettext(INVALID_TOKEN if sent else NO_TOKEN))
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="pakn"' + (', error="invalid_token"' if sent else "")
+    return response
+
+
+NO_TOKEN = N_("Cần mã truy cập (Authorization: Bearer <token>).")
+INVALID_TOKEN = N_("Mã truy cập không hợp lệ: sai, đã bị thu hồi, hoặc tài khoản của mã đã ngừng hoạt động.")
 
 
 def roles_required(*roles: str):
@@ -66,8 +81,7 @@ def token_required(*roles: str):
         def wrapped(*args, **kwargs):
             user = api_user()
             if user is None:
-                return {"error": gettext("Cần mã truy cập (Authorization: Bearer …) hợp lệ.")}, 401, \
-                    {"WWW-Authenticate": "Bearer"}
+                return unauthorized()
             if roles and user.role not in roles:
                 return {"error": gettext("Bạn không có quyền thực hiện thao tác này.")}, 403
             return view(*args, **kwargs)

@@ -281,7 +281,7 @@ def test_token_required_refuses_no_token_then_a_wrong_role_and_admits_the_right_
 
     client = app.test_client()
     no_token = call(app, client, "GET", "/api/v1/probe-leader")
-    assert no_token.status_code == 401 and no_token.headers["WWW-Authenticate"] == "Bearer"
+    assert no_token.status_code == 401 and no_token.headers["WWW-Authenticate"] == 'Bearer realm="pakn"'
     office = {"Authorization": f"Bearer {make_token(seeded['office'])}"}
     assert call(app, client, "GET", "/api/v1/probe-leader", headers=office).status_code == 403
     leader = {"Authorization": f"Bearer {make_token(seeded['leader'])}"}

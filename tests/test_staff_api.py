@@ -148,12 +148,16 @@ def test_without_a_token_the_staff_api_is_401_and_a_revoked_token_too(app, clien
     for method, url in (("post", f"/api/v1/feedback/{case.code}/events/classify"), ("get", "/api/v1/feedback"),
                         ("get", "/api/v1/units"), ("get", "/api/v1/categories")):
         response = getattr(client, method)(url, json={} if method == "post" else None)
-        assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
-        assert getattr(client, method)(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"] == 'Bearer realm="pakn"'
+        assert response.get_json()["error"].startswith("Cần mã truy cập")
+        wrong = getattr(client, method)(url, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
+        assert wrong.get_json()["error"].startswith("Mã truy cập không hợp lệ")  # sent, but no good: said so
     user = seeded["office"]
     user.active = False
     db.session.commit()
-    assert client.get("/api/v1/units", headers=tokens["office"]).status_code == 401
+    deactivated = client.get("/api/v1/export", headers=tokens["office"])
+    assert deactivated.status_code == 401 and "ngừng hoạt động" in deactivated.get_json()["error"]
 
 
 def test_a_unit_token_cannot_see_or_act_on_another_units_case(app, client, seeded, tokens):
@@ -184,6 +188,8 @@ def test_the_list_filters_by_state_unit_and_overdue_and_paginates(app, client, c
     assert {i["code"] for i in overdue["items"]} == {c.code for c in new} and all(i["overdue"] for i in overdue["items"])
     unit = client.get("/api/v1/feedback", headers=tokens["QLKH"]).get_json()
     assert [i["code"] for i in unit["items"]] == [other.code]
+    detail = client.get(f"/api/v1/feedback/{other.code}", headers=tokens["QLKH"]).get_json()
+    assert unit["items"][0]["unit_code"] == detail["unit_code"] == "QLKH"  # one name for the code everywhere
     assert client.get("/api/v1/feedback?unit=QLCN", headers=tokens["QLKH"]).get_json()["total"] == 0
     for bad in ("state=nope", "unit=NOPE", "overdue=maybe", "page=0", "per_page=1000"):
         response = client.get(f"/api/v1/feedback?{bad}", headers=office)

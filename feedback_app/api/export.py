@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from workflows import clock
 from workflows.lifecycle import Role
 
-from ..auth import api_user
+from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Feedback, Transition
 from ..services import serialize
@@ -97,7 +97,7 @@ def instant_arg(name: str) -> datetime | None:
 def export_cases():
     user = api_user()
     if user is None:
-        return error(401, gettext("Cần mã truy cập (token) của cán bộ."))
+        return unauthorized()
     if user.role not in EXPORT_ROLES:
         return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
     try:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from workflows.clock import CLOCK
 from workflows.lifecycle import EVENTS, STATE_LABELS, State
 
-from ..auth import api_user
+from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Category, Unit
 from ..services import accounts, cases, serialize, staff
@@ -24,21 +24,16 @@ from .openapi import document
 def _staff_user():
     user = api_user()
     if user is None:
-        abort(_unauthorized())
+        abort(unauthorized())
     return user
-
-
-def _unauthorized():
-    from flask import jsonify
-    response = jsonify(error=gettext("Cần mã truy cập (Authorization: Bearer <token>)."))
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = 'Bearer realm="pakn"'
-    return response
 
 
 def _case_state(case) -> dict:
     return {"code": case.code, "state": case.state, "state_label": gettext(STATE_LABELS[State(case.state)]),
+            # ``unit`` is the code here, as the list has always said it; ``unit_code`` is the name every
+            # answer of the staff API gives the code (the case's own answer has ``unit`` the name)
             "version": case.version, "unit": case.unit.code if case.unit else None,
+            "unit_code": case.unit.code if case.unit else None,
             "due_date": case.due_date.isoformat() if case.due_date else None, "due_step": case.due_step,
             "overdue": case.due_date is not None and case.due_date < CLOCK.today()}
 
@@ -138,7 +133,9 @@ _EVENT_BODY = {"type": "object", "additionalProperties": False, "properties": {
        for spec in EVENTS.values() for name in spec.arguments}}}
 _CASE_STATE = {"type": "object", "required": ["code", "state", "version"], "properties": {
     "code": _STR, "state": _STR, "state_label": _STR, "version": {"type": "integer"},
-    "unit": {"type": "string", "nullable": True}, "due_date": {"type": "string", "format": "date", "nullable": True},
+    "unit": {"type": "string", "nullable": True, "description": "the unit's code (deprecated: read unit_code)"},
+    "unit_code": {"type": "string", "nullable": True, "description": "the unit's code, as in every staff answer"},
+    "due_date": {"type": "string", "format": "date", "nullable": True},
     "due_step": {"type": "string", "nullable": True}, "overdue": {"type": "boolean"}}}
 
 document(paths={
