@@ -12,7 +12,7 @@ from ..public.forms import SubmissionFields
 from ..public.routes import submission_from, submit_rate_limit
 from ..services import submissions
 from . import bp
-from .errors import error
+from .errors import error, json_object
 from .openapi import document
 
 FIELDS = ("full_name", "address", "phone", "email", "title", "content", "procedure", "consent_publish")
@@ -22,11 +22,9 @@ IDEMPOTENCY_KEY = "Idempotency-Key"
 @bp.post("/feedback")
 @submit_rate_limit
 def post_feedback():
-    if not request.is_json:
-        return error(415, gettext("Nội dung gửi lên phải là JSON (Content-Type: application/json)."))
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error(400, gettext("Nội dung JSON không hợp lệ: cần một đối tượng."))
+    body, refused = json_object()
+    if refused:
+        return refused
     wrong = {name: gettext("Giá trị phải là chuỗi ký tự.") for name in FIELDS
              if name != "consent_publish" and body.get(name) is not None and not isinstance(body[name], str)}
     if body.get("consent_publish") is not None and not isinstance(body["consent_publish"], bool):

@@ -17,7 +17,7 @@ from ..models import Category, Unit
 from ..services import accounts, cases, serialize, staff
 from ..views_common import MAX_PAGE
 from . import bp
-from .errors import error
+from .errors import error, json_object
 from .openapi import document
 
 
@@ -44,9 +44,9 @@ def fire_event(code: str, event: str):
     case = cases.find(code)
     if case is None or not serialize.staff_may_see(user, case):
         abort(404)
-    body = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(body, dict):
-        return error(422, gettext("Nội dung gửi lên phải là một đối tượng JSON."))
+    body, refused = json_object(required=False)
+    if refused:
+        return refused
     args = dict(body.get("args") if isinstance(body.get("args"), dict) else body)
     version = args.pop("version", body.get("version"))
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
@@ -154,10 +154,12 @@ document(paths={
                 "schema": {"allOf": [{"$ref": "#/components/schemas/CaseState"}, {"type": "object", "properties": {
                     "event": _STR, "from": _STR, "note": {"type": "string", "nullable": True},
                     "allowed_events": {"type": "array", "items": _STR}}}]}}}},
-            "401": {"description": "no or unknown token", **_ERR},
+            "400": {"description": "the body is JSON but not an object", **_ERR},
+            "401": {"description": "no token, or one not valid", **_ERR},
             "403": {"description": "this role may not fire this event", **_ERR},
             "404": {"description": "no such case or event (or another unit's case)", **_ERR},
             "409": {"description": "the state does not allow it, or the version is stale", **_ERR},
+            "415": {"description": "a body that is not JSON", **_ERR},
             "422": {"description": "bad or missing arguments", **_ERR}}}},
     "/api/v1/feedback": {"get": {
         "summary": "List the cases this token may see (a unit token: its unit only), overdue first",
