@@ -68,7 +68,7 @@ def test_a_unit_assigns_a_colleague_who_is_mailed_and_finds_it_in_their_list(app
     assert f"Mở hồ sơ: https://pakn.skhcn.example.gov.vn/don-vi/ho-so/{case.code}" in text
 
     page = page_of(client, f"/don-vi/ho-so/{case.code}")
-    assert "Đã phân công khoa2 xử lý." in page and re.search(r'id="assignee">khoa2<', page)
+    assert "Đã phân công khoa2 xử lý." in page and re.search(r'id="case-assignee">khoa2<', page)
     assert case.code not in page_of(client, "/don-vi/?cua=toi")  # the one who assigned it
     assert case.code not in page_of(client, "/don-vi/?cua=chua")
     assert "khoa2" in text_of(page_of(client, "/don-vi/"))  # the list's Người xử lý column
@@ -78,7 +78,7 @@ def test_a_unit_assigns_a_colleague_who_is_mailed_and_finds_it_in_their_list(app
     # HCTH and the leader see who handles it; the staff API says so
     for role in ("office", "leader"):
         sign_in(client, seeded[role])
-        assert re.search(r'id="assignee">khoa2<', page_of(client, f"/van-phong/ho-so/{case.code}"))
+        assert re.search(r'id="case-assignee">khoa2<', page_of(client, f"/van-phong/ho-so/{case.code}"))
         assert 'action="/don-vi/ho-so/' not in page_of(client, f"/van-phong/ho-so/{case.code}")
     token = {"Authorization": f"Bearer {new_token(seeded['office'])}"}
     assert client.get(f"/api/v1/feedback/{case.code}", headers=token).get_json()["assignee"] == {

@@ -80,6 +80,11 @@ def test_one_case_goes_from_intake_to_publication_by_three_users(app, clock, see
     page.wait_for_url("**/don-vi/")
     shot(page, "unit-workspace.png")
     page.get_by_role("link", name=code).click()
+    assign = page.locator("#assign")  # the unit's officer takes the case (services.assignment)
+    assign.get_by_label("Người xử lý").select_option(str(qlcn.id))
+    assign.get_by_role("button", name="Phân công").click()
+    assert page.locator("#case-assignee").inner_text() == qlcn.full_name
+    assert page.locator("#assign").get_by_label("Người xử lý").input_value() == str(qlcn.id)
     form = page.locator("#form-submit_draft")
     assert qlcn.unit.code == "QLCN"
     form.get_by_label("Nội dung trả lời").fill(
@@ -108,7 +113,8 @@ def test_one_case_goes_from_intake_to_publication_by_three_users(app, clock, see
     db.session.expire_all()
     published = db.session.query(Feedback).filter_by(code=code).one()
     assert published.state == "published" and "tỏi Lý Sơn" not in published.public_question
-    assert [t.event for t in published.transitions] == ["receive", "classify", "forward", "submit_draft",
+    assert [t.event for t in published.transitions] == ["receive", "classify", "forward", "assign", "submit_draft",
                                                         "approve", "publish"]
+    assert published.assignee_id == qlcn.id
     public = page.request.get(f"{live_server}/api/v1/feedback/{code}").json()
     assert public["question"] == published.public_question and "Lê Hoàng Cường" not in str(public)
