@@ -249,3 +249,11 @@ def test_a_save_from_a_page_older_than_another_admins_save_is_refused_and_shows_
     assert client.post(unit_url, data={**tab_b, "email": "qlcn2@skhcn.example.gov.vn"}).status_code == 409
     db.session.expire_all()
     assert db.session.get(Unit, unit.id).name == "Phòng Quản lý Công nghệ và Thị trường"
+
+
+def test_a_staff_address_with_accents_before_the_at_is_refused(app, client, seeded):
+    login(client, seeded["admin"])
+    response = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "email": "ngườidùng@skhcn.example.gov.vn",
+                                                             "role": "leader", "unit": ""})
+    assert response.status_code == 422 and "Địa chỉ thư điện tử không hợp lệ." in text(response)
+    assert users_named("ngườidùng@skhcn.example.gov.vn") == 0

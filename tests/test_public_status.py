@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from feedback_app.extensions import db
 from feedback_app.models import Feedback, Rating, Transition
 from feedback_app.services import submissions
-from feedback_app.services.cases import Submission, apply_event, receive
+from feedback_app.services.cases import Submission, apply_event, find, receive
 from tests.test_office import login
 from tests.test_public_submit import EXE, PDF, PNG, error_next_to, held_ids
 
@@ -455,3 +455,14 @@ def test_a_refused_case_says_why_on_the_status_page_not_that_the_sender_was_told
     explained = re.search(r'<p id="state-explained">(.*?)</p>', page).group(1)
     assert explained == "Phản ánh, kiến nghị không được tiếp nhận, vì lý do nêu dưới đây."
     assert "khiếu nại" in re.search(r'<dd id="refusal">(.*?)</dd>', page, re.S).group(1).lower()
+
+
+def test_supplementary_information_of_emoji_or_punctuation_alone_is_refused(client, clock, seeded):
+    case = waiting_case(seeded)
+    look_up(client, case.code, "0905123456")
+    for nonsense in ("😀" * 30, "..... ,,,,, !!!!!", "ok 😀😀😀😀😀😀😀😀"):
+        html = supply(client, case, nonsense).get_data(as_text=True)
+        assert "cần có chữ hoặc số" in error_next_to(html, "info-note"), nonsense
+    assert find(case.code).state == "awaiting_info"
+    assert supply(client, case, "SĐT: 0905123456").status_code == 303  # a number is an answer
+    assert find(case.code).state == "received"

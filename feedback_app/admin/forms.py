@@ -23,6 +23,9 @@ from ..views_common import ROLE_LABELS
 REQUIRED_CODE = _l("Vui lòng nhập mã.")
 REQUIRED_NAME = _l("Vui lòng nhập tên.")
 BAD_EMAIL = _l("Địa chỉ thư điện tử không hợp lệ.")
+# The department's own addresses: their mails (reminders, notices) go through SMTP servers many of which
+# refuse a name with accents before the @ (SMTPUTF8), so "ngườidùng@…" is refused when typed.
+STAFF_EMAIL = Email(BAD_EMAIL, allow_smtputf8=False)
 POSITIVE_DAYS = _l("Số ngày làm việc phải lớn hơn 0.")
 # IntegerField's own "Not a valid integer value." is replaced through its invalid_value_message
 # (WTForms >= 3.2), the one message its process_formdata raises.
@@ -64,7 +67,7 @@ class RowForm(Form):
 class UnitForm(RowForm):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(REQUIRED_CODE), at_most(32)])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
-    email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(BAD_EMAIL), at_most(254)])
+    email = EmailField(_l("Thư điện tử"), validators=[Optional(), STAFF_EMAIL, at_most(254)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
     is_office = BooleanField(_l("Là Văn phòng (Phòng Hành chính - Tổng hợp)"),
                              description=_l("Đơn vị tiếp nhận mọi phản ánh, kiến nghị và giữ những phản ánh, kiến "
@@ -89,7 +92,7 @@ class CategoryForm(RowForm):
 
 
 class UserForm(RowForm):
-    email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Email(BAD_EMAIL),
+    email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), STAFF_EMAIL,
                                                 at_most(254)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])
     title = StringField(_l("Chức danh"), validators=[Optional(), at_most(200)])

@@ -153,3 +153,8 @@ class ProvideInfoForm(Form, CitizenFiles):
         Length(min=MIN_EXPLANATION_CHARS, max=5000, message=_l(
             "Thông tin bổ sung cần từ 10 đến 5.000 ký tự: vui lòng ghi rõ thông tin được yêu cầu."))],
         render_kw=UNCUT)
+
+    def validate_note(self, field) -> None:
+        # words or numbers, not a row of emoji or punctuation: HCTH's clock resumes on it
+        if sum(c.isalnum() for c in field.data or "") < MIN_EXPLANATION_CHARS // 2:
+            raise ValidationError(_l("Thông tin bổ sung cần có chữ hoặc số: vui lòng ghi rõ thông tin được yêu cầu."))
