@@ -174,3 +174,15 @@ def test_an_officer_deactivated_or_moved_leaves_their_open_cases_to_the_unit(app
     assert stored(open_case).assignee_id is None
     assert audit_notes(stored(open_case))[-1].endswith(": tài khoản ngừng hoạt động")
     assert other.active
+
+
+def test_the_units_reminder_names_the_officer_handling_the_case(app, clock, seeded):
+    from feedback_app.models import OutboxMail
+    from feedback_app.services.sweep import sweep
+    from workflows.clock import parse_instant
+    officer = unit_user("khoa2@skhcn.example.gov.vn", "QLKH")
+    case = forwarded_case(seeded)  # answer due 25/03/2024: reminded 2 working days before
+    assignment.assign(case, seeded["QLKH"], officer.id, case.version)
+    assert sweep(parse_instant("2024-03-21T09:00:00+07:00")).reminders == 1
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
+    assert "Người xử lý: khoa2" in mail.body_text and "khoa2@skhcn.example.gov.vn" in mail.recipients
