@@ -186,3 +186,31 @@ def test_the_units_reminder_names_the_officer_handling_the_case(app, clock, seed
     assert sweep(parse_instant("2024-03-21T09:00:00+07:00")).reminders == 1
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
     assert "Người xử lý: khoa2" in mail.body_text and "khoa2@skhcn.example.gov.vn" in mail.recipients
+
+
+def test_the_staff_api_assigns_as_the_page_does(app, client, clock, seeded):
+    colleague = unit_user("khoa2@skhcn.example.gov.vn", "QLKH")
+    case = forwarded_case(seeded)
+    url = f"/api/v1/feedback/{case.code}/assignee"
+    token = {role: {"Authorization": f"Bearer {new_token(seeded[role])}"} for role in ("QLKH", "QLCN", "leader")}
+
+    read = case.version
+    done = client.put(url, json={"assignee_id": colleague.id, "version": read}, headers=token["QLKH"])
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["assignee"] == {"id": colleague.id, "name": "khoa2"}
+    assert stored(case).assignee_id == colleague.id and audit_notes(case) == ["Phân công: khoa2"]
+    assert mails("unit_assign")[0].recipients == "khoa2@skhcn.example.gov.vn"
+
+    stale = client.put(url, json={"assignee_id": None, "version": read}, headers=token["QLKH"])
+    assert stale.status_code == 409 and stale.get_json()["stale"] is True
+    assert client.put(url, json={"assignee_id": None}, headers=token["leader"]).status_code == 403
+    assert client.put(url, json={"assignee_id": None}, headers=token["QLCN"]).status_code == 404
+    wrong = client.put(url, json={"assignee_id": seeded["QLCN"].id}, headers=token["QLKH"])
+    assert wrong.status_code == 422 and "assignee_id" in wrong.get_json()["errors"]
+    assert client.put(url, json={"assignee_id": "khoa2"}, headers=token["QLKH"]).status_code == 422
+    assert client.put(url, data="khoa2", headers={**token["QLKH"], "Content-Type": "text/plain"}).status_code == 415
+    assert stored(case).assignee_id == colleague.id
+
+    apply_event(stored(case), "return_to_office", seeded["QLKH"], {"reason": "Không thuộc lĩnh vực của phòng"})
+    gone = client.put(url, json={"assignee_id": colleague.id}, headers=token["QLKH"])
+    assert gone.status_code == 404  # no longer the unit's case: it does not see it

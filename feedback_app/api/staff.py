@@ -9,12 +9,12 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, STATE_LABELS, State
+from workflows.lifecycle import EVENTS, STATE_LABELS, Role, State
 
 from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Category, Unit
-from ..services import accounts, cases, serialize, staff
+from ..services import accounts, assignment, cases, serialize, staff
 from ..views_common import MAX_PAGE
 from . import bp
 from .errors import error, json_object
@@ -125,6 +125,32 @@ def list_feedback():
             "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages}
 
 
+@bp.put("/feedback/<code>/assignee")
+def put_assignee(code: str):
+    """The unit's officer handling the case (services.assignment), as the case page's form sets it:
+    ``{"assignee_id": <a user of the unit> or null, "version": …}``."""
+    user = _staff_user()
+    case = cases.find(code)
+    if case is None or not serialize.staff_may_see(user, case):
+        abort(404)
+    if user.role != Role.UNIT.value:
+        return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
+    body, refused = json_object()
+    if refused:
+        return refused
+    chosen, version = body.get("assignee_id"), body.get("version")
+    for name, value in (("assignee_id", chosen), ("version", version)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            return error(422, gettext("Tham số không hợp lệ."), {name: gettext("Phải là số nguyên.")})
+    try:
+        officer = assignment.assign(case, user, chosen, version)
+    except staff.StaffInputError as exc:
+        db.session.rollback()
+        status = 409 if exc.message == assignment.NOT_AT_UNIT else 422
+        return error(status, gettext(exc.message), {"assignee_id": gettext(exc.message)})
+    return {**_case_state(case), "assignee": {"id": officer.id, "name": officer.full_name} if officer else None}
+
+
 _ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _STR = {"type": "string"}
 _EVENT_BODY = {"type": "object", "additionalProperties": False, "properties": {
@@ -161,6 +187,27 @@ document(paths={
             "409": {"description": "the state does not allow it, or the version is stale", **_ERR},
             "415": {"description": "a body that is not JSON", **_ERR},
             "422": {"description": "bad or missing arguments", **_ERR}}}},
+    "/api/v1/feedback/{code}/assignee": {"put": {
+        "summary": "Assign the unit's officer who handles a case, or nobody (a unit's token)",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": _STR}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "assignee_id": {"type": "integer", "nullable": True,
+                                "description": "an active user of the unit holding the case; null: nobody"},
+                "version": {"type": "integer", "description": "the case's version when it was read"}}}}}},
+        "responses": {
+            "200": {"description": "the case and its officer", "content": {"application/json": {"schema": {
+                "allOf": [{"$ref": "#/components/schemas/CaseState"}, {"type": "object", "properties": {
+                    "assignee": {"type": "object", "nullable": True, "properties": {
+                        "id": {"type": "integer"}, "name": _STR}}}}]}}}},
+            "400": {"description": "the body is JSON but not an object", **_ERR},
+            "401": {"description": "no token, or one not valid", **_ERR},
+            "403": {"description": "not a unit's token", **_ERR},
+            "404": {"description": "no such case (or another unit's case)", **_ERR},
+            "409": {"description": "the case is no longer at the unit, or the version is stale", **_ERR},
+            "415": {"description": "a body that is not JSON", **_ERR},
+            "422": {"description": "not an active user of the unit, or not an integer", **_ERR}}}},
     "/api/v1/feedback": {"get": {
         "summary": "List the cases this token may see (a unit token: its unit only), overdue first",
         "security": [{"bearer": []}],
