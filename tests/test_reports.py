@@ -250,11 +250,14 @@ def test_a_case_overdue_at_the_end_of_a_period_stays_overdue_in_it_whatever_happ
 # Today as in the demo, Monday 07/12/2026: 2027-Q1 starts on 15/12/2026, the year 2030 on 15/12/2029,
 # and the range from tomorrow on 08/12/2026. Counted, each would show today's open case as carried over.
 NOT_BEGUN = {"2030": "15/12/2029", "2027-Q1": "15/12/2026", "2026-12-08..2026-12-31": "08/12/2026"}
+# each named as the department names it, in Vietnamese and in English
+NAMED = {"2030": ("năm 2030", "year 2030"), "2027-Q1": ("quý I năm 2027", "quarter I of 2027"),
+         "2026-12-08..2026-12-31": ("từ ngày 08/12/2026 đến ngày 31/12/2026", "from 08/12/2026 to 31/12/2026")}
 REPORT = "/van-phong/bao-cao"
 
 
 def _not_begun(period: str) -> str:
-    return f"Kỳ báo cáo {period} chưa bắt đầu (từ ngày {NOT_BEGUN[period]}): chưa có số liệu."
+    return f"Kỳ báo cáo {NAMED[period][0]} chưa bắt đầu (từ ngày {NOT_BEGUN[period]}): chưa có số liệu."
 
 
 @pytest.fixture
@@ -277,7 +280,7 @@ def test_a_period_not_begun_is_refused_at_the_period_form_without_figures(decemb
     assert 'id="report-table"' not in page and "Tải XLSX" not in page and "Kỳ báo cáo chưa kết thúc" not in page
     assert f'name="period" value="{period}"' in page  # the form, to choose another period
     english = december_2026.get(REPORT, query_string={"period": period, "lang": "en"}).get_data(as_text=True)
-    assert f"The reporting period {period} has not begun yet (it starts on {NOT_BEGUN[period]})" in english
+    assert f"The reporting period {NAMED[period][1]} has not begun yet (it starts on {NOT_BEGUN[period]})" in english
 
 
 @pytest.mark.parametrize("period", NOT_BEGUN)

@@ -70,7 +70,7 @@ def report():
     try:
         stored = report_of(period, live=live)
     except PeriodNotBegun as error:  # no page and no file: any figures of it would be made up
-        return _period_refused(text, gettext(error.message, **error.params))
+        return _period_refused(text, error.text(gettext))
     result = stored.report
     name = f"bao-cao-pakn-{period.label.replace('..', '_')}" + ("-tinh-lai" if live else "")
     if fmt == "xlsx":

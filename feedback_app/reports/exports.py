@@ -48,9 +48,6 @@ TITLE = N_("BÁO CÁO KẾT QUẢ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NG
 # then its days; a range of days has only those.
 PERIOD_LINE = N_("Kỳ báo cáo %(name)s: từ ngày %(start)s đến ngày %(end)s")
 RANGE_LINE = N_("Kỳ báo cáo từ ngày %(start)s đến ngày %(end)s")
-PERIOD_NAMES = {"Q": N_("quý %(n)s năm %(y)s"), "H1": N_("6 tháng đầu năm %(y)s"), "H2": N_("6 tháng cuối năm %(y)s"),
-                "Y": N_("năm %(y)s")}
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -151,9 +148,7 @@ def period_text(report: Report, translate=lambda text: text) -> str:
     days = {"start": f"{p.start:%d/%m/%Y}", "end": f"{p.end:%d/%m/%Y}"}
     if p.named is None:  # a range of days
         return translate(RANGE_LINE) % days
-    year, kind, number = p.named
-    name = PERIOD_NAMES[f"H{number}" if kind == "H" else kind]
-    return translate(PERIOD_LINE) % {"name": translate(name) % {"n": ROMAN.get(number), "y": year}, **days}
+    return translate(PERIOD_LINE) % {"name": p.title(translate), **days}
 
 
 def to_xlsx(report: Report, status: str | None = None) -> bytes:

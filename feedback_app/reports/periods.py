@@ -27,6 +27,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from workflows.clock import LOCAL_TZ, utc_instant
+from workflows.lifecycle import N_
+
+PERIOD_NAMES = {"Q": N_("quý %(n)s năm %(y)s"), "H1": N_("6 tháng đầu năm %(y)s"), "H2": N_("6 tháng cuối năm %(y)s"),
+                "Y": N_("năm %(y)s")}
+RANGE_NAME = N_("từ ngày %(start)s đến ngày %(end)s")
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 __all__ = [
     "LOCAL_TZ",
@@ -102,6 +108,14 @@ class Period:
         if _YEAR_RE.fullmatch(self.label):
             return int(self.label), "Y", None
         return None
+
+    def title(self, translate=lambda text: text) -> str:
+        """The period as the department names it ("quý II năm 2024", "năm 2024"), through ``translate``
+        (gettext) on a page; a range of days by its days."""
+        if self.named is None:
+            return translate(RANGE_NAME) % {"start": f"{self.start:%d/%m/%Y}", "end": f"{self.end:%d/%m/%Y}"}
+        year, kind, number = self.named
+        return translate(PERIOD_NAMES[f"H{number}" if kind == "H" else kind]) % {"n": ROMAN.get(number), "y": year}
 
     @property
     def days(self) -> int:

@@ -76,8 +76,13 @@ class PeriodNotBegun(ValueError):
     message = N_("Kỳ báo cáo %(period)s chưa bắt đầu (từ ngày %(start)s): chưa có số liệu.")
 
     def __init__(self, period: Period):
-        self.params = {"period": period.label, "start": f"{period.start:%d/%m/%Y}"}
+        self.period = period
+        self.params = {"period": period.title(), "start": f"{period.start:%d/%m/%Y}"}
         super().__init__(self.message % self.params)
+
+    def text(self, translate) -> str:
+        """The message in the page's language (``translate``: gettext), the period named in it too."""
+        return translate(self.message) % {**self.params, "period": self.period.title(translate)}
 
 
 class AlreadyClosed(Exception):
