@@ -273,3 +273,22 @@ def test_a_case_returned_without_a_letter_says_its_five_days_count_from_the_retu
     assert (case.due_step, case.due_start, case.due_days, case.due_date) == ("classify", date(2024, 3, 7), 5,
                                                                             date(2024, 3, 14))
     assert "kể từ ngày trả lại" in case.due_basis and "không quá 20 ngày làm việc" in case.due_basis
+
+
+def test_the_citizens_answer_to_a_request_made_after_the_letter_keeps_the_promised_date(app, clock, seeded):
+    """Left at HCTH past the case's limit: the automatic letter promises 08/04/2025; HCTH then asks the
+    citizen for information, who answers on Friday 04/04. The step is due on the promise, not on that
+    day, and no escalation follows the next day with a missed date no letter gave."""
+    from feedback_app.services.cases import CITIZEN
+    clock.set("2025-03-03T09:00:00+07:00")
+    case = receive(SUBMISSION)
+    assert sweep(parse_instant("2025-04-01T00:05:00+07:00")).letters == 1
+    (letter,) = db.session.execute(select(ApologyLetter)).scalars().all()
+    assert letter.new_due_date == date(2025, 4, 8)
+    clock.set("2025-04-01T09:00:00+07:00")
+    apply_event(case, "request_info", seeded["office"], {"missing": "Bản chụp quyết định giao nhiệm vụ"})
+    clock.set("2025-04-04T10:00:00+07:00")
+    apply_event(case, "provide_info", CITIZEN, {"note": "Gửi kèm bản chụp Quyết định số 12/QĐ-UBND."})
+    assert (case.state, case.due_step, case.due_date) == ("received", "classify", date(2025, 4, 8))
+    assert "19.9" in case.due_basis
+    assert sweep(parse_instant("2025-04-05T00:05:00+07:00")).escalations == 0

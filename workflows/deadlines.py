@@ -182,6 +182,10 @@ class Deadlines:
             return ClockChange(Due.counted(Step.CITIZEN_INFO, today, r.citizen_info_days, cal), paused)
         if event == "provide_info":
             waited = cal.count_working_days(due.start, today) if due else 0
+            if clock.promise is not None:
+                # an apology letter gave the date before HCTH asked the citizen: it stays the bound (set
+                # once, NĐ 61/2018 Art 19.9), as when a unit returns the case (``_back_at_office``)
+                return ClockChange(self.promised(Step.CLASSIFY, clock.promise, today), paused + max(waited, 0))
             resumed = self._remaining_before_pause(clock, today)
             return ClockChange(Due.counted(Step.CLASSIFY, today, resumed, cal), paused + max(waited, 0))
         if event == "forward":
