@@ -350,3 +350,17 @@ def test_the_overdue_list_is_paginated(app, client, clock, seeded):
     assert sum(code in first for code in codes) == 20 and sum(code in second for code in codes) == 1
     beyond = client.get("/van-phong/qua-han?page=99")  # past the end: the last page, not an empty one
     assert beyond.status_code == 302 and beyond.headers["Location"] == "/van-phong/qua-han?page=2"
+
+
+def test_a_draft_sent_for_approval_after_the_units_reminder_is_reminded_to_the_leader(app, clock, seeded):
+    from feedback_app.services import staff
+    case = forwarded_case(seeded)  # the answer due 25/03/2024: reminded on 21/03
+    assert sweep(parse_instant("2024-03-21T09:00:00+07:00")).reminders == 1
+    clock.set("2024-03-21T15:00:00+07:00")  # the unit sends its draft that afternoon
+    staff.submit_draft(case, seeded["QLKH"], "Kính gửi Ông/Bà, câu trả lời của Sở về thủ tục đã hỏi.", [], case.version)
+    assert sweep(parse_instant("2024-03-22T00:05:00+07:00")).reminders == 1  # the leader holds it now
+    mails = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")
+                               .order_by(OutboxMail.id)).scalars().all()
+    assert [m.recipients for m in mails] == ["qlkh@skhcn.example.gov.vn", "lanhdao@skhcn.example.gov.vn"]
+    assert "duyệt câu trả lời" in mails[1].subject
+    assert sweep(parse_instant("2024-03-22T09:00:00+07:00")).reminders == 0  # once per holder

@@ -46,7 +46,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case as sql_case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -370,9 +370,19 @@ def _escalate(case, missed, now, recipients, result: SweepResult) -> None:
 
 # --- reminders -------------------------------------------------------------------------------
 
+# The reminder of a step, stored once per holder: a draft the unit sends for approval after its own
+# reminder went is reminded to the leader too (``recipients.for_step``), who holds the step now.
+REVIEW_REMINDER = "review_reminder"
+
+
+def _reminder_kind(state):
+    return REVIEW_REMINDER if state == State.UNDER_REVIEW.value else "reminder"
+
+
 def _reminder_pass(now, today, plan, recipients, result, batch) -> None:
     horizon = plan.cal.add_working_days(today, plan.rules.reminder_days_before)
-    sent = exists().where(DeadlineNotice.feedback_id == Feedback.id, DeadlineNotice.kind == "reminder",
+    kind = sql_case((Feedback.state == State.UNDER_REVIEW.value, REVIEW_REMINDER), else_="reminder")
+    sent = exists().where(DeadlineNotice.feedback_id == Feedback.id, DeadlineNotice.kind == kind,
                           DeadlineNotice.step == Feedback.due_step, DeadlineNotice.due_date == Feedback.target_date)
     where = [Feedback.target_date >= today, Feedback.target_date <= horizon, Feedback.state.in_(SWEPT_STATES), ~sent]
     for cases in _due_batches(where, [Feedback.target_date, Feedback.id], batch, result):
@@ -411,12 +421,14 @@ REMINDER_TASKS[Step.ANSWER, State.COLLECTING] = (
 
 
 def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
-    db.session.add(DeadlineNotice(feedback_id=case.id, step=case.due_step, kind="reminder",
+    kind = _reminder_kind(case.state)
+    db.session.add(DeadlineNotice(feedback_id=case.id, step=case.due_step, kind=kind,
                                   due_date=case.target_date, created_at=now))
     to = recipients.for_step(case)
     step = Step(case.due_step)
     action, task = REMINDER_TASKS.get((step, State(case.state)), (STEP_LABELS[step].lower(), None))
-    outbox.enqueue(f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}", "reminder", to,
+    key = f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}" + (":review" if kind == REVIEW_REMINDER else "")
+    outbox.enqueue(key, "reminder", to,
                    f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
                    step=step.value, step_label=STEP_LABELS[step], task=task,
                    at_unit=State(case.state) in AT_UNIT_STATES)  # the unit may still issue its own letter
