@@ -435,3 +435,51 @@ def test_a_request_not_yet_sent_goes_only_to_the_corrected_address_and_a_notice_
     correct_intake(find(told.code), seeded["office"], replace(POSTAL, address="Số 5 Lê Lợi, Quảng Ngãi"), None,
                    find(told.code).version)
     assert find(told.code).info_request_key == key and len(notices(kind="request_info")) == 1
+
+
+def test_a_phone_corrected_after_the_request_mail_failed_leaves_the_notice_owed(app, clock, seeded, smtp):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})
+    smtp.stop()
+    outbox.flush()
+    (owed,) = notices(kind="request_info")
+    key = find(case.code).info_request_key
+    correct_intake(find(case.code), seeded["office"], replace(SUBMISSION, phone="0905999888"), None,
+                   find(case.code).version)
+    assert [(n.id, n.given_on) for n in notices(kind="request_info")] == [(owed.id, None)]  # still owed, HCTH phones
+    assert find(case.code).info_request_key == key
+    assert len([m for m in mails(case) if m.kind == "request_info"]) == 1  # no new mail to the address that failed
+
+
+def test_a_request_withdrawn_while_its_mail_is_being_sent_leaves_the_worker_going(app, clock, seeded, smtp,
+                                                                                  monkeypatch):
+    """The worker claimed the request and is talking to the mail server when HCTH corrects the address:
+    the row goes, the worker finds nothing to mark and sends the rest; the new request follows."""
+    import threading
+    case = receive(replace(SUBMISSION, email="an@exmple.com"))
+    apply_event(case, "request_info", seeded["office"], {"missing": MISSING})
+    code, message = case.code, outbox._message
+
+    def correct_meanwhile():
+        with app.app_context():
+            fresh = find(code)
+            correct_intake(fresh, seeded["office"], replace(SUBMISSION, email="an@example.com"), None, fresh.version)
+            db.session.remove()
+
+    def sending(row):
+        if row.kind == "request_info" and row.recipients == "an@exmple.com":
+            other = threading.Thread(target=correct_meanwhile)
+            other.start()
+            other.join(30)
+        return message(row)
+
+    monkeypatch.setattr(outbox, "_message", sending)
+    delivered = outbox.deliver_due()  # the receipt and the request to the typo; no StaleDataError
+    assert delivered.sent == 2
+    db.session.expire_all()
+    fresh = find(code)
+    again = db.session.execute(select(OutboxMail).where(OutboxMail.key == fresh.info_request_key)).scalar_one()
+    assert again.recipients == "an@example.com" and again.status == "pending"
+    assert outbox.flush().sent >= 1
+    assert citizen_notices.info_reached_on(find(code)) is not None

@@ -58,3 +58,25 @@ def test_a_form_the_case_no_longer_offers_asks_to_reload(app, client, clock, see
     assert response.status_code == 302
     assert stored(case).state == "classified" and stored(case).info_requested is None
     assert "Vui lòng tải lại trang và thử lại" in page_of(client, f"/van-phong/ho-so/{case.code}")
+
+
+def test_the_publish_form_is_not_kept_its_untouched_copy_would_undo_the_newer_answer(app, client, clock, seeded):
+    """HCTH opened the publish form; the answer was then returned, revised and approved again. Kept and
+    sent again, the form's copy of the old answer (with the officer's phone the return removed) would be
+    published: it asks to reload instead."""
+    from test_return_answer import CONSENTING, FIRST, REASON, REVISED
+    case = forwarded_case(seeded, submission=CONSENTING)
+    staff.submit_draft(case, seeded["QLKH"], FIRST, [], case.version)
+    apply_event(case, "approve", seeded["leader"])
+    sign_in(client, seeded["office"])
+    read = form_data(page_of(client, f"/van-phong/ho-so/{case.code}"), "publish")
+    assert "0905 111 222" in read["publish-answer"] or "[đã ẩn]" in read["publish-answer"]
+    apply_event(stored(case), "return_answer", seeded["office"], {"reason": REASON})
+    staff.submit_draft(stored(case), seeded["QLKH"], REVISED, [], stored(case).version)
+    apply_event(stored(case), "approve", seeded["leader"])
+    response = client.post(f"/van-phong/ho-so/{case.code}/su-kien/publish", data=read,
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and stored(case).state == "answered"
+    page = page_of(client, f"/van-phong/ho-so/{case.code}")
+    assert "Vui lòng tải lại trang và thử lại" in page
+    assert form_data(page, "publish")["publish-answer"] != read["publish-answer"]  # the newer answer's copy

@@ -67,9 +67,9 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         art7=submissions.art7_shortfalls(case) if office and "refuse" in events else [],
         identity_missing=", ".join(gettext(what) for what in submissions.identity_missing(case)),
         assign_form=(forms.get(ASSIGN) or AssignForm.of(case, assignment.colleagues(case), formdata=None))
-        if bp == "unit" and assignment.may_assign(case, current_user) else None,
+        if _offered(case, ASSIGN) else None,
         duplicate_form=(forms.get(DUPLICATE) or DuplicateForm(data={"version": case.version}))
-        if office and case.is_open else None,
+        if _offered(case, DUPLICATE) else None,
         preview=publication.preview(case) if case.state in ("answered", "published") else None,
         # Sửa thông tin tiếp nhận (services.corrections): HCTH, before classification
         correction_form=(forms.get(corrections.FORM) or correction_form(case))
@@ -85,8 +85,11 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
 
 # Another change came between the page and its form, and the page still offers that form: shown again
 # with what was typed (a reply, a reason), to be checked against the case as it is now and sent again.
-KEPT_MESSAGE = N_("Phản ánh, kiến nghị đã được cập nhật kể từ khi trang được mở (xem Nhật ký xử lý). Nội dung bạn "
-                  "vừa nhập vẫn còn trong biểu mẫu bên dưới: xem lại hồ sơ, rồi gửi lại nếu vẫn phù hợp.")
+KEPT_MESSAGE = N_("Phản ánh, kiến nghị đã được cập nhật kể từ khi trang được mở. Nội dung bạn vừa nhập vẫn còn "
+                  "trong biểu mẫu bên dưới: xem lại hồ sơ, rồi gửi lại nếu vẫn phù hợp.")
+# Forms filled with the whole record as the page read it (the public copy of the answer, what was
+# received): sent again, their untouched fields would put back what the other change replaced.
+NOT_KEPT = frozenset({"publish"})
 
 
 def stale(case, bp: str, event: str | None = None, done=None, kept=None):
@@ -113,12 +116,12 @@ def stale(case, bp: str, event: str | None = None, done=None, kept=None):
 
 def _offered(case, name: str) -> bool:
     """Whether the case page shows the form ``name`` to this user now (``render_case``)."""
+    if name in NOT_KEPT:
+        return False
     if name == ASSIGN:
         return assignment.may_assign(case, current_user)
     if name == DUPLICATE:
         return current_user.role == "office" and case.is_open
-    if name == corrections.FORM:
-        return current_user.role == "office" and corrections.may_correct(case)
     return name in cases.allowed_events(case, current_user)
 
 

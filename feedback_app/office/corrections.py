@@ -31,8 +31,8 @@ def correct_intake(code: str):
     try:
         changed = corrections.correct_intake(case, current_user, submission_from(form, case.channel),
                                              form.received_instant(), form.version.data)
-    except StaleCase:
-        return stale(case, "office", "correct_intake", kept=lambda fresh: (corrections.FORM, form))
+    except StaleCase:  # not shown again as sent: its untouched fields would undo the other correction
+        return stale(case, "office", "correct_intake")
     except corrections.CorrectionRefused as exc:
         db.session.rollback()
         flash(gettext(exc.message), "error")

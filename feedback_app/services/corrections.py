@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.lifecycle import N_, State
@@ -105,25 +105,24 @@ def _renew_receipt(case: Feedback, new_address: bool) -> None:
             db.session.add(fresh)
 
 
-def _renew_info_request(case: Feedback, email_changed: bool) -> None:
-    """The request for information of a case waiting for the citizen, after a correction of where it
-    goes. Not yet with the citizen (its mail not sent, or failed; its notice not given): withdrawn, never
-    to go to the mistyped address. Sent by mail to an address now corrected: it never reached them. In
-    both cases it is sent again, and the citizen's time (and a refusal for no answer) counts from the day
-    the new one reaches them (citizen_notices.info_reached_on); a request HCTH told by phone or post,
-    or mailed to an address that stays, is left as it is."""
+def _renew_info_request(case: Feedback) -> None:
+    """The request for information of a case waiting for the citizen, after a correction of the e-mail
+    address: the request goes to the corrected one (or is owed by phone or post, the address removed)
+    and the citizen's time, and a refusal for no answer, count from the day it reaches them
+    (citizen_notices.info_reached_on). One not yet sent is withdrawn, never to reach the mistyped
+    address; a request HCTH already told by phone or post stays as it is."""
     key = case.info_request_key
     if case.state != State.AWAITING_INFO.value or key is None:
         return
-    mail = db.session.execute(select(OutboxMail).where(OutboxMail.key == key)).scalar()
     notice = db.session.execute(select(CitizenNotice).where(CitizenNotice.key == key)).scalar()
-    if (notice is not None and notice.given_on is not None) or (
-            mail is not None and mail.status == "sent" and not email_changed):
+    if notice is not None and notice.given_on is not None:
         return
-    for unsent in (mail if mail is not None and mail.status != "sent" else None,
-                   notice if notice is not None and notice.given_on is None else None):
-        if unsent is not None:
-            db.session.delete(unsent)
+    if notice is not None:
+        db.session.delete(notice)
+    # a worker sending it at this moment finds its row gone and goes on (outbox.deliver_due): that copy
+    # reached the mistyped address, the new request follows it
+    db.session.execute(delete(OutboxMail).where(OutboxMail.key == key, OutboxMail.status != "sent")
+                       .execution_options(synchronize_session="fetch"))
     send_info_request(case)
 
 
@@ -156,7 +155,8 @@ def correct_intake(case: Feedback, actor, submission: Submission, received_at: d
         # the receipt HCTH owes by phone or post and has not given: rewritten, dropped (an e-mail was
         # added: the mail carries it), or owed now (the e-mail was removed, a phone or address added)
         citizen_notices.renew(f"received:{case.code}", receipt_notice(case))
-        _renew_info_request(case, "email" in changes)
+    if "email" in changes:
+        _renew_info_request(case)
     audit(case, "correct_intake", case.state, case.state, actor, note=_note(changes), public=False)
     _commit()
     return list(changes)

@@ -29,6 +29,7 @@ from flask_mail import Connection, Message
 from sqlalchemy import exists as sql_exists, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, local_date
 
@@ -307,7 +308,12 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
                     citizen_notices.mail_delivered(row)
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
                 result.sent += 1
-            db.session.commit()  # each outcome is stored as soon as it is known
+            try:
+                db.session.commit()  # each outcome is stored as soon as it is known
+            except StaleDataError:  # withdrawn while being sent (services.corrections): nothing left to mark
+                db.session.rollback()
+                current_app.logger.info("outbox: a mail was withdrawn while it was being sent")
+                continue
             if row.status == "sent" and row.kind == "request_info":
                 _request_reached(row)
     finally:
