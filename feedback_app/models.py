@@ -279,7 +279,7 @@ class Feedback(db.Model):
     published_seq: Mapped[int | None] = mapped_column(Integer)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
     # The unit's officer who handles it (chuyên viên xử lý; the register's "handler", domain brief §5):
-    # set by the unit (services.staff.assign), cleared when the case leaves the unit or the officer the
+    # set by the unit (services.assignment.assign), cleared when the case leaves the unit or the officer the
     # unit's work. Not a state: the lifecycle does not read it.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 

@@ -102,13 +102,13 @@ def test_taking_a_case_oneself_sends_no_mail_and_clearing_it_lists_it_as_unassig
     assert case.code in page_of(client, "/don-vi/?cua=chua") and case.code not in page_of(client, "/don-vi/?cua=toi")
 
 
-@pytest.mark.parametrize("who", ["other_unit", "inactive", "leader", "nonsense", "huge"])
+@pytest.mark.parametrize("who", ["other_unit", "inactive", "leader", "nonsense", "huge", "superscript"])
 def test_only_an_active_user_of_the_unit_can_be_assigned(app, client, clock, seeded, who):
     case = forwarded_case(seeded)
     chosen = {"other_unit": lambda: str(seeded["QLCN"].id),
               "inactive": lambda: str(unit_user("nghihuu@skhcn.example.gov.vn", "QLKH", active=False).id),
               "leader": lambda: str(seeded["leader"].id), "nonsense": lambda: "ai-do",
-              "huge": lambda: "9" * 40}[who]()
+              "huge": lambda: "9" * 40, "superscript": lambda: "²"}[who]()
     version = stored(case).version
     sign_in(client, seeded["QLKH"])
     response = assign_on_page(client, case, chosen)
@@ -214,3 +214,21 @@ def test_the_staff_api_assigns_as_the_page_does(app, client, clock, seeded):
     apply_event(stored(case), "return_to_office", seeded["QLKH"], {"reason": "Không thuộc lĩnh vực của phòng"})
     gone = client.put(url, json={"assignee_id": colleague.id}, headers=token["QLKH"])
     assert gone.status_code == 404  # no longer the unit's case: it does not see it
+
+
+def test_an_answer_returned_after_its_officer_left_the_unit_waits_for_a_new_one(app, client, clock, seeded):
+    officer = unit_user("khoa2@skhcn.example.gov.vn", "QLKH")
+    case = under_review(seeded)
+    assignment.assign(stored(case), officer, officer.id, stored(case).version)
+    apply_event(stored(case), "approve", seeded["leader"])
+    accounts.update_user(officer, email=officer.email, full_name=officer.full_name, role="unit", unit_code="QLCN",
+                         title=None, active=True)
+    assert stored(case).assignee_id == officer.id  # answered: the record keeps who answered
+    apply_event(stored(case), "return_answer", seeded["office"],
+                {"reason": "Câu trả lời chưa dẫn căn cứ pháp lý; đề nghị hoàn thiện trước khi công khai."})
+    case = stored(case)
+    assert (case.state, case.assignee_id) == ("forwarded", None)
+    assert audit_notes(case)[-1] == "Bỏ phân công (khoa2): không còn làm việc tại đơn vị"
+    sign_in(client, seeded["QLKH"])
+    assert case.code in page_of(client, "/don-vi/?cua=chua")
+    assert "Người xử lý: khoa2" not in mails("unit_return_answer")[0].body_text

@@ -363,3 +363,10 @@ def test_the_leader_directs_only_a_case_escalated_to_them():
         lifecycle.fire(case, "direct", actor_for("direct"), VALID_ARGS["direct"], TODAY)
         assert case.state == State.FORWARDED.value
 
+
+
+def test_text_of_fillers_and_blank_patterns_alone_is_refused_and_visible_text_with_them_is_kept():
+    for nothing in ("\u3164" * 12, "\u2800" * 12, "\u115f\u1160" * 6, "\ufe0f" * 12, "\U000e0041" * 12):
+        assert lifecycle.has_unsafe_chars(nothing), repr(nothing)
+    assert not lifecycle.has_unsafe_chars("Cần thêm ý kiến ❤️ của Sở Tài chính")
+    assert lifecycle.visible("Sai\u200b đơn\u3164 vị") == "Sai đơn vị"

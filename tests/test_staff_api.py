@@ -163,6 +163,9 @@ def test_without_a_token_the_staff_api_is_401_and_a_revoked_token_too(app, clien
     db.session.commit()
     deactivated = client.get("/api/v1/export", headers=tokens["office"])
     assert deactivated.status_code == 401 and "ngừng hoạt động" in deactivated.get_json()["error"]
+    # the case's own answer too: a token no good is not served the public view instead
+    assert client.get(f"/api/v1/feedback/{case.code}", headers=tokens["office"]).status_code == 401
+    assert client.get(f"/api/v1/feedback/{case.code}").status_code == 200  # without a token: the public's
 
 
 def test_a_unit_token_cannot_see_or_act_on_another_units_case(app, client, seeded, tokens):

@@ -443,9 +443,11 @@ UNSAFE_TEXT = N_("Có ký tự không hợp lệ (ký tự điều khiển); vui
 
 
 # Characters a page shows as nothing: zero-width spaces and joiners, direction marks and overrides,
-# the soft hyphen, the byte-order mark (Unicode's format characters people meet in pasted text). A
+# the soft hyphen, the byte-order mark (Unicode's format characters people meet in pasted text), the
+# Hangul fillers and the blank Braille pattern, variation selectors and tags. A
 # reason made of them reads as no reason on the letter and in the mail.
-INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                       "\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]")
 
 
 def visible(text: str) -> str:

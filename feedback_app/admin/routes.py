@@ -21,7 +21,9 @@ from .forms import CategoryForm, UnitForm, UserForm
 
 def _edit(model, row_id: int | None, form_class, save: Callable, template: str, done: str, saved: str):
     """The create/edit page of one row: parse the form, call one service, redirect or show the errors."""
-    row = db.session.get(model, row_id) if row_id else None
+    # a save reads the row FOR UPDATE (PostgreSQL): two saves at once are served one after the other,
+    # and the second compares what its page read with what the first stored
+    row = db.session.get(model, row_id, with_for_update=request.method == "POST") if row_id else None
     if row_id and row is None:
         abort(404)
     form = form_class(obj=row) if request.method == "POST" else _as_stored(form_class, row)
@@ -46,7 +48,8 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
 
 
 CHANGED_MEANWHILE = N_("Trong lúc bạn sửa, thông tin này đã được lưu thay đổi ở nơi khác (một quản trị viên khác, "
-                       "hoặc một thẻ khác của trình duyệt). Trang nay hiện thông tin mới nhất; hãy sửa lại nếu vẫn cần.")
+                       "hoặc một thẻ khác của trình duyệt). Trang này hiện thông tin mới nhất; hãy sửa lại nếu "
+                       "vẫn cần.")
 
 
 def _as_stored(form_class, row):

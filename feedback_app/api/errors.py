@@ -21,7 +21,7 @@ def json_object(required: bool = True):
     JSON, 400 for JSON that is not an object. Without ``required`` an empty body is ``{}``. The same
     answers on every endpoint of the API that reads a body."""
     from flask import request
-    if not required and not request.content_length:
+    if not required and not request.get_data(cache=True):  # also a chunked body, which has no length
         return {}, None
     if not request.is_json:
         return None, error(415, gettext("Nội dung gửi lên phải là JSON (Content-Type: application/json)."))

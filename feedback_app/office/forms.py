@@ -103,7 +103,7 @@ class AssignForm(VersionedForm):
     def chosen(self) -> int | None:
         """The officer's id, None for nobody; a value no browser sends is refused by the service."""
         value = (self.assignee.data or "").strip()
-        return int(value) if value.isdigit() else (None if not value else -1)
+        return int(value) if value.isascii() and value.isdecimal() else (None if not value else -1)
 
 
 # Labels of the lifecycle's argument names; the widget depends on the argument, never on a list of events.

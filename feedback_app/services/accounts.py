@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
@@ -264,8 +265,15 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     if not active:
         for token in user.tokens:
             token.revoked_at = token.revoked_at or CLOCK.now()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:  # a case the officer handled changed meanwhile (assignment.release_officer)
+        db.session.rollback()
+        raise AccountError(CASE_CHANGED, "active") from None
     return user
+
+
+CASE_CHANGED = N_("Một phản ánh, kiến nghị người dùng này đang xử lý vừa được cập nhật; chưa lưu gì. Vui lòng lưu lại.")
 
 
 def _check_someone_stays(user: User) -> None:

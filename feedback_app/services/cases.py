@@ -338,6 +338,8 @@ def _return_answer(case, args, actor):
     (services.publication.preview). The answer the citizen holds (``answer_text``) and every timestamp
     the reports read stay as they are; the reason, in the audit row, is what the unit reads."""
     case.public_answer = None
+    from .assignment import release_if_gone  # services.assignment reads this module
+    release_if_gone(case)
     return args["reason"]
 
 

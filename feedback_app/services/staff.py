@@ -98,10 +98,14 @@ def intake_query(user) -> Select:
 HANDLED_BY = {"toi": N_("Giao cho tôi"), "chua": N_("Chưa phân công")}
 
 
+# The unit holds the case: working on it, gathering its basis, or its draft with the leader.
+UNIT_HOLDS = (*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value)
+
+
 def unit_query(user, handled_by: str | None = None) -> Select:
     """The unit's open cases: overdue first, then by due date; ``handled_by`` (``HANDLED_BY``) those
     assigned to ``user``, or to nobody yet."""
-    query = case_query(user, states=[*(s.value for s in AT_UNIT_STATES), State.UNDER_REVIEW.value])
+    query = case_query(user, states=UNIT_HOLDS)
     if handled_by == "toi":
         query = query.where(Feedback.assignee_id == user.id)
     elif handled_by == "chua":

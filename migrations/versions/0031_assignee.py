@@ -1,4 +1,4 @@
-"""The unit's officer who handles a case (chuyên viên xử lý, services.staff.assign): ``feedback.assignee_id``,
+"""The unit's officer who handles a case (chuyên viên xử lý, services.assignment.assign): ``feedback.assignee_id``,
 indexed for the unit's list of an officer's own cases.
 
 Revision ID: 0031
