@@ -129,9 +129,15 @@ deadlines_cli = AppGroup("deadlines", help="Due dates, reminders, overdue cases 
 outbox_cli = AppGroup("outbox", help="The stored mail outbox.")
 
 
-def _instant(value: str | None):
+def cli_instant(value: str | None):
+    """A command's ``--now``: None for the real time. Refused in production, as ``PAKN_NOW`` is: a sweep
+    as of a later day would issue that day's letters now and spend each case's one new date."""
     if not value:
         return None
+    from flask import current_app
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.UsageError("--now is for trials and tests: in production the clock is the real time "
+                               "(as PAKN_NOW). Run the command without it.")
     try:
         return parse_instant(value)
     except ValueError:
@@ -145,7 +151,7 @@ def sweep_command(now: str | None, batch: int | None) -> None:
     """One sweep: overdue marks, apology letters, escalations, reminders, the leader's digest."""
     from workflows.clock import CLOCK
     from .services.sweep import sweep
-    instant = _instant(now)
+    instant = cli_instant(now)
     if instant is not None:
         CLOCK.set(instant)  # letters, audit rows and mails carry the sweep's instant
     result = sweep(instant, **({"batch": batch} if batch else {}))
@@ -157,7 +163,7 @@ def sweep_command(now: str | None, batch: int | None) -> None:
 def flush_command(now: str | None) -> None:
     """Deliver every mail that is due now."""
     from .services.outbox import flush
-    result = flush(_instant(now))
+    result = flush(cli_instant(now))
     click.echo(result.summary())
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)

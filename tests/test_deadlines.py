@@ -286,6 +286,19 @@ def test_the_cli_sweeps_as_of_the_given_instant(app, clock, seeded):
     assert bad.exit_code != 0 and "ISO 8601" in bad.output
 
 
+def test_production_refuses_a_command_s_now_as_it_refuses_pakn_now(app, clock, seeded):
+    """A sweep as of a later day would issue that day's letters at once and spend each case's one new date."""
+    from feedback_app.models import ApologyLetter
+    forwarded_case(seeded)  # the answer due 25/03/2024
+    app.config["ENV_NAME"] = "production"
+    runner = app.test_cli_runner()
+    for args in (["deadlines", "sweep", "--now", "2024-06-01T00:05+07:00"], ["outbox", "flush", "--now", "2024-06-01"],
+                 ["report", "remind", "--now", "2024-06-12T08:00+07:00"]):
+        out = runner.invoke(args=args)
+        assert out.exit_code == 2 and "in production the clock is the real time" in out.output, args
+    assert count(ApologyLetter) == 0
+
+
 def test_the_scheduler_jobs_are_idempotent_and_not_started_in_tests(app, clock, seeded):
     from feedback_app import jobs
     assert {j.id for j in jobs.JOBS} >= {"deadlines-sweep", "outbox-flush"}

@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from workflows.clock import CLOCK, parse_instant
+from workflows.clock import CLOCK
 
 from .periods import Period, PeriodError, between, parse_period
 
@@ -111,11 +111,8 @@ def report_reopen(period: str) -> None:
 def report_remind(now: str | None) -> None:
     """Queue the quarterly reminder to HCTH if today is in its window (idempotent)."""
     from ..services.reports import remind_quarterly_report
-    try:
-        instant = parse_instant(now) if now else CLOCK.now()
-    except ValueError:
-        raise click.BadParameter(f"{now!r} is not an ISO 8601 instant") from None
-    mail = remind_quarterly_report(instant)
+    from ..jobs import cli_instant
+    mail = remind_quarterly_report(cli_instant(now) or CLOCK.now())
     click.echo(f"queued: {mail.subject}" if mail else "nothing to do")
 
 
