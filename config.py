@@ -153,7 +153,11 @@ class Config:
     OUTBOX_FLUSH_SECONDS = env("OUTBOX_FLUSH_SECONDS", 30, int)
     # Hours after an automatic apology letter during which staff may still set its reason; its mail
     # leaves only after them (then with the default reason if nobody wrote one).
+    # counted in office hours: from the letter when a working day's office is open, else from its next
+    # opening (OFFICE_OPENS, local "HH:MM"; OFFICE_CLOSES), so that the hours are hours at work
     APOLOGY_GRACE_HOURS = env("APOLOGY_GRACE_HOURS", 4, float)
+    OFFICE_OPENS = env("OFFICE_OPENS", "07:30")
+    OFFICE_CLOSES = env("OFFICE_CLOSES", "17:00")
     DIGEST_HOUR = env("DIGEST_HOUR", 7, int)  # the leader's daily overdue digest, from this local hour
     AGENCY_PLACE = env("AGENCY_PLACE", SAMPLE_AGENCY["AGENCY_PLACE"])  # "<place>, ngày … tháng … năm …" on letters
     # The DejaVu Serif faces of the letters' and the report's PDFs (feedback_app/pdf.py); unset: Debian's folder

@@ -264,7 +264,7 @@ def test_the_apology_letter_and_the_answer_are_owed_by_post_and_a_revised_answer
     reason = "Cần lấy ý kiến của Sở Tài chính về thời hạn giải quyết."
     set_reason(db.session.get(ApologyLetter, int(letter.attachment_ref.split(":")[1])), reason, unit)
     assert f"Lý do: {reason}" in notices(kind="apology")[0].body_text  # the letter it goes with says so too
-    clock.set("2024-03-26T09:00:00+07:00")
+    clock.set("2024-03-26T11:31:00+07:00")  # 4 office hours from 07:30
     assert [n.kind for n in db.session.execute(citizen_notices.owed_query()).scalars()] == ["apology"]
     login(client, office)
     printed = page(client, f"/van-phong/thong-bao-nguoi-dan/{letter.id}")

@@ -46,8 +46,9 @@ def test_the_sweep_one_minute_past_the_answer_due_date_issues_exactly_one_letter
     assert case.overdue_since == date(2024, 3, 25) and "19.9" in case.due_basis
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.key == f"letter:{letter.id}")).scalar_one()
     assert mail.attachment_ref == f"letter:{letter.id}" and mail.recipients == "an@example.com"
-    # held for the grace period, so that staff can still write the reason
-    assert mail.next_attempt_at == parse_instant("2024-03-26T04:01:00+07:00")
+    # held for the grace period, so that staff can still write the reason: 4 hours from the office's
+    # opening (07:30) on this working day, the letter being made at night
+    assert mail.next_attempt_at == parse_instant("2024-03-26T11:30:00+07:00")
     events = db.session.execute(select(Transition.event).where(Transition.feedback_id == case.id)
                                 .order_by(Transition.id)).scalars().all()
     assert events[-2:] == ["overdue", "apology_letter"]
@@ -377,3 +378,34 @@ def test_a_draft_sent_for_approval_after_the_units_reminder_is_reminded_to_the_l
     assert [m.recipients for m in mails] == ["qlkh@skhcn.example.gov.vn", "lanhdao@skhcn.example.gov.vn"]
     assert "duyệt câu trả lời" in mails[1].subject
     assert sweep(parse_instant("2024-03-22T09:00:00+07:00")).reminders == 0  # once per holder
+
+
+def test_the_grace_period_is_office_hours_the_holder_is_asked_for_the_reason_and_an_answer_withdraws_the_mail(
+        app, clock, seeded):
+    """The sweep makes the letter just after midnight: its mail waits for 4 hours of the office's day
+    (from 07:30), the unit is told by mail until when it may write the reason, and an answer the leader
+    approves meanwhile goes without the letter's promise of it following."""
+    from feedback_app.services import staff
+    from feedback_app.services.letters import grace_end
+    at = parse_instant
+    assert grace_end(at("2024-03-26T00:05:00+07:00")) == at("2024-03-26T11:30:00+07:00")  # a Tuesday night
+    assert grace_end(at("2024-03-26T10:00:00+07:00")) == at("2024-03-26T14:00:00+07:00")  # at work: 4 hours
+    assert grace_end(at("2024-03-29T18:00:00+07:00")) == at("2024-04-01T11:30:00+07:00")  # Friday evening
+    assert grace_end(at("2024-03-30T09:00:00+07:00")) == at("2024-04-01T11:30:00+07:00")  # a Saturday
+
+    case = forwarded_case(seeded)  # the answer due 25/03/2024
+    staff.submit_draft(case, seeded["QLKH"], "Kính gửi Ông/Bà, Sở trả lời như sau: hồ sơ đã đủ điều kiện.", [],
+                       case.version)
+    assert sweep(at("2024-03-26T00:01:00+07:00")).letters == 1
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    (asked,) = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "letter_reason")).scalars().all()
+    assert asked.recipients == "lanhdao@skhcn.example.gov.vn"  # the leader holds the draft
+    assert asked.subject == f"Phiếu xin lỗi tự động 001/PXL cho {case.code}: ghi lý do trước 11:30 ngày 26/03/2024"
+    assert "lý do mặc định" in asked.body_text and f"/van-phong/ho-so/{case.code}" in asked.body_text
+
+    clock.set("2024-03-26T09:00:00+07:00")
+    apply_event(db.session.get(Feedback, case.id), "approve", seeded["leader"])
+    assert db.session.execute(select(OutboxMail).where(OutboxMail.key == f"letter:{letter.id}")).scalar() is None
+    assert db.session.get(ApologyLetter, letter.id) is not None  # the letter stays on record
+    answered = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "answered")).scalar_one()
+    assert answered.recipients == "an@example.com"

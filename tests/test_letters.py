@@ -110,7 +110,7 @@ def test_staff_set_the_reason_during_the_grace_period_and_the_mail_says_it(app, 
     assert nul.status_code == 302
     db.session.refresh(letter)
     assert letter.reason == "Chờ ý kiến bằng văn bản của Sở Tài chính."  # refused: the NUL never reaches the database
-    clock.set("2024-03-26T05:00:00+07:00")  # the 4-hour grace period is over: the default stays
+    clock.set("2024-03-26T11:31:00+07:00")  # 4 office hours from 07:30 are over: the default stays
     with pytest.raises(LetterError):
         set_reason(letter, "Một lý do khác, viết quá muộn.", seeded["QLKH"])
 

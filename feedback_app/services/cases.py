@@ -27,6 +27,7 @@ from ..models import CHANNEL_LABELS, PORTAL_CHANNELS, Category, Feedback, Outbox
 from . import citizen_notices, outbox
 from .calendar import deadlines, load_calendar, target_date
 from .files import mailable, reply_files
+from .letters import withdraw_held
 from .rows import insert_family
 from .sequences import draw
 from .unit_notices import notify_unit
@@ -328,6 +329,7 @@ def _approve(case, args, actor):
     citizen_notices.notify(case, key, "answered", subject, "answered",
                            attachment_ref=f"replies:{case.id}" if mailed or (files and not case.email) else None,
                            files=files, mailed=mailed, replaces=local_date(previous) if previous else None)
+    withdraw_held(case)  # a letter still held would promise the answer the citizen is sent now
     return None
 
 

@@ -1,24 +1,26 @@
 """Apology letters (phiếu xin lỗi và hẹn lại ngày trả kết quả, TT 01/2018/TT-VPCP Mẫu 04) under
 NĐ 61/2018/NĐ-CP Art 19.9: stored with a sequential number per year, e-mailed to the citizen.
 
-The automatic letter (``services.sweep``) is held for a grace period (``APOLOGY_GRACE_HOURS``):
-its number, new date and the case's new due date are fixed at once, but its mail leaves only when
-the grace period is over, so that staff can still write the real reason (``set_reason``); after it
-the default reason stands."""
+The automatic letter (``services.sweep``) is held for a grace period (``APOLOGY_GRACE_HOURS`` of
+office hours, ``grace_end``): its number, new date and the case's new due date are fixed at once, but
+its mail leaves only when the grace period is over, so that staff can still write the real reason
+(``set_reason``); after it the default reason stands. An answer approved meanwhile withdraws the held
+mail (``withdraw_held``)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from workflows.clock import CLOCK, local_date
+from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.deadlines import Due
 from workflows.lifecycle import MIN_EXPLANATION_CHARS, N_, UNSAFE_TEXT, has_unsafe_chars, visible
 
 from ..extensions import db
-from ..models import ApologyLetter, Feedback, OutboxMail
+from ..models import ApologyLetter, CitizenNotice, Feedback, OutboxMail
 from . import citizen_notices, outbox, publication
+from .calendar import load_calendar
 from .sequences import next_value
 
 # read after "Lý do:" in the letter, whose sentence before it already says the date is missed
@@ -64,7 +66,43 @@ def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason:
 
 
 def grace_ends(letter: ApologyLetter) -> datetime:
-    return letter.created_at + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
+    return grace_end(letter.created_at)
+
+
+def grace_end(made: datetime) -> datetime:
+    """When the mail of an automatic letter made at ``made`` leaves: ``APOLOGY_GRACE_HOURS`` after it,
+    counted from ``made`` while the office is open on a working day, else from the office's next opening
+    (``OFFICE_OPENS``). The sweep makes letters just after midnight: counted from then, the hours would
+    pass before anyone is at work to write the reason (NĐ 61/2018 Art 19.9 wants the reason stated)."""
+    config = current_app.config
+    hours = timedelta(hours=float(config.get("APOLOGY_GRACE_HOURS", 0)))
+    if not hours:
+        return made
+    opens, closes = (time.fromisoformat(config.get(k, v)) for k, v in (("OFFICE_OPENS", "07:30"),
+                                                                       ("OFFICE_CLOSES", "17:00")))
+    calendar = load_calendar()
+    local = made.astimezone(LOCAL_TZ)
+    day = local.date()
+    if calendar.is_working_day(day) and opens <= local.time() < closes:
+        return made + hours
+    if not calendar.is_working_day(day) or local.time() >= closes:
+        day = calendar.add_working_days(day, 1)
+    return datetime.combine(day, opens, LOCAL_TZ) + hours
+
+
+def withdraw_held(case: Feedback) -> None:
+    """The answer goes before an automatic letter's mail has left (its grace period, ``grace_end``): the
+    letter stays on record and on the status page, but its mail, or the notice HCTH would owe by post,
+    does not follow the answer with a promise of it (called by the lifecycle's approve)."""
+    now = CLOCK.now()
+    for letter in case.letters:
+        key = f"letter:{letter.id}"
+        db.session.execute(delete(OutboxMail).where(OutboxMail.key == key, OutboxMail.status == "pending",
+                                                    OutboxMail.attempts == 0, OutboxMail.next_attempt_at > now)
+                           .execution_options(synchronize_session="fetch"))
+        notice = db.session.execute(select(CitizenNotice).where(CitizenNotice.key == key)).scalar()
+        if notice is not None and notice.given_on is None and notice.owed_from > now:
+            db.session.delete(notice)
 
 
 def _letter_mail(letter: ApologyLetter) -> OutboxMail | None:

@@ -61,7 +61,7 @@ from . import citizen_notices, outbox
 from .calendar import deadlines, recheck_after_change
 from .cases import SYSTEM, clock_of
 from .cases import audit as _audit
-from .letters import new_letter, queue_letter_mail
+from .letters import grace_end, new_letter, queue_letter_mail
 from .sequences import next_values
 
 # The department's own deadlines (the citizen's, while awaiting info, is not the department's delay).
@@ -181,7 +181,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     today = local_date(now)
     recipients = _Recipients()
     _overdue_pass(now, today, plan, recipients, result, batch)
-    _late_at_office_pass(now, today, plan, result, batch)
+    _late_at_office_pass(now, today, plan, recipients, result, batch)
     _reminder_pass(now, today, plan, recipients, result, batch)
     _progress_pass(now, today, plan, result, batch)
     _digest(now, today, recipients, result)
@@ -207,7 +207,7 @@ def _due_batches(where: list, order: list, batch: int, result: SweepResult):
 
 
 def _overdue_pass(now, today, plan, recipients, result, batch) -> None:
-    hold = now + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
+    hold = grace_end(now)  # office hours to write the reason (letters.grace_end)
     where = [Feedback.due_date < today, Feedback.state.in_(SWEPT_STATES),
              or_(Feedback.overdue_since.is_(None), Feedback.overdue_since != Feedback.due_date)]
     for cases in _due_batches(where, [Feedback.due_date, Feedback.id], batch, result):
@@ -288,10 +288,23 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
         db.session.flush()
         for letter in letters:
             queue_letter_mail(letter, now, hold)
+            _ask_for_the_reason(letter, hold, recipients)
             done.letter_ids.append(letter.id)
     db.session.flush()
     done.letters = len(letters)
     return done
+
+
+def _ask_for_the_reason(letter: ApologyLetter, hold, recipients) -> None:
+    """Tell whoever holds the case that its automatic letter carries the default reason and leaves at
+    ``hold``: until then they may write the real one on the case page (letters.set_reason)."""
+    case = letter.feedback
+    sends_at = f"{hold.astimezone(LOCAL_TZ):%H:%M ngày %d/%m/%Y}"
+    outbox.enqueue(f"letter_reason:{letter.id}", "letter_reason", recipients.for_step(case),
+                   f"Phiếu xin lỗi tự động {letter.reference} cho {case.code}: ghi lý do trước {sends_at}",
+                   "letter_reason", feedback=case, letter=letter, sends_at=sends_at,
+                   link=outbox.link("unit.case" if State(case.state) in AT_UNIT_STATES else "office.case",
+                                    code=case.code))
 
 
 def _automatic_letter(case, missed, now, plan, number: int, *, at_office: bool = False) -> ApologyLetter:
@@ -319,7 +332,7 @@ def _automatic_letter(case, missed, now, plan, number: int, *, at_office: bool =
 AT_OFFICE = (State.RECEIVED.value, State.CLASSIFIED.value)
 
 
-def _late_at_office_pass(now, today, plan, result, batch) -> None:
+def _late_at_office_pass(now, today, plan, recipients, result, batch) -> None:
     """A case HCTH still holds (never forwarded, or returned by a unit) when the whole case's limit of
     20 working days from receipt passes: its classify step was marked overdue long ago, and the citizen
     is owed the apology letter as if the unit had missed the answer (NĐ 61/2018 Art 19.9; brief,
@@ -327,7 +340,7 @@ def _late_at_office_pass(now, today, plan, result, batch) -> None:
     ``ix_feedback_state_received``: only cases received more than ``case_total_days`` calendar days ago
     can be past a limit that many working days away; the exact limit (with the days spent waiting for
     the citizen) is then computed per case."""
-    hold = now + timedelta(hours=float(current_app.config.get("APOLOGY_GRACE_HOURS", 0)))
+    hold = grace_end(now)  # office hours to write the reason (letters.grace_end)
     cutoff = datetime.combine(today - timedelta(days=plan.rules.case_total_days), dt_time(0), LOCAL_TZ)
     where = [Feedback.state.in_(AT_OFFICE), Feedback.received_at < cutoff, Feedback.extension_count == 0]
     for cases in _due_batches(where, [Feedback.received_at, Feedback.id], batch, result):
@@ -343,6 +356,7 @@ def _late_at_office_pass(now, today, plan, result, batch) -> None:
             db.session.flush()
             for letter in letters:
                 queue_letter_mail(letter, now, hold)
+                _ask_for_the_reason(letter, hold, recipients)
             db.session.commit()
         except (IntegrityError, StaleDataError):
             # a staff change or another sweep got there first (the version, the unique letter): the
