@@ -263,6 +263,10 @@ def test_the_leader_gets_one_digest_of_overdue_cases_a_day(app, clock, seeded):
     digest = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "digest")).scalar_one()
     assert digest.recipients == seeded["leader"].email and case.code in digest.body_text
     assert sweep(parse_instant("2024-03-13T08:00:00+07:00")).digests == 1
+    # at work only: none on Saturday 16 and Sunday 17 March, Monday's lists the case still
+    assert sweep(parse_instant("2024-03-16T08:00:00+07:00")).digests == 0
+    assert sweep(parse_instant("2024-03-17T08:00:00+07:00")).digests == 0
+    assert sweep(parse_instant("2024-03-18T08:00:00+07:00")).digests == 1
 
 
 def test_the_overdue_list_shows_late_and_escalated_cases_to_the_leader(app, client, clock, seeded):

@@ -184,7 +184,7 @@ def sweep(now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     _late_at_office_pass(now, today, plan, recipients, result, batch)
     _reminder_pass(now, today, plan, recipients, result, batch)
     _progress_pass(now, today, plan, result, batch)
-    _digest(now, today, recipients, result)
+    _digest(now, today, plan, recipients, result)
     db.session.commit()  # release the last (possibly empty) batch's locks
     result.seconds = time.perf_counter() - started
     current_app.logger.info("deadline sweep as of %s: %s", now.isoformat(), result.summary())
@@ -543,8 +543,10 @@ def overdue_query(today: date):
             .order_by(Feedback.due_date, Feedback.id))
 
 
-def _digest(now, today, recipients, result: SweepResult) -> None:
-    if now.astimezone(LOCAL_TZ).hour < int(current_app.config.get("DIGEST_HOUR", 7)) or not recipients.leaders:
+def _digest(now, today, plan, recipients, result: SweepResult) -> None:
+    # the leader reads it at work: on working days (Monday's lists what went overdue over the weekend)
+    if (now.astimezone(LOCAL_TZ).hour < int(current_app.config.get("DIGEST_HOUR", 7)) or not recipients.leaders
+            or not plan.cal.is_working_day(today)):
         return
     key = f"digest:{today.isoformat()}"
     if outbox.exists(key):
