@@ -26,6 +26,7 @@ def test_admin_issues_a_token_shown_once_then_revokes_it(app, client, seeded):
 
     issued = client.post(f"/quan-tri/nguoi-dung/{unit_user.id}/ma-api")
     assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
+    assert "Authorization: Bearer &lt;mã&gt;" in issued.get_data(as_text=True)  # shown, not taken for a tag
     token = re.search(r'id="token" type="text" readonly value="([^"]+)"', text(issued)).group(1)
     stored = db.session.execute(select(ApiToken).where(ApiToken.user_id == unit_user.id)).scalar_one()
     assert stored.token_hash == token_hash(token) and token not in stored.token_hash

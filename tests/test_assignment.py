@@ -208,6 +208,9 @@ def test_the_staff_api_assigns_as_the_page_does(app, client, clock, seeded):
     wrong = client.put(url, json={"assignee_id": seeded["QLCN"].id}, headers=token["QLKH"])
     assert wrong.status_code == 422 and "assignee_id" in wrong.get_json()["errors"]
     assert client.put(url, json={"assignee_id": "khoa2"}, headers=token["QLKH"]).status_code == 422
+    for body in ({}, {"version": 99}, {"assigneeId": None}, {"assignee": colleague.id}):  # never a silent clear
+        missing = client.put(url, json=body, headers=token["QLKH"])
+        assert missing.status_code == 422, body
     assert client.put(url, data="khoa2", headers={**token["QLKH"], "Content-Type": "text/plain"}).status_code == 415
     assert stored(case).assignee_id == colleague.id
 
@@ -232,3 +235,15 @@ def test_an_answer_returned_after_its_officer_left_the_unit_waits_for_a_new_one(
     sign_in(client, seeded["QLKH"])
     assert case.code in page_of(client, "/don-vi/?cua=chua")
     assert "Người xử lý: khoa2" not in mails("unit_return_answer")[0].body_text
+
+
+def test_a_refused_choice_shows_the_officer_the_case_has_not_the_first_option(app, client, clock, seeded):
+    colleague = unit_user("khoa2@skhcn.example.gov.vn", "QLKH")
+    case = forwarded_case(seeded)
+    assignment.assign(case, seeded["QLKH"], colleague.id, case.version)
+    sign_in(client, seeded["QLKH"])
+    refused = assign_on_page(client, case, str(seeded["QLCN"].id))  # someone moved to QLCN meanwhile
+    assert refused.status_code == 422
+    select = re.search(r'<select[^>]*name="assignee".*?</select>', refused.get_data(as_text=True), re.S).group(0)
+    (chosen,) = [o for o in re.findall(r"<option[^>]*>", select) if " selected" in o]
+    assert f'value="{colleague.id}"' in chosen  # sent again, it keeps khoa2 rather than clearing the officer

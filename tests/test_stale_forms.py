@@ -40,6 +40,9 @@ def test_a_reply_sent_after_another_change_comes_back_typed_and_goes_when_sent_a
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Nội dung bạn vừa nhập vẫn còn trong biểu mẫu" in page
+    summary = re.search(r'<div class="flash error" role="alert" id="form-errors"[^>]*autofocus>(.*?)</div>', page, re.S)
+    assert summary and "tệp đính kèm, nếu có, cần chọn lại" in summary.group(1)  # said where the focus goes
+    assert re.search(r'<form[^>]*id="form-submit_draft"[^>]*data-dirty', page, re.S)  # leaving it asks first
     again = form_data(page, "submit_draft")
     assert again["submit_draft-reply"] == REPLY and again["submit_draft-version"] == str(newer)
     assert stored(case).state == "forwarded" and stored(case).reply_text == "Bản nháp của đồng nghiệp."

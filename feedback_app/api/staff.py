@@ -138,7 +138,12 @@ def put_assignee(code: str):
     body, refused = json_object()
     if refused:
         return refused
-    chosen, version = body.get("assignee_id"), body.get("version")
+    # the officer named, or null: a key missing or misspelt must not clear the assignment
+    unknown = {k: gettext("Tham số không hợp lệ.") for k in body if k not in ("assignee_id", "version")}
+    if unknown or "assignee_id" not in body:
+        return error(422, gettext("Tham số không hợp lệ."),
+                     unknown or {"assignee_id": gettext("Thiếu thông tin bắt buộc.")})
+    chosen, version = body["assignee_id"], body.get("version")
     for name, value in (("assignee_id", chosen), ("version", version)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             return error(422, gettext("Tham số không hợp lệ."), {name: gettext("Phải là số nguyên.")})
@@ -192,7 +197,7 @@ document(paths={
         "security": [{"bearer": []}],
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": _STR}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": False, "properties": {
+            "type": "object", "additionalProperties": False, "required": ["assignee_id"], "properties": {
                 "assignee_id": {"type": "integer", "nullable": True,
                                 "description": "an active user of the unit holding the case; null: nobody"},
                 "version": {"type": "integer", "description": "the case's version when it was read"}}}}}},
@@ -204,10 +209,11 @@ document(paths={
             "400": {"description": "the body is JSON but not an object", **_ERR},
             "401": {"description": "no token, or one not valid", **_ERR},
             "403": {"description": "not a unit's token", **_ERR},
-            "404": {"description": "no such case (or another unit's case)", **_ERR},
-            "409": {"description": "the case is no longer at the unit, or the version is stale", **_ERR},
+            "404": {"description": "no such case, another unit's case, or one the unit sent back to HCTH", **_ERR},
+            "409": {"description": "the case is answered or closed, or the version is stale", **_ERR},
             "415": {"description": "a body that is not JSON", **_ERR},
-            "422": {"description": "not an active user of the unit, or not an integer", **_ERR}}}},
+            "422": {"description": "assignee_id missing, an unknown key, not an integer, or not an active user "
+                           "of the unit", **_ERR}}}},
     "/api/v1/feedback": {"get": {
         "summary": "List the cases this token may see (a unit token: its unit only), overdue first",
         "security": [{"bearer": []}],

@@ -86,7 +86,8 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
 # Another change came between the page and its form, and the page still offers that form: shown again
 # with what was typed (a reply, a reason), to be checked against the case as it is now and sent again.
 KEPT_MESSAGE = N_("Phản ánh, kiến nghị đã được cập nhật kể từ khi trang được mở. Nội dung bạn vừa nhập vẫn còn "
-                  "trong biểu mẫu bên dưới: xem lại hồ sơ, rồi gửi lại nếu vẫn phù hợp.")
+                  "trong biểu mẫu này (tệp đính kèm, nếu có, cần chọn lại): xem lại hồ sơ, rồi gửi lại nếu vẫn "
+                  "phù hợp.")
 # Forms filled with the whole record as the page read it (the public copy of the answer, what was
 # received): sent again, their untouched fields would put back what the other change replaced.
 NOT_KEPT = frozenset({"publish"})
@@ -107,7 +108,9 @@ def stale(case, bp: str, event: str | None = None, done=None, kept=None):
     elif kept is not None and _offered(fresh := cases.find(case.code), (sent := kept(fresh))[0]):
         name, form = sent
         form.version.data, form.version.raw_data = fresh.version, [str(fresh.version)]
-        flash(gettext(KEPT_MESSAGE), "error")
+        # the form's own error: the page's list of errors says it, takes the focus and links to the form,
+        # and the page asks before it is left with the text (static/pakn.js, data-dirty)
+        form.form_errors.append(gettext(KEPT_MESSAGE))
         return render_case(fresh, bp, {name: form}, 409)
     else:
         flash(gettext(StaleCase.message), "error")

@@ -98,6 +98,10 @@ class AssignForm(VersionedForm):
         form.assignee.choices = [("", _l("Chưa phân công")),
                                  *((str(u.id), f"{u.full_name} ({u.title})" if u.title else u.full_name)
                                    for u in officers)]
+        if form.assignee.data not in {value for value, _label in form.assignee.choices}:
+            # a choice sent that is no one to offer (moved meanwhile): the case's own, not the first
+            # option, which sent again would clear the officer
+            form.assignee.data = str(case.assignee_id or "")
         return form
 
     def chosen(self) -> int | None:
