@@ -214,6 +214,18 @@ def test_the_staff_api_assigns_as_the_page_does(app, client, clock, seeded):
     assert client.put(url, data="khoa2", headers={**token["QLKH"], "Content-Type": "text/plain"}).status_code == 415
     assert stored(case).assignee_id == colleague.id
 
+    # the list: the officer on each case, and the cases of one officer or of none
+    other = forwarded_case(seeded)
+    listed = client.get("/api/v1/feedback", headers=token["QLKH"]).get_json()["items"]
+    assert {i["code"]: i["assignee"] for i in listed} == {case.code: {"id": colleague.id, "name": "khoa2"},
+                                                          other.code: None}
+    mine = client.get(f"/api/v1/feedback?assignee={colleague.id}", headers=token["QLKH"]).get_json()["items"]
+    assert [i["code"] for i in mine] == [case.code]
+    assert [i["code"] for i in client.get("/api/v1/feedback?assignee=none", headers=token["QLKH"]).get_json()[
+        "items"]] == [other.code]
+    for bad in ("ai", "²", "9" * 30):
+        assert client.get(f"/api/v1/feedback?assignee={bad}", headers=token["QLKH"]).status_code == 422, bad
+
     apply_event(stored(case), "return_to_office", seeded["QLKH"], {"reason": "Không thuộc lĩnh vực của phòng"})
     gone = client.put(url, json={"assignee_id": colleague.id}, headers=token["QLKH"])
     assert gone.status_code == 404  # no longer the unit's case: it does not see it

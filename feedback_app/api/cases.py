@@ -47,6 +47,8 @@ document(paths={"/api/v1/feedback/{code}": {"get": {
     "security": [{}, {"bearer": []}],
     "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/PublicCase"}}}},
+        "401": {"description": "a bearer token sent that is not valid (without one: the public view)",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "404": {"description": "no such case", "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/Error"}}}},
         "429": TOO_MANY_BY_CODE}}}},
@@ -55,4 +57,8 @@ document(paths={"/api/v1/feedback/{code}": {"get": {
                                            "state_label": {"type": "string"},
                                            "received_at": {"type": "string", "format": "date-time"},
                                            "due_date": {"type": "string", "format": "date", "nullable": True},
-                                           "unit": {"type": "string", "nullable": True}}}})
+                                           "unit": {"type": "string", "nullable": True},
+                                           # staff tokens only (serialize.staff_case), among their fields
+                                           "unit_code": {"type": "string", "nullable": True},
+                                           "assignee": {"type": "object", "nullable": True, "properties": {
+                                               "id": {"type": "integer"}, "name": {"type": "string"}}}}}})

@@ -7,13 +7,14 @@ from __future__ import annotations
 from flask import abort, request
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from workflows.clock import CLOCK
 from workflows.lifecycle import EVENTS, STATE_LABELS, Role, State
 
 from ..auth import api_user, unauthorized
 from ..extensions import db
-from ..models import Category, Unit
+from ..models import Category, Feedback, Unit
 from ..services import accounts, assignment, cases, serialize, staff
 from ..views_common import MAX_PAGE
 from . import bp
@@ -116,12 +117,21 @@ def list_feedback():
         overdue = None
     page = _int_arg("page", 1, MAX_PAGE, errors, gettext("Phải là số nguyên dương, tối đa %(max)d.", max=MAX_PAGE))
     per_page = _int_arg("per_page", 20, 100, errors, gettext("Từ 1 đến 100."))
+    # the unit's officer (services.assignment): "none" for the cases no one was assigned, or a user's id
+    assignee = request.args.get("assignee") or None
+    if assignee is not None and assignee != "none" and not (assignee.isascii() and assignee.isdecimal()
+                                                           and int(assignee) < 2 ** 63):
+        errors["assignee"] = gettext("Chỉ nhận none hoặc mã số người dùng.")
     if errors:
         return error(422, gettext("Tham số không hợp lệ."), errors)
-    query = staff.by_due_date(staff.case_query(user, states=[state] if state else None, unit=unit, overdue=overdue))
+    query = staff.case_query(user, states=[state] if state else None, unit=unit, overdue=overdue)
+    if assignee is not None:
+        query = query.where(Feedback.assignee_id.is_(None) if assignee == "none"
+                            else Feedback.assignee_id == int(assignee))
+    query = staff.by_due_date(query).options(joinedload(Feedback.assignee))
     result = staff.paginate(query, page, per_page)
-    return {"items": [{**_case_state(c), "title": c.title,
-                       "received_at": c.received_at.isoformat()} for c in result.items],
+    return {"items": [{**_case_state(c), "title": c.title, "received_at": c.received_at.isoformat(),
+                       "assignee": _assignee(c.assignee)} for c in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages}
 
 
@@ -153,7 +163,11 @@ def put_assignee(code: str):
         db.session.rollback()
         status = 409 if exc.message == assignment.NOT_AT_UNIT else 422
         return error(status, gettext(exc.message), {"assignee_id": gettext(exc.message)})
-    return {**_case_state(case), "assignee": {"id": officer.id, "name": officer.full_name} if officer else None}
+    return {**_case_state(case), "assignee": _assignee(officer)}
+
+
+def _assignee(officer) -> dict | None:
+    return {"id": officer.id, "name": officer.full_name} if officer else None
 
 
 _ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -162,6 +176,8 @@ _EVENT_BODY = {"type": "object", "additionalProperties": False, "properties": {
     "version": {"type": "integer", "description": "the case's version when it was read; a stale one gives 409"},
     **{name: ({"type": "string", "format": "date"} if name == "new_date" else _STR)
        for spec in EVENTS.values() for name in spec.arguments}}}
+_ASSIGNEE = {"type": "object", "nullable": True, "properties": {"id": {"type": "integer"}, "name": _STR},
+             "description": "the unit's officer handling the case (services.assignment)"}
 _CASE_STATE = {"type": "object", "required": ["code", "state", "version"], "properties": {
     "code": _STR, "state": _STR, "state_label": _STR, "version": {"type": "integer"},
     "unit": {"type": "string", "nullable": True, "description": "the unit's code (deprecated: read unit_code)"},
@@ -204,8 +220,7 @@ document(paths={
         "responses": {
             "200": {"description": "the case and its officer", "content": {"application/json": {"schema": {
                 "allOf": [{"$ref": "#/components/schemas/CaseState"}, {"type": "object", "properties": {
-                    "assignee": {"type": "object", "nullable": True, "properties": {
-                        "id": {"type": "integer"}, "name": _STR}}}}]}}}},
+                    "assignee": _ASSIGNEE}}]}}}},
             "400": {"description": "the body is JSON but not an object", **_ERR},
             "401": {"description": "no token, or one not valid", **_ERR},
             "403": {"description": "not a unit's token", **_ERR},
@@ -221,13 +236,16 @@ document(paths={
             {"name": "state", "in": "query", "schema": {"type": "string", "enum": [s.value for s in State]}},
             {"name": "unit", "in": "query", "schema": _STR, "description": "a unit code, see /api/v1/units"},
             {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+            {"name": "assignee", "in": "query", "schema": _STR,
+             "description": "the unit's officer handling the case: a user's id, or `none` for the unassigned"},
             {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
                                                        "default": 1}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                                            "default": 20}}],
         "responses": {"200": {"description": "one page of cases", "content": {"application/json": {"schema": {
             "type": "object", "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseState"}},
+                "items": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CaseState"}, {
+                    "type": "object", "properties": {"title": _STR, "received_at": _STR, "assignee": _ASSIGNEE}}]}},
                 "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
                 "pages": {"type": "integer"}}}}}},
             "401": {"description": "no or unknown token", **_ERR}, "422": {"description": "bad filter", **_ERR}}}},
