@@ -83,3 +83,17 @@ def test_the_publish_form_is_not_kept_its_untouched_copy_would_undo_the_newer_an
     page = page_of(client, f"/van-phong/ho-so/{case.code}")
     assert "Vui lòng tải lại trang và thử lại" in page
     assert form_data(page, "publish")["publish-answer"] != read["publish-answer"]  # the newer answer's copy
+
+
+def test_a_form_sent_to_a_case_a_colleague_returned_to_hcth_is_told_so_not_found(app, client, clock, seeded):
+    case = forwarded_case(seeded)
+    sign_in(client, seeded["QLKH"])
+    tab_b = form_data(page_of(client, f"/don-vi/ho-so/{case.code}"), "submit_draft")
+    apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc lĩnh vực của phòng"})
+    response = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft",
+                           data={**tab_b, "submit_draft-reply": REPLY}, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/don-vi/")
+    assert f"{case.code} đã được đơn vị trả lại Văn phòng" in page_of(client, "/don-vi/")
+    sign_in(client, seeded["QLCN"])  # another unit still learns nothing of it
+    assert client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft", data=tab_b).status_code == 404
+    assert client.get(f"/don-vi/ho-so/{case.code}").status_code == 404

@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, State
+from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, Role, State
 
 from ..extensions import db
-from ..models import Attachment
+from ..models import Attachment, Transition, User
 from ..services import (assignment, cases, citizen_notices, corrections, files, publication, serialize, staff,
                         submissions)
 from ..services.calendar import load_calendar
@@ -21,11 +22,28 @@ from .forms import PREVIEW_FIELDS, AssignForm, DuplicateForm, correction_form, e
 
 
 def load_case(code: str):
-    """The case if this user may see it; otherwise 404 (a unit never learns another unit's cases exist)."""
+    """The case if this user may see it; otherwise 404 (a unit never learns another unit's cases exist).
+    A form sent to a case the unit itself has just sent back to HCTH (a colleague, another tab) is told
+    so on the unit's list rather than answered "not found"."""
     case = cases.find(code)
     if case is None or not serialize.staff_may_see(current_user, case):
+        if case is not None and request.method == "POST" and _handed_back(case):
+            flash(gettext(HANDED_BACK, code=case.code), "error")
+            abort(redirect(url_for("unit.workspace")))
         abort(404)
     return case
+
+
+HANDED_BACK = N_("Phản ánh, kiến nghị %(code)s đã được đơn vị trả lại Văn phòng; thao tác vừa gửi không được thực "
+                 "hiện.")
+
+
+def _handed_back(case) -> bool:
+    """The unit once held the case: one of its users acted on it (a unit loses a case only by returning it)."""
+    if current_user.role != Role.UNIT.value:
+        return False
+    return db.session.execute(select(Transition.id).join(User, Transition.actor_id == User.id).where(
+        Transition.feedback_id == case.id, User.unit_id == current_user.unit_id).limit(1)).first() is not None
 
 
 DUPLICATE = "duplicate"  # ``forms``' key of the duplicate form sent back with its error
