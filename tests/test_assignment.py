@@ -161,8 +161,8 @@ def test_an_officer_deactivated_or_moved_leaves_their_open_cases_to_the_unit(app
     assignment.assign(done, officer, officer.id, stored(done).version)
     apply_event(stored(done), "approve", seeded["leader"])
 
-    accounts.update_user(officer, email=officer.email, full_name=officer.full_name, role="unit", unit_code="QLCN",
-                         title=None, active=True)
+    assert accounts.update_user(officer, email=officer.email, full_name=officer.full_name, role="unit",
+                                unit_code="QLCN", title=None, active=True) == 1  # the admin is told how many
     assert stored(open_case).assignee_id is None
     assert audit_notes(stored(open_case))[-1] == "Bỏ phân công (khoa2): chuyển công tác"
     assert stored(done).assignee_id == officer.id  # an answered case keeps its handler

@@ -76,9 +76,12 @@ def _save_user(user: User | None, form: UserForm) -> None:
                                        title=form.title.data)
         if form.active.data:
             return
-    accounts.update_user(user, email=form.email.data, full_name=form.full_name.data, role=form.role.data,
-                         unit_code=form.unit.data or None, title=form.title.data, active=form.active.data,
-                         password=form.password.data or None)
+    released = accounts.update_user(user, email=form.email.data, full_name=form.full_name.data, role=form.role.data,
+                                    unit_code=form.unit.data or None, title=form.title.data, active=form.active.data,
+                                    password=form.password.data or None)
+    if released:  # services.assignment.release_officer
+        flash(gettext("%(n)s phản ánh, kiến nghị người dùng này đang xử lý được trả về danh sách chưa phân công của "
+                      "đơn vị.", n=released), "info")
 
 
 @bp.get("/don-vi")

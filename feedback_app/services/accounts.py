@@ -243,17 +243,20 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
 
 
 def update_user(user: User, *, email: str, full_name: str, role: str, unit_code: str | None, title: str | None,
-                active: bool, password: str | None = None) -> User:
-    """Edit an account (an empty password keeps the old one); deactivating also revokes its tokens. Commits."""
+                active: bool, password: str | None = None) -> int:
+    """Edit an account (an empty password keeps the old one); deactivating also revokes its tokens. Commits.
+    Returns how many open cases the account handled went back to its unit's unassigned ones."""
     email = email.strip().lower()
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user)
     unit = _unit_of_role(role, unit)
     stops = user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit))
+    released = 0
     if stops:
         _check_someone_stays(user)
         if user.role == Role.UNIT.value:  # the cases they handled wait for the unit to pick another officer
-            assignment.release_officer(user, "tài khoản ngừng hoạt động" if not active else "chuyển công tác")
+            released = assignment.release_officer(user, "tài khoản ngừng hoạt động" if not active
+                                                  else "chuyển công tác")
     if password:
         _check_password(password, email)
         user.set_password(password)
@@ -270,7 +273,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     except StaleDataError:  # a case the officer handled changed meanwhile (assignment.release_officer)
         db.session.rollback()
         raise AccountError(CASE_CHANGED, "active") from None
-    return user
+    return released
 
 
 CASE_CHANGED = N_("Một phản ánh, kiến nghị người dùng này đang xử lý vừa được cập nhật; chưa lưu gì. Vui lòng lưu lại.")
