@@ -126,8 +126,8 @@ def stale(case, bp: str, event: str | None = None, done=None, kept=None):
     elif kept is not None and _offered(fresh := cases.find(case.code), (sent := kept(fresh))[0]):
         name, form = sent
         form.version.data, form.version.raw_data = fresh.version, [str(fresh.version)]
-        # the form's own error: the page's list of errors says it, takes the focus and links to the form,
-        # and the page asks before it is left with the text (static/pakn.js, data-dirty)
+        # the form's own error: the page's list of errors says it and takes the focus, and the page asks
+        # before it is left with the text (static/pakn.js, data-dirty)
         form.form_errors.append(gettext(KEPT_MESSAGE))
         return render_case(fresh, bp, {name: form}, 409)
     else:
