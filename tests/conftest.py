@@ -50,9 +50,15 @@ def _fresh_database(url: str, suffix: str) -> str:
 
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (TEST_DATABASE_URL=postgresql+psycopg://…)")
+    # A page's layout, accessibility and script read the HTML, which no database changes: checked in the
+    # SQLite run; the PostgreSQL run keeps every test whose outcome the database could change (the
+    # browser walks through the workflow included), and the whole suite stays within its time on 2 cores.
+    once = pytest.mark.skip(reason="layout and accessibility: the same pages on either database, checked on SQLite")
     for item in items:
         if "postgres_only" in item.keywords and not ON_POSTGRES:
             item.add_marker(skip_pg)
+        if "layout" in item.keywords and ON_POSTGRES:
+            item.add_marker(once)
 
 
 def free_port() -> int:

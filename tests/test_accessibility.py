@@ -17,7 +17,7 @@ from feedback_app.models import ApologyLetter, CitizenNotice, Feedback, User
 from feedback_app.reports.periods import quarter_of
 from workflows.clock import CLOCK
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 
 @pytest.fixture(scope="module")

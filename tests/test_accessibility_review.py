@@ -13,7 +13,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Feedback
 from tests.test_accessibility import demo, sign_in  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 
 def _luminance(css: str) -> float:

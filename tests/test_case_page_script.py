@@ -12,7 +12,7 @@ from feedback_app.services.cases import find, receive
 from deadline_helpers import SUBMISSION, forwarded_case
 from test_office_e2e import sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 
 @pytest.fixture

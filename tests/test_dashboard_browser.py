@@ -9,7 +9,7 @@ import pytest
 
 from report_seed import seed_quarter
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 
 def _sign_in(page, app, live_server, user):

@@ -8,7 +8,7 @@ import pytest
 
 from test_accessibility import page_opener, violations
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 PHONE = {"width": 375, "height": 667}
 WIDE = {"width": 1280, "height": 800}

@@ -21,7 +21,7 @@ from feedback_app.services.cases import apply_event
 from test_accessibility import demo, page_opener, violations  # noqa: F401 (demo: the fixture)
 from workflows.clock import CLOCK
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 PHONE = {"width": 320, "height": 640}
 WIDE = {"width": 1280, "height": 800}

@@ -14,7 +14,7 @@ from feedback_app.services.cases import receive
 from deadline_helpers import SUBMISSION
 from test_office_e2e import sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 
 def test_a_printed_case_page_has_no_forms_and_a_notice_prints_on_one_portrait_page(
