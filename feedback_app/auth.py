@@ -36,11 +36,16 @@ def api_user():
     return request.environ["pakn.api_user"]
 
 
+def bearer_sent() -> bool:
+    """The request carries ``Authorization: Bearer …``, good or not."""
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
 def unauthorized():
     """The staff API's 401: no token sent, or one sent that is no good (unknown, revoked, or its account
     deactivated), which the caller needs told apart to know what to fix (RFC 6750 §3.1 ``invalid_token``)."""
     from flask import jsonify
-    sent = request.headers.get("Authorization", "").startswith("Bearer ")
+    sent = bearer_sent()
     response = jsonify(error=gettext(INVALID_TOKEN if sent else NO_TOKEN))
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="pakn"' + (', error="invalid_token"' if sent else "")

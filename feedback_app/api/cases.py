@@ -1,11 +1,11 @@
 """``GET /api/v1/feedback/{code}``: the public view of a case, or the full case for a staff token."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort
 
 from workflows.lifecycle import Role
 
-from ..auth import api_user, unauthorized
+from ..auth import api_user, bearer_sent, unauthorized
 from ..services import cases, serialize
 from ..public.routes import code_rate_limit
 from . import bp
@@ -23,7 +23,7 @@ def visible_case(code: str):
     what anyone sees: the admin takes no part in the workflow (serialize.staff_may_see)."""
     case = cases.find(code)
     user = api_user()
-    if user is None and request.headers.get("Authorization", "").startswith("Bearer "):
+    if user is None and bearer_sent():
         abort(unauthorized())  # a token sent but no good: said so, not answered as the public
     if user is not None and user.role == Role.ADMIN.value:
         user = None

@@ -29,6 +29,18 @@ def _staff_user():
     return user
 
 
+def _visible(user, code: str):
+    """The case ``user`` may see, or 404 (another unit's case is not found: codes are guessable)."""
+    case = cases.find(code)
+    if case is None or not serialize.staff_may_see(user, case):
+        abort(404)
+    return case
+
+
+def _integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _case_state(case) -> dict:
     return {"code": case.code, "state": case.state, "state_label": gettext(STATE_LABELS[State(case.state)]),
             # ``unit`` is the code here, as the list has always said it; ``unit_code`` is the name every
@@ -42,15 +54,13 @@ def _case_state(case) -> dict:
 @bp.post("/feedback/<code>/events/<event>")
 def fire_event(code: str, event: str):
     user = _staff_user()
-    case = cases.find(code)
-    if case is None or not serialize.staff_may_see(user, case):
-        abort(404)
+    case = _visible(user, code)
     body, refused = json_object(required=False)
     if refused:
         return refused
     args = dict(body.get("args") if isinstance(body.get("args"), dict) else body)
     version = args.pop("version", body.get("version"))
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+    if version is not None and not _integer(version):
         return error(422, gettext("Phiên bản (version) phải là số nguyên."), {"version": gettext("Phải là số nguyên.")})
     bad = {k: gettext("Phải là chuỗi.") for k, v in args.items() if v is not None and not isinstance(v, str)}
     if bad:
@@ -120,7 +130,7 @@ def list_feedback():
     # the unit's officer (services.assignment): "none" for the cases no one was assigned, or a user's id
     assignee = request.args.get("assignee") or None
     if assignee is not None and assignee != "none" and not (assignee.isascii() and assignee.isdecimal()
-                                                           and int(assignee) < 2 ** 63):
+                                                           and int(assignee) <= assignment.LARGEST_ID):
         errors["assignee"] = gettext("Chỉ nhận none hoặc mã số người dùng.")
     if errors:
         return error(422, gettext("Tham số không hợp lệ."), errors)
@@ -131,7 +141,7 @@ def list_feedback():
     query = staff.by_due_date(query).options(joinedload(Feedback.assignee))
     result = staff.paginate(query, page, per_page)
     return {"items": [{**_case_state(c), "title": c.title, "received_at": c.received_at.isoformat(),
-                       "assignee": _assignee(c.assignee)} for c in result.items],
+                       "assignee": serialize.officer(c.assignee)} for c in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages}
 
 
@@ -140,9 +150,7 @@ def put_assignee(code: str):
     """The unit's officer handling the case (services.assignment), as the case page's form sets it:
     ``{"assignee_id": <a user of the unit> or null, "version": …}``."""
     user = _staff_user()
-    case = cases.find(code)
-    if case is None or not serialize.staff_may_see(user, case):
-        abort(404)
+    case = _visible(user, code)
     if user.role != Role.UNIT.value:
         return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
     body, refused = json_object()
@@ -155,7 +163,7 @@ def put_assignee(code: str):
                      unknown or {"assignee_id": gettext("Thiếu thông tin bắt buộc.")})
     chosen, version = body["assignee_id"], body.get("version")
     for name, value in (("assignee_id", chosen), ("version", version)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        if value is not None and not _integer(value):
             return error(422, gettext("Tham số không hợp lệ."), {name: gettext("Phải là số nguyên.")})
     try:
         officer = assignment.assign(case, user, chosen, version)
@@ -163,11 +171,7 @@ def put_assignee(code: str):
         db.session.rollback()
         status = 409 if exc.message == assignment.NOT_AT_UNIT else 422
         return error(status, gettext(exc.message), {"assignee_id": gettext(exc.message)})
-    return {**_case_state(case), "assignee": _assignee(officer)}
-
-
-def _assignee(officer) -> dict | None:
-    return {"id": officer.id, "name": officer.full_name} if officer else None
+    return {**_case_state(case), "assignee": serialize.officer(officer)}
 
 
 _ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -155,6 +155,7 @@ class ProvideInfoForm(Form, CitizenFiles):
         render_kw=UNCUT)
 
     def validate_note(self, field) -> None:
-        # words or numbers, not a row of emoji or punctuation: HCTH's clock resumes on it
+        # words or numbers (half the explanation's minimum, lifecycle.MIN_EXPLANATION_CHARS), not a row of
+        # emoji or punctuation: HCTH's clock (the 05 days of NĐ 20/2008 Art 9.1d) resumes on it
         if sum(c.isalnum() for c in field.data or "") < MIN_EXPLANATION_CHARS // 2:
             raise ValidationError(_l("Thông tin bổ sung cần có chữ hoặc số: vui lòng ghi rõ thông tin được yêu cầu."))

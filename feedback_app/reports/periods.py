@@ -112,9 +112,10 @@ class Period:
     def title(self, translate=lambda text: text) -> str:
         """The period as the department names it ("quý II năm 2024", "năm 2024"), through ``translate``
         (gettext) on a page; a range of days by its days."""
-        if self.named is None:
+        named = self.named
+        if named is None:
             return translate(RANGE_NAME) % {"start": f"{self.start:%d/%m/%Y}", "end": f"{self.end:%d/%m/%Y}"}
-        year, kind, number = self.named
+        year, kind, number = named
         return translate(PERIOD_NAMES[f"H{number}" if kind == "H" else kind]) % {"n": ROMAN.get(number), "y": year}
 
     @property

@@ -18,6 +18,7 @@ from ..models import Feedback, User
 from .cases import SYSTEM, audit
 from .staff import UNIT_HOLDS, StaffInputError, _check_version, _commit
 
+LARGEST_ID = 2 ** 63 - 1  # a database's integer key: a larger one is nobody, and could not be compared
 NOT_AT_UNIT = N_("Phản ánh, kiến nghị này không còn ở đơn vị: không phân công được.")
 NOT_COLLEAGUE = N_("Chỉ phân công được cho người dùng đang hoạt động của đơn vị.")
 
@@ -44,7 +45,7 @@ def assign(case: Feedback, actor, assignee_id: int | None, expected_version: int
         raise StaffInputError(NOT_AT_UNIT, "assignee")
     officer = None
     if assignee_id is not None:
-        if not 0 < assignee_id < 2 ** 63:  # no user has it, and the database could not compare it
+        if not 0 < assignee_id <= LARGEST_ID:
             raise StaffInputError(NOT_COLLEAGUE, "assignee")
         # read FOR SHARE (PostgreSQL): an admin deactivating or moving the officer meanwhile locks the row
         # FOR UPDATE first (accounts._check_someone_stays), so one waits for the other and either sees it

@@ -78,8 +78,7 @@ def grace_end(made: datetime) -> datetime:
     hours = timedelta(hours=float(config.get("APOLOGY_GRACE_HOURS", 0)))
     if not hours:
         return made
-    opens, closes = (time.fromisoformat(config.get(k, v)) for k, v in (("OFFICE_OPENS", "07:30"),
-                                                                       ("OFFICE_CLOSES", "17:00")))
+    opens, closes = time.fromisoformat(config["OFFICE_OPENS"]), time.fromisoformat(config["OFFICE_CLOSES"])
     calendar = load_calendar()
     local = made.astimezone(LOCAL_TZ)
     day = local.date()

@@ -60,7 +60,7 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "national_code": case.national_code,  # QĐ 31/2021 Art 43
         "unit_code": case.unit.code if case.unit else None,
         # the unit's officer handling it (services.assignment)
-        "assignee": {"id": case.assignee.id, "name": case.assignee.full_name} if case.assignee else None,
+        "assignee": officer(case.assignee),
         "due": {"step": case.due_step, "start": _iso(case.due_start), "days": case.due_days,
                 "date": _iso(case.due_date), "basis": case.due_basis} if case.due_date else None,
         "extension_count": case.extension_count,
@@ -79,3 +79,8 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         "history": [{"event": t.event, "from": t.from_state, "to": t.to_state, "actor": t.actor_label,
                      "at": _iso(t.at), "note": t.note} for t in case.transitions],
     }
+
+
+def officer(user) -> dict[str, Any] | None:
+    """The unit's officer handling a case (services.assignment), as every staff answer gives it."""
+    return {"id": user.id, "name": user.full_name} if user else None

@@ -441,7 +441,9 @@ def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
     to = recipients.for_step(case)
     step = Step(case.due_step)
     action, task = REMINDER_TASKS.get((step, State(case.state)), (STEP_LABELS[step].lower(), None))
-    key = f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}" + (":review" if kind == REVIEW_REMINDER else "")
+    key = f"reminder:{case.code}:{case.due_step}:{case.target_date.isoformat()}"
+    if kind == REVIEW_REMINDER:  # the leader's, after the unit's of the same step and date
+        key += ":review"
     outbox.enqueue(key, "reminder", to,
                    f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
                    step=step.value, step_label=STEP_LABELS[step], task=task,
