@@ -202,3 +202,36 @@ def test_vietnamese_typed_with_combining_marks_is_kept_whole_in_the_letter(app, 
     letter.feedback.submitter_name = unicodedata.normalize("NFD", "Trần Thị Hồng Nhung")
     said = " ".join(pdf_text(render_letter_pdf(letter)).split())
     assert "Kính gửi: Trần Thị Hồng Nhung" in said
+
+
+def test_a_transferred_case_has_the_letter_that_sends_it_to_the_competent_agency(app, client, clock, seeded):
+    """NĐ 20/2008 Art 9.1d: a PAKN outside the department's competence goes to the competent agency with
+    an official letter; HCTH prints it from the case page, with the PAKN as received."""
+    from feedback_app.models import Attachment
+    from feedback_app.services.cases import apply_event, receive
+    from deadline_helpers import SUBMISSION
+    clock.set("2024-03-04T09:00:00+07:00")
+    case = receive(SUBMISSION)
+    db.session.add(Attachment(feedback=case, kind="submission", original_name="giay-phep.pdf",
+                              stored_name="t1.pdf", content_type="application/pdf", size=10))
+    db.session.commit()
+    sign_in(client, seeded["office"])
+    letter_url = f"/van-phong/ho-so/{case.code}/cong-van-chuyen.pdf"
+    assert client.get(letter_url).status_code == 404  # not transferred (yet)
+    clock.set("2024-03-06T10:00:00+07:00")
+    apply_event(case, "transfer_out", seeded["office"], {"agency": "Sở Y tế tỉnh Quảng Ngãi"})
+    page = client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True)
+    assert f'href="{letter_url}"' in page
+    response = client.get(letter_url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f"cong-van-chuyen-{case.code}.pdf" in response.headers["Content-Disposition"]
+    text = " ".join(pdf_text(response.data).split())
+    for words in ("V/v chuyển phản ánh, kiến nghị", case.code, "Kính gửi: Sở Y tế tỉnh Quảng Ngãi",
+                  "ngày 06 tháng 3 năm 2024", "Ngày 04/03/2024", "Nguyễn Văn An", "Số 12 đường Lê Lợi", "0905123456",
+                  "an@example.com", SUBMISSION.title, SUBMISSION.content, "giay-phep.pdf",
+                  "điểm d khoản 1 Điều 9 Nghị định số 20/2008/NĐ-CP", "Nơi nhận:", "Nguyễn Văn An (để biết)", "GIÁM ĐỐC"):
+        assert words in text, words
+    sign_in(client, seeded["leader"])
+    assert client.get(letter_url).status_code == 200
+    sign_in(client, seeded["QLKH"])  # a unit never had it
+    assert client.get(letter_url).status_code in (403, 404)

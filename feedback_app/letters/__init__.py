@@ -15,7 +15,9 @@ from datetime import date
 
 from flask import current_app, render_template
 
-from ..models import ApologyLetter, Feedback
+from workflows.clock import local_date
+
+from ..models import CHANNEL_LABELS, ApologyLetter, Feedback, Transition
 from ..pdf import font_dir as document_font_dir, html_to_pdf, in_fonts
 from ..redaction import MASK
 from ..services import publication
@@ -49,15 +51,24 @@ def public_case_title(case: Feedback) -> str | None:
     return None
 
 
+def letterhead() -> dict:
+    """What every letter's layout (templates/letters/_letter.html) reads: the agency, the place, the
+    signer and the fonts."""
+    cfg = current_app.config
+    return {"agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
+            "agency_lines": letterhead_lines(cfg["AGENCY_NAME"]), "signer_title": cfg["AGENCY_SIGNER_TITLE"],
+            "place": cfg.get("AGENCY_PLACE", ""), "font_dir": document_font_dir()}
+
+
 def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
     case = letter.feedback
-    cfg = current_app.config
-    font_dir = document_font_dir()
+    head = letterhead()
 
     def typed(text: str | None) -> str | None:  # what a citizen or an officer wrote
-        return in_fonts(text, font_dir)
+        return in_fonts(text, head["font_dir"])
 
     return {
+        **head,
         "letter": letter, "case": case, "public": public,
         "number": letter.reference, "issued": vn_date(letter.issued_on),
         # a letter HCTH entered may name nobody (NĐ 20/2008 Art 9.1: entered as it arrived)
@@ -68,10 +79,7 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
         "received": case.received_at,
         "missed": letter.missed_due_date, "new_date": letter.new_due_date,
         "reason": typed(publication.proposal(case, letter.reason) if public else letter.reason),  # as on the page
-        "agency_parent": cfg["AGENCY_PARENT"], "agency_name": cfg["AGENCY_NAME"],
-        "agency_lines": letterhead_lines(cfg["AGENCY_NAME"]),
-        "signer_title": letter.signer_title, "place": cfg.get("AGENCY_PLACE", ""),
-        "font_dir": font_dir,
+        "signer_title": letter.signer_title,  # as the letter was signed, whatever the setting says now
     }
 
 
@@ -86,3 +94,30 @@ def render_letter_pdf(letter: ApologyLetter, public: bool = False) -> bytes:
 def letter_filename(letter: ApologyLetter, public: bool = False) -> str:
     suffix = "-cong-khai" if public else ""
     return f"phieu-xin-loi-{letter.year}-{letter.number:03d}-{letter.feedback.code}{suffix}.pdf"
+
+
+def transfer_context(case: Feedback, transferred: Transition) -> dict:
+    """The official letter (công văn) that sends a PAKN outside the department's competence to the
+    competent agency (NĐ 20/2008/NĐ-CP Art 9.1d): the sender, what they wrote and their files, as
+    received. Its number is left for the clerk (văn thư), who registers the outgoing letter."""
+    head = letterhead()
+
+    def typed(text: str | None) -> str | None:
+        return in_fonts(text, head["font_dir"])
+
+    files = [a.original_name for a in case.attachments if a.kind != "reply"]
+    return {
+        **head, "case": case, "number": "……", "issued": vn_date(local_date(transferred.at)),
+        "recipient": typed(case.transferred_to), "sender": typed(case.submitter_name),
+        "address": typed(case.address), "phone": typed(case.phone), "email": case.email,
+        "channel": CHANNEL_LABELS.get(case.channel, case.channel),
+        "title": typed(case.title), "content": typed(case.content), "files": [typed(f) for f in files],
+    }
+
+
+def render_transfer_pdf(case: Feedback, transferred: Transition) -> bytes:
+    return html_to_pdf(render_template("letters/transfer.html", **transfer_context(case, transferred)))
+
+
+def transfer_filename(case: Feedback) -> str:
+    return f"cong-van-chuyen-{case.code}.pdf"

@@ -1,4 +1,5 @@
-"""Staff: the full apology letter as PDF, its reason during the grace period, and the overdue list."""
+"""Staff: the full apology letter as PDF, its reason during the grace period, the overdue list, and the
+letter that transfers a case to the competent agency."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -11,12 +12,14 @@ from workflows.clock import CLOCK
 
 from ..auth import roles_required
 from ..extensions import db
-from ..letters import letter_filename, render_letter_pdf
+from ..letters import letter_filename, render_letter_pdf, render_transfer_pdf, transfer_filename
+from ..services import cases
 from ..services import letters as letter_service
 from ..services.serialize import staff_may_see
 from ..services.sweep import overdue_query
 from ..views_common import beyond_last_page, local_path, page_arg
 from . import bp
+from .case_page import load_case
 
 
 def _letter_for_staff(letter_id: int):
@@ -32,6 +35,18 @@ def letter_pdf(letter_id: int):
     letter = _letter_for_staff(letter_id)
     return send_file(BytesIO(render_letter_pdf(letter)), mimetype="application/pdf",
                      download_name=letter_filename(letter), as_attachment=False)
+
+
+@bp.get("/ho-so/<code>/cong-van-chuyen.pdf")
+@roles_required("office", "leader")
+def transfer_letter_pdf(code: str):
+    """The letter HCTH prints, has signed and sends with the PAKN to the agency it was transferred to."""
+    case = load_case(code)
+    transferred = cases.transfer_of(case)
+    if transferred is None:
+        abort(404)
+    return send_file(BytesIO(render_transfer_pdf(case, transferred)), mimetype="application/pdf",
+                     download_name=transfer_filename(case), as_attachment=False)
 
 
 @bp.post("/phieu-xin-loi/<int:letter_id>/ly-do")

@@ -498,6 +498,16 @@ def normalise_code(code: str | None) -> str:
     return f"PAKN.{typed[1]}.{typed[2]}" if typed else compact
 
 
+def transfer_of(case: Feedback) -> Transition | None:
+    """The audit row of the transfer that sent ``case`` to the competent agency (its date is the
+    transfer letter's), None unless the case was transferred."""
+    if case.state != State.TRANSFERRED.value:
+        return None
+    return db.session.scalars(select(Transition).where(
+        Transition.feedback_id == case.id, Transition.event == "transfer_out")
+        .order_by(Transition.at.desc(), Transition.id.desc()).limit(1)).first()
+
+
 def find(code: str | None) -> Feedback | None:
     """The case of a tracking code, however typed (``normalise_code``)."""
     return db.session.execute(select(Feedback).where(Feedback.code == normalise_code(code))).scalar_one_or_none()
