@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Select, String, Text,
-                        UniqueConstraint, func, select, text)
+from sqlalchemy import (CheckConstraint, ColumnElement, Date, DateTime, ForeignKey, Index, Integer, Select, String,
+                        Text, UniqueConstraint, exists, func, select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -161,6 +161,12 @@ class SignInFailure(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+def staffed(unit_id) -> ColumnElement[bool]:
+    """SQL: the unit ``unit_id`` (a column or a value) has an active user of its own, who can act on a
+    case forwarded to it."""
+    return exists().where(User.unit_id == unit_id, User.active, User.role == "unit")
 
 
 class ApiToken(db.Model):

@@ -64,7 +64,10 @@ def switch_language(lang: str) -> str:
 
 def send_download(path, name: str, mimetype: str | None):
     """``path`` as a download named ``name``. Werkzeug's ASCII fallback (``filename=``, for clients
-    that ignore ``filename*=``) drops Đ/đ: "Đơn đề nghị.pdf" came as "on e nghi.pdf"."""
+    that ignore ``filename*=``) drops Đ/đ: "Đơn đề nghị.pdf" came as "on e nghi.pdf". The name as
+    ``display_name`` keeps it now, whatever an older version stored (a line break is no header)."""
+    from .services.submissions import display_name
+    name = display_name(name)
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
     fallback = ascii_name(name)
     if fallback != name:

@@ -68,3 +68,27 @@ def test_the_admin_forms_show_every_field_with_its_label(app, client, seeded):
             assert f'name="{name}"' in page and (name == "active" or f'for="{name}"' in page), (url, name)
         assert 'name="csrf_token"' not in page or page.count('name="csrf_token"') == 1
     assert 'autocomplete="new-password"' in text(client.get("/quan-tri/nguoi-dung/moi"))
+
+
+def test_a_target_shortened_below_today_is_today_so_the_reminder_still_goes(app, client, clock, seeded):
+    """Reminders look at targets from today on: a running case whose new target would already be past
+    gets today, and the case page shows the internal target beside the legal due date."""
+    from datetime import date
+    from feedback_app.services.sweep import sweep
+    from workflows.clock import parse_instant
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    clock.set("2024-03-15T09:00:00+07:00")
+    login(client, seeded["admin"])
+    shtt = db.session.execute(select(Category).where(Category.code == "SHTT")).scalar_one()
+    client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={"code": "SHTT", "name": shtt.name, "answer_target_days": "3"})
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert case.target_date == date(2024, 3, 15) < case.due_date
+    client.post("/van-phong/dang-xuat")
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert '<dd id="target-date">15/03/2024' in page
+    result = sweep(parse_instant("2024-03-15T09:05:00+07:00"))
+    assert result.reminders == 1

@@ -257,3 +257,88 @@ def test_a_staff_address_with_accents_before_the_at_is_refused(app, client, seed
                                                              "role": "leader", "unit": ""})
     assert response.status_code == 422 and "Địa chỉ thư điện tử không hợp lệ." in text(response)
     assert users_named("ngườidùng@skhcn.example.gov.vn") == 0
+
+
+def test_a_unit_keeps_running_while_an_answer_may_come_back_and_while_it_has_active_users(app, client, seeded):
+    """An answer the citizen agreed to publish may be returned to its unit for revision (return_answer):
+    the unit and its last user stay until it is published. A unit whose users are still active is not
+    stopped under them, and nobody is put into a stopped unit."""
+    from feedback_app.services.cases import apply_event, receive
+    from tests.test_public_status import SUBMISSION
+    from dataclasses import replace
+    case = receive(replace(SUBMISSION, consent_publish=True))
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thời hạn giải quyết là 15 ngày làm việc."})
+    apply_event(case, "approve", seeded["leader"], {})
+    assert case.state == "answered"
+    login(client, seeded["admin"])
+    qlkh = db.session.execute(select(Unit).where(Unit.code == "QLKH")).scalar_one()
+    unit_form = {"code": "QLKH", "name": qlkh.name, "email": qlkh.email or ""}
+    user = seeded["QLKH"]
+    refused = client.post(f"/quan-tri/nguoi-dung/{user.id}", data={
+        "email": user.email, "full_name": user.full_name, "role": "unit", "unit": "QLKH"})
+    assert refused.status_code == 422 and "có thể được trả lại để hoàn thiện câu trả lời" in text(refused)
+    refused = client.post(f"/quan-tri/don-vi/{qlkh.id}", data=unit_form)
+    assert refused.status_code == 422 and "Đơn vị còn 1 phản ánh, kiến nghị" in text(refused)
+    # said once: at the field and in the summary, not a third time in a flash message
+    assert text(refused).count("Đơn vị còn 1 phản ánh, kiến nghị") == 2
+
+    apply_event(case, "publish", seeded["office"], {})
+    refused = client.post(f"/quan-tri/don-vi/{qlkh.id}", data=unit_form)
+    assert refused.status_code == 422 and "Đơn vị còn 1 người dùng đang hoạt động" in text(refused)
+    assert client.post(f"/quan-tri/nguoi-dung/{user.id}", data={
+        "email": user.email, "full_name": user.full_name, "role": "unit", "unit": "QLKH"}).status_code == 302
+    assert client.post(f"/quan-tri/don-vi/{qlkh.id}", data=unit_form).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(Unit, qlkh.id).active
+    # the stopped user's page names the unit they were in, and nobody is put back into it active
+    page = text(client.get(f"/quan-tri/nguoi-dung/{user.id}"))
+    assert f'<option selected value="QLKH">{qlkh.name} (đã ngừng hoạt động)</option>' in page
+    refused = client.post(f"/quan-tri/nguoi-dung/{user.id}", data={
+        "email": user.email, "full_name": user.full_name, "role": "unit", "unit": "QLKH", "active": "y"})
+    assert refused.status_code == 422 and "Đơn vị QLKH đã ngừng hoạt động" in text(refused)
+    refused = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "unit", "unit": "QLKH"})
+    assert refused.status_code == 422 and "Đơn vị QLKH đã ngừng hoạt động" in text(refused)
+
+
+def test_hcth_cannot_forward_to_a_unit_nobody_can_sign_in_to(app, client, seeded):
+    from feedback_app.services.accounts import save_unit
+    from feedback_app.services.cases import apply_event, receive
+    from workflows.lifecycle import InvalidEventArguments
+    from tests.test_public_status import SUBMISSION
+    import pytest
+    save_unit(None, code="DVMOI", name="Trung tâm mới thành lập", email=None)
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert 'value="QLKH"' in page and 'value="DVMOI"' not in page
+    with pytest.raises(InvalidEventArguments) as refused:
+        apply_event(case, "forward", seeded["office"], {"unit": "DVMOI"})
+    assert "chưa có người dùng nào đang hoạt động" in refused.value.errors["unit"]
+    assert case.state == "classified"
+
+
+def test_the_setup_and_users_commands_check_what_the_pages_check(app, seeded):
+    """A command is no back door past the forms' rules: a name blank or longer than its column, a mailbox
+    that is not one."""
+    runner = app.test_cli_runner()
+    for args, why in ((["setup", "unit", "--code", "DV9", "--name", "   "], "Vui lòng nhập tên."),
+                      (["setup", "unit", "--code", "DV9", "--name", "Đ" * 201], "Tối đa 200 ký tự."),
+                      (["setup", "unit", "--code", "DV9", "--name", "Đơn vị 9", "--email", "khong-phai-thu"],
+                       "thư điện tử không hợp lệ"),
+                      (["setup", "category", "--code", "LV9", "--name", "  "], "Vui lòng nhập tên."),
+                      (["users", "create", "a b@skhcn.example.gov.vn", "--role", "leader"], "thư điện tử không hợp lệ"),
+                      (["users", "create", "x@", "--role", "admin"], "thư điện tử không hợp lệ")):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and why in result.output, (args, result.output)
+    assert db.session.execute(select(func.count()).select_from(Unit).where(Unit.code == "DV9")).scalar_one() == 0
+    assert users_named("x@") == 0
+
+
+def test_a_staff_address_pasted_with_spaces_around_it_is_taken(app, client, seeded):
+    login(client, seeded["admin"])
+    response = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "email": " moi@skhcn.example.gov.vn ",
+                                                             "role": "leader"})
+    assert response.status_code == 302 and users_named("moi@skhcn.example.gov.vn") == 1

@@ -60,3 +60,41 @@ def test_only_the_admin_issues_tokens(app, client, seeded):
     login(client, seeded["office"])
     assert client.post(f"/quan-tri/nguoi-dung/{seeded['office'].id}/ma-api").status_code == 403
     assert db.session.execute(select(ApiToken)).first() is None
+
+
+def test_the_holder_is_mailed_when_the_admin_issues_a_token_for_their_account(app, client, seeded):
+    """The token acts as its account: an admin cannot act as the leader through the API unseen."""
+    from feedback_app.models import OutboxMail
+    leader, admin = seeded["leader"], seeded["admin"]
+    login(client, admin)
+    client.post(f"/quan-tri/nguoi-dung/{leader.id}/ma-api")
+    token = db.session.execute(select(ApiToken).where(ApiToken.user_id == leader.id)).scalar_one()
+    (mail,) = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "token_issued")).scalars().all()
+    assert mail.recipients == leader.email and f"mã truy cập API số {token.id}" in mail.subject
+    assert admin.full_name in mail.body_text and admin.email in mail.body_text and "thu hồi" in mail.body_text
+    client.post(f"/quan-tri/nguoi-dung/{admin.id}/ma-api")  # the admin's own: nobody else to tell
+    assert db.session.execute(select(OutboxMail).where(OutboxMail.kind == "token_issued")).scalars().all() == [mail]
+
+
+def test_a_new_password_another_role_or_a_deactivation_ends_every_session_and_token(app, client, seeded):
+    """What the account could do stops with the credential: a reset after a theft, a move, a departure."""
+    from feedback_app.models import User
+    from feedback_app.services.accounts import create_user, new_token
+    user, _ = create_user("cb@skhcn.example.gov.vn", "unit", full_name="Cán bộ", unit_code="QLKH",
+                          password="mat-khau-cu-1")
+    create_user("cb2@skhcn.example.gov.vn", "unit", full_name="Cán bộ 2", unit_code="QLKH", password="mat-khau-cu-2")
+    login(client, seeded["admin"])
+    form = {"email": user.email, "full_name": user.full_name, "role": "unit", "unit": "QLKH", "active": "y"}
+    for change in ({"password": "mat-khau-moi-9"}, {"role": "office", "unit": ""}, {"active": None}):
+        db.session.expire_all()
+        user = db.session.get(User, user.id)
+        token, version = new_token(user) if user.active else None, user.session_version
+        sent = {**form, **change}
+        response = client.post(f"/quan-tri/nguoi-dung/{user.id}", data={k: v for k, v in sent.items() if v is not None})
+        assert response.status_code == 302, change
+        db.session.expire_all()
+        user = db.session.get(User, user.id)
+        assert user.session_version > (version or 0), change
+        if token:
+            assert api_status(app, token) == 401, change
+        form = {**form, **{k: v for k, v in change.items() if k != "password"}}

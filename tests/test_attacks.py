@@ -91,6 +91,26 @@ def test_a_path_traversal_file_name_is_stored_under_a_generated_name_inside_the_
     assert "/" not in disposition and "\\" not in disposition and ".." not in disposition
 
 
+def test_a_line_break_in_a_file_name_never_reaches_a_header(app, client, clock, seeded):
+    """A name sent as ``filename*=UTF-8''a%0D%0ASet-Cookie…`` keeps its line breaks as spaces: in the
+    download's Content-Disposition and a mail's attachment part a line break would start a new header.
+    A name an older version stored with them downloads under the cleaned name too."""
+    from feedback_app.models import Attachment
+    from feedback_app.services.submissions import display_name
+    assert display_name("a\r\nSet-Cookie: pwn=1\r\nb.pdf") == "a Set-Cookie: pwn=1 b.pdf"
+    assert display_name("tab\tname\u2028x\x85.pdf") == "tab name x .pdf"
+    case = submit(client, files=[("thu.pdf", PDF)])
+    [attachment] = case.attachments
+    attachment.original_name = "tra\r\nSet-Cookie: pwn=1\r\nloi.pdf"  # as stored before
+    db.session.commit()
+    sign_in(client, seeded["office"])
+    with app.app_context():
+        download = client.get(f"/van-phong/tep/{attachment.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert "tra Set-Cookie: pwn=1 loi.pdf" in download.headers["Content-Disposition"]
+    assert "pwn" not in download.headers.get("Set-Cookie", "")
+
+
 # --- SQL metacharacters -----------------------------------------------------------------------------
 
 METACHARACTERS = ["'", "''", '"', "' OR '1'='1", "1' OR 1=1 --", "--", "%", "_", "%_%", "\\", "\\%",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import CalendarDay, Feedback, Transition, User
 from feedback_app.services import calendar as calendar_service
-from feedback_app.services.calendar import RECHECK_FROM, load_calendar, remove_day, set_day
+from feedback_app.services.calendar import RECHECK_FROM, CalendarError, load_calendar, remove_day, set_day
 from feedback_app.services.cases import SYSTEM, apply_event, receive
 from feedback_app.services.sequences import clear_value, read_value
 from feedback_app.services.sweep import sweep
@@ -164,7 +165,9 @@ def test_a_day_off_added_on_the_page_moves_an_open_case_exactly_as_the_command_d
 def test_the_page_lists_this_and_next_years_overrides_and_refuses_what_changes_nothing(app, client, clock, seeded):
     from tests.test_office import login, text
     set_day(date(2025, 1, 2), "off", "Nghỉ bù Tết Dương lịch", SYSTEM)
-    set_day(date(2026, 5, 4), "off", "Ngoài hai năm", SYSTEM)
+    # an override beyond next year, left by an earlier version (the service refuses one now)
+    db.session.add(CalendarDay(day=date(2026, 5, 4), kind="off", name="Ngoài hai năm"))
+    db.session.commit()
     login(client, seeded["admin"])
     page = text(client.get("/quan-tri/lich-lam-viec"))
     assert "02/01/2025" in page and "Nghỉ bù Tết Dương lịch" in page and "Nghỉ</td>" in page
@@ -180,13 +183,18 @@ def test_the_page_lists_this_and_next_years_overrides_and_refuses_what_changes_n
     for day, (kind, why) in refused.items():
         response = client.post("/quan-tri/lich-lam-viec", data={"day": day, "kind": kind, "name": "Thử"})
         assert response.status_code == 422 and why in text(response), day
+        # said at the page's top too, focused, and in its title: the form is under the years' tables
+        assert '<div class="flash error" role="alert" id="form-errors" tabindex="-1" autofocus>' in text(response)
+        assert "<title>Lỗi: Lịch làm việc" in text(response)
     for data, why in (({"day": "", "kind": "off", "name": "Thử"}, "Vui lòng chọn ngày."),
                       ({"day": "hôm qua", "kind": "off", "name": "Thử"}, "Ngày không hợp lệ."),
                       ({"day": "2024-03-08", "kind": "holiday", "name": "Thử"}, "ngày nghỉ hoặc ngày làm bù"),
                       ({"day": "2024-03-08", "kind": "off", "name": "  "}, "Vui lòng nhập tên."),
                       # a mistyped year: an override the page would never list nor let delete
                       ({"day": "2062-03-08", "kind": "off", "name": "Thử"}, "năm 2024 và năm 2025"),
-                      ({"day": "0001-01-01", "kind": "off", "name": "Thử"}, "năm 2024 và năm 2025")):
+                      # a day gone by: due dates missed, letters and the sweep's rows were counted by it
+                      ({"day": "2024-03-01", "kind": "off", "name": "Thử"}, "Ngày 01/03/2024 đã qua"),
+                      ({"day": "0001-01-01", "kind": "off", "name": "Thử"}, "đã qua")):
         response = client.post("/quan-tri/lich-lam-viec", data=data)
         assert response.status_code == 422 and why in text(response), data
     assert [d for d, in db.session.execute(select(CalendarDay.day).order_by(CalendarDay.day))] == [
@@ -220,10 +228,24 @@ def test_the_page_shows_each_years_days_off_and_make_up_days_as_the_deadlines_co
     assert "Days off and make-up working days of 2024" in english and "New Year" in english
 
 
-def test_the_command_refuses_an_override_that_changes_nothing_too(app, seeded):
+def test_the_command_refuses_an_override_that_changes_nothing_too(app, clock, seeded):
     result = app.test_cli_runner().invoke(args=["calendar", "set", "2024-03-09", "off", "Thứ bảy"])
     assert result.exit_code != 0 and "đã là ngày nghỉ" in result.output
+    for day, why in (("2030-01-02", "năm 2024 và năm 2025"), ("2024-03-01", "đã qua")):
+        result = app.test_cli_runner().invoke(args=["calendar", "set", day, "off", "Nghỉ"])
+        assert result.exit_code != 0 and why in result.output, day
     assert db.session.execute(select(CalendarDay)).scalar() is None
+
+
+def test_a_day_gone_by_keeps_its_override_and_the_dates_counted_by_it(app, clock, seeded):
+    """Removing or changing a past day would move due dates already missed, under letters naming them."""
+    set_day(date(2024, 3, 8), "off", "Nghỉ đột xuất", SYSTEM)
+    clock.set("2024-03-11T09:00:00+07:00")
+    with pytest.raises(CalendarError, match="đã qua"):
+        remove_day(date(2024, 3, 8), SYSTEM)
+    with pytest.raises(CalendarError, match="đã qua"):
+        set_day(date(2024, 3, 8), "work", "Làm bù", SYSTEM)
+    assert db.session.execute(select(CalendarDay.kind)).scalar_one() == "off"
 
 
 def test_only_the_admin_keeps_the_calendar(app, client, clock, seeded):

@@ -52,3 +52,13 @@ def test_a_period_counted_but_not_closed_is_not_published(quarter, client):
     _at("2024-06-17", "09:00")
     page = text_of(client.get("/ket-qua-xu-ly").get_data(as_text=True))
     assert PERIOD not in page and "Chưa có kỳ báo cáo nào được chốt số liệu." in page
+
+
+def test_a_range_closed_for_an_ad_hoc_request_is_not_published(quarter, client):
+    """Only the periods the department reports on (quarter, half-year, year) go on the public page."""
+    from feedback_app.reports.periods import parse_period
+    _at("2024-06-17", "09:00")
+    reports.close_report(parse_period("2024-04-01..2024-04-30"), quarter["office"])
+    assert "Chưa có kỳ báo cáo nào được chốt số liệu." in text_of(client.get("/ket-qua-xu-ly").get_data(as_text=True))
+    reports.close_report(Q2, quarter["office"])
+    assert [r.report.period.label for r in reports.published_results()] == ["2024-Q2"]

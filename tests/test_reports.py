@@ -319,3 +319,33 @@ def test_a_period_opens_at_local_midnight_of_its_first_day_and_reads_as_still_ru
     result = app.test_cli_runner().invoke(args=["report", "--period", tomorrow, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["total"]["carried_over"] == 1  # the case received on 01/12
+
+
+def test_a_case_waiting_for_the_citizen_at_the_periods_end_is_not_overdue_though_it_had_a_letter(
+        app, clock, seeded):
+    """The clock stops while a case waits for the citizen (brief: Decisions for pakn), also for one HCTH
+    held past the whole case's limit, which got the automatic letter, before it asked."""
+    from datetime import timedelta
+    from feedback_app.extensions import db
+    from feedback_app.services.cases import receive
+    from feedback_app.services.sweep import sweep
+    from workflows.clock import parse_instant
+    from deadline_helpers import SUBMISSION
+
+    def sweep_days(first: date, last: date) -> None:
+        day = first
+        while day <= last:
+            sweep(parse_instant(f"{day.isoformat()}T00:05:00+07:00"))
+            day += timedelta(days=1)
+
+    clock.set("2024-04-01T09:00:00+07:00")
+    case = receive(SUBMISSION)
+    sweep_days(date(2024, 4, 2), date(2024, 6, 10))
+    db.session.refresh(case)
+    assert case.extension_count == 1 and case.state == "received"  # the late-at-office letter
+    clock.set("2024-06-10T09:00:00+07:00")
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ và địa chỉ"})
+    sweep_days(date(2024, 6, 11), date(2024, 6, 15))
+    clock.set("2024-06-20T09:00:00+07:00")
+    total = build_report(parse_period("2024-Q2")).total.values
+    assert (total["pending"], total["pending_overdue"], total["pending_on_time"]) == (1, 0, 1)

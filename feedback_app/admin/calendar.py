@@ -27,8 +27,8 @@ def _next_working_days(cal, today, n: int = NEXT_WORKING_DAYS) -> list:
 
 
 def _years() -> tuple[int, int]:
-    """The years the page lists, and the only ones it accepts: a mistyped year (2062) would make an
-    override the page never shows and cannot delete."""
+    """The years the page lists, the only ones the calendar service accepts a change of
+    (``calendar._check_changeable``)."""
     year = CLOCK.today().year
     return year, year + 1
 
@@ -60,10 +60,6 @@ def calendar_days():
     form = CalendarDayForm()
     if not form.validate_on_submit():
         return _page(form, 422 if request.method == "POST" else 200)
-    first, last = _years()
-    if not first <= form.day.data.year <= last:
-        form.day.errors = [gettext("Chỉ điều chỉnh được ngày của năm %(first)s và năm %(last)s.", first=first, last=last)]
-        return _page(form, 422)
     day, kind, name = form.day.data, form.kind.data, form.name.data
 
     def change(commit: bool) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
                      StringField, SubmitField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms import Form
 from ..models import Unit
 from ..office.forms import at_most, choices
+from ..public.forms import _strip
 from ..services.accounts import office_unit
 from ..services.calendar import KINDS
 from ..views_common import ROLE_LABELS
@@ -93,7 +94,7 @@ class CategoryForm(RowForm):
 
 class UserForm(RowForm):
     email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), STAFF_EMAIL,
-                                                at_most(254)])
+                                                at_most(254)], filters=[_strip])  # pasted with a space after it
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])
     title = StringField(_l("Chức danh"), validators=[Optional(), at_most(200)])
     role = SelectField(_l("Vai trò"), choices=_role_choices, validate_choice=False)  # the service refuses an unknown role
@@ -108,8 +109,12 @@ class UserForm(RowForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active).order_by(Unit.name)).all()
-        self.unit.choices = choices([("", _l("— Không thuộc đơn vị —"))] + [(c, n) for c, n in rows])
+        # the active units, and the user's own if it stopped: the page shows where the account is
+        own = getattr(kwargs.get("obj"), "unit_id", None)
+        rows = db.session.execute(select(Unit.code, Unit.name, Unit.active).where(or_(Unit.active, Unit.id == own))
+                                  .order_by(Unit.name)).all()
+        self.unit.choices = choices([("", _l("— Không thuộc đơn vị —"))] + [
+            (c, n if active else _l("%(name)s (đã ngừng hoạt động)", name=n)) for c, n, active in rows])
 
 
 class CalendarDayForm(Form):

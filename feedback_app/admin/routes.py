@@ -6,6 +6,7 @@ from typing import Callable
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from workflows.lifecycle import N_
@@ -37,9 +38,10 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
         except accounts.AccountError as exc:
             db.session.rollback()
             message = gettext(exc.message, **exc.params)
-            if exc.field and exc.field in form:
+            if exc.field and exc.field in form:  # said once, at its field and in the page's error summary
                 form[exc.field].errors = [*form[exc.field].errors, message]
-            flash(message, "error")
+            else:
+                flash(message, "error")
         else:
             flash(gettext(saved), "success")
             return redirect(url_for(done))
@@ -127,7 +129,7 @@ def issue_token(user_id: int):
     """A new staff API token, shown on this answer only (only its hash is stored)."""
     user = db.session.get(User, user_id) or abort(404)
     try:
-        token = accounts.new_token(user)
+        token = accounts.new_token(user, issued_by=current_user)
     except accounts.AccountError as exc:
         flash(gettext(exc.message, **exc.params), "error")
         return redirect(url_for("admin.user_form", user_id=user.id))

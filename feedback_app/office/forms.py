@@ -17,7 +17,7 @@ from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJEC
 
 from ..extensions import db
 from ..forms import Form
-from ..models import CHANNEL_LABELS, Category, Feedback, Unit
+from ..models import CHANNEL_LABELS, Category, Feedback, Unit, staffed
 from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
 from ..services.citizen_notices import NO_ANSWER, no_answer_refusal
@@ -144,9 +144,17 @@ def _category_choices():
 
 
 def _unit_choices():
-    rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
+    # a unit nobody can sign in to would hold the case with nobody to act on it (services.cases._resolve)
+    rows = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office, staffed(Unit.id))
                               .order_by(Unit.name)).all()
     return choices([("", _l("— Chọn đơn vị —"))] + [(code, name) for code, name in rows])
+
+
+# The apology letter's reason is on its public copy too (the plan, item 21: shown on the status page),
+# where only the citizen's own name, address, phone and e-mail are masked, automatically.
+LETTER_REASON_PUBLIC = _l("Lý do in trên phiếu xin lỗi gửi người gửi và trên bản công khai của phiếu (ai có mã "
+                          "phản ánh, kiến nghị đều xem được; thông tin cá nhân của người gửi được ẩn tự động): "
+                          "không ghi họ tên, địa chỉ, nội dung liên quan đến người khác.")
 
 
 def _refusal_field(case: Feedback, label, validators) -> SelectField:
@@ -190,6 +198,8 @@ def _argument_field(event: str, name: str, required: bool, case: Feedback):
                              description=_l("Thông tin, tài liệu, ý kiến của cơ quan liên quan còn thiếu và đơn vị "
                                             "đang thu thập (Nghị định 20/2008/NĐ-CP, Điều 14.2b). Thời hạn trả lời "
                                             "vẫn tính; nếu không kịp, gửi phiếu xin lỗi, hẹn lại ngày trả lời."))
+    if name == "reason" and event == "extend":  # the letter's public copy shows it (letters.letter_context)
+        return TextAreaField(label, validators=validators + [at_most(20000)], description=LETTER_REASON_PUBLIC)
     if name == "reason" and event == "return_answer":  # QĐ 31/2021/QĐ-TTg Art 46
         return TextAreaField(_l("Lý do trả lại"), validators=validators + [at_most(20000)],
                              description=_l("Điểm chưa phù hợp để công khai. Đơn vị xử lý thấy lý do này; "

@@ -20,6 +20,7 @@ from ..services.sweep import overdue_query
 from ..views_common import beyond_last_page, local_path, page_arg
 from . import bp
 from .case_page import load_case
+from .forms import LETTER_REASON_PUBLIC
 
 
 def _letter_for_staff(letter_id: int):
@@ -75,4 +76,5 @@ def overdue():
 @bp.app_context_processor
 def letter_helpers():
     """For templates/office/_letters.html: may the reason still change, and until when."""
-    return {"letter_reason_editable": letter_service.reason_editable, "letter_grace_ends": letter_service.grace_ends}
+    return {"letter_reason_editable": letter_service.reason_editable, "letter_grace_ends": letter_service.grace_ends,
+            "letter_reason_public": LETTER_REASON_PUBLIC}

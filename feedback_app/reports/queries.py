@@ -61,10 +61,12 @@ from typing import Any
 
 from sqlalchemy import Date, and_, case as when, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from workflows.clock import CLOCK
 from workflows.deadlines import SAME_STEP_MOVES
+from workflows.lifecycle import State
 
 from ..extensions import db
 from ..models import PORTAL_CHANNELS, ApologyLetter, DeadlineNotice, Feedback, Rating, Transition, Unit
@@ -229,9 +231,12 @@ def build_report(period: Period) -> Report:
         rows[key][name] += int(n or 0)
 
     first_letter = ApologyLetter.first_missed().subquery()
+    # ... unless it waits for the citizen at E (asked before E, not answered by E): the clock stops then,
+    # also for a case HCTH held past the whole case's limit, which got the automatic letter, and then asked
+    late_by_letter = and_(open_with_letter, ~_waiting_at(E))
     overdue_after_letter = (select(unit_key, func.count()).select_from(first_letter)
                             .join(Feedback, Feedback.id == first_letter.c.feedback_id)
-                            .where(pending, open_with_letter, first_letter.c.missed <= last_day).group_by(unit_key))
+                            .where(pending, late_by_letter, first_letter.c.missed <= last_day).group_by(unit_key))
     for key, n in db.session.execute(overdue_after_letter):
         add(key, "pending_overdue", n)
     # Overdue at E by the step it was at then, which the two counts above cannot read once the case has
@@ -239,7 +244,7 @@ def build_report(period: Period) -> Report:
     # letter after E, whose missed date is the whole case's limit): the sweep's overdue mark of a department
     # step due by the last day, with no move to another step from the day after that date up to E. Those two
     # counted already are left out; few cases have such marks, each read through its index.
-    counted = or_(overdue, and_(open_with_letter, Feedback.id.in_(
+    counted = or_(overdue, and_(late_by_letter, Feedback.id.in_(
         select(first_letter.c.feedback_id).where(first_letter.c.missed <= last_day))))
     moved_on = (select(Transition.id).where(Transition.feedback_id == Feedback.id,
                                             Transition.from_state != Transition.to_state,
@@ -280,6 +285,19 @@ def build_report(period: Period) -> Report:
         for name in COLUMNS:
             total.values[name] += row.values[name]
     return Report(period, report_rows, total)
+
+
+def _waiting_at(end):
+    """SQL: the case was waiting for the citizen's information at ``end`` (a UTC instant): its last move
+    before ``end`` took it there (``request_info``); the audit rows are read, the case's state now may
+    be another."""
+    asked, later = aliased(Transition), aliased(Transition)
+    waiting = State.AWAITING_INFO.value
+    return (select(asked.id).where(
+        asked.feedback_id == Feedback.id, asked.to_state == waiting, asked.from_state != waiting, asked.at < end,
+        ~select(later.id).where(later.feedback_id == Feedback.id, later.from_state == waiting,
+                                later.to_state != waiting, later.at > asked.at, later.at < end).exists())
+        .exists())
 
 
 def _derive(v: dict[str, int]) -> None:

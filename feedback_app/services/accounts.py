@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import N_, OPEN_STATES, Role
+from workflows.lifecycle import N_, OPEN_STATES, Role, State
 
 from ..auth import token_hash
 from ..extensions import db
@@ -171,18 +172,20 @@ def find_unit(code: str | None) -> Unit | None:
     return db.session.execute(select(Unit).where(Unit.code == code.strip().upper())).scalar()
 
 
-def _check_user(email: str, role: str, unit: Unit | None, user: User | None = None) -> None:
+def _check_user(email: str, role: str, unit: Unit | None, user: User | None = None, active: bool = True) -> None:
     if role not in {r.value for r in (Role.OFFICE, Role.UNIT, Role.LEADER, Role.ADMIN)}:
         raise AccountError(N_("Vai trò không hợp lệ."), "role")
     if role == Role.UNIT.value and (unit is None or unit.is_office):
         raise AccountError(N_("Người dùng của đơn vị phải thuộc một đơn vị xử lý."), "unit")
+    if unit is not None and not unit.active and active and (user is None or not user.active or unit is not user.unit):
+        raise AccountError(N_("Đơn vị %(unit)s đã ngừng hoạt động; hãy chọn đơn vị khác."), "unit", unit=unit.code)
     if role == Role.OFFICE.value and unit is not None and not unit.is_office:
         raise AccountError(N_("Người dùng của Văn phòng thuộc Văn phòng (HCTH), không thuộc đơn vị xử lý; "
                               "để trống hoặc chọn Văn phòng."), "unit")
     if role in (Role.LEADER.value, Role.ADMIN.value) and unit is not None:
         # refused, not dropped: the admin chose a unit the account would never have
         raise AccountError(N_("Lãnh đạo và quản trị không thuộc đơn vị nào; để trống ô Đơn vị."), "unit")
-    if "@" not in email:
+    if not valid_email(email):
         raise AccountError(N_("Địa chỉ thư điện tử không hợp lệ."), "email")
     other = find_user(email)
     if other is not None and other is not user:
@@ -192,6 +195,30 @@ def _check_user(email: str, role: str, unit: Unit | None, user: User | None = No
 def name_key(name: str) -> str:
     """A name as two names are compared: case and runs of spaces do not make them different."""
     return " ".join(unicodedata.normalize("NFC", name).split()).casefold()  # Unikey may type NFD
+
+
+def checked_name(model, name: str, row=None) -> str:
+    """A unit's or a field's name as stored (runs of spaces as one), refused when blank, longer than its
+    column or another row's already (``name_taken``): the pages' forms and the setup commands alike."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError(N_("Vui lòng nhập tên."), "name")
+    if len(name) > (longest := model.__table__.c.name.type.length):
+        raise AccountError(N_("Tối đa %(max)d ký tự."), "name", max=longest)
+    if name_taken(model, name, row):  # two identical options in HCTH's lists otherwise
+        raise AccountError(N_("Tên đơn vị này đã tồn tại.") if model is Unit else N_("Tên lĩnh vực này đã tồn tại."),
+                           "name")
+    return name
+
+
+def valid_email(address: str) -> bool:
+    """A staff or unit mailbox as the admin forms take it (``admin.forms.STAFF_EMAIL``: no internationalised
+    address, which not every mail server relays), also for the commands."""
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def name_taken(model, name: str, row=None) -> bool:
@@ -248,7 +275,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     Returns how many open cases the account handled went back to its unit's unassigned ones."""
     email = email.strip().lower()
     unit = find_unit(unit_code)
-    _check_user(email, role, unit, user)
+    _check_user(email, role, unit, user, active)
     unit = _unit_of_role(role, unit)
     stops = user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit))
     released = 0
@@ -260,14 +287,18 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     if password:
         _check_password(password, email)
         user.set_password(password)
-        user.end_sessions()  # a new password signs out every browser, one that stole the cookie too
         clear_sign_in_failures(user.email)
+    # what the account could do stops with it: a new password (the usual answer to a stolen one), a
+    # deactivation, another role or unit sign out every browser and revoke every API token, which would
+    # otherwise go on with the old credentials, or with the new role's reach; a reactivated account's
+    # old cookie does not come back to life either
+    if password or not active or role != user.role or unit is not user.unit:
+        user.end_sessions()
+        for token in user.tokens:
+            token.revoked_at = token.revoked_at or CLOCK.now()
     user.email, user.full_name, user.role, user.title = email, full_name.strip(), role, (title or None)
     user.unit = unit
     user.active = active
-    if not active:
-        for token in user.tokens:
-            token.revoked_at = token.revoked_at or CLOCK.now()
     try:
         db.session.commit()
     except StaleDataError:  # a case the officer handled changed meanwhile (assignment.release_officer)
@@ -304,20 +335,36 @@ def _check_someone_stays(user: User) -> None:
         raise AccountError(N_("Đây là tài khoản Văn phòng duy nhất còn hoạt động: không còn ai tiếp nhận, phân "
                               "loại phản ánh, kiến nghị. Hãy tạo tài khoản Văn phòng khác trước khi ngừng hoặc "
                               "đổi vai trò tài khoản này."), "active")
-    open_cases = db.session.execute(select(func.count()).select_from(Feedback).where(
-        Feedback.unit_id == user.unit_id, Feedback.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
-    if open_cases:
+    if open_cases := cases_at(user.unit_id):
         raise AccountError(N_("Đây là người dùng duy nhất còn hoạt động của đơn vị %(unit)s, đơn vị còn %(n)s phản "
-                              "ánh, kiến nghị đang xử lý. Hãy tạo người dùng khác cho đơn vị trước khi ngừng hoặc "
-                              "chuyển tài khoản này."), "active", unit=user.unit.code, n=open_cases)
+                              "ánh, kiến nghị đang xử lý hoặc có thể được trả lại để hoàn thiện câu trả lời. Hãy tạo "
+                              "người dùng khác cho đơn vị trước khi ngừng hoặc chuyển tài khoản này."), "active",
+                           unit=user.unit.code, n=open_cases)
 
 
-def new_token(user: User) -> str:
-    """A new API token for ``user``; only its hash is stored, the token itself is shown once. Commits."""
+def cases_at(unit_id: int | None) -> int:
+    """How many cases unit ``unit_id`` must still act on, or may have to again: those open at it, and
+    those answered that HCTH may still return for revision before publishing them (``return_answer``)."""
+    return db.session.execute(select(func.count()).select_from(Feedback).where(
+        Feedback.unit_id == unit_id, or_(Feedback.state.in_([s.value for s in OPEN_STATES]), and_(
+            Feedback.state == State.ANSWERED.value, Feedback.consent_publish)))).scalar_one()
+
+
+def new_token(user: User, issued_by: User | None = None) -> str:
+    """A new API token for ``user``; only its hash is stored, the token itself is shown once. Commits.
+    ``issued_by``: the admin who asked for it on the page, when not ``user``. The token acts as the
+    account, so the account's holder is told by mail (``token_issued``): an admin cannot act as someone
+    else through the API unseen, and a holder who asked for nothing can have it revoked."""
     if not user.active:
         raise AccountError(N_("Tài khoản đã ngừng hoạt động: không cấp mã truy cập API."))
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=token_hash(token), created_at=CLOCK.now()))
+    row = ApiToken(user=user, token_hash=token_hash(token), created_at=CLOCK.now())
+    db.session.add(row)
+    db.session.flush()
+    if issued_by is not None and issued_by.id != user.id:
+        outbox.enqueue(f"token-issued:{row.id}", "token_issued", user.email,
+                       f"Đã cấp mã truy cập API số {row.id} cho tài khoản {user.email}", "token_issued",
+                       user=user, token=row, issued_by=issued_by)
     db.session.commit()
     return token
 
@@ -348,9 +395,10 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
     other = find_unit(code)
     if other is not None and other is not unit:
         raise AccountError(N_("Mã đơn vị này đã tồn tại."), "code")
-    name = " ".join(name.split())
-    if name_taken(Unit, name, unit):
-        raise AccountError(N_("Tên đơn vị này đã tồn tại."), "name")
+    name = checked_name(Unit, name, unit)
+    email = (email or "").strip() or None
+    if email is not None and not valid_email(email):
+        raise AccountError(N_("Địa chỉ thư điện tử không hợp lệ."), "email")
     if make_office and not (unit is not None and unit.is_office):
         _check_can_become_office(unit)
     if (make_office or (unit is not None and unit.is_office)) and not active:
@@ -358,14 +406,19 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
         raise AccountError(N_("Phòng Hành chính - Tổng hợp tiếp nhận mọi phản ánh, kiến nghị; không thể ngừng hoạt động."),
                            "active")
     if unit is not None and unit.active and not active:
-        open_cases = db.session.execute(select(func.count()).select_from(Feedback).where(
-            Feedback.unit_id == unit.id, Feedback.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
-        if open_cases:
-            raise AccountError(N_("Đơn vị còn phản ánh, kiến nghị đang xử lý; không thể ngừng hoạt động."), "active")
+        if open_cases := cases_at(unit.id):
+            raise AccountError(N_("Đơn vị còn %(n)s phản ánh, kiến nghị đang xử lý hoặc có thể được trả lại để hoàn "
+                                  "thiện câu trả lời; không thể ngừng hoạt động. Hãy chờ các hồ sơ này được trả lời "
+                                  "và công khai."), "active", n=open_cases)
+        if staff := db.session.execute(select(func.count()).select_from(User).where(
+                User.unit_id == unit.id, User.active)).scalar_one():
+            # they would sign in to a unit that no longer exists, and no form could save them again
+            raise AccountError(N_("Đơn vị còn %(n)s người dùng đang hoạt động; hãy chuyển họ sang đơn vị khác hoặc "
+                                  "ngừng hoạt động các tài khoản này trước."), "active", n=staff)
     if unit is None:
         unit = Unit(code=code)
         db.session.add(unit)
-    unit.code, unit.name, unit.email, unit.active = code, name, (email or "").strip() or None, active
+    unit.code, unit.name, unit.email, unit.active = code, name, email, active
     unit.is_office = unit.is_office or make_office
     try:
         db.session.commit()

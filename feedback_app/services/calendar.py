@@ -145,6 +145,7 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, com
     name = " ".join(name.split())
     if not name:
         raise CalendarError(N_("Vui lòng nhập tên (lý do) của ngày."), "name")
+    _check_changeable(day)
     row = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
     if row is not None and not replace:
         raise CalendarError(N_("Ngày %(day)s đã được điều chỉnh (%(name)s); xóa điều chỉnh đó trước."), "day",
@@ -159,6 +160,21 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, com
     if commit:
         _commit_change()
     return changed
+
+
+def _check_changeable(day: date) -> None:
+    """Only days from today to the end of next year. A day gone by was counted as it was then: due dates
+    already missed, apology letters and the sweep's overdue rows name it, and a citizen was told so.
+    A day beyond next year would be an override the admin page never lists (a mistyped year): the
+    government announces a year's days off and swaps the year before."""
+    today = CLOCK.today()
+    if day < today:
+        raise CalendarError(N_("Ngày %(day)s đã qua: các hạn xử lý, phiếu xin lỗi đã tính theo lịch lúc đó. Chỉ điều "
+                               "chỉnh được từ hôm nay (%(today)s) trở đi."), "day",
+                            day=f"{day:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
+    if day.year > today.year + 1:
+        raise CalendarError(N_("Chỉ điều chỉnh được ngày của năm %(first)s và năm %(last)s."), "day",
+                            first=today.year, last=today.year + 1)
 
 
 def _check_it_changes(day: date, kind: str) -> None:
@@ -195,6 +211,7 @@ def remove_override(override_id: int, actor, *, commit: bool = True) -> tuple[da
 
 def _remove(row: CalendarDay, actor, commit: bool = True) -> int:
     day = row.day
+    _check_changeable(day)
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)

@@ -23,7 +23,7 @@ from workflows.deadlines import CaseClock, DeadlineError, Promise
 from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 
 from ..extensions import db
-from ..models import CHANNEL_LABELS, PORTAL_CHANNELS, Category, Feedback, OutboxMail, Transition, Unit
+from ..models import CHANNEL_LABELS, PORTAL_CHANNELS, Category, Feedback, OutboxMail, Transition, Unit, staffed
 from . import citizen_notices, outbox
 from .calendar import deadlines, load_calendar, target_date
 from .files import mailable, reply_files
@@ -382,6 +382,10 @@ assert {(e, n): m for e, spec in lifecycle.EVENTS.items() for n, m in spec.max_c
     ("archive", "reference"): Feedback.archive_ref.type.length}, "EventSpec.max_chars and the columns differ"
 
 
+UNSTAFFED = N_("Đơn vị này chưa có người dùng nào đang hoạt động: không ai nhận được hồ sơ. Hãy đề nghị quản trị "
+                "tạo tài khoản cho đơn vị, hoặc chọn đơn vị khác.")
+
+
 def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
     """Turn codes into rows (422 when unknown) and strip text."""
     resolved = {k: (v.strip() if isinstance(v, str) else v) for k, v in (args or {}).items()}
@@ -398,6 +402,8 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
         if unit is None or unit.is_office:
             raise InvalidEventArguments(event, state, N_("Không có đơn vị xử lý này."),
                                         {"unit": N_("Không có đơn vị xử lý này.")})
+        if not db.session.execute(select(staffed(unit.id))).scalar():
+            raise InvalidEventArguments(event, state, UNSTAFFED, {"unit": UNSTAFFED})
         resolved["unit"] = unit
     if event == "extend" and resolved.get("new_date"):
         try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from workflows.clock import CLOCK
 from workflows.lifecycle import N_, OPEN_STATES
 
 from ..extensions import db
 from ..models import Category, Feedback
-from .accounts import AccountError, name_taken, plain_code
+from .accounts import AccountError, checked_name, plain_code
 from .calendar import deadlines, rules, target_date
 
 
@@ -30,9 +31,7 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     other = db.session.execute(select(Category).where(Category.code == code)).scalar()
     if other is not None and other is not category:
         raise AccountError(N_("Mã lĩnh vực này đã tồn tại."), "code")
-    name = " ".join(name.split())
-    if name_taken(Category, name, category):  # two identical options in HCTH's classify list otherwise
-        raise AccountError(N_("Tên lĩnh vực này đã tồn tại."), "name")
+    name = checked_name(Category, name, category)
     limits = legal_days()
     days = {"classify_target_days": classify_target_days, "answer_target_days": answer_target_days}
     for field, value in days.items():
@@ -55,9 +54,13 @@ def _retarget(category: Category) -> int:
     cases = db.session.execute(select(Feedback).where(
         Feedback.category_id == category.id, Feedback.state.in_([s.value for s in OPEN_STATES]),
         Feedback.due_step.in_(("classify", "answer")))).scalars()
-    changed = 0
+    changed, today = 0, CLOCK.today()
     for case in cases:
         new = target_date(case, plan)
+        if new is not None and case.due_date is not None and case.due_date >= today:
+            # a shorter target set while the case runs is no earlier than today: the reminder, which
+            # looks at targets from today on, is sent at the next sweep instead of never
+            new = max(new, today)
         if new != case.target_date:
             case.target_date = new
             changed += 1

@@ -180,7 +180,8 @@ def _attachments(ref: str | None) -> list[tuple[str, str, bytes]]:
     if kind == "replies" and ident.isdigit():
         case = db.session.get(Feedback, int(ident))
         if case is not None:
-            return [(a.original_name, a.content_type, attachment_path(a).read_bytes())
+            from .submissions import display_name  # as stored by an older version too: a line break ends a header
+            return [(display_name(a.original_name), a.content_type, attachment_path(a).read_bytes())
                     for a in mailable(reply_files(case))]
     raise ValueError(f"unknown attachment {ref!r}")
 

@@ -163,11 +163,19 @@ class PublicResult:
 def published_results(limit: int = 8) -> list[PublicResult]:
     """The last ``limit`` closed periods, newest first: what the department publishes of its handling
     and of the citizens' satisfaction (the plan, items 13 and 24: "Công khai kết quả trên Cổng thông
-    tin điện tử Sở"). Only closed figures: those HCTH sent, which do not move afterwards."""
+    tin điện tử Sở"). Only closed figures: those HCTH sent, which do not move afterwards. Only the
+    reporting periods (quarters, half-years, years): a range closed for an ad-hoc request is the
+    department's own, not a period it reports on, and would push a quarter off the page."""
+    results = []
     snapshots = db.session.execute(select(ReportSnapshot).order_by(
-        ReportSnapshot.period_end.desc(), ReportSnapshot.period_start).limit(limit)).scalars()
-    return [PublicResult(Report.from_dict(json.loads(s.figures), between(s.period_start, s.period_end)), s.closed_at)
-            for s in snapshots]
+        ReportSnapshot.period_end.desc(), ReportSnapshot.period_start)).scalars()
+    for snapshot in snapshots:  # a few a year
+        period = between(snapshot.period_start, snapshot.period_end)
+        if ".." not in period.label:  # named ("2024-Q2", "2024-H1", "2024"), not a range of days
+            results.append(PublicResult(Report.from_dict(json.loads(snapshot.figures), period), snapshot.closed_at))
+            if len(results) == limit:
+                break
+    return results
 
 
 def close_report(period: Period, actor: User | None, now: datetime | None = None) -> ReportSnapshot:

@@ -161,9 +161,11 @@ def _phone_digits(value: str | None) -> str:
 def display_name(filename: str | None) -> str:
     """The name to show for an uploaded file: its last part only (``/`` and ``\\`` both separate, so
     "../../etc/passwd.pdf" or "C:\\x\\a.pdf" keep only the file's own name), without control
-    characters, at most 255 characters. It is only ever shown (escaped) and offered as the download
-    name: the file itself is stored under a generated name."""
-    name = UNSAFE_CHARS.sub("", (filename or "").replace("\\", "/")).split("/")[-1].strip()
+    characters, its line breaks, tabs and other white space one space each (a line break in a name would
+    end a header line: the download's Content-Disposition, a mail's attachment part), at most 255
+    characters. It is only ever shown (escaped) and offered as the download name: the file itself is
+    stored under a generated name."""
+    name = " ".join(UNSAFE_CHARS.sub("", (filename or "").replace("\\", "/")).split("/")[-1].split())
     return name.lstrip(".").strip()[:255] or "tep"
 
 
