@@ -37,3 +37,6 @@ workers = _workers(os.environ.get("WEB_CONCURRENCY"))
 bind = "127.0.0.1:8000"  # loopback: nginx is the one door from outside
 timeout = 60  # a large report export
 graceful_timeout = 30  # a restart lets the requests in hand finish
+# gunicorn 24+ opens a control socket under $HOME, which for the service user is the root-owned
+# checkout (/srv/pakn): it logs an ERROR at every start; pakn is managed by systemd, not through it
+control_socket_disable = True

@@ -45,7 +45,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
-    from . import request_text, security
+    from . import request_text, security, settings_check
     request_text.init_app(app)  # what people send is read in NFC
     security.check_secret_key(app)
     # Flask leaves its logger at the root's WARNING: the routine INFO lines (the sweep's and the outbox's
@@ -66,6 +66,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         Rules.from_mapping(app.config.get("PAKN_DEADLINES"))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"PAKN_DEADLINES: {exc}") from None
+    settings_check.check(app.config)
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = sqlite.engine_options(uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))

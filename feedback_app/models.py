@@ -169,6 +169,20 @@ def staffed(unit_id) -> ColumnElement[bool]:
     return exists().where(User.unit_id == unit_id, User.active, User.role == "unit")
 
 
+class AdminEvent(db.Model):
+    """The administration's own trail (services.admin_log): who changed an account, an API token, a
+    unit, a field or the working-day calendar, when, and what changed. The cases' trail is Transition."""
+
+    __tablename__ = "admin_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(200))  # the user's name then, or the command's
+    action: Mapped[str] = mapped_column(String(40), index=True)  # a key of services.admin_log.ACTIONS
+    subject: Mapped[str] = mapped_column(String(300))  # whom or what: an e-mail, a unit's or a field's code, a day
+    details: Mapped[str | None] = mapped_column(Text)  # what changed, in Vietnamese, as the case trail's notes
+
+
 class ApiToken(db.Model):
     """A staff API token; only its SHA-256 is stored."""
 

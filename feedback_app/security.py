@@ -205,6 +205,6 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(set_security_headers)

@@ -15,7 +15,7 @@ from werkzeug.routing import RequestRedirect
 
 from workflows.clock import CLOCK, local_time
 from workflows.deadlines import STEP_LABELS, Step
-from workflows.lifecycle import EVENTS, N_, STATE_LABELS, Role, State
+from workflows.lifecycle import EVENTS, N_, ROLE_LABELS, STATE_LABELS, Role, State
 
 from .extensions import db, login_manager
 from .models import CHANNEL_LABELS
@@ -160,15 +160,6 @@ def event_label(event: str) -> str:
 
 def channel_label(channel: str | None) -> str:
     return gettext(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else (channel or "")
-
-
-# The staff roles, in the order the user form offers them.
-ROLE_LABELS = {
-    Role.OFFICE: N_("Văn phòng (HCTH)"),
-    Role.UNIT: N_("Đơn vị xử lý"),
-    Role.LEADER: N_("Lãnh đạo"),
-    Role.ADMIN: N_("Quản trị"),
-}
 
 
 def role_label(role: str) -> str:

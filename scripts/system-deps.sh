@@ -17,6 +17,8 @@ if [ "$mode" != "--server" ]; then
   [ -x /usr/bin/chromium ] || want+=(chromium)
 fi
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || want+=(fonts-dejavu-core)
+# the letters' italic face (feedback_app/pdf.py FACES): Debian ships it apart, in fonts-dejavu-extra
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf ] || want+=(fonts-dejavu-extra)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || want+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [ "$mode" = "--server" ]; then
   command -v pg_dump >/dev/null || want+=(postgresql-client)

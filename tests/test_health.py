@@ -187,3 +187,14 @@ def test_a_column_the_code_expects_missing_is_still_the_check_s_503_for_a_signed
         with db.engine.begin() as connection:
             connection.exec_driver_sql(rename.format("session_version_old", "session_version"))
     assert response.status_code == 503 and response.get_json() == {"status": "error"}
+
+
+def test_a_mail_the_relay_keeps_refusing_is_waiting_since_it_was_written(app, client, clock):
+    """Each failed try moves the next attempt on: the wait is counted from the mail's writing, so that a
+    relay down for days shows as days (README: alert above 900 s)."""
+    now = clock.now()
+    db.session.add(OutboxMail(key="refused", kind="test", recipients="hcth@example.gov.vn", subject="s", body_text="b",
+                              status="pending", attempts=3, created_at=now - timedelta(hours=5),
+                              next_attempt_at=now + timedelta(minutes=20), last_error="421 try later"))
+    db.session.commit()
+    assert client.get("/healthz").get_json()["mail_waiting_seconds"] == 5 * 3600

@@ -528,6 +528,24 @@ def test_production_sends_hsts_and_sees_the_client_address_behind_nginx(tmp_path
     assert seen.get_json() == {"addr": "203.0.113.7", "scheme": "https"}
 
 
+def test_behind_nginx_on_another_port_the_pages_own_origin_passes_the_csrf_check(tmp_path):
+    """An intranet site at https://pakn.example:8443: nginx passes the port (X-Forwarded-Port), so a form
+    sent from its own page is not taken for another origin's ("the page has expired")."""
+    import re
+    app = production_app(tmp_path)
+    client = app.test_client()
+    proxied = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "pakn.example",
+               "X-Forwarded-Port": "8443"}
+    page = client.get("/van-phong/dang-nhap", headers=proxied).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    sent = client.post("/van-phong/dang-nhap", data={"csrf_token": token, "email": "ai@example.gov.vn", "password": "x" * 8},
+                       headers={**proxied, "Referer": "https://pakn.example:8443/van-phong/dang-nhap"})
+    assert sent.status_code != 400, sent.get_data(as_text=True)[:300]
+    other = client.post("/van-phong/dang-nhap", data={"csrf_token": token, "email": "ai@example.gov.vn", "password": "x" * 8},
+                        headers={**proxied, "Referer": "https://evil.example/van-phong/dang-nhap"})
+    assert other.status_code == 400
+
+
 def test_what_is_one_persons_is_never_stored_by_a_cache_and_public_pages_may_be(app, client, seeded):
     assert "no-store" not in client.get("/cong-khai").headers.get("Cache-Control", "")
     assert client.get("/tra-cuu/PAKN.20240304.0001").headers["Cache-Control"] == "no-store"  # the status page

@@ -73,6 +73,13 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = (Role.OFFICE, Role.UNIT, Role.LEADER, Role.ADMIN)
+# The staff roles' names, in the order the user form offers them.
+ROLE_LABELS = {
+    Role.OFFICE: N_("Văn phòng (HCTH)"),
+    Role.UNIT: N_("Đơn vị xử lý"),
+    Role.LEADER: N_("Lãnh đạo"),
+    Role.ADMIN: N_("Quản trị"),
+}
 
 
 @dataclass(frozen=True)

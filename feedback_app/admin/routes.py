@@ -66,7 +66,8 @@ def _as_stored(form_class, row):
 
 def _save_unit(unit: Unit | None, form: UnitForm) -> None:
     accounts.save_unit(unit, code=form.code.data, name=form.name.data, email=form.email.data,
-                       active=form.active.data, make_office="is_office" in form and form.is_office.data)
+                       active=form.active.data, make_office="is_office" in form and form.is_office.data,
+                       actor=current_user)
 
 
 def _save_user(user: User | None, form: UserForm) -> None:
@@ -75,12 +76,12 @@ def _save_user(user: User | None, form: UserForm) -> None:
             raise accounts.AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
         user, _ = accounts.create_user(form.email.data, form.role.data, full_name=form.full_name.data,
                                        unit_code=form.unit.data or None, password=form.password.data,
-                                       title=form.title.data)
+                                       title=form.title.data, actor=current_user)
         if form.active.data:
             return
     released = accounts.update_user(user, email=form.email.data, full_name=form.full_name.data, role=form.role.data,
                                     unit_code=form.unit.data or None, title=form.title.data, active=form.active.data,
-                                    password=form.password.data or None)
+                                    password=form.password.data or None, actor=current_user)
     if released:  # services.assignment.release_officer
         flash(gettext("%(n)s phản ánh, kiến nghị người dùng này đang xử lý được trả về danh sách chưa phân công của "
                       "đơn vị.", n=released), "info")
@@ -103,7 +104,7 @@ def unit_form(unit_id: int | None = None):
 def _save_category(category: Category | None, form: CategoryForm) -> None:
     _, changed = categories.save_category(
         category, code=form.code.data, name=form.name.data, classify_target_days=form.classify_target_days.data,
-        answer_target_days=form.answer_target_days.data)
+        answer_target_days=form.answer_target_days.data, actor=current_user)
     if changed:
         flash(gettext("%(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn nội bộ.", n=changed), "success")
 
@@ -143,7 +144,7 @@ def issue_token(user_id: int):
 def revoke_token(user_id: int, token_id: int):
     user = db.session.get(User, user_id) or abort(404)
     try:
-        accounts.revoke_token(user, token_id)
+        accounts.revoke_token(user, token_id, actor=current_user)
     except accounts.AccountError as exc:
         flash(gettext(exc.message, **exc.params), "error")
     else:

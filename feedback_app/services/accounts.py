@@ -22,13 +22,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import N_, OPEN_STATES, Role, State
+from workflows.lifecycle import N_, OPEN_STATES, ROLE_LABELS, Role, State
 
 from ..auth import token_hash
 from ..extensions import db
 from ..models import ApiToken, Feedback, SignInFailure, Unit, User
 from ..security import client_key
-from . import assignment, outbox
+from . import admin_log, assignment, outbox
 
 
 class AccountError(ValueError):
@@ -251,8 +251,9 @@ def _check_password(password: str, email: str) -> None:
 
 
 def create_user(email: str, role: str, *, full_name: str | None = None, unit_code: str | None = None,
-                password: str | None = None, title: str | None = None) -> tuple[User, str]:
-    """Create a staff account; returns it and its password (a generated one if none was given). Commits."""
+                password: str | None = None, title: str | None = None, actor=None) -> tuple[User, str]:
+    """Create a staff account; returns it and its password (a generated one if none was given). Commits.
+    ``actor``: the admin on the page, None for a command (admin_log)."""
     email = email.strip().lower()
     unit = find_unit(unit_code)
     if unit_code and unit is None:
@@ -265,12 +266,14 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
                 title=title or None)
     user.set_password(password)
     db.session.add(user)
+    admin_log.record("user_created", email, actor, admin_log.changes(
+        ("vai trò", None, _role_name(role)), ("đơn vị", None, unit.code if unit else None)))
     db.session.commit()
     return user, password
 
 
 def update_user(user: User, *, email: str, full_name: str, role: str, unit_code: str | None, title: str | None,
-                active: bool, password: str | None = None) -> int:
+                active: bool, password: str | None = None, actor=None) -> int:
     """Edit an account (an empty password keeps the old one); deactivating also revokes its tokens. Commits.
     Returns how many open cases the account handled went back to its unit's unassigned ones."""
     email = email.strip().lower()
@@ -296,6 +299,15 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
         user.end_sessions()
         for token in user.tokens:
             token.revoked_at = token.revoked_at or CLOCK.now()
+    changed = admin_log.changes(
+        ("thư điện tử", user.email, email), ("họ tên", user.full_name, full_name.strip()),
+        ("chức danh", user.title, title or None), ("vai trò", _role_name(user.role), _role_name(role)),
+        ("đơn vị", user.unit.code if user.unit else None, unit.code if unit else None),
+        ("đang hoạt động", user.active, active))
+    notes = [changed, "đặt mật khẩu mới" if password else None,
+             f"{released} hồ sơ đang xử lý trả về danh sách chưa phân công của đơn vị" if released else None]
+    if any(notes):
+        admin_log.record("user_changed", user.email, actor, "; ".join(n for n in notes if n))
     user.email, user.full_name, user.role, user.title = email, full_name.strip(), role, (title or None)
     user.unit = unit
     user.active = active
@@ -342,6 +354,10 @@ def _check_someone_stays(user: User) -> None:
                            unit=user.unit.code, n=open_cases)
 
 
+def _role_name(role: str | None) -> str | None:
+    return ROLE_LABELS.get(role, role) if role else None
+
+
 def cases_at(unit_id: int | None) -> int:
     """How many cases unit ``unit_id`` must still act on, or may have to again: those open at it, and
     those answered that HCTH may still return for revision before publishing them (``return_answer``)."""
@@ -361,6 +377,7 @@ def new_token(user: User, issued_by: User | None = None) -> str:
     row = ApiToken(user=user, token_hash=token_hash(token), created_at=CLOCK.now())
     db.session.add(row)
     db.session.flush()
+    admin_log.record("token_issued", user.email, issued_by, f"mã số {row.id}")
     if issued_by is not None and issued_by.id != user.id:
         outbox.enqueue(f"token-issued:{row.id}", "token_issued", user.email,
                        f"Đã cấp mã truy cập API số {row.id} cho tài khoản {user.email}", "token_issued",
@@ -369,11 +386,13 @@ def new_token(user: User, issued_by: User | None = None) -> str:
     return token
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def revoke_token(user: User, token_id: int, actor=None) -> ApiToken:
     """Revoke one of ``user``'s tokens (at once: the API checks every request). Commits."""
     token = next((t for t in user.tokens if t.id == token_id), None)
     if token is None:
         raise AccountError(N_("Không tìm thấy mã truy cập này."))
+    if token.revoked_at is None:
+        admin_log.record("token_revoked", user.email, actor, f"mã số {token.id}")
     token.revoked_at = token.revoked_at or CLOCK.now()
     db.session.commit()
     return token
@@ -386,7 +405,7 @@ def plain_code(code: str) -> bool:
 
 
 def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, active: bool = True,
-              make_office: bool = False) -> Unit:
+              make_office: bool = False, actor=None) -> Unit:
     """Create (``unit`` None) or edit a unit; ``make_office`` makes it the office (HCTH), which stays
     the office. A unit with open cases cannot be deactivated, nor the office ever. Commits."""
     code = code.strip().upper()
@@ -415,11 +434,16 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
             # they would sign in to a unit that no longer exists, and no form could save them again
             raise AccountError(N_("Đơn vị còn %(n)s người dùng đang hoạt động; hãy chuyển họ sang đơn vị khác hoặc "
                                   "ngừng hoạt động các tài khoản này trước."), "active", n=staff)
+    before = (None, None, None, None, None) if unit is None else (unit.code, unit.name, unit.email, unit.active, unit.is_office)
     if unit is None:
         unit = Unit(code=code)
         db.session.add(unit)
     unit.code, unit.name, unit.email, unit.active = code, name, email, active
     unit.is_office = unit.is_office or make_office
+    changed = admin_log.changes(*zip(("mã", "tên", "thư điện tử", "đang hoạt động", "là Văn phòng"), before,
+                                     (unit.code, unit.name, unit.email, unit.active, unit.is_office)))
+    if changed:
+        admin_log.record("unit_created" if before[0] is None else "unit_changed", code, actor, changed)
     try:
         db.session.commit()
     except IntegrityError:  # another admin saved the same code, or the office, meanwhile: say which

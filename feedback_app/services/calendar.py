@@ -20,6 +20,7 @@ from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import CalendarDay, Feedback, Transition
+from . import admin_log
 from .sequences import clear_value, lower_value, read_value, set_value
 
 T = TypeVar("T")
@@ -156,10 +157,17 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, com
         db.session.add(row)
     row.kind, row.name, row.created_by_id = kind, name, actor_id
     db.session.flush()
-    changed = _recompute(day, f"{day:%d/%m/%Y}: {name} ({'nghỉ' if kind == 'off' else 'làm việc'})", actor)
+    what = f"{day:%d/%m/%Y}: {name} ({'nghỉ' if kind == 'off' else 'làm việc'})"
+    changed = _recompute(day, what, actor)
+    admin_log.record("calendar_set", f"{day:%d/%m/%Y}", _admin(actor), f"{what}; {changed} hồ sơ đang xử lý được tính lại hạn")
     if commit:
         _commit_change()
     return changed
+
+
+def _admin(actor):
+    """The signed-in admin for the administration's trail; None (a command) for the system actor."""
+    return actor if getattr(actor, "id", None) is not None else None
 
 
 def _check_changeable(day: date) -> None:
@@ -212,9 +220,12 @@ def remove_override(override_id: int, actor, *, commit: bool = True) -> tuple[da
 def _remove(row: CalendarDay, actor, commit: bool = True) -> int:
     day = row.day
     _check_changeable(day)
+    was = f"{day:%d/%m/%Y}: {row.name} ({'nghỉ' if row.kind == 'off' else 'làm việc'})"
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)
+    admin_log.record("calendar_removed", f"{day:%d/%m/%Y}", _admin(actor),
+                     f"bỏ {was}; {changed} hồ sơ đang xử lý được tính lại hạn")
     if commit:
         _commit_change()
     return changed

@@ -10,6 +10,7 @@ from workflows.lifecycle import N_, OPEN_STATES
 
 from ..extensions import db
 from ..models import Category, Feedback
+from . import admin_log
 from .accounts import AccountError, checked_name, plain_code
 from .calendar import deadlines, rules, target_date
 
@@ -21,7 +22,7 @@ def legal_days() -> dict[str, int]:
 
 
 def save_category(category: Category | None, *, code: str, name: str, classify_target_days: int | None,
-                  answer_target_days: int | None) -> tuple[Category, int]:
+                  answer_target_days: int | None, actor=None) -> tuple[Category, int]:
     """Create (``category`` None) or edit a field; the open cases of the field in a step whose target
     changed get their new internal target (reminders follow it). Commits; returns the category and how
     many cases got a new target."""
@@ -38,6 +39,9 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
         if value is not None and not 1 <= value <= limits[field]:
             raise AccountError(N_("Số ngày làm việc phải từ 1 đến %(days)s (thời hạn theo quy định)."), field,
                                days=limits[field])
+    fields = ("mã", "tên", "hạn nội bộ phân loại (ngày làm việc)", "hạn nội bộ trả lời (ngày làm việc)")
+    before = (None,) * 4 if category is None else (category.code, category.name, category.classify_target_days,
+                                                  category.answer_target_days)
     if category is None:
         category = Category(code=code)
         db.session.add(category)
@@ -45,6 +49,9 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     category.classify_target_days, category.answer_target_days = classify_target_days, answer_target_days
     db.session.flush()
     changed = _retarget(category)
+    if what := admin_log.changes(*zip(fields, before, (code, name, classify_target_days, answer_target_days))):
+        admin_log.record("category_created" if before[0] is None else "category_changed", code, actor,
+                         what + (f"; {changed} hồ sơ đang xử lý được tính lại hạn nội bộ" if changed else ""))
     db.session.commit()
     return category, changed
 

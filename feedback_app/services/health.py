@@ -77,8 +77,15 @@ def oldest_due_mail_seconds() -> int:
     """How long the oldest pending mail has been due, in whole seconds (0: none is waiting). Grows without
     bound when nothing sends mail: the scheduler stopped, or the mail server refuses everything."""
     now = CLOCK.now()
-    oldest = db.session.execute(select(func.min(OutboxMail.next_attempt_at)).where(  # min() keeps UTCDateTime
-        OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)).scalar()
+    pending = OutboxMail.status == "pending"
+    # never tried: due from its next attempt (a letter's mail held for the reason is not due before);
+    # tried and failed: waiting since it was written, since each failure moves its next attempt on
+    # (counted from there, a relay refusing everything for days read as a few minutes' wait)
+    due = db.session.execute(select(*(  # one statement; min() keeps UTCDateTime
+        select(func.min(column)).where(pending, *where).scalar_subquery()
+        for column, where in ((OutboxMail.next_attempt_at, (OutboxMail.attempts == 0, OutboxMail.next_attempt_at <= now)),
+                              (OutboxMail.created_at, (OutboxMail.attempts > 0,)))))).one()
+    oldest = min((d for d in due if d is not None), default=None)
     return 0 if oldest is None else max(0, int((now - oldest).total_seconds()))
 
 
