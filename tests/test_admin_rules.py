@@ -342,3 +342,13 @@ def test_a_staff_address_pasted_with_spaces_around_it_is_taken(app, client, seed
     response = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "email": " moi@skhcn.example.gov.vn ",
                                                              "role": "leader"})
     assert response.status_code == 302 and users_named("moi@skhcn.example.gov.vn") == 1
+
+
+def test_a_refusal_to_stop_the_last_leader_is_said_at_the_field_that_would_stop_them(app, client, seeded):
+    leader = seeded["leader"]
+    login(client, seeded["admin"])
+    form = {"email": leader.email, "full_name": leader.full_name, "role": "office", "unit": "", "active": "y"}
+    refused = text(client.post(f"/quan-tri/nguoi-dung/{leader.id}", data=form))
+    assert '<a href="#role">Vai trò</a>: Đây là tài khoản Lãnh đạo duy nhất' in refused
+    refused = text(client.post(f"/quan-tri/nguoi-dung/{leader.id}", data={k: v for k, v in form.items() if k != "active"} | {"role": "leader"}))
+    assert '<a href="#active">Đang hoạt động</a>: Đây là tài khoản Lãnh đạo duy nhất' in refused

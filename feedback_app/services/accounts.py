@@ -283,7 +283,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     stops = user.active and (not active or role != user.role or (role == Role.UNIT.value and unit is not user.unit))
     released = 0
     if stops:
-        _check_someone_stays(user)
+        _check_someone_stays(user, "active" if not active else "role" if role != user.role else "unit")
         if user.role == Role.UNIT.value:  # the cases they handled wait for the unit to pick another officer
             released = assignment.release_officer(user, "tài khoản ngừng hoạt động" if not active
                                                   else "chuyển công tác")
@@ -322,11 +322,12 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
 CASE_CHANGED = N_("Một phản ánh, kiến nghị người dùng này đang xử lý vừa được cập nhật; chưa lưu gì. Vui lòng lưu lại.")
 
 
-def _check_someone_stays(user: User) -> None:
+def _check_someone_stays(user: User, field: str = "active") -> None:
     """``user`` stops doing what their role (and unit) does now: refused when they are the last active
     account doing work that nobody else could: the admin (nobody could undo it from the app), a leader
     (nobody would approve an answer or decide an escalated case, NĐ 61/2018 Art 19.9), HCTH (nobody would
-    receive a PAKN, NĐ 20/2008 Art 9.1), a unit's user while the unit holds open cases."""
+    receive a PAKN, NĐ 20/2008 Art 9.1), a unit's user while the unit holds open cases. ``field``: the
+    form's field whose change stops them (active, role or unit), where the refusal is said."""
     same = [User.role == user.role, User.active]
     if user.role == Role.UNIT.value:
         same.append(User.unit_id == user.unit_id)
@@ -338,19 +339,19 @@ def _check_someone_stays(user: User) -> None:
         return
     if user.role == Role.ADMIN.value:
         raise AccountError(N_("Đây là tài khoản quản trị duy nhất còn hoạt động; hãy tạo tài khoản quản trị "
-                              "khác trước khi ngừng hoặc đổi vai trò tài khoản này."), "active")
+                              "khác trước khi ngừng hoặc đổi vai trò tài khoản này."), field)
     if user.role == Role.LEADER.value:
         raise AccountError(N_("Đây là tài khoản Lãnh đạo duy nhất còn hoạt động: không còn ai duyệt câu trả lời "
                               "và quyết định phản ánh, kiến nghị quá hạn. Hãy tạo tài khoản Lãnh đạo khác trước "
-                              "khi ngừng hoặc đổi vai trò tài khoản này."), "active")
+                              "khi ngừng hoặc đổi vai trò tài khoản này."), field)
     if user.role == Role.OFFICE.value:
         raise AccountError(N_("Đây là tài khoản Văn phòng duy nhất còn hoạt động: không còn ai tiếp nhận, phân "
                               "loại phản ánh, kiến nghị. Hãy tạo tài khoản Văn phòng khác trước khi ngừng hoặc "
-                              "đổi vai trò tài khoản này."), "active")
+                              "đổi vai trò tài khoản này."), field)
     if open_cases := cases_at(user.unit_id):
         raise AccountError(N_("Đây là người dùng duy nhất còn hoạt động của đơn vị %(unit)s, đơn vị còn %(n)s phản "
                               "ánh, kiến nghị đang xử lý hoặc có thể được trả lại để hoàn thiện câu trả lời. Hãy tạo "
-                              "người dùng khác cho đơn vị trước khi ngừng hoặc chuyển tài khoản này."), "active",
+                              "người dùng khác cho đơn vị trước khi ngừng hoặc chuyển tài khoản này."), field,
                            unit=user.unit.code, n=open_cases)
 
 
