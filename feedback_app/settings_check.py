@@ -54,6 +54,9 @@ def _rate_limits(config) -> None:
 def _hour(config, name: str) -> time:
     value = config.get(name)
     try:
-        return time.fromisoformat(str(value))
+        hour = time.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a local time of day such as 07:30") from None
+        hour = None
+    if hour is None or hour.tzinfo is not None:  # local time: the office's zone is Vietnam's
+        raise ConfigError(f"{name}={value!r} is not a local time of day such as 07:30")
+    return hour

@@ -49,11 +49,16 @@ def beyond_last_page(page, name: str = "page"):
     last = page.pages or 1
     if last >= page.page:  # an empty page within the count (the rows changed meanwhile): nothing better
         return None
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != name] + ([(name, str(last))] if last > 1 else [])
-    # the query string encoded here, not passed to url_for: a parameter named like one of url_for's own
-    # (endpoint, _external ...) would be taken for it
+    return redirect(page_url(last, name))
+
+
+def page_url(number: int, name: str = "page") -> str:
+    """This list's page ``number`` (1: no page argument), its other query arguments (the filters) kept.
+    The query string is encoded here, not passed to url_for: a parameter named like one of url_for's own
+    (endpoint, _external, _method ...) would be taken for it, or fail."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != name] + ([(name, str(number))] if number > 1 else [])
     path = url_for(request.endpoint, **(request.view_args or {}))
-    return redirect(f"{path}?{urlencode(args)}" if args else path)
+    return f"{path}?{urlencode(args)}" if args else path
 
 
 def switch_language(lang: str) -> str:
@@ -285,6 +290,7 @@ expired_form = error_page(400, N_("Trang đã hết hạn"), N_(
 def init_app(app: Flask) -> None:
     from .services.submissions import attachments_rule
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
+                                 page_url=page_url,
                                  attachments_rule=attachments_rule)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, actor_label=actor_label,

@@ -92,3 +92,13 @@ def test_a_target_shortened_below_today_is_today_so_the_reminder_still_goes(app,
     assert '<dd id="target-date">15/03/2024' in page
     result = sweep(parse_instant("2024-03-15T09:05:00+07:00"))
     assert result.reminders == 1
+    # the field's name saved again later: the targets (and the reminder given) stay as they are
+    clock.set("2024-03-18T09:00:00+07:00")
+    client.post("/van-phong/dang-xuat")
+    login(client, seeded["admin"])
+    saved = client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={"code": "SHTT", "name": shtt.name + " (mới)",
+                                                               "answer_target_days": "3"}, follow_redirects=True)
+    assert "được tính lại hạn nội bộ" not in text(saved)
+    db.session.expire_all()
+    assert db.session.get(Feedback, case.id).target_date == date(2024, 3, 15)
+    assert sweep(parse_instant("2024-03-18T09:05:00+07:00")).reminders == 0

@@ -67,6 +67,27 @@ def test_the_trail_pages_keep_the_filter_and_only_the_admin_reads_it(app, client
     first = text(client.get("/quan-tri/nhat-ky?nhom=calendar"))
     assert "Trang 1 / 2" in first and 'href="/quan-tri/nhat-ky?nhom=calendar&amp;page=2"' in first
     assert "ngày 34" in first and "QLKH" not in first  # newest first, one group
+    # a query argument named like one of url_for's own is only a query argument
+    odd = client.get("/quan-tri/nhat-ky?nhom=calendar&endpoint=x&_method=DELETE&_external=1")
+    assert odd.status_code == 200 and 'href="/quan-tri/nhat-ky?nhom=calendar&amp;endpoint=x' in text(odd)
     client.post("/van-phong/dang-xuat")
     login(client, seeded["office"])
     assert client.get("/quan-tri/nhat-ky").status_code == 403
+
+
+def test_an_account_made_inactive_is_one_row_and_tokens_revoked_by_a_change_are_named(app, client, clock, seeded):
+    from feedback_app.services.accounts import new_token
+    login(client, seeded["admin"])
+    form = {k: v for k, v in NEW_USER.items() if k != "active"}
+    assert client.post("/quan-tri/nguoi-dung/moi", data={**form, "role": "leader"}).status_code == 302
+    user = db.session.execute(select(User).where(User.email == NEW_USER["email"])).scalar_one()
+    assert not user.active
+    assert [e[0] for e in events()] == ["user_created"] and "đang hoạt động: — → không" in events()[0][3]
+    qlkh = seeded["QLKH"]
+    new_token(qlkh, tell_holder=False)
+    token_id = qlkh.tokens[0].id
+    client.post(f"/quan-tri/nguoi-dung/{qlkh.id}", data={"email": qlkh.email, "full_name": qlkh.full_name,
+                                                          "role": "unit", "unit": "QLKH", "active": "y",
+                                                          "password": "mat-khau-khac-7"})
+    assert events()[-1][:2] == ("user_changed", qlkh.email)
+    assert events()[-1][3] == f"đặt mật khẩu mới; thu hồi mã truy cập API số {token_id}"

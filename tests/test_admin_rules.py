@@ -317,6 +317,10 @@ def test_hcth_cannot_forward_to_a_unit_nobody_can_sign_in_to(app, client, seeded
     with pytest.raises(InvalidEventArguments) as refused:
         apply_event(case, "forward", seeded["office"], {"unit": "DVMOI"})
     assert "chưa có người dùng nào đang hoạt động" in refused.value.errors["unit"]
+    # sent from a page read before its last user left: the page says why, not "not a valid choice"
+    from tests.test_office import post_event
+    response = post_event(client, "van-phong", case, "forward", unit="DVMOI")
+    assert response.status_code == 422 and "chưa có người dùng nào đang hoạt động" in text(response)
     assert case.state == "classified"
 
 

@@ -98,3 +98,11 @@ def test_a_new_password_another_role_or_a_deactivation_ends_every_session_and_to
         if token:
             assert api_status(app, token) == 401, change
         form = {**form, **{k: v for k, v in change.items() if k != "password"}}
+
+
+def test_a_token_made_by_command_is_mailed_to_its_holder_too(app, seeded):
+    from feedback_app.models import OutboxMail
+    result = app.test_cli_runner().invoke(args=["users", "token", seeded["QLKH"].email])
+    assert result.exit_code == 0, result.output
+    (mail,) = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "token_issued")).scalars().all()
+    assert mail.recipients == seeded["QLKH"].email and "một lệnh trên máy chủ (flask users token)" in mail.body_text

@@ -89,3 +89,22 @@ def test_gunicorn_stops_at_once_on_a_setting_it_refuses_instead_of_restarting_wo
         server.communicate()
         pytest.fail("gunicorn kept restarting workers that cannot boot")
     assert server.returncode != 0 and "pakn: SECRET_KEY" in stderr
+
+
+@pytest.mark.parametrize("setting, value, said", [
+    ("SUBMIT_RATE_LIMIT", "ten", "SUBMIT_RATE_LIMIT='ten' is not a rate"),
+    ("RATELIMIT_STORAGE_URI", "memcached://127.0.0.1:11211", "RATELIMIT_STORAGE_URI='memcached://"),
+    ("OFFICE_OPENS", "7h30", "OFFICE_OPENS='7h30' is not a local time of day"),
+    ("OFFICE_OPENS", "07:30+07:00", "OFFICE_OPENS='07:30+07:00' is not a local time of day"),
+    ("OFFICE_OPENS", "18:00", "is not before OFFICE_CLOSES"),
+    ("OUTBOX_FLUSH_SECONDS", -5, "OUTBOX_FLUSH_SECONDS=-5 is not a whole number of 1 or more"),
+    ("SWEEP_INTERVAL_SECONDS", 0, "SWEEP_INTERVAL_SECONDS=0 is not a whole number of 1 or more"),
+    ("SQLALCHEMY_DATABASE_URI", "postgres://pakn@localhost/pakn", "write postgresql+psycopg://"),
+    ("SQLALCHEMY_DATABASE_URI", "nonsense", "DATABASE_URL is not a database address"),
+])
+def test_a_setting_a_typo_would_break_later_stops_the_app_at_start_naming_it(tmp_path, setting, value, said):
+    """README, Configuration: one line naming the variable, not a traceback on the first sweep or request."""
+    overrides = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pakn.sqlite3'}", setting: value}
+    with pytest.raises(ConfigError, match=r"^pakn: ") as refused:
+        create_app("testing", **overrides)
+    assert said in str(refused.value.code)

@@ -327,7 +327,7 @@ def test_a_case_waiting_for_the_citizen_at_the_periods_end_is_not_overdue_though
     held past the whole case's limit, which got the automatic letter, before it asked."""
     from datetime import timedelta
     from feedback_app.extensions import db
-    from feedback_app.services.cases import receive
+    from feedback_app.services.cases import CITIZEN, receive
     from feedback_app.services.sweep import sweep
     from workflows.clock import parse_instant
     from deadline_helpers import SUBMISSION
@@ -345,7 +345,13 @@ def test_a_case_waiting_for_the_citizen_at_the_periods_end_is_not_overdue_though
     assert case.extension_count == 1 and case.state == "received"  # the late-at-office letter
     clock.set("2024-06-10T09:00:00+07:00")
     apply_event(case, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ và địa chỉ"})
+    # another case asked and answered meanwhile: its answer ends its own wait, not this one's
+    other = receive(SUBMISSION)
+    clock.set("2024-06-11T09:00:00+07:00")
+    apply_event(other, "request_info", seeded["office"], {"missing": "Địa chỉ liên hệ"})
+    clock.set("2024-06-12T09:00:00+07:00")
+    apply_event(other, "provide_info", CITIZEN, {"note": "Địa chỉ: số 5 Lê Lợi, Quảng Ngãi"})
     sweep_days(date(2024, 6, 11), date(2024, 6, 15))
     clock.set("2024-06-20T09:00:00+07:00")
     total = build_report(parse_period("2024-Q2")).total.values
-    assert (total["pending"], total["pending_overdue"], total["pending_on_time"]) == (1, 0, 1)
+    assert (total["pending"], total["pending_overdue"], total["pending_on_time"]) == (2, 0, 2)

@@ -96,7 +96,7 @@ def calendar_day_remove(override_id: int):
         day, changed = calendar.remove_override(override_id, current_user)
     except calendar.CalendarError as exc:
         db.session.rollback()
-        flash(gettext(exc.message, **exc.params), "info")
+        flash(gettext(exc.message, **exc.params), "error" if exc.field else "info")  # removed meanwhile: info
         return redirect(url_for("admin.calendar_days"))
     flash(gettext("Đã xóa điều chỉnh ngày %(day)s; %(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn xử lý.",
                   day=f"{day:%d/%m/%Y}", n=changed), "success")

@@ -74,11 +74,10 @@ def _save_user(user: User | None, form: UserForm) -> None:
     if user is None:
         if not form.password.data:
             raise accounts.AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
-        user, _ = accounts.create_user(form.email.data, form.role.data, full_name=form.full_name.data,
-                                       unit_code=form.unit.data or None, password=form.password.data,
-                                       title=form.title.data, actor=current_user)
-        if form.active.data:
-            return
+        accounts.create_user(form.email.data, form.role.data, full_name=form.full_name.data,
+                             unit_code=form.unit.data or None, password=form.password.data,
+                             title=form.title.data, active=form.active.data, actor=current_user)
+        return
     released = accounts.update_user(user, email=form.email.data, full_name=form.full_name.data, role=form.role.data,
                                     unit_code=form.unit.data or None, title=form.title.data, active=form.active.data,
                                     password=form.password.data or None, actor=current_user)

@@ -12,6 +12,7 @@ PDFs are rendered when asked for (a download, a mail leaving the outbox), never 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import current_app, render_template
 
@@ -21,6 +22,7 @@ from ..models import CHANNEL_LABELS, ApologyLetter, Feedback, Transition
 from ..pdf import font_dir as document_font_dir, html_to_pdf, in_fonts
 from ..redaction import MASK
 from ..services import publication
+from ..services.submissions import display_name
 
 
 def vn_date(day: date) -> str:
@@ -63,9 +65,7 @@ def letterhead() -> dict:
 def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
     case = letter.feedback
     head = letterhead()
-
-    def typed(text: str | None) -> str | None:  # what a citizen or an officer wrote
-        return in_fonts(text, head["font_dir"])
+    typed = partial(in_fonts, folder=head["font_dir"])  # what a citizen or an officer wrote
 
     return {
         **head,
@@ -101,11 +101,8 @@ def transfer_context(case: Feedback, transferred: Transition) -> dict:
     competent agency (NĐ 20/2008/NĐ-CP Art 9.1d): the sender, what they wrote and their files, as
     received. Its number is left for the clerk (văn thư), who registers the outgoing letter."""
     head = letterhead()
-
-    def typed(text: str | None) -> str | None:
-        return in_fonts(text, head["font_dir"])
-
-    files = [a.original_name for a in case.attachments if a.kind != "reply"]
+    typed = partial(in_fonts, folder=head["font_dir"])
+    files = [display_name(a.original_name) for a in case.attachments if a.kind != "reply"]
     return {
         **head, "case": case, "number": "……", "issued": vn_date(local_date(transferred.at)),
         "recipient": typed(case.transferred_to), "sender": typed(case.submitter_name),

@@ -174,8 +174,8 @@ def _argument_field(event: str, name: str, required: bool, case: Feedback):
     label = ARGUMENT_LABELS.get(name, name)
     if name == "category":
         return SelectField(label, choices=_category_choices(), validators=validators)
-    if name == "unit":
-        return SelectField(label, choices=_unit_choices(), validators=validators)
+    if name == "unit":  # checked by the service, whose words say why (a unit with nobody to act on it)
+        return SelectField(label, choices=_unit_choices(), validators=validators, validate_choice=False)
     if name == "subject":  # NĐ 20/2008 Art 9.1b–c: a regulation, or the behaviour of an official
         return RadioField(label, choices=choices((code, _l(text)) for code, text in SUBJECTS.items()),
                           default=DEFAULT_SUBJECT)  # a request without it (an older client) means a regulation

@@ -94,7 +94,9 @@ def last_quarters(today: date, n: int = 4) -> list[Period]:
 
 
 def on_time_rate(answered: int, late: int) -> float | None:
-    """Share of answers sent early or on time (TT 01/2018 scoring, indicator 8), None without answers."""
+    """Share of answers sent early or on time, None without answers: the answered half of TT 01/2018's
+    indicator 8, which also wants no case dragging on; those, still open past their date, are the
+    dashboard's overdue list and the report's "Quá hạn" column, not part of this rate."""
     if not answered:
         return None
     return 100 * (answered - late) / answered

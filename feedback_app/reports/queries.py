@@ -295,7 +295,7 @@ def _waiting_at(end):
     waiting = State.AWAITING_INFO.value
     return (select(asked.id).where(
         asked.feedback_id == Feedback.id, asked.to_state == waiting, asked.from_state != waiting, asked.at < end,
-        ~select(later.id).where(later.feedback_id == Feedback.id, later.from_state == waiting,
+        ~select(later.id).where(later.feedback_id == asked.feedback_id, later.from_state == waiting,
                                 later.to_state != waiting, later.at > asked.at, later.at < end).exists())
         .exists())
 

@@ -251,7 +251,8 @@ def _check_password(password: str, email: str) -> None:
 
 
 def create_user(email: str, role: str, *, full_name: str | None = None, unit_code: str | None = None,
-                password: str | None = None, title: str | None = None, actor=None) -> tuple[User, str]:
+                password: str | None = None, title: str | None = None, active: bool = True,
+                actor=None) -> tuple[User, str]:
     """Create a staff account; returns it and its password (a generated one if none was given). Commits.
     ``actor``: the admin on the page, None for a command (admin_log)."""
     email = email.strip().lower()
@@ -262,12 +263,13 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
     unit = _unit_of_role(role, unit)
     password = password or secrets.token_urlsafe(12)
     _check_password(password, email)
-    user = User(email=email, full_name=(full_name or email.split("@")[0]).strip(), role=role, unit=unit,
-                title=title or None)
+    user = User(email=email, full_name=_checked_full_name(full_name or email.split("@")[0]), role=role, unit=unit,
+                title=title or None, active=active)
     user.set_password(password)
     db.session.add(user)
     admin_log.record("user_created", email, actor, admin_log.changes(
-        ("vai trò", None, _role_name(role)), ("đơn vị", None, unit.code if unit else None)))
+        ("vai trò", None, _role_name(role)), ("đơn vị", None, unit.code if unit else None),
+        *([("đang hoạt động", None, False)] if not active else [])))
     db.session.commit()
     return user, password
 
@@ -276,7 +278,7 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
                 active: bool, password: str | None = None, actor=None) -> int:
     """Edit an account (an empty password keeps the old one); deactivating also revokes its tokens. Commits.
     Returns how many open cases the account handled went back to its unit's unassigned ones."""
-    email = email.strip().lower()
+    email, full_name = email.strip().lower(), _checked_full_name(full_name)
     unit = find_unit(unit_code)
     _check_user(email, role, unit, user, active)
     unit = _unit_of_role(role, unit)
@@ -295,20 +297,24 @@ def update_user(user: User, *, email: str, full_name: str, role: str, unit_code:
     # deactivation, another role or unit sign out every browser and revoke every API token, which would
     # otherwise go on with the old credentials, or with the new role's reach; a reactivated account's
     # old cookie does not come back to life either
+    revoked = [t for t in user.tokens if t.revoked_at is None]
     if password or not active or role != user.role or unit is not user.unit:
         user.end_sessions()
-        for token in user.tokens:
-            token.revoked_at = token.revoked_at or CLOCK.now()
+        for token in revoked:
+            token.revoked_at = CLOCK.now()
+    else:
+        revoked = []
     changed = admin_log.changes(
-        ("thư điện tử", user.email, email), ("họ tên", user.full_name, full_name.strip()),
+        ("thư điện tử", user.email, email), ("họ tên", user.full_name, full_name),
         ("chức danh", user.title, title or None), ("vai trò", _role_name(user.role), _role_name(role)),
         ("đơn vị", user.unit.code if user.unit else None, unit.code if unit else None),
         ("đang hoạt động", user.active, active))
     notes = [changed, "đặt mật khẩu mới" if password else None,
-             f"{released} hồ sơ đang xử lý trả về danh sách chưa phân công của đơn vị" if released else None]
+             f"{released} hồ sơ đang xử lý trả về danh sách chưa phân công của đơn vị" if released else None,
+             "thu hồi mã truy cập API số " + ", ".join(str(t.id) for t in revoked) if revoked else None]
     if any(notes):
         admin_log.record("user_changed", user.email, actor, "; ".join(n for n in notes if n))
-    user.email, user.full_name, user.role, user.title = email, full_name.strip(), role, (title or None)
+    user.email, user.full_name, user.role, user.title = email, full_name, role, (title or None)
     user.unit = unit
     user.active = active
     try:
@@ -355,6 +361,17 @@ def _check_someone_stays(user: User, field: str = "active") -> None:
                            unit=user.unit.code, n=open_cases)
 
 
+def _checked_full_name(name: str) -> str:
+    """A person's name as stored: required, at most its column's length (the form's rules, for the
+    commands too)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError(N_("Vui lòng nhập họ tên."), "full_name")
+    if len(name) > (longest := User.__table__.c.full_name.type.length):
+        raise AccountError(N_("Tối đa %(max)d ký tự."), "full_name", max=longest)
+    return name
+
+
 def _role_name(role: str | None) -> str | None:
     return ROLE_LABELS.get(role, role) if role else None
 
@@ -367,11 +384,13 @@ def cases_at(unit_id: int | None) -> int:
             Feedback.state == State.ANSWERED.value, Feedback.consent_publish)))).scalar_one()
 
 
-def new_token(user: User, issued_by: User | None = None) -> str:
+def new_token(user: User, issued_by: User | None = None, *, tell_holder: bool = True) -> str:
     """A new API token for ``user``; only its hash is stored, the token itself is shown once. Commits.
-    ``issued_by``: the admin who asked for it on the page, when not ``user``. The token acts as the
-    account, so the account's holder is told by mail (``token_issued``): an admin cannot act as someone
-    else through the API unseen, and a holder who asked for nothing can have it revoked."""
+    ``issued_by``: the admin who asked for it on the page, None for a command. The token acts as the
+    account, so the account's holder is told by mail (``token_issued``) unless they asked for it
+    themselves: an admin or whoever runs commands on the server cannot act as someone else through the
+    API unseen, and a holder who asked for nothing can have it revoked. ``tell_holder=False``: tests and
+    benchmarks that make tokens for their own requests."""
     if not user.active:
         raise AccountError(N_("Tài khoản đã ngừng hoạt động: không cấp mã truy cập API."))
     token = secrets.token_urlsafe(32)
@@ -379,7 +398,7 @@ def new_token(user: User, issued_by: User | None = None) -> str:
     db.session.add(row)
     db.session.flush()
     admin_log.record("token_issued", user.email, issued_by, f"mã số {row.id}")
-    if issued_by is not None and issued_by.id != user.id:
+    if tell_holder and (issued_by is None or issued_by.id != user.id):
         outbox.enqueue(f"token-issued:{row.id}", "token_issued", user.email,
                        f"Đã cấp mã truy cập API số {row.id} cho tài khoản {user.email}", "token_issued",
                        user=user, token=row, issued_by=issued_by)

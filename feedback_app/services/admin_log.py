@@ -35,7 +35,8 @@ def record(action: str, subject: str, actor=None, details: str | None = None) ->
     if action not in ACTIONS:
         raise ValueError(f"unknown admin action {action!r}")
     db.session.add(AdminEvent(at=CLOCK.now(), action=action, subject=subject[:300], actor_id=getattr(actor, "id", None),
-                              actor_label=(getattr(actor, "full_name", None) or COMMAND)[:200], details=details or None))
+                              actor_label=(getattr(actor, "full_name", None) or getattr(actor, "email", None)
+                                           or COMMAND)[:200], details=details or None))
 
 
 def changes(*pairs: tuple[str, object, object]) -> str | None:

@@ -86,14 +86,21 @@ def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
 
 def target_date(case: Feedback, plan: Deadlines | None = None):
     """The internal target of the case's current step (``Category.classify_target_days`` /
-    ``answer_target_days``): reminders follow it, letters follow the legal due date."""
+    ``answer_target_days``): reminders follow it, letters follow the legal due date. Worked out again
+    while the step runs (a shorter target for the field, a day off added, the unit resuming), it is no
+    earlier than today unless the due date itself is: the reminder, which looks at targets from today
+    on, then goes at the next sweep instead of never."""
     category = case.category
     days = None
     if category is not None and case.due_step == "classify":
         days = category.classify_target_days
     elif category is not None and case.due_step == "answer":
         days = category.answer_target_days
-    return (plan or deadlines()).target(case.due, days)
+    target = (plan or deadlines()).target(case.due, days)
+    today = CLOCK.today()
+    if target is not None and case.due_date is not None and target < today <= case.due_date:
+        return today
+    return target
 
 
 class CalendarError(ValueError):
@@ -152,17 +159,24 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, com
         raise CalendarError(N_("Ngày %(day)s đã được điều chỉnh (%(name)s); xóa điều chỉnh đó trước."), "day",
                             day=f"{day:%d/%m/%Y}", name=row.name)
     _check_it_changes(day, kind)
+    replaced = None if row is None else f"thay cho {_described(row)}"  # the command sets a day again
     if row is None:
         row = CalendarDay(day=day)
         db.session.add(row)
     row.kind, row.name, row.created_by_id = kind, name, actor_id
     db.session.flush()
-    what = f"{day:%d/%m/%Y}: {name} ({'nghỉ' if kind == 'off' else 'làm việc'})"
+    what = _described(row)
     changed = _recompute(day, what, actor)
-    admin_log.record("calendar_set", f"{day:%d/%m/%Y}", _admin(actor), f"{what}; {changed} hồ sơ đang xử lý được tính lại hạn")
+    admin_log.record("calendar_set", f"{day:%d/%m/%Y}", _admin(actor), "; ".join(
+        filter(None, (what, replaced, f"{changed} hồ sơ đang xử lý được tính lại hạn"))))
     if commit:
         _commit_change()
     return changed
+
+
+def _described(row: CalendarDay) -> str:
+    """An override as the audit rows and the administration's trail name it."""
+    return f"{row.day:%d/%m/%Y}: {row.name} ({'nghỉ' if row.kind == 'off' else 'làm việc'})"
 
 
 def _admin(actor):
@@ -220,7 +234,7 @@ def remove_override(override_id: int, actor, *, commit: bool = True) -> tuple[da
 def _remove(row: CalendarDay, actor, commit: bool = True) -> int:
     day = row.day
     _check_changeable(day)
-    was = f"{day:%d/%m/%Y}: {row.name} ({'nghỉ' if row.kind == 'off' else 'làm việc'})"
+    was = _described(row)
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)

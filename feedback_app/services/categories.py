@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from workflows.clock import CLOCK
 from workflows.lifecycle import N_, OPEN_STATES
 
 from ..extensions import db
@@ -48,7 +47,9 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     category.code, category.name = code, name
     category.classify_target_days, category.answer_target_days = classify_target_days, answer_target_days
     db.session.flush()
-    changed = _retarget(category)
+    # only a change of the days moves the targets: a name saved again leaves the running cases' targets
+    # (and the reminders they were given) alone
+    changed = _retarget(category) if before[2:] != (classify_target_days, answer_target_days) else 0
     if what := admin_log.changes(*zip(fields, before, (code, name, classify_target_days, answer_target_days))):
         admin_log.record("category_created" if before[0] is None else "category_changed", code, actor,
                          what + (f"; {changed} hồ sơ đang xử lý được tính lại hạn nội bộ" if changed else ""))
@@ -61,13 +62,9 @@ def _retarget(category: Category) -> int:
     cases = db.session.execute(select(Feedback).where(
         Feedback.category_id == category.id, Feedback.state.in_([s.value for s in OPEN_STATES]),
         Feedback.due_step.in_(("classify", "answer")))).scalars()
-    changed, today = 0, CLOCK.today()
+    changed = 0
     for case in cases:
         new = target_date(case, plan)
-        if new is not None and case.due_date is not None and case.due_date >= today:
-            # a shorter target set while the case runs is no earlier than today: the reminder, which
-            # looks at targets from today on, is sent at the next sweep instead of never
-            new = max(new, today)
         if new != case.target_date:
             case.target_date = new
             changed += 1
