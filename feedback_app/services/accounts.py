@@ -259,7 +259,7 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
     unit = find_unit(unit_code)
     if unit_code and unit is None:
         raise AccountError(N_("Không có đơn vị này."), "unit")
-    _check_user(email, role, unit)
+    _check_user(email, role, unit, None, active)
     unit = _unit_of_role(role, unit)
     password = password or secrets.token_urlsafe(12)
     _check_password(password, email)
