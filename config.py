@@ -144,6 +144,9 @@ class Config:
     CODE_RATE_LIMIT = env("CODE_RATE_LIMIT", "120 per hour")  # public views by tracking code alone, per IP
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "30 per hour")  # wrong staff passwords per IP, any e-mail
     RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
+    # X-RateLimit-Limit/-Remaining/-Reset on the limited routes and Retry-After on a 429: a program
+    # (the provincial portal, a kiosk) learns when to send again instead of guessing
+    RATELIMIT_HEADERS_ENABLED = True
 
     # The scheduler runs inside the web process in development, as its own process in production.
     SCHEDULER_IN_APP = env("SCHEDULER_IN_APP", False, bool)

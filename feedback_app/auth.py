@@ -25,7 +25,7 @@ def api_user():
     if "pakn.api_user" not in request.environ:
         request.environ["pakn.api_user"] = None
         header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer ") and header[7:].strip():
+        if bearer_sent() and header[7:].strip():
             from .models import ApiToken
             token = db.session.execute(select(ApiToken).where(
                 ApiToken.token_hash == token_hash(header[7:].strip()), ApiToken.revoked_at.is_(None))).scalar()
@@ -37,8 +37,8 @@ def api_user():
 
 
 def bearer_sent() -> bool:
-    """The request carries ``Authorization: Bearer …``, good or not."""
-    return request.headers.get("Authorization", "").startswith("Bearer ")
+    """The request carries ``Authorization: Bearer …``, good or not (the scheme in any case, RFC 9110 11.1)."""
+    return request.headers.get("Authorization", "")[:7].lower() == "bearer "
 
 
 def unauthorized():

@@ -38,7 +38,12 @@ class ComposedJSONProvider(DefaultJSONProvider):
     """Parsed JSON (``request.get_json``) with its strings in NFC; what pakn writes is unchanged."""
 
     def loads(self, s, **kwargs):
-        return nfc_deep(super().loads(s, **kwargs))
+        # nested deeper than Python's stack (about a thousand "[" of a 2 KB body): refused as JSON that
+        # cannot be read (request.get_json's ValueError: a 400), not a RecursionError's 500
+        try:
+            return nfc_deep(super().loads(s, **kwargs))
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def init_app(app: Flask) -> None:

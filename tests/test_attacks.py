@@ -298,3 +298,15 @@ def test_open311_reads_an_end_date_in_the_first_days_of_year_1(app, clock, seede
     # the default window, 90 days before end_date, stops at year 1 instead of overflowing
     response = app.test_client().get("/open311/v2/requests.json?end_date=0001-01-02T00:00:00Z")
     assert response.status_code == 200 and response.get_json() == []
+
+
+def test_json_nested_deeper_than_the_stack_is_a_400_never_a_500(app, client, clock, seeded):
+    from feedback_app.services.accounts import new_token
+    from feedback_app.services.cases import receive
+    from deadline_helpers import SUBMISSION
+    case = receive(SUBMISSION)
+    staff = {"Authorization": f"Bearer {new_token(seeded['office'], tell_holder=False)}"}
+    nested = "[" * 5000 + "]" * 5000
+    for path, headers in (("/api/v1/feedback", {}), (f"/api/v1/feedback/{case.code}/events/classify", staff)):
+        response = client.post(path, data=nested, content_type="application/json", headers=headers)
+        assert response.status_code == 400 and response.is_json, (path, response.status_code)

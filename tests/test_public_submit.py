@@ -342,6 +342,14 @@ def test_the_form_sent_twice_or_an_api_retry_counts_once_against_the_rate_limit(
     assert count(Feedback) == 2
     assert post(client, submission_key=sent_form_key(client),
                 title="Một phản ánh khác về thời hạn giải quyết").status_code == 429  # two cases: the budget
+    # the budget spent, a retry of a request that made a case still gets its receipt (a client that timed
+    # out on it learns its code), by the API and by the form
+    refused = client.post("/api/v1/feedback", json={**VALID, "title": "Một phản ánh khác nữa"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0  # a program learns when
+    replayed = client.post("/api/v1/feedback", json={**VALID, "consent_publish": True}, headers=api_key)
+    assert replayed.status_code == 200 and replayed.headers["Idempotent-Replayed"] == "true"
+    assert post(client, submission_key=key).status_code == 303
+    assert count(Feedback) == 2
 
 
 # --- what the citizen sent is not lost when the form comes back -------------------------------------

@@ -107,6 +107,12 @@ def test_bad_arguments_are_422_with_the_field_named(app, client, seeded, tokens)
     assert response.status_code == 422 and "reason" in response.get_json()["errors"]
     assert fire(client, tokens["office"], case, "classify", category="ATBX", version="one").status_code == 422
     assert fire(client, tokens["office"], case, "classify", category=["ATBX"]).status_code == 422
+    response = fire(client, tokens["office"], case, "classify", category="ATBX", subject="nonsense")
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["subject"]
+    # a misspelt optional argument is named, not dropped unseen
+    response = fire(client, tokens["office"], case, "classify", category="ATBX", notes="ghi chú")
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["notes"]
+    assert case.state == "received"
     # a body that is no JSON object is answered as the public API answers it
     for body, content_type, status in (("[1, 2]", "application/json", 400), ("{nope", "application/json", 400),
                                        ("category=ATBX", "text/plain", 415)):
@@ -116,6 +122,11 @@ def test_bad_arguments_are_422_with_the_field_named(app, client, seeded, tokens)
         public = client.post("/api/v1/feedback", data=body, headers={"Content-Type": content_type})
         assert (public.status_code, public.get_json()["error"]) == (status, response.get_json()["error"])
     assert db.session.get(Feedback, case.id).state == "received"
+    # the scheme in any case (RFC 9110 11.1); a unit's code in any case, as the list's filter takes it
+    lower = {"Authorization": tokens["office"]["Authorization"].replace("Bearer", "bearer")}
+    response = client.post(f"/api/v1/feedback/{case.code}/events/classify", json={"category": "ATBX"}, headers=lower)
+    assert response.status_code == 200 and response.get_json()["state"] == "classified"
+    assert fire(client, tokens["office"], case, "forward", unit="qlkh").get_json()["unit_code"] == "QLKH"
 
 
 UNSAFE = "Có ký tự không hợp lệ (ký tự điều khiển); vui lòng nhập lại."
@@ -216,7 +227,7 @@ def test_units_and_categories_list_the_codes_forward_and_classify_take(app, clie
 def test_openapi_describes_the_staff_api(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     post = spec["paths"]["/api/v1/feedback/{code}/events/{event}"]["post"]
-    assert set(post["responses"]) == {"200", "400", "401", "403", "404", "409", "415", "422", "503"}
+    assert set(post["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "415", "422", "503"}
     assert post["parameters"][1]["schema"]["enum"] == list(EVENTS)
     assert {"missing", "category", "reason", "unit", "reply", "new_date", "version"} <= set(
         spec["components"]["schemas"]["EventArguments"]["properties"])

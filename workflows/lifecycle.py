@@ -285,6 +285,9 @@ def _known_subject(ctx: Context) -> str | None:
     return None
 
 
+_known_subject.field = "subject"  # the argument it judges (check(): the 422 names it), not classify's first
+
+
 NOT_ASKED = N_("Lý do này chỉ dùng khi đã yêu cầu bổ sung thông tin mà người gửi không bổ sung.")
 NOT_REACHED = N_("Đề nghị bổ sung thông tin chưa đến được người gửi (thư điện tử chưa gửi được, hoặc chưa ghi nhận "
                  "đã báo qua điện thoại, bưu chính); chưa được không tiếp nhận vì lý do này.")
@@ -555,7 +558,7 @@ def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None =
                           or {n: N_("Trường này là bắt buộc.") for n in _missing(spec, ctx.args)}
                           or {n: TOO_SHORT for n in _too_short(spec, ctx.args)}
                           or {n: TOO_LONG for n in _too_long(spec, ctx.args)}
-                          or ({spec.required[0]: why} if spec.required else {}))
+                          or ({getattr(guard, "field", None) or spec.required[0]: why} if spec.required else {}))
             raise error(event, case.state, why, fields)
 
 

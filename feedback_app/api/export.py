@@ -144,7 +144,9 @@ document(paths={
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
         "security": [{}, {"bearer": []}],
         "responses": {"200": {"description": "the history", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/CaseHistory"}}}}, "404": _ERRORS["404"], "429": TOO_MANY_BY_CODE}}},
+            "$ref": "#/components/schemas/CaseHistory"}}}}, "404": _ERRORS["404"], "429": TOO_MANY_BY_CODE,
+            "401": {"description": "a bearer token sent that is not valid (without one: the public history)",
+                    **{k: v for k, v in _ERRORS["401"].items() if k != "description"}}}}},
     "/api/v1/export": {"get": {
         "summary": "Cases changed since an instant, as JSON lines (one ExportedCase per line), for the national "
                    "PAKN system",

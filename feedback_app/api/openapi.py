@@ -14,6 +14,8 @@ SCHEMAS: dict[str, dict] = {
 
 UNAVAILABLE = {"description": "the database is unreachable for a moment; retry after `Retry-After` seconds",
                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+TOO_LARGE = {"description": "the body is larger than the server takes (`MAX_CONTENT_LENGTH`, 60 MiB)",
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def document(paths: dict[str, dict] | None = None, schemas: dict[str, dict] | None = None) -> None:
@@ -22,6 +24,8 @@ def document(paths: dict[str, dict] | None = None, schemas: dict[str, dict] | No
         for operation in operations.values():
             # any operation may meet the database down: 503 with Retry-After (views_common.py)
             operation.setdefault("responses", {}).setdefault("503", UNAVAILABLE)
+            if "requestBody" in operation:  # refused before the view reads it
+                operation["responses"].setdefault("413", TOO_LARGE)
         PATHS.setdefault(path, {}).update(operations)
     SCHEMAS.update(schemas or {})
 

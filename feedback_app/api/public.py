@@ -16,7 +16,7 @@ from .errors import error, json_object
 from .openapi import document
 
 FIELDS = ("full_name", "address", "phone", "email", "title", "content", "procedure", "consent_publish")
-IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_KEY = submissions.IDEMPOTENCY_KEY
 
 
 @bp.post("/feedback")
@@ -95,5 +95,9 @@ document(paths={"/api/v1/feedback": {"post": {
                                 "code": {"type": "string", "example": "PAKN.20240304.0001"},
                                 "state": {"type": "string", "example": "received"},
                                 "received_at": {"type": "string", "format": "date-time"},
-                                "due_date": {"type": "string", "format": "date",
-                                             "description": "the date by which the office must classify it"}}}})
+                                "due_date": {"type": "string", "format": "date", "nullable": True,
+                                             "description": "the due date of the case's current step: for a new "
+                                                            "case, the date by which the office must classify it; "
+                                                            "a replay (200) gives the case as it is now, null once "
+                                                            "no step is due (refused, answered, waiting for the "
+                                                            "sender)"}}}})

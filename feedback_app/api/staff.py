@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from workflows.clock import CLOCK
-from workflows.lifecycle import EVENTS, STATE_LABELS, Role, State
+from workflows.lifecycle import EVENTS, REFUSAL_REASONS, STATE_LABELS, SUBJECTS, Role, State
 
 from ..auth import api_user, unauthorized
 from ..extensions import db
@@ -63,6 +63,9 @@ def fire_event(code: str, event: str):
     if version is not None and not _integer(version):
         return error(422, gettext("Phiên bản (version) phải là số nguyên."), {"version": gettext("Phải là số nguyên.")})
     bad = {k: gettext("Phải là chuỗi.") for k, v in args.items() if v is not None and not isinstance(v, str)}
+    spec = EVENTS.get(event)  # an unknown event: 404 from the lifecycle, below
+    # a misspelt optional argument ("notes" for "note") is refused, not dropped unseen (additionalProperties)
+    bad |= {k: gettext("Sự kiện này không có tham số này.") for k in args if spec is not None and k not in spec.arguments}
     if bad:
         return error(422, gettext("Tham số không hợp lệ."), bad)
     row = cases.apply_event(case, event, user, args, expected_version=version)
@@ -193,7 +196,10 @@ document(paths={
     "/api/v1/feedback/{code}/events/{event}": {"post": {
         "summary": "Fire a lifecycle event on a case (staff)",
         "description": "Arguments per event: " + "; ".join(
-            f"`{name}` {{{', '.join(spec.arguments)}}}" for name, spec in EVENTS.items()),
+            f"`{name}` {{{', '.join(spec.arguments)}}}" for name, spec in EVENTS.items())
+            + ". An argument the event does not take is refused (422). `refuse`'s `reason` is one of the legal "
+              "grounds (NĐ 20/2008 Art 1, 7.1, 9.1d): " + ", ".join(f"`{code}`" for code in REFUSAL_REASONS)
+            + "; `classify`'s `subject` one of " + ", ".join(f"`{code}`" for code in SUBJECTS) + ".",
         "security": [{"bearer": []}],
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": _STR},
                        {"name": "event", "in": "path", "required": True,

@@ -111,9 +111,18 @@ def only_created(response) -> bool:
     return response.status_code in (201, 302, 303) and not request.environ.get(REPLAYED)
 
 
+def replay_of_a_case() -> bool:
+    """The request carries a key (the API's Idempotency-Key, the form's hidden key) that already made a
+    case: its answer is that case's receipt, which no limit may hold back, so that a client that timed out
+    on the request that made it learns its code (README: a replay does not count)."""
+    key = request.headers.get(submissions.IDEMPOTENCY_KEY) if request.is_json else request.form.get("submission_key")
+    key = submissions.form_key(key)
+    return key is not None and submissions.made_with_key(key) is not None
+
+
 # One budget per IP (an IPv6 /64: security.client_key) for the form and the JSON API together.
 submit_rate_limit = limiter.shared_limit(submit_limit, scope="public-submit", methods=["POST"],
-                                         deduct_when=only_created,
+                                         deduct_when=only_created, exempt_when=replay_of_a_case,
                                          on_breach=lambda limit: too_many_submissions(limit))
 
 

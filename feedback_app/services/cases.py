@@ -397,8 +397,8 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
             raise InvalidEventArguments(event, state, N_("Không có lĩnh vực phân loại này."),
                                         {"category": N_("Không có lĩnh vực phân loại này.")})
         resolved["category"] = category
-    if event == "forward" and resolved.get("unit"):
-        unit = db.session.execute(select(Unit).where(Unit.code == resolved["unit"], Unit.active)).scalar()
+    if event == "forward" and resolved.get("unit"):  # codes are stored in capitals (accounts.save_unit)
+        unit = db.session.execute(select(Unit).where(Unit.code == str(resolved["unit"]).upper(), Unit.active)).scalar()
         if unit is None or unit.is_office:
             raise InvalidEventArguments(event, state, N_("Không có đơn vị xử lý này."),
                                         {"unit": N_("Không có đơn vị xử lý này.")})
@@ -408,6 +408,8 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
     if event == "extend" and resolved.get("new_date"):
         try:
             value = resolved["new_date"]
+            if not isinstance(value, date) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+                raise ValueError(value)  # YYYY-MM-DD as documented, not the other forms fromisoformat reads
             resolved["new_date"] = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             raise InvalidEventArguments(event, state, N_("Ngày không hợp lệ."),

@@ -276,6 +276,10 @@ class KeyReused(ValueError):
     """A submission key that came before with a different submission."""
 
 
+# The API's header that carries a submission's key (the IETF draft "The Idempotency-Key HTTP Header Field").
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
 def form_key(value: str | None) -> str | None:
     """A form's hidden key as sent, or None if missing or not a key (a tampered form is not refused:
     it only loses the protection against sending twice)."""
