@@ -102,3 +102,14 @@ def test_a_target_shortened_below_today_is_today_so_the_reminder_still_goes(app,
     db.session.expire_all()
     assert db.session.get(Feedback, case.id).target_date == date(2024, 3, 15)
     assert sweep(parse_instant("2024-03-18T09:05:00+07:00")).reminders == 0
+
+
+def test_the_english_badge_counts_one_working_day_in_the_singular(app, client, clock, seeded):
+    case = receive(SUBMISSION)  # Monday 4 March: classification due Monday 11 March
+    clock.set("2024-03-08T09:00:00+07:00")
+    login(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{case.code}?lang=en"))
+    assert "1 working day left" in page and "1 working days" not in page
+    clock.set("2024-03-12T09:00:00+07:00")
+    assert "1 working day late" in text(client.get(f"/van-phong/ho-so/{case.code}?lang=en"))
+    assert "Quá hạn 1 ngày làm việc" in text(client.get(f"/van-phong/ho-so/{case.code}?lang=vi"))

@@ -119,6 +119,7 @@ def test_missing_the_promised_date_escalates_to_the_leader_and_sets_no_second_da
     assert case.escalated_at == parse_instant("2024-04-02T08:00:00+07:00")
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "escalation")).scalar_one()
     assert mail.recipients == seeded["leader"].email and "19.9" in mail.body_text
+    assert "Mở hồ sơ: " in mail.body_text and f"/van-phong/ho-so/{case.code}" in mail.body_text  # straight to it
     assert sweep(parse_instant("2024-04-03T08:00:00+07:00")).escalations == 0
 
 
@@ -181,6 +182,7 @@ def test_reminders_follow_the_category_target_and_go_to_the_units_users_once(app
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
     assert mail.recipients.split(", ") == ["qlkh@skhcn.example.gov.vn"]
     assert "18/03/2024" in mail.body_text and "25/03/2024" in mail.body_text
+    assert "/don-vi/ho-so/PAKN.20240304.0001" in mail.body_text  # the unit holds it: its page
     assert sweep(parse_instant("2024-03-15T09:00:00+07:00")).reminders == 0
     # letters follow the legal date: nothing at the target, the letter after 25/3
     assert sweep(parse_instant("2024-03-19T09:00:00+07:00")).letters == 0

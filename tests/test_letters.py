@@ -31,6 +31,13 @@ def letter(app, clock, seeded):
     return db.session.execute(select(ApologyLetter)).scalar_one()
 
 
+@pytest.fixture
+def public_letter(letter, clock):
+    """The letter once its grace period is over (its mail leaves at 11:30, services.letters.is_public)."""
+    clock.set("2024-03-26T12:00:00+07:00")
+    return letter
+
+
 def test_the_letter_pdf_carries_the_code_the_new_date_and_intact_vietnamese(app, letter):
     text = pdf_text(render_letter_pdf(letter))
     for words in (letter.feedback.code, "01/04/2024", "25/03/2024", "001/PXL", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -60,7 +67,8 @@ def test_the_letter_pdf_is_tagged_for_screen_readers(app, letter):
     assert {"/P"} <= tags and tags & {"/H1", "/H2", "/H3", "/H"}, tags
 
 
-def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app, client, letter):
+def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app, client, public_letter):
+    letter = public_letter
     code = letter.feedback.code
     response = client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -72,7 +80,8 @@ def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app
     assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/99999.pdf").status_code == 404
 
 
-def test_the_case_json_lists_its_letters_without_personal_data(app, client, letter, seeded):
+def test_the_case_json_lists_its_letters_without_personal_data(app, client, public_letter, seeded):
+    letter = public_letter
     data = client.get(f"/api/v1/feedback/{letter.feedback.code}").get_json()
     assert data["letters"] == [{
         "number": "001/PXL", "year": 2024, "date": "2024-03-26", "missed_due_date": "2024-03-25",
@@ -115,14 +124,18 @@ def test_staff_set_the_reason_during_the_grace_period_and_the_mail_says_it(app, 
         set_reason(letter, "Một lý do khác, viết quá muộn.", seeded["QLKH"])
 
 
-def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, seeded):
+def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, seeded, clock):
     from flask import render_template_string
     from flask_login import login_user
     case = letter.feedback
     with app.test_request_context("/"):
+        # the staff's at once, with the reason still to write; the public's once the mail leaves
+        assert "001/PXL" not in render_template_string('{% include "public/_letters.html" %}', case=case)
+        clock.set("2024-03-26T11:30:00+07:00")
         public = render_template_string('{% include "public/_letters.html" %}', case=case)
         assert "001/PXL" in public and f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf" in public
         assert "Nội dung phản ánh, kiến nghị cần thêm thời gian" not in public  # the reason is in the masked PDF, not repeated here
+        clock.set("2024-03-26T00:05:00+07:00")
         login_user(seeded["QLKH"])
         staff = render_template_string('{% include "office/_letters.html" %}', case=case)
         assert f"/van-phong/phieu-xin-loi/{letter.id}.pdf" in staff
@@ -144,7 +157,8 @@ def test_the_letters_json_builds_its_urls_outside_a_request_too(app, letter):
     assert rows[0]["reason"] == letter.reason
 
 
-def test_the_public_copy_names_the_case_by_its_code_never_by_the_citizens_title(app, client, letter):
+def test_the_public_copy_names_the_case_by_its_code_never_by_the_citizens_title(app, client, public_letter):
+    letter = public_letter
     case = letter.feedback
     assert not case.consent_publish  # the citizen did not agree to publication
     text = pdf_text(client.get(f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf").data)
@@ -164,7 +178,8 @@ def test_once_published_the_public_copy_names_the_case_by_hcths_reviewed_title(a
 
 # The reason as the public reads it in the case's JSON: the citizen's data masked, the department's
 # own published contact details (AGENCY_*) kept, as in the published copy.
-def test_the_public_reason_keeps_the_departments_hotline_and_masks_the_citizen(app, client, letter):
+def test_the_public_reason_keeps_the_departments_hotline_and_masks_the_citizen(app, client, public_letter):
+    letter = public_letter
     phone, email = app.config["AGENCY_PHONE"], app.config["AGENCY_EMAIL"]
     letter.reason = (f"Chờ ý kiến của Sở Tài chính; ông Nguyễn Văn An (0905123456) có thể gọi đường dây "
                      f"nóng {phone} hoặc viết về {email} để biết thêm.")
@@ -235,3 +250,22 @@ def test_a_transferred_case_has_the_letter_that_sends_it_to_the_competent_agency
     assert client.get(letter_url).status_code == 200
     sign_in(client, seeded["QLKH"])  # a unit never had it
     assert client.get(letter_url).status_code in (403, 404)
+
+
+def test_an_automatic_letter_is_public_only_once_its_mail_leaves(app, client, letter, clock):
+    """During the grace period the reason may still change (the default one is a placeholder): the public
+    reads the letter, its PDF and the API's list only from when its mail leaves; staff read it at once."""
+    code = letter.feedback.code
+    assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf").status_code == 404
+    assert client.get(f"/api/v1/feedback/{code}").get_json()["letters"] == []
+    clock.set("2024-03-26T11:30:00+07:00")
+    assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf").status_code == 200
+    assert [row["number"] for row in client.get(f"/api/v1/feedback/{code}").get_json()["letters"]] == ["001/PXL"]
+
+
+def test_the_citizens_mails_greet_them_as_ong_ba_and_the_letter_gives_phone_and_email(app, letter):
+    from feedback_app.models import OutboxMail
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
+    assert mail.body_text.startswith("Kính gửi Ông/Bà Nguyễn Văn An,")
+    text = " ".join(pdf_text(render_letter_pdf(letter)).split())
+    assert "0905123456 / an@example.com" in text  # TT 01/2018 Mẫu 04: each way to reach the sender

@@ -74,7 +74,7 @@ def letter_context(letter: ApologyLetter, public: bool = False) -> dict:
         # a letter HCTH entered may name nobody (NĐ 20/2008 Art 9.1: entered as it arrived)
         "addressee": MASK if public else (typed(case.submitter_name) or "Người gửi phản ánh, kiến nghị"),
         "address": MASK if public else typed(case.address),
-        "contact": MASK if public else typed(case.phone or case.email or ""),
+        "contact": MASK if public else typed(" / ".join(filter(None, (case.phone, case.email)))),  # Mẫu 04: each
         "title": typed(public_case_title(case) if public else case.title),
         "received": case.received_at,
         "missed": letter.missed_due_date, "new_date": letter.new_due_date,

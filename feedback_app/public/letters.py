@@ -7,7 +7,7 @@ from io import BytesIO
 from flask import abort, send_file
 
 from ..letters import letter_filename, render_letter_pdf
-from ..services.letters import find_letter
+from ..services.letters import find_letter, is_public, public_letters
 from . import bp
 from .routes import code_rate_limit
 
@@ -16,7 +16,13 @@ from .routes import code_rate_limit
 @code_rate_limit
 def letter_pdf(code: str, letter_id: int):
     letter = find_letter(letter_id, code=code)
-    if letter is None:
+    if letter is None or not is_public(letter):
         abort(404)
     return send_file(BytesIO(render_letter_pdf(letter, public=True)), mimetype="application/pdf",
                      download_name=letter_filename(letter, public=True), as_attachment=False)
+
+
+@bp.context_processor
+def letter_helpers():
+    """For templates/public/_letters.html: the letters the public may read now."""
+    return {"public_letters": public_letters}

@@ -108,6 +108,18 @@ def _letter_mail(letter: ApologyLetter) -> OutboxMail | None:
     return db.session.execute(select(OutboxMail).where(OutboxMail.key == f"letter:{letter.id}")).scalar()
 
 
+def is_public(letter: ApologyLetter, now: datetime | None = None) -> bool:
+    """Whether the public may read the letter (its masked copy on the status page, the API, the PDF): a
+    unit's own letter at once; an automatic one once its grace period is over, when its mail leaves with
+    the reason staff wrote meanwhile. Before, its reason is the default one that may still change, and
+    one numbered letter would be public in two versions."""
+    return not letter.automatic or (now or CLOCK.now()) >= grace_ends(letter)
+
+
+def public_letters(case: Feedback, now: datetime | None = None) -> list[ApologyLetter]:
+    return [letter for letter in case.letters if is_public(letter, now)]
+
+
 def reason_editable(letter: ApologyLetter, now: datetime | None = None) -> bool:
     """Staff may still write the reason: an automatic letter, in its grace period, mail not yet sent."""
     now = now or CLOCK.now()
@@ -167,7 +179,7 @@ def pdf_url(letter: ApologyLetter, public: bool = True) -> str:
 def letters_json(case: Feedback, public: bool = True) -> list[dict]:
     """The case's letters for its JSON: no personal data in the public view (the PDF is the masked copy)."""
     rows = []
-    for letter in case.letters:
+    for letter in (public_letters(case) if public else case.letters):
         pdf = pdf_url(letter, public)
         rows.append({"number": letter.reference, "year": letter.year, "date": letter.issued_on.isoformat(),
                      "missed_due_date": letter.missed_due_date.isoformat(),

@@ -302,9 +302,13 @@ def _ask_for_the_reason(letter: ApologyLetter, hold, recipients) -> None:
     sends_at = f"{hold.astimezone(LOCAL_TZ):%H:%M ngày %d/%m/%Y}"
     outbox.enqueue(f"letter_reason:{letter.id}", "letter_reason", recipients.for_step(case),
                    f"Phiếu xin lỗi tự động {letter.reference} cho {case.code}: ghi lý do trước {sends_at}",
-                   "letter_reason", feedback=case, letter=letter, sends_at=sends_at,
-                   link=outbox.link("unit.case" if State(case.state) in AT_UNIT_STATES else "office.case",
-                                    code=case.code))
+                   "letter_reason", feedback=case, letter=letter, sends_at=sends_at, link=_case_link(case))
+
+
+def _case_link(case) -> str:
+    """The case's page for whoever holds it: the unit's while the unit handles it, else the office's
+    (HCTH's, and the leader's)."""
+    return outbox.link("unit.case" if State(case.state) in AT_UNIT_STATES else "office.case", code=case.code)
 
 
 def _automatic_letter(case, missed, now, plan, number: int, *, at_office: bool = False) -> ApologyLetter:
@@ -378,7 +382,7 @@ def _escalate(case, missed, now, recipients, result: SweepResult) -> None:
                f"Điều 19.9): chuyển lãnh đạo quyết định")
     outbox.enqueue(f"escalation:{case.code}:{missed.isoformat()}", "escalation", recipients.leaders,
                    f"Phản ánh, kiến nghị {case.code} quá hạn đã hẹn lại - cần lãnh đạo quyết định",
-                   "escalation", feedback=case, missed=missed)
+                   "escalation", feedback=case, missed=missed, link=outbox.link("office.case", code=case.code))
     result.escalations += 1
 
 
@@ -447,7 +451,8 @@ def _remind(case: Feedback, now, recipients, result: SweepResult) -> None:
     outbox.enqueue(key, "reminder", to,
                    f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
                    step=step.value, step_label=STEP_LABELS[step], task=task,
-                   at_unit=State(case.state) in AT_UNIT_STATES)  # the unit may still issue its own letter
+                   at_unit=State(case.state) in AT_UNIT_STATES,  # the unit may still issue its own letter
+                   link=_case_link(case))
     db.session.flush()
     result.reminders += 1
 
