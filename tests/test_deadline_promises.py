@@ -178,6 +178,7 @@ def test_the_automatic_letter_still_names_the_missed_date(app, client, clock, se
     sign_in(client, seeded["QLKH"])
     staff = text_of(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
     assert "hạn bị lỡ 25/03/2024 · hẹn lại 01/04/2024" in staff and "hạn ban đầu" not in staff
+    clock.set("2024-03-26T11:30:00+07:00")  # the grace period over: the letter is public (letters.is_public)
     public = text_of(look_up(client, case))
     assert "hạn 25/03/2024 chưa trả lời được; hẹn lại ngày 01/04/2024." in public
     assert "đến nay" in text_of(render_letter_html(letter))
