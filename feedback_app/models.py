@@ -163,10 +163,15 @@ class SignInFailure(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
+def unit_staff(unit_id) -> tuple[ColumnElement[bool], ...]:
+    """SQL conditions: a user is an active user of the unit ``unit_id`` (a column or a value), who can act
+    on a case forwarded to it (services.assignment offers them as its officers)."""
+    return User.unit_id == unit_id, User.active, User.role == "unit"
+
+
 def staffed(unit_id) -> ColumnElement[bool]:
-    """SQL: the unit ``unit_id`` (a column or a value) has an active user of its own, who can act on a
-    case forwarded to it."""
-    return exists().where(User.unit_id == unit_id, User.active, User.role == "unit")
+    """SQL: the unit ``unit_id`` has an active user of its own (``unit_staff``)."""
+    return exists().where(*unit_staff(unit_id))
 
 
 class AdminEvent(db.Model):

@@ -200,11 +200,7 @@ def name_key(name: str) -> str:
 def checked_name(model, name: str, row=None) -> str:
     """A unit's or a field's name as stored (runs of spaces as one), refused when blank, longer than its
     column or another row's already (``name_taken``): the pages' forms and the setup commands alike."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise AccountError(N_("Vui lòng nhập tên."), "name")
-    if len(name) > (longest := model.__table__.c.name.type.length):
-        raise AccountError(N_("Tối đa %(max)d ký tự."), "name", max=longest)
+    name = _one_line(name, model.__table__.c.name, "name", N_("Vui lòng nhập tên."))
     if name_taken(model, name, row):  # two identical options in HCTH's lists otherwise
         raise AccountError(N_("Tên đơn vị này đã tồn tại.") if model is Unit else N_("Tên lĩnh vực này đã tồn tại."),
                            "name")
@@ -361,15 +357,19 @@ def _check_someone_stays(user: User, field: str = "active") -> None:
                            unit=user.unit.code, n=open_cases)
 
 
-def _checked_full_name(name: str) -> str:
-    """A person's name as stored: required, at most its column's length (the form's rules, for the
-    commands too)."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise AccountError(N_("Vui lòng nhập họ tên."), "full_name")
-    if len(name) > (longest := User.__table__.c.full_name.type.length):
-        raise AccountError(N_("Tối đa %(max)d ký tự."), "full_name", max=longest)
-    return name
+def _one_line(text: str | None, column, field: str, required: str) -> str:
+    """A name as stored (runs of spaces as one), refused on ``field`` when blank (``required``) or longer
+    than ``column`` holds: the forms' rules, for the commands too."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise AccountError(required, field)
+    if len(text) > (longest := column.type.length):
+        raise AccountError(N_("Tối đa %(max)d ký tự."), field, max=longest)
+    return text
+
+
+def _checked_full_name(name: str | None) -> str:
+    return _one_line(name, User.__table__.c.full_name, "full_name", N_("Vui lòng nhập họ tên."))
 
 
 def _role_name(role: str | None) -> str | None:

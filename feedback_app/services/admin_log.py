@@ -31,11 +31,13 @@ COMMAND = "dòng lệnh (flask)"
 
 
 def record(action: str, subject: str, actor=None, details: str | None = None) -> None:
-    """One row, in the caller's transaction. ``actor``: the signed-in user, or None for a command."""
+    """One row, in the caller's transaction. ``actor``: the signed-in user; None, or an actor that is no
+    user (the services' system actor, which a command passes), for a command."""
     if action not in ACTIONS:
         raise ValueError(f"unknown admin action {action!r}")
-    db.session.add(AdminEvent(at=CLOCK.now(), action=action, subject=subject[:300], actor_id=getattr(actor, "id", None),
-                              actor_label=(getattr(actor, "full_name", None) or getattr(actor, "email", None)
+    user = actor if getattr(actor, "id", None) is not None else None
+    db.session.add(AdminEvent(at=CLOCK.now(), action=action, subject=subject[:300], actor_id=getattr(user, "id", None),
+                              actor_label=(getattr(user, "full_name", None) or getattr(user, "email", None)
                                            or COMMAND)[:200], details=details or None))
 
 

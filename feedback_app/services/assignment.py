@@ -14,7 +14,7 @@ from sqlalchemy import select
 from workflows.lifecycle import N_, Role
 
 from ..extensions import db
-from ..models import Feedback, User
+from ..models import Feedback, User, unit_staff
 from .cases import SYSTEM, audit
 from .staff import UNIT_HOLDS, StaffInputError, _check_version, _commit
 
@@ -29,7 +29,7 @@ def may_assign(case: Feedback, user) -> bool:
 
 
 def _of_unit(case: Feedback) -> tuple:
-    return User.unit_id == case.unit_id, User.role == Role.UNIT.value, User.active
+    return unit_staff(case.unit_id)
 
 
 def colleagues(case: Feedback) -> list[User]:

@@ -167,7 +167,7 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, com
     db.session.flush()
     what = _described(row)
     changed = _recompute(day, what, actor)
-    admin_log.record("calendar_set", f"{day:%d/%m/%Y}", _admin(actor), "; ".join(
+    admin_log.record("calendar_set", f"{day:%d/%m/%Y}", actor, "; ".join(
         filter(None, (what, replaced, f"{changed} hồ sơ đang xử lý được tính lại hạn"))))
     if commit:
         _commit_change()
@@ -177,11 +177,6 @@ def set_day(day: date, kind: str, name: str, actor, *, replace: bool = True, com
 def _described(row: CalendarDay) -> str:
     """An override as the audit rows and the administration's trail name it."""
     return f"{row.day:%d/%m/%Y}: {row.name} ({'nghỉ' if row.kind == 'off' else 'làm việc'})"
-
-
-def _admin(actor):
-    """The signed-in admin for the administration's trail; None (a command) for the system actor."""
-    return actor if getattr(actor, "id", None) is not None else None
 
 
 def _check_changeable(day: date) -> None:
@@ -238,7 +233,7 @@ def _remove(row: CalendarDay, actor, commit: bool = True) -> int:
     db.session.delete(row)
     db.session.flush()
     changed = _recompute(day, f"{day:%d/%m/%Y}: bỏ điều chỉnh lịch", actor)
-    admin_log.record("calendar_removed", f"{day:%d/%m/%Y}", _admin(actor),
+    admin_log.record("calendar_removed", f"{day:%d/%m/%Y}", actor,
                      f"bỏ {was}; {changed} hồ sơ đang xử lý được tính lại hạn")
     if commit:
         _commit_change()
