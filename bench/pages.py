@@ -66,11 +66,11 @@ def main() -> int:
         n_cases = db.session.execute(select(func.count()).select_from(Feedback)).scalar_one()
         code = db.session.execute(select(Feedback.code).order_by((Feedback.state == "published").desc(),
                                                                  Feedback.id).limit(1)).scalar()
-        users = {}
+        users = {}  # a role -> (the id of one of its users, the session's id of that user)
         for user in db.session.execute(select(User).where(User.active)).scalars():
-            users.setdefault(user.role, user.id)
+            users.setdefault(user.role, (user.id, user.get_id()))
         tokens = {}
-        for role, user_id in users.items():
+        for role, (user_id, _) in users.items():
             tokens[role] = secrets.token_urlsafe(24)
             db.session.add(ApiToken(user_id=user_id, token_hash=token_hash(tokens[role])))
         db.session.commit()
@@ -105,9 +105,13 @@ def main() -> int:
             headers["Authorization"] = f"Bearer {tokens[role]}"
         elif role:
             with client.session_transaction() as session:
-                session["_user_id"] = str(users[role])
+                session["_user_id"] = users[role][1]  # with the user's session version (User.get_id)
                 session["_fresh"] = True
         first = client.get(path, headers=headers)
+        if first.status_code == 401 and role is None and tokens:  # a staff API read that checks its token itself
+            role = next(r for r in PREFERRED_ROLE if r in tokens)
+            headers["Authorization"] = f"Bearer {tokens[role]}"
+            first = client.get(path, headers=headers)
         # a redirect is not the page (the status page asks a browser without its lookup for the
         # contact first: bench/lookup.py measures it after a real lookup)
         if first.status_code >= 300:

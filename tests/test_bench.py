@@ -73,6 +73,11 @@ def test_the_pages_benchmark_measures_every_page_it_can_fill_in(tmp_path):
     names = {f["name"] for f in figures}
     # the home page, the health check and the public case lookup (filled with a real case's code)
     assert {"GET / p95", "GET /healthz p95", "GET /api/v1/feedback/<code> p95"} <= names
+    # staff pages as a signed-in user of their role, staff API reads with a token: HCTH's queue, the
+    # leader's dashboard, the unit's list, the admin's pages, the staff API's list
+    assert {"GET /van-phong/ p95 (office)", "GET /van-phong/tong-quan p95 (office)", "GET /don-vi/ p95 (unit)",
+            "GET /quan-tri/nguoi-dung p95 (admin)", "GET /api/v1/feedback p95 (office)"} <= names
+    assert "HTTP 302 as office" not in result.stderr and "HTTP 401" not in result.stderr
     # a redirect is not a page: the status page without its lookup sends the browser to the lookup
     assert "GET /tra-cuu/<code> p95" not in names and "skipped /tra-cuu/<code>: HTTP 302" in result.stderr
     # N: the cases stored, the demo's three and its closed quarter's
