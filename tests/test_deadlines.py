@@ -330,6 +330,57 @@ def test_two_sweeps_in_parallel_threads_on_postgresql_produce_each_letter_once(a
     assert sweep(at).letters == 0
 
 
+@pytest.mark.postgres_only
+def test_two_sweeps_in_parallel_threads_on_postgresql_send_each_reminder_once(app, clock, seeded):
+    cases = [forwarded_case(seeded) for _ in range(30)]
+    at = parse_instant("2024-03-21T09:00:00+07:00")  # 2 working days before the target, 25/3
+    results = in_parallel(app, lambda: sweep(at, batch=7))
+    assert sum(r.reminders for r in results) == len(cases)
+    db.session.expire_all()
+    assert count(DeadlineNotice, DeadlineNotice.kind == "reminder") == len(cases)
+    assert count(OutboxMail, OutboxMail.kind == "reminder") == len(cases)
+
+
+def test_a_batch_someone_else_partly_did_is_redone_case_by_case_and_nothing_twice(app, clock, seeded, monkeypatch):
+    """A batch whose flush hits a unique constraint (another sweep got to one of its cases first) is
+    rolled back and done again one case at a time: every reminder once, its mail once."""
+    from sqlalchemy.exc import IntegrityError
+
+    from feedback_app.services import sweep as sweeping
+    cases = [forwarded_case(seeded) for _ in range(5)]
+    real, calls = sweeping._remind_batch, []
+
+    def conflicting(some, *args):
+        calls.append(len(some))
+        done = real(some, *args)
+        if len(calls) == 1:  # the whole batch, written, then refused as a unique violation would be
+            raise IntegrityError("INSERT INTO deadline_notices", {}, Exception("duplicate key"))
+        return done
+
+    monkeypatch.setattr(sweeping, "_remind_batch", conflicting)
+    result = sweep(parse_instant("2024-03-21T09:00:00+07:00"))
+    assert calls == [5, 1, 1, 1, 1, 1]
+    assert (result.reminders, result.skipped) == (5, 0)
+    db.session.expire_all()
+    for case in cases:
+        assert count(DeadlineNotice, DeadlineNotice.feedback_id == case.id, DeadlineNotice.kind == "reminder") == 1
+        assert count(OutboxMail, OutboxMail.feedback_id == case.id, OutboxMail.kind == "reminder") == 1
+    assert sweep(parse_instant("2024-03-21T09:05:00+07:00")).reminders == 0
+
+
+def test_the_keys_a_batch_looks_up_at_once_are_those_of_stored_mails_and_notices(app, clock, seeded):
+    from feedback_app.services import citizen_notices, outbox
+    with_mail = forwarded_case(seeded)
+    without = forwarded_case(seeded, submission=replace(SUBMISSION, email=None))
+    clock.set("2024-03-26T00:01:00+07:00")
+    assert sweep().letters == 2
+    mail_key, notice_key = (f"letter:{case.letters[0].id}" for case in (with_mail, without))
+    asked = [mail_key, notice_key, "letter:0", f"letter_reason:{with_mail.letters[0].id}"]
+    assert outbox.keys_taken(asked) == {mail_key, asked[3]}
+    assert citizen_notices.keys_taken(asked) == {mail_key, notice_key, asked[3]}
+    assert citizen_notices.keys_taken([]) == set()
+
+
 def test_a_scheduler_started_after_downtime_catches_up_the_missed_sweep_at_once(app, clock, seeded):
     import time as _time
 

@@ -16,6 +16,7 @@ that day, are over (``info_answer_due``; brief: "ask the citizen for missing inf
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -72,20 +73,30 @@ def _stored(key: str) -> CitizenNotice | None:
     return db.session.execute(select(CitizenNotice).where(CitizenNotice.key == key)).scalar()
 
 
+def keys_taken(keys: Collection[str]) -> set[str]:
+    """Which of ``keys`` a stored mail or notice has (``notify``'s ``taken``): two queries for a batch."""
+    if not keys:
+        return set()
+    notices = db.session.execute(select(CitizenNotice.key).where(CitizenNotice.key.in_(keys))).scalars()
+    return outbox.keys_taken(keys) | set(notices)
+
+
 def notify(case: Feedback, key: str, kind: str, subject: str, template: str, *,
            attachment_ref: str | None = None, now: datetime | None = None, hold_until: datetime | None = None,
-           **context) -> OutboxMail | CitizenNotice | None:
+           taken: Collection[str] | None = None, **context) -> OutboxMail | CitizenNotice | None:
     """Tell the citizen, in the caller's transaction: the mail (``outbox.enqueue``) or the notice HCTH
-    owes, once per ``key``. ``hold_until``: not before then (an automatic apology letter's grace period)."""
+    owes, once per ``key``. ``hold_until``: not before then (an automatic apology letter's grace period).
+    ``taken``: the keys a mail or a notice has, when the caller looked up a batch's at once
+    (``keys_taken``)."""
     now = now or CLOCK.now()
     if case.email:
         mail = outbox.enqueue(key, kind, case.email, subject, template, feedback=case,
-                              attachment_ref=attachment_ref, **context)
+                              attachment_ref=attachment_ref, taken=taken, **context)
         if mail is not None:
             mail.created_at, mail.next_attempt_at = now, hold_until or now
         return mail
     notice = compose(case, key, kind, subject, template, attachment_ref=attachment_ref, **context)
-    if notice is None or _stored(key) is not None:
+    if notice is None or (key in taken if taken is not None else _stored(key) is not None):
         return None
     notice.feedback = case
     notice.created_at, notice.owed_from = now, hold_until or now

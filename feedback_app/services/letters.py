@@ -8,6 +8,7 @@ its mail leaves only when the grace period is over, so that staff can still writ
 mail (``withdraw_held``)."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, url_for
@@ -45,12 +46,19 @@ def new_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: s
     return letter
 
 
-def queue_letter_mail(letter: ApologyLetter, now: datetime, hold_until: datetime | None = None) -> None:
+def mail_key(letter: ApologyLetter) -> str:
+    """The key of the letter's mail or notice to the citizen, and its attachment's reference (``outbox``)."""
+    return f"letter:{letter.id}"
+
+
+def queue_letter_mail(letter: ApologyLetter, now: datetime, hold_until: datetime | None = None,
+                      taken: Collection[str] | None = None) -> None:
     """The citizen's mail with the PDF attached (rendered when sent), or, without an e-mail, the letter
-    HCTH owes them by post (citizen_notices); needs the letter's id."""
+    HCTH owes them by post (citizen_notices); needs the letter's id. ``taken``: as for ``notify``."""
     case = letter.feedback
-    citizen_notices.notify(case, f"letter:{letter.id}", "apology", MAIL_SUBJECT.format(code=case.code), "apology",
-                           attachment_ref=f"letter:{letter.id}", now=now, hold_until=hold_until, letter=letter)
+    citizen_notices.notify(case, mail_key(letter), "apology", MAIL_SUBJECT.format(code=case.code), "apology",
+                           attachment_ref=mail_key(letter), now=now, hold_until=hold_until, taken=taken,
+                           letter=letter)
 
 
 def issue_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None,
@@ -95,7 +103,7 @@ def withdraw_held(case: Feedback) -> None:
     does not follow the answer with a promise of it (called by the lifecycle's approve)."""
     now = CLOCK.now()
     for letter in case.letters:
-        key = f"letter:{letter.id}"
+        key = mail_key(letter)
         db.session.execute(delete(OutboxMail).where(OutboxMail.key == key, OutboxMail.status == "pending",
                                                     OutboxMail.attempts == 0, OutboxMail.next_attempt_at > now)
                            .execution_options(synchronize_session="fetch"))
@@ -105,7 +113,7 @@ def withdraw_held(case: Feedback) -> None:
 
 
 def _letter_mail(letter: ApologyLetter) -> OutboxMail | None:
-    return db.session.execute(select(OutboxMail).where(OutboxMail.key == f"letter:{letter.id}")).scalar()
+    return db.session.execute(select(OutboxMail).where(OutboxMail.key == mail_key(letter))).scalar()
 
 
 def is_public(letter: ApologyLetter, now: datetime | None = None) -> bool:
@@ -145,7 +153,7 @@ def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
     mail = _letter_mail(letter)
     if mail is not None:  # the stored mail says what the letter says
         mail.body_text = outbox.render_mail("apology", feedback=letter.feedback, letter=letter)
-    citizen_notices.rewrite(f"letter:{letter.id}", "apology", letter=letter)  # and so does a notice owed
+    citizen_notices.rewrite(mail_key(letter), "apology", letter=letter)  # and so does a notice owed
     case = letter.feedback
     audit(case, "letter_reason", case.state, case.state, actor, note=f"Lý do phiếu {letter.reference}: {reason}",
           public=False)

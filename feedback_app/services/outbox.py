@@ -18,6 +18,7 @@ import hashlib
 import re
 import smtplib
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.policy import SMTP, compat32
@@ -45,6 +46,13 @@ def exists(key: str) -> bool:
     return db.session.execute(select(OutboxMail.id).where(OutboxMail.key == key)).first() is not None
 
 
+def keys_taken(keys: Collection[str]) -> set[str]:
+    """Which of ``keys`` a stored mail has, in one query (a batch's, instead of one ``exists`` each)."""
+    if not keys:
+        return set()
+    return set(db.session.execute(select(OutboxMail.key).where(OutboxMail.key.in_(keys))).scalars())
+
+
 def compose(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
             feedback: Feedback | None = None, attachment_ref: str | None = None, **context) -> OutboxMail | None:
     """A mail rendered from ``templates/mail/<template>.txt``, not yet stored (None without a recipient).
@@ -60,10 +68,13 @@ def compose(key: str, kind: str, recipients: list[str] | str, subject: str, temp
 
 
 def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
-            feedback: Feedback | None = None, attachment_ref: str | None = None, **context) -> OutboxMail | None:
-    """Store a mail (see ``compose``) in the caller's transaction, unless one for the same cause exists."""
+            feedback: Feedback | None = None, attachment_ref: str | None = None, *,
+            taken: Collection[str] | None = None, **context) -> OutboxMail | None:
+    """Store a mail (see ``compose``) in the caller's transaction, unless one for the same cause exists.
+    ``taken``: the keys in use, when the caller looked up a whole batch's at once (``keys_taken``); else
+    this one is looked up."""
     mail = compose(key, kind, recipients, subject, template, feedback, attachment_ref, **context)
-    if mail is None or exists(key):
+    if mail is None or (key in taken if taken is not None else exists(key)):
         return None
     mail.feedback = feedback
     db.session.add(mail)
