@@ -216,6 +216,21 @@ def test_the_list_filters_by_state_unit_and_overdue_and_paginates(app, client, c
         assert bad.split("=")[0] in response.get_json()["errors"]
 
 
+def test_the_list_shows_the_overdue_first_then_the_nearest_due_date_then_the_cases_without_one(
+        app, client, clock, seeded, tokens):
+    forwarded = receive(SUBMISSION)  # Monday 4/3: classify by 11/3
+    apply_event(forwarded, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(forwarded, "forward", seeded["office"], {"unit": "QLKH"})  # the answer by 25/3
+    refused = receive(SUBMISSION)
+    apply_event(refused, "refuse", seeded["office"], {"reason": "unclear_content", "note": "Không rõ"})  # no due date
+    clock.set("2024-03-06T09:00:00+07:00")
+    late, later = receive(SUBMISSION), receive(SUBMISSION)  # classify by 13/3, both
+    clock.set("2024-03-14T09:00:00+07:00")  # the two new ones are a day late
+    listing = client.get("/api/v1/feedback", headers=tokens["office"]).get_json()
+    assert [i["code"] for i in listing["items"]] == [late.code, later.code, forwarded.code, refused.code]
+    assert [i["overdue"] for i in listing["items"]] == [True, True, False, False]
+
+
 def test_units_and_categories_list_the_codes_forward_and_classify_take(app, client, seeded, tokens):
     units = client.get("/api/v1/units", headers=tokens["QLKH"]).get_json()["items"]
     targets = {u["code"] for u in units if u["forward_target"]}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import Select, and_, case as sql_case, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -54,9 +54,11 @@ def overdue_clause():
 
 
 def by_due_date(query: Select) -> Select:
-    """Overdue first, then the nearest due date, then the oldest."""
-    return query.order_by(sql_case((overdue_clause(), 0), else_=1), Feedback.due_date.is_(None),
-                          Feedback.due_date, Feedback.received_at, Feedback.id)
+    """Overdue first, then the nearest due date, then the cases with none, each the oldest first. The
+    overdue cases (``overdue_clause``) are those due before today, so they come first in order of due
+    date by themselves: sorted so, PostgreSQL reads a page through ``ix_feedback_due`` (a million cases:
+    1 ms) instead of sorting every case by an expression of today's date (0.8 s, bench/pages.py)."""
+    return query.order_by(Feedback.due_date.asc().nulls_last(), Feedback.received_at, Feedback.id)
 
 
 def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None = None,
