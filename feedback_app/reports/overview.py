@@ -12,7 +12,7 @@ from workflows.deadlines import Step
 from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, State
 
 from ..extensions import db
-from ..models import ApologyLetter, Feedback, Rating, Unit
+from ..models import REVISING, ApologyLetter, Feedback, Rating, Unit
 from ..services.calendar import load_calendar
 from .periods import Period, quarter, quarter_of, year_of
 from .queries import DEPARTMENT_STEPS, answers_by_period
@@ -135,11 +135,10 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
         matrix.setdefault(uid, {s.value: 0 for s in State})[state] += n
 
     # an answer HCTH returned before publication (QĐ 31/2021 Art 46): the citizen holds an answer, so the
-    # case is not "being handled" on the card (the report counts it answered); read among the cases at a
-    # unit only (ix_feedback_state_unit), not over all of them
+    # case is not "being handled" on the card (the report counts it answered); read through the partial
+    # index of those cases (ix_feedback_revising), not among every case at a unit
     revising = db.session.execute(select(func.count()).select_from(Feedback).where(
-        Feedback.state.in_([s.value for s in (*AT_UNIT_STATES, State.UNDER_REVIEW)]),
-        Feedback.due_step == Step.REVISE.value)).scalar_one()
+        Feedback.state.in_([s.value for s in (*AT_UNIT_STATES, State.UNDER_REVIEW)]), REVISING)).scalar_one()
 
     quarters = last_quarters(today)
     answers = answers_by_period(quarters, office.id if office else None)
