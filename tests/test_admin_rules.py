@@ -356,3 +356,38 @@ def test_a_refusal_to_stop_the_last_leader_is_said_at_the_field_that_would_stop_
     assert '<a href="#role">Vai trò</a>: Đây là tài khoản Lãnh đạo duy nhất' in refused
     refused = text(client.post(f"/quan-tri/nguoi-dung/{leader.id}", data={k: v for k, v in form.items() if k != "active"} | {"role": "leader"}))
     assert '<a href="#active">Đang hoạt động</a>: Đây là tài khoản Lãnh đạo duy nhất' in refused
+
+
+def test_the_admin_finds_a_user_by_name_without_accents_by_e_mail_and_by_role(app, client, seeded):
+    import re
+    login(client, seeded["admin"])
+
+    def listed(query: str) -> list[str]:
+        page = text(client.get(f"/quan-tri/nguoi-dung?{query}"))
+        return re.findall(r'/quan-tri/nguoi-dung/\d+">([^<]+)</a>', page)
+
+    assert listed("q=nguyen+hong") == ["hcth@skhcn.example.gov.vn"]  # "Nguyễn Thị Hồng", typed without marks
+    assert listed("q=ĐỖ") == ["tdc@skhcn.example.gov.vn"]  # "Đỗ Thị Lan": đ folds to d, in any case
+    assert listed("q=qlkh%40") == ["qlkh@skhcn.example.gov.vn"]  # part of an e-mail
+    assert listed("role=unit") == ["qlcn@skhcn.example.gov.vn", "qlkh@skhcn.example.gov.vn", "tdc@skhcn.example.gov.vn",
+                                   "tttt@skhcn.example.gov.vn", "ttud@skhcn.example.gov.vn"]
+    assert listed("role=unit&q=thi") == ["tdc@skhcn.example.gov.vn", "tttt@skhcn.example.gov.vn"]
+    assert "5 người dùng khớp." in text(client.get("/quan-tri/nguoi-dung?role=unit"))
+    nobody = text(client.get("/quan-tri/nguoi-dung?q=khong+co+ai"))
+    assert "Không có người dùng nào khớp." in nobody and 'id="users"' not in nobody
+    assert len(listed("role=nope")) == len(seeded)  # a role that is none: every account, not an error
+    page = text(client.get("/quan-tri/nguoi-dung?q=nguyen"))
+    assert 'value="nguyen"' in page  # the box keeps what was typed
+
+
+def test_the_users_list_pages_keep_the_search(app, client, seeded):
+    from feedback_app.services.accounts import create_user
+    for i in range(25):
+        create_user(f"canbo{i:02d}@skhcn.example.gov.vn", "unit", full_name=f"Nguyễn Văn Cán Bộ {i}", unit_code="QLKH",
+                    password="mat-khau-du-dai-12")
+    login(client, seeded["admin"])
+    first = text(client.get("/quan-tri/nguoi-dung?q=can+bo&role=unit"))
+    assert "25 người dùng khớp." in first and "Trang 1 / 2" in first
+    assert "/quan-tri/nguoi-dung?page=2&amp;q=can+bo&amp;role=unit" in first
+    second = text(client.get("/quan-tri/nguoi-dung?page=2&q=can+bo&role=unit"))
+    assert second.count("canbo") == 5

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from workflows.lifecycle import N_
+from workflows.lifecycle import N_, ROLE_LABELS
 
 from ..auth import roles_required
 from ..extensions import db
@@ -18,6 +18,8 @@ from ..services import accounts, categories, staff
 from ..views_common import beyond_last_page, page_arg
 from . import bp
 from .forms import CategoryForm, UnitForm, UserForm
+
+SEARCH_CHARS = 100  # what the users list's search box reads of what was typed
 
 
 def _edit(model, row_id: int | None, form_class, save: Callable, template: str, done: str, saved: str):
@@ -154,11 +156,14 @@ def revoke_token(user_id: int, token_id: int):
 @bp.get("/nguoi-dung")
 @roles_required("admin")
 def users():
-    query = select(User).order_by(User.active.desc(), User.role, User.email)
-    page = staff.paginate(query, page_arg())
+    """The accounts, found by name or e-mail and by role (a GET form: a search is a link)."""
+    words = (request.args.get("q") or "").strip()[:SEARCH_CHARS]
+    role = request.args.get("role", "") if request.args.get("role") in ROLE_LABELS else ""
+    page = staff.paginate(accounts.users_list(words, role), page_arg())
     if (moved := beyond_last_page(page)) is not None:
         return moved
-    return render_template("admin/users.html", page=page)
+    filters = {name: value for name, value in (("q", words), ("role", role)) if value}
+    return render_template("admin/users.html", page=page, q=words, role=role, filters=filters, roles=ROLE_LABELS)
 
 
 @bp.route("/nguoi-dung/moi", methods=["GET", "POST"])
