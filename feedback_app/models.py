@@ -202,8 +202,9 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-# The condition of ix_feedback_revising: a query reads that index only with this same condition written
-# in its SQL (SQLite cannot match a bound parameter against an index's condition).
+# The condition of ix_feedback_revising, written into a query's SQL rather than bound: a statement
+# PostgreSQL runs with a generic plan (psycopg prepares it after a few runs) cannot know that a parameter
+# matches the index's condition, and would read ix_feedback_due instead.
 REVISING = text(f"due_step = '{Step.REVISE.value}'")
 
 

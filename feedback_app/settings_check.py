@@ -25,14 +25,26 @@ def check(config) -> None:
         raise ConfigError(f"OFFICE_OPENS={config['OFFICE_OPENS']!r} is not before OFFICE_CLOSES={config['OFFICE_CLOSES']!r}")
 
 
+# UPDATE … RETURNING (services.sequences, accounts) came with SQLite 3.35 (2021); NULLS LAST (the staff
+# lists) with 3.30
+MIN_SQLITE = (3, 35)
+
+
 def _database(uri: str) -> None:
+    import sqlite3
+
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
     try:
-        make_url(uri).get_dialect()
+        dialect = make_url(uri).get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         hint = " (write postgresql+psycopg://user:password@host/database)" if uri.startswith("postgres:") else ""
         raise ConfigError(f"DATABASE_URL is not a database address SQLAlchemy can use{hint}: {exc}") from None
+    version = sqlite3.sqlite_version_info
+    if dialect.name == "sqlite" and version < MIN_SQLITE:
+        raise ConfigError(f"DATABASE_URL is an SQLite file, and this Python's SQLite is "
+                          f"{'.'.join(map(str, version))}: pakn needs {'.'.join(map(str, MIN_SQLITE))} or later "
+                          f"(Debian 12 has 3.40), or PostgreSQL")
 
 
 def _rate_limits(config) -> None:

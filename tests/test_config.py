@@ -108,3 +108,12 @@ def test_a_setting_a_typo_would_break_later_stops_the_app_at_start_naming_it(tmp
     with pytest.raises(ConfigError, match=r"^pakn: ") as refused:
         create_app("testing", **overrides)
     assert said in str(refused.value.code)
+
+
+def test_an_sqlite_older_than_pakn_needs_stops_the_app_at_start_saying_which(tmp_path, monkeypatch):
+    import sqlite3
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    with pytest.raises(ConfigError, match=r"^pakn: ") as refused:
+        create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'pakn.sqlite3'}")
+    assert "this Python's SQLite is 3.31.1: pakn needs 3.35 or later" in str(refused.value.code)
+    create_app("testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://pakn@127.0.0.1:1/none")  # not SQLite: no matter

@@ -74,11 +74,13 @@ def _stored(key: str) -> CitizenNotice | None:
 
 
 def keys_taken(keys: Collection[str]) -> set[str]:
-    """Which of ``keys`` a stored mail or notice has (``notify``'s ``taken``): two queries for a batch."""
+    """Which of ``keys`` a stored mail or notice has (``notify``'s ``taken``): two queries for a batch. One
+    set for both: a key names one message to the citizen, so a key in either table means it was given
+    (``notify`` looking a key up alone checks the table of the way it would tell)."""
     if not keys:
         return set()
-    notices = db.session.execute(select(CitizenNotice.key).where(CitizenNotice.key.in_(keys))).scalars()
-    return outbox.keys_taken(keys) | set(notices)
+    notices = set(db.session.execute(select(CitizenNotice.key).where(CitizenNotice.key.in_(keys))).scalars())
+    return outbox.keys_taken(keys) | notices
 
 
 def notify(case: Feedback, key: str, kind: str, subject: str, template: str, *,

@@ -431,9 +431,9 @@ def _reminder_pass(now, today, plan, recipients, result, batch) -> None:
 
 
 def _remind_batch(cases: list[Feedback], now, today, plan, recipients) -> SweepResult:
-    """The reminders of a claimed batch whose reminder day has come (the horizon of the query is a
-    calendar bound; the reminder day is in working days), their mails' keys looked up at once and
-    the rows written by one flush (as ``_send_letters``)."""
+    """The reminders of a claimed batch whose reminder day has come (checked per case, counting back from
+    its target, as the query's horizon counts forward from today), their mails' keys looked up at once
+    and the rows written by one flush (as ``_send_letters``)."""
     done = SweepResult(now=now)
     due = [case for case in cases if plan.reminder_day(case.target_date) <= today]
     taken = outbox.keys_taken([_reminder_key(case) for case in due])
