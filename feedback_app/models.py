@@ -90,6 +90,8 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     classify_target_days: Mapped[int | None] = mapped_column(Integer)
     answer_target_days: Mapped[int | None] = mapped_column(Integer)
+    # A field no longer used is offered to HCTH no more; the cases classified in it keep it (migration 0034)
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 
 class User(db.Model):

@@ -8,6 +8,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Category, Feedback
 from feedback_app.services.calendar import load_calendar
 from feedback_app.services.cases import apply_event, receive
+from tests.deadline_helpers import sign_in
 from tests.test_office import SUBMISSION, login, text
 
 
@@ -16,10 +17,12 @@ def test_admin_adds_a_field_with_targets_and_bad_values_are_refused_with_the_rea
     page = text(client.get("/quan-tri/linh-vuc"))
     assert "SHTT" in page and "theo quy định" in page and "phân loại: 5, trả lời: 15" in page
     response = client.post("/quan-tri/linh-vuc/moi", data={
-        "code": "ktcn", "name": "Kỹ thuật công nghệ", "classify_target_days": "3", "answer_target_days": "10"})
+        "code": "ktcn", "name": "Kỹ thuật công nghệ", "classify_target_days": "3", "answer_target_days": "10",
+        "active": "y"})
     assert response.status_code == 302
     field = db.session.execute(select(Category).where(Category.code == "KTCN")).scalar_one()
-    assert (field.name, field.classify_target_days, field.answer_target_days) == ("Kỹ thuật công nghệ", 3, 10)
+    assert (field.name, field.classify_target_days, field.answer_target_days, field.active) == (
+        "Kỹ thuật công nghệ", 3, 10, True)
 
     too_long = client.post(f"/quan-tri/linh-vuc/{field.id}", data={
         "code": "KTCN", "name": "Kỹ thuật công nghệ", "classify_target_days": "3", "answer_target_days": "16"})
@@ -43,7 +46,7 @@ def test_a_shorter_answer_target_moves_the_open_cases_of_the_field(app, client, 
     login(client, seeded["admin"])
     shtt = db.session.execute(select(Category).where(Category.code == "SHTT")).scalar_one()
     response = client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={
-        "code": "SHTT", "name": shtt.name, "answer_target_days": "5"}, follow_redirects=True)
+        "code": "SHTT", "name": shtt.name, "answer_target_days": "5", "active": "y"}, follow_redirects=True)
     assert "1 phản ánh, kiến nghị đang xử lý được tính lại hạn nội bộ." in text(response)
     db.session.expire_all()
     case = db.session.get(Feedback, case.id)
@@ -113,3 +116,51 @@ def test_the_english_badge_counts_one_working_day_in_the_singular(app, client, c
     clock.set("2024-03-12T09:00:00+07:00")
     assert "1 working day late" in text(client.get(f"/van-phong/ho-so/{case.code}?lang=en"))
     assert "Quá hạn 1 ngày làm việc" in text(client.get(f"/van-phong/ho-so/{case.code}?lang=vi"))
+
+
+def test_a_field_no_longer_used_is_offered_to_hcth_no_more_and_its_cases_keep_it(app, client, clock, seeded):
+    import pytest
+
+    from feedback_app.models import AdminEvent
+    from feedback_app.services.cases import InvalidEventArguments
+    classified = receive(SUBMISSION)
+    apply_event(classified, "classify", seeded["office"], {"category": "SHTT"})
+    shtt = db.session.execute(select(Category).where(Category.code == "SHTT")).scalar_one()
+    login(client, seeded["admin"])
+    form = {"code": "SHTT", "name": shtt.name}
+    assert client.post(f"/quan-tri/linh-vuc/{shtt.id}", data=form).status_code == 302  # "Đang sử dụng" unticked
+    listing = text(client.get("/quan-tri/linh-vuc"))
+    assert listing.index("Ngừng sử dụng") > listing.index("Đang sử dụng")  # listed after the fields in use
+    trail = db.session.execute(select(AdminEvent).order_by(AdminEvent.id.desc())).scalars().first()
+    assert (trail.action, trail.details) == ("category_changed", "đang sử dụng: có → không")
+
+    waiting = receive(SUBMISSION)
+    sign_in(client, seeded["office"])
+    page = text(client.get(f"/van-phong/ho-so/{waiting.code}"))
+    assert 'value="SHTT"' not in page and 'value="TTHC"' in page  # HCTH's classify form
+    with pytest.raises(InvalidEventArguments) as refused:  # the API and a tampered form alike
+        apply_event(waiting, "classify", seeded["office"], {"category": "SHTT"})
+    assert refused.value.errors == {"category": "Lĩnh vực này đã ngừng sử dụng: hãy chọn lĩnh vực khác."}
+    db.session.rollback()
+    assert db.session.get(Feedback, classified.id).category.code == "SHTT"  # classified before: kept
+
+    sign_in(client, seeded["admin"])
+    assert client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={**form, "active": "y"}).status_code == 302
+    apply_event(db.session.get(Feedback, waiting.id), "classify", seeded["office"], {"category": "SHTT"})
+    assert db.session.get(Feedback, waiting.id).category.code == "SHTT"
+
+
+def test_the_last_field_in_use_cannot_be_switched_off(app, client, seeded):
+    from feedback_app.services.categories import save_category
+    fields = db.session.execute(select(Category).order_by(Category.code)).scalars().all()
+    for field in fields[1:]:
+        save_category(field, code=field.code, name=field.name, classify_target_days=field.classify_target_days,
+                      answer_target_days=field.answer_target_days, active=False)
+    last = fields[0]
+    login(client, seeded["admin"])
+    refused = client.post(f"/quan-tri/linh-vuc/{last.id}", data={"code": last.code, "name": last.name})
+    assert refused.status_code == 422 and "Đây là lĩnh vực duy nhất đang sử dụng" in text(refused)
+    db.session.expire_all()
+    assert db.session.get(Category, last.id).active
+    api = client.get("/api/v1/categories", headers={"Authorization": "Bearer x"})
+    assert api.status_code == 401  # the list's "active" flag: tests/test_staff_api.py

@@ -30,7 +30,8 @@ def test_each_admin_change_is_on_the_trail_with_who_when_and_what(app, client, c
     client.post(f"/quan-tri/nguoi-dung/{user.id}/ma-api/{token_id}/thu-hoi")
     client.post("/quan-tri/don-vi/moi", data={"code": "ttdl", "name": "Trung tâm Dữ liệu", "email": "", "active": "y"})
     shtt = db.session.execute(select(Category).where(Category.code == "SHTT")).scalar_one()
-    client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={"code": "SHTT", "name": shtt.name, "answer_target_days": "10"})
+    client.post(f"/quan-tri/linh-vuc/{shtt.id}", data={"code": "SHTT", "name": shtt.name, "answer_target_days": "10",
+                                                       "active": "y"})
     client.post("/quan-tri/lich-lam-viec", data={"day": "2024-03-08", "kind": "off", "name": "Nghỉ đột xuất"})
     name = admin.full_name
     assert events() == [

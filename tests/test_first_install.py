@@ -167,7 +167,7 @@ def test_setup_check_says_what_a_case_needs_until_the_first_install_is_done(app)
     assert lines[0].startswith("ok ") and "database: migration" in lines[0]
     assert [line.split(":")[0].split(None, 1)[1] for line in lines if line.startswith("MISSING")] == [
         "admin account", "office unit (HCTH)", "office account", "leader account (approves answers)",
-        "processing unit with an account", "categories (lĩnh vực) to classify into"]
+        "processing unit with an account", "categories (lĩnh vực) in use to classify into"]
     assert "flask --app wsgi setup office --code HCTH" in first.output
 
     for args in (["users", "create", "admin@skhcn.example.gov.vn", "--role", "admin"],
@@ -185,7 +185,7 @@ def test_setup_check_says_what_a_case_needs_until_the_first_install_is_done(app)
     assert "MISSING" not in done.output
     assert "note     processing units without an account (cannot answer): TDC" in done.output
     assert "ok       office unit (HCTH): HCTH (Phòng Hành chính - Tổng hợp)" in done.output
-    assert "ok       categories (lĩnh vực) to classify into: TTHC" in done.output
+    assert "ok       categories (lĩnh vực) in use to classify into: TTHC" in done.output
 
 
 def test_setup_check_on_a_database_never_migrated_says_to_upgrade_it(app):

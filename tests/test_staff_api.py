@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import Feedback, Transition, User
+from feedback_app.models import Category, Feedback, Transition, User
 from feedback_app.services.accounts import new_token
 from feedback_app.services.cases import StaleCase, Submission, apply_event, receive
 from workflows.lifecycle import EVENTS
@@ -237,6 +237,14 @@ def test_units_and_categories_list_the_codes_forward_and_classify_take(app, clie
     assert targets == {"QLKH", "QLCN", "TDC", "TTUD", "TTTT"}
     categories = {c["code"] for c in client.get("/api/v1/categories", headers=tokens["office"]).get_json()["items"]}
     assert categories == {"TTHC", "NVKH", "SHTT", "TDC", "ATBX", "DVKH", "KHAC"}
+    from feedback_app.services.categories import save_category
+    khac = db.session.execute(select(Category).where(Category.code == "KHAC")).scalar_one()
+    save_category(khac, code="KHAC", name=khac.name, classify_target_days=None, answer_target_days=None, active=False)
+    listed = {c["code"]: c["active"] for c in client.get("/api/v1/categories", headers=tokens["office"]).get_json()["items"]}
+    assert listed["KHAC"] is False and listed["TTHC"] is True  # still listed: cases classified in it keep its code
+    case = receive(SUBMISSION)
+    refused = fire(client, tokens["office"], case, "classify", category="KHAC")
+    assert refused.status_code == 422 and "category" in refused.get_json()["errors"]
 
 
 def test_openapi_describes_the_staff_api(app, client):

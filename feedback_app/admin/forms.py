@@ -89,6 +89,9 @@ class CategoryForm(RowForm):
     name = StringField(_l("Tên lĩnh vực"), validators=[DataRequired(REQUIRED_NAME), at_most(200)])
     classify_target_days = target_days(_l("Hạn nội bộ phân loại, chuyển xử lý (ngày làm việc)"))
     answer_target_days = target_days(_l("Hạn nội bộ trả lời (ngày làm việc)"))
+    active = BooleanField(_l("Đang sử dụng"), default=True,
+                          description=_l("Bỏ chọn khi Sở không dùng lĩnh vực này nữa: Văn phòng không phân loại vào "
+                                         "lĩnh vực này được nữa; hồ sơ đã phân loại vẫn giữ lĩnh vực."))
     submit = SubmitField(_l("Lưu"))
 
 

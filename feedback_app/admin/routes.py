@@ -105,7 +105,7 @@ def unit_form(unit_id: int | None = None):
 def _save_category(category: Category | None, form: CategoryForm) -> None:
     _, changed = categories.save_category(
         category, code=form.code.data, name=form.name.data, classify_target_days=form.classify_target_days.data,
-        answer_target_days=form.answer_target_days.data, actor=current_user)
+        answer_target_days=form.answer_target_days.data, active=form.active.data, actor=current_user)
     if changed:
         flash(gettext("%(n)s phản ánh, kiến nghị đang xử lý được tính lại hạn nội bộ.", n=changed), "success")
 
@@ -113,7 +113,7 @@ def _save_category(category: Category | None, form: CategoryForm) -> None:
 @bp.get("/linh-vuc")
 @roles_required("admin")
 def categories_list():
-    rows = db.session.execute(select(Category).order_by(Category.code)).scalars().all()
+    rows = db.session.execute(select(Category).order_by(Category.active.desc(), Category.code)).scalars().all()
     return render_template("admin/categories.html", categories=rows, legal=categories.legal_days())
 
 

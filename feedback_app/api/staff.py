@@ -85,7 +85,8 @@ def list_units():
 def list_categories():
     _staff_user()
     rows = db.session.execute(select(Category).order_by(Category.code)).scalars()
-    return {"items": [{"code": c.code, "name": c.name} for c in rows]}
+    # every field, for the codes of the cases already classified; classify takes the active ones
+    return {"items": [{"code": c.code, "name": c.name, "active": c.active} for c in rows]}
 
 
 def _flag(value: str | None) -> bool | None:
@@ -267,9 +268,11 @@ document(paths={
                 "is_office": {"type": "boolean"}, "forward_target": {"type": "boolean"}}}}}}}}},
             "401": {"description": "no or unknown token", **_ERR}}}},
     "/api/v1/categories": {"get": {
-        "summary": "The categories: the codes `classify` takes", "security": [{"bearer": []}],
-        "responses": {"200": {"description": "the categories", "content": {"application/json": {"schema": {
+        "summary": "The categories: the codes `classify` takes (those `active`)", "security": [{"bearer": []}],
+        "responses": {"200": {"description": "the categories, those no longer used too (`active` false: the "
+                                             "cases classified in them keep them; classify refuses them)",
+                              "content": {"application/json": {"schema": {
             "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-                "code": _STR, "name": _STR}}}}}}}},
+                "code": _STR, "name": _STR, "active": {"type": "boolean"}}}}}}}}},
             "401": {"description": "no or unknown token", **_ERR}}}},
 }, schemas={"EventArguments": _EVENT_BODY, "CaseState": _CASE_STATE})

@@ -139,7 +139,9 @@ def choices(pairs) -> list:
 
 
 def _category_choices():
-    rows = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
+    # the fields in use (a field switched off is refused anyway: services.cases._resolve)
+    rows = db.session.execute(select(Category.code, Category.name).where(Category.active)
+                              .order_by(Category.name)).all()
     return choices([("", _l("— Chọn lĩnh vực —"))] + [(code, name) for code, name in rows])
 
 

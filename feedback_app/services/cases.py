@@ -386,6 +386,9 @@ UNSTAFFED = N_("Đơn vị này chưa có người dùng nào đang hoạt độ
                 "tạo tài khoản cho đơn vị, hoặc chọn đơn vị khác.")
 
 
+CATEGORY_RETIRED = N_("Lĩnh vực này đã ngừng sử dụng: hãy chọn lĩnh vực khác.")
+
+
 def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
     """Turn codes into rows (422 when unknown) and strip text."""
     resolved = {k: (v.strip() if isinstance(v, str) else v) for k, v in (args or {}).items()}
@@ -396,6 +399,8 @@ def _resolve(event: str, args: Mapping[str, Any], state: str) -> dict[str, Any]:
         if category is None:
             raise InvalidEventArguments(event, state, N_("Không có lĩnh vực phân loại này."),
                                         {"category": N_("Không có lĩnh vực phân loại này.")})
+        if not category.active:
+            raise InvalidEventArguments(event, state, CATEGORY_RETIRED, {"category": CATEGORY_RETIRED})
         resolved["category"] = category
     if event == "forward" and resolved.get("unit"):  # codes are stored in capitals (accounts.save_unit)
         unit = db.session.execute(select(Unit).where(Unit.code == str(resolved["unit"]).upper(), Unit.active)).scalar()

@@ -21,9 +21,10 @@ def legal_days() -> dict[str, int]:
 
 
 def save_category(category: Category | None, *, code: str, name: str, classify_target_days: int | None,
-                  answer_target_days: int | None, actor=None) -> tuple[Category, int]:
+                  answer_target_days: int | None, active: bool = True, actor=None) -> tuple[Category, int]:
     """Create (``category`` None) or edit a field; the open cases of the field in a step whose target
-    changed get their new internal target (reminders follow it). Commits; returns the category and how
+    changed get their new internal target (reminders follow it). A field switched off (``active``) is
+    offered to HCTH no more; its cases keep it, and their targets. Commits; returns the category and how
     many cases got a new target."""
     code = code.strip().upper()
     if not plain_code(code):
@@ -38,23 +39,35 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
         if value is not None and not 1 <= value <= limits[field]:
             raise AccountError(N_("Số ngày làm việc phải từ 1 đến %(days)s (thời hạn theo quy định)."), field,
                                days=limits[field])
-    fields = ("mã", "tên", "hạn nội bộ phân loại (ngày làm việc)", "hạn nội bộ trả lời (ngày làm việc)")
-    before = (None,) * 4 if category is None else (category.code, category.name, category.classify_target_days,
-                                                  category.answer_target_days)
+    if not active and (category is None or category.active) and not _another_active(category):
+        raise AccountError(N_("Đây là lĩnh vực duy nhất đang sử dụng: Văn phòng sẽ không phân loại được phản ánh, "
+                              "kiến nghị nào. Hãy thêm hoặc bật một lĩnh vực khác trước."), "active")
+    fields = ("mã", "tên", "hạn nội bộ phân loại (ngày làm việc)", "hạn nội bộ trả lời (ngày làm việc)",
+              "đang sử dụng")
+    before = (None,) * 5 if category is None else (category.code, category.name, category.classify_target_days,
+                                                  category.answer_target_days, category.active)
     if category is None:
         category = Category(code=code)
         db.session.add(category)
-    category.code, category.name = code, name
+    category.code, category.name, category.active = code, name, active
     category.classify_target_days, category.answer_target_days = classify_target_days, answer_target_days
     db.session.flush()
     # only a change of the days moves the targets: a name saved again leaves the running cases' targets
     # (and the reminders they were given) alone
-    changed = _retarget(category) if before[2:] != (classify_target_days, answer_target_days) else 0
-    if what := admin_log.changes(*zip(fields, before, (code, name, classify_target_days, answer_target_days))):
+    changed = _retarget(category) if before[2:4] != (classify_target_days, answer_target_days) else 0
+    after = (code, name, classify_target_days, answer_target_days, active)
+    if what := admin_log.changes(*zip(fields, before, after)):
         admin_log.record("category_created" if before[0] is None else "category_changed", code, actor,
                          what + (f"; {changed} hồ sơ đang xử lý được tính lại hạn nội bộ" if changed else ""))
     db.session.commit()
     return category, changed
+
+
+def _another_active(category: Category | None) -> bool:
+    others = select(Category.id).where(Category.active)
+    if category is not None:
+        others = others.where(Category.id != category.id)
+    return db.session.execute(others.limit(1)).first() is not None
 
 
 def _retarget(category: Category) -> int:

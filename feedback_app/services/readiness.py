@@ -67,8 +67,8 @@ def check() -> list[Item]:
     if unstaffed := [code for code, accounts in units if not accounts]:
         items.append(Item("processing units without an account (cannot answer)", False, _listed(unstaffed),
                           required=False))
-    categories = list(db.session.execute(select(Category.code).order_by(Category.code)).scalars())
-    items.append(Item("categories (lĩnh vực) to classify into", bool(categories), _listed(categories, 8) or
+    categories = list(db.session.execute(select(Category.code).where(Category.active).order_by(Category.code)).scalars())
+    items.append(Item("categories (lĩnh vực) in use to classify into", bool(categories), _listed(categories, 8) or
                       "flask --app wsgi setup category --code CODE --name NAME"))
     overrides = db.session.execute(select(func.count()).select_from(CalendarDay)).scalar_one()
     items.append(Item("working-day calendar", True, f"Vietnamese public holidays built in; {overrides} local "
