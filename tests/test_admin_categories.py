@@ -2,14 +2,15 @@
 working days, and a changed target moves the internal target of the field's open cases."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text as sql_text
 
 from feedback_app.extensions import db
 from feedback_app.models import Category, Feedback
 from feedback_app.services.calendar import load_calendar
 from feedback_app.services.cases import apply_event, receive
 from tests.deadline_helpers import sign_in
-from tests.test_office import SUBMISSION, login, text
+from tests.test_office import SUBMISSION, login, post_event, text
 
 
 def test_admin_adds_a_field_with_targets_and_bad_values_are_refused_with_the_reason(app, client, seeded):
@@ -119,8 +120,6 @@ def test_the_english_badge_counts_one_working_day_in_the_singular(app, client, c
 
 
 def test_a_field_no_longer_used_is_offered_to_hcth_no_more_and_its_cases_keep_it(app, client, clock, seeded):
-    import pytest
-
     from feedback_app.models import AdminEvent
     from feedback_app.services.cases import InvalidEventArguments
     classified = receive(SUBMISSION)
@@ -138,6 +137,8 @@ def test_a_field_no_longer_used_is_offered_to_hcth_no_more_and_its_cases_keep_it
     sign_in(client, seeded["office"])
     page = text(client.get(f"/van-phong/ho-so/{waiting.code}"))
     assert 'value="SHTT"' not in page and 'value="TTHC"' in page  # HCTH's classify form
+    stale = post_event(client, "van-phong", waiting, "classify", category="SHTT", subject="regulation")
+    assert stale.status_code == 422 and "Lĩnh vực này đã ngừng sử dụng" in text(stale)  # a page read before
     with pytest.raises(InvalidEventArguments) as refused:  # the API and a tampered form alike
         apply_event(waiting, "classify", seeded["office"], {"category": "SHTT"})
     assert refused.value.errors == {"category": "Lĩnh vực này đã ngừng sử dụng: hãy chọn lĩnh vực khác."}
@@ -164,3 +165,49 @@ def test_the_last_field_in_use_cannot_be_switched_off(app, client, seeded):
     assert db.session.get(Category, last.id).active
     api = client.get("/api/v1/categories", headers={"Authorization": "Bearer x"})
     assert api.status_code == 401  # the list's "active" flag: tests/test_staff_api.py
+
+
+@pytest.mark.postgres_only
+def test_two_admins_switching_off_the_last_two_fields_at_once_leave_one_in_use(app, seeded):
+    """Admin A has switched off one of the last two fields, not yet committed; admin B's switching off the
+    other waits for A's lock, then sees A's change and is refused."""
+    import threading
+
+    from feedback_app.services.accounts import AccountError
+    from feedback_app.services.categories import save_category
+    fields = db.session.execute(select(Category).order_by(Category.id)).scalars().all()
+    for field in fields[2:]:
+        save_category(field, code=field.code, name=field.name, classify_target_days=None, answer_target_days=None,
+                      active=False)
+    first, second = fields[0].id, fields[1].id
+    db.session.remove()
+    admin_a = db.engine.connect()
+    transaction = admin_a.begin()
+    admin_a.execute(sql_text("SELECT id FROM categories WHERE active ORDER BY id FOR UPDATE"))
+    admin_a.execute(sql_text("UPDATE categories SET active = false WHERE id = :id"), {"id": first})
+    outcome = []
+
+    def admin_b():
+        with app.app_context():
+            field = db.session.get(Category, second)
+            try:
+                save_category(field, code=field.code, name=field.name, classify_target_days=None,
+                              answer_target_days=None, active=False)
+                outcome.append("saved")
+            except AccountError as exc:
+                outcome.append(exc.message)
+            db.session.remove()
+
+    b = threading.Thread(target=admin_b)
+    b.start()
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'"
+    with db.engine.connect() as watcher:  # B is blocked on A's lock: not a deadline, a state to reach
+        for _ in range(500):
+            if watcher.execute(sql_text(waiting)).scalar():
+                break
+            threading.Event().wait(0.01)
+    transaction.commit()
+    admin_a.close()
+    b.join(30)
+    assert outcome and outcome[0].startswith("Đây là lĩnh vực duy nhất đang sử dụng")
+    assert db.session.execute(select(Category.active).where(Category.id == second)).scalar_one() is True

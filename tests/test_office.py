@@ -693,12 +693,15 @@ def test_wtforms_own_messages_are_in_vietnamese_on_vietnamese_pages_and_in_engli
     date) was explained in English on a Vietnamese page."""
     case = receive(SUBMISSION)
     login(client, seeded["office"])
-    response = post_event(client, "van-phong", case, "classify", category="NOPE")
+    response = post_event(client, "van-phong", case, "classify", category="TTHC", subject="NOPE")
     assert response.status_code == 422
     assert "Lựa chọn không hợp lệ; vui lòng chọn một mục trong danh sách." in text(response)
     assert "Not a valid choice" not in text(response)
+    # a field not offered is the service's to refuse, in its own words (a field switched off says so)
+    unknown = post_event(client, "van-phong", case, "classify", category="NOPE", subject="regulation")
+    assert unknown.status_code == 422 and "Không có lĩnh vực phân loại này." in text(unknown)
     client.get("/van-phong/?lang=en")
-    response = post_event(client, "van-phong", case, "classify", category="NOPE")
+    response = post_event(client, "van-phong", case, "classify", category="TTHC", subject="NOPE")
     assert response.status_code == 422 and "Not a valid choice." in text(response)
     assert "Lựa chọn không hợp lệ" not in text(response)
     from deadline_helpers import sign_in

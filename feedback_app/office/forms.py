@@ -174,8 +174,8 @@ def _refusal_field(case: Feedback, label, validators) -> SelectField:
 def _argument_field(event: str, name: str, required: bool, case: Feedback):
     validators = [DataRequired(_l("Trường này là bắt buộc."))] if required else [Optional()]
     label = ARGUMENT_LABELS.get(name, name)
-    if name == "category":
-        return SelectField(label, choices=_category_choices(), validators=validators)
+    if name == "category":  # checked by the service: a field switched off since the page was read says so
+        return SelectField(label, choices=_category_choices(), validators=validators, validate_choice=False)
     if name == "unit":  # checked by the service, whose words say why (a unit with nobody to act on it)
         return SelectField(label, choices=_unit_choices(), validators=validators, validate_choice=False)
     if name == "subject":  # NĐ 20/2008 Art 9.1b–c: a regulation, or the behaviour of an official

@@ -64,10 +64,11 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
 
 
 def _another_active(category: Category | None) -> bool:
-    others = select(Category.id).where(Category.active)
-    if category is not None:
-        others = others.where(Category.id != category.id)
-    return db.session.execute(others.limit(1)).first() is not None
+    """A field in use besides ``category``. Every field in use is locked, in one order, its own included
+    (PostgreSQL): two admins switching off the last two at once are served one after the other, and the
+    second sees the first's change (as accounts._check_someone_stays)."""
+    active = db.session.execute(select(Category.id).where(Category.active).order_by(Category.id).with_for_update())
+    return any(ident != getattr(category, "id", None) for ident in active.scalars())
 
 
 def _retarget(category: Category) -> int:

@@ -187,7 +187,8 @@ def published(code: str) -> Feedback | None:
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Units and categories that have published answers, and the recent reporting periods."""
+    """The filters of the published search: the units in use, every category (one switched off keeps its
+    published answers), and the recent reporting periods."""
     units = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
                                .order_by(Unit.name)).all()
     categories = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
