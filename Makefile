@@ -40,6 +40,7 @@ test: system-deps install
 	$(PY) -m pytest -q -n auto --maxprocesses 4 -m "not benchmark" $(PYTEST_ARGS)
 
 bench: install
+	@./scripts/system-deps.sh --bench
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 diagram: install

@@ -6,11 +6,13 @@
 #   --postgres   the same, and PostgreSQL for the second test run
 #   --server     a production host: the fonts and Pango for the PDF letters, and postgresql-client for
 #                pg_dump (flask backup on PostgreSQL); no browser, no Graphviz, no database server
+#   --bench      the default's, and wrk, the load generator of bench/submit.py (make bench): without it the
+#                load comes from Python threads, which take more of the CPUs the servers measured share
 set -euo pipefail
 mode="${1:-}"
 case "$mode" in
-  ""|--postgres|--server) ;;
-  *) echo "usage: $0 [--postgres | --server]" >&2; exit 2 ;;
+  ""|--postgres|--server|--bench) ;;
+  *) echo "usage: $0 [--postgres | --server | --bench]" >&2; exit 2 ;;
 esac
 want=()
 if [ "$mode" != "--server" ]; then
@@ -27,6 +29,9 @@ else
 fi
 if [ "$mode" = "--postgres" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
+fi
+if [ "$mode" = "--bench" ]; then
+  command -v wrk >/dev/null || want+=(wrk)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 sudo=""

@@ -254,6 +254,9 @@ def test_system_deps_by_default_still_installs_what_the_tests_need(tmp_path):
     assert code == 0 and "graphviz" in packages
     assert ("postgresql" in packages) == (not any(Path("/usr/lib/postgresql").glob("*/bin/initdb")))
     assert system_deps(tmp_path, "--sever")[0] == 2  # a mistyped mode is not taken for the default
+    code, packages = system_deps(tmp_path, "--bench")  # make bench: the load generator too (the PATH has none)
+    assert code == 0 and {"wrk", "graphviz"} <= set(packages)
+    assert "wrk" not in system_deps(tmp_path)[1]
 
 
 def test_the_office_box_and_its_notice_read_in_english_on_an_english_page(app, client):
