@@ -364,7 +364,7 @@ def test_the_admin_finds_a_user_by_name_without_accents_by_e_mail_and_by_role(ap
 
     def listed(query: str) -> list[str]:
         page = text(client.get(f"/quan-tri/nguoi-dung?{query}"))
-        return re.findall(r'/quan-tri/nguoi-dung/\d+">([^<]+)</a>', page)
+        return re.findall(r'/quan-tri/nguoi-dung/\d+(?:\?[^"]*)?">([^<]+)</a>', page)
 
     assert listed("q=nguyen+hong") == ["hcth@skhcn.example.gov.vn"]  # "Nguyễn Thị Hồng", typed without marks
     assert listed("q=ĐỖ") == ["tdc@skhcn.example.gov.vn"]  # "Đỗ Thị Lan": đ folds to d, in any case
@@ -391,3 +391,19 @@ def test_the_users_list_pages_keep_the_search(app, client, seeded):
     assert "/quan-tri/nguoi-dung?page=2&amp;q=can+bo&amp;role=unit" in first
     second = text(client.get("/quan-tri/nguoi-dung?page=2&q=can+bo&role=unit"))
     assert second.count("canbo") == 5
+
+
+def test_saving_or_leaving_a_user_found_by_a_search_returns_to_the_search(app, client, seeded):
+    import re
+    login(client, seeded["admin"])
+    found = text(client.get("/quan-tri/nguoi-dung?q=nguyen&role=office"))
+    edit = re.search(r'href="(/quan-tri/nguoi-dung/\d+\?[^"]+)">hcth@', found).group(1).replace("&amp;", "&")
+    assert "q=nguyen" in edit and "role=office" in edit
+    page = text(client.get(edit))
+    assert 'href="/quan-tri/nguoi-dung?q=nguyen&amp;role=office">' in page  # Hủy
+    user = seeded["office"]
+    saved = client.post(edit, data={"email": user.email, "full_name": user.full_name, "role": "office", "unit": "HCTH",
+                                    "title": "Chánh Văn phòng", "active": "y"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/quan-tri/nguoi-dung?q=nguyen&role=office")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).title == "Chánh Văn phòng"

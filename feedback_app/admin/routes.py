@@ -34,7 +34,7 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
         # the page's form always sends what it read; a script posting the fields alone is not checked
         if row is not None and form.read_as.data and form.read_as.data != form.as_read(row):
             flash(gettext(CHANGED_MEANWHILE), "error")
-            return render_template(template, form=_as_stored(form_class, row), row=row), 409
+            return render_template(template, form=_as_stored(form_class, row), row=row, back=list_state()), 409
         try:
             save(row, form)
         except accounts.AccountError as exc:
@@ -46,9 +46,18 @@ def _edit(model, row_id: int | None, form_class, save: Callable, template: str, 
                 flash(message, "error")
         else:
             flash(gettext(saved), "success")
-            return redirect(url_for(done))
+            return redirect(url_for(done, **list_state()))
     status = 422 if request.method == "POST" else 200
-    return render_template(template, form=form, row=row), status
+    return render_template(template, form=form, row=row, back=list_state()), status
+
+
+# What a list passes to the page of one of its rows (a search, a filter, the page number), so that saving or
+# cancelling there returns to the list as it was
+LIST_STATE = ("q", "role", "page")
+
+
+def list_state() -> dict[str, str]:
+    return {name: value for name in LIST_STATE if (value := request.args.get(name, ""))}
 
 
 CHANGED_MEANWHILE = N_("Trong lúc bạn sửa, thông tin này đã được lưu thay đổi ở nơi khác (một quản trị viên khác, "
@@ -163,7 +172,8 @@ def users():
     if (moved := beyond_last_page(page)) is not None:
         return moved
     filters = {name: value for name, value in (("q", words), ("role", role)) if value}
-    return render_template("admin/users.html", page=page, q=words, role=role, filters=filters, roles=ROLE_LABELS)
+    return render_template("admin/users.html", page=page, q=words, role=role, filters=filters, roles=ROLE_LABELS,
+                           state={**filters, **({"page": page.page} if page.page > 1 else {})})
 
 
 @bp.route("/nguoi-dung/moi", methods=["GET", "POST"])
