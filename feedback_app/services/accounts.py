@@ -471,16 +471,14 @@ def save_unit(unit: Unit | None, *, code: str, name: str, email: str | None, act
             # they would sign in to a unit that no longer exists, and no form could save them again
             raise AccountError(N_("Đơn vị còn %(n)s người dùng đang hoạt động; hãy chuyển họ sang đơn vị khác hoặc "
                                   "ngừng hoạt động các tài khoản này trước."), "active", n=staff)
-    before = (None, None, None, None, None) if unit is None else (unit.code, unit.name, unit.email, unit.active, unit.is_office)
+    before = None if unit is None else (unit.code, unit.name, unit.email, unit.active, unit.is_office)
     if unit is None:
         unit = Unit(code=code)
         db.session.add(unit)
     unit.code, unit.name, unit.email, unit.active = code, name, email, active
     unit.is_office = unit.is_office or make_office
-    changed = admin_log.changes(*zip(("mã", "tên", "thư điện tử", "đang hoạt động", "là Văn phòng"), before,
-                                     (unit.code, unit.name, unit.email, unit.active, unit.is_office)))
-    if changed:
-        admin_log.record("unit_created" if before[0] is None else "unit_changed", code, actor, changed)
+    admin_log.record_saved("unit", code, actor, ("mã", "tên", "thư điện tử", "đang hoạt động", "là Văn phòng"), before,
+                           (unit.code, unit.name, unit.email, unit.active, unit.is_office))
     try:
         db.session.commit()
     except IntegrityError:  # another admin saved the same code, or the office, meanwhile: say which

@@ -41,6 +41,16 @@ def record(action: str, subject: str, actor=None, details: str | None = None) ->
                                            or COMMAND)[:200], details=details or None))
 
 
+def record_saved(kind: str, subject: str, actor, fields: tuple[str, ...], before: tuple | None, after: tuple,
+                 note: str | None = None) -> None:
+    """A unit's or a field's row saved from its form: ``<kind>_created`` when there was none (``before``
+    None), else ``<kind>_changed`` with the ``fields`` whose value differs, and ``note``; nothing when
+    nothing changed."""
+    if what := changes(*zip(fields, before or (None,) * len(fields), after)):
+        record(f"{kind}_{'created' if before is None else 'changed'}", subject, actor,
+               what + (f"; {note}" if note else ""))
+
+
 def changes(*pairs: tuple[str, object, object]) -> str | None:
     """``"vai trò: Đơn vị xử lý → Văn phòng (HCTH); …"`` for the (label, before, after) that differ."""
     return "; ".join(f"{label}: {_shown(before)} → {_shown(after)}" for label, before, after in pairs

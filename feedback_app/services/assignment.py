@@ -28,13 +28,10 @@ def may_assign(case: Feedback, user) -> bool:
             and case.state in UNIT_HOLDS)
 
 
-def _of_unit(case: Feedback) -> tuple:
-    return unit_staff(case.unit_id)
-
-
 def colleagues(case: Feedback) -> list[User]:
     """The active users of the unit holding ``case``: whom it may be assigned to, by name."""
-    return list(db.session.execute(select(User).where(*_of_unit(case)).order_by(User.full_name, User.id)).scalars())
+    return list(db.session.execute(select(User).where(*unit_staff(case.unit_id))
+                                   .order_by(User.full_name, User.id)).scalars())
 
 
 def assign(case: Feedback, actor, assignee_id: int | None, expected_version: int | None) -> User | None:
@@ -49,7 +46,7 @@ def assign(case: Feedback, actor, assignee_id: int | None, expected_version: int
             raise StaffInputError(NOT_COLLEAGUE, "assignee")
         # read FOR SHARE (PostgreSQL): an admin deactivating or moving the officer meanwhile locks the row
         # FOR UPDATE first (accounts._check_someone_stays), so one waits for the other and either sees it
-        officer = db.session.execute(select(User).where(*_of_unit(case), User.id == assignee_id)
+        officer = db.session.execute(select(User).where(*unit_staff(case.unit_id), User.id == assignee_id)
                                      .with_for_update(read=True)).scalar()
         if officer is None:
             raise StaffInputError(NOT_COLLEAGUE, "assignee")

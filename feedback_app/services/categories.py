@@ -42,10 +42,8 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     if not active and (category is None or category.active) and not _another_active(category):
         raise AccountError(N_("Đây là lĩnh vực duy nhất đang sử dụng: Văn phòng sẽ không phân loại được phản ánh, "
                               "kiến nghị nào. Hãy thêm hoặc bật một lĩnh vực khác trước."), "active")
-    fields = ("mã", "tên", "hạn nội bộ phân loại (ngày làm việc)", "hạn nội bộ trả lời (ngày làm việc)",
-              "đang sử dụng")
-    before = (None,) * 5 if category is None else (category.code, category.name, category.classify_target_days,
-                                                  category.answer_target_days, category.active)
+    before = None if category is None else (category.code, category.name, category.classify_target_days,
+                                            category.answer_target_days, category.active)
     if category is None:
         category = Category(code=code)
         db.session.add(category)
@@ -53,12 +51,12 @@ def save_category(category: Category | None, *, code: str, name: str, classify_t
     category.classify_target_days, category.answer_target_days = classify_target_days, answer_target_days
     db.session.flush()
     # only a change of the days moves the targets: a name saved again leaves the running cases' targets
-    # (and the reminders they were given) alone
-    changed = _retarget(category) if before[2:4] != (classify_target_days, answer_target_days) else 0
-    after = (code, name, classify_target_days, answer_target_days, active)
-    if what := admin_log.changes(*zip(fields, before, after)):
-        admin_log.record("category_created" if before[0] is None else "category_changed", code, actor,
-                         what + (f"; {changed} hồ sơ đang xử lý được tính lại hạn nội bộ" if changed else ""))
+    # (and the reminders they were given) alone; a new field has no cases
+    changed = _retarget(category) if before and before[2:4] != (classify_target_days, answer_target_days) else 0
+    admin_log.record_saved("category", code, actor, ("mã", "tên", "hạn nội bộ phân loại (ngày làm việc)",
+                                                     "hạn nội bộ trả lời (ngày làm việc)", "đang sử dụng"),
+                           before, (code, name, classify_target_days, answer_target_days, active),
+                           f"{changed} hồ sơ đang xử lý được tính lại hạn nội bộ" if changed else None)
     db.session.commit()
     return category, changed
 
