@@ -150,6 +150,10 @@ def test_reading_cases_by_code_alone_is_limited_per_address_and_a_staff_token_is
     staff = {"Authorization": f"Bearer {new_token(office)}"}
     assert client.get(f"/api/v1/feedback/{code}", headers=staff).status_code == 200
     assert client.get(f"/api/v1/feedback/{code}", headers={"Authorization": "Bearer forged"}).status_code == 429
+    # an admin's token reads the public view (the admin takes no part in the workflow): the public's budget
+    admin = db.session.execute(select(User).where(User.role == "admin")).scalars().first()
+    assert client.get(f"/api/v1/feedback/{code}", headers={"Authorization": f"Bearer {new_token(admin)}"}
+                      ).status_code == 429
 
 
 def test_reading_cases_by_code_from_one_ipv6_network_shares_one_budget(app_with):

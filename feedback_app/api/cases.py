@@ -12,7 +12,7 @@ from . import bp
 from .openapi import document
 
 
-TOO_MANY_BY_CODE = {"description": "too many requests by code from this address without a staff token "
+TOO_MANY_BY_CODE = {"description": "too many requests by code from this address without a workflow staff token "
                                    "(CODE_RATE_LIMIT)",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 

@@ -133,9 +133,14 @@ lookup_rate_limit = limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"
 # What anyone reads with a tracking code alone (the public view of a case and its public steps, the
 # public copy of an apology letter): no personal data, but codes count up day by day, so reading
 # them one after another would list the register's workflow. One budget per IP for all of them; a
-# staff token is not held back.
+# token of the workflow's staff is not held back. An admin's token reads what the public reads
+# (api.cases.visible_case), so it gets the public's budget.
 code_rate_limit = limiter.shared_limit(lambda: current_app.config["CODE_RATE_LIMIT"], scope="public-by-code",
-                                       exempt_when=lambda: api_user() is not None)
+                                       exempt_when=lambda: _workflow_staff(api_user()))
+
+
+def _workflow_staff(user) -> bool:
+    return user is not None and user.role != Role.ADMIN.value
 
 
 @bp.get("/")
