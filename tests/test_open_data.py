@@ -108,6 +108,10 @@ def test_open311_offers_published_cases_with_expected_datetime_from_the_due_date
     forwarded = db.session.execute(select(Feedback.code).where(Feedback.state == "forwarded")).scalars().first()
     assert client.get(f"/open311/v2/requests/{forwarded}.json").status_code == 404
     assert client.get("/open311/v2/requests.json?page_size=0").status_code == 400
+    for odd in ("page=%D9%A1", "page_size=1_0", "page=%EF%BC%92", "page=-1", "page=1e3"):  # Arabic-Indic, full-width
+        refused = client.get(f"/open311/v2/requests.json?{odd}")
+        assert refused.status_code == 400 and "page" in refused.get_json()[0]["description"], odd
+    assert client.get("/open311/v2/requests.json?page=%201%20&page_size=5").status_code == 200
     # an end_date without a time takes in that whole day (Vietnamese local)
     last = max(codes, key=lambda c: find(c).received_at)
     day = find(last).received_at.astimezone(LOCAL_TZ).date()

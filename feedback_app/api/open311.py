@@ -33,7 +33,8 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_DAYS = 90  # GeoReport v2: without dates, the last 90 days
 MAX_PAGE_SIZE = 1000
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")  # an end_date without a time: the whole day
+DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # an end_date without a time: the whole day
+ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -97,11 +98,11 @@ def requests_list():
             end, start = instant_arg("end_date"), instant_arg("start_date")
         except BadInstant as bad:
             return _error(400, bad.message())
-        try:
-            page = int(request.args.get("page", 1))
-            size = int(request.args.get("page_size", 100))
-        except ValueError:
+        page, size = request.args.get("page", "1").strip(), request.args.get("page_size", "100").strip()
+        # ASCII digits only: int() would also read "١٢" or "1_000", which no client means
+        if not (ASCII_NUMBER.fullmatch(page) and ASCII_NUMBER.fullmatch(size)):
             return _error(400, gettext("Tham số không hợp lệ: page và page_size phải là số nguyên."))
+        page, size = int(page), int(size)
         if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
             return _error(400, gettext("page phải từ 1, page_size từ 1 đến 1000."))
         if end is not None and DATE_ONLY.fullmatch(request.args["end_date"].strip()):
