@@ -111,6 +111,9 @@ def test_english_pages_name_the_sender_and_the_system_and_the_legal_basis_of_a_r
     trail = text_of(client.get(f"/van-phong/ho-so/{late.code}").get_data(as_text=True).split('id="audit"')[1])
     assert "· Sender ·" in trail and "· System ·" in trail and f"· {seeded['office'].full_name} ·" in trail
     assert "Người gửi" not in trail and "Hệ thống" not in trail
+    # the notes are the register's own words, in Vietnamese: marked so, for a screen reader on an English page
+    html = client.get(f"/van-phong/ho-so/{late.code}").get_data(as_text=True).split('id="audit"')[1]
+    assert re.search(r'<span class="small" lang="vi">Phiếu xin lỗi tự động số', html)
     page = text_of(client.get(f"/van-phong/ho-so/{refused.code}").get_data(as_text=True))
     assert "It is a complaint or a denunciation (Decree 20/2008/NĐ-CP, Art 1)" in page
     fresh = receive(SUBMISSION)
