@@ -5,6 +5,7 @@ Other capabilities register their own groups here (users, setup, deadlines, outb
 """
 from __future__ import annotations
 
+import functools
 import shutil
 import signal
 import subprocess
@@ -13,9 +14,10 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
+from sqlalchemy.exc import OperationalError
 
 from workflows import lifecycle
 from workflows.clock import CLOCK
@@ -44,6 +46,30 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs.deadlines_cli)
     app.cli.add_command(jobs.outbox_cli)
     app.cli.add_command(jobs.scheduler_command)
+    for command in app.cli.commands.values():  # Flask-Migrate's ``db`` group included
+        _say_when_the_database_fails(command)
+
+
+def _say_when_the_database_fails(command: click.Command) -> None:
+    """A command that cannot reach its database (down, a wrong DATABASE_URL, a password refused, an SQLite
+    file that cannot be opened) ends with one message naming the database, not a traceback of sixty
+    lines. Other errors keep their traceback: they are bugs to report."""
+    for sub in getattr(command, "commands", {}).values():
+        _say_when_the_database_fails(sub)
+    inner = command.callback
+    if inner is None or getattr(inner, "says_when_the_database_fails", False):
+        return  # a group without a callback, or wrapped by an earlier app (the commands are module-level)
+
+    @functools.wraps(inner)
+    def guarded(*args, **kwargs):
+        try:
+            return inner(*args, **kwargs)
+        except OperationalError as failed:
+            url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+            raise click.ClickException(f"the database {url} failed: {str(failed.orig).strip()}") from None
+
+    guarded.says_when_the_database_fails = True
+    command.callback = guarded
 
 
 # --- workflow ----------------------------------------------------------------------------------

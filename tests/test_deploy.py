@@ -355,3 +355,20 @@ def test_a_mistyped_setting_stops_the_app_with_its_name_not_a_traceback(tmp_path
     run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "calendar", "list", "2026"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 3 and says in run.stderr and "Traceback" not in run.stderr, run.stderr  # 3: gunicorn's "worker failed to boot" (wsgi.py)
+
+
+@pytest.mark.parametrize("database,args,says", [
+    # nothing listens on the port: PostgreSQL down, or a wrong DATABASE_URL
+    ("postgresql+psycopg://pakn:s3cret@127.0.0.1:{port}/pakn", ["db", "upgrade"], "Connection refused"),
+    ("sqlite:///{tmp}/no-such-dir/pakn.sqlite3", ["users", "create", "a@skhcn.example.gov.vn", "--role", "admin"],
+     "unable to open database file"),
+])
+def test_a_command_that_cannot_reach_its_database_says_which_one_in_a_line_not_a_traceback(
+        tmp_path, database, args, says):
+    url = database.format(port=free_port(), tmp=tmp_path)
+    env = {**os.environ, "DATABASE_URL": url, "PAKN_ENV": "development", "SCHEDULER_IN_APP": "false"}
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    shown = url.replace(":s3cret@", ":***@")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert f"Error: the database {shown} failed: " in run.stderr and says in run.stderr and "s3cret" not in run.stderr
