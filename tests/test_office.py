@@ -476,6 +476,30 @@ def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one
     assert db.session.get(Feedback, other.id).duplicate_of_id is None
 
 
+def test_likely_duplicates_rank_by_subject_not_by_the_words_every_letter_shares(app, client, clock, seeded):
+    """Two letters about different matters share the petition's formulas ("Tôi đề nghị Sở cho biết", "thủ
+    tục", "hồ sơ"); those do not count, so the X-ray licence ranks first."""
+    def sent(title: str, content: str):
+        return receive(Submission(**{**SUBMISSION.__dict__, "title": title, "content": content}))
+    x_ray = sent("Thủ tục cấp giấy phép sử dụng thiết bị X-quang y tế",
+                 "Phòng khám tư nhân của chúng tôi cần biết hồ sơ và thời hạn cấp giấy phép tiến hành công việc "
+                 "bức xạ đối với thiết bị X-quang chẩn đoán y tế.")
+    sent("Thời hạn giải quyết thủ tục đăng ký kết quả nhiệm vụ khoa học và công nghệ",
+                          "Tôi đề nghị Sở cho biết thời hạn giải quyết thủ tục đăng ký kết quả thực hiện nhiệm vụ "
+                          "khoa học và công nghệ không sử dụng ngân sách nhà nước, vì hồ sơ nộp đã lâu mà chưa có "
+                          "kết quả.")
+    unrelated = sent("Kiểm định cân tại chợ Thu Lộ", "Nhiều cân tại chợ Thu Lộ không có tem kiểm định, người mua "
+                                                    "bị thiếu cân. Đề nghị Chi cục kiểm tra.")
+    clock.advance(days=2)
+    again = sent("Thủ tục cấp phép X-quang quá chậm",
+                 "Tôi là Nguyễn Thị Mai. Hồ sơ xin cấp giấy phép X-quang của phòng khám nộp từ tháng trước nhưng "
+                 "chưa có kết quả. Đề nghị Sở cho biết lý do và thời hạn giải quyết.")
+    login(client, seeded["office"])
+    similar = re.search(r'<ul id="similar">(.*?)</ul>', text(client.get(f"/van-phong/ho-so/{again.code}")), re.S)
+    listed = re.findall(r"PAKN\.\d{8}\.\d{4}", similar.group(1))
+    assert listed[0] == x_ray.code and unrelated.code not in listed, listed
+
+
 def test_after_classification_the_duplicate_card_keeps_its_form_but_claims_no_verdict(app, client, clock, seeded):
     """Similar cases are looked for at intake only: later the card must not say that none was found."""
     earlier = receive(SUBMISSION)

@@ -148,12 +148,22 @@ def working_days_left(case: Feedback, calendar) -> int | None:
 
 SIMILAR_WINDOW_DAYS = 365
 SIMILAR_SCAN = 500
-SIMILAR_MIN_SCORE = 0.2
+SIMILAR_MIN_SCORE = 0.15
+
+# Syllables (folded) that most letters to the department share whatever they are about: function words,
+# forms of address, the petition's own formulas ("đề nghị Sở cho biết", "thủ tục", "hồ sơ"). Counted,
+# they made two unrelated letters written alike score higher than two about the same X-ray licence.
+COMMON_SYLLABLES = frozenset("""
+    va cua la co cho de nghi kien phan anh so toi chung chi anh em ong ba xin kinh gui cam on
+    biet thu tuc ho cac nhung duoc khong chua nay vi tai trong den voi theo ve tu da dang se thi ma nhu
+    hay cung rat nhieu mot hoac nhung nen bi do ra vao len hien viec khi neu con tren duoi sau truoc
+""".split())
 
 
 def words(text: str) -> set[str]:
-    """Folded words of two letters or more: "Học phí" and "hoc phi" are the same words."""
-    return {w for w in folded_words(text) if len(w) > 1}
+    """Folded words of two letters or more, but the ``COMMON_SYLLABLES``: "Học phí" and "hoc phi" are
+    the same words."""
+    return {w for w in folded_words(text) if len(w) > 1 and w not in COMMON_SYLLABLES}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
