@@ -103,6 +103,30 @@ def test_dashboard_is_for_leader_office_and_admin_only(quarter, client):
     assert client.get("/van-phong/tong-quan").status_code == 200
 
 
+def test_the_admin_s_dashboard_has_the_counts_but_no_case(quarter, client):
+    """The admin keeps the system and sees no case (README, Security): no code, no citizen's title."""
+    from sqlalchemy import select
+    from feedback_app.models import Feedback, User
+    admin = db.session.execute(select(User).where(User.role == "admin")).scalars().first()
+    login(client, admin)
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    assert "quá hạn (5)</h2>" in html and 'id="overdue-table"' not in html
+    codes = db.session.execute(select(Feedback.code)).scalars().all()
+    titles = db.session.execute(select(Feedback.title)).scalars().all()
+    assert not [c for c in codes if c in html] and not [t for t in titles if t in html]
+    assert "/van-phong/qua-han" not in html  # the full list is HCTH's and the leader's
+
+
+def test_the_dashboard_s_overdue_pages_end_at_the_last_and_say_what_they_count(quarter, client):
+    login(client, quarter["leader"])
+    beyond = client.get("/van-phong/tong-quan?page=99")  # 5 overdue cases: one page of 20
+    assert beyond.status_code == 302 and beyond.headers["Location"].endswith("/van-phong/tong-quan#overdue")
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    what = re.search(r'<p class="small" id="overdue-what">(.*?)</p>', html, re.S).group(1)
+    assert "quá hạn phân loại hoặc trả lời" in what and 'href="/van-phong/qua-han"' in what
+    assert "Tổng quan chỉ đếm quá hạn phân loại và trả lời" in client.get("/van-phong/qua-han").get_data(as_text=True)
+
+
 def test_report_page_prints_the_form_and_offers_downloads(quarter, client):
     login(client, quarter["office"])
     html = client.get("/van-phong/bao-cao?period=2024-Q2").get_data(as_text=True)

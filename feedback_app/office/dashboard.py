@@ -13,7 +13,7 @@ from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
 from ..reports.periods import PeriodError, parse_period, quarter_of
 from ..services.reports import AlreadyClosed, PeriodNotBegun, PeriodNotOver, close_report, report_of, snapshot_of
-from ..views_common import bad_request, local_d, local_dt, page_arg, state_label
+from ..views_common import bad_request, local_d, local_dt, page_arg, page_url, state_label
 from workflows.clock import CLOCK
 from workflows.lifecycle import N_
 from . import bp
@@ -36,6 +36,9 @@ def _page() -> int:
 @roles_required(*REPORT_ROLES)
 def dashboard():
     data = dashboard_data(page=_page())
+    last = max(1, -(-data["overdue_total"] // data["per_page"]))
+    if data["page"] > last:  # a page past the end (the list shrank, or a typed number): the last one
+        return redirect(f"{page_url(last)}#overdue")
     states = horizontal_bars(gettext("Số phản ánh, kiến nghị theo trạng thái"),
                              [(state_label(s), n) for s, n in data["by_state"].items()])
     series = [p.label for p in data["quarters"]]
