@@ -256,6 +256,8 @@ def test_phone_numbers_that_cannot_exist_and_names_without_letters_are_refused_a
     assert "Họ và tên phải có chữ cái." in error_next_to(post(client, full_name="12345").get_data(as_text=True),
                                                           "full_name")
     assert "Tiêu đề phải có chữ" in error_next_to(post(client, title="🚧🚧🚧🚧🚧").get_data(as_text=True), "title")
+    for address in ("🏠🏠🏠🏠🏠", "12345 / 67"):
+        assert "Địa chỉ phải có chữ" in error_next_to(post(client, address=address).get_data(as_text=True), "address")
     assert count(Feedback) == 0
     fixed_line = post(client, phone="0255 3822 123", full_name="Y Bhim Niê")
     assert fixed_line.status_code == 303 and db.session.query(Feedback.phone).scalar() == "02553822123"
@@ -269,9 +271,13 @@ def test_the_form_offers_a_phone_its_keyboards_and_saved_details_and_never_cuts_
         assert f'type="{kind}"' in tag and f'autocomplete="{autocomplete}"' in tag, tag
     content = re.search(r'<textarea[^>]*name="content"[^>]*>', html).group(0)
     assert "maxlength" not in content
+    for name in ("full_name", "address", "title", "procedure"):
+        assert "maxlength" not in re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html).group(0), name
     too_long = post(client, content=VALID["content"] + " Thêm." * 2000).get_data(as_text=True)
     assert "Nội dung không được dài quá 10.000 ký tự." in error_next_to(too_long, "content")
     assert "Thêm. Thêm." in too_long and count(Feedback) == 0  # what was pasted comes back whole
+    long_title = post(client, title="Thủ tục " * 40).get_data(as_text=True)
+    assert "Tiêu đề phải có từ 5 đến 300 ký tự." in error_next_to(long_title, "title") and count(Feedback) == 0
 
 
 def test_a_request_too_large_to_read_says_how_to_get_back_to_the_form_and_what_files_may_be(app_with, clock):

@@ -40,11 +40,11 @@ class SubmissionFields(Form):
     full_name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")),
         Length(min=2, max=200, message=_l("Họ và tên phải có từ 2 đến 200 ký tự."))],
-        render_kw={"autocomplete": "name"})
+        render_kw={"autocomplete": "name", **UNCUT})
     address = StringField(_l("Địa chỉ"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ liên hệ.")),
         Length(min=5, max=300, message=_l("Địa chỉ phải có từ 5 đến 300 ký tự."))],
-        render_kw={"autocomplete": "street-address"})
+        render_kw={"autocomplete": "street-address", **UNCUT})
     phone = StringField(_l("Số điện thoại"), filters=[_strip], validators=[
         Optional(), Length(max=32, message=_l("Số điện thoại không hợp lệ."))],
         render_kw={"type": "tel", "autocomplete": "tel"})
@@ -53,18 +53,23 @@ class SubmissionFields(Form):
         Email(_l("Địa chỉ thư điện tử không hợp lệ."))], render_kw={"type": "email", "autocomplete": "email"})
     title = StringField(_l("Tiêu đề"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập tiêu đề.")),
-        Length(min=5, max=300, message=_l("Tiêu đề phải có từ 5 đến 300 ký tự."))])
+        Length(min=5, max=300, message=_l("Tiêu đề phải có từ 5 đến 300 ký tự."))], render_kw=UNCUT)
     content = TextAreaField(_l("Nội dung phản ánh, kiến nghị"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập nội dung phản ánh, kiến nghị.")),
         Length(max=10000, message=_l("Nội dung không được dài quá 10.000 ký tự."))], render_kw=UNCUT)
     procedure = StringField(_l("Thủ tục hành chính hoặc quy định liên quan (nếu có)"), filters=[_strip],
-                            validators=[Optional(), Length(max=500, message=_l("Không được dài quá 500 ký tự."))])
+                            validators=[Optional(), Length(max=500, message=_l("Không được dài quá 500 ký tự."))],
+                            render_kw=UNCUT)
     consent_publish = BooleanField(
         _l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
 
     def validate_full_name(self, field):
         if field.data and not has_letter(field):  # "12345", "😀😀": nobody to answer to
             raise ValidationError(_l("Họ và tên phải có chữ cái."))
+
+    def validate_address(self, field):
+        if field.data and not has_letter(field):  # "🏠🏠🏠", "12345": no address to write to (Art 7.1)
+            raise ValidationError(_l("Địa chỉ phải có chữ: số nhà, đường, xã/phường, tỉnh/thành phố."))
 
     def validate_title(self, field):
         if field.data and not has_letter(field):
