@@ -24,11 +24,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .text import fold_char, nfc
+from .text import fold_char, nfc, search_document
 
-__all__ = ["MASK", "Finding", "find_personal_data", "redact"]
+__all__ = ["MASK", "Finding", "find_personal_data", "redact", "search_words"]
 
 MASK = "[đã ẩn]"
+
+
+def search_words(code: str, *texts: str | None) -> str:
+    """The published search's words of a case's public copy (``Feedback.search_text``): the mask is no
+    word of the case, or "đã ẩn" (folded "da an") would find every case with a name masked."""
+    return search_document(code, *(t.replace(MASK, " ") if t else t for t in texts))
 
 _UPPER = "A-ZÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴÈÉẸẺẼÊỀẾỆỂỄÌÍỊỈĨÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠÙÚỤỦŨƯỪỨỰỬỮỲÝỴỶỸĐ"
 _WORD_CAP = rf"[{_UPPER}]\w*"

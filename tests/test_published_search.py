@@ -16,6 +16,7 @@ from feedback_app.services import published as published_service
 from feedback_app.services.cases import Submission, apply_event, receive
 from feedback_app.services.published import Filters
 from feedback_app.reports.periods import parse_period
+from feedback_app.text import search_document
 
 from test_migrations import ROOT, database_url, flask  # noqa: F401  (database_url: a fixture)
 
@@ -54,6 +55,37 @@ def test_words_the_redaction_removed_are_not_found(clock, seeded):
     apply_event(case, "publish", seeded["office"])
     assert found("tham dinh sang che") == [case.code]
     assert found("binh") == [] and found("0912345678") == []
+    assert "[đã ẩn]" in case.public_title and found("đã ẩn") == [] and found("da an") == []  # the mask is no word
+
+
+def test_migration_0035_takes_the_mask_out_of_the_words_of_the_cases_published_before_it(database_url):  # noqa: F811
+    assert flask("db", "upgrade", "0034", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    columns = ("id, code, submitter_name, address, title, content, consent_publish, channel, language, "
+               "received_at, state, version, paused_days, extension_count, created_at, updated_at, "
+               "published_at, public_title, public_question, public_answer, search_text, published_seq")
+    with engine.begin() as conn:
+        for n, (title, question) in enumerate([("Câu hỏi của bà [đã ẩn]", "Tôi là [đã ẩn], hỏi phí thẩm định."),
+                                               ("Lịch kiểm định cân", "Cân ở chợ đã ăn gian của người mua.")], 1):
+            conn.execute(text(f"INSERT INTO feedback ({columns}) VALUES (:id, :code, 'A', 'B', :title, 'C', true, "
+                              "'web', 'vi', :at, 'published', 1, 0, 0, :at, :at, :at, :title, :question, "
+                              "'Trả lời.', :old, :id)"),
+                         {"id": n, "code": f"PAKN.20240501.000{n}", "title": title, "question": question,
+                          "at": "2024-05-02 09:00:00+00:00",
+                          "old": search_document(f"PAKN.20240501.000{n}", title, question, "Trả lời.")})
+    up = flask("db", "upgrade", url=database_url)
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as conn:
+        words = dict(conn.execute(text("SELECT code, search_text FROM feedback ORDER BY id")).all())
+    engine.dispose()
+    assert words["PAKN.20240501.0001"] == "pakn 20240501 0001 cau hoi cua ba toi la hoi phi tham dinh tra loi"
+    assert "cho da an gian" in words["PAKN.20240501.0002"]  # a case's own words "đã ăn" are kept
+    script = ("from feedback_app import create_app\nfrom feedback_app.services.published import search, Filters\n"
+              "app = create_app('development', SQLALCHEMY_DATABASE_URI=%r, SCHEDULER_IN_APP=False)\n"
+              "with app.app_context():\n    print([c.code for c in search(Filters(q='da an'), 1, 20).items])\n"
+              % database_url)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "['PAKN.20240501.0002']", out.stderr  # the index follows (0009's triggers)
 
 
 # PostgreSQL: the newest few publications hold every match, some, none; or the words are said to be

@@ -8,8 +8,7 @@ from flask import current_app
 from workflows.lifecycle import N_, InvalidEventArguments
 
 from ..models import Feedback
-from ..redaction import redact
-from ..text import search_document
+from ..redaction import redact, search_words
 from .sequences import next_value
 
 
@@ -69,6 +68,6 @@ def publish_texts(case: Feedback) -> None:
     texts = preview(case)
     _check_copy(case, texts)
     case.public_title, case.public_question, case.public_answer = texts["title"], texts["question"], texts["answer"]
-    case.search_text = search_document(case.code, *texts.values())
+    case.search_text = search_words(case.code, *texts.values())
     if case.published_seq is None:
         case.published_seq = next_value(PUBLISHED_COUNTER)
