@@ -4,6 +4,7 @@ the case up, but only once the answer was approved and sent."""
 from __future__ import annotations
 
 import io
+import re
 
 from werkzeug.datastructures import FileStorage
 
@@ -199,3 +200,33 @@ def test_a_downloaded_files_ascii_name_keeps_d_for_the_vietnamese_d(app, client,
     sign_in(client, seeded["office"])
     download = client.get(f"/van-phong/tep/{reply.id}")
     assert download.status_code == 200 and download.headers["Content-Disposition"] == expected
+
+
+def test_files_sent_with_a_draft_that_comes_back_are_kept_in_the_draft(app, client, clock, seeded):
+    """A reply too short sends the form back: the file chosen with it is kept in the draft, not lost,
+    and the draft goes for review with it once the reply is written out."""
+    from feedback_app.models import Feedback
+    from tests.test_office import login
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
+    login(client, seeded["QLCN"])
+    url = f"/don-vi/ho-so/{case.code}/su-kien/submit_draft"
+    short = client.post(url, data={"submit_draft-reply": "ngắn", "submit_draft-version": case.version,
+                                   "submit_draft-attachments": (io.BytesIO(PDF), "Công văn 12.pdf")},
+                        content_type="multipart/form-data")
+    html = short.get_data(as_text=True)
+    assert short.status_code == 422 and "Tệp vừa chọn đã được lưu vào dự thảo, không cần chọn lại." in html
+    typed = re.search(r'<textarea[^>]*name="submit_draft-reply"[^>]*>\s*ngắn</textarea>', html)
+    assert typed and "Xóa khỏi dự thảo" in html  # what was typed, and the file kept
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert case.state == "forwarded" and [a.original_name for a in case.attachments] == ["Công văn 12.pdf"]
+    version = int(re.search(r'name="submit_draft-version"[^>]*value="(\d+)"', html).group(1))
+    assert version == case.version  # the form follows the save: sending it is not refused as stale
+    sent = client.post(url, data={"submit_draft-reply": "Trả lời: lớp tập huấn không thu học phí.",
+                                  "submit_draft-version": version})
+    assert sent.status_code == 302
+    db.session.expire_all()
+    case = db.session.get(Feedback, case.id)
+    assert case.state == "under_review" and [a.original_name for a in case.attachments] == ["Công văn 12.pdf"]

@@ -4,7 +4,7 @@ event the state machine allows this user now."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -156,7 +156,7 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
     form = event_form(event, case, formdata=_formdata())
     if not form.validate():
         flash(gettext("Vui lòng kiểm tra lại các trường được đánh dấu."), "error")
-        return render_case(case, bp, {event: form}, 422)
+        return render_case(_keep_draft_files(case, event, form), bp, {event: form}, 422)
     version = form.version.data
     try:
         if event == "submit_draft":
@@ -182,12 +182,35 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
             if name in form:
                 form[name].errors = [*form[name].errors, gettext(message)]
         case = cases.find(code)
-        return render_case(case, bp, {event: form} if exc.status == 422 else None, exc.status)
+        if exc.status != 422:
+            return render_case(case, bp, None, exc.status)
+        return render_case(_keep_draft_files(case, event, form), bp, {event: form}, 422)
     flash(gettext("Đã lưu bản công khai.") if only_save_preview
           else gettext("Đã thực hiện: %(action)s.", action=gettext(EVENTS[event].label)), "success")
     if bp == "unit" and case.unit_id != current_user.unit_id:  # returned to HCTH: no longer the unit's page
         return redirect(url_for("unit.workspace"))
     return redirect(url_for(f"{bp}.case", code=code))
+
+
+def _keep_draft_files(case, event: str, form):
+    """The files chosen with a draft sent for review that came back (a reply too short): kept in the draft,
+    as "Lưu dự thảo" keeps them, so that the unit need not choose them again and the answer cannot go
+    out without them. The stored draft's text is left as it was; the form shows what was typed. A file
+    refused by the checks keeps the form's own error and nothing is kept."""
+    chosen = [f for f in (form.attachments.data or []) if f and f.filename] if event == "submit_draft" else []
+    if not chosen:
+        return case
+    for f in chosen:
+        f.stream.seek(0)  # read by a refused submit_draft
+    try:
+        staff.save_draft(case, current_user, case.reply_text, chosen, form.version.data)
+    except (StaleCase, staff.StaffInputError, LifecycleError):
+        db.session.rollback()
+        return cases.find(case.code)
+    form.version.data = case.version  # the next send follows this save, not the page before it
+    flash(ngettext("Tệp vừa chọn đã được lưu vào dự thảo, không cần chọn lại.",
+                   "%(num)d tệp vừa chọn đã được lưu vào dự thảo, không cần chọn lại.", len(chosen)), "info")
+    return case
 
 
 def sent_draft(case):
