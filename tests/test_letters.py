@@ -80,6 +80,24 @@ def test_the_public_copy_masks_the_citizen_and_is_reached_by_code_and_letter(app
     assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/99999.pdf").status_code == 404
 
 
+def test_the_sender_who_looked_the_case_up_reads_the_letter_addressed_to_them(app, client, public_letter):
+    """A sender without an e-mail address gets the letter no other way than from the status page."""
+    from test_public_status import look_up
+    letter = public_letter
+    code = letter.feedback.code
+    own = f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}/ban-cua-nguoi-gui.pdf"
+    assert client.get(own).status_code == 404  # a code alone: not the sender's copy
+    look_up(client, code, "0905123456")
+    assert f'href="{own}"' in client.get(f"/tra-cuu/{code}").get_data(as_text=True)
+    response = client.get(own)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "Nguyễn Văn An" in text and "01/04/2024" in text and "[đã ẩn]" not in text
+    stranger = app.test_client()
+    assert stranger.get(own).status_code == 404
+    assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/99999/ban-cua-nguoi-gui.pdf").status_code == 404
+
+
 def test_the_case_json_lists_its_letters_without_personal_data(app, client, public_letter, seeded):
     letter = public_letter
     data = client.get(f"/api/v1/feedback/{letter.feedback.code}").get_json()
@@ -133,7 +151,7 @@ def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, s
         assert "001/PXL" not in render_template_string('{% include "public/_letters.html" %}', case=case)
         clock.set("2024-03-26T11:30:00+07:00")
         public = render_template_string('{% include "public/_letters.html" %}', case=case)
-        assert "001/PXL" in public and f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}.pdf" in public
+        assert "001/PXL" in public and f"/tra-cuu/{case.code}/phieu-xin-loi/{letter.id}/ban-cua-nguoi-gui.pdf" in public
         assert "Nội dung phản ánh, kiến nghị cần thêm thời gian" not in public  # the reason is in the masked PDF, not repeated here
         clock.set("2024-03-26T00:05:00+07:00")
         login_user(seeded["QLKH"])

@@ -324,7 +324,7 @@ def _remember(code: str) -> None:
     session[SESSION_CASES] = [*codes, code]
 
 
-def _own_case(code: str) -> Feedback:
+def own_case(code: str) -> Feedback:
     """The case, if this browser looked it up with its contact (or sent it); else back to the lookup."""
     if code not in session.get(SESSION_CASES, []):
         abort(404)
@@ -355,7 +355,7 @@ def status(code: str):
     if code not in session.get(SESSION_CASES, []):
         # a bookmarked or shared link in another browser: ask for the contact, the code filled in
         return redirect(url_for("public.lookup", code=code[:24]))
-    return _status_page(_own_case(code))
+    return _status_page(own_case(code))
 
 
 def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_form: ProvideInfoForm | None = None,
@@ -376,7 +376,7 @@ def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_for
 @bp.get("/tra-cuu/<code>/tai-lieu/<int:attachment_id>")
 def reply_file(code: str, attachment_id: int):
     """A file of the answer, for the browser that looked the case up (or sent it), once it was sent."""
-    attachment = next((a for a in reply_files(_own_case(code)) if a.id == attachment_id), None)
+    attachment = next((a for a in reply_files(own_case(code)) if a.id == attachment_id), None)
     path = attachment_path(attachment) if attachment is not None else None
     if path is None or not path.is_file():
         abort(404)
@@ -385,7 +385,7 @@ def reply_file(code: str, attachment_id: int):
 
 @bp.post("/tra-cuu/<code>/danh-gia")
 def rate(code: str):
-    case = _own_case(code)
+    case = own_case(code)
     form = RatingForm(prefix="rating")
     if not form.validate_on_submit():  # the page again, each message next to its field, what was typed kept
         return _status_page(case, rating_form=form, status=422)
@@ -400,7 +400,7 @@ def rate(code: str):
 
 @bp.post("/tra-cuu/<code>/bo-sung")
 def provide_info(code: str):
-    case = _own_case(code)
+    case = own_case(code)
     form = ProvideInfoForm(prefix="info")
     valid = form.validate_on_submit()
     # the files as the submission's: checked by content, those that passed held while the form comes back
