@@ -17,6 +17,7 @@ from workflows.clock import CLOCK, local_time
 from workflows.deadlines import STEP_LABELS, Step
 from workflows.lifecycle import EVENTS, N_, ROLE_LABELS, STATE_LABELS, Role, State
 
+from . import addressing
 from .extensions import db, login_manager
 from .models import CHANNEL_LABELS
 from .text import ascii_name
@@ -294,7 +295,8 @@ def init_app(app: Flask) -> None:
                                  attachments_rule=attachments_rule)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, actor_label=actor_label,
-                                 dt=local_dt, d=local_d, file_size=file_size)
+                                 dt=local_dt, d=local_d, file_size=file_size,
+                                 you=addressing.you, addressee=addressing.addressee)
 
     @app.context_processor
     def shared():

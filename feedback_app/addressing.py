@@ -1,0 +1,58 @@
+"""How the department addresses the sender of a PAKN in its mails and letters. Senders are persons and
+organisations alike (NĐ 20/2008/NĐ-CP Art 3, domain brief): a person is "Ông/Bà Nguyễn Văn A", an
+organisation is called by its name ("Kính gửi Công ty TNHH Cơ khí Sông Trà") and "Quý cơ quan, tổ chức"
+in the text, never "Ông/Bà Công ty …".
+
+The form asks for one name; an organisation is known by the word its name begins with. Only words no
+Vietnamese personal name begins with count: "Trường" alone is a given name, "Trường Đại học" is not;
+"Trương" folds to the same letters as "Trường", so the folded form (a name typed without diacritics) is
+compared only for the multi-word beginnings.
+
+Pure Python: no Flask, no database.
+"""
+from __future__ import annotations
+
+from .text import fold, nfc
+
+PERSON = "Ông/Bà"
+ORGANISATION = "Quý cơ quan, tổ chức"
+
+# lower case, with diacritics; each is a whole word or words at the start of the name
+_BEGINNINGS = (
+    "công ty", "tổng công ty", "tập đoàn", "doanh nghiệp", "hợp tác xã", "tổ hợp tác", "hộ kinh doanh",
+    "chi nhánh", "văn phòng", "trường đại học", "trường cao đẳng", "trường trung cấp", "trường trung học",
+    "trường tiểu học", "trường mầm non", "trường thpt", "trường thcs", "bệnh viện", "phòng khám", "trung tâm",
+    "hiệp hội", "hội", "viện", "cơ sở", "cửa hàng", "ngân hàng", "nhà máy", "xí nghiệp", "liên hiệp",
+    "ủy ban", "uỷ ban", "ban quản lý", "sở", "tạp chí", "nhà xuất bản", "tổ chức", "cơ quan", "đài",
+    "htx", "ubnd", "cty", "dntn",
+)
+_FOLDED = tuple(fold(b) for b in _BEGINNINGS if " " in b)
+
+
+def _begins_with(name: str, beginnings: tuple[str, ...]) -> bool:
+    return any(name == b or name.startswith(b + " ") for b in beginnings)
+
+
+def is_organisation(name: str | None) -> bool:
+    """Whether ``name`` is an organisation's, by its first words.
+
+    >>> [is_organisation(n) for n in ("Công ty TNHH Cơ khí Sông Trà", "cong ty co phan A", "HTX Nông nghiệp",
+    ...                               "Trương Văn Hội", "Trường Nguyễn", "Trường Đại học Phạm Văn Đồng")]
+    [True, True, True, False, False, True]
+    """
+    plain = " ".join(nfc(name or "").lower().split())
+    return _begins_with(plain, _BEGINNINGS) or _begins_with(fold(plain), _FOLDED)
+
+
+def you(name: str | None) -> str:
+    """What the text calls the sender: "Ông/Bà", or "Quý cơ quan, tổ chức"."""
+    return ORGANISATION if is_organisation(name) else PERSON
+
+
+def addressee(name: str | None) -> str:
+    """Who a mail or letter is addressed to, after "Kính gửi": "Ông/Bà Nguyễn Văn A", "Công ty TNHH X",
+    or "Ông/Bà" without a name."""
+    name = " ".join((name or "").split())
+    if not name:
+        return PERSON
+    return name if is_organisation(name) else f"{PERSON} {name}"
