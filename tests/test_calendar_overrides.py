@@ -226,6 +226,7 @@ def test_the_page_shows_each_years_days_off_and_make_up_days_as_the_deadlines_co
     assert any(r[0] == "Thứ Sáu, 02/05/2025" and r[1] == "Nghỉ" for r in next_year)
     english = text(client.get("/quan-tri/lich-lam-viec?lang=en"))
     assert "Days off and make-up working days of 2024" in english and "New Year" in english
+    assert "Make-up working day (for 02/05/2025)" in english and "Ngày làm bù" not in english
 
 
 def test_the_command_refuses_an_override_that_changes_nothing_too(app, clock, seeded):

@@ -113,7 +113,7 @@ def test_the_status_page_names_the_make_up_saturday_it_counted(client, clock, se
     assert "Ngày làm bù đã tính 26/04/2025 (thứ Bảy): Ngày làm bù (cho ngày 02/05/2025)" in page
     assert "Thứ Bảy, Chủ nhật làm bù được tính là ngày làm việc." in page
     english = text_of(client.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True))
-    assert "Make-up working days counted 26/04/2025 (Saturday): Make-up working day" in english
+    assert "Make-up working days counted 26/04/2025 (Saturday): Make-up working day (for 02/05/2025)" in english
     clock.set("2025-05-12T10:00:00+07:00")  # no Saturday worked in the count: no such line
     later = receive(SUBMISSION)
     response = look_up(client, later.code, "binh@example.com")

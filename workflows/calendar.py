@@ -37,7 +37,7 @@ class HolidayNote(NamedTuple):
 
 class _LibraryYear(NamedTuple):
     days_off: dict[date, str]  # holidays, compensation (nghỉ bù) and swapped days
-    make_up: dict[date, str]  # weekend days worked in exchange for a swapped day
+    make_up: dict[date, date | None]  # weekend days worked, each with the day off it makes up for if named
 
 
 @functools.cache
@@ -50,9 +50,12 @@ def _library_year(year: int) -> _LibraryYear:
     for worked in (d for d in lib.weekend_workdays if d.year == year):
         # The library names the day off "Ngày nghỉ (thay cho ngày <worked>)".
         label = f"{worked:%d/%m/%Y}"
-        off = next((d for d, name in lib.items() if label in name), None)
-        make_up[worked] = f"{MAKE_UP_DAY_NAME} (cho ngày {off:%d/%m/%Y})" if off else MAKE_UP_DAY_NAME
+        make_up[worked] = next((d for d, name in lib.items() if label in name), None)
     return _LibraryYear(days_off, make_up)
+
+
+def _make_up_label(off: date | None) -> str:
+    return f"{MAKE_UP_DAY_NAME} (cho ngày {off:%d/%m/%Y})" if off else MAKE_UP_DAY_NAME
 
 
 @functools.cache
@@ -165,11 +168,20 @@ class WorkingCalendar:
                 if d.weekday() >= 5 and self._off_name(d) is None]
 
     def _make_up_name(self, d: date) -> str:
-        return self._working_days.get(d) or _library_year(d.year).make_up[d]
+        return self._working_days.get(d) or _make_up_label(_library_year(d.year).make_up[d])
+
+    def made_up_for(self, d: date) -> date | None:
+        """The day off that ``holidays.VN`` gives for the worked weekend day ``d``, to name it in another
+        language; None for the admin's own working day, or a day the library does not pair."""
+        return None if d in self._working_days else _library_year(d.year).make_up.get(d)
+
+    def own_working_day(self, d: date) -> bool:
+        """``d`` is a working day by the admin's override, named as the admin typed it."""
+        return d in self._working_days
 
     def make_up_working_days(self, year: int) -> list[HolidayNote]:
         """Saturdays and Sundays worked in ``year`` (library swaps and overrides)."""
-        candidates = dict(_library_year(year).make_up)
+        candidates = {d: _make_up_label(off) for d, off in _library_year(year).make_up.items()}
         candidates.update((d, name) for d, name in self._working_days.items() if d.year == year)
         return sorted(
             HolidayNote(d, name)

@@ -10,10 +10,11 @@ from datetime import date, datetime, timezone
 from typing import Callable, NamedTuple, TypeVar
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflows.calendar import WorkingCalendar
+from workflows.calendar import HolidayNote, WorkingCalendar
 from workflows.clock import CLOCK
 from workflows.deadlines import Deadlines, Rules
 from workflows.lifecycle import N_
@@ -120,6 +121,15 @@ class YearDay(NamedTuple):
     name: str
 
 
+def worked_day_name(calendar: WorkingCalendar, note: HolidayNote, language: str) -> str:
+    """A Saturday or Sunday worked, named in the page's ``language``: the admin's own reason as typed, the
+    library's make-up day (and the day off it makes up for) in English on an English page."""
+    if language != "en" or calendar.own_working_day(note.date):
+        return note.name
+    off = calendar.made_up_for(note.date)
+    return gettext("Ngày làm bù (cho ngày %(day)s)", day=f"{off:%d/%m/%Y}") if off else gettext("Ngày làm bù")
+
+
 def year_days(year: int, language: str = "vi", calendar: WorkingCalendar | None = None) -> list[YearDay]:
     """The days of ``year`` the deadlines count otherwise than the week has them, in date order: the
     weekdays off (public holidays, Tết and the days off given with them, BLLĐ 2019 Art 112, and the
@@ -130,7 +140,8 @@ def year_days(year: int, language: str = "vi", calendar: WorkingCalendar | None 
     # days_off_between counts (start, end]: from the last day of the year before, so that 1 January is listed
     off = calendar.days_off_between(date(year - 1, 12, 31), date(year, 12, 31))
     days = [YearDay(n.date, "off", calendar.holiday_name(n, "en_US") if language == "en" else n.name) for n in off]
-    days += [YearDay(n.date, "work", n.name) for n in calendar.make_up_working_days(year)]
+    days += [YearDay(n.date, "work", worked_day_name(calendar, n, language))
+             for n in calendar.make_up_working_days(year)]
     return sorted(days)
 
 

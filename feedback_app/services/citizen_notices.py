@@ -20,7 +20,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from workflows.clock import CLOCK, local_date
@@ -30,7 +29,7 @@ from workflows.lifecycle import N_, State
 from ..extensions import db
 from ..models import PORTAL_CHANNELS, CitizenNotice, Feedback, OutboxMail
 from . import outbox
-from .calendar import deadlines
+from .calendar import deadlines, worked_day_name
 
 KIND_LABELS = {
     "received": N_("Thông báo tiếp nhận và mã số theo dõi"),
@@ -260,7 +259,7 @@ def due_explained(case: Feedback, language: str) -> DueExplained:
     make_up = calendar.make_up_days_between(case.due_start, case.due_date)
     if language == "en":  # the library's English names; the admin's own stay as typed
         days_off = [note._replace(name=calendar.holiday_name(note, "en_US")) for note in days_off]
-        make_up = [note._replace(name=gettext("Ngày làm bù")) for note in make_up]  # without the library's swap
+        make_up = [note._replace(name=worked_day_name(calendar, note, language)) for note in make_up]
     info = info_request(case)
     if info and info.reached_on and info.reached_on > case.due_start:
         return DueExplained(days_off, make_up, info.reached_on,
