@@ -4,6 +4,7 @@ the capped count over the index; deletion leaves the index; an older database is
 The same tests run on SQLite (FTS5) and on PostgreSQL (tsvector)."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -36,6 +37,25 @@ def found(q: str = "", page: int = 1, per_page: int = 20, **filters) -> list[str
     return [case.code for case in results.items]
 
 
+# The columns a migration test fills for a case published before the migration it tests.
+PUBLISHED_BEFORE = ("id, code, submitter_name, address, title, content, consent_publish, channel, language, "
+                    "received_at, state, version, paused_days, extension_count, created_at, updated_at, "
+                    "published_at, public_title, public_question, public_answer, search_text")
+
+
+def found_in(database_url: str, q: str) -> list[str]:
+    """The published search of a database a migration test made, by an app of its own (in a process of
+    its own: the test's app is bound to the test database)."""
+    script = ("import json\nfrom feedback_app import create_app\n"
+              "from feedback_app.services.published import search, Filters\n"
+              "app = create_app('development', SQLALCHEMY_DATABASE_URI=%r, SCHEDULER_IN_APP=False)\n"
+              "with app.app_context():\n    print(json.dumps([c.code for c in search(Filters(q=%r), 1, 20).items]))\n"
+              % (database_url, q))
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
 def test_publishing_numbers_the_case_and_makes_its_words_searchable(clock, seeded):
     case = answered(seeded, "Kiểm định đồng hồ nước", "Đề nghị hướng dẫn kiểm định đồng hồ nước sinh hoạt.",
                     reply="Liên hệ Chi cục Tiêu chuẩn Đo lường Chất lượng.")
@@ -61,9 +81,7 @@ def test_words_the_redaction_removed_are_not_found(clock, seeded):
 def test_migration_0035_takes_the_mask_out_of_the_words_of_the_cases_published_before_it(database_url):  # noqa: F811
     assert flask("db", "upgrade", "0034", url=database_url).returncode == 0
     engine = create_engine(database_url)
-    columns = ("id, code, submitter_name, address, title, content, consent_publish, channel, language, "
-               "received_at, state, version, paused_days, extension_count, created_at, updated_at, "
-               "published_at, public_title, public_question, public_answer, search_text, published_seq")
+    columns = f"{PUBLISHED_BEFORE}, published_seq"
     with engine.begin() as conn:
         for n, (title, question) in enumerate([("Câu hỏi của bà [đã ẩn]", "Tôi là [đã ẩn], hỏi phí thẩm định."),
                                                ("Lịch kiểm định cân", "Cân ở chợ đã ăn gian của người mua.")], 1):
@@ -80,12 +98,7 @@ def test_migration_0035_takes_the_mask_out_of_the_words_of_the_cases_published_b
     engine.dispose()
     assert words["PAKN.20240501.0001"] == "pakn 20240501 0001 cau hoi cua ba toi la hoi phi tham dinh tra loi"
     assert "cho da an gian" in words["PAKN.20240501.0002"]  # a case's own words "đã ăn" are kept
-    script = ("from feedback_app import create_app\nfrom feedback_app.services.published import search, Filters\n"
-              "app = create_app('development', SQLALCHEMY_DATABASE_URI=%r, SCHEDULER_IN_APP=False)\n"
-              "with app.app_context():\n    print([c.code for c in search(Filters(q='da an'), 1, 20).items])\n"
-              % database_url)
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == "['PAKN.20240501.0002']", out.stderr  # the index follows (0009's triggers)
+    assert found_in(database_url, "da an") == ["PAKN.20240501.0002"]  # the index follows (0009's triggers)
 
 
 # PostgreSQL: the newest few publications hold every match, some, none; or the words are said to be
@@ -167,9 +180,7 @@ def test_a_deleted_case_leaves_the_index(clock, seeded):
 def test_migration_0009_numbers_and_indexes_the_cases_published_before_it(database_url):  # noqa: F811
     assert flask("db", "upgrade", "0008", url=database_url).returncode == 0
     engine = create_engine(database_url)
-    columns = ("id, code, submitter_name, address, title, content, consent_publish, channel, language, "
-               "received_at, state, version, paused_days, extension_count, created_at, updated_at, "
-               "published_at, public_title, public_question, public_answer, search_text")
+    columns = PUBLISHED_BEFORE
     with engine.begin() as conn:
         for n, (when, title) in enumerate([("2024-05-02", "Học phí lớp tập huấn"), ("2024-05-01", "Cân điện tử"),
                                            ("2024-05-03", "Học phí kiểm định")], start=1):
@@ -186,12 +197,7 @@ def test_migration_0009_numbers_and_indexes_the_cases_published_before_it(databa
     assert [(r.code, r.published_seq) for r in rows] == [("PAKN.20240501.0001", 2), ("PAKN.20240501.0002", 1),
                                                          ("PAKN.20240501.0003", 3)] and counter == 3
     assert rows[0].search_text == "pakn 20240501 0001 hoc phi lop tap huan noi dung tra loi"
-    script = ("from feedback_app import create_app\nfrom feedback_app.services.published import search, Filters\n"
-              "app = create_app('development', SQLALCHEMY_DATABASE_URI=%r, SCHEDULER_IN_APP=False)\n"
-              "with app.app_context():\n    print([c.code for c in search(Filters(q='hoc phi'), 1, 20).items])\n"
-              % database_url)
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == "['PAKN.20240501.0003', 'PAKN.20240501.0001']", out.stderr
+    assert found_in(database_url, "hoc phi") == ["PAKN.20240501.0003", "PAKN.20240501.0001"]
     engine.dispose()
     down = flask("db", "downgrade", "base", url=database_url)
     assert down.returncode == 0, down.stderr
