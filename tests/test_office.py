@@ -477,6 +477,7 @@ def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one
 
 
 def test_likely_duplicates_rank_by_subject_not_by_the_words_every_letter_shares(app, client, clock, seeded):
+    from feedback_app.services.staff import words
     """Two letters about different matters share the petition's formulas ("Tôi đề nghị Sở cho biết", "thủ
     tục", "hồ sơ"); those do not count, so the X-ray licence ranks first."""
     def sent(title: str, content: str):
@@ -498,6 +499,9 @@ def test_likely_duplicates_rank_by_subject_not_by_the_words_every_letter_shares(
     similar = re.search(r'<ul id="similar">(.*?)</ul>', text(client.get(f"/van-phong/ho-so/{again.code}")), re.S)
     listed = re.findall(r"PAKN\.\d{8}\.\d{4}", similar.group(1))
     assert listed[0] == x_ray.code and unrelated.code not in listed, listed
+    # the common words are told apart by their marks: "đăng ký", "đo lường", "chợ" are what a letter is about
+    assert words("Vi phạm đo lường tại chợ, đăng ký sở hữu") == {"vi", "pham", "do", "luong", "cho", "dang", "ky",
+                                                                  "huu"}
 
 
 def test_after_classification_the_duplicate_card_keeps_its_form_but_claims_no_verdict(app, client, clock, seeded):

@@ -6,6 +6,7 @@ State changes still go only through ``cases.apply_event``; the functions here th
 read, so a second writer gets ``StaleCase`` rather than overwriting."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from workflows.lifecycle import AT_UNIT_STATES, N_, LifecycleError, Role, State
 from ..extensions import db
 from ..models import Attachment, DeadlineNotice, Feedback, Unit
 from ..planner import sorted_without_index
-from ..text import words as folded_words
+from ..text import fold, nfc
 from . import publication
 from .submissions import SubmissionRejected, check_files
 from .cases import StaleCase, apply_event, audit, find
@@ -148,22 +149,26 @@ def working_days_left(case: Feedback, calendar) -> int | None:
 
 SIMILAR_WINDOW_DAYS = 365
 SIMILAR_SCAN = 500
-SIMILAR_MIN_SCORE = 0.15
+SIMILAR_MIN_SCORE = 0.2
 
-# Syllables (folded) that most letters to the department share whatever they are about: function words,
-# forms of address, the petition's own formulas ("đề nghị Sở cho biết", "thủ tục", "hồ sơ"). Counted,
-# they made two unrelated letters written alike score higher than two about the same X-ray licence.
+# Words that most letters to the department share whatever they are about: function words, forms of
+# address, the petition's own formulas ("đề nghị Sở hướng dẫn", "thủ tục", "hồ sơ"). Counted, they made
+# two unrelated letters worded alike score higher than two about the same X-ray licence. Compared with
+# their marks, before folding: "đăng" (ký), "đo" (lường), "chợ" and "sở" (hữu) are no "đang", "do",
+# "cho", "Sở".
 COMMON_SYLLABLES = frozenset("""
-    va cua la co cho de nghi kien phan anh so toi chung chi anh em ong ba xin kinh gui cam on
-    biet thu tuc ho cac nhung duoc khong chua nay vi tai trong den voi theo ve tu da dang se thi ma nhu
-    hay cung rat nhieu mot hoac nhung nen bi do ra vao len hien viec khi neu con tren duoi sau truoc
+    và của là có cho đề nghị kiến phản ánh sở tôi chúng chị anh em ông bà xin kính gửi cảm ơn biết thủ tục
+    hồ sơ các những được không chưa này vì tại trong đến với theo về từ đã đang sẽ thì mà như hay cũng rất
+    nhiều một hoặc nhưng nên bị do ra vào lên hiện việc khi nếu còn trên dưới sau trước hướng dẫn tỉnh
 """.split())
+_SYLLABLE = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> set[str]:
     """Folded words of two letters or more, but the ``COMMON_SYLLABLES``: "Học phí" and "hoc phi" are
     the same words."""
-    return {w for w in folded_words(text) if len(w) > 1 and w not in COMMON_SYLLABLES}
+    return {folded for w in _SYLLABLE.findall(nfc(text).lower())
+            if w not in COMMON_SYLLABLES and len(folded := fold(w)) > 1}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
