@@ -212,7 +212,15 @@ def test_files_sent_with_a_draft_that_comes_back_are_kept_in_the_draft(app, clie
     apply_event(case, "forward", seeded["office"], {"unit": "QLCN"})
     login(client, seeded["QLCN"])
     url = f"/don-vi/ho-so/{case.code}/su-kien/submit_draft"
-    short = client.post(url, data={"submit_draft-reply": "ngắn", "submit_draft-version": case.version,
+    before = case.version
+    for version in ({}, {"submit_draft-version": "abc"}):  # a page without its version keeps nothing
+        broken = client.post(url, data={"submit_draft-reply": "ngắn", **version,
+                                        "submit_draft-attachments": (io.BytesIO(PDF), "Công văn 12.pdf")},
+                             content_type="multipart/form-data")
+        assert broken.status_code == 422 and "đã được lưu vào dự thảo" not in broken.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Feedback, case.id).attachments == []
+    short = client.post(url, data={"submit_draft-reply": "ngắn", "submit_draft-version": before,
                                    "submit_draft-attachments": (io.BytesIO(PDF), "Công văn 12.pdf")},
                         content_type="multipart/form-data")
     html = short.get_data(as_text=True)
@@ -223,7 +231,7 @@ def test_files_sent_with_a_draft_that_comes_back_are_kept_in_the_draft(app, clie
     case = db.session.get(Feedback, case.id)
     assert case.state == "forwarded" and [a.original_name for a in case.attachments] == ["Công văn 12.pdf"]
     version = int(re.search(r'name="submit_draft-version"[^>]*value="(\d+)"', html).group(1))
-    assert version == case.version  # the form follows the save: sending it is not refused as stale
+    assert version == case.version == before + 1  # the form follows the save: sending it is not refused as stale
     sent = client.post(url, data={"submit_draft-reply": "Trả lời: lớp tập huấn không thu học phí.",
                                   "submit_draft-version": version})
     assert sent.status_code == 302

@@ -198,8 +198,8 @@ def _keep_draft_files(case, event: str, form):
     out without them. The stored draft's text is left as it was; the form shows what was typed. A file
     refused by the checks keeps the form's own error and nothing is kept."""
     chosen = [f for f in (form.attachments.data or []) if f and f.filename] if event == "submit_draft" else []
-    if not chosen:
-        return case
+    if not chosen or not form.version.raw_data or form.version.errors:
+        return case  # a page without its version (tampered, broken) keeps nothing: it could be any page
     for f in chosen:
         f.stream.seek(0)  # read by a refused submit_draft
     try:
@@ -207,7 +207,8 @@ def _keep_draft_files(case, event: str, form):
     except (StaleCase, staff.StaffInputError, LifecycleError):
         db.session.rollback()
         return cases.find(case.code)
-    form.version.data = case.version  # the next send follows this save, not the page before it
+    # the next send follows this save, not the page before it (rendered from raw_data, as stale() does)
+    form.version.data, form.version.raw_data = case.version, [str(case.version)]
     flash(ngettext("Tệp vừa chọn đã được lưu vào dự thảo, không cần chọn lại.",
                    "%(num)d tệp vừa chọn đã được lưu vào dự thảo, không cần chọn lại.", len(chosen)), "info")
     return case

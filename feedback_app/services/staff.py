@@ -295,6 +295,8 @@ def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
     try:
         written = _store_files(case, files, "reply")
         case.reply_text = _draft_text(reply)
+        if written:  # a file added moves the version, as one taken off does (remove_draft_file)
+            _touch(case)
         _commit()
     except Exception:
         db.session.rollback()
@@ -316,9 +318,7 @@ def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version
     citizen already holds stays. Returns the file's name.
 
     The row goes, the file stays on disk: ``flask backup`` dumps the database, then copies the files,
-    so a file deleted between the two would leave a restored database naming a file it does not have.
-    The case's version moves (``updated_at``), so a form older than another change is refused as stale,
-    and ``/api/v1/export?since`` sees the change."""
+    so a file deleted between the two would leave a restored database naming a file it does not have."""
     _may_draft(case, user, expected_version)
     attachment = next((a for a in removable_draft_files(case) if a.id == attachment_id), None)
     if attachment is None:
@@ -327,10 +327,16 @@ def remove_draft_file(case: Feedback, user, attachment_id: int, expected_version
     name = attachment.original_name
     case.attachments.remove(attachment)
     db.session.delete(attachment)
-    case.updated_at = CLOCK.now()
-    flag_modified(case, "updated_at")  # written even when the clock stands still (PAKN_NOW, tests)
+    _touch(case)
     _commit()
     return name
+
+
+def _touch(case: Feedback) -> None:
+    """The case changed though no column of its own did (a draft's file added or taken off): its version
+    moves, so that a form from before is stale, and ``/api/v1/export?since`` sees the change."""
+    case.updated_at = CLOCK.now()
+    flag_modified(case, "updated_at")  # written even when the clock stands still (PAKN_NOW, tests)
 
 
 def submit_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
