@@ -52,8 +52,9 @@ def init_app(app: Flask) -> None:
 
 def _say_when_the_database_fails(command: click.Command) -> None:
     """A command that cannot reach its database (down, a wrong DATABASE_URL, a password refused, an SQLite
-    file that cannot be opened) ends with one message naming the database, not a traceback of sixty
-    lines. Other errors keep their traceback: they are bugs to report."""
+    file that cannot be opened) ends with one line naming the database, not a traceback of sixty lines.
+    A failure of a statement (on SQLite also an operational error: "no such table", a migration's own
+    SQL) keeps its traceback: that is a bug or a schema to upgrade, and the traceback says where."""
     for sub in getattr(command, "commands", {}).values():
         _say_when_the_database_fails(sub)
     inner = command.callback
@@ -65,8 +66,10 @@ def _say_when_the_database_fails(command: click.Command) -> None:
         try:
             return inner(*args, **kwargs)
         except OperationalError as failed:
+            if failed.statement is not None:  # connected, and a statement failed
+                raise
             url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-            raise click.ClickException(f"the database {url} failed: {str(failed.orig).strip()}") from None
+            raise click.ClickException(f"the database {url} failed: {' '.join(str(failed.orig).split())}") from None
 
     guarded.says_when_the_database_fails = True
     command.callback = guarded

@@ -371,4 +371,14 @@ def test_a_command_that_cannot_reach_its_database_says_which_one_in_a_line_not_a
                          capture_output=True, text=True, timeout=60)
     shown = url.replace(":s3cret@", ":***@")
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
-    assert f"Error: the database {shown} failed: " in run.stderr and says in run.stderr and "s3cret" not in run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith(f"Error: the database {shown} failed: ")
+    assert says in run.stderr and "s3cret" not in run.stderr
+
+
+def test_a_statement_that_fails_on_a_database_reached_keeps_its_traceback(tmp_path):
+    """On SQLite "no such table" is an operational error too: a schema to upgrade, or a bug, told where."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "PAKN_ENV": "development",
+           "SCHEDULER_IN_APP": "false"}
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "calendar", "list", "2026"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "Traceback" in run.stderr and "no such table" in run.stderr, run.stderr
