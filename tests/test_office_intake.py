@@ -198,6 +198,7 @@ def test_a_letter_with_a_postal_address_and_no_phone_or_e_mail_is_entered(app, c
      "not_vietnamese", "Không sử dụng tiếng Việt"),
     ({"full_name": "", "address": "", "phone": "", "email": ""}, "missing_identity", "Thiếu họ tên, địa chỉ"),
     ({"address": ""}, "missing_identity", "liên hệ: không có địa chỉ</li>"),  # what it lacks, named
+    ({"address": "12 / 3"}, "missing_identity", "Thiếu họ tên, địa chỉ"),  # on the envelope, no letter: entered
     ({"content": "Đề nghị Sở xem xét."}, "unclear_content", "Nội dung không rõ ràng"),
 ])
 def test_a_pakn_failing_article_7_is_entered_in_the_register_then_refused_with_its_reason(

@@ -115,7 +115,8 @@ def identity_missing(case: Feedback) -> list[str]:
     """What a case lacks of Art 7.1's "họ tên, địa chỉ, số điện thoại (hoặc địa chỉ thư tín)" (the
     address given is the postal one), as labels: the case page names them, not the whole rule."""
     wanted = ((case.submitter_name, N_("họ tên")), (case.address, N_("địa chỉ")))
-    return [label for value, label in wanted if not (value or "").strip()]
+    # without a letter ("12345", "🏠🏠🏠") there is nobody to answer, nowhere to write: the portal refuses it
+    return [label for value, label in wanted if not any(c.isalpha() for c in value or "")]
 
 
 def art7_shortfalls(case: Feedback) -> list[str]:
