@@ -4,9 +4,9 @@ organisation is called by its name ("Kính gửi Công ty TNHH Cơ khí Sông Tr
 in the text, never "Ông/Bà Công ty …".
 
 The form asks for one name; an organisation is known by the word its name begins with. Only words no
-Vietnamese personal name begins with count: "Trường" alone is a given name, "Trường Đại học" is not;
-"Trương" folds to the same letters as "Trường", so the folded form (a name typed without diacritics) is
-compared only for the multi-word beginnings.
+Vietnamese personal name begins with count: "Trường" alone is a given name, "Trường Đại học" is not. A
+name is compared with its marks; one typed without any is compared folded, and then only with the
+beginnings of several words ("cong ty"), since a folded single word may be a name ("Truong", "Vien").
 
 Pure Python: no Flask, no database.
 """
@@ -23,10 +23,13 @@ _BEGINNINGS = (
     "chi nhánh", "văn phòng", "trường đại học", "trường cao đẳng", "trường trung cấp", "trường trung học",
     "trường tiểu học", "trường mầm non", "trường thpt", "trường thcs", "bệnh viện", "phòng khám", "trung tâm",
     "hiệp hội", "hội", "viện", "cơ sở", "cửa hàng", "ngân hàng", "nhà máy", "xí nghiệp", "liên hiệp",
-    "ủy ban", "uỷ ban", "ban quản lý", "sở", "tạp chí", "nhà xuất bản", "tổ chức", "cơ quan", "đài",
-    "htx", "ubnd", "cty", "dntn",
+    "ủy ban", "uỷ ban", "ban quản lý", "ban quản trị", "ban đại diện", "sở", "tạp chí", "nhà xuất bản",
+    "tổ chức", "cơ quan", "đài", "tổ dân phố", "thôn", "nhà thuốc", "quầy thuốc", "trạm y tế", "phòng y tế",
+    "phòng giáo dục", "phòng kinh tế", "phòng tài nguyên", "phòng nông nghiệp", "phòng văn hóa", "chi cục",
+    "cục", "công an", "htx", "ubnd", "cty", "ctcp", "dntn",
 )
-_FOLDED = tuple(fold(b) for b in _BEGINNINGS if " " in b)
+# typed without marks: the beginnings of several words, and the abbreviations
+_FOLDED = tuple(fold(b) for b in _BEGINNINGS if " " in b or b.isascii())
 
 
 def _begins_with(name: str, beginnings: tuple[str, ...]) -> bool:
@@ -37,11 +40,13 @@ def is_organisation(name: str | None) -> bool:
     """Whether ``name`` is an organisation's, by its first words.
 
     >>> [is_organisation(n) for n in ("Công ty TNHH Cơ khí Sông Trà", "cong ty co phan A", "HTX Nông nghiệp",
-    ...                               "Trương Văn Hội", "Trường Nguyễn", "Trường Đại học Phạm Văn Đồng")]
-    [True, True, True, False, False, True]
+    ...                               "Trương Văn Hội", "Trường Nguyễn", "Trường Đại học Phạm Văn Đồng", "Tô Chúc Anh")]
+    [True, True, True, False, False, True, False]
     """
     plain = " ".join(nfc(name or "").lower().split())
-    return _begins_with(plain, _BEGINNINGS) or _begins_with(fold(plain), _FOLDED)
+    if plain.isascii():  # typed without marks: "cong ty", never a "Tô Chúc Anh" read as "tổ chức"
+        return _begins_with(plain, _FOLDED)
+    return _begins_with(plain, _BEGINNINGS)
 
 
 def you(name: str | None) -> str:
