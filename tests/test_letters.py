@@ -275,11 +275,14 @@ def test_an_automatic_letter_is_public_only_once_its_mail_leaves(app, client, le
     """During the grace period the reason may still change (the default one is a placeholder): the public
     reads the letter, its PDF and the API's list only from when its mail leaves; staff read it at once."""
     code = letter.feedback.code
+    steps = lambda: [row["event"] for row in client.get(f"/api/v1/feedback/{code}/history").get_json()["history"]]  # noqa: E731
     assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf").status_code == 404
     assert client.get(f"/api/v1/feedback/{code}").get_json()["letters"] == []
+    assert "overdue" in steps() and "apology_letter" not in steps()  # nor its step in the timeline
     clock.set("2024-03-26T11:30:00+07:00")
     assert client.get(f"/tra-cuu/{code}/phieu-xin-loi/{letter.id}.pdf").status_code == 200
     assert [row["number"] for row in client.get(f"/api/v1/feedback/{code}").get_json()["letters"]] == ["001/PXL"]
+    assert steps()[-1] == "apology_letter"
 
 
 def test_the_citizens_mails_greet_them_as_ong_ba_and_the_letter_gives_phone_and_email(app, letter):

@@ -24,6 +24,7 @@ from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Feedback, Transition
 from ..services import serialize
+from ..services.letters import public_transitions
 from . import bp
 from .errors import error
 from ..public.routes import code_rate_limit
@@ -39,9 +40,7 @@ BATCH = 500
 def history(case: Feedback, staff: bool) -> list[dict]:
     """The audit trail; without ``staff`` only public rows, and no names or notes."""
     rows = []
-    for t in case.transitions:
-        if not staff and not t.public:
-            continue
+    for t in case.transitions if staff else public_transitions(case):
         row = {"event": t.event, "from": t.from_state, "to": t.to_state, "at": t.at.isoformat()}
         if staff:
             row.update(actor=t.actor_label, note=t.note)

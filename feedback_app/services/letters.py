@@ -128,6 +128,13 @@ def public_letters(case: Feedback, now: datetime | None = None) -> list[ApologyL
     return [letter for letter in case.letters if is_public(letter, now)]
 
 
+def public_transitions(case: Feedback, now: datetime | None = None) -> list:
+    """The audit rows the public reads (``Transition.public``), but the step of an automatic letter not
+    public yet (``is_public``): the timeline names the letter from when the letter itself can be read."""
+    held = {letter.created_at for letter in case.letters if not is_public(letter, now)}
+    return [t for t in case.transitions if t.public and not (t.event == "apology_letter" and t.at in held)]
+
+
 def reason_editable(letter: ApologyLetter, now: datetime | None = None) -> bool:
     """Staff may still write the reason: an automatic letter, in its grace period, mail not yet sent."""
     now = now or CLOCK.now()
