@@ -12,6 +12,8 @@ Pure Python: no Flask, no database.
 """
 from __future__ import annotations
 
+import re
+
 from .text import fold, nfc
 
 PERSON = "Ông/Bà"
@@ -28,12 +30,17 @@ _BEGINNINGS = (
     "phòng giáo dục", "phòng kinh tế", "phòng tài nguyên", "phòng nông nghiệp", "phòng văn hóa", "chi cục",
     "cục", "công an", "htx", "ubnd", "cty", "ctcp", "dntn",
 )
+
+
+def _beginning(words) -> re.Pattern:
+    """One of ``words`` as the whole first word or words of a name (one match: the receipt mail asks it
+    of every submission)."""
+    return re.compile(f"(?:{'|'.join(re.escape(w) for w in sorted(words, key=len, reverse=True))})(?: |$)")
+
+
+_MARKED = _beginning(_BEGINNINGS)
 # typed without marks: the beginnings of several words, and the abbreviations
-_FOLDED = tuple(fold(b) for b in _BEGINNINGS if " " in b or b.isascii())
-
-
-def _begins_with(name: str, beginnings: tuple[str, ...]) -> bool:
-    return any(name == b or name.startswith(b + " ") for b in beginnings)
+_FOLDED = _beginning({fold(b) for b in _BEGINNINGS if " " in b or b.isascii()})
 
 
 def is_organisation(name: str | None) -> bool:
@@ -44,9 +51,8 @@ def is_organisation(name: str | None) -> bool:
     [True, True, True, False, False, True, False]
     """
     plain = " ".join(nfc(name or "").lower().split())
-    if plain.isascii():  # typed without marks: "cong ty", never a "Tô Chúc Anh" read as "tổ chức"
-        return _begins_with(plain, _FOLDED)
-    return _begins_with(plain, _BEGINNINGS)
+    # typed without marks: "cong ty", and never a "Tô Chúc Anh" read as "tổ chức"
+    return (_FOLDED if plain.isascii() else _MARKED).match(plain) is not None
 
 
 def you(name: str | None) -> str:
