@@ -62,7 +62,7 @@ def test_the_citizen_reads_the_overdue_mark_and_the_letter_in_words_not_an_updat
     case = overdue_with_letter(seeded)
     look_up(client, case.code, "0905123456")
     page = text_of(client.get(f"/tra-cuu/{case.code}").get_data(as_text=True))
-    assert "Quá thời hạn xử lý" in page and "Gửi phiếu xin lỗi" not in page  # the letter's mail has not left
+    assert "Quá thời hạn xử lý" in page and "Gửi phiếu xin lỗi" not in page  # its mail has not left
     clock.set("2024-03-26T11:30:00+07:00")  # it leaves: the letter and its step are there
     page = text_of(client.get(f"/tra-cuu/{case.code}").get_data(as_text=True))
     assert "Quá thời hạn xử lý" in page and "Gửi phiếu xin lỗi, hẹn lại ngày trả lời" in page

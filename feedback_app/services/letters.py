@@ -119,8 +119,8 @@ def _letter_mail(letter: ApologyLetter) -> OutboxMail | None:
 def is_public(letter: ApologyLetter, now: datetime | None = None) -> bool:
     """Whether the letter may be read outside the department (the status page and the sender's copy, the
     API and the masked public copy): a unit's own letter at once; an automatic one once its grace period
-    is over, when its mail leaves with the reason staff wrote meanwhile. Before, its reason is the default one that may still change, and
-    one numbered letter would be public in two versions."""
+    is over, when its mail leaves with the reason staff wrote meanwhile. Before, its reason is the default
+    one that may still change, and one numbered letter would be public in two versions."""
     return not letter.automatic or (now or CLOCK.now()) >= grace_ends(letter)
 
 
