@@ -213,13 +213,16 @@ def files_missing() -> None:
 @files_cli.command("mark-lost")
 @click.argument("names", nargs=-1, required=True, metavar="NAME...")
 @click.option("--note", required=True, help="What was looked at, e.g. which backups lack the file (kept with it).")
-def files_mark_lost(names: tuple[str, ...], note: str) -> None:
+@click.option("--none-left", is_flag=True,
+              help="UPLOAD_DIR is the right place and holds none of the files the database names: without it, "
+                   "that is refused as a share not mounted.")
+def files_mark_lost(names: tuple[str, ...], note: str, none_left: bool) -> None:
     """Mark files missing from UPLOAD_DIR as lost for good (their stored names): the nightly backup goes on
     without them and lists them in its MISSING.txt, and pages name them as lost. Look in the older
     backups first: a marked file no longer holds back their pruning."""
     from .services.files import FilesRefused, mark_lost
     try:
-        marked = mark_lost(list(names), note)
+        marked = mark_lost(list(names), note, none_left)
     except FilesRefused as exc:
         raise click.ClickException(str(exc)) from exc
     for a in marked:

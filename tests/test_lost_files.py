@@ -111,7 +111,12 @@ def test_nothing_is_marked_lost_while_the_share_is_not_mounted(app, clock, tmp_p
     app.config["UPLOAD_DIR"] = str(tmp_path / "mnt-empty")
     refused = run(app, "files", "mark-lost", first, "--note", NOTE)
     assert refused.exit_code == 1 and "none of the 3 files" in refused.output and "mounted" in refused.output
+    every = [a.stored_name for a in db.session.query(Attachment)]
+    refused = run(app, "files", "mark-lost", *every, "--note", NOTE)  # each one named: still the share
+    assert refused.exit_code == 1 and "--none-left" in refused.output
     assert db.session.query(Attachment).filter(Attachment.lost_at.is_not(None)).count() == 0
+    checked = run(app, "files", "mark-lost", *every, "--note", NOTE, "--none-left")  # the operator looked
+    assert checked.exit_code == 0 and db.session.query(Attachment).filter(Attachment.lost_at.is_not(None)).count() == 3
 
 
 def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_sent_one_leaves_the_mail(
@@ -124,7 +129,7 @@ def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_se
     apply_event(case, "request_changes", seeded["leader"], {"note": "Bổ sung căn cứ pháp lý của câu trả lời"})
     (draft,) = [a for a in find(case.code).attachments if a.kind == "reply"]
     (tmp_path / "uploads" / draft.stored_name).unlink()
-    assert run(app, "files", "mark-lost", draft.stored_name, "--note", NOTE).exit_code == 0
+    assert run(app, "files", "mark-lost", draft.stored_name, "--note", NOTE, "--none-left").exit_code == 0  # the only file
     case = find(case.code)
     with pytest.raises(staff.StaffInputError) as refused:
         staff.submit_draft(case, seeded["QLCN"], "Trả lời đã bổ sung căn cứ.", [], case.version)
@@ -143,7 +148,7 @@ def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_se
     outbox.flush()
     (sent,) = [a for a in find(case.code).attachments if a.kind == "reply"]
     (tmp_path / "uploads" / sent.stored_name).unlink()
-    assert run(app, "files", "mark-lost", sent.stored_name, "--note", NOTE).exit_code == 0
+    assert run(app, "files", "mark-lost", sent.stored_name, "--note", NOTE, "--none-left").exit_code == 0  # the only file
     apply_event(find(case.code), "return_answer", seeded["office"], {"reason": "Chưa nêu rõ căn cứ pháp lý để công khai"})
     staff.submit_draft(find(case.code), seeded["QLCN"], "Câu trả lời đã hoàn thiện.", [], find(case.code).version)
     apply_event(find(case.code), "approve", seeded["leader"])
@@ -159,7 +164,7 @@ def test_staff_and_the_citizen_see_a_lost_file_named_as_lost_not_a_dead_link(app
     assert case.state == State.ANSWERED.value
     (reply,) = [a for a in case.attachments if a.kind == "reply"]
     (tmp_path / "uploads" / reply.stored_name).unlink()
-    assert run(app, "files", "mark-lost", reply.stored_name, "--note", NOTE).exit_code == 0
+    assert run(app, "files", "mark-lost", reply.stored_name, "--note", NOTE, "--none-left").exit_code == 0  # the only file
     download = f"/van-phong/tep/{reply.id}"
 
     sign_in(client, seeded["office"])

@@ -87,10 +87,13 @@ def _named(names: list[str]) -> list[Attachment]:
     return [found[name] for name in names]
 
 
-def mark_lost(names: list[str], note: str) -> list[Attachment]:
+def mark_lost(names: list[str], note: str, none_left: bool = False) -> list[Attachment]:
     """Mark these files lost for good, all of them or none: each must be named by the database and
     missing from ``UPLOAD_DIR``; ``note`` says what was looked at (the older backups first: ``tar -tf``).
-    Files marked before keep their first date and note. Returns the files newly marked."""
+    Files marked before keep their first date and note. Returns the files newly marked.
+
+    While none of the files the database names is in ``UPLOAD_DIR``, a share not mounted looks exactly
+    like every file lost: refused unless ``none_left`` says the operator checked that it is the latter."""
     note = " ".join((note or "").split())
     if not note:
         raise FilesRefused("say what was looked at (--note), e.g. which backups lack the file")
@@ -99,9 +102,10 @@ def mark_lost(names: list[str], note: str) -> list[Attachment]:
     attachments = _named(names)
     folder = Path(current_app.config["UPLOAD_DIR"])
     named, missing = missing_from(folder)
-    if len(missing) == named > len(attachments):  # none of them there: the share, not these files
+    if named and len(missing) == named and not none_left:  # none of them there: the share, or all lost?
         raise FilesRefused(f"none of the {named:,} files the database names is in UPLOAD_DIR {folder}: is the "
-                           "share mounted? Nothing marked")
+                           "share mounted? Nothing marked. If UPLOAD_DIR is right and no file is left, say so "
+                           "with --none-left")
     absent = {f.stored_name for f in missing}
     present = [a.stored_name for a in attachments if a.stored_name not in absent]
     if present:
