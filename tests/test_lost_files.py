@@ -129,7 +129,7 @@ def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_se
     apply_event(case, "request_changes", seeded["leader"], {"note": "Bổ sung căn cứ pháp lý của câu trả lời"})
     (draft,) = [a for a in find(case.code).attachments if a.kind == "reply"]
     (tmp_path / "uploads" / draft.stored_name).unlink()
-    assert run(app, "files", "mark-lost", draft.stored_name, "--note", NOTE, "--none-left").exit_code == 0  # the only file
+    assert run(app, "files", "mark-lost", draft.stored_name, "--note", NOTE, "--none-left").exit_code == 0
     case = find(case.code)
     with pytest.raises(staff.StaffInputError) as refused:
         staff.submit_draft(case, seeded["QLCN"], "Trả lời đã bổ sung căn cứ.", [], case.version)
@@ -148,7 +148,7 @@ def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_se
     outbox.flush()
     (sent,) = [a for a in find(case.code).attachments if a.kind == "reply"]
     (tmp_path / "uploads" / sent.stored_name).unlink()
-    assert run(app, "files", "mark-lost", sent.stored_name, "--note", NOTE, "--none-left").exit_code == 0  # the only file
+    assert run(app, "files", "mark-lost", sent.stored_name, "--note", NOTE, "--none-left").exit_code == 0
     apply_event(find(case.code), "return_answer", seeded["office"], {"reason": "Chưa nêu rõ căn cứ pháp lý để công khai"})
     staff.submit_draft(find(case.code), seeded["QLCN"], "Câu trả lời đã hoàn thiện.", [], find(case.code).version)
     apply_event(find(case.code), "approve", seeded["leader"])
@@ -164,7 +164,7 @@ def test_staff_and_the_citizen_see_a_lost_file_named_as_lost_not_a_dead_link(app
     assert case.state == State.ANSWERED.value
     (reply,) = [a for a in case.attachments if a.kind == "reply"]
     (tmp_path / "uploads" / reply.stored_name).unlink()
-    assert run(app, "files", "mark-lost", reply.stored_name, "--note", NOTE, "--none-left").exit_code == 0  # the only file
+    assert run(app, "files", "mark-lost", reply.stored_name, "--note", NOTE, "--none-left").exit_code == 0
     download = f"/van-phong/tep/{reply.id}"
 
     sign_in(client, seeded["office"])
