@@ -70,9 +70,9 @@ def backoff(attempts: int) -> timedelta:
 def deliver_webhooks(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
     """POST the deliveries that are due; each outcome is committed on its own. Returns counts."""
     now = now or CLOCK.now()
-    url, secret = current_app.config.get("WEBHOOK_URL"), current_app.config.get("WEBHOOK_SECRET") or ""
+    url, secret = current_app.config.get("WEBHOOK_URL"), current_app.config.get("WEBHOOK_SECRET")
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    if not url:
+    if not url or not secret:  # never unsigned (settings_check stops an app started so)
         return counts
     due = db.session.execute(select(WebhookDelivery).where(
         WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
