@@ -160,13 +160,15 @@ def test_each_state_change_is_posted_signed_with_retries_and_backoff(app, clock,
     rows = db.session.execute(select(WebhookDelivery).order_by(WebhookDelivery.id)).scalars().all()
     assert [json.loads(r.payload)["to"] for r in rows] == ["received", "classified"]
     now = clock.now()
-    hook_server.fail_next = 1  # the first POST meets a 503
-    assert deliver_webhooks(now) == {"sent": 1, "retry": 1, "failed": 0}
-    retry = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.status == "pending")).scalar_one()
+    hook_server.fail_next = 1  # the first POST meets a 503: the case's next change waits behind it
+    assert deliver_webhooks(now) == {"sent": 0, "retry": 1, "failed": 0}
+    retry, waiting = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.status == "pending")
+                                        .order_by(WebhookDelivery.id)).scalars().all()
     assert retry.attempts == 1 and "503" in retry.last_error and retry.next_attempt_at == now + timedelta(seconds=60)
+    assert waiting.attempts == 0
     assert deliver_webhooks(now + timedelta(seconds=59)) == {"sent": 0, "retry": 0, "failed": 0}
-    assert deliver_webhooks(now + timedelta(seconds=60)) == {"sent": 1, "retry": 0, "failed": 0}
-    assert len(hook_server.received) == 2
+    assert deliver_webhooks(now + timedelta(seconds=60)) == {"sent": 2, "retry": 0, "failed": 0}
+    assert [json.loads(body)["to"] for _, body in hook_server.received] == ["received", "classified"]  # in order
     for headers, body in hook_server.received:
         expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
         assert headers["X-Pakn-Signature"] == expected

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from workflows.clock import CLOCK
 
@@ -74,10 +75,21 @@ def deliver_webhooks(now: datetime | None = None, limit: int = 200) -> dict[str,
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not url or not secret:  # never unsigned (settings_check stops an app started so)
         return counts
+    # a case's changes in the order they happened: one waiting for a retry holds back the later ones (the
+    # payload has no sequence the receiver could restore it by); an earlier one due now comes first in
+    # this run, and holds them back if it fails
+    earlier = aliased(WebhookDelivery)
+    waiting_before = (select(earlier.id).where(earlier.feedback_id == WebhookDelivery.feedback_id,
+                                               earlier.status == "pending", earlier.next_attempt_at > now,
+                                               earlier.id < WebhookDelivery.id)
+                      .exists())
     due = db.session.execute(select(WebhookDelivery).where(
-        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now, ~waiting_before)
         .order_by(WebhookDelivery.id).limit(limit)).scalars().all()
+    held: set[int] = set()  # the cases whose change failed in this run
     for delivery in due:
+        if delivery.feedback_id in held:
+            continue
         delivery.attempts += 1
         try:
             _post(url, secret, delivery.payload.encode("utf-8"), current_app.config["WEBHOOK_TIMEOUT"])
@@ -89,6 +101,8 @@ def deliver_webhooks(now: datetime | None = None, limit: int = 200) -> dict[str,
             else:
                 delivery.next_attempt_at = now + backoff(delivery.attempts)
                 counts["retry"] += 1
+                if delivery.feedback_id is not None:
+                    held.add(delivery.feedback_id)
         else:
             delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
             counts["sent"] += 1
