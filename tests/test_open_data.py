@@ -96,6 +96,9 @@ def test_open311_offers_published_cases_with_expected_datetime_from_the_due_date
     codes = _published_codes()
     assert sorted(r["service_request_id"] for r in requests) == sorted(codes)
     one = client.get(f"/open311/v2/requests/{codes[0]}.json").get_json()
+    assert client.get(f"/open311/v2/requests/{codes[0].lower()}.json").get_json() == one  # as typed, as elsewhere
+    typed = client.get(f"/open311/v2/requests.json?service_request_id={codes[0].lower().replace('.', '-')}")
+    assert [r["service_request_id"] for r in typed.get_json()] == [codes[0]]
     assert len(one) == 1 and one[0]["status"] == "closed" and one[0]["service_code"] == "TTHC"
     case = find(codes[0])
     assert one[0]["expected_datetime"] == f"{case.answered_due_date.isoformat()}T23:59:59+07:00"

@@ -235,6 +235,11 @@ def test_units_and_categories_list_the_codes_forward_and_classify_take(app, clie
     units = client.get("/api/v1/units", headers=tokens["QLKH"]).get_json()["items"]
     targets = {u["code"] for u in units if u["forward_target"]}
     assert targets == {"QLKH", "QLCN", "TDC", "TTUD", "TTTT"}
+    from feedback_app.models import Unit
+    db.session.add(Unit(code="MOI", name="Đơn vị mới, chưa có người dùng"))
+    db.session.commit()
+    units = {u["code"]: u for u in client.get("/api/v1/units", headers=tokens["QLKH"]).get_json()["items"]}
+    assert "MOI" in units and not units["MOI"]["forward_target"]  # nobody to answer: forward refuses it
     categories = {c["code"] for c in client.get("/api/v1/categories", headers=tokens["office"]).get_json()["items"]}
     assert categories == {"TTHC", "NVKH", "SHTT", "TDC", "ATBX", "DVKH", "KHAC"}
     from feedback_app.services.categories import save_category

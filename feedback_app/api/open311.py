@@ -26,6 +26,7 @@ from workflows.lifecycle import State
 
 from ..extensions import db
 from ..models import Category, Feedback
+from ..services.cases import normalise_code
 from ..views_common import MAX_PAGE
 from .export import BadInstant, instant_arg
 
@@ -90,7 +91,7 @@ def service_definition(code: str):
 @bp.get("/requests.json")
 def requests_list():
     query = _published()
-    ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i.strip()]
+    ids = [normalise_code(i) for i in request.args.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         query = query.where(Feedback.code.in_(ids[:MAX_PAGE_SIZE]))
     else:
@@ -125,7 +126,7 @@ def requests_list():
 
 @bp.get("/requests/<code>.json")
 def request_one(code: str):
-    case = db.session.execute(_published().where(Feedback.code == code)).scalar_one_or_none()
+    case = db.session.execute(_published().where(Feedback.code == normalise_code(code))).scalar_one_or_none()
     if case is None:
         return _error(404, gettext("Không có phản ánh, kiến nghị đã công khai mã %(code)s.", code=code))
     return jsonify([_request(case)])

@@ -14,7 +14,7 @@ from workflows.lifecycle import EVENTS, REFUSAL_REASONS, STATE_LABELS, SUBJECTS,
 
 from ..auth import api_user, unauthorized
 from ..extensions import db
-from ..models import Category, Feedback, Unit
+from ..models import Category, Feedback, Unit, staffed
 from ..services import accounts, assignment, cases, serialize, staff
 from ..views_common import MAX_PAGE
 from . import bp
@@ -76,9 +76,10 @@ def fire_event(code: str, event: str):
 @bp.get("/units")
 def list_units():
     _staff_user()
-    rows = db.session.execute(select(Unit).where(Unit.active).order_by(Unit.code)).scalars()
+    # forward_target: what ``forward`` takes, as HCTH's form offers it: a unit with an active user to answer
+    rows = db.session.execute(select(Unit, staffed(Unit.id)).where(Unit.active).order_by(Unit.code)).all()
     return {"items": [{"code": u.code, "name": u.name, "email": u.email, "is_office": u.is_office,
-                       "forward_target": not u.is_office} for u in rows]}
+                       "forward_target": not u.is_office and bool(has_staff)} for u, has_staff in rows]}
 
 
 @bp.get("/categories")
