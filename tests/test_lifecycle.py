@@ -239,6 +239,13 @@ def test_diagram_sources_cover_every_transition():
         assert f'{source} -> {dest} [label="{event}"]' in dot
 
 
+def test_the_committed_diagram_is_the_machine_s_own():
+    """docs/lifecycle.mmd (and the .svg drawn with it by `make diagram`) is redrawn when the machine changes."""
+    from pathlib import Path
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "lifecycle.mmd").read_text("utf-8")
+    assert committed == lifecycle.mermaid(), "the lifecycle changed: run `make diagram` and commit docs/lifecycle.*"
+
+
 ANSWERED_AT = datetime(2024, 3, 15, 3, 0, tzinfo=timezone.utc)
 
 

@@ -85,3 +85,11 @@ def test_seed_demo_fills_every_state(database_url):
     again = flask("seed-demo", url=database_url)
     assert "already present" in again.stdout
     flask("db", "downgrade", "base", url=database_url)
+
+
+def test_readme_s_health_check_examples_name_the_latest_migration():
+    """The /healthz examples in README.md name the migration an operator should see after an upgrade."""
+    latest = max(p.name[:4] for p in (ROOT / "migrations" / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    readme = (ROOT / "README.md").read_text("utf-8")
+    named = re.findall(r'"migration": ?"(\d{4})"|code expects (\d{4})', readme)
+    assert named and {a or b for a, b in named} == {latest}
