@@ -210,6 +210,9 @@ def test_the_api_returns_an_answer_through_the_same_machine(app, client, clock, 
     public = client.get(f"/api/v1/feedback/{case.code}").get_json()  # a code alone: as the status page says it
     assert (public["state"], public["state_label"], public["due_date"], public["due_step"]) == (
         "answered", "Đã trả lời", None, None)
+    history = client.get(f"/api/v1/feedback/{case.code}/history").get_json()
+    assert history["state"] == "answered"  # the public history says what the public view says
+    assert client.get(f"/api/v1/feedback/{case.code}/history", headers=unit).get_json()["state"] == "forwarded"
     assert client.post(url, json={"reason": REASON}, headers=office).status_code == 409  # not answered now
 
 

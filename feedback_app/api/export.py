@@ -52,7 +52,9 @@ def history(case: Feedback, staff: bool) -> list[dict]:
 @code_rate_limit
 def feedback_history(code: str):
     case, user = visible_case(code)
-    return {"code": case.code, "state": case.state, "history": history(case, staff=user is not None)}
+    staff = user is not None
+    return {"code": case.code, "state": case.state if staff else serialize.public_state(case).value,
+            "history": history(case, staff=staff)}
 
 
 def export_line(case: Feedback) -> str:

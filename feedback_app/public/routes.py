@@ -30,7 +30,7 @@ from ..extensions import db, limiter
 from ..models import Feedback
 from ..security import from_this_host, no_store, rate_limit_key
 from ..services import published as published_service
-from ..services import citizen_notices, health, held_uploads, submissions
+from ..services import citizen_notices, health, held_uploads, serialize, submissions
 from ..services.calendar import deadlines
 from ..services.cases import StaleCase, Submission, answer_limit, find
 from ..services.files import attachment_path, reply_files
@@ -82,9 +82,8 @@ RETURNED_EXPLANATION = N_("Câu trả lời đang được hoàn thiện trướ
 def public_state(case: Feedback) -> tuple[str, str]:
     """(the state shown, its explanation) on the citizen's status page: an answer being revised before
     publication is still an answer the citizen was sent."""
-    if case.answer_returned:
-        return State.ANSWERED.value, RETURNED_EXPLANATION
-    return case.state, STATE_EXPLANATIONS[State(case.state)]
+    state = serialize.public_state(case)
+    return state.value, RETURNED_EXPLANATION if case.answer_returned else STATE_EXPLANATIONS[state]
 
 
 def event_label(event: str) -> str:

@@ -23,12 +23,17 @@ def staff_may_see(user, case: Feedback) -> bool:
     return user.role != Role.UNIT.value or (case.unit_id is not None and case.unit_id == user.unit_id)
 
 
+def public_state(case: Feedback) -> State:
+    """The state anyone reads: an answer HCTH returned for revision is still the answer the citizen holds."""
+    return State.ANSWERED if case.answer_returned else State(case.state)
+
+
 def public_case(case: Feedback) -> dict[str, Any]:
     """What anyone may see: state, dates, unit; the question and answer once published, redacted.
     An answer HCTH returned for revision is still the answer the citizen was sent, as on the status
     page: the state is "answered", and the unit's revision date is the department's own."""
     returned = case.answer_returned
-    state = State.ANSWERED if returned else State(case.state)
+    state = public_state(case)
     data: dict[str, Any] = {
         "code": case.code,
         "state": state.value,
