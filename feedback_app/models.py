@@ -255,6 +255,8 @@ class Feedback(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submission_key: Mapped[str | None] = mapped_column(String(100))  # see ux_feedback_submission_key
+    # with a key: the submission as first stored (Submission.digest), which a correction by HCTH keeps
+    submission_digest: Mapped[str | None] = mapped_column(String(64))
 
     # Where it is now
     state: Mapped[str] = mapped_column(String(20), default=State.RECEIVED.value)

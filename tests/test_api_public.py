@@ -133,6 +133,24 @@ def test_two_requests_with_one_key_at_once_make_one_case(app, client, clock, mon
     assert cases() == 1
 
 
+def test_a_retry_after_hcth_corrected_the_case_is_still_the_same_submission(client, clock, seeded):
+    """Sent again with its key after HCTH corrected the address, the submission gets its receipt (200), not a
+    422 that would make its client send it under a new key, a second case."""
+    from feedback_app.services.cases import Submission, find
+    from feedback_app.services.corrections import correct_intake
+    key = {"Idempotency-Key": "sua-dia-chi-1"}
+    first = client.post("/api/v1/feedback", json=BODY, headers=key)
+    case = find(first.get_json()["code"])
+    fields = {"full_name": case.submitter_name, "address": "Số 5 đường Phan Đình Phùng, Quảng Ngãi",
+              "phone": case.phone, "email": case.email, "title": case.title, "content": case.content,
+              "procedure": case.procedure, "consent_publish": case.consent_publish}
+    assert correct_intake(case, seeded["office"], Submission(**fields), None, case.version) == ["address"]
+    again = client.post("/api/v1/feedback", json=BODY, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200) and again.get_json()["code"] == case.code
+    changed = client.post("/api/v1/feedback", json={**BODY, "title": "Một tiêu đề khác hẳn"}, headers=key)
+    assert changed.status_code == 422 and cases() == 1
+
+
 def test_reading_cases_by_code_alone_is_limited_per_address_and_a_staff_token_is_not(app_with):
     from feedback_app.demo import seed
     from feedback_app.models import User

@@ -6,6 +6,8 @@ changed the case meanwhile) rolls everything back and raises ``StaleCase``.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from dataclasses import dataclass
@@ -96,6 +98,12 @@ class Submission:
                 "procedure": (self.procedure or "").strip() or None, "consent_publish": self.consent_publish,
                 "channel": self.channel, "national_code": self.national_code}
 
+    def digest(self) -> str:
+        """SHA-256 of the fields as first stored (``Feedback.submission_digest``): a submission sent again
+        with its key is the same one even after HCTH corrected the case (services.corrections)."""
+        stored = json.dumps(self.as_stored(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(stored.encode("utf-8")).hexdigest()
+
 
 def new_code(day: date) -> str:
     """The national system's tracking code, ``PAKN.YYYYMMDD.NNNN`` (brief: Decisions for pakn)."""
@@ -166,7 +174,7 @@ def receive(submission: Submission, *, commit: bool = True, received_at: datetim
     plan = deadlines(load_calendar(cached=received_at is None))
     case = Feedback(**submission.as_stored(), language=submission.language, received_at=received)
     if submission.key:
-        case.submission_key = submission.key
+        case.submission_key, case.submission_digest = submission.key, submission.digest()
     lifecycle.receive(case)
     case.due = plan.on_receipt(day)
     case.target_date = case.due_date  # no category yet: the target is the legal date

@@ -320,7 +320,13 @@ def made_with_key(key: str) -> Feedback | None:
 
 def _made_with_key(submission: Submission) -> Feedback | None:
     case = made_with_key(submission.key)
-    if case is not None and any(getattr(case, name) != value for name, value in submission.as_stored().items()):
+    if case is None:
+        return None
+    if case.submission_digest:  # as first stored, whatever HCTH corrected since
+        same = case.submission_digest == submission.digest()
+    else:  # stored before migration 0036
+        same = all(getattr(case, name) == value for name, value in submission.as_stored().items())
+    if not same:
         raise KeyReused(submission.key)
     return case
 
