@@ -107,7 +107,7 @@ def _parse_day(value: str) -> date:
 
 
 @calendar_cli.command("list")
-@click.argument("year", type=int)
+@click.argument("year", type=click.IntRange(1901, 2999))
 def calendar_list(year: int) -> None:
     """Days off (weekdays) and make-up working days of YEAR, with local overrides."""
     from .services.calendar import year_days

@@ -167,6 +167,8 @@ def flush_command(now: str | None) -> None:
     click.echo(result.summary())
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)
+    if result.failed:  # given up for good this run: a cron job or a unit's status should say so
+        raise click.exceptions.Exit(1)
 
 
 @click.command("scheduler")

@@ -297,3 +297,11 @@ def test_deleting_the_same_day_twice_says_it_was_already_deleted(app, client, cl
     assert due_and_notes(case_id) == (before, notes)  # nothing moved twice
     english = text(client.post(url + "?lang=en", follow_redirects=True))
     assert "This adjustment was already deleted" in english
+
+
+def test_the_command_lists_a_year_of_the_calendar_and_says_which_years_it_takes(app, clock, seeded):
+    listed = app.test_cli_runner().invoke(args=["calendar", "list", "2025"])
+    assert listed.exit_code == 0 and "2025-04-26  làm việc   Ngày làm bù (cho ngày 02/05/2025)" in listed.output
+    for year in ("0", "99999", "-5"):
+        refused = app.test_cli_runner().invoke(args=["calendar", "list", "--", year])
+        assert refused.exit_code == 2 and "1901<=x<=2999" in refused.output and refused.exception.__class__ is SystemExit

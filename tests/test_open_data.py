@@ -194,6 +194,11 @@ def test_webhooks_flush_command_delivers_what_is_due(app, clock, seeded, hook_se
     _new("2024-03-04")
     result = app.test_cli_runner().invoke(args=["webhooks", "flush"])
     assert result.exit_code == 0 and "sent 1" in result.output
+    app.config.update(WEBHOOK_MAX_ATTEMPTS=1)
+    hook_server.fail_next = 1
+    _new("2024-03-05")
+    given_up = app.test_cli_runner().invoke(args=["webhooks", "flush"])
+    assert given_up.exit_code == 1 and "failed 1" in given_up.output
     assert json.loads(hook_server.received[0][1])["event"] == "receive"
 
 

@@ -114,6 +114,11 @@ def test_the_cli_flushes_the_outbox(app, clock, seeded, smtp):
     out = app.test_cli_runner().invoke(args=["outbox", "flush"])
     assert out.exit_code == 0 and "sent 1" in out.output
     assert smtp.inbox.wait_for(1)[0]["To"] == "an@example.com"
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    smtp.stop()
+    receive(SUBMISSION)
+    given_up = app.test_cli_runner().invoke(args=["outbox", "flush"])  # a cron job is told: exit status 1
+    assert given_up.exit_code == 1 and "failed 1" in given_up.output
 
 
 @pytest.mark.postgres_only

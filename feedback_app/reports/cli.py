@@ -187,6 +187,8 @@ def webhooks_flush() -> None:
     from ..services.webhooks import deliver_webhooks
     counts = deliver_webhooks()
     click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["failed"]:  # given up for good this run
+        raise click.exceptions.Exit(1)
 
 
 def init_app(app: Flask) -> None:
