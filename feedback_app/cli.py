@@ -6,6 +6,7 @@ Other capabilities register their own groups here (users, setup, deadlines, outb
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, make_url, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from workflows import lifecycle
 from workflows.clock import CLOCK
@@ -46,17 +47,22 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs.deadlines_cli)
     app.cli.add_command(jobs.outbox_cli)
     app.cli.add_command(jobs.scheduler_command)
-    for command in app.cli.commands.values():  # Flask-Migrate's ``db`` group included
-        _say_when_the_database_fails(command)
+    for name, command in app.cli.commands.items():  # Flask-Migrate's ``db`` group included
+        _say_when_the_database_fails(command, schema_hint=name != "db")
 
 
-def _say_when_the_database_fails(command: click.Command) -> None:
+# A table the code reads is not in the database: SQLite's words, PostgreSQL's SQLSTATE undefined_table
+_NO_TABLE = re.compile(r"no such table: (\S+)|relation \"([^\"]+)\" does not exist")
+
+
+def _say_when_the_database_fails(command: click.Command, schema_hint: bool) -> None:
     """A command that cannot reach its database (down, a wrong DATABASE_URL, a password refused, an SQLite
-    file that cannot be opened) ends with one line naming the database, not a traceback of sixty lines.
-    A failure of a statement (on SQLite also an operational error: "no such table", a migration's own
-    SQL) keeps its traceback: that is a bug or a schema to upgrade, and the traceback says where."""
+    file that cannot be opened) ends with one line naming the database, not a traceback of sixty lines;
+    so does one that meets a database without its tables (never migrated, or a wrong DATABASE_URL), with
+    the command that makes them (not for ``db`` itself, whose migrations make them). Any other failure of
+    a statement keeps its traceback: that is a bug, and the traceback says where."""
     for sub in getattr(command, "commands", {}).values():
-        _say_when_the_database_fails(sub)
+        _say_when_the_database_fails(sub, schema_hint)
     inner = command.callback
     if inner is None or getattr(inner, "says_when_the_database_fails", False):
         return  # a group without a callback, or wrapped by an earlier app (the commands are module-level)
@@ -65,10 +71,15 @@ def _say_when_the_database_fails(command: click.Command) -> None:
     def guarded(*args, **kwargs):
         try:
             return inner(*args, **kwargs)
-        except OperationalError as failed:
-            if failed.statement is not None:  # connected, and a statement failed
-                raise
+        except (OperationalError, ProgrammingError) as failed:
             url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+            missing = _NO_TABLE.search(str(failed.orig)) if schema_hint else None
+            if missing:
+                raise click.ClickException(
+                    f"the database {url} has no table {missing[1] or missing[2]}: make its tables with "
+                    "`flask --app wsgi db upgrade` (or is DATABASE_URL the right database?)") from None
+            if failed.statement is not None or not isinstance(failed, OperationalError):
+                raise  # connected, and a statement failed
             raise click.ClickException(f"the database {url} failed: {' '.join(str(failed.orig).split())}") from None
 
     guarded.says_when_the_database_fails = True

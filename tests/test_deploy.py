@@ -376,10 +376,18 @@ def test_a_command_that_cannot_reach_its_database_says_which_one_in_a_line_not_a
     assert says in run.stderr and "s3cret" not in run.stderr
 
 
-def test_a_statement_that_fails_on_a_database_reached_keeps_its_traceback(tmp_path):
-    """On SQLite "no such table" is an operational error too: a schema to upgrade, or a bug, told where."""
+def test_a_database_without_its_tables_says_how_to_make_them_and_another_failure_keeps_its_traceback(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "PAKN_ENV": "development",
            "SCHEDULER_IN_APP": "false"}
     run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "calendar", "list", "2026"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=60)
-    assert run.returncode == 1 and "Traceback" in run.stderr and "no such table" in run.stderr, run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "has no table calendar_days: make its tables with `flask --app wsgi db upgrade`" in run.stderr
+    # a statement that fails otherwise (here a bug: SQL the code never sends) is told where, with its traceback
+    script = ("from sqlalchemy import text\nfrom feedback_app import create_app\nfrom feedback_app.extensions import db\n"
+              "app = create_app()\n@app.cli.command('broken')\ndef broken():\n    db.session.execute(text('SELEC 1'))\n"
+              "from feedback_app.cli import _say_when_the_database_fails\n"
+              "_say_when_the_database_fails(app.cli.commands['broken'], True)\n"
+              "app.cli.main(['broken'], standalone_mode=True)\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "Traceback" in run.stderr and "SELEC" in run.stderr, run.stderr
