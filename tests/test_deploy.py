@@ -385,7 +385,8 @@ def test_a_database_without_its_tables_says_how_to_make_them_and_another_failure
     assert "has no table calendar_days: make its tables with `flask --app wsgi db upgrade`" in run.stderr
     # a statement that fails otherwise (here a bug: SQL the code never sends) is told where, with its traceback
     script = ("from sqlalchemy import text\nfrom feedback_app import create_app\n"
-              "from feedback_app.extensions import db\napp = create_app()\n@app.cli.command('broken')\ndef broken():\n    db.session.execute(text('SELEC 1'))\n"
+              "from feedback_app.extensions import db\napp = create_app()\n"
+              "@app.cli.command('broken')\ndef broken():\n    db.session.execute(text('SELEC 1'))\n"
               "from feedback_app.cli import _say_when_the_database_fails\n"
               "_say_when_the_database_fails(app.cli.commands['broken'], True)\n"
               "app.cli.main(['broken'], standalone_mode=True)\n")
