@@ -319,8 +319,8 @@ def test_the_command_writes_the_file_with_progress_on_stderr(book, app, tmp_path
     assert ws["A5"].value.endswith("(kỳ báo cáo 2024-Q2)")
     assert [r[1] for r in ws.iter_rows(min_row=7, values_only=True)] == [book[k] for k in IN_ORDER]
     by_period = tmp_path / "q2-qlkh.xlsx"
-    result = app.test_cli_runner().invoke(args=["register", "export", "--period", "2024-Q2", "--unit", "QLKH",
-                                                "--out", str(by_period)])
+    result = app.test_cli_runner().invoke(args=["register", "export", "--period", "2024-Q2", "--unit", "qlkh",
+                                                "--out", str(by_period)])  # the unit's code in any case
     assert result.exit_code == 0, result.output
     assert [r[1] for r in _sheet(by_period.read_bytes()).iter_rows(min_row=7, values_only=True)] == [
         book["answered"], book["extended"]]
@@ -363,3 +363,9 @@ def test_the_command_refuses_a_folder_that_does_not_exist_in_one_line(app, tmp_p
     out = tmp_path / "khong-co" / "so.xlsx"
     result = app.test_cli_runner().invoke(args=["register", "export", "--period", "2024-Q2", "--out", str(out)])
     assert result.exit_code == 1 and "Không có thư mục" in result.output and "Traceback" not in result.output
+
+
+def test_the_command_writes_the_register_only_under_an_xlsx_name(app, tmp_path):
+    out = tmp_path / "so.csv"  # an XLSX named .csv opens as garbage in a spreadsheet
+    result = app.test_cli_runner().invoke(args=["register", "export", "--period", "2024-Q2", "--out", str(out)])
+    assert result.exit_code == 1 and "sổ được ghi dạng XLSX" in result.output and not out.exists()

@@ -160,7 +160,11 @@ def register_export(date_from: str | None, date_to: str | None, period: str | No
     """Write the register of the cases received in a range of days as XLSX (A4 landscape)."""
     from ..services import register
     from . import register_xlsx
-    filters = register.Filters(_register_period(date_from, date_to, period), channel or None, unit or None)
+    if not out.lower().endswith(".xlsx"):  # an XLSX named .csv opens as garbage in a spreadsheet
+        raise click.ClickException(f"--out {out}: sổ được ghi dạng XLSX; vui lòng đặt tên tệp có đuôi .xlsx")
+    # a unit's code as the API takes it, in any case
+    filters = register.Filters(_register_period(date_from, date_to, period), channel or None,
+                               unit.strip().upper() if unit else None)
     try:
         register.check(filters)
     except register.RegisterError as error:
