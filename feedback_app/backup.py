@@ -76,7 +76,10 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
     # files only allowed by the option may still be in an older copy: keep those; marked ones were looked for
     only_allowed = [f for f in missing if f.lost_at is None]
     db.session.remove()  # that query's transaction is not held open through a dump of minutes
-    target.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        # made with its parents, a BACKUP_DIR on a share not mounted would fill the host's own disk unseen
+        raise BackupFailed(f"{target.parent} does not exist: is the backup share mounted? Nothing written")
+    target.mkdir(exist_ok=True)
     with open(target / LOCK, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -184,6 +184,17 @@ def test_a_new_installation_without_uploads_yet_is_backed_up(app, clock, tmp_pat
         assert archive.getmembers() == []
 
 
+def test_a_backup_to_a_share_not_mounted_writes_nothing_instead_of_filling_the_hosts_disk(app, clock, tmp_path):
+    submissions.submit(SUBMISSION)
+    target = tmp_path / "mnt" / "backup" / "pakn"  # /mnt/backup is the share's mount point: not there
+    result = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
+    assert result.exit_code == 1 and "is the backup share mounted?" in result.output
+    assert not (tmp_path / "mnt").exists()
+    (tmp_path / "mnt" / "backup").mkdir(parents=True)  # mounted: the folder of pakn's copies is made
+    assert app.test_cli_runner().invoke(args=["backup", "--to", str(target)]).exit_code == 0
+    assert len(list(target.glob("*-uploads.tar"))) == 1
+
+
 def test_the_database_password_goes_to_pg_dump_in_its_environment_not_on_its_command_line(app, tmp_path):
     from sqlalchemy.engine import make_url as url
 
