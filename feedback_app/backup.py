@@ -77,8 +77,11 @@ def make_backup(target: Path, keep: int, progress: Callable[[str], None] = lambd
     only_allowed = [f for f in missing if f.lost_at is None]
     db.session.remove()  # that query's transaction is not held open through a dump of minutes
     if not target.parent.is_dir():
-        # made with its parents, a BACKUP_DIR on a share not mounted would fill the host's own disk unseen
-        raise BackupFailed(f"{target.parent} does not exist: is the backup share mounted? Nothing written")
+        # made with its parents, a mistyped --to, or a path under a mount point not there, would be a new
+        # tree on the host's own disk, filled unseen (a share mounted at BACKUP_DIR itself: the unit's
+        # RequiresMountsFor, deploy/pakn-backup.service)
+        raise BackupFailed(f"{target.parent} does not exist: is the path right, the backup share mounted? "
+                           "Nothing written")
     target.mkdir(exist_ok=True)
     with open(target / LOCK, "w") as lock:
         try:

@@ -184,13 +184,14 @@ def test_a_new_installation_without_uploads_yet_is_backed_up(app, clock, tmp_pat
         assert archive.getmembers() == []
 
 
-def test_a_backup_to_a_share_not_mounted_writes_nothing_instead_of_filling_the_hosts_disk(app, clock, tmp_path):
+def test_a_backup_under_a_folder_that_does_not_exist_writes_nothing_instead_of_making_a_tree(app, clock, tmp_path):
+    """A mistyped --to, or a path under a mount point that is not there: no new tree on the host's disk."""
     submissions.submit(SUBMISSION)
-    target = tmp_path / "mnt" / "backup" / "pakn"  # /mnt/backup is the share's mount point: not there
+    target = tmp_path / "mnt" / "backup" / "pakn"
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
-    assert result.exit_code == 1 and "is the backup share mounted?" in result.output
+    assert result.exit_code == 1 and "the backup share mounted?" in result.output
     assert not (tmp_path / "mnt").exists()
-    (tmp_path / "mnt" / "backup").mkdir(parents=True)  # mounted: the folder of pakn's copies is made
+    (tmp_path / "mnt" / "backup").mkdir(parents=True)  # there: the folder of pakn's copies is made in it
     assert app.test_cli_runner().invoke(args=["backup", "--to", str(target)]).exit_code == 0
     assert len(list(target.glob("*-uploads.tar"))) == 1
 
