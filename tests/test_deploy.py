@@ -109,11 +109,12 @@ def test_the_services_write_no_file_for_every_user_and_wait_for_the_upload_share
     for name in ("pakn-web.service", "pakn-scheduler.service", "pakn-backup.service"):
         assert unit_setting(name, "UMask") == ["0027"], name
     # the share (the parent of UPLOAD_DIR) must be mounted before any of them runs, as for the backup
-    share = unit_setting("pakn-backup.service", "RequiresMountsFor")
+    share, backups = unit_setting("pakn-backup.service", "RequiresMountsFor")
     (upload_dir,) = env_example_settings()["UPLOAD_DIR"]
-    assert share and Path(upload_dir).is_relative_to(share[0])
+    assert Path(upload_dir).is_relative_to(share)
+    assert [backups] == env_example_settings()["BACKUP_DIR"]  # a share mounted there: waited for, not filled
     for name in ("pakn-web.service", "pakn-scheduler.service"):
-        assert unit_setting(name, "RequiresMountsFor") == share, name
+        assert unit_setting(name, "RequiresMountsFor") == [share], name
         assert upload_dir in unit_setting(name, "ReadWritePaths")[0].split()
 
 
