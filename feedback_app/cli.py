@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+import holidays
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, make_url, select
@@ -118,7 +119,7 @@ def _parse_day(value: str) -> date:
 
 
 @calendar_cli.command("list")
-@click.argument("year", type=click.IntRange(1901, 2999))
+@click.argument("year", type=click.IntRange(holidays.VN.start_year, holidays.VN.end_year))  # the years it knows
 def calendar_list(year: int) -> None:
     """Days off (weekdays) and make-up working days of YEAR, with local overrides."""
     from .services.calendar import year_days
