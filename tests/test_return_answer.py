@@ -211,7 +211,11 @@ def test_the_api_returns_an_answer_through_the_same_machine(app, client, clock, 
     assert (public["state"], public["state_label"], public["due_date"], public["due_step"]) == (
         "answered", "Đã trả lời", None, None)
     history = client.get(f"/api/v1/feedback/{case.code}/history").get_json()
-    assert history["state"] == "answered"  # the public history says what the public view says
+    assert history["state"] == "answered"  # the public history says what the public view says, row by row too
+    assert {state for row in history["history"] if row["event"] in ("return_answer", "due_recomputed")
+            for state in (row["from"], row["to"])} == {"answered"}
+    assert "forwarded" not in [row["to"] for row in history["history"][history["history"].index(
+        next(r for r in history["history"] if r["event"] == "return_answer")):]]
     assert client.get(f"/api/v1/feedback/{case.code}/history", headers=unit).get_json()["state"] == "forwarded"
     assert client.post(url, json={"reason": REASON}, headers=office).status_code == 409  # not answered now
 

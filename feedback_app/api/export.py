@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows import clock
-from workflows.lifecycle import Role
+from workflows.lifecycle import Role, State
 
 from ..auth import api_user, unauthorized
 from ..extensions import db
@@ -38,14 +38,24 @@ BATCH = 500
 
 
 def history(case: Feedback, staff: bool) -> list[dict]:
-    """The audit trail; without ``staff`` only public rows, and no names or notes."""
-    rows = []
-    for t in case.transitions if staff else public_transitions(case):
-        row = {"event": t.event, "from": t.from_state, "to": t.to_state, "at": t.at.isoformat()}
-        if staff:
-            row.update(actor=t.actor_label, note=t.note)
-        rows.append(row)
+    """The audit trail; without ``staff`` only public rows, no names or notes, and the states as the public
+    view says them: from HCTH's ``return_answer`` to the revised answer's approval the citizen still holds
+    an answer (``serialize.public_state``), so those rows read "answered" where the unit's drafting states
+    stood."""
+    if staff:
+        return [{"event": t.event, "from": t.from_state, "to": t.to_state, "at": t.at.isoformat(),
+                 "actor": t.actor_label, "note": t.note} for t in case.transitions]
+    rows, revising = [], False  # revising: after a return_answer, until the revision is approved
+    for t in public_transitions(case):
+        source = State.ANSWERED.value if revising and t.from_state in DRAFTING else t.from_state
+        revising = (revising or t.event == "return_answer") and t.to_state in DRAFTING
+        dest = State.ANSWERED.value if revising else t.to_state
+        rows.append({"event": t.event, "from": source, "to": dest, "at": t.at.isoformat()})
     return rows
+
+
+# the unit's and the leader's states while a returned answer is revised (lifecycle.answer_returned)
+DRAFTING = (State.FORWARDED.value, State.UNDER_REVIEW.value)
 
 
 @bp.get("/feedback/<code>/history")
