@@ -242,3 +242,32 @@ def test_the_sync_export_since_a_moment_carries_a_case_whose_only_news_is_a_prog
     g.pop("api_user", None)
     later = client.get("/api/v1/export?since=2024-04-04T00:00:00%2B07:00", headers={"Authorization": "Bearer sync-tok"})
     assert later.get_data(as_text=True) == ""
+
+
+def test_the_sync_export_carries_a_case_again_when_its_automatic_letter_becomes_public(app, client, clock, seeded):
+    """The letter and its step show from the end of its grace period (its mail leaves), when no row of the
+    case changes: a mirror polling during the grace period still gets them, on its next poll."""
+    from flask import g
+
+    from feedback_app.auth import token_hash
+    from feedback_app.models import ApiToken
+
+    case = forwarded_case(seeded)
+    sweep_on(date(2024, 3, 26))  # the letter, made at 08:00; public at 12:00 (4 office hours later)
+    db.session.add(ApiToken(user=seeded["office"], token_hash=token_hash("sync-tok")))
+    db.session.commit()
+
+    def export(since: str) -> list[dict]:
+        g.pop("api_user", None)
+        body = client.get(f"/api/v1/export?since={since}", headers={"Authorization": "Bearer sync-tok"})
+        return [json.loads(x) for x in body.get_data(as_text=True).splitlines()]
+
+    clock.set("2024-03-26T11:00:00+07:00")
+    (line,) = export("2024-03-26T07:00:00%2B07:00")  # the poll during the grace period
+    assert line["letters"] == [] and "apology_letter" not in [row["event"] for row in line["history"]]
+    assert export("2024-03-26T11:00:00%2B07:00") == []  # nothing new yet
+    clock.set("2024-03-26T12:30:00+07:00")
+    (line,) = export("2024-03-26T11:00:00%2B07:00")  # the next poll: the letter is out
+    assert line["code"] == case.code and [x["number"] for x in line["letters"]] == ["001/PXL"]
+    assert line["history"][-1]["event"] == "apology_letter"
+    assert export("2024-03-26T12:30:00%2B07:00") == []  # and only once

@@ -24,7 +24,7 @@ from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Feedback, Transition
 from ..services import serialize
-from ..services.letters import public_transitions
+from ..services.letters import made_public_since, public_transitions
 from . import bp
 from .errors import error
 from ..public.routes import code_rate_limit
@@ -118,6 +118,9 @@ def export_cases():
     except BadInstant as bad:
         return error(400, bad.message(), {"since": gettext("Thời điểm không hợp lệ.")})
 
+    # a letter that became public meanwhile changed the line (its letters, its history) and no row
+    letters_out = made_public_since(since) if since is not None else []
+
     def lines():
         last_id = 0
         while True:  # keyset batches: memory stays flat however many cases changed
@@ -127,7 +130,8 @@ def export_cases():
                 # a public step the sweep adds without changing the case (a progress notice) moves no
                 # updated_at, and the line carries the history: found by its audit row (ix_transitions_at)
                 query = query.where(or_(Feedback.updated_at >= since,
-                                        Feedback.id.in_(select(Transition.feedback_id).where(Transition.at >= since))))
+                                        Feedback.id.in_(select(Transition.feedback_id).where(Transition.at >= since)),
+                                        Feedback.id.in_(letters_out)))
             batch = db.session.execute(query).scalars().all()
             if not batch:
                 return

@@ -128,6 +128,20 @@ def public_letters(case: Feedback, now: datetime | None = None) -> list[ApologyL
     return [letter for letter in case.letters if is_public(letter, now)]
 
 
+# An automatic letter's grace period counts office hours from the next opening: across Tết and a weekend
+# it ends at most this long after the letter was made
+LONGEST_GRACE = timedelta(days=14)
+
+
+def made_public_since(since: datetime, now: datetime | None = None) -> list[int]:
+    """The cases whose automatic letter became public (its grace period ended) from ``since`` to now: their
+    public view changed though no row of theirs did (``/api/v1/export?since``)."""
+    now = now or CLOCK.now()
+    recent = db.session.execute(select(ApologyLetter).where(
+        ApologyLetter.automatic, ApologyLetter.created_at >= since - LONGEST_GRACE)).scalars()
+    return sorted({letter.feedback_id for letter in recent if since <= grace_ends(letter) <= now})
+
+
 def public_transitions(case: Feedback, now: datetime | None = None) -> list:
     """The audit rows the public reads (``Transition.public``), but the step of an automatic letter not
     public yet (``is_public``): the timeline names the letter from when the letter itself can be read."""
