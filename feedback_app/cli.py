@@ -52,8 +52,10 @@ def init_app(app: Flask) -> None:
         _say_when_the_database_fails(command, schema_hint=name != "db")
 
 
-# A table the code reads is not in the database: SQLite's words, PostgreSQL's SQLSTATE undefined_table
-_NO_TABLE = re.compile(r"no such table: (\S+)|relation \"([^\"]+)\" does not exist")
+# A table the code reads is not in the database: PostgreSQL's SQLSTATE undefined_table (whatever the
+# server's language), SQLite's words; the table's name, where the message gives it
+UNDEFINED_TABLE = "42P01"
+_NO_TABLE = re.compile(r"no such table: (\S+)|\"([^\"]+)\"")
 
 
 def _say_when_the_database_fails(command: click.Command, schema_hint: bool) -> None:
@@ -74,10 +76,13 @@ def _say_when_the_database_fails(command: click.Command, schema_hint: bool) -> N
             return inner(*args, **kwargs)
         except (OperationalError, ProgrammingError) as failed:
             url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-            missing = _NO_TABLE.search(str(failed.orig)) if schema_hint else None
-            if missing:
+            message = str(failed.orig)
+            if schema_hint and (getattr(failed.orig, "sqlstate", None) == UNDEFINED_TABLE
+                                or message.startswith("no such table")):
+                named = _NO_TABLE.search(message)
+                table = f" {named[1] or named[2]}" if named else ""
                 raise click.ClickException(
-                    f"the database {url} has no table {missing[1] or missing[2]}: make its tables with "
+                    f"the database {url} has no table{table}: make its tables with "
                     "`flask --app wsgi db upgrade` (or is DATABASE_URL the right database?)") from None
             if failed.statement is not None or not isinstance(failed, OperationalError):
                 raise  # connected, and a statement failed

@@ -23,7 +23,7 @@ def check(config) -> None:
     opens, closes = (_hour(config, name) for name in ("OFFICE_OPENS", "OFFICE_CLOSES"))
     if opens >= closes:
         raise ConfigError(f"OFFICE_OPENS={config['OFFICE_OPENS']!r} is not before OFFICE_CLOSES={config['OFFICE_CLOSES']!r}")
-    if config.get("WEBHOOK_URL") and not config.get("WEBHOOK_SECRET"):
+    if config.get("WEBHOOK_URL") and not (config.get("WEBHOOK_SECRET") or "").strip():
         # signed with an empty key, a post anyone can forge would read as pakn's to the receiver
         raise ConfigError("WEBHOOK_URL is set and WEBHOOK_SECRET is not: the receiver could not tell pakn's "
                           "posts from forged ones")

@@ -350,6 +350,7 @@ def test_gunicorn_as_the_procfile_starts_it_serves_the_app_with_production_setti
     ({"PAKN_ENV": "production", "SECRET_KEY": ""}, "pakn: SECRET_KEY is not set"),
     ({"PAKN_ENV": "production", "SECRET_KEY": "change-me"}, "pakn: SECRET_KEY is a placeholder"),
     ({"WEBHOOK_URL": "https://lgsp.example.gov.vn/pakn"}, "pakn: WEBHOOK_URL is set and WEBHOOK_SECRET is not"),
+    ({"WEBHOOK_URL": "https://lgsp.example.gov.vn/pakn", "WEBHOOK_SECRET": "  "}, "WEBHOOK_SECRET is not"),
 ])
 def test_a_mistyped_setting_stops_the_app_with_its_name_not_a_traceback(tmp_path, setting, says):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cfg.sqlite3'}", "PAKN_ENV": "development",

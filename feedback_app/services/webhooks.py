@@ -73,7 +73,7 @@ def deliver_webhooks(now: datetime | None = None, limit: int = 200) -> dict[str,
     now = now or CLOCK.now()
     url, secret = current_app.config.get("WEBHOOK_URL"), current_app.config.get("WEBHOOK_SECRET")
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    if not url or not secret:  # never unsigned (settings_check stops an app started so)
+    if not url or not (secret or "").strip():  # never unsigned (settings_check stops an app started so)
         return counts
     # a case's changes in the order they happened: one waiting for a retry holds back the later ones (the
     # payload has no sequence the receiver could restore it by); an earlier one due now comes first in
