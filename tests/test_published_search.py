@@ -43,14 +43,14 @@ PUBLISHED_BEFORE = ("id, code, submitter_name, address, title, content, consent_
                     "published_at, public_title, public_question, public_answer, search_text")
 
 
-def found_in(database_url: str, q: str) -> list[str]:
+def found_in(url: str, q: str) -> list[str]:
     """The published search of a database a migration test made, by an app of its own (in a process of
     its own: the test's app is bound to the test database)."""
     script = ("import json\nfrom feedback_app import create_app\n"
               "from feedback_app.services.published import search, Filters\n"
               "app = create_app('development', SQLALCHEMY_DATABASE_URI=%r, SCHEDULER_IN_APP=False)\n"
               "with app.app_context():\n    print(json.dumps([c.code for c in search(Filters(q=%r), 1, 20).items]))\n"
-              % (database_url, q))
+              % (url, q))
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
