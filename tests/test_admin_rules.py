@@ -122,6 +122,8 @@ def test_the_english_interface_translates_the_new_messages(app, client, seeded):
     client.get("/quan-tri/don-vi?lang=en")
     refused = client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "role": "leader", "unit": "QLKH"})
     assert "Leaders and admins belong to no unit" in text(refused)
+    empty = text(client.post("/quan-tri/nguoi-dung/moi", data={**NEW_USER, "email": ""}))
+    assert "Please enter the user's e-mail address." in empty and "your e-mail" not in empty
 
 
 def test_the_last_active_admin_cannot_stop_or_demote_themselves_and_hcth_cannot_stop(app, client, seeded):

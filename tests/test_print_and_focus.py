@@ -48,3 +48,27 @@ def test_a_case_form_sent_back_with_errors_puts_the_focus_on_what_to_correct(
     assert page.evaluate("document.activeElement.id") == "form-errors"
     page.locator("#form-errors a").first.click()
     assert page.evaluate("document.activeElement.id") == "request_info-missing"
+
+
+def test_a_printed_status_page_is_the_citizens_record_on_portrait_pages_without_forms(
+        app, clock, seeded, live_server, page):
+    from feedback_app.services.cases import apply_event
+
+    from deadline_helpers import forwarded_case
+    case = forwarded_case(seeded)
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Trả lời: thời hạn là 10 ngày làm việc."})
+    apply_event(case, "approve", seeded["leader"])
+    page.goto(f"{live_server}/tra-cuu?code={case.code}")
+    page.fill("input[name=contact]", "0905123456")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(f"**/tra-cuu/{case.code}")
+    assert page.locator("#rating-form").is_visible() and page.locator("#print-agency").is_hidden()
+    page.emulate_media(media="print")
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    assert all(float(p.mediabox.width) < float(p.mediabox.height) for p in pdf.pages)  # A4 portrait
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    assert app.config["AGENCY_NAME"] in text  # the site's header is not printed: the department is named
+    assert SUBMISSION.content in text  # "what you sent", folded on the screen, printed open
+    assert "Trả lời: thời hạn là 10 ngày làm việc." in text
+    for form_text in ("Gửi đánh giá", "Tra cứu phản ánh, kiến nghị khác"):
+        assert form_text not in text, form_text

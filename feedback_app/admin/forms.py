@@ -96,8 +96,10 @@ class CategoryForm(RowForm):
 
 
 class UserForm(RowForm):
-    email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), STAFF_EMAIL,
-                                                at_most(254)], filters=[_strip])  # pasted with a space after it
+    # the admin types someone else's address: not the sign-in form's "your e-mail"
+    email = EmailField(_l("Thư điện tử"), validators=[
+        DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử của người dùng.")), STAFF_EMAIL, at_most(254)],
+        filters=[_strip])  # pasted with a space after it
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ tên.")), at_most(200)])
     title = StringField(_l("Chức danh"), validators=[Optional(), at_most(200)])
     role = SelectField(_l("Vai trò"), choices=_role_choices, validate_choice=False)  # the service refuses an unknown role
