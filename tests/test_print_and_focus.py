@@ -46,6 +46,7 @@ def test_a_case_form_sent_back_with_errors_puts_the_focus_on_what_to_correct(
     page.wait_for_url("**/su-kien/request_info")
     assert page.title().startswith("Lỗi: ")
     assert page.evaluate("document.activeElement.id") == "form-errors"
+    assert page.locator(".flash.error").count() == 1  # one list of what to correct, not a second box above it
     page.locator("#form-errors a").first.click()
     assert page.evaluate("document.activeElement.id") == "request_info-missing"
 

@@ -154,8 +154,7 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
     if event not in EVENTS:
         abort(404)
     form = event_form(event, case, formdata=_formdata())
-    if not form.validate():
-        flash(gettext("Vui lòng kiểm tra lại các trường được đánh dấu."), "error")
+    if not form.validate():  # the page's list of what to correct says it, and takes the focus (case.html)
         return render_case(_keep_draft_files(case, event, form), bp, {event: form}, 422)
     version = form.version.data
     try:

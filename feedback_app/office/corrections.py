@@ -25,8 +25,7 @@ def correct_intake(code: str):
         flash(gettext(corrections.NOT_AT_INTAKE), "error")
         return render_case(case, "office", status=409)
     form = correction_form(case, formdata=request.form)
-    if not form.validate():
-        flash(gettext("Vui lòng kiểm tra lại các trường được đánh dấu."), "error")
+    if not form.validate():  # the page's list of what to correct says it, and takes the focus (case.html)
         return render_case(case, "office", {corrections.FORM: form}, 422)
     try:
         changed = corrections.correct_intake(case, current_user, submission_from(form, case.channel),
