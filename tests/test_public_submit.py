@@ -356,6 +356,10 @@ def test_the_form_sent_twice_or_an_api_retry_counts_once_against_the_rate_limit(
     assert replayed.status_code == 200 and replayed.headers["Idempotent-Replayed"] == "true"
     assert post(client, submission_key=key).status_code == 303
     assert count(Feedback) == 2
+    # a used key with other content is no replay: it makes a case, so it is held back like any new one
+    # (else one key that once made a case would open the limit for ever)
+    other = post(client, submission_key=key, title="Một phản ánh thứ ba, nội dung khác hẳn")
+    assert other.status_code == 429 and count(Feedback) == 2
 
 
 # --- what the citizen sent is not lost when the form comes back -------------------------------------

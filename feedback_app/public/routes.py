@@ -111,12 +111,18 @@ def only_created(response) -> bool:
 
 
 def replay_of_a_case() -> bool:
-    """The request carries a key (the API's Idempotency-Key, the form's hidden key) that already made a
-    case: its answer is that case's receipt, which no limit may hold back, so that a client that timed out
-    on the request that made it learns its code (README: a replay does not count)."""
+    """The request sends again what a key (the API's Idempotency-Key, the form's hidden key) already made:
+    its answer is that case's receipt, which no limit may hold back, so that a client that timed out on
+    the request that made it learns its code (README: a replay does not count). The same key with other
+    content is no replay: the API refuses it (422, nothing made), and the form makes a new case (the
+    citizen went back, changed it and sent it), which counts, or a used key would open the limit."""
     key = request.headers.get(submissions.IDEMPOTENCY_KEY) if request.is_json else request.form.get("submission_key")
     key = submissions.form_key(key)
-    return key is not None and submissions.made_with_key(key) is not None
+    case = submissions.made_with_key(key) if key is not None else None
+    if case is None or request.is_json:
+        return case is not None
+    sent = SubmissionFields(formdata=request.form, meta={"csrf": False})
+    return sent.validate() and submissions.made_by(case, submission_from(sent, "web"))
 
 
 # One budget per IP (an IPv6 /64: security.client_key) for the form and the JSON API together.

@@ -318,15 +318,17 @@ def made_with_key(key: str) -> Feedback | None:
     return db.session.execute(select(Feedback).where(Feedback.submission_key == key)).scalar_one_or_none()
 
 
+def made_by(case: Feedback, submission: Submission) -> bool:
+    """``case`` is what ``submission`` made: the same fields as first stored, whatever HCTH corrected since."""
+    if case.submission_digest:
+        return case.submission_digest == submission.digest()
+    # stored before migration 0036
+    return all(getattr(case, name) == value for name, value in submission.as_stored().items())
+
+
 def _made_with_key(submission: Submission) -> Feedback | None:
     case = made_with_key(submission.key)
-    if case is None:
-        return None
-    if case.submission_digest:  # as first stored, whatever HCTH corrected since
-        same = case.submission_digest == submission.digest()
-    else:  # stored before migration 0036
-        same = all(getattr(case, name) == value for name, value in submission.as_stored().items())
-    if not same:
+    if case is not None and not made_by(case, submission):
         raise KeyReused(submission.key)
     return case
 
