@@ -99,6 +99,8 @@ def test_the_admin_sees_failing_mails_with_their_error_and_retries_one(app, clie
     assert 'href="/quan-tri/thu-di"' in client.get("/quan-tri/nguoi-dung").get_data(as_text=True)  # in the menu
     html = client.get("/quan-tri/thu-di").get_data(as_text=True)
     assert mail.key in html and "SMTP" in html and "Gửi lại" in html and f"received:{case.code}" in html
+    # the admin sees no case: with the code there, the citizen's address would be all the lookup asks for
+    assert "an@example.com" not in html and "a…n@example.com" in html
     assert client.get("/quan-tri/thu-di?page=abc").status_code == 200
     response = client.post(f"/quan-tri/thu-di/{mail.id}/gui-lai")
     assert response.status_code == 302
@@ -140,3 +142,10 @@ def test_the_failing_mail_page_speaks_english_on_request(app, client, clock, see
     refresh()  # the test's app context outlives requests: forget the locale the mails were written in
     html = client.get("/quan-tri/thu-di?lang=en").get_data(as_text=True)
     assert "Failing mail" in html and "Retry" in html and "Pending: 0 · Sent: 0 · Failed: 1" in html
+
+
+def test_the_failing_mail_page_masks_a_citizens_address_but_not_staffs():
+    from feedback_app.admin.outbox import shown_recipients
+    staff = {"qlkh@skhcn.example.gov.vn"}
+    assert shown_recipients("an@example.com", staff) == "a…n@example.com"
+    assert shown_recipients("QLKH@skhcn.example.gov.vn, b@gmail.com", staff) == "QLKH@skhcn.example.gov.vn, …@gmail.com"

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from ..auth import roles_required
 from ..extensions import db
+from ..models import User
 from ..services import citizen_notices, outbox
 from ..views_common import beyond_last_page, page_arg
 from . import bp
@@ -21,8 +23,24 @@ def outbox_failing():
     # a failed mail HCTH told the citizen by phone or post instead (services.citizen_notices): sending it
     # again would tell them twice
     given = citizen_notices.given_for_keys([mail.key for mail in page.items])
+    # the admin sees no case (README): a citizen's address beside the case's code would be all the public
+    # lookup asks for; the mail server's answer and the domain are what a failing mail needs
+    staff = set(db.session.execute(select(User.email).where(
+        User.email.in_({a.strip().lower() for mail in page.items for a in mail.recipients.split(",")}))).scalars())
     return render_template("admin/outbox.html", page=page, counts=outbox.counts(), given=given,
-                           ways=citizen_notices.HOW_LABELS)
+                           ways=citizen_notices.HOW_LABELS,
+                           recipients={mail.id: shown_recipients(mail.recipients, staff) for mail in page.items})
+
+
+def shown_recipients(recipients: str, staff: set[str]) -> str:
+    """The recipients as the admin's page shows them: staff as they are, a citizen's address masked but its
+    domain ("a…n@example.com")."""
+    shown = []
+    for address in (a.strip() for a in recipients.split(",") if a.strip()):
+        local, _at, domain = address.partition("@")
+        shown.append(address if address.lower() in staff or not domain else
+                     f"{local[0]}…{local[-1]}@{domain}" if len(local) > 1 else f"…@{domain}")
+    return ", ".join(shown)
 
 
 @bp.post("/thu-di/<int:mail_id>/gui-lai")
