@@ -466,3 +466,21 @@ def test_supplementary_information_of_emoji_or_punctuation_alone_is_refused(clie
     assert find(case.code).state == "awaiting_info"
     assert supply(client, case, "SĐT: 0905123456").status_code == 303  # a number is an answer
     assert find(case.code).state == "received"
+
+
+def test_done_on_a_shared_computer_the_next_person_cannot_open_the_case(client, clock, seeded):
+    """The status page and the receipt offer to end there: the codes the browser looked up or sent are
+    no longer its (the session kept them, so the next person at a reception desk could open them)."""
+    from test_public_submit import VALID, post
+    post(client, submission_key="khach-1", **{k: v for k, v in VALID.items() if k != "submission_key"})
+    sent = db.session.execute(select(Feedback)).scalars().one()
+    other = receive(SUBMISSION)
+    look_up(client, other.code, "0905123456")
+    assert 'id="forget-form"' in client.get("/gui-phan-anh/da-gui").get_data(as_text=True)
+    page = client.get(f"/tra-cuu/{other.code}").get_data(as_text=True)
+    assert 'action="/tra-cuu/ket-thuc"' in page and 'class="no-print" id="forget-form"' in page
+    done = client.post("/tra-cuu/ket-thuc", follow_redirects=True)
+    assert "Đã xóa khỏi trình duyệt này" in done.get_data(as_text=True)
+    for code in (sent.code, other.code):  # asked for the contact again, as any other browser
+        assert client.get(f"/tra-cuu/{code}").status_code == 302
+    assert client.get("/gui-phan-anh/da-gui").headers["Location"].endswith("/gui-phan-anh")

@@ -322,6 +322,16 @@ def submitted():
     return render_template("public/submitted.html", case=case, answer_by=answer_by, answer_days=answer_days)
 
 
+@bp.post("/tra-cuu/ket-thuc")
+def forget():
+    """Done, on a shared computer (a reception desk, a library): the codes this browser looked up or sent
+    are no longer its, so the next person cannot open them (their status pages, answers and files)."""
+    for name in (SESSION_CASES, "submitted_code", LAST_SENT):
+        session.pop(name, None)
+    flash(gettext("Đã xóa khỏi trình duyệt này các phản ánh, kiến nghị Ông/Bà đã gửi hoặc tra cứu."), "success")
+    return redirect(url_for("public.lookup"), code=303)
+
+
 # --- status -------------------------------------------------------------------------------------
 
 def _remember(code: str) -> None:
