@@ -79,6 +79,18 @@ def test_five_wrong_passwords_lock_that_email_from_that_address_only_and_say_not
                               .where(SignInFailure.email == office.email)).scalar_one() == 0
 
 
+def test_a_failed_sign_in_logs_an_accounts_address_but_not_what_else_was_typed(app, client, seeded, caplog):
+    """What was typed reaches the log only when it is an account's address: people type other things there
+    (a password, a private address)."""
+    office = seeded["office"]
+    with caplog.at_level("WARNING"):
+        client.post("/van-phong/dang-nhap", data={"email": "matkhau2024@gmail.com", "password": "x"})
+        client.post("/van-phong/dang-nhap", data={"email": office.email, "password": "wrong"})
+    failed = [r.getMessage() for r in caplog.records if "failed sign-in" in r.getMessage()]
+    assert len(failed) == 2 and "matkhau2024" not in " ".join(failed)
+    assert "an address of no account" in failed[0] and repr(office.email) in failed[1]
+
+
 def test_wrong_passwords_from_one_address_are_limited_whatever_the_email(app_with):
     from feedback_app.demo import seed
     app = app_with(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per hour", LOGIN_MAX_FAILURES=100)

@@ -92,7 +92,9 @@ def authenticate(email: str, password: str, address: str) -> SignIn:
     if user is not None and user.active:
         _alert_if_guessed(user, typed, now)
     db.session.commit()
-    current_app.logger.warning("failed sign-in for %r from %s%s", typed, address, " (locked)" if locked else "")
+    # an account's address as typed; anything else only as such: people type their password in that field
+    who = repr(typed) if user is not None else "an address of no account"
+    current_app.logger.warning("failed sign-in for %s from %s%s", who, address, " (locked)" if locked else "")
     return SignIn(None, LOCKED, cfg["LOGIN_LOCKOUT_MINUTES"]) if locked else SignIn(None, BAD_LOGIN)
 
 
