@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from config import SAMPLE_AGENCY, Config, ProductionConfig
+from feedback_app.security import content_security_policy
 
 from conftest import ON_POSTGRES, _fresh_database, free_port
 
@@ -224,6 +225,7 @@ def local_nginx(tmp_path, http_port: int = 80, https_port: int = 443) -> Path:
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};", site)
     site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", site)
     site = site.replace("/srv/pakn/feedback_app/static", str(ROOT / "feedback_app" / "static"))
+    site = site.replace("/srv/pakn/deploy", str(DEPLOY))
     site = re.sub(r"listen \[::\]:\d+[^;]*;", "", site)
     site = re.sub(r"listen 80\b", f"listen 127.0.0.1:{http_port}", site)
     site = re.sub(r"listen 443\b", f"listen 127.0.0.1:{https_port}", site)
@@ -301,6 +303,12 @@ def test_nginx_as_configured_closes_foreign_hosts_and_shows_the_vietnamese_page_
         versioned = ask(https_port, get.format(host=SITE).replace("GET / ", "GET /static/pakn.css?v=0123456789ab "),
                         tls=True)
         assert versioned.startswith(b"HTTP/1.1 200")
+        # what nginx serves itself carries the app's security headers: the 413 page and the static files
+        for response in (head, versioned.partition(b"\r\n\r\n")[0]):
+            text = response.decode("latin-1")
+            for header in ("Strict-Transport-Security: max-age=", "X-Frame-Options: DENY",
+                           f"Content-Security-Policy: {content_security_policy()}"):
+                assert header in text, (header, text)
     finally:
         nginx.terminate()
         nginx.wait(10)
@@ -394,3 +402,16 @@ def test_a_database_without_its_tables_says_how_to_make_them_and_another_failure
               "app.cli.main(['broken'], standalone_mode=True)\n")
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "Traceback" in run.stderr and "SELEC" in run.stderr, run.stderr
+
+
+def test_the_headers_nginx_adds_to_its_own_files_are_the_apps():
+    """deploy/nginx-pakn-headers.conf: checked without nginx too (CI has none), against feedback_app/security.py."""
+    from feedback_app.security import _STATIC_HEADERS
+    added = dict(re.findall(r'add_header (\S+) "([^"]*)" always;', (DEPLOY / "nginx-pakn-headers.conf").read_text()))
+    assert added["Content-Security-Policy"] == content_security_policy()
+    assert added["Strict-Transport-Security"] == f"max-age={ProductionConfig.HSTS_MAX_AGE}; includeSubDomains"
+    app_headers = dict(_STATIC_HEADERS)
+    for name in ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert added[name] == app_headers[name], name
+    site = (DEPLOY / "nginx-pakn.conf").read_text()
+    assert site.count("include /srv/pakn/deploy/nginx-pakn-headers.conf;") == 2  # /static/ and /413.html
