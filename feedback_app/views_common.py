@@ -40,17 +40,18 @@ def page_arg(name: str = "page") -> int:
     return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
 
 
-def beyond_last_page(page, name: str = "page"):
+def beyond_last_page(page, name: str = "page", anchor: str = ""):
     """A redirect to the last page of the same list (same filters) when ``page`` (a Flask-SQLAlchemy
-    pagination) is an empty page past the end, else None: a page such as "30 results", "no results"
-    and "page 3 of 2" at once says nothing true. The view returns it when it is not None. A list
-    with no results at all goes to its first page."""
+    pagination, or anything with its ``items``, ``page`` and ``pages``) is an empty page past the end,
+    else None: a page such as "30 results", "no results" and "page 3 of 2" at once says nothing true.
+    The view returns it when it is not None. A list with no results at all goes to its first page.
+    ``anchor``: the list's place on its page ("#overdue")."""
     if page.items or page.page <= 1:
         return None
     last = page.pages or 1
     if last >= page.page:  # an empty page within the count (the rows changed meanwhile): nothing better
         return None
-    return redirect(page_url(last, name))
+    return redirect(page_url(last, name) + anchor)
 
 
 def page_url(number: int, name: str = "page") -> str:

@@ -138,10 +138,15 @@ class Case(Protocol):
     address: str | None
 
 
+# The unit's and the leader's states while an answer is drafted: with an answer already sent, the revision
+# of one HCTH returned (``answer_returned``; the public still reads "answered", api.export.history)
+DRAFTING_STATES = (State.FORWARDED.value, State.UNDER_REVIEW.value)
+
+
 def answer_returned(case: Case) -> bool:
     """HCTH returned the answer the citizen already has for revision (``return_answer``) and the unit
     (or, with its new draft, the leader) has it back: drafting states with an answer already sent."""
-    return case.answered_at is not None and case.state in (State.FORWARDED.value, State.UNDER_REVIEW.value)
+    return case.answered_at is not None and case.state in DRAFTING_STATES
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows import clock
-from workflows.lifecycle import Role, State
+from workflows.lifecycle import DRAFTING_STATES, Role, State
 
 from ..auth import api_user, unauthorized
 from ..extensions import db
@@ -47,15 +47,11 @@ def history(case: Feedback, staff: bool) -> list[dict]:
                  "actor": t.actor_label, "note": t.note} for t in case.transitions]
     rows, revising = [], False  # revising: after a return_answer, until the revision is approved
     for t in public_transitions(case):
-        source = State.ANSWERED.value if revising and t.from_state in DRAFTING else t.from_state
-        revising = (revising or t.event == "return_answer") and t.to_state in DRAFTING
+        source = State.ANSWERED.value if revising and t.from_state in DRAFTING_STATES else t.from_state
+        revising = (revising or t.event == "return_answer") and t.to_state in DRAFTING_STATES
         dest = State.ANSWERED.value if revising else t.to_state
         rows.append({"event": t.event, "from": source, "to": dest, "at": t.at.isoformat()})
     return rows
-
-
-# the unit's and the leader's states while a returned answer is revised (lifecycle.answer_returned)
-DRAFTING = (State.FORWARDED.value, State.UNDER_REVIEW.value)
 
 
 @bp.get("/feedback/<code>/history")

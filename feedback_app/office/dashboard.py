@@ -3,6 +3,7 @@ closing a period once its report is sent)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -13,7 +14,7 @@ from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
 from ..reports.periods import PeriodError, parse_period, quarter_of
 from ..services.reports import AlreadyClosed, PeriodNotBegun, PeriodNotOver, close_report, report_of, snapshot_of
-from ..views_common import bad_request, local_d, local_dt, page_arg, page_url, state_label
+from ..views_common import bad_request, beyond_last_page, local_d, local_dt, page_arg, state_label
 from workflows.clock import CLOCK
 from workflows.lifecycle import N_
 from . import bp
@@ -36,9 +37,10 @@ def _page() -> int:
 @roles_required(*REPORT_ROLES)
 def dashboard():
     data = dashboard_data(page=_page())
-    last = max(1, -(-data["overdue_total"] // data["per_page"]))
-    if data["page"] > last:  # a page past the end (the list shrank, or a typed number): the last one
-        return redirect(f"{page_url(last)}#overdue")
+    overdue = SimpleNamespace(items=data["overdue"], page=data["page"],
+                              pages=-(-data["overdue_total"] // data["per_page"]))
+    if (moved := beyond_last_page(overdue, anchor="#overdue")) is not None:
+        return moved
     states = horizontal_bars(gettext("Số phản ánh, kiến nghị theo trạng thái"),
                              [(state_label(s), n) for s, n in data["by_state"].items()])
     series = [p.label for p in data["quarters"]]

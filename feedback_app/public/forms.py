@@ -13,7 +13,7 @@ from workflows.lifecycle import MIN_EXPLANATION_CHARS
 
 from ..forms import Form
 from ..services.cases import TRACKING_CODE, normalise_code
-from ..services.submissions import (ATTACHMENT_ACCEPT, RATING_SCORES, is_clear_content,
+from ..services.submissions import (ATTACHMENT_ACCEPT, RATING_SCORES, has_letter, is_clear_content,
                                     looks_vietnamese, normalise_phone)
 
 
@@ -24,10 +24,6 @@ def _strip(value):
 # A long text is checked on the server, which says what is too long and keeps it, rather than cut off
 # by the browser (WTForms' Length renders ``maxlength``) when pasted, silently.
 UNCUT = {"maxlength": False}
-
-
-def has_letter(field) -> bool:
-    return any(c.isalpha() for c in field.data or "")
 
 
 class SubmissionFields(Form):
@@ -64,15 +60,15 @@ class SubmissionFields(Form):
         _l("Tôi đồng ý để câu trả lời được công khai (thông tin cá nhân của tôi sẽ được ẩn)"))
 
     def validate_full_name(self, field):
-        if field.data and not has_letter(field):  # "12345", "😀😀": nobody to answer to
+        if field.data and not has_letter(field.data):  # "12345", "😀😀": nobody to answer to
             raise ValidationError(_l("Họ và tên phải có chữ cái."))
 
     def validate_address(self, field):
-        if field.data and not has_letter(field):  # "🏠🏠🏠", "12345": no address to write to (Art 7.1)
+        if field.data and not has_letter(field.data):  # "🏠🏠🏠", "12345": no address to write to (Art 7.1)
             raise ValidationError(_l("Địa chỉ phải có chữ: số nhà, đường, xã/phường, tỉnh/thành phố."))
 
     def validate_title(self, field):
-        if field.data and not has_letter(field):
+        if field.data and not has_letter(field.data):
             raise ValidationError(_l("Tiêu đề phải có chữ, nói vấn đề được phản ánh, kiến nghị."))
 
     def validate_phone(self, field):

@@ -116,7 +116,12 @@ def identity_missing(case: Feedback) -> list[str]:
     address given is the postal one), as labels: the case page names them, not the whole rule."""
     wanted = ((case.submitter_name, N_("họ tên")), (case.address, N_("địa chỉ")))
     # without a letter ("12345", "🏠🏠🏠") there is nobody to answer, nowhere to write: the portal refuses it
-    return [label for value, label in wanted if not any(c.isalpha() for c in value or "")]
+    return [label for value, label in wanted if not has_letter(value)]
+
+
+def has_letter(text: str | None) -> bool:
+    """A name, an address or a title says something only with a letter in it (not "12345", "🏠🏠🏠")."""
+    return any(c.isalpha() for c in text or "")
 
 
 def art7_shortfalls(case: Feedback) -> list[str]:
