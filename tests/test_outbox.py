@@ -1,6 +1,8 @@
 """The outbox against a real SMTP server on loopback: outages, retries with backoff, no duplicates."""
 from __future__ import annotations
 
+import socket
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -52,6 +54,22 @@ def test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_onc
     attachment = next(part for part in apology[0].iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF") and attachment.get_filename().startswith("phieu-xin-loi-2024-")
+
+
+def test_a_mail_server_that_never_answers_is_given_up_on_after_mail_timeout(app, clock, seeded):
+    """A server that takes the connection and never greets (a stuck relay) costs MAIL_TIMEOUT, not the
+    outbox worker: the mail waits for its next attempt."""
+    receive(SUBMISSION)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the kernel completes the handshake; nobody ever reads or writes
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=1)
+        started = time.monotonic()
+        result = outbox.flush()
+        took = time.monotonic() - started
+    assert result.sent == 0 and result.retried == 1
+    assert took < 5, took
+    assert rows()[0].status == "pending" and "timed out" in rows()[0].last_error
 
 
 def test_a_retry_keeps_the_message_id_so_a_crash_after_sending_is_no_new_message(app, clock, seeded, smtp):

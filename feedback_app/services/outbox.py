@@ -264,11 +264,26 @@ def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult) 
     result.errors.append(f"{row.key}: {error}")
 
 
+class _TimedConnection(Connection):
+    """Flask-Mail's connection with ``MAIL_TIMEOUT`` on its socket: Flask-Mail opens it without one, so a
+    mail server that accepts and never answers would hold the outbox worker (and the scheduler) for good."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 def _connection() -> Connection:
     """An SMTP connection from the configuration as it is now (Flask-Mail freezes it at init_app).
     Sending is real in every environment unless ``MAIL_SUPPRESS_SEND`` says otherwise: the tests
     point the app at a real SMTP server on loopback."""
-    return Connection(flask_mail.init_mail(current_app.config, current_app.debug, testing=False))
+    return _TimedConnection(flask_mail.init_mail(current_app.config, current_app.debug, testing=False))
 
 
 def _request_reached(row: OutboxMail) -> None:
