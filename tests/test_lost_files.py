@@ -11,6 +11,7 @@ import pytest
 from deadline_helpers import sign_in
 from feedback_app.extensions import db
 from feedback_app.models import Attachment
+from feedback_app.services.accounts import new_token
 from feedback_app.services.cases import apply_event
 from tests.test_backup import PDF, backups, three_attachments_and_two_older_nights
 from tests.test_public_status import look_up
@@ -134,6 +135,12 @@ def test_an_answer_is_not_sent_for_approval_with_a_lost_draft_file_and_a_lost_se
     with pytest.raises(staff.StaffInputError) as refused:
         staff.submit_draft(case, seeded["QLCN"], "Trả lời đã bổ sung căn cứ.", [], case.version)
     assert "Công văn trả lời số 12.pdf của dự thảo đã bị mất" in str(refused.value)
+    assert find(case.code).state == "forwarded"
+    # the staff API is held to the same rule as the case page
+    token = {"Authorization": f"Bearer {new_token(seeded['QLCN'])}"}
+    by_api = client.post(f"/api/v1/feedback/{case.code}/events/submit_draft", headers=token,
+                         json={"reply": "Trả lời đã bổ sung căn cứ.", "version": case.version})
+    assert by_api.status_code == 422 and "Công văn trả lời số 12.pdf" in by_api.json["errors"]["attachments"]
     assert find(case.code).state == "forwarded"
     staff.remove_draft_file(case, seeded["QLCN"], draft.id, case.version)
     staff.submit_draft(find(case.code), seeded["QLCN"], "Trả lời đã bổ sung căn cứ.", [], find(case.code).version)

@@ -68,7 +68,12 @@ def fire_event(code: str, event: str):
     bad |= {k: gettext("Sự kiện này không có tham số này.") for k in args if spec is not None and k not in spec.arguments}
     if bad:
         return error(422, gettext("Tham số không hợp lệ."), bad)
-    row = cases.apply_event(case, event, user, args, expected_version=version)
+    try:
+        row = staff.act(case, event, user, args, expected_version=version)
+    except staff.StaffInputError as exc:  # a draft with a lost file: what the case page says
+        db.session.rollback()
+        message = gettext(exc.message, **exc.params)
+        return error(422, message, {exc.field: message} if exc.field else None)
     return {**_case_state(case), "event": event, "from": row.from_state, "note": row.note,
             "allowed_events": cases.allowed_events(case, user)}
 

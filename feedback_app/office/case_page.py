@@ -158,16 +158,13 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
         return render_case(_keep_draft_files(case, event, form), bp, {event: form}, 422)
     version = form.version.data
     try:
-        if event == "submit_draft":
-            staff.submit_draft(case, current_user, form.reply.data, form.attachments.data or [], version)
-        elif event == "publish":
-            texts = {k: form[k].data or "" for k in PREVIEW_FIELDS}
-            if only_save_preview:
-                staff.save_preview(case, current_user, texts, version)
-            else:
-                staff.publish(case, current_user, texts, version)
+        texts = {k: form[k].data or "" for k in PREVIEW_FIELDS} if event == "publish" else None
+        files = (form.attachments.data or []) if event == "submit_draft" else ()
+        if only_save_preview and texts is not None:
+            staff.save_preview(case, current_user, texts, version)
         else:
-            cases.apply_event(case, event, current_user, event_args(form, event), expected_version=version)
+            staff.act(case, event, current_user, event_args(form, event), files=files, texts=texts,
+                      expected_version=version)
     except StaleCase:
         return stale(case, bp, None if only_save_preview else event, kept=lambda fresh: (event, form))
     except staff.StaffInputError as exc:

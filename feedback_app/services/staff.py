@@ -387,6 +387,18 @@ def publish(case: Feedback, user, texts: dict[str, str] | None, expected_version
 
 
 
+def act(case: Feedback, event: str, user, args: dict, *, files: Iterable[FileStorage] = (),
+        texts: dict[str, str] | None = None, expected_version: int | None = None):
+    """One action on a case, from its page or the staff API alike, so that neither skips a rule: a draft
+    goes for review with its files and not without one of them (``submit_draft``), publication with the
+    reviewed copy (``publish``), every other event straight through the lifecycle."""
+    if event == "submit_draft":
+        return submit_draft(case, user, args.get("reply") or "", files, expected_version)
+    if event == "publish":
+        return publish(case, user, texts, expected_version)
+    return apply_event(case, event, user, args, expected_version=expected_version)
+
+
 # --- filing many finished cases at once ------------------------------------------------------------
 
 @dataclass
