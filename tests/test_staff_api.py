@@ -190,6 +190,8 @@ def test_a_unit_token_cannot_see_or_act_on_another_units_case(app, client, seede
 
 def test_the_list_filters_by_state_unit_and_overdue_and_paginates(app, client, clock, seeded, tokens):
     new = [receive(SUBMISSION) for _ in range(3)]
+    waiting = receive(SUBMISSION)  # the citizen's 5 days to complete it pass: their delay, not the department's
+    apply_event(waiting, "request_info", seeded["office"], {"missing": "Bản sao giấy phép đã cấp"})
     forwarded = prepared(seeded, "submit_draft")
     other = receive(SUBMISSION)
     apply_event(other, "classify", seeded["office"], {"category": "TTHC"})
@@ -205,6 +207,8 @@ def test_the_list_filters_by_state_unit_and_overdue_and_paginates(app, client, c
     clock.advance(days=10)  # the 3 new cases' 5 working days to classify are over
     overdue = client.get("/api/v1/feedback?overdue=true", headers=office).get_json()
     assert {i["code"] for i in overdue["items"]} == {c.code for c in new} and all(i["overdue"] for i in overdue["items"])
+    on_time = client.get("/api/v1/feedback?overdue=false&state=awaiting_info", headers=office).get_json()["items"]
+    assert [(i["code"], i["overdue"]) for i in on_time] == [(waiting.code, False)]
     unit = client.get("/api/v1/feedback", headers=tokens["QLKH"]).get_json()
     assert [i["code"] for i in unit["items"]] == [other.code]
     detail = client.get(f"/api/v1/feedback/{other.code}", headers=tokens["QLKH"]).get_json()

@@ -7,12 +7,11 @@ late only after the end of that day (Asia/Ho_Chi_Minh).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Mapping
 
 from workflows.calendar import WorkingCalendar
-from workflows.clock import end_of_local_day
 from workflows.lifecycle import N_, State
 
 
@@ -124,10 +123,6 @@ class Due:
         if self.basis == EXTENSION_BASIS:
             return replace(self, days=cal.count_working_days(self.start, self.date))
         return replace(self, date=cal.add_working_days(self.start, self.days))
-
-
-def is_overdue(due_date: date | None, now: datetime) -> bool:
-    return due_date is not None and now >= end_of_local_day(due_date)
 
 
 @dataclass(frozen=True)
@@ -300,4 +295,4 @@ class Deadlines:
 
 
 __all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "Promise", "ClockChange", "DeadlineError",
-           "is_overdue", "BASIS", "CASE_LIMIT_BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]
+           "BASIS", "CASE_LIMIT_BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]

@@ -15,7 +15,7 @@ from workflows.lifecycle import EVENTS, REFUSAL_REASONS, STATE_LABELS, SUBJECTS,
 from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Category, Feedback, Unit, staffed
-from ..services import accounts, assignment, cases, serialize, staff
+from ..services import accounts, assignment, cases, serialize, staff, sweep
 from ..views_common import MAX_PAGE
 from . import bp
 from .errors import error, json_object
@@ -48,7 +48,7 @@ def _case_state(case) -> dict:
             "version": case.version, "unit": case.unit.code if case.unit else None,
             "unit_code": case.unit.code if case.unit else None,
             "due_date": case.due_date.isoformat() if case.due_date else None, "due_step": case.due_step,
-            "overdue": case.due_date is not None and case.due_date < CLOCK.today()}
+            "overdue": sweep.is_overdue(case, CLOCK.today())}
 
 
 @bp.post("/feedback/<code>/events/<event>")

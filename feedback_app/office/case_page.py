@@ -8,7 +8,6 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from workflows.clock import CLOCK
 from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, Role, State
 
 from ..extensions import db
@@ -73,7 +72,6 @@ def render_case(case, bp: str, forms: dict | None = None, status: int = 200):
         confirm=CONFIRM,
         overdue_step=staff.overdue_step(case), directions=cases.directions(case),
         days_left=staff.working_days_left(case, load_calendar()),
-        overdue=case.due_date is not None and case.due_date < CLOCK.today(),
         submitted=[a for a in case.attachments if a.kind == "submission"],
         # sent later by the citizen with the supplementary information HCTH asked for (provide_info)
         supplied=[a for a in case.attachments if a.kind == "supplement"],

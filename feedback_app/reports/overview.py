@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from workflows.clock import CLOCK, local_date
-from workflows.deadlines import Step
 from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, State
 
 from ..extensions import db

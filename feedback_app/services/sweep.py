@@ -578,11 +578,21 @@ def _notify_progress(case: Feedback, day: date, first_due: date, now, today, pla
 DIGEST_LIST_LIMIT = 200
 
 
+def overdue_on(today: date):
+    """The cases past a due date the department owes, as of ``today``: the overdue list, the digest and
+    the staff API's ``overdue`` (not a citizen late with the information HCTH asked for)."""
+    return Feedback.due_date.is_not(None) & (Feedback.due_date < today) & Feedback.state.in_(SWEPT_STATES)
+
+
+def is_overdue(case: Feedback, today: date) -> bool:
+    """``overdue_on`` for one case in hand."""
+    return case.due_date is not None and case.due_date < today and case.state in SWEPT_STATES
+
+
 def overdue_query(today: date):
     """Open cases whose current due date has passed (the dashboard and the digest), through the
     due index. A case with an apology letter is late by law but not past its promised date."""
-    return (select(Feedback).where(Feedback.due_date < today, Feedback.state.in_(SWEPT_STATES))
-            .order_by(Feedback.due_date, Feedback.id))
+    return select(Feedback).where(overdue_on(today)).order_by(Feedback.due_date, Feedback.id)
 
 
 def _digest(now, today, plan, recipients, result: SweepResult) -> None:
