@@ -222,6 +222,21 @@ def test_a_pakn_failing_article_7_is_entered_in_the_register_then_refused_with_i
     assert 'id="art7"' not in text(client.get(f"/van-phong/ho-so/{case.code}"))
 
 
+def test_while_the_sender_completes_what_article_7_lacks_the_page_proposes_no_refusal(app, client, clock, seeded):
+    """HCTH asked the sender for the missing address (NĐ 20/2008 Art 7.1): they have their days to send it,
+    so the page neither names the refusal nor chooses its reason in advance."""
+    login(client, seeded["office"])
+    assert enter(client, address="").status_code == 303
+    (case,) = cases()
+    assert 'id="art7"' in text(client.get(f"/van-phong/ho-so/{case.code}"))
+    asked = client.post(f"/van-phong/ho-so/{case.code}/su-kien/request_info",
+                        data={"request_info-missing": "Địa chỉ liên hệ của ông/bà", "request_info-version": case.version})
+    assert asked.status_code == 302 and cases()[0].state == "awaiting_info"
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    assert 'id="art7"' not in page
+    assert not re.search(r'<option selected value="missing_identity">|<option value="missing_identity" selected>', page)
+
+
 def test_the_limit_on_back_dating_is_a_setting(app, client, clock, seeded):
     app.config["INTAKE_MAX_BACKDATE_DAYS"] = 40
     login(client, seeded["office"])

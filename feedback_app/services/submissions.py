@@ -127,7 +127,11 @@ def has_letter(text: str | None) -> bool:
 def art7_shortfalls(case: Feedback) -> list[str]:
     """The refusal reasons (``lifecycle.REFUSAL_REASONS``) of NĐ 20/2008 Art 7.1 that a case HCTH
     entered as it arrived fails: the portal refuses such a submission at once, but a letter, a call or a
-    visit is received and entered in the register first, then refused with its reason (Art 9.1)."""
+    visit is received and entered in the register first, then refused with its reason (Art 9.1). None
+    proposed once HCTH asked the sender for what is missing: they have their days to complete it, and a
+    refusal after them is for no answer."""
+    if case.state != State.RECEIVED.value:
+        return []
     shortfalls = []
     if identity_missing(case):
         shortfalls.append("missing_identity")
