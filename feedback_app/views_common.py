@@ -290,9 +290,10 @@ expired_form = error_page(400, N_("Trang đã hết hạn"), N_(
 
 
 def init_app(app: Flask) -> None:
+    from .services.accounts import step_holder
     from .services.submissions import attachments_rule
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
-                                 page_url=page_url,
+                                 page_url=page_url, step_holder=step_holder,
                                  attachments_rule=attachments_rule)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, actor_label=actor_label,

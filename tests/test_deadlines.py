@@ -1,6 +1,7 @@
 """Deadlines that run themselves: the sweep over real calendars with the settable clock."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -290,6 +291,28 @@ def test_the_overdue_list_shows_late_and_escalated_cases_to_the_leader(app, clie
     sign_in(client, seeded["QLKH"])
     assert client.get("/van-phong/qua-han").status_code == 403
     assert "/van-phong/qua-han" not in client.get("/don-vi/").get_data(as_text=True)
+
+
+def test_the_overdue_lists_name_who_owes_the_late_step(app, client, clock, seeded):
+    """Classification and publication are HCTH's steps whatever unit the case was at; the answer is the
+    unit's: the overdue list, the dashboard and the leader's digest name the one that owes it."""
+    answering = forwarded_case(seeded)  # the answer due 25/3, at QLKH
+    classifying = receive(SUBMISSION)  # classification due 11/3, at HCTH
+
+    def named(code, at, owner):
+        sweep(parse_instant(f"{at}T08:00:00+07:00"))
+        clock.set(f"{at}T09:00:00+07:00")
+        sign_in(client, seeded["leader"])
+        for url in ("/van-phong/qua-han", "/van-phong/tong-quan"):
+            page = client.get(url).get_data(as_text=True)
+            assert f"<td>{owner}</td>" in re.search(rf"{re.escape(code)}</a>.*?</tr>", page, re.S).group(0), url
+        digest = db.session.execute(select(OutboxMail.body_text).where(OutboxMail.kind == "digest")
+                                    .order_by(OutboxMail.id.desc()).limit(1)).scalar_one()
+        assert f"{code} · " in digest and f" · {owner}" in next(x for x in digest.splitlines() if code in x)
+
+    named(classifying.code, "2024-03-12", seeded["office"].unit.name)
+    sweep(parse_instant("2024-03-26T00:01:00+07:00"))  # the answer's letter: a new date, 1/4, missed too
+    named(answering.code, "2024-04-02", seeded["QLKH"].unit.name)
 
 
 def test_the_cli_sweeps_as_of_the_given_instant(app, clock, seeded):

@@ -26,6 +26,11 @@ class Step(StrEnum):
     REVISE = "revise_answer"
 
 
+# The steps HCTH owes, whatever unit the case was at: classification and forwarding (NĐ 20/2008 Art 9.1d)
+# and publication of the answer (Art 19); the unit in charge owes the others.
+OFFICE_STEPS = frozenset({Step.CLASSIFY.value, Step.PUBLISH.value})
+
+
 @dataclass(frozen=True)
 class Rules:
     # NĐ 20/2008/NĐ-CP Art 9.1d: classify/forward within 05 working days of receipt (C).

@@ -13,7 +13,7 @@ from workflows.clock import CLOCK
 from ..auth import roles_required
 from ..extensions import db
 from ..letters import letter_filename, render_letter_pdf, render_transfer_pdf, transfer_filename
-from ..services import cases
+from ..services import accounts, cases
 from ..services import letters as letter_service
 from ..services.serialize import staff_may_see
 from ..services.sweep import overdue_query
@@ -70,7 +70,7 @@ def overdue():
                        error_out=False)
     if (moved := beyond_last_page(page)) is not None:
         return moved
-    return render_template("office/overdue.html", page=page)
+    return render_template("office/overdue.html", page=page, office_name=accounts.office_name())
 
 
 @bp.app_context_processor

@@ -12,6 +12,7 @@ from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, State
 
 from ..extensions import db
 from ..models import REVISING, ApologyLetter, Feedback, Rating, Unit
+from ..services.accounts import office_name, step_holder
 from ..services.calendar import load_calendar
 from .periods import Period, quarter, quarter_of, year_of
 from .queries import DEPARTMENT_STEPS, answers_by_period
@@ -107,14 +108,15 @@ def overdue_cases(today: date, page: int, per_page: int) -> tuple[list[OverdueCa
              Feedback.due_date < today)
     total = db.session.execute(select(func.count()).select_from(Feedback).where(*where)).scalar_one()
     rows = db.session.execute(
-        select(Feedback.code, Feedback.title, Feedback.state, Unit.name, Feedback.due_date)
+        select(Feedback.code, Feedback.title, Feedback.state, Unit.name, Feedback.due_date, Feedback.due_step)
         .outerjoin(Unit, Unit.id == Feedback.unit_id).where(*where)
         .order_by(Feedback.due_date, Feedback.id).limit(per_page).offset((page - 1) * per_page)).all()
     calendar = load_calendar()
     # the due date counts working days (NĐ 20/2008 Art 9.1d), so lateness does too: a step due on the
     # Friday before the 30/4–1/5 holidays is one working day late on the Thursday after, not six
-    return [OverdueCase(code, title, state, unit, due, calendar.count_working_days(due, today))
-            for code, title, state, unit, due in rows], total
+    office = office_name()
+    return [OverdueCase(code, title, state, step_holder(step, unit, office), due, calendar.count_working_days(due, today))
+            for code, title, state, unit, due, step in rows], total
 
 
 def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) -> dict:

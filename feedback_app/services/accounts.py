@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.clock import CLOCK
+from workflows.deadlines import OFFICE_STEPS
 from workflows.lifecycle import N_, OPEN_STATES, ROLE_LABELS, Role, State
 
 from ..auth import token_hash
@@ -169,6 +170,17 @@ def office_unit() -> Unit | None:
     """The office (Văn phòng, HCTH): the one unit that receives every case and holds those at no unit
     (NĐ 20/2008 Art 9.1)."""
     return db.session.execute(select(Unit).where(Unit.is_office).order_by(Unit.id).limit(1)).scalar()
+
+
+def step_holder(step: str | None, unit_name: str | None, office_name: str | None) -> str | None:
+    """The name of the unit that owes a case its current ``step``: the office (``office_name``, read once
+    for a whole list) for classification and publication (``OFFICE_STEPS``), the unit in charge otherwise."""
+    return (office_name or unit_name) if step in OFFICE_STEPS else unit_name
+
+
+def office_name() -> str | None:
+    office = office_unit()
+    return office.name if office else None
 
 
 NO_OFFICE = N_("Chưa có đơn vị Văn phòng (Phòng Hành chính - Tổng hợp); hãy tạo đơn vị Văn phòng trước.")

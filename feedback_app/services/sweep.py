@@ -611,10 +611,12 @@ def _digest(now, today, plan, recipients, result: SweepResult) -> None:
     if not total:
         return
 
+    from .accounts import office_name  # which imports the lists that import this module's overdue rule
+
     def work():
         outbox.enqueue(key, "digest", recipients.leaders,
                        f"Tổng hợp phản ánh, kiến nghị quá hạn ngày {today:%d/%m/%Y}: {total}", "digest",
-                       cases=cases, total=total, today=today)
+                       cases=cases, total=total, today=today, office_name=office_name())
         db.session.flush()
         result.digests += 1
     _in_savepoint(result, work)
