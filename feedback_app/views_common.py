@@ -246,6 +246,26 @@ def period_name(period) -> str:
     return gettext("Năm %(y)s (%(span)s)", y=year, span=span)
 
 
+def _vietnamese() -> bool:
+    from flask_babel import get_locale
+    return str(get_locale()) == "vi"
+
+
+def due_basis(basis: str | None, translated: bool = True) -> str:
+    """A due date's basis on a page, in its language; in a mail (``due_basis(false)``) in Vietnamese."""
+    from .services.calendar import basis_text
+    if not translated:
+        return basis_text(basis)
+    return basis_text(basis, gettext, padded=_vietnamese())
+
+
+def rule_days(name: str) -> str:
+    """One of the deadline rules' counts of days (``Rules``, as PAKN_DEADLINES sets it), as a page writes it:
+    "05" in Vietnamese, "5" in English."""
+    from .services.calendar import rules
+    return rules().numbers(padded=_vietnamese())[name]
+
+
 def bad_request(message: str):
     """The error page, 400, saying why (``message``, a msgid): a mistyped link must not pass for the page
     (200) or its file (the report's, the register's ``format``)."""
@@ -293,12 +313,13 @@ def init_app(app: Flask) -> None:
     from .services.accounts import step_holder
     from .services.submissions import attachments_rule
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
-                                 page_url=page_url, step_holder=step_holder,
+                                 page_url=page_url, step_holder=step_holder, rule_days=rule_days,
                                  attachments_rule=attachments_rule)
     app.jinja_env.filters.update(state_label=state_label, step_label=step_label, event_label=event_label,
                                  channel_label=channel_label, role_label=role_label, actor_label=actor_label,
                                  dt=local_dt, d=local_d, file_size=file_size,
-                                 you=addressing.you, addressee=addressing.addressee)
+                                 you=addressing.you, addressee=addressing.addressee,
+                                 due_basis=due_basis)
 
     @app.context_processor
     def shared():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -313,6 +313,46 @@ def test_the_overdue_lists_name_who_owes_the_late_step(app, client, clock, seede
     named(classifying.code, "2024-03-12", seeded["office"].unit.name)
     sweep(parse_instant("2024-03-26T00:01:00+07:00"))  # the answer's letter: a new date, 1/4, missed too
     named(answering.code, "2024-04-02", seeded["QLKH"].unit.name)
+
+
+def test_the_texts_that_name_the_deadlines_say_the_departments_own_counts(app, client, clock, seeded):
+    """PAKN_DEADLINES changes the counts: the basis beside a date, the request for information, the extension's
+    limits say the department's numbers, not the defaults (05, 15, 10); the 15 days from forwarding are the
+    national index's, the 20 in all QĐ 574's."""
+    from feedback_app.services.calendar import basis_text
+    from workflows.lifecycle import InvalidEventArguments
+    app.config["PAKN_DEADLINES"] = {"classify_days": 3, "citizen_info_days": 10, "answer_days": 10,
+                                    "extension_max_days": 4}
+    asked = receive(SUBMISSION)  # Monday 4/3/2024
+    assert asked.due_date == date(2024, 3, 7)
+    sign_in(client, seeded["office"])
+    page = client.get(f"/van-phong/ho-so/{asked.code}").get_data(as_text=True)
+    assert "trong 03 ngày làm việc kể từ ngày tiếp nhận" in re.search(r'id="due-basis">([^<]*)<', page).group(1)
+    english = client.get(f"/van-phong/ho-so/{asked.code}?lang=en").get_data(as_text=True)
+    assert "within 3 working days of receipt" in re.search(r'id="due-basis">([^<]*)<', english).group(1)
+    client.get(f"/van-phong/ho-so/{asked.code}?lang=vi")
+    apply_event(asked, "request_info", seeded["office"], {"missing": "Số điện thoại liên hệ"})
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "request_info")).scalar_one()
+    assert "Thời hạn bổ sung: 10 ngày làm việc kể từ ngày" in mail.body_text
+
+    case = receive(SUBMISSION)
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    assert case.due_date == date(2024, 3, 18)  # 10 working days
+    basis = basis_text(case.due_basis)
+    assert basis.startswith("Bộ chỉ số quốc gia về PAKN: đơn vị xử lý trong 10 ngày làm việc kể từ khi được chuyển")
+    assert "QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ không quá 20 ngày làm việc" in basis
+    with pytest.raises(InvalidEventArguments) as refused:  # 5 working days after the due date: one too many
+        apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tài chính.",
+                                                      "new_date": (case.due_date + timedelta(days=7)).isoformat()})
+    assert "không quá 04 ngày làm việc sau hạn đó" in str(refused.value)
+    sign_in(client, seeded["QLKH"])
+    unit_page = client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True)
+    assert "Để trống: 05 ngày làm việc sau hạn cũ; chọn được đến 04 ngày làm việc sau hạn cũ" in unit_page
+    late = client.post(f"/don-vi/ho-so/{case.code}/su-kien/extend", data={
+        "extend-reason": "Cần lấy ý kiến Sở Tài chính.", "extend-version": case.version,
+        "extend-new_date": (case.due_date + timedelta(days=7)).isoformat()})
+    assert late.status_code == 422 and "không quá 04 ngày làm việc sau hạn đó" in late.get_data(as_text=True)
 
 
 def test_the_cli_sweeps_as_of_the_given_instant(app, clock, seeded):

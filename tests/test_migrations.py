@@ -93,3 +93,30 @@ def test_readme_s_health_check_examples_name_the_latest_migration():
     readme = (ROOT / "README.md").read_text("utf-8")
     named = re.findall(r'"migration": ?"(\d{4})"|code expects (\d{4})', readme)
     assert named and {a or b for a, b in named} == {latest}
+
+
+def test_migration_0037_stores_the_bases_with_the_rules_counts_as_placeholders(database_url):
+    """A due date's basis stored before 0037 (the default counts written out, the unit's 15 days put on QĐ
+    574) becomes the text with placeholders, shown with the department's counts; down again, as it was."""
+    from workflows.deadlines import BASIS, Step
+    before = ("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: đơn vị xử lý trong 15 ngày làm việc kể từ khi được chuyển, "
+              "toàn bộ không quá 20 ngày làm việc kể từ ngày tiếp nhận")
+    assert flask("db", "upgrade", "0036", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO feedback (id, code, submitter_name, address, title, content, consent_publish, "
+                          "channel, language, received_at, state, version, paused_days, extension_count, created_at, "
+                          "updated_at, due_basis) VALUES (1, 'PAKN.20240501.0001', 'A', 'B', 'C', 'D', false, 'web', "
+                          "'vi', :at, 'forwarded', 1, 0, 0, :at, :at, :basis)"),
+                     {"at": "2024-05-02 09:00:00+00:00", "basis": before})
+
+    def stored():
+        with engine.connect() as conn:  # closed at once: PostgreSQL's downgrade drops the table
+            return conn.execute(text("SELECT due_basis FROM feedback")).scalar_one()
+
+    assert flask("db", "upgrade", url=database_url).returncode == 0
+    assert stored() == BASIS[Step.ANSWER] and "%(answer_days)s" in stored()
+    assert flask("db", "downgrade", "0036", url=database_url).returncode == 0
+    assert stored() == before
+    engine.dispose()
+    assert flask("db", "downgrade", "base", url=database_url).returncode == 0

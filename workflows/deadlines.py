@@ -66,26 +66,44 @@ class Rules:
             raise ValueError("deadline settings must not be negative")
         return rules
 
+    def numbers(self, padded: bool = True) -> dict[str, str]:
+        """Each setting as the legal texts write a count of days, in two digits ("05", "15") as Vietnamese
+        documents do (``padded``): the values of the ``%(classify_days)s``… in ``BASIS`` and the other
+        texts that name the rules."""
+        return {f.name: f"{getattr(self, f.name):02d}" if padded else str(getattr(self, f.name)) for f in fields(self)}
 
+
+# How each step's due date was counted, stored with it (``Feedback.due_basis``) as the msgid; shown through
+# ``basis_text``, which puts in the department's own counts (``Rules.numbers``: PAKN_DEADLINES), so that
+# a page never says "05 ngày" beside a date counted with 3. Each names the source of its rule as the
+# brief rates it: the 15 days from forwarding are the national index's, the 20 in all QĐ 574's and TT 02's.
 BASIS: dict[Step, str] = {
-    Step.CLASSIFY: N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: phân loại, chuyển xử lý trong 05 ngày làm việc "
+    Step.CLASSIFY: N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: phân loại, chuyển xử lý trong %(classify_days)s ngày làm việc "
                       "kể từ ngày tiếp nhận"),
-    Step.CITIZEN_INFO: N_("Bộ chỉ số quốc gia về PAKN: người gửi bổ sung thông tin trong 05 ngày làm việc; "
-                          "thời hạn xử lý tạm dừng trong thời gian chờ"),
-    Step.ANSWER: N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: đơn vị xử lý trong 15 ngày làm việc kể từ khi "
-                    "được chuyển, toàn bộ không quá 20 ngày làm việc kể từ ngày tiếp nhận"),
-    Step.PUBLISH: N_("TT 02/2017/TT-VPCP: công khai kết quả trong 02 ngày làm việc sau khi trả lời"),
+    Step.CITIZEN_INFO: N_("Bộ chỉ số quốc gia về PAKN: người gửi bổ sung thông tin trong %(citizen_info_days)s ngày "
+                          "làm việc; thời hạn xử lý tạm dừng trong thời gian chờ"),
+    Step.ANSWER: N_("Bộ chỉ số quốc gia về PAKN: đơn vị xử lý trong %(answer_days)s ngày làm việc kể từ khi được "
+                    "chuyển; QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ không quá %(case_total_days)s ngày làm việc "
+                    "kể từ ngày tiếp nhận"),
+    Step.PUBLISH: N_("TT 02/2017/TT-VPCP: công khai kết quả trong %(publish_days)s ngày làm việc sau khi trả lời"),
     Step.REVISE: N_("QĐ 31/2021/QĐ-TTg, Điều 46: câu trả lời chưa phù hợp được trả lại đơn vị trước khi công khai; "
-                    "thời hạn hoàn thiện 05 ngày làm việc kể từ ngày trả lại do Sở quy định (văn bản không quy định)"),
+                    "thời hạn hoàn thiện %(revise_answer_days)s ngày làm việc kể từ ngày trả lại do Sở quy định "
+                    "(văn bản không quy định)"),
 }
+# Classification resumed once the citizen supplied what HCTH asked for: the days left of the count, after
+# the wait (``Deadlines.after("provide_info")``; the national index stops the clock meanwhile).
+RESUMED_BASIS = N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: phân loại, chuyển xử lý trong %(classify_days)s ngày làm việc kể "
+                   "từ ngày tiếp nhận, không tính thời gian chờ người gửi bổ sung thông tin (Bộ chỉ số quốc gia về "
+                   "PAKN); hạn tính tiếp số ngày còn lại từ ngày nhận được thông tin bổ sung")
 # The whole case's bound, when a step's own count would end after it or it has passed already.
-CASE_LIMIT_BASIS = N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ việc xử lý, trả lời không quá 20 ngày làm việc "
-                      "kể từ ngày tiếp nhận")
+CASE_LIMIT_BASIS = N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ việc xử lý, trả lời không quá %(case_total_days)s "
+                      "ngày làm việc kể từ ngày tiếp nhận")
 # A case a unit returned to HCTH (``_back_at_office``): routed again within the classify days counted from
 # the return, a choice of the department's (NĐ 20/2008 Art 9.1d counts 05 days from receipt, once), within
 # the case's limit of 20 working days from receipt (QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP; CASE_LIMIT_BASIS).
-RETURN_BASIS = N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong 05 ngày "
-                  "làm việc kể từ ngày trả lại (Sở quy định), không quá 20 ngày làm việc kể từ ngày tiếp nhận")
+RETURN_BASIS = N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong "
+                  "%(classify_days)s ngày làm việc kể từ ngày trả lại (Sở quy định), không quá %(case_total_days)s "
+                  "ngày làm việc kể từ ngày tiếp nhận")
 EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "
                      "(chỉ được hẹn lại một lần)")
 
@@ -187,7 +205,7 @@ class Deadlines:
                 # once, NĐ 61/2018 Art 19.9), as when a unit returns the case (``_back_at_office``)
                 return ClockChange(self.promised(Step.CLASSIFY, clock.promise, today), paused + max(waited, 0))
             resumed = self._remaining_before_pause(clock, today)
-            return ClockChange(Due.counted(Step.CLASSIFY, today, resumed, cal), paused + max(waited, 0))
+            return ClockChange(Due.counted(Step.CLASSIFY, today, resumed, cal, RESUMED_BASIS), paused + max(waited, 0))
         if event == "forward":
             if clock.promise is not None:
                 # Forwarded again after an apology letter: the answer is due on the date the letter
@@ -281,7 +299,8 @@ class Deadlines:
             return Due.counted(Step.ANSWER, due.date, self.rules.apology_new_date_days, self.cal, EXTENSION_BASIS)
         latest = self.cal.add_working_days(due.date, self.rules.extension_max_days)
         if new_date <= due.date or new_date > latest:
-            raise DeadlineError(N_("Ngày hẹn mới phải sau hạn hiện tại và không quá 10 ngày làm việc."))
+            raise DeadlineError(N_("Ngày hẹn mới phải sau hạn hiện tại và không quá %(extension_max_days)s ngày làm "
+                                   "việc sau hạn đó."))
         if not self.cal.is_working_day(new_date):
             raise DeadlineError(N_("Ngày hẹn mới phải là ngày làm việc."))
         return Due.until(Step.ANSWER, due.date, new_date, self.cal, EXTENSION_BASIS)
@@ -300,4 +319,4 @@ class Deadlines:
 
 
 __all__ = ["Step", "Rules", "Due", "Deadlines", "CaseClock", "Promise", "ClockChange", "DeadlineError",
-           "BASIS", "CASE_LIMIT_BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]
+           "BASIS", "CASE_LIMIT_BASIS", "RESUMED_BASIS", "EXTENSION_BASIS", "STEP_LABELS", "State"]

@@ -152,14 +152,17 @@ def answer_returned(case: Case) -> bool:
 # --- errors ---------------------------------------------------------------------------------
 
 class LifecycleError(Exception):
-    """A refused event. ``message`` is Vietnamese UI text; ``status`` is the HTTP answer."""
+    """A refused event. ``why`` and the ``errors``' values are msgids (Vietnamese UI text), ``params`` the
+    values of their ``%(name)s``; ``status`` is the HTTP answer."""
 
     status = 409
 
-    def __init__(self, event: str, state: str, why: str, errors: Mapping[str, str] | None = None):
+    def __init__(self, event: str, state: str, why: str, errors: Mapping[str, str] | None = None,
+                 params: Mapping[str, Any] | None = None):
         self.event, self.state, self.why = event, state, why
         self.errors = dict(errors or {})
-        super().__init__(f"{event} refused in state {state}: {why}")
+        self.params = dict(params or {})
+        super().__init__(f"{event} refused in state {state}: {why % self.params if self.params else why}")
 
 
 class UnknownEvent(LifecycleError):

@@ -36,7 +36,8 @@ def lifecycle_error(exc: LifecycleError):
     from flask import request
     if not request.path.startswith("/api/"):
         raise exc
-    return error(exc.status, gettext(exc.why), {k: gettext(v) for k, v in exc.errors.items()},
+    return error(exc.status, gettext(exc.why, **exc.params),
+                 {k: gettext(v, **exc.params) for k, v in exc.errors.items()},
                  event=exc.event, state=exc.state)
 
 

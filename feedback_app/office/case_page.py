@@ -171,10 +171,10 @@ def handle_event(code: str, event: str, bp: str, *, only_save_preview: bool = Fa
         return render_case(cases.find(code), bp, {event: form}, 422)
     except LifecycleError as exc:
         db.session.rollback()
-        flash(gettext(exc.why), "error")
+        flash(gettext(exc.why, **exc.params), "error")
         for name, message in exc.errors.items():
             if name in form:
-                form[name].errors = [*form[name].errors, gettext(message)]
+                form[name].errors = [*form[name].errors, gettext(message, **exc.params)]
         case = cases.find(code)
         if exc.status != 422:
             return render_case(case, bp, None, exc.status)
@@ -239,7 +239,7 @@ def handle_side_action(code: str, bp: str, action, event: str | None = None, don
             return render_case(case, bp, {name: form}, 422)
     except LifecycleError as exc:
         db.session.rollback()
-        flash(gettext(exc.why), "error")
+        flash(gettext(exc.why, **exc.params), "error")
     return redirect(url_for(f"{bp}.case", code=code))
 
 

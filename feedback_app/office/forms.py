@@ -22,6 +22,7 @@ from ..public.forms import SubmissionFields, SubmissionForm, _strip
 from ..services import publication
 from ..services.citizen_notices import NO_ANSWER, no_answer_refusal
 from ..services.submissions import ATTACHMENT_ACCEPT, art7_shortfalls, attachments_rule, form_key
+from ..views_common import rule_days
 
 
 def at_most(n: int) -> Length:
@@ -184,8 +185,11 @@ def _argument_field(event: str, name: str, required: bool, case: Feedback):
     if name == "reason" and event == "refuse":
         return _refusal_field(case, label, validators)
     if name == "new_date":
-        return DateField(label, validators=[Optional()],
-                         description=_l("Để trống: 05 ngày làm việc sau hạn cũ (NĐ 61/2018/NĐ-CP, Điều 19.9)."))
+        # NĐ 61/2018 Art 19.9 asks for one new date; how far, by default and at most, is the department's
+        return DateField(label, validators=[Optional()], description=_l(
+            "Để trống: %(days)s ngày làm việc sau hạn cũ; chọn được đến %(most)s ngày làm việc sau hạn cũ "
+            "(Sở quy định; NĐ 61/2018/NĐ-CP, Điều 19.9: hẹn lại một lần).",
+            days=rule_days("apology_new_date_days"), most=rule_days("extension_max_days")))
     if name == "note" and event == "refuse":  # the sender reads it: the refusal's mail, the status page
         return TextAreaField(_l("Ghi chú cho người gửi"), validators=validators + [at_most(20000)],
                              description=_l("Người gửi đọc ghi chú này trong thông báo không tiếp nhận và trên trang "

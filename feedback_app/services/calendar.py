@@ -80,6 +80,13 @@ def _rules(settings: tuple[tuple[str, int], ...]) -> Rules:  # read once per set
     return Rules.from_mapping(dict(settings))
 
 
+def basis_text(basis: str | None, translate: Callable[[str], str] = str, padded: bool = True) -> str:
+    """A stored due date's basis (a ``workflows.deadlines`` msgid) as pages, mails and the API say it, with
+    the department's own counts of days (``Rules.numbers``); ``translate`` (gettext) for a page in its
+    language, which writes them ``padded`` ("05") in Vietnamese only."""
+    return translate(basis) % rules().numbers(padded) if basis else ""
+
+
 def deadlines(calendar: WorkingCalendar | None = None) -> Deadlines:
     """The deadline rules over ``calendar`` (default: the calendar as stored now)."""
     return Deadlines(calendar or load_calendar(), rules())

@@ -27,7 +27,7 @@ from workflows.lifecycle import InvalidEventArguments, N_, Role, State
 from ..extensions import db
 from ..models import CHANNEL_LABELS, PORTAL_CHANNELS, Category, Feedback, OutboxMail, Transition, Unit, staffed
 from . import citizen_notices, outbox
-from .calendar import deadlines, load_calendar, target_date
+from .calendar import deadlines, load_calendar, rules, target_date
 from .files import mailable, reply_files
 from .letters import withdraw_held
 from .rows import insert_family
@@ -215,7 +215,8 @@ def send_info_request(case: Feedback) -> None:
     "no answer" waits until it reached the citizen (citizen_notices.info_answer_due)."""
     case.info_request_key = f"request_info:{case.code}:{case.version}"
     citizen_notices.notify(case, case.info_request_key, "request_info",
-                           f"Đề nghị bổ sung thông tin cho {case.code}", "request_info")
+                           f"Đề nghị bổ sung thông tin cho {case.code}", "request_info",
+                           days=rules().numbers()["citizen_info_days"])
 
 
 def _provide_info(case, args, actor):
@@ -482,8 +483,9 @@ def apply_event(case: Feedback, event: str, actor, args: Mapping[str, Any] | Non
     before = clock_of(case)
     try:
         change = plan.after(event, before, today, new_date=resolved.get("new_date"))
-    except DeadlineError as exc:
-        raise InvalidEventArguments(event, case.state, str(exc), {"new_date": str(exc)}) from None
+    except DeadlineError as exc:  # its text names the rules' counts (``Rules.numbers``)
+        raise InvalidEventArguments(event, case.state, str(exc), {"new_date": str(exc)},
+                                    params=plan.rules.numbers()) from None
     if event == "extend":
         resolved["_new_due"] = change.due
     try:

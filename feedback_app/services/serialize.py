@@ -8,6 +8,7 @@ from flask_babel import gettext
 from workflows.lifecycle import STATE_LABELS, Role, State
 
 from ..models import Feedback
+from .calendar import basis_text
 from .letters import letters_json
 
 
@@ -67,7 +68,7 @@ def staff_case(case: Feedback) -> dict[str, Any]:
         # the unit's officer handling it (services.assignment)
         "assignee": officer(case.assignee),
         "due": {"step": case.due_step, "start": _iso(case.due_start), "days": case.due_days,
-                "date": _iso(case.due_date), "basis": case.due_basis} if case.due_date else None,
+                "date": _iso(case.due_date), "basis": basis_text(case.due_basis)} if case.due_date else None,
         "extension_count": case.extension_count,
         "letters": letters_json(case, public=False),
         "overdue_since": _iso(case.overdue_since),

@@ -60,7 +60,7 @@ from ..extensions import db
 from ..models import ApologyLetter, DeadlineNotice, Feedback, Unit, User
 from ..planner import sorted_without_index
 from . import citizen_notices, outbox
-from .calendar import deadlines, recheck_after_change
+from .calendar import basis_text, deadlines, recheck_after_change
 from .cases import SYSTEM, clock_of
 from .cases import audit as _audit
 from .letters import grace_end, mail_key, new_letter, queue_letter_mail
@@ -284,7 +284,8 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
             # department's own date), nor the publication of one they already hold on time, which their
             # timeline would read as their answer late ("Quá thời hạn xử lý" after "Duyệt và gửi trả lời")
             audit(case, "overdue", state, state, SYSTEM, at=now, public=step not in INTERNAL_STEPS,
-                  note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} ({case.due_basis})")
+                  note=f"Quá hạn {STEP_LABELS[Step(step)].lower()}: hạn {missed:%d/%m/%Y} "
+                       f"({basis_text(case.due_basis)})")
             done.overdue += 1
             # only the answer step has letters and promises: a returned answer's REVISE step has neither
             if step == Step.ANSWER.value and case.extension_count == 0:
