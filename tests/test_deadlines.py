@@ -355,6 +355,26 @@ def test_the_texts_that_name_the_deadlines_say_the_departments_own_counts(app, c
     assert late.status_code == 422 and "không quá 04 ngày làm việc sau hạn đó" in late.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("today, allowed", [("2024-03-22", True),    # Friday: Monday 25/3 is a working day on
+                                             ("2024-03-23", False),   # Saturday: no working day left before it
+                                             ("2024-03-25", False)])  # the due date itself
+def test_the_unit_sends_its_letter_at_least_a_working_day_before_the_due_date(app, clock, seeded, today, allowed):
+    """NĐ 61/2018 Art 19.9: the apology with a new date goes out at least 1 working day before the due date;
+    after that the sweep's automatic letter is the safety net. The page offers it only while it may go."""
+    from feedback_app.services.cases import allowed_events
+    from workflows.lifecycle import TransitionNotAllowed
+    case = forwarded_case(seeded)  # the answer due Monday 25/3/2024
+    clock.set(f"{today}T10:00:00+07:00")
+    assert ("extend" in allowed_events(case, seeded["QLKH"])) is allowed
+    if allowed:
+        apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tài chính."})
+        assert count(ApologyLetter) == 1
+        return
+    with pytest.raises(TransitionNotAllowed) as refused:
+        apply_event(case, "extend", seeded["QLKH"], {"reason": "Cần lấy ý kiến Sở Tài chính."})
+    assert "chậm nhất 01 ngày làm việc trước hạn" in str(refused.value) and count(ApologyLetter) == 0
+
+
 def test_the_cli_sweeps_as_of_the_given_instant(app, clock, seeded):
     forwarded_case(seeded)
     runner = app.test_cli_runner()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
@@ -208,11 +208,16 @@ def _extend_once(ctx: Context) -> str | None:
 
 
 def _extend_before_due(ctx: Context) -> str | None:
-    # NĐ 61/2018 Art 19.9: the apology with a new date goes out at least 1 day before the due date;
-    # after it, the automatic letter of the deadline sweep is the safety net.
+    # NĐ 61/2018 Art 19.9: the apology with a new date goes out at least 1 working day before the due date
+    # (``last_day_to_extend``, read by the caller on the calendar: on the Saturday, or the holiday, before a
+    # Monday's due date it is too late); after it, the automatic letter of the deadline sweep is the safety net.
     due = ctx.case.due_date
-    if due is not None and ctx.today is not None and ctx.today >= due:
-        return N_("Chỉ được gia hạn chậm nhất 01 ngày trước hạn trả lời (NĐ 61/2018/NĐ-CP, Điều 19.9).")
+    if due is None or ctx.today is None:
+        return None
+    last = ctx.facts.get("last_day_to_extend") or due - timedelta(days=1)
+    if ctx.today > last:
+        return N_("Chỉ được gửi phiếu xin lỗi và hẹn lại ngày chậm nhất 01 ngày làm việc trước hạn trả lời "
+                  "(NĐ 61/2018/NĐ-CP, Điều 19.9); sau đó phiếu được gửi tự động.")
     return None
 
 

@@ -439,12 +439,23 @@ def _facts(case: Feedback, event: str, args: Mapping[str, Any]) -> dict[str, Any
         return {"info_answer_due": citizen_notices.info_answer_due(case)}
     if event == "archive":
         return _standing_facts(case)
+    if event == "extend":
+        return _extension_facts(case)
     return {}
 
 
 def _standing_facts(case: Feedback) -> dict[str, Any]:
-    """What the guards read that no argument changes: the notices HCTH still owes the citizen."""
-    return {"notices_owed": citizen_notices.owed_for(case)}
+    """What the guards read that no argument changes: the notices HCTH still owes the citizen, the last day
+    a letter may give a new date."""
+    return {"notices_owed": citizen_notices.owed_for(case), **_extension_facts(case)}
+
+
+def _extension_facts(case: Feedback) -> dict[str, Any]:
+    """The last day an apology letter may give a new date: the working day before the due date (NĐ 61/2018
+    Art 19.9, at least 1 working day before it)."""
+    if case.due_date is None:
+        return {}
+    return {"last_day_to_extend": load_calendar().add_working_days(case.due_date, -1)}
 
 
 def allowed_events(case: Feedback, actor) -> list[str]:
