@@ -191,6 +191,19 @@ def test_the_rate_limit_stops_a_flood_from_one_address_but_not_corrections(app_w
     assert other_address.status_code == 303
 
 
+def test_a_shared_rate_limit_store_that_is_down_stops_nobody_and_still_limits(app_with, clock, caplog):
+    """RATELIMIT_STORAGE_URI=redis://… unreachable: citizens still submit and staff still sign in (no 500);
+    each process counts in its own memory meanwhile, so a flood is still held back."""
+    app = app_with(RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1")
+    client = app.test_client()
+    assert post(client).status_code == 303
+    assert post(client, title="Một phản ánh khác về thời hạn giải quyết").status_code == 303
+    assert post(client, title="Phản ánh thứ ba về thời hạn giải quyết").status_code == 429
+    assert count(Feedback) == 2
+    sign_in = client.post("/van-phong/dang-nhap", data={"email": "nobody@example.com", "password": "wrong-password"})
+    assert sign_in.status_code in (200, 401, 422) and "Lỗi hệ thống" not in sign_in.get_data(as_text=True)
+
+
 def from_address(client, address: str):
     client.environ_base["REMOTE_ADDR"] = address  # every request of this client comes from there
     return client
