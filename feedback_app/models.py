@@ -535,6 +535,11 @@ class OutboxMail(db.Model):
 
     feedback: Mapped[Feedback | None] = relationship()
 
+    # ``next_attempt_at`` is also the lease of the worker sending the mail (services.outbox): every write
+    # of a row read before is made only if it still holds what was read (StaleDataError otherwise), so a
+    # worker whose lease ran out, or that sent a mail a correction rewrote meanwhile, never marks it sent
+    __mapper_args__ = {"version_id_col": next_attempt_at, "version_id_generator": False}
+
 
 class CitizenNotice(db.Model):
     """What a citizen who gave no e-mail address is owed instead of a mail: NĐ 20/2008 Art 7.1 asks

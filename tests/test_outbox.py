@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -127,6 +128,96 @@ def test_the_admin_sees_failing_mails_with_their_error_and_retries_one(app, clie
     smtp.start()
     assert outbox.flush().sent == 1 and len(smtp.inbox.wait_for(1)) == 1
     assert client.post("/quan-tri/thu-di/99999/gui-lai").status_code == 302
+
+
+def test_a_slow_batch_whose_lease_ran_out_sends_each_mail_once(app, clock, seeded, smtp, monkeypatch):
+    """A slow mail server: the batch outlasts the lease of its claim, and a second worker (``flask outbox
+    flush``, another scheduler) claims what is left. The first renews its lease before each mail, so it
+    leaves what the second took; every mail arrives once."""
+    for i in range(3):
+        receive(replace(SUBMISSION, email=f"dan{i}@example.com"))
+    composed, other = outbox._message, []
+
+    def slowly(row):
+        if row.recipients == "dan0@example.com":
+            clock.advance(seconds=200)
+        if row.recipients == "dan1@example.com":  # the third mail's lease (claim + 300 s) is over
+            clock.advance(seconds=150)
+            second = threading.Thread(target=lambda: other.append(run_in_context(app, outbox.flush)))
+            second.start()
+            second.join(30)
+        return composed(row)
+
+    monkeypatch.setattr(outbox, "_message", slowly)
+    first = outbox.deliver_due()
+    assert [r.sent for r in other] == [1] and first.sent == 2
+    received = smtp.inbox.wait_for(3)
+    assert sorted(m["To"] for m in received) == ["dan0@example.com", "dan1@example.com", "dan2@example.com"]
+    assert all(r.status == "sent" for r in rows())
+
+
+def test_a_database_that_refuses_the_record_of_a_sent_mail_loses_neither_it_nor_the_batch(
+        app, clock, seeded, smtp, monkeypatch):
+    """The database locked past its timeout just as a mail went: the mail is written down as sent once the
+    database takes it again (not sent twice when its lease ends), and the batch's other mails are released
+    at once for the next run, not held for the lease."""
+    from sqlalchemy.exc import OperationalError
+    for i in range(3):
+        receive(replace(SUBMISSION, email=f"dan{i}@example.com"))
+    monkeypatch.setattr(outbox, "SETTLE_WAITS", (0.01,))
+    commit, refused = db.session.commit, []
+
+    def locked_once():
+        if not refused and any(m.status == "sent" for m in db.session.dirty if isinstance(m, OutboxMail)):
+            refused.append(True)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+        return commit()
+
+    monkeypatch.setattr(db.session, "commit", locked_once)
+    result = outbox.deliver_due()
+    monkeypatch.undo()
+    assert refused and result.sent == 1
+    assert [(r.status, r.attempts) for r in rows()] == [("sent", 1), ("pending", 0), ("pending", 0)]
+    assert rows()[1].next_attempt_at <= clock.now()  # due again now, not after the lease
+    assert outbox.flush().sent == 2
+    assert sorted(m["To"] for m in smtp.inbox.wait_for(3)) == [f"dan{i}@example.com" for i in range(3)]
+
+
+def test_a_receipt_rewritten_by_a_correction_while_it_is_sent_goes_to_the_corrected_address(
+        app, clock, seeded, smtp, monkeypatch):
+    """HCTH corrects a mistyped address while the receipt is on its way to it: the mail the server took is
+    not recorded as the corrected one sent; the corrected address gets the code at the next run."""
+    from feedback_app.services.cases import find
+    from feedback_app.services.corrections import correct_intake
+    case = receive(replace(SUBMISSION, email="dan@exmaple.com"))
+    code, composed = case.code, outbox._message
+
+    def corrected_meanwhile(row):
+        message = composed(row)  # what goes to the typo, while a clerk corrects it in another request
+
+        def correct():
+            fresh = find(code)
+            correct_intake(fresh, seeded["office"], replace(SUBMISSION, email="dan@example.com"), None, fresh.version)
+        thread = threading.Thread(target=lambda: run_in_context(app, correct))
+        thread.start()
+        thread.join(30)
+        return message
+
+    monkeypatch.setattr(outbox, "_message", corrected_meanwhile)
+    outbox.deliver_due()
+    monkeypatch.undo()
+    (mail,) = rows()
+    assert (mail.status, mail.recipients) == ("pending", "dan@example.com")
+    assert outbox.flush().sent == 1
+    assert [m["To"] for m in smtp.inbox.wait_for(2)] == ["dan@exmaple.com", "dan@example.com"]
+
+
+def run_in_context(app, work):
+    with app.app_context():
+        try:
+            return work()
+        finally:
+            db.session.remove()
 
 
 def test_the_cli_flushes_the_outbox(app, clock, seeded, smtp):

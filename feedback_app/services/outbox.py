@@ -18,6 +18,7 @@ import hashlib
 import re
 import smtplib
 import socket
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -316,13 +317,21 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
         db.session.commit()
         current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
         return result
+    leases = {row.id: row.next_attempt_at for row in rows}  # as claimed: read again, the database may be gone
+    unsettled = None  # what the database did not take: (the mail sent, the rest of the claim), written at the end
     try:
         held_back: set[int] = set()  # cases whose older mail failed just now: their newer ones wait for it
-        for row in rows:
+        for n, row in enumerate(rows):
             if row.feedback_id in held_back:
                 row.attempts, row.next_attempt_at = row.attempts - 1, now  # not tried: released, unsent
                 db.session.commit()
                 continue
+            try:
+                if not _renew_lease(row.id, leases, now):  # another worker took it, or a correction rewrote it
+                    continue
+            except SQLAlchemyError as exc:
+                unsettled = _database_gone(exc, [(i, leases[i]) for i in list(leases)[n:]])
+                break
             try:
                 connection.send(_message(row))
             except (OSError, smtplib.SMTPException, ValueError) as exc:
@@ -335,21 +344,81 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
                     citizen_notices.mail_delivered(row)
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
                 result.sent += 1
+            sent, mail_id = row.status == "sent", row.id
             try:
                 db.session.commit()  # each outcome is stored as soon as it is known
-            except StaleDataError:  # withdrawn while being sent (services.corrections): nothing left to mark
+            except StaleDataError:  # withdrawn or rewritten while being sent (services.corrections)
                 db.session.rollback()
-                current_app.logger.info("outbox: a mail was withdrawn while it was being sent")
+                current_app.logger.info("outbox: a mail was withdrawn or rewritten while it was being sent")
                 continue
-            if row.status == "sent" and row.kind == "request_info":
+            except SQLAlchemyError as exc:  # the mail went; the database, locked or gone, did not take it
+                unsettled = _database_gone(exc, [(i, leases[i]) for i in list(leases)[n + 1:]],
+                                           sent_id=mail_id if sent else None)
+                break
+            if sent and row.kind == "request_info":
                 _request_reached(row)
     finally:
         try:
             connection.__exit__(None, None, None)
         except (OSError, smtplib.SMTPException):
             pass
+    if unsettled is not None:
+        _settle(*unsettled, now)
     current_app.logger.info("outbox: %s", result.summary())
     return result
+
+
+def _renew_lease(mail_id: int, leases: dict[int, datetime], now: datetime) -> bool:
+    """This worker's lease on the mail, renewed just before it is sent, if it still holds the lease this
+    worker gave it (``leases``): a batch of slow mails outlasts the lease of its claim, and a second worker
+    (``flask outbox flush``, another scheduler) may claim a mail whose lease ran out. False: the mail is no
+    longer this worker's (taken, rewritten or withdrawn meanwhile)."""
+    renewed = max(now, CLOCK.now()) + timedelta(seconds=LEASE_SECONDS)
+    taken = db.session.execute(update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == "pending",
+                                                        OutboxMail.next_attempt_at == leases[mail_id])
+                               .values(next_attempt_at=renewed).execution_options(synchronize_session=False))
+    db.session.commit()
+    if taken.rowcount != 1:
+        current_app.logger.info("outbox: mail %s was taken by another worker, or changed, before it was sent", mail_id)
+        return False
+    leases[mail_id] = renewed
+    return True
+
+
+def _database_gone(exc: SQLAlchemyError, rest: list[tuple[int, datetime]], sent_id: int | None = None):
+    """The database refused a write in the middle of a batch (a lock held past its timeout, a restart):
+    nothing more is sent; the mail sent and the rest of the claim (id, lease) are written down at the end
+    (``_settle``)."""
+    db.session.rollback()
+    current_app.logger.warning("outbox: the database refused a write (%s); the batch stops", exc.__class__.__name__)
+    return sent_id, rest
+
+
+# The waits between attempts to write down a batch the database refused (about 15 s in all)
+SETTLE_WAITS = (0.5, 1, 2, 4, 8)
+
+
+def _settle(sent_id: int | None, rest: list[tuple[int, datetime]], now: datetime) -> None:
+    """After the database refused a write: the mail the server took is marked sent, so that it does not go
+    twice when its lease ends; the claimed mails not tried are released (due now, the attempt not counted),
+    instead of waiting out the lease. Tried a few times; failing still, the leases end as after a crash."""
+    for wait in (0, *SETTLE_WAITS):
+        time.sleep(wait)
+        try:
+            if sent_id is not None:
+                db.session.execute(update(OutboxMail).where(OutboxMail.id == sent_id).values(
+                    status="sent", sent_at=CLOCK.now(), last_error=None).execution_options(synchronize_session=False))
+            for mail_id, lease in rest:  # still this worker's lease: nobody took it meanwhile
+                db.session.execute(update(OutboxMail)
+                                   .where(OutboxMail.id == mail_id, OutboxMail.next_attempt_at == lease)
+                                   .values(next_attempt_at=now, attempts=OutboxMail.attempts - 1)
+                                   .execution_options(synchronize_session=False))
+            db.session.commit()
+            return
+        except SQLAlchemyError:
+            db.session.rollback()
+    current_app.logger.error("outbox: the database refused the batch's outcome; its mails are retried when "
+                             "their leases end (a mail sent may then go twice, with the same Message-ID)")
 
 
 def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
