@@ -457,6 +457,18 @@ def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seed
     assert case.code in finished and consented.code not in finished
 
 
+def test_the_finished_cases_come_newest_first(app, client, clock, seeded):
+    """The list of finished cases grows for ever: what has just ended is on its first page."""
+    older = receive(SUBMISSION)
+    clock.advance(days=3)
+    newer = receive(SUBMISSION)
+    for case in (older, newer):
+        apply_event(case, "refuse", seeded["office"], {"reason": "unclear_content", "note": "Không rõ"})
+    login(client, seeded["office"])
+    page = text(client.get("/van-phong/?tab=closed"))
+    assert page.index(newer.code) < page.index(older.code) and "Mới tiếp nhận trước." in page
+
+
 def test_likely_duplicates_are_suggested_and_a_case_is_linked_to_the_earlier_one(app, client, clock, seeded):
     earlier = receive(SUBMISSION)
     other = receive(Submission(**{**SUBMISSION.__dict__, "title": "Kiểm định cân tại chợ Thu Lộ",

@@ -93,8 +93,12 @@ def _queue_page(tab: str, archive_form: ArchiveManyForm | None = None, status: i
     if tab not in queues:
         tab = "intake"
     which, title = QUEUES[tab]
-    query = staff.intake_query(current_user) if tab == "intake" else staff.by_due_date(
-        staff.case_query(current_user).where(which))
+    if tab == "intake":
+        query = staff.intake_query(current_user)
+    elif tab == "closed":  # a list that grows for ever: what has just ended comes first, not the oldest
+        query = staff.newest_first(staff.case_query(current_user).where(which))
+    else:
+        query = staff.by_due_date(staff.case_query(current_user).where(which))
     if tab == "in_progress":  # drafts sent back are marked (Feedback.changes_requested)
         query = staff.with_trail(query)
     page = staff.paginate(query, page_arg())

@@ -59,6 +59,11 @@ def by_due_date(query: Select) -> Select:
     return query.order_by(Feedback.due_date.asc().nulls_last(), Feedback.received_at, Feedback.id)
 
 
+def newest_first(query: Select) -> Select:
+    """The most recently received first (the finished cases, which have no due date to sort by)."""
+    return query.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+
+
 def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None = None,
                overdue: bool | None = None) -> Select:
     """The cases ``user`` may see, filtered. A unit user sees only its own unit's cases, the admin
