@@ -23,6 +23,9 @@ SUBMISSION = Submission(full_name="Nguyễn Văn An", address="Số 12 đường
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+HOME = {"office": "/van-phong/", "leader": "/van-phong/", "QLKH": "/don-vi/", "admin": "/quan-tri/nguoi-dung"}
+
+
 def login(client, user, password="secret-pass"):
     return client.post("/van-phong/dang-nhap", data={"email": user.email, "password": password})
 
@@ -455,6 +458,15 @@ def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seed
     to_publish, finished = text(client.get("/van-phong/?tab=answered")), text(client.get("/van-phong/?tab=closed"))
     assert consented.code in to_publish and case.code not in to_publish
     assert case.code in finished and consented.code not in finished
+
+
+@pytest.mark.parametrize("role", ["office", "leader", "QLKH", "admin"])
+def test_signing_out_ends_the_staff_menu_and_hcth_s_menu_has_its_notices(app, client, seeded, role):
+    login(client, seeded[role])
+    nav = re.search(r'<nav id="site-nav".*?</nav>', text(client.get(HOME[role])), re.S).group(0)
+    items = re.findall(r"<li>(.*?)</li>", nav, re.S)
+    assert "Đăng xuất" in items[-1] and not any("Đăng xuất" in item for item in items[:-1])
+    assert ('href="/van-phong/thong-bao-nguoi-dan"' in nav) == (role == "office")
 
 
 def test_the_finished_cases_come_newest_first(app, client, clock, seeded):
