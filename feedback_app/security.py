@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -179,6 +180,14 @@ def check_production(app: Flask) -> None:
             "%s still hold the sample department of config.py (%s): set them in the environment "
             "(/etc/pakn/pakn.env), or letters and the notice board /thong-bao show that address and phone.",
             ", ".join(samples), SAMPLE_AGENCY["AGENCY_NAME"])
+    # every mail's links (the receipt's lookup, the staff's case pages) start with it
+    base = urlsplit(app.config.get("PUBLIC_BASE_URL") or "")
+    if base.scheme != "https" or base.hostname in (None, "localhost", "127.0.0.1", "::1") \
+            or (base.hostname or "").endswith(".example.gov.vn"):
+        app.logger.warning(
+            "PUBLIC_BASE_URL=%s is not the site's public https address: the links in every mail (the "
+            "receipt's tracking page, the staff's case pages) lead there. Set it in /etc/pakn/pakn.env.",
+            app.config.get("PUBLIC_BASE_URL"))
 
 
 class SignedCookieSessions(SecureCookieSessionInterface):

@@ -485,6 +485,16 @@ def test_development_and_tests_start_without_a_secret_key_in_the_environment(tmp
     assert create_app("testing", SQLALCHEMY_DATABASE_URI=url).config["SECRET_KEY"]
 
 
+@pytest.mark.parametrize("url, warned", [(None, True),  # config.py's default, http://127.0.0.1:5000
+                                          ("https://pakn.skhcn.example.gov.vn", True),  # the example's
+                                          ("http://pakn.skhcn.quangngai.gov.vn", True),
+                                          ("https://pakn.skhcn.quangngai.gov.vn", False)])
+def test_production_warns_while_public_base_url_is_not_the_sites_address(tmp_path, caplog, url, warned):
+    with caplog.at_level(logging.WARNING):
+        production_app(tmp_path, **({"PUBLIC_BASE_URL": url} if url else {}))
+    assert any("PUBLIC_BASE_URL" in r.getMessage() for r in caplog.records) is warned
+
+
 def test_production_warns_while_the_agency_is_still_the_sample_department(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         production_app(tmp_path)
