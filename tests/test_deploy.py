@@ -194,7 +194,7 @@ def test_nginx_closes_a_request_for_any_other_host_before_it_reaches_the_app():
 
 def test_nginx_answers_a_too_large_body_with_the_apps_vietnamese_page():
     (site,) = [b for b in nginx_servers() if "proxy_pass" in b]
-    assert directives(site, "error_page") == ["413 /413.html"]
+    assert directives(site, "error_page") == ["413 /413.html", "502 503 504 =503 $pakn_unavailable"]
     page_location = re.search(r"location = /413\.html \{([^}]*)\}", site).group(1)
     assert directives(page_location, "root") == ["/srv/pakn/feedback_app/static"] and "internal;" in page_location
     # the checkout's static folder, as /static/ is
@@ -292,7 +292,17 @@ def test_nginx_as_configured_closes_foreign_hosts_and_shows_the_vietnamese_page_
         assert ask(http_port, get.format(host="evil.example"), tls=False) == b""
         assert ask(https_port, get.format(host="evil.example"), tls=True) == b""
         assert ask(http_port, get.format(host=SITE), tls=False).startswith(b"HTTP/1.1 301")
-        assert ask(https_port, get.format(host=SITE), tls=True).startswith(b"HTTP/1.1 502")  # on to the app (not running)
+        # on to the app, which is not running (a deploy's restart): the app's words and a 503 to retry, a page
+        # for a browser and JSON for the API, not nginx's English 502
+        head, _, page = ask(https_port, get.format(host=SITE), tls=True).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"Retry-After: 30" in head and b"text/html" in head
+        assert page == (ROOT / "feedback_app" / "static" / "503.html").read_bytes()
+        api = ask(https_port, f"POST /api/v1/feedback HTTP/1.1\r\nHost: {SITE}\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 2\r\nConnection: close\r\n\r\n{}", tls=True)
+        api_head, _, api_body = api.partition(b"\r\n\r\n")
+        assert api_head.startswith(b"HTTP/1.1 503") and b"application/json" in api_head and b"Retry-After: 30" in api_head
+        assert "thử lại sau ít phút" in json.loads(api_body)["error"]
+        assert b"Server: nginx\r\n" in ask(http_port, get.format(host=SITE), tls=False)  # no version, on port 80 too
 
         too_large = (f"POST /gui-phan-anh HTTP/1.1\r\nHost: {SITE}\r\nContent-Type: multipart/form-data; boundary=x\r\n"
                      f"Content-Length: {Config.MAX_CONTENT_LENGTH + 1}\r\nConnection: close\r\n\r\n")
@@ -304,7 +314,7 @@ def test_nginx_as_configured_closes_foreign_hosts_and_shows_the_vietnamese_page_
                         tls=True)
         assert versioned.startswith(b"HTTP/1.1 200")
         # what nginx serves itself carries the app's security headers: the 413 page and the static files
-        for response in (head, versioned.partition(b"\r\n\r\n")[0]):
+        for response in (head, versioned.partition(b"\r\n\r\n")[0], api_head):
             text = response.decode("latin-1")
             for header in ("Strict-Transport-Security: max-age=", "X-Frame-Options: DENY",
                            f"Content-Security-Policy: {content_security_policy()}"):
@@ -414,4 +424,5 @@ def test_the_headers_nginx_adds_to_its_own_files_are_the_apps():
     for name in ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
         assert added[name] == app_headers[name], name
     site = (DEPLOY / "nginx-pakn.conf").read_text()
-    assert site.count("include /srv/pakn/deploy/nginx-pakn-headers.conf;") == 2  # /static/ and /413.html
+    # /static/, /413.html, and /503.html and /503.json
+    assert site.count("include /srv/pakn/deploy/nginx-pakn-headers.conf;") == 3
