@@ -6,7 +6,6 @@ Other capabilities register their own groups here (users, setup, deadlines, outb
 from __future__ import annotations
 
 import functools
-import re
 import shutil
 import signal
 import subprocess
@@ -18,12 +17,13 @@ import click
 import holidays
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from workflows import lifecycle
 from workflows.clock import CLOCK
 
+from . import database_errors
 from .extensions import db
 from .models import Feedback, Unit, User
 
@@ -52,12 +52,6 @@ def init_app(app: Flask) -> None:
         _say_when_the_database_fails(command, schema_hint=name != "db")
 
 
-# A table the code reads is not in the database: PostgreSQL's SQLSTATE undefined_table (whatever the
-# server's language), SQLite's words; the table's name, where the message gives it
-UNDEFINED_TABLE = "42P01"
-_NO_TABLE = re.compile(r"no such table: (\S+)|\"([^\"]+)\"")
-
-
 def _say_when_the_database_fails(command: click.Command, schema_hint: bool) -> None:
     """A command that cannot reach its database (down, a wrong DATABASE_URL, a password refused, an SQLite
     file that cannot be opened) ends with one line naming the database, not a traceback of sixty lines;
@@ -75,18 +69,10 @@ def _say_when_the_database_fails(command: click.Command, schema_hint: bool) -> N
         try:
             return inner(*args, **kwargs)
         except (OperationalError, ProgrammingError) as failed:
-            url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-            message = str(failed.orig)
-            if schema_hint and (getattr(failed.orig, "sqlstate", None) == UNDEFINED_TABLE
-                                or message.startswith("no such table")):
-                named = _NO_TABLE.search(message)
-                table = f" {named[1] or named[2]}" if named else ""
-                raise click.ClickException(
-                    f"the database {url} has no table{table}: make its tables with "
-                    "`flask --app wsgi db upgrade` (or is DATABASE_URL the right database?)") from None
-            if failed.statement is not None or not isinstance(failed, OperationalError):
-                raise  # connected, and a statement failed
-            raise click.ClickException(f"the database {url} failed: {' '.join(str(failed.orig).split())}") from None
+            said = database_errors.in_one_line(failed, schema_hint)
+            if said is None:
+                raise  # connected, and a statement failed: a bug, its traceback says where
+            raise click.ClickException(said) from None
 
     guarded.says_when_the_database_fails = True
     command.callback = guarded
@@ -174,7 +160,6 @@ def calendar_remove(day: str) -> None:
                    "no older backup is pruned. A file lost for good: `flask files mark-lost` instead.")
 def backup_command(target: Path | None, keep: int | None, allow_missing: tuple[str, ...]) -> None:
     """Copy the database and the uploaded files into BACKUP_DIR; keep the newest BACKUP_KEEP copies."""
-    from flask import current_app
 
     from .backup import make_backup
     config = current_app.config
@@ -202,7 +187,6 @@ FILES_LISTED = 200
 def files_missing() -> None:
     """List the files the database names that UPLOAD_DIR lacks, with their case; exit status 1 while any
     is not marked lost (the nightly backup refuses to run until then)."""
-    from flask import current_app
 
     from .models import Attachment
     from .services.files import missing_from
@@ -272,7 +256,6 @@ def seed_demo(n_cases: int, password: str) -> None:
     """Create the department's units, one user per role, a few dozen cases in every state and the
     quarter before the present one, closed (``/ket-qua-xu-ly`` shows it).
     Refused in production (a first install: README, "First install", and ``flask setup``)."""
-    from flask import current_app
 
     from .demo import seed
     if current_app.config["ENV_NAME"] == "production":

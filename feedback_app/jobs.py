@@ -24,6 +24,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from workflows.clock import parse_instant
 
+from . import database_errors
+
 
 @dataclass(frozen=True)
 class Job:
@@ -73,8 +75,12 @@ def _wrapped(app: Flask, job: Job) -> Callable[[], None]:
         with app.app_context():
             try:
                 job.func()
-            except Exception:  # a failing run must not kill the scheduler; the next run retries
-                app.logger.exception("job %s failed", job.id)
+            except Exception as failed:  # a failing run must not kill the scheduler; the next run retries
+                said = database_errors.in_one_line(failed)
+                if said is None:
+                    app.logger.exception("job %s failed", job.id)
+                else:  # the database down or not migrated: one line each run, not a traceback
+                    app.logger.error("job %s failed: %s", job.id, said)
             finally:
                 from .extensions import db
                 db.session.remove()
