@@ -12,7 +12,7 @@ from feedback_app.extensions import db
 from feedback_app.models import ApologyLetter, Category, DeadlineNotice, Feedback, OutboxMail, Transition
 from feedback_app.services.cases import apply_event, receive
 from feedback_app.services.sweep import sweep
-from workflows.clock import parse_instant
+from workflows.clock import local_date, parse_instant
 
 from deadline_helpers import SUBMISSION, count, forwarded_case, in_parallel, sign_in
 
@@ -98,6 +98,21 @@ def test_a_sweep_missed_while_the_process_was_down_is_caught_up_with_the_legal_d
     # the new date counts from the missed date, not from the day the sweep came back
     assert letter.missed_due_date == date(2024, 3, 25) and letter.new_due_date == date(2024, 4, 1)
     assert letter.issued_on == date(2024, 3, 29)
+
+
+def test_an_automatic_letter_found_on_a_saturday_is_dated_the_working_day_its_mail_goes(app, clock, seeded):
+    """The sweep finds the missed date on Saturday: the letter signed for the department is dated Monday, the
+    day its mail leaves after the grace period for the reason, and numbered in that day's year."""
+    case = receive(SUBMISSION)  # Monday 4/3/2024
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    clock.set("2024-03-08T09:00:00+07:00")
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    assert case.due_date == date(2024, 3, 29)  # Friday
+    assert sweep(parse_instant("2024-03-30T00:01:00+07:00")).letters == 1  # Saturday
+    letter = db.session.execute(select(ApologyLetter)).scalar_one()
+    assert (letter.issued_on, letter.year) == (date(2024, 4, 1), 2024)
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
+    assert local_date(mail.next_attempt_at) == letter.issued_on
 
 
 def test_after_a_long_downtime_the_promised_date_still_lies_ahead(app, clock, seeded):

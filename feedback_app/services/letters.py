@@ -35,10 +35,12 @@ class LetterError(ValueError):
 
 
 def new_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None, automatic: bool,
-               now: datetime, number: int) -> ApologyLetter:
-    """The letter row, numbered ``number`` of its year (no flush, no mail)."""
-    letter = ApologyLetter(feedback=case, year=local_date(now).year, number=number, step=new_due.step.value,
-                           issued_on=local_date(now), missed_due_date=missed_due_date, new_due_date=new_due.date,
+               now: datetime, number: int, issued_on: date | None = None) -> ApologyLetter:
+    """The letter row, numbered ``number`` of the year of ``issued_on`` (the day it is dated: today unless
+    given), without a flush or a mail."""
+    issued_on = issued_on or local_date(now)
+    letter = ApologyLetter(feedback=case, year=issued_on.year, number=number, step=new_due.step.value,
+                           issued_on=issued_on, missed_due_date=missed_due_date, new_due_date=new_due.date,
                            reason=(reason or DEFAULT_REASON).strip(),
                            signer_title=current_app.config["AGENCY_SIGNER_TITLE"], automatic=automatic,
                            created_at=now)

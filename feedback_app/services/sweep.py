@@ -270,10 +270,10 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
     """Mark a batch overdue and produce its letters and escalations in bulk: one counter update
     for the letter numbers, one flush for every row, then the letters' mails (they need the ids)."""
     done = SweepResult(now=now)
-    year = local_date(now).year
+    issued = local_date(hold)  # the working day the letters go out, not the Saturday the sweep found them
     wanted = [c for c in cases if c.due_step == Step.ANSWER.value and c.extension_count == 0]
     with db.session.no_autoflush:
-        numbers = iter(next_values(f"letter:{year}", len(wanted)))
+        numbers = iter(next_values(f"letter:{issued.year}", len(wanted)))
         letters = []
         for case in cases:
             missed, step, state = case.due_date, case.due_step, case.state
@@ -289,7 +289,7 @@ def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepR
             done.overdue += 1
             # only the answer step has letters and promises: a returned answer's REVISE step has neither
             if step == Step.ANSWER.value and case.extension_count == 0:
-                letters.append(_automatic_letter(case, missed, now, plan, next(numbers)))
+                letters.append(_automatic_letter(case, missed, now, plan, next(numbers), issued))
             elif case.extension_count and step in PROMISED_STEPS:
                 # the promised date passed, at the unit or back at HCTH (where the classify step is
                 # due on it, workflows.deadlines.Deadlines._back_at_office): no second date
@@ -335,15 +335,18 @@ def _case_link(case) -> str:
     return outbox.link("unit.case" if State(case.state) in AT_UNIT_STATES else "office.case", code=case.code)
 
 
-def _automatic_letter(case, missed, now, plan, number: int, *, at_office: bool = False) -> ApologyLetter:
+def _automatic_letter(case, missed, now, plan, number: int, issued: date, *,
+                      at_office: bool = False) -> ApologyLetter:
     """NĐ 61/2018 Art 19.9: apologise and promise a new date (the department's default: +5 working days).
     The letter is the answer's (``Step.ANSWER``): the citizen waits for the answer, wherever the case is.
-    ``at_office``: the case is still at HCTH, whose classify step is then due on the promised date, as
-    for a case a unit returned after its letter (``Deadlines._back_at_office``)."""
+    It is dated ``issued``, the day its mail goes (the grace period's end, a working day: a letter signed
+    for the department is not dated on a Saturday). ``at_office``: the case is still at HCTH, whose
+    classify step is then due on the promised date, as for a case a unit returned after its letter
+    (``Deadlines._back_at_office``)."""
     today = local_date(now)
     new_due = plan.automatic_promise(missed, today)
     letter = new_letter(case, missed_due_date=missed, new_due=new_due, reason=None, automatic=True, now=now,
-                        number=number)
+                        number=number, issued_on=issued)
     if at_office:
         new_due = plan.promised(Step.CLASSIFY, Promise(missed, new_due.date), today)
     case.due = new_due
@@ -380,8 +383,9 @@ def _late_at_office_pass(now, today, plan, recipients, result, batch) -> None:
             db.session.commit()
             continue
         try:
-            numbers = iter(next_values(f"letter:{today.year}", len(late)))
-            letters = [_automatic_letter(case, missed, now, plan, next(numbers), at_office=True)
+            issued = local_date(hold)  # as in _overdue_batch
+            numbers = iter(next_values(f"letter:{issued.year}", len(late)))
+            letters = [_automatic_letter(case, missed, now, plan, next(numbers), issued, at_office=True)
                        for case, missed in late]
             db.session.flush()
             _send_letters(letters, now, hold, recipients)
