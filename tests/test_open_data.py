@@ -210,17 +210,24 @@ def test_hcth_is_reminded_once_three_working_days_before_the_15th(app, clock, se
     assert remind_quarterly_report() is None
     clock.set("2024-06-12T08:00:00+07:00")
     mail = remind_quarterly_report()
-    assert mail is not None and "2024-Q2" in mail.subject and "15/06/2024" in mail.subject
+    assert mail is not None and "quý II năm 2024 và 6 tháng đầu năm 2024" in mail.subject and "15/06/2024" in mail.subject
     assert "hcth@skhcn.example.gov.vn" in mail.recipients and seeded["office"].email in mail.recipients
     assert "14/06/2024" in mail.body_text and "bao-cao?period=2024-Q2" in mail.body_text
+    assert "- 6 tháng đầu năm 2024: http" in mail.body_text and "bao-cao?period=2024-H1" in mail.body_text
     clock.set("2024-06-14T16:00:00+07:00")
     assert remind_quarterly_report() is None  # once per quarter
     clock.set("2024-06-15T08:00:00+07:00")  # already the next quarter: its window is in September
     assert remind_quarterly_report() is None
     result = app.test_cli_runner().invoke(args=["report", "remind", "--now", "2024-09-11T09:00:00+07:00"])
-    assert result.exit_code == 0 and "2024-Q3" in result.output
+    assert result.exit_code == 0 and "quý III năm 2024" in result.output
     keys = db.session.execute(select(OutboxMail.key).where(OutboxMail.kind == "report_reminder")).scalars().all()
     assert sorted(keys) == ["report-reminder:2024-Q2", "report-reminder:2024-Q3"]
+    third = db.session.execute(select(OutboxMail).where(OutboxMail.key == "report-reminder:2024-Q3")).scalar_one()
+    assert "Nhắc lập báo cáo PAKN quý III năm 2024 (hạn" in third.subject  # no half-year or year ends with it
+    clock.set("2024-12-11T08:00:00+07:00")  # the fourth quarter ends with the second half and the year
+    last = remind_quarterly_report()
+    assert "quý IV năm 2024 và 6 tháng cuối năm 2024 và năm 2024" in last.subject
+    assert "- năm 2024: http" in last.body_text and "bao-cao?period=2024\n" in last.body_text
 
 
 @pytest.mark.parametrize("url, description", [

@@ -23,7 +23,7 @@ from .forms import CloseReportForm
 REPORT_ROLES = ("leader", "office", "admin")
 # HCTH compiles and sends the report (plan, chapter III.3), the leader signs it: either may close it.
 CLOSE_ROLES = ("leader", "office")
-BAD_PERIOD = N_("Kỳ báo cáo không hợp lệ. Nhập 2024-Q2, 2024 hoặc 2024-01-01..2024-03-31.")
+BAD_PERIOD = N_("Kỳ báo cáo không hợp lệ. Nhập 2024-Q2 (quý), 2024-H1 (6 tháng), 2024 (năm) hoặc 2024-01-01..2024-03-31.")
 # ?format= of the report: the page itself, or a download
 FORMATS = ("html", "xlsx", "csv", "pdf")
 BAD_FORMAT = N_("Định dạng tải về không hợp lệ: báo cáo chỉ tải được dạng XLSX, CSV hoặc PDF.")

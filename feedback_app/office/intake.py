@@ -28,7 +28,7 @@ from ..public.routes import attached_files, submission_from
 from ..reports.periods import Period
 from ..services import held_uploads, submissions
 from ..services.reports import closed_reports_including
-from ..views_common import local_d, period_name
+from ..views_common import local_d
 from . import bp
 from .forms import IntakeForm
 
@@ -48,10 +48,11 @@ def intake_new():
         flash(gettext("Đã nhập phản ánh, kiến nghị, mã số %(code)s; hạn phân loại, chuyển xử lý: %(due)s.",
                       code=case.code, due=local_d(case.due_date)), "success")
         for closed in closed_reports_including(local_date(case.received_at)):
-            flash(gettext("Kỳ %(period)s đã chốt số liệu: báo cáo đã chốt không tính phản ánh, kiến nghị này "
-                          "(nhận ngày %(day)s). Muốn tính lại, mở lại kỳ bằng lệnh "
-                          "flask report reopen --period %(label)s rồi chốt lại.",
-                          period=period_name(Period(closed.period_start, closed.period_end, closed.label)),
+            # the clerk cannot run the command: the message says who can (the admin, on the server)
+            flash(gettext("Kỳ báo cáo %(period)s đã chốt số liệu: báo cáo đã chốt không tính phản ánh, kiến nghị "
+                          "này (nhận ngày %(day)s). Muốn tính lại, đề nghị quản trị hệ thống mở lại kỳ (lệnh "
+                          "flask report reopen --period %(label)s) rồi chốt lại.",
+                          period=Period(closed.period_start, closed.period_end, closed.label).title(gettext),
                           day=local_d(case.received_at), label=closed.label), "warning")
         return redirect(url_for("office.case", code=case.code), code=303)
     status = 422 if form.is_submitted() else 200

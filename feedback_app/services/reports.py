@@ -19,7 +19,7 @@ from workflows.lifecycle import N_
 
 from ..extensions import db
 from ..models import OutboxMail, ReportSnapshot, Unit, User
-from ..reports.periods import Period, between, quarter_of, report_due_date
+from ..reports.periods import Period, between, half_of, quarter_of, report_due_date, year_of
 from ..reports.overview import on_time_rate
 from ..reports.queries import Report, build_report
 from . import outbox
@@ -43,17 +43,22 @@ def _office_recipients() -> list[str]:
 
 
 def remind_quarterly_report(now: datetime | None = None) -> OutboxMail | None:
-    """Queue the reminder for the quarter now ending, once (key ``report-reminder:<quarter>``),
-    from its reminder day until the quarter's last day. Commits; returns the queued mail or None."""
+    """Queue the reminder for the quarter now ending, once (key ``report-reminder:<quarter>``), from its
+    reminder day until the quarter's last day, naming every report due with it: the half-year's with the
+    second and fourth quarters, the year's with the fourth (they end the same day). Commits; returns the
+    queued mail or None."""
     today = local_date(now or CLOCK.now())
     period = quarter_of(today)
     if not reminder_day(period) <= today <= period.end:
         return None
     due = report_due_date(period)
-    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/van-phong/bao-cao?period={period.label}"
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    reports = [(p, f"{base}/van-phong/bao-cao?period={p.label}")
+               for p in (period, half_of(today), year_of(today)) if p.end == period.end]
+    names = " và ".join(p.title() for p, _ in reports)
     mail = outbox.enqueue(f"report-reminder:{period.label}", "report_reminder", _office_recipients(),
-                          f"Nhắc lập báo cáo PAKN {period.label} (hạn {due:%d/%m/%Y})", "report_reminder",
-                          period=period, due=due, link=link)
+                          f"Nhắc lập báo cáo PAKN {names} (hạn {due:%d/%m/%Y})", "report_reminder",
+                          reports=reports, due=due)
     db.session.commit()
     return mail
 
