@@ -295,7 +295,10 @@ def test_the_overdue_list_shows_late_and_escalated_cases_to_the_leader(app, clie
     sign_in(client, seeded["leader"])
     html = client.get("/van-phong/qua-han").get_data(as_text=True)
     assert case.code in html and "chờ Lãnh đạo quyết định" in html
-    assert '<a href="/van-phong/qua-han">' in client.get("/van-phong/").get_data(as_text=True)  # in the menu
+    landing = client.get("/van-phong/").get_data(as_text=True)
+    assert '<a href="/van-phong/qua-han">' in landing  # in the menu
+    # and on the leader's landing page, while the leader has not decided
+    assert "1 phản ánh, kiến nghị đã quá ngày hẹn lại, chờ Lãnh đạo quyết định" in landing
     digests = lambda: db.session.execute(  # noqa: E731
         select(OutboxMail.body_text).where(OutboxMail.kind == "digest").order_by(OutboxMail.id)).scalars().all()
     assert "chờ Lãnh đạo quyết định" in digests()[-1]
@@ -303,6 +306,7 @@ def test_the_overdue_list_shows_late_and_escalated_cases_to_the_leader(app, clie
     apply_event(case, "direct", seeded["leader"], {"instruction": "Phòng QLKH trả lời trước ngày 5/4"})
     sweep(parse_instant("2024-04-03T08:00:00+07:00"))  # the next digest says what the leader did
     assert "Lãnh đạo đã chỉ đạo ngày 02/04/2024" in digests()[-1] and "chờ Lãnh đạo" not in digests()[-1]
+    assert 'id="awaiting-direction"' not in client.get("/van-phong/").get_data(as_text=True)
     sign_in(client, seeded["QLKH"])
     assert client.get("/van-phong/qua-han").status_code == 403
     assert "/van-phong/qua-han" not in client.get("/don-vi/").get_data(as_text=True)

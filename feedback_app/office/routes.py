@@ -107,10 +107,11 @@ def _queue_page(tab: str, archive_form: ArchiveManyForm | None = None, status: i
     calendar = load_calendar()
     rows = [(c, staff.working_days_left(c, calendar)) for c in page.items]
     owed = citizen_notices.owed_count() if current_user.role == "office" else 0  # HCTH tells them
+    undirected = staff.awaiting_direction() if current_user.role == "leader" else 0  # the leader decides
     if tab == "to_archive":  # HCTH files the ticked cases under one reference
         archive_form = archive_form or ArchiveManyForm()
     return render_template("office/queue.html", tab=tab, title=title, queues=queues, page=page, rows=rows,
-                           owed_notices=owed, archive_form=archive_form), status
+                           owed_notices=owed, undirected=undirected, archive_form=archive_form), status
 
 
 @bp.post("/luu-tru")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -57,6 +57,13 @@ def by_due_date(query: Select) -> Select:
     date by themselves: sorted so, PostgreSQL reads a page through ``ix_feedback_due`` (a million cases:
     1 ms) instead of sorting every case by an expression of today's date (0.8 s, bench/pages.py)."""
     return query.order_by(Feedback.due_date.asc().nulls_last(), Feedback.received_at, Feedback.id)
+
+
+def awaiting_direction() -> int:
+    """The escalated cases the leader has not yet directed (NĐ 61/2018 Art 19.9: the promised date missed,
+    no second one), for the leader's landing page; read among the overdue, through the due-date index."""
+    return db.session.execute(select(func.count()).select_from(Feedback).where(
+        overdue_on(CLOCK.today()), Feedback.escalated_at.is_not(None), Feedback.directed_at.is_(None))).scalar_one()
 
 
 def newest_first(query: Select) -> Select:
