@@ -156,7 +156,7 @@ def test_a_letter_the_unit_issued_before_its_due_date_names_the_original_date_no
                                                                             False)
     sign_in(client, seeded["QLKH"])
     staff = text_of(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
-    assert "hạn ban đầu 30/11/2026 · hẹn lại 08/12/2026" in staff and "hạn bị lỡ" not in staff
+    assert "hạn ban đầu 30/11/2026 · hẹn lại 08/12/2026" in staff and "hạn đã quá" not in staff
     public = text_of(look_up(client, case))
     assert "dự kiến không trả lời được đúng hạn ban đầu 30/11/2026; hẹn lại ngày 08/12/2026." in public
     assert "chưa trả lời được" not in public
@@ -178,7 +178,7 @@ def test_the_automatic_letter_still_names_the_missed_date(app, client, clock, se
     clock.set("2024-03-26T09:00:00+07:00")
     sign_in(client, seeded["QLKH"])
     staff = text_of(client.get(f"/don-vi/ho-so/{case.code}").get_data(as_text=True))
-    assert "hạn bị lỡ 25/03/2024 · hẹn lại 01/04/2024" in staff and "hạn ban đầu" not in staff
+    assert "hạn đã quá 25/03/2024 · hẹn lại 01/04/2024" in staff and "hạn ban đầu" not in staff
     clock.set("2024-03-26T11:30:00+07:00")  # the grace period over: the letter is public (letters.is_public)
     public = text_of(look_up(client, case))
     assert "hạn 25/03/2024 chưa trả lời được; hẹn lại ngày 01/04/2024." in public

@@ -75,7 +75,7 @@ def test_the_case_page_names_the_step_whose_date_was_missed(app, client, clock, 
     sweep(parse_instant("2024-03-12T00:05:00+07:00"))
     sign_in(client, seeded["office"])
     page = html.unescape(client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True))
-    assert "Phân loại, chuyển xử lý: Hạn bị lỡ: 11/03/2024" in " ".join(page.split())
+    assert "Phân loại, chuyển xử lý: đã quá hạn ngày 11/03/2024" in " ".join(page.split())
 
 
 def test_running_the_sweep_again_produces_nothing_more(app, clock, seeded):
@@ -199,6 +199,7 @@ def test_reminders_follow_the_category_target_and_go_to_the_units_users_once(app
     assert mail.recipients.split(", ") == ["qlkh@skhcn.example.gov.vn"]
     assert "18/03/2024" in mail.body_text and "25/03/2024" in mail.body_text
     assert "/don-vi/ho-so/PAKN.20240304.0001" in mail.body_text  # the unit holds it: its page
+    assert mail.body_text.startswith(f"Kính gửi {seeded['QLKH'].unit.name},")  # by name, as the other mails
     assert sweep(parse_instant("2024-03-15T09:00:00+07:00")).reminders == 0
     # letters follow the legal date: nothing at the target, the letter after 25/3
     assert sweep(parse_instant("2024-03-19T09:00:00+07:00")).letters == 0
@@ -210,6 +211,7 @@ def test_a_classification_reminder_goes_to_hcth(app, clock, seeded):
     assert sweep(parse_instant("2024-03-07T09:00:00+07:00")).reminders == 1
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "reminder")).scalar_one()
     assert seeded["office"].email in mail.recipients and "hcth@" in mail.recipients
+    assert mail.body_text.startswith(f"Kính gửi {seeded['office'].unit.name},")
 
 
 REPLY = "Thời hạn giải quyết thủ tục là 30 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ."
@@ -595,6 +597,7 @@ def test_the_grace_period_is_office_hours_the_holder_is_asked_for_the_reason_and
     assert asked.recipients == "lanhdao@skhcn.example.gov.vn"  # the leader holds the draft
     assert asked.subject == f"Phiếu xin lỗi tự động 001/PXL cho {case.code}: ghi lý do trước 11:30 ngày 26/03/2024"
     assert "lý do mặc định" in asked.body_text and f"/van-phong/ho-so/{case.code}" in asked.body_text
+    assert asked.body_text.startswith("Kính gửi Lãnh đạo Sở,")
 
     clock.set("2024-03-26T09:00:00+07:00")
     apply_event(db.session.get(Feedback, case.id), "approve", seeded["leader"])

@@ -230,7 +230,7 @@ def test_a_form_without_its_required_argument_is_shown_again_with_the_error(app,
     case = receive(SUBMISSION)
     login(client, seeded["office"])
     response = post_event(client, "van-phong", case, "refuse", reason="", note="x")
-    assert response.status_code == 422 and "Trường này là bắt buộc" in text(response)
+    assert response.status_code == 422 and "Vui lòng chọn lý do không tiếp nhận." in text(response)  # what to do
     response = post_event(client, "van-phong", case, "classify", category="NOPE")
     assert response.status_code == 422 and state_of(case) == "received"
 

@@ -172,8 +172,14 @@ def _refusal_field(case: Feedback, label, validators) -> SelectField:
         description=_l(why) if why and case.state == State.AWAITING_INFO.value else None)
 
 
+# What a list left at its first line asks for, instead of "this field is required"
+CHOOSE = {"unit": _l("Vui lòng chọn đơn vị xử lý."), "category": _l("Vui lòng chọn lĩnh vực."),
+          ("refuse", "reason"): _l("Vui lòng chọn lý do không tiếp nhận.")}
+
+
 def _argument_field(event: str, name: str, required: bool, case: Feedback):
-    validators = [DataRequired(_l("Trường này là bắt buộc."))] if required else [Optional()]
+    message = CHOOSE.get((event, name)) or CHOOSE.get(name) or _l("Trường này là bắt buộc.")
+    validators = [DataRequired(message)] if required else [Optional()]
     label = ARGUMENT_LABELS.get(name, name)
     if name == "category":  # checked by the service: a field switched off since the page was read says so
         return SelectField(label, choices=_category_choices(), validators=validators, validate_choice=False)

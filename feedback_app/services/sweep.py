@@ -122,8 +122,10 @@ class _Recipients:
 
     def __init__(self) -> None:
         users = db.session.execute(select(User.email, User.role, User.unit_id).where(User.active)).all()
-        units = db.session.execute(select(Unit.id, Unit.email, Unit.is_office)).all()
+        units = db.session.execute(select(Unit.id, Unit.email, Unit.is_office, Unit.name)).all()
         office_units = {u.id for u in units if u.is_office}
+        self.names = {u.id: u.name for u in units}
+        self.office_name = next((u.name for u in units if u.is_office), "Phòng Hành chính - Tổng hợp")
         self.leaders = sorted({u.email for u in users if u.role == Role.LEADER.value})
         self.office = sorted({u.email for u in users if u.role == Role.OFFICE.value}
                              | {u.email for u in units if u.is_office and u.email})
@@ -139,6 +141,15 @@ class _Recipients:
                 return self.leaders
             return self.unit.get(case.unit_id, []) or self.office
         return self.office
+
+    def addressed(self, case: Feedback) -> str:
+        """Whom ``for_step``'s mail greets: the unit, the leader or HCTH by name, as the other mails do."""
+        if case.due_step in (Step.ANSWER.value, Step.REVISE.value):
+            if case.state == State.UNDER_REVIEW.value:
+                return "Lãnh đạo Sở"
+            if self.unit.get(case.unit_id):
+                return self.names[case.unit_id]
+        return self.office_name
 
 
 def _begin_batch() -> None:
@@ -326,7 +337,7 @@ def _ask_for_the_reason(letter: ApologyLetter, hold, recipients, taken: Collecti
     outbox.enqueue(_reason_key(letter), "letter_reason", recipients.for_step(case),
                    f"Phiếu xin lỗi tự động {letter.reference} cho {case.code}: ghi lý do trước {sends_at}",
                    "letter_reason", feedback=case, taken=taken, letter=letter, sends_at=sends_at,
-                   link=_case_link(case))
+                   link=_case_link(case), addressed=recipients.addressed(case))
 
 
 def _case_link(case) -> str:
@@ -494,7 +505,7 @@ def _remind(case: Feedback, now, recipients, taken: Collection[str]) -> None:
                    f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
                    taken=taken, step=step.value, step_label=STEP_LABELS[step], task=task,
                    at_unit=State(case.state) in AT_UNIT_STATES,  # the unit may still issue its own letter
-                   link=_case_link(case))
+                   link=_case_link(case), addressed=recipients.addressed(case))
 
 
 # --- progress notices to the citizen ----------------------------------------------------------
