@@ -142,6 +142,28 @@ def test_staff_set_the_reason_during_the_grace_period_and_the_mail_says_it(app, 
         set_reason(letter, "Một lý do khác, viết quá muộn.", seeded["QLKH"])
 
 
+def test_two_staff_writing_the_reason_at_once_do_not_overwrite_each_other_unseen(app, client, letter, seeded):
+    """The unit and HCTH both open the default reason: the second save is refused, says so with what was
+    typed, and the first reason stays; the same reason sent twice is no error."""
+    shown = letter.reason
+    unit, office = "Chờ ý kiến bằng văn bản của Sở Tài chính.", "Đơn vị đang tổng hợp hồ sơ, xin lỗi ông bà."
+    sign_in(client, seeded["QLKH"])
+    for _ in range(2):  # a double click
+        client.post(f"/van-phong/phieu-xin-loi/{letter.id}/ly-do", data={"reason": unit, "shown": shown, "next": "/"})
+        db.session.refresh(letter)
+        assert letter.reason == unit
+    sign_in(client, seeded["office"])
+    late = client.post(f"/van-phong/phieu-xin-loi/{letter.id}/ly-do", data={"reason": office, "shown": shown,
+                                                                           "next": "/van-phong/qua-han"},
+                       follow_redirects=True)
+    db.session.refresh(letter)
+    assert letter.reason == unit
+    page = late.get_data(as_text=True)
+    assert "Người khác đã lưu lý do khác cho phiếu 001/PXL" in page and office in page
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()
+    assert unit in mail.body_text and office not in mail.body_text
+
+
 def test_the_partials_show_the_letters_to_the_public_and_to_staff(app, letter, seeded, clock):
     from flask import render_template_string
     from flask_login import login_user

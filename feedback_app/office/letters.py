@@ -54,8 +54,11 @@ def transfer_letter_pdf(code: str):
 @roles_required("office", "unit", "leader")
 def letter_reason(letter_id: int):
     letter = _letter_for_staff(letter_id)
+    typed = request.form.get("reason", "")
     try:
-        letter_service.set_reason(letter, request.form.get("reason", ""), current_user)
+        letter_service.set_reason(letter, typed, current_user, shown=request.form.get("shown"))
+    except letter_service.ReasonChanged:
+        flash(_(letter_service.ReasonChanged.message, number=letter.reference, typed=typed.strip()), "error")
     except letter_service.LetterError as exc:
         flash(_(str(exc)), "error")
     else:

@@ -12,7 +12,8 @@ from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.deadlines import Due
@@ -32,6 +33,13 @@ MAIL_SUBJECT = "Phiếu xin lỗi và hẹn lại ngày trả kết quả - {cod
 
 class LetterError(ValueError):
     """A change to a letter that is no longer possible (its mail left, the grace period is over)."""
+
+
+class ReasonChanged(LetterError):
+    """Someone else saved another reason since the page was read: theirs is not overwritten unseen."""
+
+    message = N_("Người khác đã lưu lý do khác cho phiếu %(number)s trong lúc bạn sửa; trang đang hiện lý do đó. "
+                 "Lý do bạn đã nhập: «%(typed)s». Sửa lại rồi lưu nếu vẫn cần.")
 
 
 def new_letter(case: Feedback, *, missed_due_date: date, new_due: Due, reason: str | None, automatic: bool,
@@ -160,8 +168,10 @@ def reason_editable(letter: ApologyLetter, now: datetime | None = None) -> bool:
     return mail is None or mail.status == "pending"
 
 
-def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
-    """Replace the default reason of an automatic letter during its grace period; commits."""
+def set_reason(letter: ApologyLetter, reason: str, actor, shown: str | None = None) -> ApologyLetter:
+    """Replace the default reason of an automatic letter during its grace period; commits. ``shown``: the
+    reason the page showed; another saved since (a colleague, another tab) raises ``ReasonChanged``, and the
+    same text saved again (a resend) changes nothing."""
     from .cases import audit
     reason = (reason or "").strip()
     if has_unsafe_chars(reason):  # the form is read without feedback_app.forms.Form: checked here
@@ -172,7 +182,18 @@ def set_reason(letter: ApologyLetter, reason: str, actor) -> ApologyLetter:
         raise LetterError(N_("Lý do quá dài (tối đa 2000 ký tự)."))
     if not reason_editable(letter):
         raise LetterError(N_("Phiếu đã được gửi hoặc đã hết thời gian bổ sung lý do."))
-    letter.reason = reason
+    if reason == letter.reason:
+        return letter  # nothing to change: sent twice, or saved as it was
+    # compare-and-set on the text the page showed: two requests that read the same reason at once cannot
+    # both replace it
+    expected = letter.reason if shown is None else shown.strip()
+    changed = db.session.execute(update(ApologyLetter).where(ApologyLetter.id == letter.id,
+                                                             ApologyLetter.reason == expected)
+                                 .values(reason=reason).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        db.session.rollback()
+        raise ReasonChanged(reason)
+    set_committed_value(letter, "reason", reason)  # the object says what was stored, without a second UPDATE
     mail = _letter_mail(letter)
     if mail is not None:  # the stored mail says what the letter says
         mail.body_text = outbox.render_mail("apology", feedback=letter.feedback, letter=letter)
