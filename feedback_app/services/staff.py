@@ -314,6 +314,19 @@ def save_draft(case: Feedback, user, reply: str, files: Iterable[FileStorage],
     return case
 
 
+def draft_holds(case: Feedback, reply: str | None, files: Iterable[FileStorage]) -> bool:
+    """The stored draft is ``reply`` with each of ``files`` among its files (by name and size): the same
+    "Lưu dự thảo" sent again after it was saved (a double click, Back then save), not new files to add."""
+    if not draft_is(case, reply):
+        return False
+    try:
+        checked = check_files([f for f in files if f and f.filename])
+    except SubmissionRejected:
+        return False
+    held = {(a.original_name, a.size) for a in removable_draft_files(case)}
+    return all((f.original_name, len(f.data)) in held for f in checked)
+
+
 def removable_draft_files(case: Feedback) -> list[Attachment]:
     """The files of the unit's draft that no answer sent to the citizen carries (files.reply_files)."""
     if case.state != State.FORWARDED.value:

@@ -54,7 +54,7 @@ def draft(code: str):
     def action(case):
         staff.save_draft(case, current_user, reply, files, request.form.get("submit_draft-version", type=int))
         flash(gettext("Đã lưu dự thảo."), "success")
-    return handle_side_action(code, "unit", action, done=lambda case: not files and staff.draft_is(case, reply),
+    return handle_side_action(code, "unit", action, done=lambda case: staff.draft_holds(case, reply, files),
                               sent=sent_draft)
 
 
