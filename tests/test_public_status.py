@@ -173,6 +173,9 @@ def test_the_citizen_rates_the_answer_once(client, clock, seeded):
     response = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "3", "rating-comment": "Rõ ràng"},
                            follow_redirects=True)
     assert "Cảm ơn Ông/Bà đã đánh giá câu trả lời." in response.get_data(as_text=True)
+    twice = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "3", "rating-comment": "Rõ ràng"},
+                        follow_redirects=True)  # a double click: recorded, not an error
+    assert "Cảm ơn Ông/Bà" in twice.get_data(as_text=True) and "đã được đánh giá" not in twice.get_data(as_text=True)
     again = client.post(f"/tra-cuu/{case.code}/danh-gia", data={"rating-score": "1"}, follow_redirects=True)
     assert "Phản ánh, kiến nghị này đã được đánh giá." in again.get_data(as_text=True)
     rating = db.session.execute(select(Rating)).scalar_one()
@@ -215,6 +218,9 @@ def test_the_citizen_supplies_missing_information_and_the_clock_resumes(client, 
     assert "có thể không được tiếp nhận" in re.search(r'<p class="hint" id="info-warning">(.*?)</p>', page).group(1)
     clock.advance(days=1)
     client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": "Công văn số 12/SKHCN ngày 01/02/2024"})
+    twice = client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": "Công văn số 12/SKHCN ngày 01/02/2024"},
+                        follow_redirects=True).get_data(as_text=True)  # a double click: recorded, not an error
+    assert "Đã gửi thông tin bổ sung" in twice and "không còn ở trạng thái chờ" not in twice
     db.session.expire_all()
     case = db.session.get(Feedback, case.id)
     assert case.state == "received" and case.due_step == "classify"
@@ -222,6 +228,19 @@ def test_the_citizen_supplies_missing_information_and_the_clock_resumes(client, 
                               .order_by(Transition.id.desc())).scalars().first()
     assert (last.event, last.actor_label, last.note) == ("provide_info", "Người gửi",
                                                          "Công văn số 12/SKHCN ngày 01/02/2024")
+
+
+def test_information_sent_from_a_page_whose_session_ended_comes_back_to_be_sent_again(app, client, clock, seeded):
+    """The browser closed (the session cookie gone) while the citizen typed: the lookup comes back with the code
+    filled in and what was typed said back, not a page that loses it."""
+    case = receive(SUBMISSION)
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số, ngày của văn bản liên quan"})
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(f"/tra-cuu/{case.code}/bo-sung", data={"info-note": "Công văn số 12/SKHCN"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "thông tin bổ sung chưa được gửi" in page
+    assert "«Công văn số 12/SKHCN»" in page and f'value="{case.code}"' in page
+    assert db.session.get(Feedback, case.id).state == "awaiting_info"
 
 
 def test_the_status_page_is_in_english_when_chosen(client, clock, seeded):

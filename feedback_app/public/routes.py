@@ -273,6 +273,11 @@ EXPIRED = N_("Trang đã mở quá lâu hoặc phiên làm việc đã kết th�
              "vẫn còn trên trang này; vui lòng kiểm tra rồi bấm gửi lại.")
 
 
+EXPIRED_INFO = N_("Trang đã mở quá lâu hoặc phiên làm việc đã kết thúc nên thông tin bổ sung chưa được gửi. Vui "
+                  "lòng tra cứu lại (nhập số điện thoại hoặc thư điện tử đã khai) rồi gửi lại, kèm tệp nếu có. Nội "
+                  "dung Ông/Bà đã nhập: «%(typed)s»")
+
+
 @bp.errorhandler(CSRFError)
 def expired_form(error):
     """A portal form sent without a valid token: its session was lost (a phone's browser restoring a
@@ -283,6 +288,12 @@ def expired_form(error):
         return _submission_again(gettext(EXPIRED), 400, check=False)
     if request.method == "POST" and request.endpoint == "public.lookup":
         return render_template("public/lookup.html", form=LookupForm(), form_alert=gettext(EXPIRED)), 400
+    if request.method == "POST" and request.endpoint == "public.provide_info":
+        # the status page needs its lookup again: the code filled in, and what was typed said back to copy
+        form = LookupForm(formdata=None, data={"code": request.view_args.get("code", "")})
+        typed = request.form.get("info-note", "").strip()
+        return render_template("public/lookup.html", form=form, form_alert=gettext(
+            EXPIRED_INFO, typed=typed or "—")), 400
     return views_common.expired_form(error)
 
 
@@ -407,7 +418,10 @@ def rate(code: str):
     try:
         submissions.rate(case, form.score.data, form.comment.data)
     except submissions.RatingRefused as exc:
-        flash(gettext(exc.message), "error")
+        if submissions.rated_as(case, form.score.data, form.comment.data):  # sent twice: it was recorded
+            flash(gettext("Cảm ơn Ông/Bà đã đánh giá câu trả lời."), "success")
+        else:
+            flash(gettext(exc.message), "error")
     else:
         flash(gettext("Cảm ơn Ông/Bà đã đánh giá câu trả lời."), "success")
     return redirect(url_for("public.status", code=code), code=303)
@@ -425,7 +439,10 @@ def provide_info(code: str):
     try:
         submissions.provide_info(case, form.note.data, files)
     except (LifecycleError, StaleCase):
-        flash(gettext("Phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin."), "error")
+        if submissions.supplied_as(find(code), form.note.data):  # sent twice: the first one went
+            flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
+        else:
+            flash(gettext("Phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin."), "error")
     else:
         flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
     # stored with the case, or for a case no longer waiting (its form is gone): the hold is done with

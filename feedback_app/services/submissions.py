@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from workflows.lifecycle import N_, UNSAFE_CHARS, State
 
 from ..extensions import db
-from ..models import Attachment, Feedback, Rating
+from ..models import Attachment, Feedback, Rating, Transition
 from ..text import fold
 from .cases import CITIZEN, Submission, apply_event, find, receive
 from .files import write_new
@@ -429,6 +429,20 @@ def rate(case: Feedback, score: int, comment: str | None = None) -> Rating:
         db.session.rollback()
         raise RatingRefused(N_("Phản ánh, kiến nghị này đã được đánh giá.")) from None
     return rating
+
+
+def rated_as(case: Feedback, score: int, comment: str | None) -> bool:
+    """The case's rating is this one: the same form sent twice (a double click, Back then send)."""
+    rating = db.session.execute(select(Rating).where(Rating.feedback_id == case.id)).scalar()
+    return rating is not None and (rating.score, rating.comment) == (score, (comment or "").strip() or None)
+
+
+def supplied_as(case: Feedback, note: str | None) -> bool:
+    """The case's latest change is the citizen's information ``note``: the same form sent twice."""
+    last = db.session.execute(select(Transition).where(Transition.feedback_id == case.id)
+                              .order_by(Transition.id.desc()).limit(1)).scalar()
+    return (last is not None and last.event == "provide_info" and last.actor_id is None
+            and (last.note or "").strip() == (note or "").strip())
 
 
 def provide_info(case: Feedback, note: str, files: list[CheckedFile] = ()):
