@@ -235,9 +235,11 @@ def test_every_api_operation_is_in_the_openapi_document(app):
 
 
 def test_an_operation_behind_a_token_is_not_documented_as_public(app):
-    wrong = [f"{method} {rule.rule}" for rule, method in api_operations(app)
-             if hasattr(app.view_functions[rule.endpoint], "pakn_token_roles")
-             and {} in (openapi_operation(rule, method) or {}).get("security", [])]
+    behind_a_token = [(rule, method) for rule, method in api_operations(app)
+                      if hasattr(app.view_functions[rule.endpoint], "pakn_token_roles")]
+    assert len(behind_a_token) >= 5  # the staff API's events, lists and assignment declare it (token_required)
+    wrong = [f"{method} {rule.rule}" for rule, method in behind_a_token
+             if {} in (openapi_operation(rule, method) or {}).get("security", [])]
     assert not wrong, f"these need a token but the OpenAPI document says anyone may call them: {wrong}"
 
 

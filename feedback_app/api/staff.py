@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from workflows.clock import CLOCK
 from workflows.lifecycle import EVENTS, REFUSAL_REASONS, STATE_LABELS, SUBJECTS, Role, State
 
-from ..auth import api_user, unauthorized
+from ..auth import api_user, token_required
 from ..extensions import db
 from ..models import Category, Feedback, Unit, staffed
 from ..services import accounts, assignment, cases, serialize, staff, sweep
@@ -20,13 +20,6 @@ from ..views_common import MAX_PAGE
 from . import bp
 from .errors import error, json_object
 from .openapi import document
-
-
-def _staff_user():
-    user = api_user()
-    if user is None:
-        abort(unauthorized())
-    return user
 
 
 def _visible(user, code: str):
@@ -52,8 +45,9 @@ def _case_state(case) -> dict:
 
 
 @bp.post("/feedback/<code>/events/<event>")
+@token_required()
 def fire_event(code: str, event: str):
-    user = _staff_user()
+    user = api_user()
     case = _visible(user, code)
     body, refused = json_object(required=False)
     if refused:
@@ -79,8 +73,8 @@ def fire_event(code: str, event: str):
 
 
 @bp.get("/units")
+@token_required()
 def list_units():
-    _staff_user()
     # forward_target: what ``forward`` takes, as HCTH's form offers it: a unit with an active user to answer
     rows = db.session.execute(select(Unit, staffed(Unit.id)).where(Unit.active).order_by(Unit.code)).all()
     return {"items": [{"code": u.code, "name": u.name, "email": u.email, "is_office": u.is_office,
@@ -88,8 +82,8 @@ def list_units():
 
 
 @bp.get("/categories")
+@token_required()
 def list_categories():
-    _staff_user()
     rows = db.session.execute(select(Category).order_by(Category.code)).scalars()
     # every field, for the codes of the cases already classified; classify takes the active ones
     return {"items": [{"code": c.code, "name": c.name, "active": c.active} for c in rows]}
@@ -118,9 +112,10 @@ def _int_arg(name: str, default: int, highest: int, errors: dict, message: str) 
 
 
 @bp.get("/feedback")
+@token_required()
 def list_feedback():
     """Cases this token's user may see; a unit token sees only its unit's cases."""
-    user = _staff_user()
+    user = api_user()
     errors = {}
     state = request.args.get("state") or None
     if state is not None and state not in {s.value for s in State}:
@@ -156,10 +151,11 @@ def list_feedback():
 
 
 @bp.put("/feedback/<code>/assignee")
+@token_required()
 def put_assignee(code: str):
     """The unit's officer handling the case (services.assignment), as the case page's form sets it:
     ``{"assignee_id": <a user of the unit> or null, "version": …}``."""
-    user = _staff_user()
+    user = api_user()
     case = _visible(user, code)
     if user.role != Role.UNIT.value:
         return error(403, gettext("Bạn không có quyền thực hiện thao tác này."))
