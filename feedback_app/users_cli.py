@@ -1,4 +1,4 @@
-"""``flask --app wsgi users create EMAIL --role ROLE [--unit CODE]`` and ``users token EMAIL``.
+"""``flask --app wsgi users create EMAIL --role ROLE [--unit CODE]``, ``users password EMAIL`` and ``users token EMAIL``.
 
 An office account belongs to the office unit, which must exist first (``flask setup office``)."""
 from __future__ import annotations
@@ -40,3 +40,24 @@ def users_token(email: str) -> None:
     if user is None or not user.active:
         raise click.ClickException(f"no active user {email}")
     click.echo(accounts.new_token(user))
+
+
+@users_cli.command("password")
+@click.argument("email")
+@click.option("--password", help="Default: a generated password, printed once.")
+def users_password(email: str, password: str | None) -> None:
+    """Set a new password for EMAIL (the admin's lost one, or a locked-out account's): every browser signed in
+    with it is signed out, its API tokens revoked and its failed sign-ins forgotten, as on the admin's page."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    new = password or accounts.generated_password()
+    try:
+        accounts.update_user(user, email=user.email, full_name=user.full_name, role=user.role,
+                             unit_code=user.unit.code if user.unit else None, title=user.title, active=user.active,
+                             password=new)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"new password set for {user.email}; its sessions and API tokens ended")
+    if not password:
+        click.echo(f"password: {new}")

@@ -106,3 +106,24 @@ def test_a_token_made_by_command_is_mailed_to_its_holder_too(app, seeded):
     assert result.exit_code == 0, result.output
     (mail,) = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "token_issued")).scalars().all()
     assert mail.recipients == seeded["QLKH"].email and "một lệnh trên máy chủ (flask users token)" in mail.body_text
+
+
+def test_a_lost_password_is_replaced_by_command_and_the_old_sessions_and_tokens_end(app, client, seeded):
+    """The only admin forgot the password: ``users password`` prints a new one; the browsers signed in with
+    the old one and its API tokens stop, and the account signs in with the new one."""
+    from feedback_app.models import User
+    admin = seeded["admin"]
+    token = app.test_cli_runner().invoke(args=["users", "token", admin.email]).output.strip().splitlines()[-1]
+    login(client, admin)
+    assert client.get("/quan-tri/nguoi-dung").status_code == 200
+    result = app.test_cli_runner().invoke(args=["users", "password", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    new = re.search(r"^password: (\S+)$", result.output, re.M).group(1)
+    assert client.get("/quan-tri/nguoi-dung").status_code == 302  # signed out
+    assert api_status(app, token) == 401
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).check_password(new)
+    login(client, admin, password=new)
+    assert client.get("/quan-tri/nguoi-dung").status_code == 200
+    unknown = app.test_cli_runner().invoke(args=["users", "password", "nobody@skhcn.example.gov.vn"])
+    assert unknown.exit_code == 1 and "no user nobody@skhcn.example.gov.vn" in unknown.output

@@ -288,7 +288,7 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
         raise AccountError(N_("Không có đơn vị này."), "unit")
     _check_user(email, role, unit, None, active)
     unit = _unit_of_role(role, unit)
-    password = password or secrets.token_urlsafe(12)
+    password = password or generated_password()
     _check_password(password, email)
     user = User(email=email, full_name=_checked_full_name(full_name or email.split("@")[0]), role=role, unit=unit,
                 title=title or None, active=active)
@@ -299,6 +299,11 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
         *([("đang hoạt động", None, False)] if not active else [])))
     db.session.commit()
     return user, password
+
+
+def generated_password() -> str:
+    """A password printed once by a command (``users create``, ``users password``)."""
+    return secrets.token_urlsafe(12)
 
 
 def update_user(user: User, *, email: str, full_name: str, role: str, unit_code: str | None, title: str | None,
