@@ -387,6 +387,16 @@ class Feedback(db.Model):
         return next((t.note for t in reversed(self.transitions) if t.event == "return_answer"), None)
 
     @property
+    def handed_back(self) -> "Transition | None":
+        """The unit's return of the case to HCTH (``return_to_office``: not the unit's to answer), while HCTH
+        has it to route again: the audit row of the case's last change of state, when that was the return.
+        Its note is the unit's reason, its actor the unit's officer."""
+        if self.state != State.CLASSIFIED.value:
+            return None
+        move = next((t for t in reversed(self.transitions) if t.from_state != t.to_state), None)
+        return move if move is not None and move.event == "return_to_office" else None
+
+    @property
     def changes_requested(self) -> "Transition | None":
         """The request for changes (``request_changes``: the leader's, or HCTH's) that sent the draft
         back to the unit, while the unit has it: the audit row of the case's last change of state, when

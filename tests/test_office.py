@@ -394,6 +394,22 @@ def test_a_unit_returns_a_wrongly_forwarded_case_and_extends_once(app, client, s
     assert state_of(case) == "classified"
     assert returned.headers["Location"] == "/don-vi/"  # the workspace, not the case it no longer sees
     assert client.get(f"/don-vi/ho-so/{case.code}").status_code == 404  # no longer the unit's
+    # HCTH is told, by mail and on its list and the case page, who returned it and why
+    from feedback_app.models import OutboxMail
+    mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "office_return_to_office")).scalars().all()
+    assert mail and all(m.subject.startswith(f"Phòng Quản lý Khoa học trả lại phản ánh, kiến nghị {case.code}")
+                        for m in mail)
+    assert "hcth@skhcn.example.gov.vn" in {m.recipients for m in mail}
+    assert "Không thuộc lĩnh vực của phòng" in mail[0].body_text and f"/van-phong/ho-so/{case.code}" in mail[0].body_text
+    from deadline_helpers import sign_in
+    sign_in(client, seeded["office"])
+    row = re.search(rf"{re.escape(case.code)}</a>.*?</tr>", text(client.get("/van-phong/?tab=classified")), re.S)
+    assert "Đơn vị trả lại" in row.group(0)
+    page = text(client.get(f"/van-phong/ho-so/{case.code}"))
+    card = re.search(r'<section class="card returned" aria-labelledby="h-handed-back".*?</section>', page, re.S).group(0)
+    assert "Không thuộc lĩnh vực của phòng" in card and "Phòng Quản lý Khoa học" in card
+    post_event(client, "van-phong", case, "forward", unit="QLCN")
+    assert 'id="handed-back"' not in text(client.get(f"/van-phong/ho-so/{case.code}"))
 
 
 def test_leader_requests_changes_then_approves(app, client, seeded):

@@ -99,7 +99,7 @@ def _queue_page(tab: str, archive_form: ArchiveManyForm | None = None, status: i
         query = staff.newest_first(staff.case_query(current_user).where(which))
     else:
         query = staff.by_due_date(staff.case_query(current_user).where(which))
-    if tab == "in_progress":  # drafts sent back are marked (Feedback.changes_requested)
+    if tab in ("in_progress", "classified"):  # marked: drafts sent back, cases a unit returned
         query = staff.with_trail(query)
     page = staff.paginate(query, page_arg())
     if (moved := beyond_last_page(page)) is not None:

@@ -178,6 +178,14 @@ def step_holder(step: str | None, unit_name: str | None, office_name: str | None
     return (office_name or unit_name) if step in OFFICE_STEPS else unit_name
 
 
+def office_addresses() -> list[str]:
+    """HCTH's mailbox and its active users' addresses (the report reminder, a case a unit returned)."""
+    office = db.session.execute(select(Unit.email).where(Unit.is_office, Unit.active)).scalars().all()
+    staff = db.session.execute(select(User.email).where(User.role == Role.OFFICE.value, User.active)
+                               .order_by(User.id)).scalars().all()
+    return [e for e in dict.fromkeys([*office, *staff]) if e]
+
+
 def office_name() -> str | None:
     office = office_unit()
     return office.name if office else None

@@ -18,11 +18,12 @@ from workflows.clock import CLOCK, LOCAL_TZ, local_date
 from workflows.lifecycle import N_
 
 from ..extensions import db
-from ..models import OutboxMail, ReportSnapshot, Unit, User
+from ..models import OutboxMail, ReportSnapshot, User
 from ..reports.periods import Period, between, half_of, quarter_of, report_due_date, year_of
 from ..reports.overview import on_time_rate
 from ..reports.queries import Report, build_report
 from . import outbox
+from .accounts import office_addresses
 from .calendar import load_calendar
 
 __all__ = ["build_report", "Report", "StoredReport", "report_of", "closed_reports_including", "close_report", "reopen_report", "PeriodNotOver",
@@ -33,13 +34,6 @@ def reminder_day(period: Period) -> date:
     """``REPORT_REMINDER_WORKING_DAYS`` working days before the report's due date (the 15th)."""
     return load_calendar().add_working_days(report_due_date(period),
                                             -current_app.config["REPORT_REMINDER_WORKING_DAYS"])
-
-
-def _office_recipients() -> list[str]:
-    office = db.session.execute(select(Unit.email).where(Unit.is_office, Unit.active)).scalars().all()
-    staff = db.session.execute(select(User.email).where(User.role == "office", User.active)
-                               .order_by(User.id)).scalars().all()
-    return [e for e in dict.fromkeys([*office, *staff]) if e]
 
 
 def remind_quarterly_report(now: datetime | None = None) -> OutboxMail | None:
@@ -56,7 +50,7 @@ def remind_quarterly_report(now: datetime | None = None) -> OutboxMail | None:
     reports = [(p, f"{base}/van-phong/bao-cao?period={p.label}")
                for p in (period, half_of(today), year_of(today)) if p.end == period.end]
     names = " và ".join(p.title() for p, _ in reports)
-    mail = outbox.enqueue(f"report-reminder:{period.label}", "report_reminder", _office_recipients(),
+    mail = outbox.enqueue(f"report-reminder:{period.label}", "report_reminder", office_addresses(),
                           f"Nhắc lập báo cáo PAKN {names} (hạn {due:%d/%m/%Y})", "report_reminder",
                           reports=reports, due=due)
     db.session.commit()

@@ -37,6 +37,9 @@ NOTICES: dict[str, UnitNotice] = {
 }
 
 
+# a unit returned the case as not its own: to HCTH, who routes it again (its queue marks it too)
+HANDED_BACK = UnitNotice("office_return_to_office", "{unit} trả lại phản ánh, kiến nghị {code} cho Văn phòng (hạn {due})")
+
 # a unit's user made a colleague the case's handler (services.assignment): to that officer alone
 ASSIGNED = UnitNotice("unit_assign", "Ông/Bà được phân công xử lý phản ánh, kiến nghị {code} (hạn {due})")
 
@@ -58,6 +61,11 @@ def unit_addresses(unit: Unit) -> list[str]:
 def notify_unit(case: Feedback, event: str, args: Mapping[str, Any], actor) -> list[OutboxMail]:
     """Queue the mails ``event`` owes the unit now holding ``case`` (none for another event). Call it
     after the event's audit row is added: the row's count keys the mails, one set per firing."""
+    if event == "return_to_office":
+        from .accounts import office_addresses
+        unit = actor.unit.name if getattr(actor, "unit", None) else "Đơn vị"
+        return _queue(case, event, HANDED_BACK, office_addresses(), actor, note=args.get("reason") or "",
+                      unit=unit, link=outbox.link("office.case", code=case.code))
     notice = NOTICES.get(event)
     if notice is None or case.unit is None or (event == "direct" and case.state not in UNIT_STATES):
         return []
@@ -74,10 +82,10 @@ def notify_assignee(case: Feedback, officer: User, actor) -> list[OutboxMail]:
 def _queue(case: Feedback, event: str, notice: UnitNotice, addresses: list[str], actor, **extra) -> list[OutboxMail]:
     firing = sum(1 for t in case.transitions if t.event == event)
     who = asked_by(actor)
-    subject = notice.subject.format(code=case.code, asked_by=who,
+    subject = notice.subject.format(code=case.code, asked_by=who, unit=extra.get("unit", ""),
                                     due=f"{case.due_date:%d/%m/%Y}" if case.due_date else "—")
     return outbox.enqueue_each(f"{notice.template}:{case.code}:{firing}", notice.template,
                                addresses, subject, notice.template, feedback=case, asked_by=who, actor=actor,
                                # the Vietnamese label, whatever language the staff member who acted reads
                                step_label=STEP_LABELS[Step(case.due_step)] if case.due_step else "",
-                               link=outbox.link("unit.case", code=case.code), **extra)
+                               **{"link": outbox.link("unit.case", code=case.code), **extra})
