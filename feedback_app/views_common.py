@@ -28,6 +28,10 @@ from .text import ascii_name
 # returns the case it made), and a staff action sent again meets the case's version (409).
 UNAVAILABLE = N_("Không kết nối được cơ sở dữ liệu nên yêu cầu có thể chưa được thực hiện. Vui lòng thử "
                  "lại sau ít phút: gửi lại cùng một phản ánh không tạo thêm phản ánh mới.")
+# the same to staff, whose action sent again is told when it was recorded already
+UNAVAILABLE_STAFF = N_("Không kết nối được cơ sở dữ liệu nên thao tác có thể chưa được thực hiện. Vui lòng thử lại "
+                       "sau ít phút: thao tác đã được ghi nhận sẽ được báo là đã ghi nhận, không thực hiện lần hai.")
+STAFF_AREAS = ("/van-phong", "/don-vi", "/quan-tri")
 
 
 # Pages beyond this are empty anyway; a larger number would overflow the database's integers
@@ -356,6 +360,7 @@ def init_app(app: Flask) -> None:
     # use, feedback_app/pool.py), so the next request succeeds once the server is back.
     # Constraint violations and other bugs stay 500s.
     unavailable = error_page(503, N_("Hệ thống tạm gián đoạn"), UNAVAILABLE)
+    unavailable_to_staff = error_page(503, N_("Hệ thống tạm gián đoạn"), UNAVAILABLE_STAFF)
 
     def database_unavailable(error):
         app.logger.warning("database unavailable: %s", str(error).splitlines()[0][:200])
@@ -363,10 +368,12 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except SQLAlchemyError:  # the connection is gone; the pool replaces it
             pass
+        staff = request.path.startswith(STAFF_AREAS)
         try:
-            response = app.make_response(unavailable(error))
+            response = app.make_response((unavailable_to_staff if staff else unavailable)(error))
         except SQLAlchemyError:  # the page itself needed the database (e.g. loading the signed-in user)
-            response = app.make_response((gettext(UNAVAILABLE), 503, {"Content-Type": "text/plain; charset=utf-8"}))
+            message = gettext(UNAVAILABLE_STAFF if staff else UNAVAILABLE)
+            response = app.make_response((message, 503, {"Content-Type": "text/plain; charset=utf-8"}))
         response.headers["Retry-After"] = "30"
         return response
 
