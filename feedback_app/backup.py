@@ -162,7 +162,11 @@ def pg_dump_command(url: URL, out: Path) -> tuple[list[str], dict[str, str]]:
 
 def _pg_dump(url: URL, out: Path) -> None:
     command, env = pg_dump_command(url, out)
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    try:
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+    except FileNotFoundError:  # the setting names a program that is not there: say which setting
+        raise subprocess.SubprocessError(f"PG_DUMP={command[0]} does not exist: install postgresql-client of the "
+                                         "server's major version, or set PG_DUMP to its pg_dump") from None
     if result.returncode != 0:
         raise subprocess.SubprocessError(f"pg_dump failed ({result.returncode}): {result.stderr.strip()}")
 

@@ -120,6 +120,9 @@ def test_a_failed_backup_says_why_and_leaves_neither_file(app, clock, tmp_path, 
         failed = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
         assert failed.exit_code == 1 and "pg_dump failed" in failed.output
         assert [p.name for p in target.iterdir()] == [backup.LOCK]
+        app.config["PG_DUMP"] = "/usr/lib/postgresql/9/bin/pg_dump"  # a version not installed
+        missing = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
+        assert missing.exit_code == 1 and "PG_DUMP=/usr/lib/postgresql/9/bin/pg_dump does not exist" in missing.output
     app.config["UPLOAD_DIR"] = str(tmp_path / "not-mounted")  # and the database names a file
     unmounted = app.test_cli_runner().invoke(args=["backup", "--to", str(target)])
     assert unmounted.exit_code == 1 and "not a directory" in unmounted.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -147,7 +148,8 @@ def test_the_cli_closes_reads_and_reopens_a_period(quarter, app):
     _at("2024-09-10")
     early = run(args=["report", "close", "--period", "2024-Q3"])
     assert early.exit_code != 0 and "chưa kết thúc" in early.output
-    assert run(args=["report", "close", "--period", PERIOD]).exit_code == 0
+    closed = run(args=["report", "close", "--period", PERIOD])
+    assert closed.exit_code == 0 and re.search(r"at \d\d:\d\d \d\d/\d\d/\d{4} \(Asia/Ho_Chi_Minh\)", closed.output)
     sent = json.loads(db.session.execute(select(ReportSnapshot.figures)).scalar_one())
     _move_to_another_unit(quarter)
     stored = json.loads(run(args=["report", "--period", PERIOD, "--format", "json"]).output)

@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from workflows.clock import CLOCK
+from workflows.clock import CLOCK, LOCAL_TZ
 
 from .periods import Period, PeriodError, between, parse_period
 
@@ -92,9 +92,11 @@ def report_close(period: str) -> None:
     except PeriodNotOver:
         raise click.ClickException(f"Kỳ {p.label} chưa kết thúc (đến hết ngày {p.end:%d/%m/%Y})") from None
     except AlreadyClosed as closed:
-        raise click.ClickException(f"Kỳ {p.label} đã được chốt lúc "
-                                   f"{closed.snapshot.closed_at:%Y-%m-%d %H:%M} UTC bởi {closed.snapshot.closed_by_label}") from None
-    click.echo(f"closed {p.label} at {snapshot.closed_at:%Y-%m-%d %H:%M} UTC")
+        at = closed.snapshot.closed_at.astimezone(LOCAL_TZ)
+        raise click.ClickException(f"Kỳ {p.label} đã được chốt lúc {at:%H:%M %d/%m/%Y} bởi "
+                                   f"{closed.snapshot.closed_by_label}") from None
+    # in the department's time, as the report's own "Số liệu đã chốt lúc …"
+    click.echo(f"closed {p.label} at {snapshot.closed_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y} (Asia/Ho_Chi_Minh)")
 
 
 @report_cli.command("reopen")
