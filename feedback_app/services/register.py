@@ -29,6 +29,7 @@ from ..reports.periods import Period
 from ..views_common import channel_label, state_label
 from .accounts import office_unit
 from .staff import paginate
+from .submissions import has_answer
 
 # The register is kept by reporting year (15/12 → 14/12, the department's plan, chapter III.1): a
 # range may span at most a year, leap day included.
@@ -208,7 +209,7 @@ def handling_due(case: Feedback) -> tuple[date | None, bool]:
     A case not yet settled: its current due date. An answered one: the date its answer was due by (the
     letter's new date if a letter moved it), not the publication's, nor a returned answer's revision
     date (the department's own, QĐ 31/2021 Art 46). Refused or transferred: none."""
-    if case.state in (State.ANSWERED.value, State.PUBLISHED.value) or case.answer_returned:
+    if has_answer(case):
         letter = case.answer_letter
         return (letter.new_due_date, True) if letter is not None else (case.answered_due_date, False)
     if case.state in (State.REFUSED.value, State.TRANSFERRED.value):
