@@ -293,6 +293,36 @@ def test_a_transferred_case_has_the_letter_that_sends_it_to_the_competent_agency
     assert client.get(letter_url).status_code in (403, 404)
 
 
+def test_a_sender_answered_by_post_gets_the_answer_as_the_departments_letter(app, client, clock, seeded):
+    """NĐ 20/2008 Art 14.2d: a written answer. A sender without an e-mail address is answered by post: the
+    notice HCTH owes and the case page offer the approved answer as a công văn (A4), for the leader to sign."""
+    from dataclasses import replace
+
+    from feedback_app.models import CitizenNotice
+    from feedback_app.services.cases import apply_event
+    from deadline_helpers import SUBMISSION
+    case = forwarded_case(seeded, submission=replace(SUBMISSION, email=None))
+    letter_url = f"/van-phong/ho-so/{case.code}/van-ban-tra-loi.pdf"
+    sign_in(client, seeded["office"])
+    assert client.get(letter_url).status_code == 404  # no answer yet
+    apply_event(case, "submit_draft", seeded["QLKH"], {"reply": "Thời hạn giải quyết là 30 ngày kể từ ngày nhận hồ sơ."})
+    clock.set("2024-03-20T10:00:00+07:00")
+    apply_event(case, "approve", seeded["leader"])
+    notice = db.session.execute(select(CitizenNotice).where(CitizenNotice.kind == "answered")).scalar_one()
+    assert f'href="{letter_url}"' in client.get(f"/van-phong/thong-bao-nguoi-dan/{notice.id}").get_data(as_text=True)
+    assert f'href="{letter_url}"' in client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True)
+    response = client.get(letter_url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(pdf_text(response.data).split())
+    for words in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "V/v trả lời phản ánh, kiến nghị", case.code,
+                  "Kính gửi: Ông/Bà Nguyễn Văn An", "Số 12 đường Lê Lợi", "ngày 20 tháng 3 năm 2024",
+                  "Thời hạn giải quyết là 30 ngày kể từ ngày nhận hồ sơ.", "Nơi nhận:", "Phòng Quản lý Khoa học",
+                  "Lưu: VT, HCTH", "GIÁM ĐỐC"):
+        assert words in text, words
+    sign_in(client, seeded["QLKH"])
+    assert client.get(letter_url).status_code in (403, 404)
+
+
 def test_an_automatic_letter_is_public_only_once_its_mail_leaves(app, client, letter, clock):
     """During the grace period the reason may still change (the default one is a placeholder): the public
     reads the letter, its PDF and the API's list only from when its mail leaves; staff read it at once."""

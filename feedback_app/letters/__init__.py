@@ -18,6 +18,7 @@ from flask import current_app, render_template
 
 from workflows.clock import local_date
 
+from .. import addressing
 from ..models import CHANNEL_LABELS, ApologyLetter, Feedback, Transition
 from ..pdf import font_dir as document_font_dir, html_to_pdf, in_fonts
 from ..redaction import MASK
@@ -118,3 +119,25 @@ def render_transfer_pdf(case: Feedback, transferred: Transition) -> bytes:
 
 def transfer_filename(case: Feedback) -> str:
     return f"cong-van-chuyen-{case.code}.pdf"
+
+
+def answer_context(case: Feedback) -> dict:
+    """The answer the citizen holds (``answer_text``, as approved) as the department's letter, dated the day
+    it was approved and sent, for a sender answered by post (NĐ 20/2008 Art 14.2d: a written answer)."""
+    head = letterhead()
+    typed = partial(in_fonts, folder=head["font_dir"])
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        **head, "case": case, "number": "……", "issued": vn_date(local_date(case.answer_sent_at)),
+        "addressee": typed(addressing.addressee(case.submitter_name)), "you": addressing.you(case.submitter_name),
+        "address": typed(case.address), "title": typed(case.title), "answer": typed(case.answer_text),
+        "unit": typed(case.unit.name) if case.unit else None, "lookup": f"{base}/tra-cuu",
+    }
+
+
+def render_answer_pdf(case: Feedback) -> bytes:
+    return html_to_pdf(render_template("letters/answer.html", **answer_context(case)))
+
+
+def answer_filename(case: Feedback) -> str:
+    return f"van-ban-tra-loi-{case.code}.pdf"

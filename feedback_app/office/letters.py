@@ -12,10 +12,12 @@ from workflows.clock import CLOCK
 
 from ..auth import roles_required
 from ..extensions import db
-from ..letters import letter_filename, render_letter_pdf, render_transfer_pdf, transfer_filename
+from ..letters import (answer_filename, letter_filename, render_answer_pdf, render_letter_pdf, render_transfer_pdf,
+                       transfer_filename)
 from ..services import accounts, cases
 from ..services import letters as letter_service
 from ..services.serialize import staff_may_see
+from ..services.submissions import has_answer
 from ..services.sweep import overdue_query
 from ..views_common import beyond_last_page, local_path, page_arg
 from . import bp
@@ -48,6 +50,18 @@ def transfer_letter_pdf(code: str):
         abort(404)
     return send_file(BytesIO(render_transfer_pdf(case, transferred)), mimetype="application/pdf",
                      download_name=transfer_filename(case), as_attachment=False)
+
+
+@bp.get("/ho-so/<code>/van-ban-tra-loi.pdf")
+@roles_required("office", "leader")
+def answer_letter_pdf(code: str):
+    """The approved answer as the department's letter, which HCTH prints, has signed and posts to a sender
+    it answers by post (the notice it owes them, services.citizen_notices)."""
+    case = load_case(code)
+    if not has_answer(case) or not case.answer_text:
+        abort(404)
+    return send_file(BytesIO(render_answer_pdf(case)), mimetype="application/pdf",
+                     download_name=answer_filename(case), as_attachment=False)
 
 
 @bp.post("/phieu-xin-loi/<int:letter_id>/ly-do")
