@@ -113,7 +113,7 @@ def test_changes_asked_by_hcth_are_marked_as_hcths(app, client, clock, seeded):
     case = under_review(seeded)
     apply_event(case, "request_changes", seeded["office"], {"note": NOTE})
     (row,) = mails("unit_request_changes")
-    assert row.subject.startswith("Văn phòng (Phòng HCTH) yêu cầu chỉnh sửa")
+    assert row.subject.startswith("Phòng Hành chính - Tổng hợp yêu cầu chỉnh sửa")
     sign_in(client, seeded["QLKH"])
     workspace = text_of(page_of(client, "/don-vi/"))
     assert "HCTH yêu cầu chỉnh sửa" in workspace and "Lãnh đạo yêu cầu chỉnh sửa" not in workspace

@@ -48,7 +48,7 @@ UNIT_STATES = (State.FORWARDED.value, State.COLLECTING.value)  # the unit holds 
 
 def asked_by(actor) -> str:
     """Who sent the draft back: the leader approves answers, HCTH may ask for changes too."""
-    return "Lãnh đạo Sở" if getattr(actor, "role", None) == Role.LEADER.value else "Văn phòng (Phòng HCTH)"
+    return "Lãnh đạo Sở" if getattr(actor, "role", None) == Role.LEADER.value else "Phòng Hành chính - Tổng hợp"
 
 
 def unit_addresses(unit: Unit) -> list[str]:
