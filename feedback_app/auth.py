@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, request
 from flask_babel import gettext
@@ -62,6 +63,8 @@ def roles_required(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.method == "POST" and (kept := typed_text()):
+                    return signed_out_with(kept)
                 return login_manager.unauthorized()
             if roles and current_user.role not in roles:
                 abort(403)
@@ -70,6 +73,29 @@ def roles_required(*roles: str):
         wrapped.pakn_roles = frozenset(roles or STAFF_ROLES)
         return wrapped
     return decorator
+
+
+# what a staff form carries besides what was typed
+_NOT_TYPED = ("csrf_token", "version", "next", "shown", "submission_key", "held_token", "password", "email")
+
+
+def typed_text() -> str:
+    """What a member of staff typed into the form just sent (a reply, a note, a reason): the longer texts."""
+    return "\n\n".join(v.strip() for k, v in request.form.items(multi=True)
+                        if not k.endswith(_NOT_TYPED) and len(v.strip()) >= 10)
+
+
+def signed_out_with(kept: str):
+    """A staff form sent after its session ended (signed out in another tab, a new password, the account
+    stopped): the sign-in page at once, with what was typed to copy back, not a redirect that loses it.
+    Signed in, the person goes back to the page the form was on."""
+    from flask import render_template, url_for
+
+    from .office.forms import LoginForm
+    from .views_common import local_path
+    back = local_path(urlsplit(request.referrer or "").path) or None
+    return render_template("office/login.html", form=LoginForm(formdata=None), refused=None, kept=kept,
+                           action=url_for("office.login", next=back)), 401
 
 
 def public_page(view):

@@ -352,7 +352,19 @@ def init_app(app: Flask) -> None:
 
     for code, title, message in ERROR_PAGES:
         app.register_error_handler(code, error_page(code, title, message))
-    app.register_error_handler(CSRFError, expired_form)
+    def expired_or_signed_out(error):
+        # a staff form whose session ended with its cookie (the browser closed, the session expired): the
+        # sign-in page with what was typed (auth.signed_out_with), as for one signed out meanwhile
+        from flask_login import current_user
+
+        from .auth import signed_out_with, typed_text
+        lost = error.description in ("The CSRF session token is missing.", "The CSRF token has expired.")
+        if lost and request.method == "POST" and request.path.startswith(STAFF_AREAS) \
+                and request.endpoint != "office.login" and not current_user.is_authenticated and (kept := typed_text()):
+            return signed_out_with(kept)
+        return expired_form(error)  # another origin's form, a token tampered with: refused as ever
+
+    app.register_error_handler(CSRFError, expired_or_signed_out)
 
     # The database unreachable (restarted, failing over, network cut): a clear 503, never a
     # traceback. The failed transaction is rolled back, so nothing half-written stays behind, and

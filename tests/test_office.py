@@ -480,6 +480,30 @@ def test_publication_is_refused_when_the_citizen_did_not_agree(app, client, seed
     assert case.code in finished and consented.code not in finished
 
 
+def test_a_reply_sent_after_the_session_ended_is_given_back_on_the_sign_in_page(app, client, seeded):
+    """Signed out in another tab (or the session gone with the browser): the unit's reply is not lost on a
+    redirect; the sign-in page shows it to copy back, and signing in goes back to the case page."""
+    from deadline_helpers import sign_in
+    case = forwarded(seeded)
+    reply = "Dự thảo: thời hạn giải quyết thủ tục là 30 ngày kể từ ngày nhận đủ hồ sơ hợp lệ."
+    sign_in(client, seeded["QLKH"])
+    page_url = f"http://localhost/don-vi/ho-so/{case.code}"
+    client.post("/van-phong/dang-xuat")  # the other tab
+    response = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft", headers={"Referer": page_url},
+                           data={"submit_draft-reply": reply, "submit_draft-version": case.version})
+    page = text(response)
+    assert response.status_code == 401 and 'id="kept-text"' in page and reply in page
+    assert f'action="/van-phong/dang-nhap?next=/don-vi/ho-so/{case.code}"' in page.replace("%2F", "/")
+    assert state_of(case) == "forwarded"
+    # the session gone with its cookie: the CSRF check fails first, and the text comes back all the same
+    app.config["WTF_CSRF_ENABLED"] = True
+    client.delete_cookie("session")
+    expired = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft", headers={"Referer": page_url},
+                          data={"csrf_token": "the-page's-token", "submit_draft-reply": reply,
+                                "submit_draft-version": case.version})
+    assert expired.status_code == 401 and reply in text(expired)
+
+
 @pytest.mark.parametrize("role", ["office", "leader", "QLKH", "admin"])
 def test_signing_out_ends_the_staff_menu_and_hcth_s_menu_has_its_notices(app, client, seeded, role):
     login(client, seeded[role])
