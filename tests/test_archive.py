@@ -158,6 +158,12 @@ def test_hcth_files_the_cases_it_ticks_under_one_reference_and_is_told_which_wer
     row = db.session.execute(select(Transition).where(Transition.feedback_id == finished[0].id,
                                                       Transition.event == "archive")).scalar_one()
     assert row.note == "12/PAKN-2024; Hộp số 3" and row.public is False
+    # the same list sent again (a double click): what the first filed is said to be filed, not refused
+    again = html.unescape(client.post("/van-phong/luu-tru", data={
+        "csrf_token": token, "case": ticked, "reference": " 12/PAKN-2024 ", "note": "Hộp số 3"},
+        follow_redirects=True).get_data(as_text=True))
+    assert f"Đã lưu trữ 1 hồ sơ vào hồ sơ lưu trữ số 12/PAKN-2024: {finished[0].code}." in again
+    assert f"Chưa lưu trữ {finished[0].code}" not in again
     assert finished[2].code in page_of(client, "/van-phong/?tab=to_archive")
 
     # the leader reads the lists but files nothing

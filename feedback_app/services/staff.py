@@ -445,7 +445,10 @@ def archive_many(user, picked: Iterable[tuple[str, int]], reference: str, note: 
             apply_event(case, "archive", user, {"reference": reference, "note": note}, expected_version=version)
         except StaleCase:
             db.session.rollback()
-            filed.refused.append((code, StaleCase.message))
+            if (again := find(code)).archived_at is not None and again.archive_ref == reference.strip():
+                filed.done.append(code)  # the same list sent twice (a double click): filed by the first
+            else:
+                filed.refused.append((code, StaleCase.message))
         except LifecycleError as exc:
             db.session.rollback()
             filed.refused.append((code, exc.why))
