@@ -14,12 +14,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from workflows.clock import CLOCK, local_time
-from workflows.deadlines import STEP_LABELS, Step
-from workflows.lifecycle import EVENTS, N_, ROLE_LABELS, STATE_LABELS, Role, State
+from workflows.lifecycle import EVENTS, N_, ROLE_LABELS, Role
 
 from . import addressing
+from .labels import channel_label, state_label, step_label  # noqa: F401  (the pages' filters; imported from here)
 from .extensions import db, login_manager
-from .models import CHANNEL_LABELS
 from .text import ascii_name
 
 
@@ -105,14 +104,6 @@ def local_path(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def state_label(state: str) -> str:
-    return gettext(STATE_LABELS[State(state)])
-
-
-def step_label(step: str | None) -> str:
-    return gettext(STEP_LABELS[Step(step)]) if step else ""
-
-
 class AuditLabel(NamedTuple):
     staff: str
     public: str | None = None  # the citizen's wording, where the staff's would not do
@@ -167,10 +158,6 @@ def event_msgid(event: str, public: bool = False) -> str:
 
 def event_label(event: str) -> str:
     return gettext(event_msgid(event))
-
-
-def channel_label(channel: str | None) -> str:
-    return gettext(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else (channel or "")
 
 
 def role_label(role: str) -> str:

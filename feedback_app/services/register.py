@@ -26,7 +26,7 @@ from workflows.lifecycle import N_, REFUSAL_REASONS, State
 from ..extensions import db
 from ..models import CHANNELS, ApologyLetter, Category, Feedback, Unit, User
 from ..reports.periods import Period
-from ..views_common import channel_label, state_label
+from ..labels import channel_label, state_label
 from .accounts import office_unit
 from .staff import paginate
 from .submissions import has_answer
