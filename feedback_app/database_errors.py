@@ -11,6 +11,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 # A table the code reads is not in the database: PostgreSQL's SQLSTATE undefined_table (whatever the
 # server's language), SQLite's words; the table's name, where the message gives it
 UNDEFINED_TABLE = "42P01"
+# PostgreSQL's insufficient_privilege: DATABASE_URL's role may not read or write a table (a restore made by
+# another role, the tables owned by postgres)
+INSUFFICIENT_PRIVILEGE = "42501"
 _NO_TABLE = re.compile(r"no such table: (\S+)|\"([^\"]+)\"")
 
 
@@ -28,6 +31,9 @@ def in_one_line(failed: Exception, schema_hint: bool = True) -> str | None:
         table = f" {named[1] or named[2]}" if named else ""
         return (f"the database {url} has no table{table}: make its tables with "
                 "`flask --app wsgi db upgrade` (or is DATABASE_URL the right database?)")
+    if getattr(failed.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        return (f"the database {url} refused its user: {' '.join(message.split())} (restore or create the tables "
+                "as DATABASE_URL's role, or grant it their use)")
     if failed.statement is not None or not isinstance(failed, OperationalError):
         return None  # connected, and a statement failed
     return f"the database {url} failed: {' '.join(message.split())}"

@@ -426,3 +426,25 @@ def test_the_headers_nginx_adds_to_its_own_files_are_the_apps():
     site = (DEPLOY / "nginx-pakn.conf").read_text()
     # /static/, /413.html, and /503.html and /503.json
     assert site.count("include /srv/pakn/deploy/nginx-pakn-headers.conf;") == 3
+
+
+@pytest.mark.postgres_only
+def test_a_database_user_without_rights_on_the_tables_is_said_in_one_line():
+    """A restore made as postgres leaves tables DATABASE_URL's role may not read: one line saying so and
+    what to do, not a traceback ending in "permission denied for table alembic_version"."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    owned = _fresh_database(os.environ["TEST_DATABASE_URL"], "rights")
+    env = {**os.environ, "DATABASE_URL": owned, "PAKN_ENV": "development", "SCHEDULER_IN_APP": "false"}
+    assert subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                          capture_output=True, timeout=120).returncode == 0
+    engine = create_engine(owned, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP ROLE IF EXISTS pakn_reader"))
+        connection.execute(text("CREATE ROLE pakn_reader LOGIN"))
+    engine.dispose()
+    env["DATABASE_URL"] = make_url(owned).set(username="pakn_reader").render_as_string(hide_password=False)
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup", "check"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "refused its user: permission denied for table" in run.stderr and "DATABASE_URL's role" in run.stderr
