@@ -83,6 +83,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     catalogues = sorted(str(p) for p in (ROOT / "translations").glob("*") if p.is_dir() and p.name != "wtforms")
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(catalogues) or str(ROOT / "translations"))
+    if not str(app.config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)  # a shared store down stops nobody
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     security.init_app(app)
     from . import static_files

@@ -63,7 +63,7 @@ def roles_required(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                if request.method == "POST" and (kept := typed_text()):
+                if request.method == "POST" and from_this_site() and (kept := typed_text()):
                     return signed_out_with(kept)
                 return login_manager.unauthorized()
             if roles and current_user.role not in roles:
@@ -76,13 +76,28 @@ def roles_required(*roles: str):
 
 
 # what a staff form carries besides what was typed
-_NOT_TYPED = ("csrf_token", "version", "next", "shown", "submission_key", "held_token", "password", "email")
+_NOT_TYPED = ("csrf_token", "version", "next", "shown", "submission_key", "held_token", "password", "email",
+              "submit")
 
 
 def typed_text() -> str:
-    """What a member of staff typed into the form just sent (a reply, a note, a reason): the longer texts."""
+    """What a member of staff typed into the form just sent (a reply, a note, a reason): the longer texts
+    of words, not a button's label, a date or a code."""
     return "\n\n".join(v.strip() for k, v in request.form.items(multi=True)
-                        if not k.endswith(_NOT_TYPED) and len(v.strip()) >= 10)
+                        if not k.endswith(_NOT_TYPED) and len(v.strip()) >= 10 and " " in v.strip())
+
+
+def _same_site(url: str | None) -> bool:
+    own = urlsplit(request.host_url)
+    parts = urlsplit(url or "")
+    return bool(parts.netloc) and (parts.scheme, parts.netloc) == (own.scheme, own.netloc)
+
+
+def from_this_site() -> bool:
+    """The request came from a page of this site (its Origin, else its Referer): another site's form never
+    gets its text shown back on the department's sign-in page."""
+    origin = request.headers.get("Origin")
+    return _same_site(origin) if origin and origin != "null" else _same_site(request.referrer)
 
 
 def signed_out_with(kept: str):
@@ -93,7 +108,7 @@ def signed_out_with(kept: str):
 
     from .office.forms import LoginForm
     from .views_common import local_path
-    back = local_path(urlsplit(request.referrer or "").path) or None
+    back = local_path(urlsplit(request.referrer).path) if _same_site(request.referrer) else None
     return render_template("office/login.html", form=LoginForm(formdata=None), refused=None, kept=kept,
                            action=url_for("office.login", next=back)), 401
 

@@ -28,4 +28,5 @@ babel = Babel()
 # every limit counts a client as security.client_key does: an IPv6 /64 is one client. A shared store
 # (RATELIMIT_STORAGE_URI=redis://…) that is down must not stop citizens submitting or staff signing in:
 # each process counts in its own memory meanwhile (and logs it), as with memory://, and goes back to it
-limiter = Limiter(key_func=rate_limit_key, default_limits=[], in_memory_fallback_enabled=True, swallow_errors=True)
+# (set in create_app for a shared store only)
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])

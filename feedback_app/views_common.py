@@ -344,9 +344,9 @@ def init_app(app: Flask) -> None:
         # sign-in page with what was typed (auth.signed_out_with), as for one signed out meanwhile
         from flask_login import current_user
 
-        from .auth import signed_out_with, typed_text
+        from .auth import from_this_site, signed_out_with, typed_text
         lost = error.description in ("The CSRF session token is missing.", "The CSRF token has expired.")
-        if lost and request.method == "POST" and request.path.startswith(STAFF_AREAS) \
+        if lost and request.method == "POST" and request.path.startswith(STAFF_AREAS) and from_this_site() \
                 and request.endpoint != "office.login" and not current_user.is_authenticated and (kept := typed_text()):
             return signed_out_with(kept)
         return expired_form(error)  # another origin's form, a token tampered with: refused as ever

@@ -500,8 +500,14 @@ def test_a_reply_sent_after_the_session_ended_is_given_back_on_the_sign_in_page(
     client.delete_cookie("session")
     expired = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft", headers={"Referer": page_url},
                           data={"csrf_token": "the-page's-token", "submit_draft-reply": reply,
-                                "submit_draft-version": case.version})
+                                "submit_draft-version": case.version, "submit_draft-submit": "Trình dự thảo trả lời"})
     assert expired.status_code == 401 and reply in text(expired)
+    assert "Trình dự thảo" not in re.search(r"<textarea readonly.*?</textarea>", text(expired), re.S).group(0)
+    # another site's form, with a token of its choosing: refused as ever, its text never shown
+    foreign = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft",
+                          headers={"Origin": "https://evil.example", "Referer": "https://evil.example/x"},
+                          data={"csrf_token": "x", "submit_draft-reply": "Mật khẩu của bạn đã hết hạn, nhập lại ở dưới."})
+    assert foreign.status_code == 400 and "Mật khẩu của bạn" not in text(foreign)
 
 
 @pytest.mark.parametrize("role", ["office", "leader", "QLKH", "admin"])

@@ -212,6 +212,27 @@ def test_a_receipt_rewritten_by_a_correction_while_it_is_sent_goes_to_the_correc
     assert [m["To"] for m in smtp.inbox.wait_for(2)] == ["dan@exmaple.com", "dan@example.com"]
 
 
+def test_an_admins_retry_of_a_mail_being_sent_does_not_send_it_twice(app, clock, seeded, smtp, monkeypatch):
+    """The admin presses "Gửi lại" on a failing mail just as the worker sends it: the mail went, it is marked
+    sent (its text unchanged), and the next run sends nothing."""
+    receive(SUBMISSION)
+    (mail,) = rows()
+    composed = outbox._message
+
+    def retried_meanwhile(row):
+        message = composed(row)
+        thread = threading.Thread(target=lambda: run_in_context(app, lambda: outbox.retry(mail.id)))
+        thread.start()
+        thread.join(30)
+        return message
+
+    monkeypatch.setattr(outbox, "_message", retried_meanwhile)
+    outbox.deliver_due()
+    monkeypatch.undo()
+    assert rows()[0].status == "sent"
+    assert outbox.flush().sent == 0 and len(smtp.inbox.wait_for(1)) == 1
+
+
 def run_in_context(app, work):
     with app.app_context():
         try:

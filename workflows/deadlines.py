@@ -102,8 +102,8 @@ CASE_LIMIT_BASIS = N_("QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: toàn bộ việc x�
 # the return, a choice of the department's (NĐ 20/2008 Art 9.1d counts 05 days from receipt, once), within
 # the case's limit of 20 working days from receipt (QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP; CASE_LIMIT_BASIS).
 RETURN_BASIS = N_("NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong "
-                  "%(classify_days)s ngày làm việc kể từ ngày trả lại (Sở quy định), không quá %(case_total_days)s "
-                  "ngày làm việc kể từ ngày tiếp nhận")
+                  "%(classify_days)s ngày làm việc kể từ ngày trả lại (Sở quy định); QĐ 574/QĐ-TTg, TT 02/2017/TT-VPCP: "
+                  "toàn bộ không quá %(case_total_days)s ngày làm việc kể từ ngày tiếp nhận")
 EXTENSION_BASIS = N_("NĐ 61/2018/NĐ-CP, Điều 19.9: phiếu xin lỗi và hẹn lại ngày trả kết quả "
                      "(chỉ được hẹn lại một lần)")
 

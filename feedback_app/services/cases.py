@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -326,10 +326,10 @@ def _approve(case, args, actor):
         # answer mail the outbox never delivered (the mail server down meanwhile) goes no more: HCTH
         # judged that answer unsuitable, and it would follow or overtake the one that replaces it.
         # Nor does an answer HCTH has not yet told or posted to a citizen without an e-mail.
-        for unsent in db.session.execute(select(OutboxMail).where(
-                OutboxMail.feedback_id == case.id, OutboxMail.kind == "answered",
-                OutboxMail.status != "sent")).scalars():
-            db.session.delete(unsent)
+        # one statement, whatever its lease: a worker claiming the mail meanwhile is no change to the case
+        db.session.execute(delete(OutboxMail).where(
+            OutboxMail.feedback_id == case.id, OutboxMail.kind == "answered", OutboxMail.status != "sent")
+            .execution_options(synchronize_session=False))
         citizen_notices.drop_owed(case, "answered")
         revision = sum(1 for t in case.transitions if t.event == "return_answer")
         key = f"answered:{case.code}:revised:{revision}"

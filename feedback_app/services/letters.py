@@ -168,6 +168,9 @@ def reason_editable(letter: ApologyLetter, now: datetime | None = None) -> bool:
     return mail is None or mail.status == "pending"
 
 
+TOO_LATE = N_("Phiếu đã được gửi hoặc đã hết thời gian bổ sung lý do.")
+
+
 def set_reason(letter: ApologyLetter, reason: str, actor, shown: str | None = None) -> ApologyLetter:
     """Replace the default reason of an automatic letter during its grace period; commits. ``shown``: the
     reason the page showed; another saved since (a colleague, another tab) raises ``ReasonChanged``, and the
@@ -181,7 +184,7 @@ def set_reason(letter: ApologyLetter, reason: str, actor, shown: str | None = No
     if len(reason) > 2000:
         raise LetterError(N_("Lý do quá dài (tối đa 2000 ký tự)."))
     if not reason_editable(letter):
-        raise LetterError(N_("Phiếu đã được gửi hoặc đã hết thời gian bổ sung lý do."))
+        raise LetterError(TOO_LATE)
     if reason == letter.reason:
         return letter  # nothing to change: sent twice, or saved as it was
     # compare-and-set on the text the page showed: two requests that read the same reason at once cannot
@@ -195,8 +198,14 @@ def set_reason(letter: ApologyLetter, reason: str, actor, shown: str | None = No
         raise ReasonChanged(reason)
     set_committed_value(letter, "reason", reason)  # the object says what was stored, without a second UPDATE
     mail = _letter_mail(letter)
-    if mail is not None:  # the stored mail says what the letter says
-        mail.body_text = outbox.render_mail("apology", feedback=letter.feedback, letter=letter)
+    if mail is not None:  # the stored mail says what the letter says, unless the outbox took it meanwhile
+        rewritten = db.session.execute(update(OutboxMail).where(
+            OutboxMail.id == mail.id, OutboxMail.status == "pending", OutboxMail.next_attempt_at == mail.next_attempt_at)
+            .values(body_text=outbox.render_mail("apology", feedback=letter.feedback, letter=letter))
+            .execution_options(synchronize_session=False))
+        if rewritten.rowcount != 1:
+            db.session.rollback()
+            raise LetterError(TOO_LATE)
     citizen_notices.rewrite(mail_key(letter), "apology", letter=letter)  # and so does a notice owed
     case = letter.feedback
     audit(case, "letter_reason", case.state, case.state, actor, note=f"Lý do phiếu {letter.reference}: {reason}",

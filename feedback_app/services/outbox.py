@@ -324,7 +324,13 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
         for n, row in enumerate(rows):
             if row.feedback_id in held_back:
                 row.attempts, row.next_attempt_at = row.attempts - 1, now  # not tried: released, unsent
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except StaleDataError:  # withdrawn or rewritten meanwhile: nothing of this worker's to release
+                    db.session.rollback()
+                except SQLAlchemyError as exc:
+                    unsettled = _database_gone(exc, [(i, leases[i]) for i in list(leases)[n + 1:]])
+                    break
                 continue
             try:
                 if not _renew_lease(row.id, leases, now):  # another worker took it, or a correction rewrote it
@@ -344,16 +350,17 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
                     citizen_notices.mail_delivered(row)
                 row.status, row.sent_at, row.last_error = "sent", CLOCK.now(), None
                 result.sent += 1
-            sent, mail_id = row.status == "sent", row.id
+            # what went, to tell a mail merely re-timed meanwhile (an admin's retry) from one rewritten
+            sent = (row.id, row.recipients, row.subject, row.body_text) if row.status == "sent" else None
             try:
                 db.session.commit()  # each outcome is stored as soon as it is known
-            except StaleDataError:  # withdrawn or rewritten while being sent (services.corrections)
+            except StaleDataError:  # changed while being sent: rewritten (services.corrections), withdrawn, retried
                 db.session.rollback()
-                current_app.logger.info("outbox: a mail was withdrawn or rewritten while it was being sent")
+                if sent is None or not _mark_sent_unless_rewritten(sent):
+                    current_app.logger.info("outbox: a mail was withdrawn or rewritten while it was being sent")
                 continue
             except SQLAlchemyError as exc:  # the mail went; the database, locked or gone, did not take it
-                unsettled = _database_gone(exc, [(i, leases[i]) for i in list(leases)[n + 1:]],
-                                           sent_id=mail_id if sent else None)
+                unsettled = _database_gone(exc, [(i, leases[i]) for i in list(leases)[n + 1:]], sent=sent)
                 break
             if sent and row.kind == "request_info":
                 _request_reached(row)
@@ -385,29 +392,41 @@ def _renew_lease(mail_id: int, leases: dict[int, datetime], now: datetime) -> bo
     return True
 
 
-def _database_gone(exc: SQLAlchemyError, rest: list[tuple[int, datetime]], sent_id: int | None = None):
+def _mark_sent_unless_rewritten(sent: tuple[int, str, str, str]) -> bool:
+    """The mail ``sent`` (id, recipients, subject, body as they went) marked sent, if it still says that: a
+    mail only re-timed meanwhile (an admin's "Gửi lại") does not go twice; one a correction rewrote stays
+    pending and goes to the corrected address. Commits; False when it was rewritten or withdrawn."""
+    mail_id, recipients, subject, body = sent
+    marked = db.session.execute(update(OutboxMail).where(
+        OutboxMail.id == mail_id, OutboxMail.status != "sent", OutboxMail.recipients == recipients,
+        OutboxMail.subject == subject, OutboxMail.body_text == body)
+        .values(status="sent", sent_at=CLOCK.now(), last_error=None).execution_options(synchronize_session=False))
+    db.session.commit()
+    return marked.rowcount == 1
+
+
+def _database_gone(exc: SQLAlchemyError, rest: list[tuple[int, datetime]], sent: tuple | None = None):
     """The database refused a write in the middle of a batch (a lock held past its timeout, a restart):
     nothing more is sent; the mail sent and the rest of the claim (id, lease) are written down at the end
     (``_settle``)."""
     db.session.rollback()
     current_app.logger.warning("outbox: the database refused a write (%s); the batch stops", exc.__class__.__name__)
-    return sent_id, rest
+    return sent, rest
 
 
 # The waits between attempts to write down a batch the database refused (about 15 s in all)
 SETTLE_WAITS = (0.5, 1, 2, 4, 8)
 
 
-def _settle(sent_id: int | None, rest: list[tuple[int, datetime]], now: datetime) -> None:
+def _settle(sent: tuple | None, rest: list[tuple[int, datetime]], now: datetime) -> None:
     """After the database refused a write: the mail the server took is marked sent, so that it does not go
     twice when its lease ends; the claimed mails not tried are released (due now, the attempt not counted),
     instead of waiting out the lease. Tried a few times; failing still, the leases end as after a crash."""
     for wait in (0, *SETTLE_WAITS):
         time.sleep(wait)
         try:
-            if sent_id is not None:
-                db.session.execute(update(OutboxMail).where(OutboxMail.id == sent_id).values(
-                    status="sent", sent_at=CLOCK.now(), last_error=None).execution_options(synchronize_session=False))
+            if sent is not None:
+                _mark_sent_unless_rewritten(sent)  # (a correction meanwhile: the corrected one goes)
             for mail_id, lease in rest:  # still this worker's lease: nobody took it meanwhile
                 db.session.execute(update(OutboxMail)
                                    .where(OutboxMail.id == mail_id, OutboxMail.next_attempt_at == lease)

@@ -42,8 +42,8 @@ BASES = [
     ('NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong 05 '
      'ngày làm việc kể từ ngày trả lại (Sở quy định), không quá 20 ngày làm việc kể từ ngày tiếp nhận',
      'NĐ 20/2008/NĐ-CP, Điều 9.1d: đơn vị trả lại Văn phòng; phân loại, chuyển xử lý lại trong '
-     '%(classify_days)s ngày làm việc kể từ ngày trả lại (Sở quy định), không quá %(case_total_days)s '
-     'ngày làm việc kể từ ngày tiếp nhận'),
+     '%(classify_days)s ngày làm việc kể từ ngày trả lại (Sở quy định); QĐ 574/QĐ-TTg, TT '
+     '02/2017/TT-VPCP: toàn bộ không quá %(case_total_days)s ngày làm việc kể từ ngày tiếp nhận'),
 ]
 
 
