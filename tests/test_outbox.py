@@ -189,23 +189,12 @@ def test_a_receipt_rewritten_by_a_correction_while_it_is_sent_goes_to_the_correc
     not recorded as the corrected one sent; the corrected address gets the code at the next run."""
     from feedback_app.services.cases import find
     from feedback_app.services.corrections import correct_intake
-    case = receive(replace(SUBMISSION, email="dan@exmaple.com"))
-    code, composed = case.code, outbox._message
+    code = receive(replace(SUBMISSION, email="dan@exmaple.com")).code
 
-    def corrected_meanwhile(row):
-        message = composed(row)  # what goes to the typo, while a clerk corrects it in another request
-
-        def correct():
-            fresh = find(code)
-            correct_intake(fresh, seeded["office"], replace(SUBMISSION, email="dan@example.com"), None, fresh.version)
-        thread = threading.Thread(target=lambda: run_in_context(app, correct))
-        thread.start()
-        thread.join(30)
-        return message
-
-    monkeypatch.setattr(outbox, "_message", corrected_meanwhile)
-    outbox.deliver_due()
-    monkeypatch.undo()
+    def correct():  # what goes to the typo, while a clerk corrects it in another request
+        fresh = find(code)
+        correct_intake(fresh, seeded["office"], replace(SUBMISSION, email="dan@example.com"), None, fresh.version)
+    deliver_while(app, monkeypatch, correct)
     (mail,) = rows()
     assert (mail.status, mail.recipients) == ("pending", "dan@example.com")
     assert outbox.flush().sent == 1
@@ -217,20 +206,25 @@ def test_an_admins_retry_of_a_mail_being_sent_does_not_send_it_twice(app, clock,
     sent (its text unchanged), and the next run sends nothing."""
     receive(SUBMISSION)
     (mail,) = rows()
+    deliver_while(app, monkeypatch, lambda: outbox.retry(mail.id))
+    assert rows()[0].status == "sent"
+    assert outbox.flush().sent == 0 and len(smtp.inbox.wait_for(1)) == 1
+
+
+def deliver_while(app, monkeypatch, work) -> None:
+    """One delivery run during which, as each mail is composed to be sent, ``work`` runs in another request."""
     composed = outbox._message
 
-    def retried_meanwhile(row):
+    def meanwhile(row):
         message = composed(row)
-        thread = threading.Thread(target=lambda: run_in_context(app, lambda: outbox.retry(mail.id)))
+        thread = threading.Thread(target=lambda: run_in_context(app, work))
         thread.start()
         thread.join(30)
         return message
 
-    monkeypatch.setattr(outbox, "_message", retried_meanwhile)
+    monkeypatch.setattr(outbox, "_message", meanwhile)
     outbox.deliver_due()
     monkeypatch.undo()
-    assert rows()[0].status == "sent"
-    assert outbox.flush().sent == 0 and len(smtp.inbox.wait_for(1)) == 1
 
 
 def run_in_context(app, work):
