@@ -252,6 +252,15 @@ def test_the_status_page_is_in_english_when_chosen(client, clock, seeded):
     assert "Decree 20/2008/NĐ-CP, Art 9.1d: classify and forward within 5 working days of receipt" in page
 
 
+def test_a_count_of_one_working_day_reads_in_the_singular_in_english(app, client, clock, seeded):
+    app.config["PAKN_DEADLINES"] = {"classify_days": 1}
+    case = receive(SUBMISSION)
+    look_up(client, case.code, "0905123456")
+    page = client.get(f"/tra-cuu/{case.code}?lang=en").get_data(as_text=True)
+    how = text_of(re.search(r'<dd id="due-how">(.*?)</dd>', page, re.S).group(1))
+    assert how.startswith("1 working day after 04/03/2024,"), how
+
+
 def test_guessing_contacts_is_rate_limited_per_address(app_with, clock):
     client = app_with(RATELIMIT_ENABLED=True, LOOKUP_RATE_LIMIT="3 per hour").test_client()
     case = receive(SUBMISSION)
