@@ -250,6 +250,12 @@ def due_basis(basis: str | None, translated: bool = True) -> str:
     return basis_text(basis, gettext, padded=_vietnamese())
 
 
+def past_due(case) -> bool:
+    """Its due date gone by: late, even on the Saturday after a Friday due date, which no working day
+    separates from it (``working_days_left`` 0 there)."""
+    return case.due_date is not None and case.due_date < CLOCK.today()
+
+
 def rule_days(name: str) -> str:
     """One of the deadline rules' counts of days (``Rules``, as PAKN_DEADLINES sets it), as a page writes it:
     "05" in Vietnamese, "5" in English."""
@@ -310,7 +316,7 @@ def init_app(app: Flask) -> None:
                                  channel_label=channel_label, role_label=role_label, actor_label=actor_label,
                                  dt=local_dt, d=local_d, file_size=file_size,
                                  you=addressing.you, addressee=addressing.addressee,
-                                 due_basis=due_basis)
+                                 due_basis=due_basis, past_due=past_due)
 
     @app.context_processor
     def shared():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,21 @@ def test_intake_queue_lists_new_cases_oldest_first_with_time_left_to_classify(ap
     assert classified.code not in page
     assert "Quá hạn 1 ngày làm việc" in page and "Hết hạn hôm nay" in page
     assert classified.code in text(client.get("/van-phong/?tab=classified"))
+
+
+def test_a_case_due_on_friday_is_overdue_on_the_saturday_after_not_due_today(app, client, clock, seeded):
+    """No working day separates Saturday from the Friday due date (0 working days left), yet the date is gone."""
+    clock.set("2024-03-08T09:00:00+07:00")
+    case = receive(SUBMISSION)
+    assert case.due_date == date(2024, 3, 15)
+    clock.set("2024-03-16T09:00:00+07:00")
+    login(client, seeded["office"])
+    queue = client.get("/van-phong/").get_data(as_text=True)
+    row = re.search(r'<tr([^>]*)>(?:(?!</tr>).)*' + re.escape(case.code) + r'.*?</tr>', queue, re.S)
+    assert 'class="overdue"' in row.group(1) and "Quá hạn" in row.group(0) and "Hết hạn hôm nay" not in row.group(0)
+    due = re.search(r'<dd id="due-date">(.*?)</dd>', client.get(f"/van-phong/ho-so/{case.code}").get_data(as_text=True),
+                    re.S).group(1)
+    assert "Quá hạn" in due and "Hết hạn hôm nay" not in due
 
 
 def test_case_page_shows_what_the_citizen_sent_the_due_basis_and_only_the_allowed_actions(app, client, clock, seeded):
