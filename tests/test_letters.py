@@ -317,10 +317,35 @@ def test_a_sender_answered_by_post_gets_the_answer_as_the_departments_letter(app
     for words in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "V/v trả lời phản ánh, kiến nghị", case.code,
                   "Kính gửi: Ông/Bà Nguyễn Văn An", "Số 12 đường Lê Lợi", "ngày 20 tháng 3 năm 2024",
                   "Thời hạn giải quyết là 30 ngày kể từ ngày nhận hồ sơ.", "Nơi nhận:", "Phòng Quản lý Khoa học",
-                  "Lưu: VT, HCTH", "GIÁM ĐỐC"):
+                  "Lưu: VT, HCTH", "GIÁM ĐỐC", "có thể tra cứu phản ánh, kiến nghị và đánh giá mức độ hài lòng"):
         assert words in text, words
     sign_in(client, seeded["QLKH"])
     assert client.get(letter_url).status_code in (403, 404)
+
+
+def test_the_answer_letter_to_a_sender_with_only_a_postal_address_lists_its_files_and_gives_the_phone(
+        app, client, clock, seeded):
+    """The lookup asks for the phone or e-mail given: a sender who gave neither is offered the department's
+    phone and office, as the answer's notice says; the files the notice says go with the letter are named."""
+    import io
+    from dataclasses import replace
+
+    from werkzeug.datastructures import FileStorage
+
+    from deadline_helpers import SUBMISSION
+    from feedback_app.services import staff
+    from feedback_app.services.cases import apply_event
+    case = forwarded_case(seeded, submission=replace(SUBMISSION, email=None, phone=None, channel="post"))
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    staff.submit_draft(case, seeded["QLKH"], "Thời hạn giải quyết là 30 ngày kể từ ngày nhận hồ sơ.",
+                       [FileStorage(io.BytesIO(pdf), "Công văn số 12.pdf", content_type="application/pdf")],
+                       case.version)
+    apply_event(case, "approve", seeded["leader"])
+    sign_in(client, seeded["office"])
+    text = " ".join(pdf_text(client.get(f"/van-phong/ho-so/{case.code}/van-ban-tra-loi.pdf").data).split())
+    assert "Tài liệu gửi kèm: Công văn số 12.pdf" in text
+    assert f"qua số điện thoại {app.config['AGENCY_PHONE']} hoặc tại trụ sở cơ quan" in text
+    assert "tra-cuu" not in text
 
 
 def test_an_automatic_letter_is_public_only_once_its_mail_leaves(app, client, letter, clock):

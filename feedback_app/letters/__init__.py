@@ -23,6 +23,7 @@ from ..models import CHANNEL_LABELS, ApologyLetter, Feedback, Transition
 from ..pdf import font_dir as document_font_dir, html_to_pdf, in_fonts
 from ..redaction import MASK
 from ..services import publication
+from ..services.files import reply_files
 from ..services.submissions import display_name
 
 
@@ -132,6 +133,11 @@ def answer_context(case: Feedback) -> dict:
         "addressee": typed(addressing.addressee(case.submitter_name)), "you": addressing.you(case.submitter_name),
         "address": typed(case.address), "title": typed(case.title), "answer": typed(case.answer_text),
         "unit": typed(case.unit.name) if case.unit else None, "lookup": f"{base}/tra-cuu",
+        # the lookup asks for the code and the phone or e-mail given: without either, the letter offers the
+        # department's phone and office instead, as the answer's mail and notice do (mail/answered.txt)
+        "can_look_up": bool(case.phone or case.email), "agency_phone": current_app.config["AGENCY_PHONE"],
+        "agency_address": typed(current_app.config["AGENCY_ADDRESS"]),
+        "files": [typed(a.original_name) for a in reply_files(case)],
     }
 
 
