@@ -226,7 +226,7 @@ def test_hcth_is_reminded_once_three_working_days_before_the_15th(app, clock, se
     assert "Nhắc lập báo cáo PAKN quý III năm 2024 (hạn" in third.subject  # no half-year or year ends with it
     clock.set("2024-12-11T08:00:00+07:00")  # the fourth quarter ends with the second half and the year
     last = remind_quarterly_report()
-    assert "quý IV năm 2024 và 6 tháng cuối năm 2024 và năm 2024" in last.subject
+    assert "quý IV năm 2024, 6 tháng cuối năm 2024 và năm 2024 (hạn" in last.subject
     assert "- năm 2024: http" in last.body_text and "bao-cao?period=2024\n" in last.body_text
 
 

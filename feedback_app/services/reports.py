@@ -49,7 +49,8 @@ def remind_quarterly_report(now: datetime | None = None) -> OutboxMail | None:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     reports = [(p, f"{base}/van-phong/bao-cao?period={p.label}")
                for p in (period, half_of(today), year_of(today)) if p.end == period.end]
-    names = " và ".join(p.title() for p, _ in reports)
+    titles = [p.title() for p, _ in reports]
+    names = " và ".join(filter(None, (", ".join(titles[:-1]), titles[-1])))  # "A, B và C"
     mail = outbox.enqueue(f"report-reminder:{period.label}", "report_reminder", office_addresses(),
                           f"Nhắc lập báo cáo PAKN {names} (hạn {due:%d/%m/%Y})", "report_reminder",
                           reports=reports, due=due)
