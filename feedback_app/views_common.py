@@ -307,6 +307,14 @@ expired_form = error_page(400, N_("Trang đã hết hạn"), N_(
 
 
 def init_app(app: Flask) -> None:
+    """What every page shares: the templates' helpers, the signed-in user, the error pages."""
+    _template_helpers(app)
+    _sessions(app)
+    _form_errors(app)
+    _database_errors(app)
+
+
+def _template_helpers(app: Flask) -> None:
     from .services.accounts import step_holder
     from .services.submissions import attachments_rule
     app.jinja_env.globals.update(period_name=period_name, home_for=home_for, switch_language=switch_language,
@@ -324,6 +332,8 @@ def init_app(app: Flask) -> None:
         return {"now": CLOCK.now(), "today": CLOCK.today(), "locale": str(get_locale()),
                 "agency": {k[7:].lower(): v for k, v in app.config.items() if k.startswith("AGENCY_")}}
 
+
+def _sessions(app: Flask) -> None:
     @app.before_request
     def fresh_locale():
         # Flask-Babel caches the locale on ``g``, which lives as long as the app context; where one
@@ -343,8 +353,11 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
+
+def _form_errors(app: Flask) -> None:
     for code, title, message in ERROR_PAGES:
         app.register_error_handler(code, error_page(code, title, message))
+
     def expired_or_signed_out(error):
         # a staff form whose session ended with its cookie (the browser closed, the session expired): the
         # sign-in page with what was typed (auth.signed_out_with), as for one signed out meanwhile
@@ -359,6 +372,8 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(CSRFError, expired_or_signed_out)
 
+
+def _database_errors(app: Flask) -> None:
     # The database unreachable (restarted, failing over, network cut): a clear 503, never a
     # traceback. The failed transaction is rolled back, so nothing half-written stays behind, and
     # SQLAlchemy drops the pool's connections older than the failure (idle ones are pinged before

@@ -178,12 +178,35 @@ def answers_by_period(periods: list[Period], office_id: int | None) -> dict[tupl
 
 
 def build_report(period: Period) -> Report:
-    """Four aggregate queries (cases, publications, letters, ratings), each grouped by unit."""
-    S, E = period.start_utc(), period.end_utc_exclusive()
+    """Aggregate queries (cases, the overdue ones the first cannot see, publications, letters, ratings), each
+    grouped by unit, summed into the report's rows."""
     units = db.session.execute(select(Unit).order_by(Unit.is_office.desc(), Unit.id)).scalars().all()
     office_id = next((u.id for u in units if u.is_office), None)
     unit_key = _unit_key(office_id).label("unit_key")
+    rows = _case_counts(period, unit_key)
+    _count_events(period, unit_key, rows)
 
+    report_rows = []
+    for unit in units:
+        row = ReportRow(unit.code, unit.name)
+        row.values.update(rows.get(unit.id, {}))
+        _derive(row.values)
+        report_rows.append(row)
+    total = ReportRow(*TOTAL)
+    for row in report_rows:
+        for name in COLUMNS:
+            total.values[name] += row.values[name]
+    return Report(period, report_rows, total)
+
+
+def _add(rows: dict, key, name: str, n) -> None:
+    rows.setdefault(key, {}).setdefault(name, 0)
+    rows[key][name] += int(n or 0)
+
+
+def _case_counts(period: Period, unit_key) -> dict[int | None, dict[str, int]]:
+    """The columns counted from the cases themselves, by unit: received, settled, pending and overdue."""
+    S, E = period.start_utc(), period.end_utc_exclusive()
     in_period = and_(Feedback.received_at >= S, Feedback.received_at < E)
     answered = _answered_before(E)
     early = and_(answered, Feedback.answered_due_date.is_not(None),
@@ -226,10 +249,6 @@ def build_report(period: Period) -> Report:
     for row in db.session.execute(cases).mappings():
         rows[row["unit_key"]] = {name: int(row[name] or 0) for name in sums}
 
-    def add(key, name, n):
-        rows.setdefault(key, {}).setdefault(name, 0)
-        rows[key][name] += int(n or 0)
-
     first_letter = ApologyLetter.first_missed().subquery()
     # ... unless it waits for the citizen at E (asked before E, not answered by E): the clock stops then,
     # also for a case HCTH held past the whole case's limit, which got the automatic letter, and then asked
@@ -238,7 +257,7 @@ def build_report(period: Period) -> Report:
                             .join(Feedback, Feedback.id == first_letter.c.feedback_id)
                             .where(pending, late_by_letter, first_letter.c.missed <= last_day).group_by(unit_key))
     for key, n in db.session.execute(overdue_after_letter):
-        add(key, "pending_overdue", n)
+        _add(rows, key, "pending_overdue", n)
     # Overdue at E by the step it was at then, which the two counts above cannot read once the case has
     # moved on (refused or transferred after E, classified or forwarded after E, or given the late-at-office
     # letter after E, whose missed date is the whole case's limit): the sweep's overdue mark of a department
@@ -257,34 +276,28 @@ def build_report(period: Period) -> Report:
                               DeadlineNotice.due_date <= last_day, pending, ~counted, ~moved_on)
                        .group_by(unit_key))
     for key, n in db.session.execute(overdue_by_mark):
-        add(key, "pending_overdue", n)
+        _add(rows, key, "pending_overdue", n)
+    return rows
+
+
+def _count_events(period: Period, unit_key, rows: dict) -> None:
+    """The columns counted from what happened within the period, by unit: publications, letters, ratings."""
+    S, E = period.start_utc(), period.end_utc_exclusive()
     published = (select(unit_key, func.count()).where(Feedback.published_at >= S, Feedback.published_at < E)
                  .group_by(unit_key))
     for key, n in db.session.execute(published):
-        add(key, "published", n)
+        _add(rows, key, "published", n)
     letters = (select(unit_key, func.count()).select_from(ApologyLetter).join(Feedback)
                .where(ApologyLetter.issued_on >= period.start, ApologyLetter.issued_on <= period.end)
                .group_by(unit_key))
     for key, n in db.session.execute(letters):
-        add(key, "apology_letters", n)
+        _add(rows, key, "apology_letters", n)
     ratings = (select(unit_key, Rating.score, func.count()).select_from(Rating).join(Feedback)
                .where(Rating.created_at >= S, Rating.created_at < E).group_by(unit_key, Rating.score))
     score_names = {3: "very_satisfied", 2: "satisfied", 1: "not_satisfied"}
     for key, score, n in db.session.execute(ratings):
-        add(key, score_names[score], n)
-        add(key, "rated", n)
-
-    report_rows = []
-    for unit in units:
-        row = ReportRow(unit.code, unit.name)
-        row.values.update(rows.get(unit.id, {}))
-        _derive(row.values)
-        report_rows.append(row)
-    total = ReportRow(*TOTAL)
-    for row in report_rows:
-        for name in COLUMNS:
-            total.values[name] += row.values[name]
-    return Report(period, report_rows, total)
+        _add(rows, key, score_names[score], n)
+        _add(rows, key, "rated", n)
 
 
 def _waiting_at(end):
