@@ -92,6 +92,11 @@ def test_a_form_sent_to_a_case_a_colleague_returned_to_hcth_is_told_so_not_found
     apply_event(case, "return_to_office", seeded["QLKH"], {"reason": "Không thuộc lĩnh vực của phòng"})
     response = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft",
                            data={**tab_b, "submit_draft-reply": REPLY}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and f"{case.code} đã được đơn vị trả lại Văn phòng" in page
+    assert re.search(r'<textarea readonly[^>]*>\s*' + re.escape(html.escape(REPLY, quote=False)), page)  # never lost
+    assert stored(case).reply_text is None
+    response = client.post(f"/don-vi/ho-so/{case.code}/su-kien/submit_draft", data=tab_b)  # nothing typed
     assert response.status_code == 302 and response.headers["Location"].endswith("/don-vi/")
     assert f"{case.code} đã được đơn vị trả lại Văn phòng" in page_of(client, "/don-vi/")
     sign_in(client, seeded["QLCN"])  # another unit still learns nothing of it

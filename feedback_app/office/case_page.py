@@ -3,13 +3,14 @@ everything the citizen sent, the audit trail, the due date with its legal basis,
 event the state machine allows this user now."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from workflows.lifecycle import EVENTS, N_, REFUSAL_REASONS, SUBJECTS, LifecycleError, Role, State
 
+from ..auth import typed_text
 from ..extensions import db
 from ..models import Attachment, Transition, User
 from ..services import (assignment, cases, citizen_notices, corrections, files, publication, serialize, staff,
@@ -27,6 +28,9 @@ def load_case(code: str):
     case = cases.find(code)
     if case is None or not serialize.staff_may_see(current_user, case):
         if case is not None and request.method == "POST" and _handed_back(case):
+            if kept := typed_text():  # a reply, a reason being sent: shown to copy, never lost
+                abort(make_response(render_template("unit/handed_back.html", kept=kept,
+                                                    message=gettext(HANDED_BACK, code=case.code)), 409))
             flash(gettext(HANDED_BACK, code=case.code), "error")
             abort(redirect(url_for("unit.workspace")))
         abort(404)
