@@ -149,7 +149,14 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refused: set[str] = set()  # addresses answered "550 no such mailbox"
         self._cond = threading.Condition()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd handler
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -181,6 +188,10 @@ class SMTPServer:
         from aiosmtpd.controller import Controller
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self._controller.start()
+
+    def refuse(self, address: str) -> None:
+        """Answer mail to ``address`` as a server does a mailbox that does not exist."""
+        self.inbox.refused.add(address)
 
     def stop(self) -> None:
         if self._controller is not None:

@@ -273,3 +273,16 @@ def test_the_failing_mail_page_masks_a_citizens_address_but_not_staffs():
     staff = {"qlkh@skhcn.example.gov.vn"}
     assert shown_recipients("an@example.com", staff) == "a…n@example.com"
     assert shown_recipients("QLKH@skhcn.example.gov.vn, b@gmail.com", staff) == "QLKH@skhcn.example.gov.vn, …@gmail.com"
+
+
+def test_the_mail_servers_refusal_shown_to_the_admin_masks_the_address_it_names(app, client, clock, seeded, smtp):
+    """A refusal's text is keyed by the address refused: beside the case's code it would be all the public
+    lookup asks for."""
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    smtp.refuse("an@example.com")
+    receive(SUBMISSION)
+    outbox.flush()
+    assert "an@example.com" in rows()[0].last_error  # kept whole for the logs and the database
+    sign_in(client, seeded["admin"])
+    html = client.get("/quan-tri/thu-di").get_data(as_text=True)
+    assert "SMTPRecipientsRefused" in html and "an@example.com" not in html and "a…n@example.com" in html

@@ -1,6 +1,8 @@
 """Admin: mails that keep failing, with their last error and a retry button."""
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -29,18 +31,30 @@ def outbox_failing():
         User.email.in_({a.strip().lower() for mail in page.items for a in mail.recipients.split(",")}))).scalars())
     return render_template("admin/outbox.html", page=page, counts=outbox.counts(), given=given,
                            ways=citizen_notices.HOW_LABELS,
-                           recipients={mail.id: shown_recipients(mail.recipients, staff) for mail in page.items})
+                           recipients={mail.id: shown_recipients(mail.recipients, staff) for mail in page.items},
+                           errors={mail.id: shown_error(mail.last_error, staff) for mail in page.items})
 
 
 def shown_recipients(recipients: str, staff: set[str]) -> str:
     """The recipients as the admin's page shows them: staff as they are, a citizen's address masked but its
     domain ("a…n@example.com")."""
-    shown = []
-    for address in (a.strip() for a in recipients.split(",") if a.strip()):
-        local, _at, domain = address.partition("@")
-        shown.append(address if address.lower() in staff or not domain else
-                     f"{local[0]}…{local[-1]}@{domain}" if len(local) > 1 else f"…@{domain}")
-    return ", ".join(shown)
+    return ", ".join(_shown_address(a.strip(), staff) for a in recipients.split(",") if a.strip())
+
+
+def shown_error(error: str | None, staff: set[str]) -> str:
+    """The mail server's last answer, its addresses masked as the recipients are: a refusal names the
+    address it refused ("SMTPRecipientsRefused: {'an@example.com': (550, …)}")."""
+    return _ADDRESS.sub(lambda m: _shown_address(m.group(0), staff), error or "")
+
+
+_ADDRESS = re.compile(r"[^\s'\"<>(),;:@]+@[^\s'\"<>(),;:@]+")
+
+
+def _shown_address(address: str, staff: set[str]) -> str:
+    local, _at, domain = address.partition("@")
+    if address.lower() in staff or not domain:
+        return address
+    return f"{local[0]}…{local[-1]}@{domain}" if len(local) > 1 else f"…@{domain}"
 
 
 @bp.post("/thu-di/<int:mail_id>/gui-lai")
