@@ -587,6 +587,10 @@ def test_the_grace_period_is_office_hours_the_holder_is_asked_for_the_reason_and
     assert grace_end(at("2024-03-26T10:00:00+07:00")) == at("2024-03-26T14:00:00+07:00")  # at work: 4 hours
     assert grace_end(at("2024-03-29T18:00:00+07:00")) == at("2024-04-01T11:30:00+07:00")  # Friday evening
     assert grace_end(at("2024-03-30T09:00:00+07:00")) == at("2024-04-01T11:30:00+07:00")  # a Saturday
+    # late in a working day (the first sweep after a stop): what the closing leaves over runs on the next day
+    assert grace_end(at("2024-03-29T16:30:00+07:00")) == at("2024-04-01T11:00:00+07:00")  # Friday: ½ h, then 3½
+    assert grace_end(at("2024-04-05T16:45:00+07:00")) == at("2024-04-08T11:15:00+07:00")
+    assert grace_end(at("2024-02-07T16:45:00+07:00")) == at("2024-02-15T11:15:00+07:00")  # the eve of Tết
 
     case = forwarded_case(seeded)  # the answer due 25/03/2024
     staff.submit_draft(case, seeded["QLKH"], "Kính gửi Ông/Bà, Sở trả lời như sau: hồ sơ đã đủ điều kiện.", [],

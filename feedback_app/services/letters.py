@@ -88,23 +88,32 @@ def grace_ends(letter: ApologyLetter) -> datetime:
 
 
 def grace_end(made: datetime) -> datetime:
-    """When the mail of an automatic letter made at ``made`` leaves: ``APOLOGY_GRACE_HOURS`` after it,
-    counted from ``made`` while the office is open on a working day, else from the office's next opening
-    (``OFFICE_OPENS``). The sweep makes letters just after midnight: counted from then, the hours would
-    pass before anyone is at work to write the reason (NĐ 61/2018 Art 19.9 wants the reason stated)."""
+    """When the mail of an automatic letter made at ``made`` leaves: ``APOLOGY_GRACE_HOURS`` of office hours
+    after it (``OFFICE_OPENS``–``OFFICE_CLOSES`` on working days), counted from ``made`` while the office is
+    open, else from its next opening; what the day's closing leaves over runs on from the next working day's
+    opening. The sweep makes letters just after midnight, or late in a day after a stop: counted on the
+    clock, the hours would pass before anyone is at work to write the reason (NĐ 61/2018 Art 19.9 wants
+    the reason stated)."""
     config = current_app.config
-    hours = timedelta(hours=float(config.get("APOLOGY_GRACE_HOURS", 0)))
-    if not hours:
+    left = timedelta(hours=float(config.get("APOLOGY_GRACE_HOURS", 0)))
+    if not left:
         return made
     opens, closes = time.fromisoformat(config["OFFICE_OPENS"]), time.fromisoformat(config["OFFICE_CLOSES"])
+    if closes <= opens:  # no office day to count in: on the clock
+        return made + left
     calendar = load_calendar()
     local = made.astimezone(LOCAL_TZ)
-    day = local.date()
-    if calendar.is_working_day(day) and opens <= local.time() < closes:
-        return made + hours
+    day, at = local.date(), local
     if not calendar.is_working_day(day) or local.time() >= closes:
         day = calendar.add_working_days(day, 1)
-    return datetime.combine(day, opens, LOCAL_TZ) + hours
+        at = datetime.combine(day, opens, LOCAL_TZ)
+    elif local.time() < opens:
+        at = datetime.combine(day, opens, LOCAL_TZ)
+    while left > (open_for := datetime.combine(day, closes, LOCAL_TZ) - at):
+        left -= open_for
+        day = calendar.add_working_days(day, 1)
+        at = datetime.combine(day, opens, LOCAL_TZ)
+    return (at + left).astimezone(made.tzinfo) if made.tzinfo else at + left
 
 
 def withdraw_held(case: Feedback) -> None:
