@@ -50,6 +50,25 @@ def test_a_day_off_moves_the_due_dates_of_open_cases_and_removing_it_moves_them_
     assert len(notes) == 2 and "06/03/2024" in notes[0] and f"{before:%d/%m/%Y} → {moved:%d/%m/%Y}" in notes[0]
 
 
+def test_a_calendar_change_moving_the_publications_date_is_not_in_the_citizens_timeline(app, clock, seeded):
+    """The publication's date is the department's own once the citizen holds the answer (as the sweep's
+    overdue mark of it): its move by a day off is on the staff's trail only."""
+    from dataclasses import replace
+
+    from feedback_app.services import staff
+    case = receive(replace(SUBMISSION, consent_publish=True))
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    staff.submit_draft(case, seeded["QLKH"], "Kính gửi Ông/Bà, Sở trả lời như sau: hồ sơ đã đủ điều kiện.", [],
+                       case.version)
+    apply_event(case, "approve", seeded["leader"])  # Monday 4 March: publication due Wednesday 6 March
+    assert case.due_step == "publish" and case.due_date == DAY_OFF
+    assert set_day(DAY_OFF, "off", "Nghỉ bù theo thông báo của tỉnh", SYSTEM) == 1
+    (row,) = db.session.execute(select(Transition).where(Transition.feedback_id == case.id,
+                                                          Transition.event == "due_recomputed")).scalars()
+    assert row.public is False
+
+
 def test_another_process_keeps_its_calendar_for_a_few_seconds_and_the_sweep_puts_right_what_it_received(
         app, clock, seeded, tmp_path, monkeypatch):
     """Only the submission reads the calendar from the process's cache; a staff event in the same

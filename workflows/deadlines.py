@@ -29,6 +29,10 @@ class Step(StrEnum):
 # The steps HCTH owes, whatever unit the case was at: classification and forwarding (NĐ 20/2008 Art 9.1d)
 # and publication of the answer (Art 19); the unit in charge owes the others.
 OFFICE_STEPS = frozenset({Step.CLASSIFY.value, Step.PUBLISH.value})
+# The steps after the citizen holds an answer: their dates are the department's own, so the citizen's
+# timeline shows neither their overdue mark nor their move by a change of the calendar (it would read as
+# their answer late or its date changed).
+INTERNAL_STEPS = frozenset({Step.REVISE.value, Step.PUBLISH.value})
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.calendar import HolidayNote, WorkingCalendar
 from workflows.clock import CLOCK
-from workflows.deadlines import Deadlines, Rules
+from workflows.deadlines import INTERNAL_STEPS, Deadlines, Rules
 from workflows.lifecycle import N_
 
 from ..extensions import db
@@ -326,7 +326,7 @@ def _move_due_dates(cases, why: str, actor, at: datetime | None = None) -> int:
         db.session.add(Transition(
             feedback=case, event="due_recomputed", from_state=case.state, to_state=case.state,
             actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "full_name", "system"),
-            at=at or CLOCK.now(), public=True,
+            at=at or CLOCK.now(), public=case.due_step not in INTERNAL_STEPS,
             note=f"{why}; hạn xử lý {old.date:%d/%m/%Y} → {new.date:%d/%m/%Y}"))
         changed += 1
     return changed

@@ -53,7 +53,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.clock import CLOCK, LOCAL_TZ, local_date
-from workflows.deadlines import STEP_LABELS, Promise, Step
+from workflows.deadlines import INTERNAL_STEPS, STEP_LABELS, Promise, Step
 from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, Role, State
 
 from ..extensions import db
@@ -272,9 +272,6 @@ def _after_committed_batch() -> None:
         sys.stderr.write(f"pakn sweep paused after {pause_after} committed batches\n")
         sys.stderr.flush()
         time.sleep(600)  # the test kills the process long before
-
-
-INTERNAL_STEPS = (Step.REVISE.value, Step.PUBLISH.value)
 
 
 def _overdue_batch(cases: list[Feedback], now, hold, plan, recipients) -> SweepResult:
