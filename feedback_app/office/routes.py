@@ -97,6 +97,9 @@ def _queue_page(tab: str, archive_form: ArchiveManyForm | None = None, status: i
         query = staff.intake_query(current_user)
     elif tab == "closed":  # a list that grows for ever: what has just ended comes first, not the oldest
         query = staff.newest_first(staff.case_query(current_user).where(which))
+    elif tab == "to_archive":  # finished cases have no due date to sort by: oldest first, read through the
+        # index of received_at (sorted by due date, every unfiled case was sorted on each view: 0.8–5 s at 200k)
+        query = staff.case_query(current_user).where(which).order_by(Feedback.received_at, Feedback.id)
     else:
         query = staff.by_due_date(staff.case_query(current_user).where(which))
     if tab in ("in_progress", "classified"):  # marked: drafts sent back, cases a unit returned
