@@ -2,6 +2,7 @@
 how it was computed, the public steps, the answer, the one rating, and supplying missing information."""
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -465,9 +466,11 @@ def test_files_for_a_case_no_longer_waiting_are_not_stored(app, client, clock, s
     # HCTH took the answer by phone meanwhile
     apply_event(case, "provide_info", seeded["office"], {"note": "Người gửi báo qua điện thoại"})
     response = supply(client, case, files=[("cong-van.pdf", PDF)])
-    assert response.status_code == 303
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "không còn ở trạng thái chờ bổ sung thông tin" in page
+    page = html.unescape(response.get_data(as_text=True))
+    # said back with what was typed and the ways to reach the department, not dropped unseen
+    assert response.status_code == 409 and "không còn ở trạng thái chờ bổ sung thông tin" in page
+    assert "«Gửi kèm bản chụp Công văn số 12/SKHCN ngày 01/02/2024»" in page and "Các tệp Ông/Bà đã chọn chưa được lưu" in page
+    assert app.config["AGENCY_PHONE"] in page and 'id="info-form"' not in page
     assert attachment_rows(case) == []
     assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []  # nor held
 

@@ -439,15 +439,25 @@ def provide_info(code: str):
     try:
         submissions.provide_info(case, form.note.data, files)
     except (LifecycleError, StaleCase):
-        if submissions.supplied_as(find(code), form.note.data):  # sent twice: the first one went
-            flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
-        else:
-            flash(gettext("Phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin."), "error")
+        # stored with the case, or for a case no longer waiting (its form is gone): the hold is done with
+        held_uploads.release(form.held_token.data)
+        if not submissions.supplied_as(case := find(code), form.note.data):
+            # HCTH recorded what the citizen said by phone, or went on meanwhile: what was typed is said
+            # back on the page with the ways to reach the department, never dropped unseen
+            flash(gettext(NOT_WAITING, typed=form.note.data, phone=current_app.config["AGENCY_PHONE"],
+                          email=current_app.config["AGENCY_EMAIL"])
+                  + (" " + gettext(FILES_NOT_STORED) if files else ""), "error")
+            return _status_page(case, status=409)
     else:
-        flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
-    # stored with the case, or for a case no longer waiting (its form is gone): the hold is done with
-    held_uploads.release(form.held_token.data)
+        held_uploads.release(form.held_token.data)
+    flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
     return redirect(url_for("public.status", code=code), code=303)
+
+
+NOT_WAITING = N_("Thông tin bổ sung chưa được gửi: phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin "
+                 "(Văn phòng đã ghi nhận thông tin bổ sung hoặc đã xử lý tiếp). Nếu cần gửi thêm, Ông/Bà vui lòng "
+                 "liên hệ số điện thoại %(phone)s hoặc thư điện tử %(email)s. Nội dung Ông/Bà đã nhập: «%(typed)s»")
+FILES_NOT_STORED = N_("Các tệp Ông/Bà đã chọn chưa được lưu.")
 
 
 # --- published answers ----------------------------------------------------------------------------
