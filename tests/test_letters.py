@@ -362,6 +362,29 @@ def test_an_automatic_letter_is_public_only_once_its_mail_leaves(app, client, le
     assert steps()[-1] == "apology_letter"
 
 
+def test_until_the_automatic_letter_is_public_the_citizen_reads_the_date_missed_not_its_promise(
+        app, client, letter, clock, seeded):
+    """The letter (its new date 01/04/2024) is public at 11:30, when its mail leaves: before, the status page
+    and the public view say the date missed, overdue, and when the letter goes; staff read the new date."""
+    import re
+
+    from test_public_status import look_up, text_of
+    from feedback_app.services.accounts import new_token
+    code = letter.feedback.code
+    look_up(client, code, "0905123456")
+    page = client.get(f"/tra-cuu/{code}").get_data(as_text=True)
+    due = text_of(re.search(r'<dl class="facts" id="due">(.*?)</dl>', page, re.S).group(1))
+    assert "25/03/2024 Quá hạn" in due and "01/04/2024" not in due and "phiếu xin lỗi" in due and "26/03/2024" in due
+    assert client.get(f"/api/v1/feedback/{code}").get_json()["due_date"] == "2024-03-25"
+    staff = {"Authorization": f"Bearer {new_token(seeded['office'])}"}
+    assert client.get(f"/api/v1/feedback/{code}", headers=staff).get_json()["due_date"] == "2024-04-01"
+    clock.set("2024-03-26T11:30:00+07:00")
+    page = client.get(f"/tra-cuu/{code}").get_data(as_text=True)
+    due = text_of(re.search(r'<dl class="facts" id="due">(.*?)</dl>', page, re.S).group(1))
+    assert "01/04/2024" in due and "Quá hạn" not in due and "Ngày hẹn lại ghi trong phiếu xin lỗi" in due
+    assert client.get(f"/api/v1/feedback/{code}").get_json()["due_date"] == "2024-04-01"
+
+
 def test_the_citizens_mails_greet_them_as_ong_ba_and_the_letter_gives_phone_and_email(app, letter):
     from feedback_app.models import OutboxMail
     mail = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "apology")).scalar_one()

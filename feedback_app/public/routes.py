@@ -30,7 +30,7 @@ from ..extensions import db, limiter
 from ..models import Feedback
 from ..security import from_this_host, no_store, rate_limit_key
 from ..services import published as published_service
-from ..services import citizen_notices, health, held_uploads, serialize, submissions
+from ..services import citizen_notices, health, held_uploads, letters, serialize, submissions
 from ..services.calendar import deadlines
 from ..services.cases import StaleCase, Submission, answer_limit, find
 from ..services.files import attachment_path, reply_files
@@ -389,6 +389,7 @@ def _status_page(case: Feedback, rating_form: RatingForm | None = None, info_for
     """The status page; with a form sent back that did not pass its checks, its errors next to its fields."""
     shown_state, explanation = public_state(case)
     return render_template("public/status.html", case=case, steps=submissions.public_steps(case),
+                           held=letters.held_promise(case),
                            supplements=submissions.citizen_supplements(case),
                            shown_state=shown_state, explanation=explanation,
                            reply_files=reply_files(case),

@@ -143,6 +143,15 @@ def is_public(letter: ApologyLetter, now: datetime | None = None) -> bool:
     return not letter.automatic or (now or CLOCK.now()) >= grace_ends(letter)
 
 
+def held_promise(case: Feedback, now: datetime | None = None) -> ApologyLetter | None:
+    """The automatic letter whose new date the case is due on but that is not public yet (``is_public``):
+    until it is, the public reads the date it missed, overdue, not a promise no letter it can read makes."""
+    if not case.due_is_promised:
+        return None
+    return next((letter for letter in case.letters if letter.new_due_date == case.due_date
+                 and not is_public(letter, now)), None)
+
+
 def public_letters(case: Feedback, now: datetime | None = None) -> list[ApologyLetter]:
     return [letter for letter in case.letters if is_public(letter, now)]
 

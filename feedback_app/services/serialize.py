@@ -9,7 +9,7 @@ from workflows.lifecycle import STATE_LABELS, Role, State
 
 from ..models import Feedback
 from .calendar import basis_text
-from .letters import letters_json
+from .letters import held_promise, letters_json
 
 
 def _iso(value) -> str | None:
@@ -35,12 +35,13 @@ def public_case(case: Feedback) -> dict[str, Any]:
     page: the state is "answered", and the unit's revision date is the department's own."""
     returned = case.answer_returned
     state = public_state(case)
+    held = held_promise(case)
     data: dict[str, Any] = {
         "code": case.code,
         "state": state.value,
         "state_label": gettext(STATE_LABELS[state]),
         "received_at": _iso(case.received_at),
-        "due_date": None if returned else _iso(case.due_date),
+        "due_date": None if returned else _iso(held.missed_due_date if held else case.due_date),
         "due_step": None if returned else case.due_step,
         "unit": case.unit.name if case.unit else None,
         "answered_at": _iso(case.answered_at),
@@ -56,6 +57,7 @@ def staff_case(case: Feedback) -> dict[str, Any]:
     """Everything, for staff."""
     return {
         **public_case(case),
+        "due_date": None if case.answer_returned else _iso(case.due_date),  # a held letter's date too
         "version": case.version,
         "submitter": {"name": case.submitter_name, "address": case.address, "phone": case.phone,
                       "email": case.email},
