@@ -383,6 +383,9 @@ def test_until_the_automatic_letter_is_public_the_citizen_reads_the_date_missed_
     due = text_of(re.search(r'<dl class="facts" id="due">(.*?)</dl>', page, re.S).group(1))
     assert "01/04/2024" in due and "Quá hạn" not in due and "Ngày hẹn lại ghi trong phiếu xin lỗi" in due
     assert client.get(f"/api/v1/feedback/{code}").get_json()["due_date"] == "2024-04-01"
+    # its step in the timeline dated when it went (the letter's date), not at the sweep's 00:01
+    steps = text_of(re.search(r'<ol[^>]*id="steps"[^>]*>(.*?)</ol>', page, re.S).group(1))
+    assert "26/03/2024 00:01 · Quá thời hạn xử lý 26/03/2024 11:30 · Gửi phiếu xin lỗi" in steps
 
 
 def test_the_citizens_mails_greet_them_as_ong_ba_and_the_letter_gives_phone_and_email(app, letter):

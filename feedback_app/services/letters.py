@@ -177,6 +177,16 @@ def public_transitions(case: Feedback, now: datetime | None = None) -> list:
     return [t for t in case.transitions if t.public and not (t.event == "apology_letter" and t.at in held)]
 
 
+def public_at(t, case: Feedback) -> datetime:
+    """When the public reads that a step happened: an automatic letter's step when its mail left (its grace
+    period's end; the letter is dated that day), not the sweep's minute after midnight, a Saturday's maybe."""
+    if t.event == "apology_letter":
+        for letter in case.letters:
+            if letter.automatic and letter.created_at == t.at:
+                return grace_ends(letter)
+    return t.at
+
+
 def reason_editable(letter: ApologyLetter, now: datetime | None = None) -> bool:
     """Staff may still write the reason: an automatic letter, in its grace period, mail not yet sent."""
     now = now or CLOCK.now()

@@ -377,8 +377,9 @@ class PublicStep(NamedTuple):
 def public_steps(case: Feedback) -> list[PublicStep]:
     """The steps the citizen sees. Receipt is dated when the department received the case: for a
     letter or a call HCTH entered later, the audit row's own time is when it was typed in."""
-    from .letters import public_transitions  # not at the top: letters → outbox → submissions
-    return [PublicStep(case.received_at if t.event == "receive" else t.at, t.event) for t in public_transitions(case)]
+    from .letters import public_at, public_transitions  # not at the top: letters → outbox → submissions
+    return [PublicStep(case.received_at if t.event == "receive" else public_at(t, case), t.event)
+            for t in public_transitions(case)]
 
 
 class Supplement(NamedTuple):
