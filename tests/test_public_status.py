@@ -25,8 +25,8 @@ SUBMISSION = Submission(full_name="Trần Thị Bình", address="Thôn Đông, x
                         consent_publish=True)
 
 
-def answered_case(seeded, reply="Lớp tập huấn không thu học phí."):
-    case = receive(SUBMISSION)
+def answered_case(seeded, reply="Lớp tập huấn không thu học phí.", submission=SUBMISSION):
+    case = receive(submission)
     apply_event(case, "classify", seeded["office"], {"category": "SHTT"})
     apply_event(case, "forward", seeded["office"], {"unit": "QLCN", "note": "nội bộ: xem hồ sơ cũ"})
     apply_event(case, "submit_draft", seeded["QLCN"], {"reply": reply})
@@ -486,6 +486,15 @@ def test_a_refused_case_says_why_on_the_status_page_not_that_the_sender_was_told
     explained = re.search(r'<p id="state-explained">(.*?)</p>', page).group(1)
     assert explained == "Phản ánh, kiến nghị không được tiếp nhận, vì lý do nêu dưới đây."
     assert "khiếu nại" in re.search(r'<dd id="refusal">(.*?)</dd>', page, re.S).group(1).lower()
+
+
+def test_an_answer_to_a_sender_without_email_is_not_said_to_have_been_sent_to_them(client, clock, seeded):
+    """HCTH tells it by phone or post (citizen_notices), which the sender may look the case up before."""
+    case = answered_case(seeded, submission=replace(SUBMISSION, email=None))
+    look_up(client, case.code, "0905123456")
+    explained = re.search(r'<p id="state-explained">(.*?)</p>', client.get(f"/tra-cuu/{case.code}").get_data(
+        as_text=True)).group(1)
+    assert "đã được gửi đến Ông/Bà" not in explained and "qua điện thoại hoặc gửi văn bản trả lời qua bưu chính" in explained
 
 
 def test_supplementary_information_of_emoji_or_punctuation_alone_is_refused(client, clock, seeded):

@@ -77,13 +77,21 @@ STATE_EXPLANATIONS = {
 # An answer HCTH returned to the unit before publication (QĐ 31/2021/QĐ-TTg Art 46): the citizen has an
 # answer and keeps reading it; a neutral step, never HCTH's reason, which is for the unit.
 RETURNED_EXPLANATION = N_("Câu trả lời đang được hoàn thiện trước khi công khai.")
+# Without an e-mail address the answer reaches the sender by HCTH's phone call or letter (citizen_notices),
+# which may not have happened yet when they look the case up
+ANSWERED_WITHOUT_MAIL = N_("Đã có câu trả lời, nêu dưới đây; Văn phòng Sở thông báo câu trả lời cho Ông/Bà qua điện "
+                           "thoại hoặc gửi văn bản trả lời qua bưu chính.")
 
 
 def public_state(case: Feedback) -> tuple[str, str]:
     """(the state shown, its explanation) on the citizen's status page: an answer being revised before
     publication is still an answer the citizen was sent."""
     state = serialize.public_state(case)
-    return state.value, RETURNED_EXPLANATION if case.answer_returned else STATE_EXPLANATIONS[state]
+    if case.answer_returned:
+        return state.value, RETURNED_EXPLANATION
+    if state == State.ANSWERED and not case.email:
+        return state.value, ANSWERED_WITHOUT_MAIL
+    return state.value, STATE_EXPLANATIONS[state]
 
 
 def event_label(event: str) -> str:
