@@ -130,7 +130,7 @@ def test_every_staff_page_passes_axe(app, live_server, page, axe, demo, who):
                    f"/van-phong/ho-so/{received}", f"/van-phong/ho-so/{demo['answered']}", "/van-phong/tiep-nhan-moi",
                    "/van-phong/qua-han", "/van-phong/bao-cao",
                    "/van-phong/tong-quan", "/van-phong/so-tiep-nhan?period=" + demo["period"],
-                   "/van-phong/thong-bao-nguoi-dan", f"/van-phong/thong-bao-nguoi-dan/{demo['notice']}"],
+                   "/van-phong/thong-bao-nguoi-dan", f"/van-phong/thong-bao-nguoi-dan/{demo['notice']}", "/van-phong/doi-mat-khau"],
         "leader": ["/van-phong/?tab=review", "/van-phong/bao-cao", "/van-phong/tong-quan", "/van-phong/qua-han"],
         "unit": ["/don-vi/", f"/don-vi/ho-so/{forwarded}"],
         "admin": ["/quan-tri/nguoi-dung", "/quan-tri/nguoi-dung/moi", "/quan-tri/don-vi", "/quan-tri/don-vi/moi",

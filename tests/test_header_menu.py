@@ -33,7 +33,7 @@ def links(page):
 
 
 def sign_out(page):
-    """A staff member's "Đăng xuất (name)", a button in the navigation, beside its links."""
+    """A staff member's "Đăng xuất", a button in the navigation, beside its links (their name before it)."""
     return page.locator("#site-nav button")
 
 

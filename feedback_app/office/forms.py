@@ -10,7 +10,7 @@ from sqlalchemy import select, true
 from wtforms import (DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, MultipleFileField,
                      PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from workflows.clock import CLOCK, LOCAL_TZ
 from workflows.lifecycle import DEFAULT_SUBJECT, EVENTS, REFUSAL_REASONS, SUBJECTS, State
@@ -38,6 +38,19 @@ class LoginForm(Form):
     email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     submit = SubmitField(_l("Đăng nhập"))
+
+
+class PasswordChangeForm(Form):
+    """Đổi mật khẩu: a member of staff's own (services.accounts.change_own_password)."""
+
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[
+        DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))])
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới."))],
+                                 description=_l("Ít nhất 8 ký tự; không dùng mật khẩu dễ đoán hay chứa thư điện tử."))
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")),
+        EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp."))])
+    submit = SubmitField(_l("Đổi mật khẩu"))
 
 
 class CloseReportForm(Form):

@@ -16,7 +16,7 @@ from ..services.calendar import load_calendar
 from ..views_common import beyond_last_page, home_for, local_path, page_arg
 from . import bp
 from .case_page import DUPLICATE, download, handle_event, handle_side_action, load_case, render_case
-from .forms import ArchiveManyForm, DuplicateForm, LoginForm
+from .forms import ArchiveManyForm, DuplicateForm, LoginForm, PasswordChangeForm
 from .search import search_page, search_query
 
 login_manager.login_view = "office.login"
@@ -74,6 +74,28 @@ def logout():
     logout_user()
     flash(gettext("Bạn đã đăng xuất."), "success")
     return redirect(url_for("office.login"))
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@roles_required()  # every member of staff, the admin too
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 422)  # guessing the current one
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            field = form[error.field] if error.field in form else form.new_password
+            field.errors = [*field.errors, gettext(error.message, **error.params)]
+        else:
+            login_user(current_user._get_current_object())  # this browser stays signed in; the others do not
+            flash(gettext("Đã đổi mật khẩu. Các trình duyệt khác đã đăng nhập tài khoản này đều được đăng xuất."),
+                  "success")
+            return redirect(home_for(current_user))
+    status = 422 if request.method == "POST" else 200
+    return render_template("office/change_password.html", form=form), status
 
 
 def _queues() -> dict:

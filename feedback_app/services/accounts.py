@@ -309,6 +309,34 @@ def create_user(email: str, role: str, *, full_name: str | None = None, unit_cod
     return user, password
 
 
+WRONG_PASSWORD = N_("Mật khẩu hiện tại không đúng.")
+SAME_PASSWORD = N_("Mật khẩu mới phải khác mật khẩu hiện tại.")
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """A member of staff sets their own password: one the admin set for them (the user form, ``users
+    password``) is known to the admin until then, and a person who fears theirs leaked changes it at once.
+    The current one is asked first (an open session is not enough); every other browser is signed out, as
+    after the admin's change; the holder is mailed, so that a change they did not make is noticed. API
+    tokens stay: they are the integrations' credentials, issued and revoked by the admin. Commits."""
+    if not user.check_password(current):
+        raise AccountError(WRONG_PASSWORD, "current_password")
+    if new == current:
+        raise AccountError(SAME_PASSWORD, "new_password")
+    try:
+        _check_password(new, user.email)
+    except AccountError as exc:
+        raise AccountError(exc.message, "new_password") from None
+    user.set_password(new)
+    clear_sign_in_failures(user.email)
+    user.end_sessions()
+    admin_log.record("password_changed", user.email, user)
+    now = CLOCK.now()
+    outbox.enqueue(f"password-changed:{user.id}:{user.session_version}", "password_changed", user.email,
+                   f"Mật khẩu tài khoản {user.email} đã được đổi", "password_changed", user=user, at=now)
+    db.session.commit()
+
+
 def generated_password() -> str:
     """A password printed once by a command (``users create``, ``users password``)."""
     return secrets.token_urlsafe(12)

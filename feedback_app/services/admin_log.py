@@ -15,13 +15,15 @@ from ..models import AdminEvent
 ACTIONS = {
     "user_created": N_("Tạo người dùng"), "user_changed": N_("Sửa người dùng"),
     "token_issued": N_("Cấp mã truy cập API"), "token_revoked": N_("Thu hồi mã truy cập API"),
+    "password_changed": N_("Tự đổi mật khẩu"),
     "unit_created": N_("Tạo đơn vị"), "unit_changed": N_("Sửa đơn vị"),
     "category_created": N_("Tạo lĩnh vực"), "category_changed": N_("Sửa lĩnh vực"),
     "calendar_set": N_("Điều chỉnh lịch làm việc"), "calendar_removed": N_("Xóa điều chỉnh lịch làm việc"),
 }
 # The page's filter: what the rows are about.
 GROUPS = {
-    "users": (N_("Người dùng, mã truy cập API"), ("user_created", "user_changed", "token_issued", "token_revoked")),
+    "users": (N_("Người dùng, mã truy cập API"), ("user_created", "user_changed", "token_issued", "token_revoked",
+                                                     "password_changed")),
     "units": (N_("Đơn vị"), ("unit_created", "unit_changed")),
     "categories": (N_("Lĩnh vực"), ("category_created", "category_changed")),
     "calendar": (N_("Lịch làm việc"), ("calendar_set", "calendar_removed")),
