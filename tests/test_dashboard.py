@@ -49,6 +49,12 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
     assert "Số ngày làm việc trễ hạn" in html
     assert "quá hạn (5)</h2>" in html and 'id="stat-overdue" class="bad">5<' in html
     assert 'id="stat-letters">1<' in html
+    # the letters of the reporting year (15/12–14/12), as the satisfaction chart, not of the calendar year
+    # their numbers (001/PXL …) restart in: the card says which
+    assert "Phiếu xin lỗi trong năm báo cáo 2024 (15/12/2023–14/12/2024)" in html
+    assert "Mức độ hài lòng (năm báo cáo 2024)" in html
+    english = client.get("/van-phong/tong-quan?lang=en").get_data(as_text=True)
+    assert "Apology letters in reporting year 2024 (15/12/2023–14/12/2024)" in english
     notes = re.search(r'<p class="small" id="stat-notes">(.*?)</p>', html, re.S).group(1)
     assert "không gồm 1 phản ánh, kiến nghị đang chờ người gửi bổ sung" in notes  # N, why the report differs
     # Q2 on-time rate of QLKH: B early + O on time of 2 answers = 100%; TDC: F late = 0%

@@ -147,6 +147,8 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
     rates["TONG"] = [on_time_rate(*(sum(answers.get((q, u.id), (0, 0))[k] for u in units) for k in (0, 1)))
                      for q in range(len(quarters))]
 
+    # the reporting year (15/12-14/12, the plan's), as the satisfaction chart and the report: not the
+    # calendar year their numbers restart in (ApologyLetter.year); the card says which year it counts
     year = year_of(today)
     letters_year = db.session.execute(select(func.count()).select_from(ApologyLetter).where(
         ApologyLetter.issued_on >= year.start, ApologyLetter.issued_on <= year.end)).scalar_one()
