@@ -207,3 +207,19 @@ def test_an_answer_returned_for_revision_is_not_counted_as_being_handled(quarter
     html = client.get("/van-phong/tong-quan").get_data(as_text=True)
     assert card(html) == before
     assert "Cũng không gồm 1 câu trả lời đã gửi người dân mà Văn phòng trả lại đơn vị" in html
+
+
+def test_the_dashboard_leaves_out_a_stopped_unit_without_cases_and_keeps_one_with_cases(quarter, client):
+    from feedback_app.models import Unit
+    db.session.add(Unit(code="TTMOI", name="Trung tâm Dịch vụ mới", active=False))
+    db.session.execute(db.select(Unit).where(Unit.code == "TDC")).scalar_one().active = False  # it has cases
+    db.session.commit()
+    login(client, quarter["leader"])
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    rates = html.split('id="rates-table"')[1].split("</table>")[0]
+    matrix = html.split('id="state-matrix"')[1].split("</table>")[0]
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th>', rates) == ["HCTH", "QLKH", "QLCN", "TDC", "TTUD", "TTTT",
+                                                                         "TONG"]
+    assert "Chi cục Tiêu chuẩn Đo lường Chất lượng" in matrix and "Trung tâm Dịch vụ mới" not in matrix
+    chart = html.split('id="chart-rates-desc"')[1].split("</svg>")[0]
+    assert "TDC · 2024-Q2" in chart and "TTMOI" not in chart

@@ -134,6 +134,8 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
         uid = uid if uid is not None or office is None else office.id
         by_state[state] += n
         matrix.setdefault(uid, {s.value: 0 for s in State})[state] += n
+    # a stopped unit is shown while it has cases (as in the reports); its answers are among them
+    units = [u for u in units if u.active or any(matrix[u.id].values())]
 
     # an answer HCTH returned before publication (QĐ 31/2021 Art 46): the citizen holds an answer, so the
     # case is not "being handled" on the card (the report counts it answered); read through the partial
