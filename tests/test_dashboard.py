@@ -150,6 +150,26 @@ def test_report_page_prints_the_form_and_offers_downloads(quarter, client):
     assert bad.status_code == 400 and "Kỳ báo cáo không hợp lệ" in bad.get_data(as_text=True)
 
 
+def test_a_range_too_long_or_reversed_is_refused_with_what_is_wrong_with_it(quarter, client):
+    """The format is right: the page says what is wrong with the range, not which formats to type."""
+    from test_public_status import text_of
+    login(client, quarter["office"])
+    long = client.get("/van-phong/bao-cao?period=2020-01-01..2025-01-01")
+    page = text_of(long.get_data(as_text=True))
+    assert long.status_code == 400 and "Kỳ báo cáo không hợp lệ" not in page
+    assert ("Khoảng thời gian dài quá 5 năm (từ ngày 01/01/2020 đến ngày 01/01/2025): chọn ngày kết thúc muộn nhất "
+            "là 31/12/2024, hoặc lập báo cáo theo từng năm.") in page
+    assert client.get("/van-phong/bao-cao?period=2020-01-01..2024-12-31&format=csv").status_code == 200  # five years
+    reversed_ = client.get("/van-phong/bao-cao?period=2024-03-01..2024-02-01")
+    page = text_of(reversed_.get_data(as_text=True))
+    assert reversed_.status_code == 400 and "Ngày bắt đầu sau ngày kết thúc (01/03/2024 sau 01/02/2024)" in page
+    for download in ("xlsx", "csv", "pdf"):  # no file either, and the same words
+        refused = client.get(f"/van-phong/bao-cao?period=2020-01-01..2025-01-01&format={download}")
+        assert refused.status_code == 400 and "dài quá 5 năm" in refused.get_data(as_text=True)
+    english = text_of(client.get("/van-phong/bao-cao?period=2020-01-01..2025-01-01&lang=en").get_data(as_text=True))
+    assert "The range is longer than 5 years (from 01/01/2020 to 01/01/2025): end it on 31/12/2024" in english
+
+
 def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_report_csv(quarter, client):
     quarter["QLKH"].unit.name = '=HYPERLINK("http://x")'
     db.session.commit()

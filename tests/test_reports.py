@@ -197,6 +197,12 @@ def test_cli_xlsx_is_laid_out_like_the_form_with_numbers(quarter_cases, app, tmp
 def test_cli_refuses_a_bad_period_with_a_clear_message(app):
     result = app.test_cli_runner().invoke(args=["report", "--period", "2024-Q7", "--format", "json"])
     assert result.exit_code != 0 and "Kỳ báo cáo không hợp lệ" in result.output
+    # typed right: what is wrong with the range
+    result = app.test_cli_runner().invoke(args=["report", "--period", "2020-01-01..2025-01-01", "--format", "json"])
+    assert result.exit_code == 1 and "Khoảng thời gian dài quá 5 năm" in result.output
+    assert "ngày kết thúc muộn nhất là 31/12/2024" in result.output
+    result = app.test_cli_runner().invoke(args=["report", "close", "--period", "2024-03-01..2024-02-01"])
+    assert result.exit_code == 1 and "Ngày bắt đầu sau ngày kết thúc (01/03/2024 sau 01/02/2024)" in result.output
 
 
 def test_an_answer_sent_by_the_date_an_apology_letter_promised_is_still_late(app, clock, seeded):
