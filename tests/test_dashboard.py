@@ -49,6 +49,12 @@ def test_dashboard_shows_counts_charts_overdue_cases_and_letters(quarter, client
     assert "Số ngày làm việc trễ hạn" in html
     assert "quá hạn (5)</h2>" in html and 'id="stat-overdue" class="bad">5<' in html
     assert 'id="stat-letters">1<' in html
+    # the letters of the reporting year (15/12–14/12), as the satisfaction chart, not of the calendar year
+    # their numbers (001/PXL …) restart in: the card says which
+    assert "Phiếu xin lỗi trong năm báo cáo 2024 (15/12/2023–14/12/2024)" in html
+    assert "Mức độ hài lòng (năm báo cáo 2024)" in html
+    english = client.get("/van-phong/tong-quan?lang=en").get_data(as_text=True)
+    assert "Apology letters in reporting year 2024 (15/12/2023–14/12/2024)" in english
     notes = re.search(r'<p class="small" id="stat-notes">(.*?)</p>', html, re.S).group(1)
     assert "không gồm 1 phản ánh, kiến nghị đang chờ người gửi bổ sung" in notes  # N, why the report differs
     # Q2 on-time rate of QLKH: B early + O on time of 2 answers = 100%; TDC: F late = 0%
@@ -144,6 +150,26 @@ def test_report_page_prints_the_form_and_offers_downloads(quarter, client):
     assert bad.status_code == 400 and "Kỳ báo cáo không hợp lệ" in bad.get_data(as_text=True)
 
 
+def test_a_range_too_long_or_reversed_is_refused_with_what_is_wrong_with_it(quarter, client):
+    """The format is right: the page says what is wrong with the range, not which formats to type."""
+    from test_public_status import text_of
+    login(client, quarter["office"])
+    long = client.get("/van-phong/bao-cao?period=2020-01-01..2025-01-01")
+    page = text_of(long.get_data(as_text=True))
+    assert long.status_code == 400 and "Kỳ báo cáo không hợp lệ" not in page
+    assert ("Khoảng thời gian dài quá 5 năm (từ ngày 01/01/2020 đến ngày 01/01/2025): chọn ngày kết thúc muộn nhất "
+            "là 31/12/2024, hoặc lập báo cáo theo từng năm.") in page
+    assert client.get("/van-phong/bao-cao?period=2020-01-01..2024-12-31&format=csv").status_code == 200  # five years
+    reversed_ = client.get("/van-phong/bao-cao?period=2024-03-01..2024-02-01")
+    page = text_of(reversed_.get_data(as_text=True))
+    assert reversed_.status_code == 400 and "Ngày bắt đầu sau ngày kết thúc (01/03/2024 sau 01/02/2024)" in page
+    for download in ("xlsx", "csv", "pdf"):  # no file either, and the same words
+        refused = client.get(f"/van-phong/bao-cao?period=2020-01-01..2025-01-01&format={download}")
+        assert refused.status_code == 400 and "dài quá 5 năm" in refused.get_data(as_text=True)
+    english = text_of(client.get("/van-phong/bao-cao?period=2020-01-01..2025-01-01&lang=en").get_data(as_text=True))
+    assert "The range is longer than 5 years (from 01/01/2020 to 01/01/2025): end it on 31/12/2024" in english
+
+
 def test_a_unit_name_that_looks_like_a_formula_stays_text_in_the_report_csv(quarter, client):
     quarter["QLKH"].unit.name = '=HYPERLINK("http://x")'
     db.session.commit()
@@ -201,3 +227,19 @@ def test_an_answer_returned_for_revision_is_not_counted_as_being_handled(quarter
     html = client.get("/van-phong/tong-quan").get_data(as_text=True)
     assert card(html) == before
     assert "Cũng không gồm 1 câu trả lời đã gửi người dân mà Văn phòng trả lại đơn vị" in html
+
+
+def test_the_dashboard_leaves_out_a_stopped_unit_without_cases_and_keeps_one_with_cases(quarter, client):
+    from feedback_app.models import Unit
+    db.session.add(Unit(code="TTMOI", name="Trung tâm Dịch vụ mới", active=False))
+    db.session.execute(db.select(Unit).where(Unit.code == "TDC")).scalar_one().active = False  # it has cases
+    db.session.commit()
+    login(client, quarter["leader"])
+    html = client.get("/van-phong/tong-quan").get_data(as_text=True)
+    rates = html.split('id="rates-table"')[1].split("</table>")[0]
+    matrix = html.split('id="state-matrix"')[1].split("</table>")[0]
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th>', rates) == ["HCTH", "QLKH", "QLCN", "TDC", "TTUD", "TTTT",
+                                                                         "TONG"]
+    assert "Chi cục Tiêu chuẩn Đo lường Chất lượng" in matrix and "Trung tâm Dịch vụ mới" not in matrix
+    chart = html.split('id="chart-rates-desc"')[1].split("</svg>")[0]
+    assert "TDC · 2024-Q2" in chart and "TTMOI" not in chart

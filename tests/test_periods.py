@@ -97,6 +97,19 @@ def test_custom_period_of_just_under_five_years_is_allowed():
     assert custom(date(2020, 1, 1), date(2024, 12, 31)).days == 1827
 
 
+def test_a_range_too_long_or_reversed_says_which_in_its_own_words():
+    from feedback_app.reports.periods import RangeReversed, RangeTooLong
+    with pytest.raises(RangeTooLong) as long:
+        parse_period("2024-02-29..2029-03-01")  # five years from 29/02 end on 28/02 (no 29/02/2029)
+    assert long.value.text() == ("Khoảng thời gian dài quá 5 năm (từ ngày 29/02/2024 đến ngày 01/03/2029): chọn "
+                                 "ngày kết thúc muộn nhất là 28/02/2029, hoặc lập báo cáo theo từng năm.")
+    assert custom(date(2024, 2, 29), date(2029, 2, 28)).days == 1827
+    with pytest.raises(RangeReversed) as reversed_:
+        parse_period("2024-03-01..2024-02-01")
+    assert reversed_.value.text().startswith("Ngày bắt đầu sau ngày kết thúc (01/03/2024 sau 01/02/2024)")
+    assert isinstance(long.value, PeriodError) and isinstance(reversed_.value, PeriodError)  # callers catching it
+
+
 def test_a_reversed_period_is_refused():
     with pytest.raises(PeriodError):
         Period(date(2024, 2, 1), date(2024, 1, 1))

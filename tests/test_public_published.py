@@ -156,3 +156,20 @@ def test_a_tracking_code_finds_its_published_case_in_any_case(client, clock, see
     for q in (case.code, case.code.lower(), f"  {case.code} "):
         assert codes_in(client.get("/cong-khai", query_string={"q": q}).get_data(as_text=True)) == [case.code]
     assert codes_in(client.get("/cong-khai", query_string={"q": case.code[:-1] + "9"}).get_data(as_text=True)) == []
+
+
+def test_a_stopped_units_published_answers_can_be_filtered_by_it(client, clock, seeded):
+    """A stopped unit's published answers stay listed: its filter is offered, as a switched-off field's; a
+    stopped unit with none is not."""
+    from feedback_app.extensions import db
+    from feedback_app.models import Unit
+    answer = publish(seeded, "Ứng dụng tiến bộ kỹ thuật", "Đề nghị hỗ trợ chuyển giao công nghệ.",
+                     "Trung tâm đã tiếp nhận.", unit="TTUD")
+    for code in ("TTUD", "TTTT"):  # TTTT has never answered
+        db.session.execute(db.select(Unit).where(Unit.code == code)).scalar_one().active = False
+    db.session.commit()
+    page = client.get("/cong-khai?unit=TTUD").get_data(as_text=True)
+    assert codes_in(page) == [answer.code]
+    ttud = db.session.execute(db.select(Unit).where(Unit.code == "TTUD")).scalar_one()
+    assert f'<option value="TTUD" selected>{ttud.name}</option>' in page
+    assert 'value="TTTT"' not in page and 'value="QLKH"' in page

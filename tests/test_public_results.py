@@ -61,4 +61,30 @@ def test_a_range_closed_for_an_ad_hoc_request_is_not_published(quarter, client):
     reports.close_report(parse_period("2024-04-01..2024-04-30"), quarter["office"])
     assert "Chưa có kỳ báo cáo nào được chốt số liệu." in text_of(client.get("/ket-qua-xu-ly").get_data(as_text=True))
     reports.close_report(Q2, quarter["office"])
-    assert [r.report.period.label for r in reports.published_results()] == ["2024-Q2"]
+    assert [r.report.period.label for r in reports.published_results().items] == ["2024-Q2"]
+
+
+def test_every_closed_period_is_reachable_a_page_of_periods_at_a_time(app, clock, seeded, client):
+    """Seven periods a year (four quarters, two half-years, the year): two years closed are fourteen, all
+    on the page, newest first, eight a page; a range of days closed on request is on none."""
+    from feedback_app.reports.periods import half, parse_period, quarter, year
+    _at("2027-02-03", "09:00")
+    for y in (2025, 2026):
+        for period in (quarter(y, 1), quarter(y, 2), half(y, 1), quarter(y, 3), quarter(y, 4), half(y, 2), year(y)):
+            reports.close_report(period, seeded["office"])
+    reports.close_report(parse_period("2026-01-01..2026-01-31"), seeded["office"])
+
+    def shown(html: str) -> list[str]:
+        return re.findall(r'id="result-([^"]+)"', html)
+
+    first = client.get("/ket-qua-xu-ly").get_data(as_text=True)
+    assert shown(first) == ["2026", "2026-H2", "2026-Q4", "2026-Q3", "2026-H1", "2026-Q2", "2026-Q1", "2025"]
+    assert "Trang 1 / 2" in text_of(first) and 'href="/ket-qua-xu-ly?page=2"' in first
+    second = client.get("/ket-qua-xu-ly?page=2").get_data(as_text=True)
+    assert shown(second) == ["2025-H2", "2025-Q4", "2025-Q3", "2025-H1", "2025-Q2", "2025-Q1"]
+    assert "Kỳ báo cáo quý I năm 2025: từ ngày 15/12/2024 đến ngày 14/03/2025" in text_of(second)
+    assert '<a href="/ket-qua-xu-ly" rel="prev">' in second and "Trang sau" not in second
+    # a page past the last (a link kept from when more were closed) goes to the last one
+    beyond = client.get("/ket-qua-xu-ly?page=9")
+    assert beyond.status_code == 302 and beyond.headers["Location"].endswith("/ket-qua-xu-ly?page=2")
+    assert reports.published_results(2).total == 14

@@ -121,6 +121,48 @@ def test_cli_csv_has_one_line_per_unit_and_a_total(quarter_cases, app, tmp_path)
     assert {k: int(tdc[k]) for k in COLUMNS} == quarter_cases["TDC"]
 
 
+def test_a_stopped_unit_is_a_row_only_where_it_has_a_figure_and_a_closed_report_keeps_its_rows(
+        quarter_cases, app, client, seeded, tmp_path):
+    """Active units and any unit with a figure in the period: a stopped unit is no line of zeros in every
+    report, also those before it existed; one with cases in the period keeps its row. What was closed
+    stays as it was sent."""
+    from feedback_app.extensions import db
+    from feedback_app.models import Unit
+    from feedback_app.services import reports
+    from test_public_status import text_of
+    new = Unit(code="TTMOI", name="Trung tâm Dịch vụ mới", active=True)
+    db.session.add(new)
+    db.session.commit()
+    q2 = parse_period(PERIOD)
+    _at("2024-06-17")
+    reports.close_report(q2, seeded["office"])  # sent with the new centre's row of zeros
+    before = build_report(q2)
+    new.active = False
+    db.session.execute(db.select(Unit).where(Unit.code == "TDC")).scalar_one().active = False  # cases in Q2
+    db.session.commit()
+
+    def codes(report):
+        return [r.unit_code for r in report.units]
+    assert codes(build_report(q2)) == ["HCTH", "QLKH", "QLCN", "TDC", "TTUD", "TTTT"]
+    assert build_report(q2).total.values == before.total.values
+    assert codes(build_report(parse_period("2023-Q4"))) == ["HCTH", "QLKH", "QLCN", "TTUD", "TTTT"]  # no case then
+    assert "TTMOI" in codes(reports.report_of(q2).report)  # the closed figures, as sent
+    for args, expected in ((["--live"], ["HCTH", "QLKH", "QLCN", "TDC", "TTUD", "TTTT", "TONG"]),
+                           ([], ["HCTH", "QLKH", "QLCN", "TDC", "TTUD", "TTTT", "TTMOI", "TONG"])):
+        out = tmp_path / "q2.csv"
+        result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "csv", "--out", str(out),
+                                                    *args])
+        assert result.exit_code == 0, result.output
+        assert [r["unit"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))] == expected
+    # a period closed now has no row of the stopped centre on the public page; the one sent before keeps it
+    reports.close_report(parse_period("2024-Q1"), seeded["office"])
+    page = client.get("/ket-qua-xu-ly").get_data(as_text=True)
+    q1_table = page.split('id="result-2024-Q1"')[1]
+    q2_table = page.split('id="result-2024-Q2"')[1].split('id="result-2024-Q1"')[0]
+    assert "Trung tâm Dịch vụ mới" not in q1_table and "Trung tâm Dịch vụ mới" in q2_table
+    assert "Chi cục Tiêu chuẩn Đo lường Chất lượng" in text_of(q2_table)
+
+
 def test_cli_xlsx_is_laid_out_like_the_form_with_numbers(quarter_cases, app, tmp_path):
     out = tmp_path / "q2.xlsx"
     result = app.test_cli_runner().invoke(args=["report", "--period", PERIOD, "--format", "xlsx", "--out", str(out)])
@@ -155,6 +197,12 @@ def test_cli_xlsx_is_laid_out_like_the_form_with_numbers(quarter_cases, app, tmp
 def test_cli_refuses_a_bad_period_with_a_clear_message(app):
     result = app.test_cli_runner().invoke(args=["report", "--period", "2024-Q7", "--format", "json"])
     assert result.exit_code != 0 and "Kỳ báo cáo không hợp lệ" in result.output
+    # typed right: what is wrong with the range
+    result = app.test_cli_runner().invoke(args=["report", "--period", "2020-01-01..2025-01-01", "--format", "json"])
+    assert result.exit_code == 1 and "Khoảng thời gian dài quá 5 năm" in result.output
+    assert "ngày kết thúc muộn nhất là 31/12/2024" in result.output
+    result = app.test_cli_runner().invoke(args=["report", "close", "--period", "2024-03-01..2024-02-01"])
+    assert result.exit_code == 1 and "Ngày bắt đầu sau ngày kết thúc (01/03/2024 sau 01/02/2024)" in result.output
 
 
 def test_an_answer_sent_by_the_date_an_apology_letter_promised_is_still_late(app, clock, seeded):

@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..auth import roles_required
 from ..reports import exports
 from ..reports.overview import dashboard as dashboard_data, grouped_columns, horizontal_bars
-from ..reports.periods import PeriodError, parse_period, quarter_of
+from ..reports.periods import PeriodError, RangeError, parse_period, quarter_of
 from ..services.reports import AlreadyClosed, PeriodNotBegun, PeriodNotOver, close_report, report_of, snapshot_of
 from ..views_common import bad_request, beyond_last_page, local_d, local_dt, page_arg, state_label
 from workflows.clock import CLOCK
@@ -54,6 +54,12 @@ def dashboard():
     return render_template("office/dashboard.html", d=data, states=states, rates=rates, satisfaction=satisfaction)
 
 
+def _bad_period(error: PeriodError) -> str:
+    """Why the period typed gives no report: what is wrong with a range of days typed right (reversed, too
+    long), else the formats to type."""
+    return error.text(gettext) if isinstance(error, RangeError) else gettext(BAD_PERIOD)
+
+
 def _period_refused(text: str, error: str):
     """The form again with why ``text`` gives no report, to enter another period."""
     return render_template("office/report.html", report=None, period_text=text, header=exports.header_rows(),
@@ -70,8 +76,8 @@ def report():
         return bad_request(BAD_FORMAT)
     try:
         period = parse_period(text)
-    except PeriodError:
-        return _period_refused(text, gettext(BAD_PERIOD))
+    except PeriodError as error:
+        return _period_refused(text, _bad_period(error))
     try:
         stored = report_of(period, live=live)
     except PeriodNotBegun as error:  # no page and no file: any figures of it would be made up
@@ -104,8 +110,9 @@ def close_period():
     text = form.period.data or ""
     try:
         period = parse_period(text) if form.validate() else None
-    except PeriodError:
-        period = None
+    except PeriodError as error:
+        flash(_bad_period(error), "error")
+        return redirect(url_for("office.report"))
     if period is None:
         flash(gettext(BAD_PERIOD), "error")
         return redirect(url_for("office.report"))

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from workflows.clock import CLOCK, LOCAL_TZ
 
-from .periods import Period, PeriodError, between, parse_period
+from .periods import Period, PeriodError, RangeError, between, parse_period
 
 FORMATS = ("xlsx", "pdf", "csv", "json")
 
@@ -76,6 +76,8 @@ def report_cli(ctx: click.Context, period: str | None, fmt: str, out: str | None
 def _period(text: str) -> Period:
     try:
         return parse_period(text)
+    except RangeError as error:  # typed right: what is wrong with the range
+        raise click.ClickException(f"{text!r}: {error.text()}") from None
     except PeriodError:
         raise click.ClickException(f"Kỳ báo cáo không hợp lệ {text!r}: nhập năm (2024), quý (2024-Q2, quý 1 đến 4), "
                                    "6 tháng (2024-H1, 2024-H2) hoặc khoảng ngày (2024-03-15..2024-06-14)") from None

@@ -134,6 +134,8 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
         uid = uid if uid is not None or office is None else office.id
         by_state[state] += n
         matrix.setdefault(uid, {s.value: 0 for s in State})[state] += n
+    # a stopped unit is shown while it has cases (as in the reports); its answers are among them
+    units = [u for u in units if u.active or any(matrix[u.id].values())]
 
     # an answer HCTH returned before publication (QĐ 31/2021 Art 46): the citizen holds an answer, so the
     # case is not "being handled" on the card (the report counts it answered); read through the partial
@@ -147,6 +149,8 @@ def dashboard(page: int = 1, per_page: int = 20, now: datetime | None = None) ->
     rates["TONG"] = [on_time_rate(*(sum(answers.get((q, u.id), (0, 0))[k] for u in units) for k in (0, 1)))
                      for q in range(len(quarters))]
 
+    # the reporting year (15/12-14/12, the plan's), as the satisfaction chart and the report: not the
+    # calendar year their numbers restart in (ApologyLetter.year); the card says which year it counts
     year = year_of(today)
     letters_year = db.session.execute(select(func.count()).select_from(ApologyLetter).where(
         ApologyLetter.issued_on >= year.start, ApologyLetter.issued_on <= year.end)).scalar_one()

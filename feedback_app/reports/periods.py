@@ -40,6 +40,9 @@ __all__ = [
     "between",
     "Period",
     "PeriodError",
+    "RangeError",
+    "RangeReversed",
+    "RangeTooLong",
     "custom",
     "half",
     "half_of",
@@ -61,6 +64,33 @@ _MAX_YEAR = 9999
 
 class PeriodError(ValueError):
     """A reporting period that cannot be built (bad quarter, bad date, reversed range...)."""
+
+
+class RangeError(PeriodError):
+    """A range of days in the right format that gives no report: what is wrong with it, for a page and the
+    CLI (the base class's message is English, for logs). ``message`` is a msgid, ``params`` its values."""
+
+    message = ""
+
+    def __init__(self, start: date, end: date, detail: str):
+        self.params = {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}", "years": MAX_CUSTOM_YEARS,
+                       "last": f"{_add_years(start, MAX_CUSTOM_YEARS) - timedelta(days=1):%d/%m/%Y}"
+                       if start.year + MAX_CUSTOM_YEARS <= _MAX_YEAR else ""}
+        super().__init__(detail)
+
+    def text(self, translate=lambda text: text) -> str:
+        """The message in the page's language (``translate``: gettext); Vietnamese without it."""
+        return translate(self.message) % self.params
+
+
+class RangeReversed(RangeError):
+    message = N_("Ngày bắt đầu sau ngày kết thúc (%(start)s sau %(end)s): nhập ngày bắt đầu trước, "
+                 "ví dụ 2024-01-01..2024-03-31.")
+
+
+class RangeTooLong(RangeError):
+    message = N_("Khoảng thời gian dài quá %(years)d năm (từ ngày %(start)s đến ngày %(end)s): chọn ngày kết thúc "
+                 "muộn nhất là %(last)s, hoặc lập báo cáo theo từng năm.")
 
 
 def _as_date(value: object, what: str) -> date:
@@ -209,12 +239,10 @@ def custom(start: date, end: date) -> Period:
     start = _as_date(start, "start")
     end = _as_date(end, "end")
     if end < start:
-        raise PeriodError(f"'from' date {start.isoformat()} is after 'to' date {end.isoformat()}")
+        raise RangeReversed(start, end, f"'from' date {start.isoformat()} is after 'to' date {end.isoformat()}")
     if start.year + MAX_CUSTOM_YEARS <= _MAX_YEAR and end >= _add_years(start, MAX_CUSTOM_YEARS):
-        raise PeriodError(
-            f"a custom period may span at most {MAX_CUSTOM_YEARS} years "
-            f"({start.isoformat()}..{end.isoformat()} is longer)"
-        )
+        raise RangeTooLong(start, end, f"a custom period may span at most {MAX_CUSTOM_YEARS} years "
+                                       f"({start.isoformat()}..{end.isoformat()} is longer)")
     return Period(start, end)
 
 

@@ -179,7 +179,7 @@ def answers_by_period(periods: list[Period], office_id: int | None) -> dict[tupl
 
 def build_report(period: Period) -> Report:
     """Aggregate queries (cases, the overdue ones the first cannot see, publications, letters, ratings), each
-    grouped by unit, summed into the report's rows."""
+    grouped by unit, summed into the report's rows: one per active unit and per stopped unit with a figure."""
     units = db.session.execute(select(Unit).order_by(Unit.is_office.desc(), Unit.id)).scalars().all()
     office_id = next((u.id for u in units if u.is_office), None)
     unit_key = _unit_key(office_id).label("unit_key")
@@ -191,7 +191,10 @@ def build_report(period: Period) -> Report:
         row = ReportRow(unit.code, unit.name)
         row.values.update(rows.get(unit.id, {}))
         _derive(row.values)
-        report_rows.append(row)
+        # a stopped unit is a row only where it has a figure: not a line of zeros in every period,
+        # also those before it existed (one with cases in the period keeps its row, the total its sum)
+        if unit.active or any(row.values.values()):
+            report_rows.append(row)
     total = ReportRow(*TOTAL)
     for row in report_rows:
         for name in COLUMNS:

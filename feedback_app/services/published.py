@@ -187,9 +187,12 @@ def published(code: str) -> Feedback | None:
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """The filters of the published search: the units in use, every category (one switched off keeps its
-    published answers), and the recent reporting periods."""
-    units = db.session.execute(select(Unit.code, Unit.name).where(Unit.active, ~Unit.is_office)
+    """The filters of the published search: the units in use and a stopped one with published answers (they
+    stay listed), every category (one switched off keeps its published answers), and the recent reporting
+    periods."""
+    has_published = (select(Feedback.id).where(Feedback.state == State.PUBLISHED.value,  # ix_feedback_state_unit
+                                                Feedback.unit_id == Unit.id).exists())
+    units = db.session.execute(select(Unit.code, Unit.name).where(Unit.active | has_published, ~Unit.is_office)
                                .order_by(Unit.name)).all()
     categories = db.session.execute(select(Category.code, Category.name).order_by(Category.name)).all()
     return {"units": [tuple(u) for u in units], "categories": [tuple(c) for c in categories],

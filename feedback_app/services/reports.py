@@ -160,22 +160,57 @@ class PublicResult:
         return self.share(None if very is None or fairly is None else very + fairly, values.get("rated"))
 
 
-def published_results(limit: int = 8) -> list[PublicResult]:
-    """The last ``limit`` closed periods, newest first: what the department publishes of its handling
+RESULTS_PER_PAGE = 8  # a year's seven periods and the last of the year before
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    """One page of ``published_results``: what ``beyond_last_page`` and the page's links read."""
+
+    items: list[PublicResult]
+    page: int
+    total: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def published_results(page: int = 1, per_page: int = RESULTS_PER_PAGE) -> ResultsPage:
+    """The closed periods, newest first, ``per_page`` a page: what the department publishes of its handling
     and of the citizens' satisfaction (the plan, items 13 and 24: "Công khai kết quả trên Cổng thông
-    tin điện tử Sở"). Only closed figures: those HCTH sent, which do not move afterwards. Only the
-    reporting periods (quarters, half-years, years): a range closed for an ad-hoc request is the
-    department's own, not a period it reports on, and would push a quarter off the page."""
-    results = []
-    snapshots = db.session.execute(select(ReportSnapshot).order_by(
-        ReportSnapshot.period_end.desc(), ReportSnapshot.period_start)).scalars()
-    for snapshot in snapshots:  # a few a year
-        period = between(snapshot.period_start, snapshot.period_end)
-        if ".." not in period.label:  # named ("2024-Q2", "2024-H1", "2024"), not a range of days
-            results.append(PublicResult(Report.from_dict(json.loads(snapshot.figures), period), snapshot.closed_at))
-            if len(results) == limit:
-                break
-    return results
+    tin điện tử Sở"), every period it closed within reach. Only closed figures: those HCTH sent, which do
+    not move afterwards. Only the reporting periods (quarters, half-years, years): a range closed for an
+    ad-hoc request is the department's own, not a period it reports on, and would push a quarter off the page.
+    Which periods are named is read from their dates alone (seven a year); only the page's figures are
+    read and parsed."""
+    dates = db.session.execute(select(ReportSnapshot.id, ReportSnapshot.period_start, ReportSnapshot.period_end)
+                               .order_by(ReportSnapshot.period_end.desc(), ReportSnapshot.period_start)).all()
+    # named ("2024-Q2", "2024-H1", "2024"), not a range of days
+    named = [(sid, period) for sid, start, end in dates if ".." not in (period := between(start, end)).label]
+    shown = named[(page - 1) * per_page:page * per_page]
+    snapshots = {s.id: s for s in db.session.execute(
+        select(ReportSnapshot).where(ReportSnapshot.id.in_([sid for sid, _ in shown]))).scalars()} if shown else {}
+    items = [PublicResult(Report.from_dict(json.loads(snapshots[sid].figures), period), snapshots[sid].closed_at)
+             for sid, period in shown if sid in snapshots]  # one reopened meanwhile is gone
+    return ResultsPage(items, page, len(named), per_page)
 
 
 def close_report(period: Period, actor: User | None, now: datetime | None = None) -> ReportSnapshot:
