@@ -235,6 +235,22 @@ def test_the_list_shows_the_overdue_first_then_the_nearest_due_date_then_the_cas
     assert [i["overdue"] for i in listing["items"]] == [True, True, False, False]
 
 
+
+def test_the_office_filter_lists_the_cases_no_unit_holds_as_the_register_counts_them(app, client, clock, seeded,
+                                                                                        tokens):
+    new, refused, forwarded = receive(SUBMISSION), receive(SUBMISSION), prepared(seeded, "submit_draft")
+    apply_event(refused, "refuse", seeded["office"], {"reason": "unclear_content", "note": "Không rõ"})
+    back = prepared(seeded, "return_to_office")
+    apply_event(back, "return_to_office", seeded["QLCN"], {"reason": "Không thuộc phòng"})
+    hcth = client.get("/api/v1/feedback?unit=HCTH", headers=tokens["office"]).get_json()
+    assert hcth["total"] == 3 and {i["code"] for i in hcth["items"]} == {new.code, refused.code, back.code}
+    assert all(i["unit_code"] is None for i in hcth["items"])
+    assert [i["code"] for i in client.get("/api/v1/feedback?unit=QLCN", headers=tokens["office"])
+            .get_json()["items"]] == [forwarded.code]
+    # a unit's token still sees only its own cases, HCTH's among them none
+    assert client.get("/api/v1/feedback?unit=HCTH", headers=tokens["QLCN"]).get_json()["total"] == 0
+
+
 def test_units_and_categories_list_the_codes_forward_and_classify_take(app, client, seeded, tokens):
     units = client.get("/api/v1/units", headers=tokens["QLKH"]).get_json()["items"]
     targets = {u["code"] for u in units if u["forward_target"]}

@@ -71,6 +71,14 @@ def newest_first(query: Select) -> Select:
     return query.order_by(Feedback.received_at.desc(), Feedback.id.desc())
 
 
+def handled_by_unit(unit: Unit):
+    """The cases ``unit`` handles: HCTH (the office) also those it never forwarded or got back, which have
+    no unit, as the register, the report and the dashboard count them."""
+    if unit.is_office:
+        return or_(Feedback.unit_id == unit.id, Feedback.unit_id.is_(None))
+    return Feedback.unit_id == unit.id
+
+
 def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None = None,
                overdue: bool | None = None) -> Select:
     """The cases ``user`` may see, filtered. A unit user sees only its own unit's cases, the admin
@@ -83,7 +91,7 @@ def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None =
     if states:
         query = query.where(Feedback.state.in_(list(states)))
     if unit is not None:
-        query = query.where(Feedback.unit_id == unit.id)
+        query = query.where(handled_by_unit(unit))
     if overdue is True:
         query = query.where(overdue_on(CLOCK.today()))
     elif overdue is False:
