@@ -157,6 +157,10 @@ def test_a_stale_version_is_409_and_changes_nothing(app, client, seeded, tokens)
     response = fire(client, tokens["office"], case, "refuse", reason="unclear_content", version=version)
     assert response.status_code == 409 and response.get_json()["stale"] is True
     assert db.session.get(Feedback, case.id).state == "classified"
+    # what a client of the API does: read the case again and resend with its version, no page to reload
+    message = response.get_json()["error"]
+    assert f"GET /api/v1/feedback/{case.code}" in message and "version hiện tại" in message
+    assert "tải lại trang" not in message
 
 
 def test_without_a_token_the_staff_api_is_401_and_a_revoked_token_too(app, client, seeded, tokens):
