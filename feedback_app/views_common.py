@@ -270,13 +270,14 @@ def bad_request(message: str):
                            message=gettext(message)), 400
 
 
-def error_page(code: int, title: str, message: str):
-    """The handler of an HTTP error: JSON for the API, GeoReport's list for Open311, a page otherwise."""
+def error_page(code: int, title: str, message: str, api_message: str | None = None):
+    """The handler of an HTTP error: JSON for the API (``api_message`` where the page's words are for a
+    person at a browser), GeoReport's list for Open311, a page otherwise."""
     def handler(error):
         if getattr(error, "response", None) is not None:  # a page made for it (the form's rate limit)
             return error.response
         if request.path.startswith("/api/"):
-            return {"error": gettext(title), "message": gettext(message)}, code
+            return {"error": gettext(title), "message": gettext(api_message or message)}, code
         if request.path.startswith("/open311/"):  # GeoReport v2's error format
             return [{"code": code, "description": gettext(message)}], code
         if code == 405 and request.method in ("GET", "HEAD") and (page := form_page_of(request.path)):
@@ -297,6 +298,9 @@ ERROR_PAGES = (
     (429, N_("Quá nhiều yêu cầu"), N_("Đã có quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau.")),
     (500, N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra nên yêu cầu chưa được thực hiện. Vui lòng thử lại sau.")),
 )
+# The API's words where the page's speak to a person at a browser (its Back button): a program sends again.
+API_MESSAGES = {413: N_("Nội dung gửi lên vượt quá dung lượng cho phép (MAX_CONTENT_LENGTH) nên yêu cầu không được "
+                        "thực hiện; không có gì được lưu. Hãy gửi lại với nội dung nhỏ hơn.")}
 
 # A form's CSRF token missing, expired or from another session (a page left open across a sign-out, a
 # phone's browser restoring a tab without its session): Flask-WTF's reason is English and says nothing
@@ -356,7 +360,7 @@ def _sessions(app: Flask) -> None:
 
 def _form_errors(app: Flask) -> None:
     for code, title, message in ERROR_PAGES:
-        app.register_error_handler(code, error_page(code, title, message))
+        app.register_error_handler(code, error_page(code, title, message, API_MESSAGES.get(code)))
 
     def expired_or_signed_out(error):
         # a staff form whose session ended with its cookie (the browser closed, the session expired): the

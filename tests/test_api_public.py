@@ -41,6 +41,30 @@ def test_bad_fields_answer_422_with_a_message_per_field(client, clock):
     assert cases() == 0
 
 
+
+def test_a_key_that_is_no_field_answers_422_naming_it_and_makes_no_case(client, clock):
+    response = client.post("/api/v1/feedback", json={**BODY, "consent": True, "procedure_name": "Đăng ký",
+                                                     "attachments": ["giay-phep.pdf"]})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"consent", "procedure_name", "attachments"}
+    assert "consent_publish" in response.json["errors"]["consent"]  # the fields it could have meant
+    assert cases() == 0
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["components"]["schemas"]["NewFeedback"]["additionalProperties"] is False
+
+
+
+def test_a_body_too_large_answers_413_in_words_for_a_program_not_for_a_browser(app_with, clock):
+    client = app_with(MAX_CONTENT_LENGTH=4 * 1024).test_client()
+    response = client.post("/api/v1/feedback", json={**BODY, "content": "Nội dung dài. " * 1000})
+    assert response.status_code == 413 and response.is_json and cases() == 0
+    message = response.json["message"]
+    assert "gửi lại với nội dung nhỏ hơn" in message and "không có gì được lưu" in message
+    assert "trình duyệt" not in message and "Quay lại" not in message
+    english = client.post("/api/v1/feedback?lang=en", json={**BODY, "content": "Nội dung dài. " * 1000})
+    assert "browser" not in english.json["message"] and "again with a smaller body" in english.json["message"]
+
+
 def test_a_body_that_is_not_json_answers_415_and_a_json_list_400(client, clock):
     assert client.post("/api/v1/feedback", data="full_name=An").status_code == 415
     assert client.post("/api/v1/feedback", data="{not json", content_type="application/json").status_code == 400

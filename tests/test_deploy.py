@@ -194,8 +194,8 @@ def test_nginx_closes_a_request_for_any_other_host_before_it_reaches_the_app():
 
 def test_nginx_answers_a_too_large_body_with_the_apps_vietnamese_page():
     (site,) = [b for b in nginx_servers() if "proxy_pass" in b]
-    assert directives(site, "error_page") == ["413 /413.html", "502 503 504 =503 $pakn_unavailable"]
-    page_location = re.search(r"location = /413\.html \{([^}]*)\}", site).group(1)
+    assert directives(site, "error_page") == ["413 $pakn_too_large", "502 503 504 =503 $pakn_unavailable"]
+    page_location = re.search(r"location ~ \^/413\\\.\(html\|json\)\$ \{([^}]*)\}", site).group(1)
     assert directives(page_location, "root") == ["/srv/pakn/feedback_app/static"] and "internal;" in page_location
     # the checkout's static folder, as /static/ is
     assert directives(site, "alias") == ["/srv/pakn/feedback_app/static/"]
@@ -205,6 +205,13 @@ def test_nginx_answers_a_too_large_body_with_the_apps_vietnamese_page():
     from feedback_app.views_common import ERROR_PAGES
     (title, message) = next((t, m) for code, t, m in ERROR_PAGES if code == 413)
     assert f"<h1>{title}</h1>" in page and message in page  # the app's own words for it
+    # the API's clients get the API's words, as the app answers them (no browser's Back button)
+    from feedback_app.views_common import API_MESSAGES
+    assert "~^/api/  /413.json;" in (DEPLOY / "nginx-pakn.conf").read_text()
+    answer = json.loads((ROOT / "feedback_app" / "static" / "413.json").read_text())
+    assert answer["error"] == title and answer["message"] == API_MESSAGES[413]
+    english = (ROOT / "translations" / "common" / "en" / "LC_MESSAGES" / "messages.po").read_text()
+    assert f'msgid "{API_MESSAGES[413]}"\nmsgstr "{answer["message_en"]}"' in english
     mb = {name: f"{getattr(Config, name) / 2 ** 20:g} MB" for name in ("MAX_ATTACHMENT_BYTES", "MAX_CONTENT_LENGTH")}
     limits = re.search(r'<p id="limits">(.*?)</p>', page).group(1)
     assert limits == (f"Giới hạn: tối đa {Config.MAX_ATTACHMENTS} tệp, mỗi tệp không quá {mb['MAX_ATTACHMENT_BYTES']}; "
@@ -310,11 +317,16 @@ def test_nginx_as_configured_closes_foreign_hosts_and_shows_the_vietnamese_page_
         assert head.startswith(b"HTTP/1.1 413")
         assert body == (ROOT / "feedback_app" / "static" / "413.html").read_bytes()
         assert "Tệp quá lớn" in body.decode()
+        api_too_large = too_large.replace("POST /gui-phan-anh", "POST /api/v1/feedback").replace(
+            "multipart/form-data; boundary=x", "application/json")
+        json_head, _, json_body = ask(https_port, api_too_large, tls=True).partition(b"\r\n\r\n")
+        assert json_head.startswith(b"HTTP/1.1 413") and b"application/json" in json_head
+        assert "gửi lại với nội dung nhỏ hơn" in json.loads(json_body)["message"]
         versioned = ask(https_port, get.format(host=SITE).replace("GET / ", "GET /static/pakn.css?v=0123456789ab "),
                         tls=True)
         assert versioned.startswith(b"HTTP/1.1 200")
         # what nginx serves itself carries the app's security headers: the 413 page and the static files
-        for response in (head, versioned.partition(b"\r\n\r\n")[0], api_head):
+        for response in (head, versioned.partition(b"\r\n\r\n")[0], api_head, json_head):
             text = response.decode("latin-1")
             for header in ("Strict-Transport-Security: max-age=", "X-Frame-Options: DENY",
                            f"Content-Security-Policy: {content_security_policy()}"):

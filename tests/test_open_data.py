@@ -81,6 +81,44 @@ def test_export_streams_json_lines_of_cases_changed_since_for_staff_only(quarter
     assert len(recent.splitlines()) == 3
 
 
+
+def test_export_is_taken_in_parts_that_together_give_every_line_once_and_the_last_says_there_is_no_next(
+        quarter, client):
+    headers = _token(quarter["office"], "office-tok")
+    whole = get(client, "/api/v1/export", headers)  # 15 cases: one part of the default size
+    codes = [json.loads(line)["code"] for line in whole.get_data(as_text=True).splitlines()]
+    assert (whole.headers["X-Export-Count"], whole.headers["X-Export-More"]) == ("15", "false")
+    assert "Link" not in whole.headers and "X-Next-After" not in whole.headers
+    url, parts = "/api/v1/export?limit=4", []
+    while url:
+        part = get(client, url, headers)
+        lines = part.get_data(as_text=True).splitlines()
+        assert part.status_code == 200 and int(part.headers["X-Export-Count"]) == len(lines)
+        parts.append([json.loads(line)["code"] for line in lines])
+        more = part.headers["X-Export-More"] == "true"
+        assert more == ("Link" in part.headers) == ("X-Next-After" in part.headers)
+        url = part.headers["Link"].split(">;")[0].lstrip("<") if more else None
+        if more:
+            assert part.headers["Link"].endswith('>; rel="next"') and "limit=4" in url
+            assert f"after={part.headers['X-Next-After']}" in url
+    assert [len(p) for p in parts] == [4, 4, 4, 3]
+    assert [c for p in parts for c in p] == codes and len(set(codes)) == 15
+    # since is kept from part to part: the 3 cases changed since 15/6, two at a time
+    first = get(client, "/api/v1/export?since=2024-06-15T00:00:00%2B07:00&limit=2", headers)
+    assert first.headers["X-Export-More"] == "true" and "since=2024-06-15T00:00:00%2B07:00" in first.headers["Link"]
+    assert len(first.get_data(as_text=True).splitlines()) == 2
+    second = get(client, first.headers["Link"].split(">;")[0].lstrip("<"), headers)
+    assert (second.headers["X-Export-Count"], second.headers["X-Export-More"]) == ("1", "false")
+    assert len(second.get_data(as_text=True).splitlines()) == 1
+    # exactly divided: the last full part already says there is none after it, no empty part to ask for
+    three = get(client, "/api/v1/export?since=2024-06-15T00:00:00%2B07:00&limit=3", headers)
+    assert (three.headers["X-Export-Count"], three.headers["X-Export-More"]) == ("3", "false")
+    assert len(three.get_data(as_text=True).splitlines()) == 3
+    for bad in ("after=-1", "after=x", "limit=0", "limit=50001", "limit=", "after="):
+        refused = get(client, f"/api/v1/export?{bad}", headers)
+        assert refused.status_code == 400 and bad.split("=")[0] in refused.get_json()["errors"], bad
+
+
 def test_openapi_documents_history_and_export(client):
     paths = get(client, "/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/feedback/{code}/history" in paths

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event as sql_event, func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Category, Feedback, Transition, User
@@ -157,6 +157,10 @@ def test_a_stale_version_is_409_and_changes_nothing(app, client, seeded, tokens)
     response = fire(client, tokens["office"], case, "refuse", reason="unclear_content", version=version)
     assert response.status_code == 409 and response.get_json()["stale"] is True
     assert db.session.get(Feedback, case.id).state == "classified"
+    # what a client of the API does: read the case again and resend with its version, no page to reload
+    message = response.get_json()["error"]
+    assert f"GET /api/v1/feedback/{case.code}" in message and "version hiện tại" in message
+    assert "tải lại trang" not in message
 
 
 def test_without_a_token_the_staff_api_is_401_and_a_revoked_token_too(app, client, seeded, tokens):
@@ -233,6 +237,46 @@ def test_the_list_shows_the_overdue_first_then_the_nearest_due_date_then_the_cas
     listing = client.get("/api/v1/feedback", headers=tokens["office"]).get_json()
     assert [i["code"] for i in listing["items"]] == [late.code, later.code, forwarded.code, refused.code]
     assert [i["overdue"] for i in listing["items"]] == [True, True, False, False]
+
+
+
+def test_the_office_filter_lists_the_cases_no_unit_holds_as_the_register_counts_them(app, client, clock, seeded,
+                                                                                        tokens):
+    new, refused, forwarded = receive(SUBMISSION), receive(SUBMISSION), prepared(seeded, "submit_draft")
+    apply_event(refused, "refuse", seeded["office"], {"reason": "unclear_content", "note": "Không rõ"})
+    back = prepared(seeded, "return_to_office")
+    apply_event(back, "return_to_office", seeded["QLCN"], {"reason": "Không thuộc phòng"})
+    hcth = client.get("/api/v1/feedback?unit=HCTH", headers=tokens["office"]).get_json()
+    assert hcth["total"] == 3 and {i["code"] for i in hcth["items"]} == {new.code, refused.code, back.code}
+    assert all(i["unit_code"] is None for i in hcth["items"])
+    assert [i["code"] for i in client.get("/api/v1/feedback?unit=QLCN", headers=tokens["office"])
+            .get_json()["items"]] == [forwarded.code]
+    # a unit's token still sees only its own cases, HCTH's among them none
+    assert client.get("/api/v1/feedback?unit=HCTH", headers=tokens["QLCN"]).get_json()["total"] == 0
+
+
+def test_a_page_sorts_the_ids_alone_and_a_page_beyond_the_last_reads_no_case(app, client, clock, seeded, tokens):
+    cases = [receive(SUBMISSION) for _ in range(5)]
+    apply_event(cases[1], "refuse", seeded["office"], {"reason": "unclear_content", "note": "Không rõ"})
+    clock.advance(days=10)  # the others are overdue: the order mixes overdue, due dates and none
+    whole = [i["code"] for i in client.get("/api/v1/feedback?per_page=100", headers=tokens["office"])
+             .get_json()["items"]]
+    assert sorted(whole) == sorted(c.code for c in cases) and whole[-1] == cases[1].code
+    statements = []
+    listen = ("before_cursor_execute",
+              lambda conn, cursor, statement, *_: statements.append(" ".join(statement.split())))
+    sql_event.listen(db.engine, *listen)
+    try:
+        pages = [client.get(f"/api/v1/feedback?per_page=2&page={n}", headers=tokens["office"]).get_json()
+                 for n in (1, 2, 3, 4)]
+    finally:
+        sql_event.remove(db.engine, *listen)
+    assert [i["code"] for page in pages for i in page["items"]] == whole
+    assert [page["total"] for page in pages] == [5] * 4 and pages[3]["items"] == []
+    sorted_reads = [s for s in statements if "FROM feedback" in s and "OFFSET" in s]
+    assert len(sorted_reads) == 3  # pages 1 to 3; the fourth, beyond the count, reads no case
+    assert all(s.startswith("SELECT feedback.id FROM feedback") for s in sorted_reads), sorted_reads
+    assert not [s for s in statements if "feedback.content" in s and "ORDER BY" in s]
 
 
 def test_units_and_categories_list_the_codes_forward_and_classify_take(app, client, seeded, tokens):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from workflows.lifecycle import LifecycleError
+from workflows.lifecycle import N_, LifecycleError
 
 from ..services.cases import StaleCase
 from . import bp
@@ -41,6 +41,12 @@ def lifecycle_error(exc: LifecycleError):
                  event=exc.event, state=exc.state)
 
 
+# StaleCase.message tells a person to reload the page; a client of the API reads the case again instead
+STALE = N_("Phản ánh, kiến nghị %(code)s đã được cập nhật kể từ khi được đọc: version đã gửi không còn là version "
+           "hiện tại. Hãy đọc lại hồ sơ (GET /api/v1/feedback/%(code)s) rồi gửi lại với version hiện tại của hồ sơ.")
+
+
 @bp.errorhandler(StaleCase)
 def stale_case(exc: StaleCase):
-    return error(409, gettext(StaleCase.message), stale=True)
+    from flask import request
+    return error(409, gettext(STALE, code=(request.view_args or {}).get("code", "")), stale=True)

@@ -27,6 +27,10 @@ def post_feedback():
         return refused
     wrong = {name: gettext("Giá trị phải là chuỗi ký tự.") for name in FIELDS
              if name != "consent_publish" and body.get(name) is not None and not isinstance(body[name], str)}
+    # a key the form does not have ("consent" for "consent_publish", "attachments") is refused, not dropped
+    # unseen: the sender would believe it was taken (``additionalProperties: false`` in the document)
+    wrong |= {name: gettext("Không có trường này; các trường là: %(fields)s.", fields=", ".join(FIELDS))
+              for name in body if name not in FIELDS}
     if body.get("consent_publish") is not None and not isinstance(body["consent_publish"], bool):
         wrong["consent_publish"] = gettext("Giá trị phải là true hoặc false.")
     if wrong:
@@ -75,12 +79,15 @@ document(paths={"/api/v1/feedback": {"post": {
         "400": {"description": "the body is not a JSON object, or the Idempotency-Key is not 1 to 100 visible "
                                "ASCII characters (`!` to `~`)", "content": _JSON_ERROR},
         "415": {"description": "the body is not JSON", "content": _JSON_ERROR},
-        "422": {"description": "invalid fields (`errors` maps each field to its message), or an Idempotency-Key "
-                               "used before for a different submission", "content": _JSON_ERROR},
+        "422": {"description": "invalid fields or keys that are no field (`errors` maps each to its message), "
+                               "or an Idempotency-Key used before for a different submission",
+                "content": _JSON_ERROR},
         "429": {"description": "too many submissions from this address", "content": _JSON_ERROR}}}}},
     schemas={
         "NewFeedback": {"type": "object", "required": ["full_name", "address", "title", "content"],
-                        "description": "`phone` or `email` is required (at least one)",
+                        "additionalProperties": False,
+                        "description": "`phone` or `email` is required (at least one); any other key is "
+                                       "refused (422)",
                         "properties": {
                             "full_name": {"type": "string", "maxLength": 200},
                             "address": {"type": "string", "maxLength": 300},

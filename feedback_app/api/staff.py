@@ -247,7 +247,9 @@ document(paths={
         "security": [{"bearer": []}],
         "parameters": [
             {"name": "state", "in": "query", "schema": {"type": "string", "enum": [s.value for s in State]}},
-            {"name": "unit", "in": "query", "schema": _STR, "description": "a unit code, see /api/v1/units"},
+            {"name": "unit", "in": "query", "schema": _STR,
+             "description": "a unit code, see /api/v1/units; the office's (HCTH) also lists the cases no unit "
+                            "holds (never forwarded, or returned), as the register counts them"},
             {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
             {"name": "assignee", "in": "query", "schema": _STR,
              "description": "the unit's officer handling the case: a user's id, or `none` for the unassigned"},

@@ -28,7 +28,7 @@ from ..models import CHANNELS, ApologyLetter, Category, Feedback, Unit, User
 from ..reports.periods import Period
 from ..labels import channel_label, state_label
 from .accounts import office_unit
-from .staff import paginate
+from .staff import handled_by_unit, paginate
 from .submissions import has_answer
 
 # The register is kept by reporting year (15/12 → 14/12, the department's plan, chapter III.1): a
@@ -153,8 +153,7 @@ def _query(filters: Filters) -> Select:
         query = query.where(Feedback.channel == filters.channel)
     if unit is not None:
         # a case HCTH never forwarded (or got back) is HCTH's: the register names it as its handler
-        query = query.where(or_(Feedback.unit_id == unit.id, Feedback.unit_id.is_(None)) if unit.is_office
-                            else Feedback.unit_id == unit.id)
+        query = query.where(handled_by_unit(unit))
     return query
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import Select, and_, false, func, or_, select
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, and_, false, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -71,6 +72,14 @@ def newest_first(query: Select) -> Select:
     return query.order_by(Feedback.received_at.desc(), Feedback.id.desc())
 
 
+def handled_by_unit(unit: Unit):
+    """The cases ``unit`` handles: HCTH (the office) also those it never forwarded or got back, which have
+    no unit, as the register, the report and the dashboard count them."""
+    if unit.is_office:
+        return or_(Feedback.unit_id == unit.id, Feedback.unit_id.is_(None))
+    return Feedback.unit_id == unit.id
+
+
 def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None = None,
                overdue: bool | None = None) -> Select:
     """The cases ``user`` may see, filtered. A unit user sees only its own unit's cases, the admin
@@ -83,7 +92,7 @@ def case_query(user, *, states: Iterable[str] | None = None, unit: Unit | None =
     if states:
         query = query.where(Feedback.state.in_(list(states)))
     if unit is not None:
-        query = query.where(Feedback.unit_id == unit.id)
+        query = query.where(handled_by_unit(unit))
     if overdue is True:
         query = query.where(overdue_on(CLOCK.today()))
     elif overdue is False:
@@ -131,10 +140,41 @@ def with_trail(query: Select) -> Select:
     return query.options(selectinload(Feedback.transitions))
 
 
-def paginate(query: Select, page: int, per_page: int | None = None, *, count: bool = True):
-    """A page of ``query``; ``count=False`` when the caller knows the total and sets ``total`` itself."""
+class IdsFirstPage(SelectPagination):
+    """A page read in two steps: the ids of the page (the query's order, offset and limit, the key alone),
+    then those rows with the query's options, in that order. Sorting every finished case with all its
+    columns, the long texts included, to skip most of them took seconds at 200,000 cases on SQLite
+    (``GET /api/v1/feedback?per_page=100&page=2000``); sorting the keys does not. Counted first, a page
+    beyond the last reads no rows."""
+
+    def _query_items(self) -> list:
+        query, session = self._query_args["select"], self._query_args["session"]
+        if self._query_args["count_first"]:
+            self._total = super()._query_count()
+            if self._query_offset >= self._total:
+                return []
+        key = inspect(query.column_descriptions[0]["entity"]).primary_key
+        if len(query.column_descriptions) != 1 or len(key) != 1:
+            return super()._query_items()
+        ids = list(dict.fromkeys(session.execute(query.with_only_columns(key[0], maintain_column_froms=True)
+                                                 .limit(self.per_page).offset(self._query_offset)).scalars()))
+        if not ids:
+            return []
+        rows = session.execute(query.order_by(None).where(key[0].in_(ids))).unique().scalars()
+        found = {inspect(row).identity[0]: row for row in rows}
+        return [found[i] for i in ids if i in found]
+
+    def _query_count(self) -> int:
+        total = getattr(self, "_total", None)
+        return super()._query_count() if total is None else total
+
+
+def paginate(query: Select, page: int, per_page: int | None = None, *, count: bool = True) -> IdsFirstPage:
+    """A page of ``query`` (``IdsFirstPage``); ``count=False`` when the caller knows the total and sets
+    ``total`` itself."""
     per_page = per_page or current_app.config["PER_PAGE"]
-    return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100, count=count)
+    return IdsFirstPage(select=query, session=db.session(), page=max(1, page), per_page=per_page, error_out=False,
+                        max_per_page=100, count=count, count_first=count)
 
 
 def overdue_step(case: Feedback) -> str | None:
