@@ -149,12 +149,14 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self.refused: set[str] = set()  # addresses answered "550 no such mailbox"
+        self.refused: dict[str, int] = {}  # addresses refused, with the code: 550 no such mailbox, 451 try later
         self._cond = threading.Condition()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd handler
         if address in self.refused:
-            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+            code = self.refused[address]
+            return (f"550 5.1.1 <{address}>: Recipient address rejected: User unknown" if code >= 500
+                    else f"{code} 4.2.2 <{address}>: Mailbox full, try again later")
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -189,9 +191,13 @@ class SMTPServer:
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
-    def refuse(self, address: str) -> None:
-        """Answer mail to ``address`` as a server does a mailbox that does not exist."""
-        self.inbox.refused.add(address)
+    def refuse(self, address: str, code: int = 550) -> None:
+        """Answer mail to ``address`` as a server does a mailbox that does not exist (550, for good), or one
+        that cannot take it now (4xx: full, greylisted): the outbox gives up on the first at once."""
+        self.inbox.refused[address] = code
+
+    def accept(self, address: str) -> None:
+        self.inbox.refused.pop(address, None)
 
     def stop(self) -> None:
         if self._controller is not None:

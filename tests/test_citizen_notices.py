@@ -351,7 +351,7 @@ def test_a_citizen_s_mail_that_fails_for_good_is_owed_by_phone_or_post_until_a_r
     case = receive(SUBMISSION)  # through the portal, which showed its sender the code
     apply_event(case, "request_info", office, {"missing": MISSING})
     letter = entered(seeded, replace(POSTAL, email="chi@example.com"))  # a letter HCTH entered
-    smtp.stop()
+    smtp.refuse("an@example.com", 451), smtp.refuse("chi@example.com", 451)  # full, for now
     assert outbox.flush().failed == 3
     assert [(n.kind, n.key) for n in notices()] == [("request_info", case.info_request_key),
                                                     ("received", f"received:{letter.code}")]
@@ -381,7 +381,7 @@ def test_a_citizen_s_mail_that_fails_for_good_is_owed_by_phone_or_post_until_a_r
     # the receipt's mail an admin retries and the server now delivers: its notice is no longer owed
     receipt = db.session.execute(select(OutboxMail).where(OutboxMail.key == f"received:{letter.code}")).scalar_one()
     outbox.retry(receipt.id)
-    smtp.start()
+    smtp.accept("chi@example.com")
     assert outbox.flush().sent == 1
     assert [n.key for n in notices(given_on=None)] == []
     assert [n.key for n in notices()] == [case.info_request_key]  # the one given stays on record
@@ -441,7 +441,7 @@ def test_a_phone_corrected_after_the_request_mail_failed_leaves_the_notice_owed(
     app.config.update(OUTBOX_MAX_ATTEMPTS=1)
     case = receive(SUBMISSION)
     apply_event(case, "request_info", seeded["office"], {"missing": MISSING})
-    smtp.stop()
+    smtp.refuse("an@example.com", 550)  # no such mailbox: failed at once
     outbox.flush()
     (owed,) = notices(kind="request_info")
     key = find(case.code).info_request_key

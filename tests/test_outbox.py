@@ -13,7 +13,7 @@ from sqlalchemy import select
 from feedback_app.extensions import db
 from feedback_app.models import OutboxMail
 from feedback_app.services import outbox
-from feedback_app.services.cases import receive
+from feedback_app.services.cases import apply_event, receive
 from feedback_app.services.sweep import sweep
 from workflows.clock import parse_instant
 
@@ -37,10 +37,15 @@ def test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_onc
     expected = len(rows())
     # 3 receipts, 3 to the unit, 3 letters, 3 asking the unit for the letters' reasons
     assert expected == 12 and down.sent == 0 and down.retried == expected
-    assert all(r.status == "pending" and r.attempts == 1 and "SMTP" in r.last_error for r in rows())
-    assert outbox.flush().retried == 0  # nothing is due again before its backoff
+    # the server's fault, not a mail's: no attempt counted, however long it lasts (a weekend)
+    assert all(r.status == "pending" and r.attempts == 0 and "SMTP" in r.last_error for r in rows())
+    assert outbox.flush().retried == 0  # nothing is due again before the server is tried again
+    for _ in range(3):
+        clock.advance(days=1)
+        assert outbox.flush().failed == 0
+    assert all(r.status == "pending" and r.attempts == 0 for r in rows())
     smtp.start()
-    clock.advance(minutes=1)
+    clock.advance(seconds=outbox.SERVER_DOWN_RETRY.total_seconds())
     up = outbox.flush()
     assert up.sent == expected
     assert outbox.flush().sent == 0
@@ -89,8 +94,9 @@ def test_a_retry_keeps_the_message_id_so_a_crash_after_sending_is_no_new_message
     assert first["Message-ID"] == second["Message-ID"]
 
 
-def test_backoff_doubles_and_a_mail_fails_for_good_after_the_maximum_attempts(app, clock, seeded):
-    app.config.update(OUTBOX_MAX_ATTEMPTS=3, OUTBOX_BACKOFF_SECONDS=60)  # MAIL_PORT 1: nobody listens
+def test_backoff_doubles_and_a_mail_fails_for_good_after_the_maximum_attempts(app, clock, seeded, smtp):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=3, OUTBOX_BACKOFF_SECONDS=60)
+    smtp.refuse("an@example.com", 451)  # "mailbox full, try again later", each time
     receive(SUBMISSION)
     start = clock.now()
     outbox.flush()
@@ -105,9 +111,45 @@ def test_backoff_doubles_and_a_mail_fails_for_good_after_the_maximum_attempts(ap
     assert outbox.flush().failed == 0
 
 
+def test_a_mailbox_the_server_says_does_not_exist_fails_at_once_and_holds_back_no_staff_mail(
+        app, clock, seeded, smtp):
+    """550: trying again for a day cannot deliver it, and the citizen is owed a phone call or a letter now;
+    the unit's mail of the same case goes meanwhile (the order matters to one reader only)."""
+    smtp.refuse("an@example.com", 550)
+    case = forwarded_case(seeded)
+    result = outbox.flush()
+    receipt = rows(key=f"received:{case.code}")[0]
+    assert (receipt.status, receipt.attempts) == ("failed", 1) and "550" in receipt.last_error
+    assert result.failed == 1 and result.sent == len(rows()) - 1
+    assert [m["X-Envelope-To"] for m in smtp.inbox.wait_for(result.sent)] == [
+        m.recipients for m in rows() if m.status == "sent"]
+
+
+def test_a_citizens_mailbox_refusing_for_now_holds_back_their_later_mails_not_the_units(app, clock, seeded, smtp):
+    smtp.refuse("an@example.com", 451)
+    case = receive(SUBMISSION)
+    outbox.flush()
+    assert rows(key=f"received:{case.code}")[0].status == "pending"
+    apply_event(case, "request_info", seeded["office"], {"missing": "Số, ngày của văn bản liên quan"})
+    apply_event(case, "provide_info", seeded["office"], {"note": "Người gửi báo qua điện thoại: Công văn 12"})
+    apply_event(case, "classify", seeded["office"], {"category": "TTHC"})
+    apply_event(case, "forward", seeded["office"], {"unit": "QLKH"})
+    clock.advance(seconds=30)
+    outbox.flush()  # the citizen's newer mail waits for their receipt, still in its backoff; the unit's goes
+    citizen = rows(recipients="an@example.com")
+    assert len(citizen) >= 2 and {m.status for m in citizen} == {"pending"}
+    unit_mail = [m for m in rows() if m.recipients != "an@example.com"]
+    assert unit_mail and {m.status for m in unit_mail} == {"sent"}
+    smtp.accept("an@example.com")
+    clock.advance(minutes=5)
+    outbox.flush()
+    got = [m["Subject"] for m in smtp.inbox.messages if m["X-Envelope-To"] == "an@example.com"]
+    assert len(got) == len(citizen) and "Đã tiếp nhận" in got[0]  # the receipt first
+
+
 def test_the_admin_sees_failing_mails_with_their_error_and_retries_one(app, client, clock, seeded, smtp):
     app.config.update(OUTBOX_MAX_ATTEMPTS=1)
-    smtp.stop()
+    smtp.refuse("an@example.com", 451)
     case = receive(SUBMISSION)
     outbox.flush()
     mail = rows()[0]
@@ -125,7 +167,7 @@ def test_the_admin_sees_failing_mails_with_their_error_and_retries_one(app, clie
     assert response.status_code == 302
     db.session.refresh(mail)
     assert (mail.status, mail.attempts) == ("pending", 0)
-    smtp.start()
+    smtp.accept("an@example.com")
     assert outbox.flush().sent == 1 and len(smtp.inbox.wait_for(1)) == 1
     assert client.post("/quan-tri/thu-di/99999/gui-lai").status_code == 302
 
@@ -241,7 +283,7 @@ def test_the_cli_flushes_the_outbox(app, clock, seeded, smtp):
     assert out.exit_code == 0 and "sent 1" in out.output
     assert smtp.inbox.wait_for(1)[0]["To"] == "an@example.com"
     app.config.update(OUTBOX_MAX_ATTEMPTS=1)
-    smtp.stop()
+    smtp.refuse("an@example.com", 451)
     receive(SUBMISSION)
     given_up = app.test_cli_runner().invoke(args=["outbox", "flush"])  # a cron job is told: exit status 1
     assert given_up.exit_code == 1 and "failed 1" in given_up.output
@@ -257,8 +299,9 @@ def test_two_workers_never_send_one_mail_twice(app, clock, seeded, smtp):
     assert len(received) == 30 and len({m["To"] for m in received}) == 30
 
 
-def test_the_failing_mail_page_speaks_english_on_request(app, client, clock, seeded):
+def test_the_failing_mail_page_speaks_english_on_request(app, client, clock, seeded, smtp):
     app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    smtp.refuse("an@example.com")
     receive(SUBMISSION)
     outbox.flush()
     sign_in(client, seeded["admin"])

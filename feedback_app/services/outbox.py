@@ -41,6 +41,9 @@ from .files import attachment_path, mailable, reply_files
 
 LEASE_SECONDS = 300
 MAX_BACKOFF_SECONDS = 6 * 3600
+# The mail server unreachable (down, a network cut): no mail's fault, so no mail's attempt; the batch is
+# tried again this much later, for as long as it takes (a weekend's outage must not fail every mail)
+SERVER_DOWN_RETRY = timedelta(minutes=5)
 
 
 def exists(key: str) -> bool:
@@ -145,16 +148,20 @@ def message_id(key: str) -> str:
 def _claim(now: datetime, limit: int) -> list[int]:
     """Take up to ``limit`` due rows for this worker and commit the claim before any SMTP.
 
-    A case's mails go in the order they were written: a mail waits while an older one of its case is
-    being retried and not due yet (in flight, or waiting out its backoff after the mail server was
-    down), so the citizen never gets the answer before the receipt; both due, they are claimed
+    A case's mails to one reader go in the order they were written: a mail waits while an older one of its
+    case to the same recipients is being retried and not due yet (in flight, waiting out its backoff, or
+    for the mail server to come back), so the citizen never gets the answer before the receipt, and the
+    unit's mail never waits for a citizen's mailbox; both due, they are claimed
     together and sent by id (``deliver_due`` puts the newer back if the older fails). An older mail *held* on purpose
     (never tried, due later: an automatic apology letter's grace period, ``APOLOGY_GRACE_HOURS``) holds
     nothing back and is never pulled forward: its hold is the staff's time to write the reason."""
     on_postgres = db.engine.dialect.name == "postgresql"
     older = aliased(OutboxMail)
+    # the order matters to one reader: a mail to the unit or the leader never waits for the citizen's
     retried_before = (sql_exists().where(older.feedback_id == OutboxMail.feedback_id, older.id < OutboxMail.id,
-                                     older.status == "pending", older.attempts > 0,
+                                     older.recipients == OutboxMail.recipients,
+                                     older.status == "pending",
+                                     or_(older.attempts > 0, older.last_error.is_not(None)),  # tried
                                      older.next_attempt_at > now)
                       .correlate(OutboxMail))
     due = (select(OutboxMail.id, OutboxMail.next_attempt_at)
@@ -251,9 +258,17 @@ def _message(row: OutboxMail) -> Message:
     return msg
 
 
-def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult) -> None:
+def refused_for_good(exc: Exception) -> bool:
+    """The mail server refused every recipient with a permanent code (5xx: "no such mailbox"): trying again
+    cannot deliver it, and the citizen should be told another way at once, not after a day of retries. A
+    temporary refusal (4xx: a full mailbox, greylisting) is retried."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused) and bool(exc.recipients) and all(
+        code >= 500 for code, _message in exc.recipients.values())
+
+
+def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult, for_good: bool = False) -> None:
     row.last_error = error[:2000]
-    if row.attempts >= int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 12)):
+    if for_good or row.attempts >= int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 12)):
         row.status = "failed"
         result.failed += 1
         if row.feedback_id is not None:  # a citizen not reached by mail is told by phone or post
@@ -312,17 +327,21 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
     try:
         connection = _connection().__enter__()
     except (OSError, smtplib.SMTPException, socket.error) as exc:
-        for row in rows:
-            _failed(row, f"SMTP: {exc}", now, result)
+        for row in rows:  # released uncounted: they wait for the server, however long it is down
+            row.attempts, row.next_attempt_at = row.attempts - 1, now + SERVER_DOWN_RETRY
+            row.last_error = f"SMTP: {exc}"[:2000]
+            result.retried += 1
+            result.errors.append(f"{row.key}: SMTP: {exc}")
         db.session.commit()
         current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
         return result
     leases = {row.id: row.next_attempt_at for row in rows}  # as claimed: read again, the database may be gone
     unsettled = None  # what the database did not take: (the mail sent, the rest of the claim), written at the end
     try:
-        held_back: set[int] = set()  # cases whose older mail failed just now: their newer ones wait for it
+        # (case, recipients) whose older mail failed just now: their newer ones wait for it
+        held_back: set[tuple[int, str]] = set()
         for n, row in enumerate(rows):
-            if row.feedback_id in held_back:
+            if (row.feedback_id, row.recipients) in held_back:
                 row.attempts, row.next_attempt_at = row.attempts - 1, now  # not tried: released, unsent
                 try:
                     db.session.commit()
@@ -341,9 +360,9 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
             try:
                 connection.send(_message(row))
             except (OSError, smtplib.SMTPException, ValueError) as exc:
-                _failed(row, f"{type(exc).__name__}: {exc}", now, result)
+                _failed(row, f"{type(exc).__name__}: {exc}", now, result, for_good=refused_for_good(exc))
                 if row.feedback_id is not None and row.status == "pending":
-                    held_back.add(row.feedback_id)
+                    held_back.add((row.feedback_id, row.recipients))
             else:
                 if row.last_error is not None and row.feedback_id is not None:  # it had failed before
                     from . import citizen_notices
