@@ -386,6 +386,8 @@ def test_until_the_automatic_letter_is_public_the_citizen_reads_the_date_missed_
     # its step in the timeline dated when it went (the letter's date), not at the sweep's 00:01
     steps = text_of(re.search(r'<ol[^>]*id="steps"[^>]*>(.*?)</ol>', page, re.S).group(1))
     assert "26/03/2024 00:01 · Quá thời hạn xử lý 26/03/2024 11:30 · Gửi phiếu xin lỗi" in steps
+    history = client.get(f"/api/v1/feedback/{code}/history").get_json()["history"]  # the public API says the same
+    assert [row["at"] for row in history if row["event"] == "apology_letter"] == ["2024-03-26T04:30:00+00:00"]
 
 
 def test_the_citizens_mails_greet_them_as_ong_ba_and_the_letter_gives_phone_and_email(app, letter):

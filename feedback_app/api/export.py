@@ -26,7 +26,7 @@ from ..auth import api_user, unauthorized
 from ..extensions import db
 from ..models import Feedback, Transition
 from ..services import serialize
-from ..services.letters import made_public_since, public_transitions
+from ..services.letters import made_public_since, public_at, public_transitions
 from . import bp
 from .errors import error
 from ..public.routes import code_rate_limit
@@ -56,7 +56,7 @@ def history(case: Feedback, staff: bool) -> list[dict]:
         source = State.ANSWERED.value if revising and t.from_state in DRAFTING_STATES else t.from_state
         revising = (revising or t.event == "return_answer") and t.to_state in DRAFTING_STATES
         dest = State.ANSWERED.value if revising else t.to_state
-        rows.append({"event": t.event, "from": source, "to": dest, "at": t.at.isoformat()})
+        rows.append({"event": t.event, "from": source, "to": dest, "at": public_at(t, case).isoformat()})
     return rows
 
 

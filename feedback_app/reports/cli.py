@@ -107,7 +107,9 @@ def report_reopen(period: str) -> None:
     """Delete a closed period's stored figures (after a correction): the report is counted again."""
     from ..services.reports import reopen_report
     p = _period(period)
-    click.echo(f"reopened {p.label}" if reopen_report(p) else f"{p.label} was not closed")
+    if not reopen_report(p):  # a script is told it did nothing (exit status 1)
+        raise click.ClickException(f"Kỳ {p.label} chưa được chốt số liệu: không có gì để mở lại")
+    click.echo(f"reopened {p.label}")
 
 
 @report_cli.command("remind")
