@@ -57,10 +57,18 @@ def _app(url: str):
     return create_app("development", SQLALCHEMY_DATABASE_URI=url, SCHEDULER_IN_APP=False, PAKN_NOW=None)
 
 
+# what a refused case says and where a transferred one went, as HCTH's forms make them say it
+REFUSALS = ["unclear_content", "missing_identity", "complaint_or_denunciation", "no_answer_to_info_request"]
+AGENCIES = ["Sở Y tế tỉnh Quảng Ngãi", "Sở Công Thương tỉnh Quảng Ngãi", "UBND huyện Bình Sơn",
+            "Sở Tài nguyên và Môi trường tỉnh Quảng Ngãi"]
+
+
 def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], category_ids: list[int],
-          topics: list[tuple], ratings: list | None = None):
+          topics: list[tuple], ratings: list | None = None, letters: list | None = None):
     """Yield one dict per case, oldest first (ids 1..n: the database is empty); the ratings of the
-    answered ones are appended to ``ratings``."""
+    answered ones are appended to ``ratings``, the apology letters of the cases that had one to
+    ``letters`` (numbered per year of issue, as ``services.letters`` numbers them)."""
+    numbers: dict[int, int] = {}
     from feedback_app.text import search_document
     # search_text as publication stores it (text.search_document of code, title, question, answer),
     # assembled from words folded once per topic, keyword and place
@@ -103,9 +111,12 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
             "created_at": received_at, "updated_at": now_utc,
             "public_title": None, "public_question": None, "public_answer": None, "search_text": None,
             "answered_due_date": None, "closed_at": None, "answer_text": None, "revised_at": None,
+            "refusal_reason": None, "transferred_to": None,
         }
         if state in ("refused", "transferred"):
             row["closed_at"] = received_at + timedelta(days=rng.randrange(1, 8))
+            row["refusal_reason" if state == "refused" else "transferred_to"] = rng.choice(
+                REFUSALS if state == "refused" else AGENCIES)
         if state not in ("received", "awaiting_info", "refused", "transferred"):
             row["category_id"] = rng.choice(category_ids)
         if state in ("forwarded", "under_review", "answered", "published"):
@@ -134,6 +145,16 @@ def _rows(n: int, newly_overdue: int, rng: random.Random, unit_ids: list[int], c
                 # late already, and already handled by an earlier sweep (letter sent, then missed again)
                 due = BENCH_DUE - timedelta(days=rng.randrange(1, 20))
                 row.update(overdue_since=due, extension_count=1)
+                if letters is not None:  # the letter that promised ``due``, a week after the date it missed
+                    missed = due - timedelta(days=7)
+                    issued = missed + timedelta(days=1)
+                    number = numbers[issued.year] = numbers.get(issued.year, 0) + 1
+                    letters.append({"feedback_id": i + 1, "year": issued.year, "number": number, "step": "answer",
+                                    "issued_on": issued, "missed_due_date": missed, "new_due_date": due,
+                                    "reason": "Cần thêm thời gian xác minh, lấy ý kiến các cơ quan liên quan.",
+                                    "signer_title": "GIÁM ĐỐC", "automatic": True,
+                                    "created_at": datetime.combine(issued, dtime(0, 5), LOCAL_TZ)
+                                    .astimezone(timezone.utc)})
             row.update(due_step=step, due_start=received, due_days=15, due_date=due,
                        due_basis="NĐ 20/2008/NĐ-CP", target_date=due)
         yield row
@@ -153,11 +174,11 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
     """Create the schema on an empty database at ``url`` and store ``n`` cases (``newly_overdue`` of
     them with an answer date that has just passed)."""
     from flask_migrate import upgrade
-    from sqlalchemy import MetaData, insert, select, text
+    from sqlalchemy import MetaData, delete, insert, select, text
 
     from feedback_app.demo import TOPICS, seed as seed_demo
     from feedback_app.extensions import db
-    from feedback_app.models import Category, Feedback, Rating, Unit
+    from feedback_app.models import ApologyLetter, Category, Counter, Feedback, Rating, Unit
     say = progress or (lambda *_: None)
     rng = random.Random(seed)
     app = _app(url)
@@ -174,7 +195,8 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
         category_ids = db.session.execute(select(Category.id)).scalars().all()
         db.session.commit()
         ratings: list[dict] = []
-        rows = _rows(n, min(newly_overdue, n), rng, unit_ids, category_ids, TOPICS, ratings)
+        letters: list[dict] = []
+        rows = _rows(n, min(newly_overdue, n), rng, unit_ids, category_ids, TOPICS, ratings, letters)
         columns = [c.name for c in Feedback.__table__.columns]
         started, done = time.perf_counter(), 0
         engine = db.engine
@@ -202,6 +224,14 @@ def fill(url: str, n: int, *, newly_overdue: int = 0, seed: int = 1, progress=No
                 with engine.begin() as conn:
                     conn.execute(insert(Rating.__table__), ratings)
                 ratings.clear()
+            if letters:
+                with engine.begin() as conn:
+                    conn.execute(insert(ApologyLetter.__table__), letters)
+                    for year, number in {row["year"]: row["number"] for row in letters}.items():
+                        # the next letter of that year (the sweep's) takes the number after these
+                        conn.execute(delete(Counter.__table__).where(Counter.name == f"letter:{year}"))
+                        conn.execute(insert(Counter.__table__).values(name=f"letter:{year}", value=number))
+                letters.clear()
             done += len(chunk)
             if done % 100_000 < CHUNK or done == n:
                 rate = done / (time.perf_counter() - started)

@@ -181,3 +181,27 @@ def test_the_submit_benchmark_counts_the_postgresql_servers_cpu_when_it_runs_her
     with db.engine.connect() as conn:  # about 0.1 s of the server's CPU
         conn.execute(text("SELECT count(*) FROM generate_series(1, 3000000)")).scalar_one()
     assert server_cpu_seconds(pid) - before > 0.03
+
+
+def test_the_generator_writes_what_the_app_would_refusals_with_a_reason_and_letters_behind_promised_dates(tmp_path):
+    """bench/generate.py: a refused case names its reason, a transferred one its agency, a case with an
+    extension its apology letter (the promised date its due date), numbered so that the sweep's next
+    letter of that year follows them."""
+    import generate
+    from sqlalchemy import create_engine, text
+    url = f"sqlite:///{tmp_path / 'gen.sqlite3'}"
+    generate.fill(url, 4000, newly_overdue=50)
+    with create_engine(url).connect() as conn:
+        q = lambda sql: conn.execute(text(sql)).scalar_one()  # noqa: E731
+        assert q("SELECT count(*) FROM feedback WHERE state = 'refused' AND refusal_reason IS NULL") == 0
+        assert q("SELECT count(*) FROM feedback WHERE state = 'transferred' AND transferred_to IS NULL") == 0
+        extended = q("SELECT count(*) FROM feedback WHERE extension_count > 0")
+        assert extended > 0 and q(
+            "SELECT count(*) FROM feedback f JOIN apology_letters l ON l.feedback_id = f.id "
+            "WHERE f.extension_count > 0 AND l.new_due_date = f.due_date") == extended
+        last = q("SELECT max(number) FROM apology_letters WHERE year = 2025")
+        assert q("SELECT value FROM counters WHERE name = 'letter:2025'") == last
+    app = generate._app(url)
+    with app.app_context():
+        from feedback_app.services.sweep import sweep
+        assert sweep(generate.BENCH_NOW).letters == 50  # numbered after the generated ones, no clash
