@@ -109,6 +109,17 @@ def test_every_other_role_is_refused(source, event):
         assert info.value.status == 403 and case.state == source
 
 
+@pytest.mark.parametrize("state,event", [p for p in ALL_PAIRS if p not in ALLOWED])
+def test_a_role_that_never_fires_the_event_is_told_so_whatever_the_state(state, event):
+    """403 (the role), not 409 (the state): HCTH's ``approve`` on a classified case is never HCTH's to do."""
+    for role in Role:
+        if role in EVENTS[event].roles:
+            continue
+        with pytest.raises(ActorNotAllowed) as info:
+            lifecycle.fire(FakeCase(state=state), event, FakeActor(role.value, UNIT_ID), VALID_ARGS[event], TODAY)
+        assert info.value.status == 403
+
+
 @pytest.mark.parametrize("source,event", sorted((s, e) for s, e in ALLOWED if EVENTS[e].required))
 def test_missing_arguments_are_refused(source, event):
     case = fake(source, event)

@@ -557,6 +557,8 @@ def check(case: Case, event: str, actor: Actor, args: Mapping[str, Any] | None =
     ``arguments=False`` asks only whether this actor may fire it in this state (e.g. keep a draft
     before its text is final), as ``allowed_events`` does. ``facts``: see ``Context``."""
     spec = _spec(event, case.state)
+    if actor.role not in spec.roles:  # never this role's, whatever the state: said first (403, not 409)
+        raise ActorNotAllowed(event, case.state, N_("Vai trò của bạn không được thực hiện thao tác này."))
     if case.state not in spec.sources:
         raise TransitionNotAllowed(event, case.state, N_("Trạng thái hiện tại không cho phép thao tác này."))
     ctx = Context(case, actor, dict(args or {}), today, dict(facts or {}))
