@@ -173,7 +173,8 @@ def flush_command(now: str | None) -> None:
     click.echo(result.summary())
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)
-    if result.failed:  # given up for good this run: a cron job or a unit's status should say so
+    # given up for good this run, or the mail server unreachable: a cron job or a unit's status should say so
+    if result.failed or result.unreachable:
         raise click.exceptions.Exit(1)
 
 

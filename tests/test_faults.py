@@ -10,7 +10,7 @@
   with its Idempotency-Key end up with exactly one case per key;
 - the SMTP server down is covered where the outbox is tested, not repeated here:
   tests/test_outbox.py ``test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_once``
-  and tests/test_outbox_delivery.py ``test_an_smtp_outage_is_retried_with_backoff_then_marked_failed``.
+  and tests/test_outbox_delivery.py ``test_an_smtp_outage_counts_no_attempt_and_the_mail_goes_once_the_server_is_back``.
 """
 from __future__ import annotations
 

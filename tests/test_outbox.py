@@ -125,6 +125,33 @@ def test_a_mailbox_the_server_says_does_not_exist_fails_at_once_and_holds_back_n
         m.recipients for m in rows() if m.status == "sent"]
 
 
+def test_the_relays_own_refusal_is_retried_not_taken_for_a_wrong_address(app, clock, seeded, smtp):
+    """554 5.7.1 (relay access denied) or 530: a configuration that is fixed once cures every mail; only an
+    address that does not exist (5.1.x) fails at once."""
+    import smtplib
+    relay = smtplib.SMTPRecipientsRefused({"an@example.com": (554, b"5.7.1 <an@example.com>: Relay access denied")})
+    login = smtplib.SMTPRecipientsRefused({"an@example.com": (530, b"5.7.0 Authentication required")})
+    gone = smtplib.SMTPRecipientsRefused({"an@example.com": (550, b"5.1.1 <an@example.com>: User unknown")})
+    assert not outbox.refused_for_good(relay) and not outbox.refused_for_good(login)
+    assert outbox.refused_for_good(gone)
+
+
+def test_the_cli_says_the_mail_server_is_unreachable_and_tries_one_connection(app, clock, seeded, smtp, monkeypatch):
+    for i in range(5):
+        receive(replace(SUBMISSION, email=f"dan{i}@example.com"))
+    smtp.stop()
+    opened = []
+    connect = outbox._connection
+    monkeypatch.setattr(outbox, "_connection", lambda: opened.append(1) or connect())
+    result = app.test_cli_runner().invoke(args=["outbox", "flush"])
+    assert result.exit_code == 1 and "mail server unreachable" in result.output
+    assert opened == [1]
+    assert outbox.flush(batch=2).retried == 0 and len(opened) == 1  # nothing due again for 5 minutes
+    clock.advance(seconds=outbox.SERVER_DOWN_RETRY.total_seconds())
+    again = outbox.flush(batch=2)  # three batches due: one connection tried, not one per batch
+    assert again.unreachable and again.retried == 2 and len(opened) == 2
+
+
 def test_a_citizens_mailbox_refusing_for_now_holds_back_their_later_mails_not_the_units(app, clock, seeded, smtp):
     smtp.refuse("an@example.com", 451)
     case = receive(SUBMISSION)

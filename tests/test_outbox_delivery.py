@@ -44,6 +44,10 @@ def test_an_smtp_outage_counts_no_attempt_and_the_mail_goes_once_the_server_is_b
         clock.advance(hours=10)
         assert deliver_due().failed == 0
     assert (row.status, row.attempts) == ("pending", 0)
+    # and it is seen: /healthz's wait grows from when the mail was written, the admin's list names it
+    from feedback_app.services.health import oldest_due_mail_seconds
+    assert oldest_due_mail_seconds() >= 50 * 3600
+    assert outbox.db.session.execute(outbox.failing_query()).scalars().all() == [row]
     smtp.start()
     clock.advance(seconds=outbox.SERVER_DOWN_RETRY.total_seconds())
     assert deliver_due().sent == 1 and len(smtp.inbox.wait_for(1)) == 1

@@ -19,6 +19,7 @@ from workflows.clock import CLOCK
 
 from ..extensions import db
 from ..models import OutboxMail
+from .outbox import tried
 
 UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError)
 
@@ -79,12 +80,13 @@ def oldest_due_mail_seconds() -> int:
     now = CLOCK.now()
     pending = OutboxMail.status == "pending"
     # never tried: due from its next attempt (a letter's mail held for the reason is not due before);
-    # tried and failed: waiting since it was written, since each failure moves its next attempt on
+    # tried and not gone (failed, or the server unreachable): waiting since it was written, since each
+    # try moves its next attempt on
     # (counted from there, a relay refusing everything for days read as a few minutes' wait)
     due = db.session.execute(select(*(  # one statement; min() keeps UTCDateTime
         select(func.min(column)).where(pending, *where).scalar_subquery()
-        for column, where in ((OutboxMail.next_attempt_at, (OutboxMail.attempts == 0, OutboxMail.next_attempt_at <= now)),
-                              (OutboxMail.created_at, (OutboxMail.attempts > 0,)))))).one()
+        for column, where in ((OutboxMail.next_attempt_at, (~tried(), OutboxMail.next_attempt_at <= now)),
+                              (OutboxMail.created_at, (tried(),)))))).one()
     oldest = min((d for d in due if d is not None), default=None)
     return 0 if oldest is None else max(0, int((now - oldest).total_seconds()))
 

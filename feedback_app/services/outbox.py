@@ -123,9 +123,19 @@ class DeliveryResult:
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    unreachable: str | None = None  # the mail server could not be reached (its error): nothing was tried
 
     def summary(self) -> str:
-        return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}"
+        down = f"; mail server unreachable: {self.unreachable}" if self.unreachable else ""
+        return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}{down}"
+
+
+def tried(mail=None):
+    """SQL: the mail was tried and did not go: it failed attempts, or found the mail server unreachable
+    (which counts no attempt but leaves its error). A mail never tried has neither: held on purpose
+    until its time (an automatic apology letter's grace period) or just written."""
+    mail = mail if mail is not None else OutboxMail
+    return or_(mail.attempts > 0, mail.last_error.is_not(None))
 
 
 def exponential_backoff(attempts: int, base_seconds: int, cap_seconds: int) -> timedelta:
@@ -160,9 +170,7 @@ def _claim(now: datetime, limit: int) -> list[int]:
     # the order matters to one reader: a mail to the unit or the leader never waits for the citizen's
     retried_before = (sql_exists().where(older.feedback_id == OutboxMail.feedback_id, older.id < OutboxMail.id,
                                      older.recipients == OutboxMail.recipients,
-                                     older.status == "pending",
-                                     or_(older.attempts > 0, older.last_error.is_not(None)),  # tried
-                                     older.next_attempt_at > now)
+                                     older.status == "pending", tried(older), older.next_attempt_at > now)
                       .correlate(OutboxMail))
     due = (select(OutboxMail.id, OutboxMail.next_attempt_at)
            .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now,
@@ -258,12 +266,18 @@ def _message(row: OutboxMail) -> Message:
     return msg
 
 
+_BAD_ADDRESS = re.compile(rb"^\s*5\.1\.\d+")  # RFC 3463: 5.1.x, a mailbox or domain that does not exist
+
+
 def refused_for_good(exc: Exception) -> bool:
-    """The mail server refused every recipient with a permanent code (5xx: "no such mailbox"): trying again
-    cannot deliver it, and the citizen should be told another way at once, not after a day of retries. A
-    temporary refusal (4xx: a full mailbox, greylisting) is retried."""
+    """The mail server said every recipient's address does not exist (5xx with the enhanced status 5.1.x:
+    "550 5.1.1 User unknown"): trying again cannot deliver it, and the citizen should be told another way at
+    once, not after a day of retries. Every other refusal is retried: a 4xx (a full mailbox, greylisting),
+    and the relay's own 5xx (5.7.x "relay access denied", 530 "authentication required"), which a fixed
+    configuration cures for every mail at once."""
     return isinstance(exc, smtplib.SMTPRecipientsRefused) and bool(exc.recipients) and all(
-        code >= 500 for code, _message in exc.recipients.values())
+        code >= 500 and bool(_BAD_ADDRESS.match(message if isinstance(message, bytes) else str(message).encode()))
+        for code, message in exc.recipients.values())
 
 
 def _failed(row: OutboxMail, error: str, now: datetime, result: DeliveryResult, for_good: bool = False) -> None:
@@ -331,7 +345,7 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
             row.attempts, row.next_attempt_at = row.attempts - 1, now + SERVER_DOWN_RETRY
             row.last_error = f"SMTP: {exc}"[:2000]
             result.retried += 1
-            result.errors.append(f"{row.key}: SMTP: {exc}")
+        result.unreachable = f"{type(exc).__name__}: {exc}"
         db.session.commit()
         current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
         return result
@@ -467,16 +481,21 @@ def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
         total.sent, total.retried, total.failed = total.sent + part.sent, total.retried + part.retried, \
             total.failed + part.failed
         total.errors += part.errors
-        if part.sent + part.retried + part.failed < batch:
+        total.unreachable = part.unreachable
+        # the server unreachable: the next batch would only wait out MAIL_TIMEOUT again
+        if part.unreachable or part.sent + part.retried + part.failed < batch:
             return total
 
 
 # --- the admin's view ------------------------------------------------------------------------
 
 def failing_query():
-    """Mails that failed for good, or that keep failing (retried at least twice)."""
+    """Mails that failed for good, that keep failing (retried at least twice), or that wait for a mail
+    server that cannot be reached (no attempt counted, its error kept)."""
+    waiting_for_server = (OutboxMail.attempts == 0) & OutboxMail.last_error.is_not(None)
     return (select(OutboxMail).where((OutboxMail.status == "failed")
-                                     | ((OutboxMail.status == "pending") & (OutboxMail.attempts >= 2)))
+                                     | ((OutboxMail.status == "pending")
+                                        & ((OutboxMail.attempts >= 2) | waiting_for_server)))
             .order_by(OutboxMail.next_attempt_at.desc(), OutboxMail.id.desc()))
 
 
