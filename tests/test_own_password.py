@@ -63,5 +63,27 @@ def test_a_wrong_current_password_a_mismatch_or_an_easy_one_is_refused_at_its_fi
 
 def test_the_page_needs_a_signed_in_member_of_staff(client, seeded):
     response = client.get(URL)
-    assert response.status_code in (302, 401) and "dang-nhap" in response.headers.get("Location", "dang-nhap")
+    assert response.status_code == 302 and "/van-phong/dang-nhap" in response.headers["Location"]
     assert change(client).status_code in (302, 400, 401)
+    assert login(client, seeded["QLKH"], "Hoa-sen-nở-2026").status_code == 401  # nothing changed
+
+
+def test_a_new_password_longer_than_the_admins_form_allows_is_refused(client, seeded):
+    login(client, seeded["QLKH"])
+    response = change(client, new="Abcdefgh12!" * 12)  # 132 characters
+    assert response.status_code == 422 and "từ 8 đến 128 ký tự" in text(response)
+
+
+def test_wrong_current_passwords_are_limited_a_mistyped_confirmation_is_not(app_with):
+    from feedback_app.demo import seed
+    app = app_with(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per hour", LOGIN_MAX_FAILURES=100)
+    seed(0, "secret-pass", progress=lambda *_: None)
+    user = db.session.execute(select(User).where(User.role == "unit")).scalars().first()
+    client = app.test_client()
+    login(client, user)
+    for _ in range(5):  # typing errors in the new password cost nothing
+        assert change(client, confirm="Khác-hẳn-2026").status_code == 422
+    for _ in range(3):
+        assert change(client, current="wrong-pass").status_code == 422
+    assert change(client, current="wrong-pass").status_code == 429
+    assert change(client).status_code == 429  # the right one too, until the hour is over

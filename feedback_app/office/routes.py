@@ -1,7 +1,7 @@
 """HCTH and the leader: sign-in, the intake queue, the review and publication queues, the search, the case page."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import and_
@@ -79,7 +79,7 @@ def logout():
 @bp.route("/doi-mat-khau", methods=["GET", "POST"])
 @roles_required()  # every member of staff, the admin too
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 422)  # guessing the current one
+               deduct_when=lambda response: g.get("wrong_password", False))  # guessing the current one
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -87,6 +87,7 @@ def change_password():
             accounts.change_own_password(current_user, form.current_password.data, form.new_password.data)
         except accounts.AccountError as error:
             db.session.rollback()
+            g.wrong_password = error.message == accounts.WRONG_PASSWORD
             field = form[error.field] if error.field in form else form.new_password
             field.errors = [*field.errors, gettext(error.message, **error.params)]
         else:

@@ -280,6 +280,8 @@ TOO_EASY = N_("Mật khẩu này quá dễ đoán (mật khẩu phổ biến, tr
 def _check_password(password: str, email: str) -> None:
     if len(password) < 8:
         raise AccountError(N_("Mật khẩu phải có ít nhất 8 ký tự."), "password")
+    if len(password) > 128:  # as the admin's form: hashing a megabyte is work an attacker chooses
+        raise AccountError(N_("Mật khẩu phải có từ 8 đến 128 ký tự."), "password")
     folded = password.lower()
     if folded in COMMON_PASSWORDS or folded in (email, email.partition("@")[0]) or len(set(folded)) < 4:
         raise AccountError(TOO_EASY, "password")
@@ -319,7 +321,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
     The current one is asked first (an open session is not enough); every other browser is signed out, as
     after the admin's change; the holder is mailed, so that a change they did not make is noticed. API
     tokens stay: they are the integrations' credentials, issued and revoked by the admin. Commits."""
-    if not user.check_password(current):
+    if len(current) > 128 or not user.check_password(current):
         raise AccountError(WRONG_PASSWORD, "current_password")
     if new == current:
         raise AccountError(SAME_PASSWORD, "new_password")
