@@ -473,6 +473,8 @@ def test_files_for_a_case_no_longer_waiting_are_not_stored(app, client, clock, s
     assert app.config["AGENCY_PHONE"] in page and 'id="info-form"' not in page
     assert attachment_rows(case) == []
     assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []  # nor held
+    empty = supply(client, case, note="")  # sent empty: the form that would say so is gone from the page
+    assert empty.status_code == 409 and "không còn ở trạng thái chờ bổ sung thông tin" in empty.get_data(as_text=True)
 
 
 def test_a_refused_case_says_why_on_the_status_page_not_that_the_sender_was_told(client, clock, seeded):
@@ -495,6 +497,17 @@ def test_an_answer_to_a_sender_without_email_is_not_said_to_have_been_sent_to_th
     explained = re.search(r'<p id="state-explained">(.*?)</p>', client.get(f"/tra-cuu/{case.code}").get_data(
         as_text=True)).group(1)
     assert "đã được gửi đến Ông/Bà" not in explained and "qua điện thoại hoặc gửi văn bản trả lời qua bưu chính" in explained
+
+
+def test_an_answer_whose_mail_the_server_refused_is_not_said_to_have_been_sent(app, client, clock, seeded, smtp):
+    from feedback_app.services import outbox
+    smtp.refuse("binh@example.com", 550)
+    case = answered_case(seeded)
+    outbox.flush()  # the answer's mail refused for good: HCTH owes the notice by phone or post
+    look_up(client, case.code, "0905123456")
+    explained = re.search(r'<p id="state-explained">(.*?)</p>', client.get(f"/tra-cuu/{case.code}").get_data(
+        as_text=True)).group(1)
+    assert "đã được gửi đến Ông/Bà" not in explained and "qua điện thoại" in explained
 
 
 def test_supplementary_information_of_emoji_or_punctuation_alone_is_refused(client, clock, seeded):

@@ -77,8 +77,8 @@ STATE_EXPLANATIONS = {
 # An answer HCTH returned to the unit before publication (QĐ 31/2021/QĐ-TTg Art 46): the citizen has an
 # answer and keeps reading it; a neutral step, never HCTH's reason, which is for the unit.
 RETURNED_EXPLANATION = N_("Câu trả lời đang được hoàn thiện trước khi công khai.")
-# Without an e-mail address the answer reaches the sender by HCTH's phone call or letter (citizen_notices),
-# which may not have happened yet when they look the case up
+# Without an e-mail address (or one the mail server refused) the answer reaches the sender by HCTH's phone
+# call or letter (citizen_notices), which may not have happened yet when they look the case up
 ANSWERED_WITHOUT_MAIL = N_("Đã có câu trả lời, nêu dưới đây; Văn phòng Sở thông báo câu trả lời cho Ông/Bà qua điện "
                            "thoại hoặc gửi văn bản trả lời qua bưu chính.")
 
@@ -89,7 +89,8 @@ def public_state(case: Feedback) -> tuple[str, str]:
     state = serialize.public_state(case)
     if case.answer_returned:
         return state.value, RETURNED_EXPLANATION
-    if state == State.ANSWERED and not case.email:
+    # without an e-mail address, or the answer's mail refused for good (its notice is then owed instead)
+    if state == State.ANSWERED and (not case.email or any(n.kind == "answered" for n in case.citizen_notices)):
         return state.value, ANSWERED_WITHOUT_MAIL
     return state.value, STATE_EXPLANATIONS[state]
 
@@ -444,23 +445,28 @@ def provide_info(code: str):
     # the files as the submission's: checked by content, those that passed held while the form comes back
     files = attached_files(form, valid)
     if files is None or not valid:
-        return _status_page(case, info_form=form, status=422)
+        if case.state == State.AWAITING_INFO.value:  # the page again, each message next to its field
+            return _status_page(case, info_form=form, status=422)
+        return _not_waiting(case, form, files)  # the form is gone from the page: its errors could not show
     try:
         submissions.provide_info(case, form.note.data, files)
     except (LifecycleError, StaleCase):
-        # stored with the case, or for a case no longer waiting (its form is gone): the hold is done with
-        held_uploads.release(form.held_token.data)
         if not submissions.supplied_as(case := find(code), form.note.data):
-            # HCTH recorded what the citizen said by phone, or went on meanwhile: what was typed is said
-            # back on the page with the ways to reach the department, never dropped unseen
-            flash(gettext(NOT_WAITING, typed=form.note.data, phone=current_app.config["AGENCY_PHONE"],
-                          email=current_app.config["AGENCY_EMAIL"])
-                  + (" " + gettext(FILES_NOT_STORED) if files else ""), "error")
-            return _status_page(case, status=409)
-    else:
-        held_uploads.release(form.held_token.data)
+            return _not_waiting(case, form, files)
+    held_uploads.release(form.held_token.data)  # stored with the case
     flash(gettext("Đã gửi thông tin bổ sung. Thời hạn xử lý được tính tiếp."), "success")
     return redirect(url_for("public.status", code=code), code=303)
+
+
+def _not_waiting(case: Feedback, form: ProvideInfoForm, files) -> tuple:
+    """Information sent to a case no longer waiting for it: HCTH recorded what the citizen said by phone, or
+    went on meanwhile. What was typed is said back with the ways to reach the department, never dropped
+    unseen; the files held for the form are let go."""
+    held_uploads.release(form.held_token.data)
+    flash(gettext(NOT_WAITING, typed=(form.note.data or "").strip() or "—",
+                  phone=current_app.config["AGENCY_PHONE"], email=current_app.config["AGENCY_EMAIL"])
+          + (" " + gettext(FILES_NOT_STORED) if files else ""), "error")
+    return _status_page(case, status=409)
 
 
 NOT_WAITING = N_("Thông tin bổ sung chưa được gửi: phản ánh, kiến nghị không còn ở trạng thái chờ bổ sung thông tin "
