@@ -524,7 +524,7 @@ class OutboxMail(db.Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'expired')", name="status"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -542,6 +542,8 @@ class OutboxMail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a staff mail worth reading only until then (a reminder of a date, a day's digest): not sent after it
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     feedback: Mapped[Feedback | None] = relationship()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,5 +119,24 @@ def test_migration_0037_stores_the_bases_with_the_rules_counts_as_placeholders(d
     assert stored() == BASIS[Step.ANSWER] and "%(answer_days)s" in stored()
     assert flask("db", "downgrade", "0036", url=database_url).returncode == 0
     assert stored() == before
+    engine.dispose()
+    assert flask("db", "downgrade", "base", url=database_url).returncode == 0
+
+
+def test_migration_0038_lets_a_staff_mail_expire_and_down_again_counts_it_failed(database_url):
+    assert flask("db", "upgrade", "0037", url=database_url).returncode == 0
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO outbox (id, key, kind, recipients, subject, body_text, status, attempts, "
+                          "next_attempt_at, created_at) VALUES (1, 'digest:2024-05-02', 'digest', 'ld@x.vn', 'S', "
+                          "'B', 'pending', 0, :at, :at)"), {"at": "2024-05-02 09:00:00+00:00"})
+    assert flask("db", "upgrade", url=database_url).returncode == 0
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE outbox SET status = 'expired', expires_at = :at"), {"at": "2024-05-02 17:00:00+00:00"})
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # the constraint still holds the others out
+        conn.execute(text("UPDATE outbox SET status = 'lost'"))
+    assert flask("db", "downgrade", "0037", url=database_url).returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM outbox")).scalar_one() == "failed"
     engine.dispose()
     assert flask("db", "downgrade", "base", url=database_url).returncode == 0

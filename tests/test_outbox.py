@@ -34,16 +34,17 @@ def test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_onc
     assert sweep(parse_instant("2024-03-26T00:01:00+07:00")).letters == 3
     clock.set("2024-03-26T11:31:00+07:00")  # the letters' grace period (4 office hours from 07:30) is over
     down = outbox.flush()
-    expected = len(rows())
-    # 3 receipts, 3 to the unit, 3 letters, 3 asking the unit for the letters' reasons
-    assert expected == 12 and down.sent == 0 and down.retried == expected
+    # 3 receipts, 3 to the unit, 3 letters; the 3 asking the unit for the letters' reasons before 11:30 expired
+    assert len(rows()) == 12 and down.expired == 3 and {r.kind for r in rows(status="expired")} == {"letter_reason"}
+    expected = len(rows(status="pending"))
+    assert expected == 9 and down.sent == 0 and down.retried == expected
     # the server's fault, not a mail's: no attempt counted, however long it lasts (a weekend)
-    assert all(r.status == "pending" and r.attempts == 0 and "SMTP" in r.last_error for r in rows())
+    assert all(r.attempts == 0 and "SMTP" in r.last_error for r in rows(status="pending"))
     assert outbox.flush().retried == 0  # nothing is due again before the server is tried again
     for _ in range(3):
         clock.advance(days=1)
         assert outbox.flush().failed == 0
-    assert all(r.status == "pending" and r.attempts == 0 for r in rows())
+    assert len(rows(status="pending")) == expected and all(r.attempts == 0 for r in rows(status="pending"))
     smtp.start()
     clock.advance(seconds=outbox.SERVER_DOWN_RETRY.total_seconds())
     up = outbox.flush()
@@ -54,7 +55,7 @@ def test_smtp_down_while_cases_go_overdue_then_up_every_mail_arrives_exactly_onc
     received = smtp.inbox.wait_for(expected)
     assert len(received) == expected
     assert len({m["Message-ID"] for m in received}) == expected
-    assert all(r.status == "sent" and r.sent_at is not None for r in rows())
+    assert all(r.sent_at is not None for r in rows(status="sent")) and len(rows(status="sent")) == expected
     apology = [m for m in received if "Phiếu xin lỗi" in m["Subject"] and m["To"].startswith("dan")]
     assert len(apology) == 3
     attachment = next(part for part in apology[0].iter_attachments())
@@ -76,6 +77,25 @@ def test_a_mail_server_that_never_answers_is_given_up_on_after_mail_timeout(app,
     assert result.sent == 0 and result.retried == 1
     assert took < 5, took
     assert rows()[0].status == "pending" and "timed out" in rows()[0].last_error
+
+
+def test_a_staff_mail_past_its_date_when_the_server_comes_back_expires_a_citizens_goes(app, clock, seeded, smtp):
+    """Two days without a mail server: the leader's digest of Tuesday and the request to write the letter's
+    reason before 12:00 Tuesday would mislead on Thursday; the citizen's letter and receipt still go."""
+    smtp.stop()
+    case = forwarded_case(seeded)  # the answer due Monday 25 March 2024
+    clock.set("2024-03-18T09:00:00+07:00")
+    receive(replace(SUBMISSION, email="b@example.com"))  # HCTH's classification due 25 March too: the digest's
+    assert sweep(parse_instant("2024-03-26T08:00:00+07:00")).letters == 1
+    clock.set("2024-03-28T09:00:00+07:00")
+    smtp.start()
+    result = outbox.flush()
+    status = {m.kind: m.status for m in rows()}
+    assert status["digest"] == "expired" and status["letter_reason"] == "expired"
+    assert status["apology"] == "sent" and status["received"] == "sent"
+    assert result.expired == 2 and "expired 2" in result.summary()
+    got = [m["Subject"] for m in smtp.inbox.wait_for(result.sent)]
+    assert not any("Tổng hợp" in s or "ghi lý do" in s for s in got) and case.code
 
 
 def test_a_retry_keeps_the_message_id_so_a_crash_after_sending_is_no_new_message(app, clock, seeded, smtp):

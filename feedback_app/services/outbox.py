@@ -73,16 +73,34 @@ def compose(key: str, kind: str, recipients: list[str] | str, subject: str, temp
 
 def enqueue(key: str, kind: str, recipients: list[str] | str, subject: str, template: str,
             feedback: Feedback | None = None, attachment_ref: str | None = None, *,
-            taken: Collection[str] | None = None, **context) -> OutboxMail | None:
+            taken: Collection[str] | None = None, expires_at: datetime | None = None,
+            **context) -> OutboxMail | None:
     """Store a mail (see ``compose``) in the caller's transaction, unless one for the same cause exists.
     ``taken``: the keys in use, when the caller looked up a whole batch's at once (``keys_taken``); else
-    this one is looked up."""
+    this one is looked up. ``expires_at``: a staff mail not worth sending after then (``expire_stale``)."""
     mail = compose(key, kind, recipients, subject, template, feedback, attachment_ref, **context)
     if mail is None or (key in taken if taken is not None else exists(key)):
         return None
     mail.feedback = feedback
+    mail.expires_at = expires_at
     db.session.add(mail)
     return mail
+
+
+def expire_stale(now: datetime) -> int:
+    """Mark ``expired`` the pending mails past their ``expires_at`` (the mail server was down until after
+    the date a reminder was about, the day a digest summed up): sent now they would mislead. A citizen's
+    mail never expires. Commits; returns how many."""
+    stale = (OutboxMail.status == "pending", OutboxMail.expires_at.is_not(None), OutboxMail.expires_at <= now)
+    if db.session.execute(select(OutboxMail.id).where(*stale).limit(1)).first() is None:
+        db.session.rollback()  # nothing to write: no write lock taken on SQLite, every 30 seconds
+        return 0
+    done = db.session.execute(update(OutboxMail).where(*stale)
+                              .values(status="expired", next_attempt_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    if done.rowcount:
+        current_app.logger.info("outbox: %s mails expired unsent (their date passed while they waited)", done.rowcount)
+    return done.rowcount
 
 
 def enqueue_each(key: str, kind: str, recipients: list[str], subject: str, template: str,
@@ -124,10 +142,12 @@ class DeliveryResult:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     unreachable: str | None = None  # the mail server could not be reached (its error): nothing was tried
+    expired: int = 0  # staff mails past their date, not sent (expire_stale)
 
     def summary(self) -> str:
         down = f"; mail server unreachable: {self.unreachable}" if self.unreachable else ""
-        return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}{down}"
+        stale = f", expired {self.expired}" if self.expired else ""
+        return f"sent {self.sent}, to retry {self.retried}, failed {self.failed}{stale}{down}"
 
 
 def tried(mail=None):
@@ -334,6 +354,7 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
     """Send what is due now (at most ``limit`` mails), one SMTP connection for the batch."""
     now = now or CLOCK.now()
     result = DeliveryResult()
+    result.expired = expire_stale(now)
     ids = _claim(now, limit)
     if not ids:
         return result
@@ -480,6 +501,7 @@ def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
         part = deliver_due(now, limit=batch)
         total.sent, total.retried, total.failed = total.sent + part.sent, total.retried + part.retried, \
             total.failed + part.failed
+        total.expired += part.expired
         total.errors += part.errors
         total.unreachable = part.unreachable
         # the server unreachable: the next batch would only wait out MAIL_TIMEOUT again

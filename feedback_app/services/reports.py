@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflows.clock import CLOCK, LOCAL_TZ, local_date
+from workflows.clock import CLOCK, LOCAL_TZ, end_of_local_day, local_date
 from workflows.lifecycle import N_
 
 from ..extensions import db
@@ -53,7 +53,7 @@ def remind_quarterly_report(now: datetime | None = None) -> OutboxMail | None:
     names = " và ".join(filter(None, (", ".join(titles[:-1]), titles[-1])))  # "A, B và C"
     mail = outbox.enqueue(f"report-reminder:{period.label}", "report_reminder", office_addresses(),
                           f"Nhắc lập báo cáo PAKN {names} (hạn {due:%d/%m/%Y})", "report_reminder",
-                          reports=reports, due=due)
+                          reports=reports, due=due, expires_at=end_of_local_day(due))
     db.session.commit()
     return mail
 

@@ -52,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflows.clock import CLOCK, LOCAL_TZ, local_date
+from workflows.clock import CLOCK, LOCAL_TZ, end_of_local_day, local_date
 from workflows.deadlines import INTERNAL_STEPS, STEP_LABELS, Promise, Step
 from workflows.lifecycle import AT_UNIT_STATES, OPEN_STATES, Role, State
 
@@ -334,7 +334,7 @@ def _ask_for_the_reason(letter: ApologyLetter, hold, recipients, taken: Collecti
     outbox.enqueue(_reason_key(letter), "letter_reason", recipients.for_step(case),
                    f"Phiếu xin lỗi tự động {letter.reference} cho {case.code}: ghi lý do trước {sends_at}",
                    "letter_reason", feedback=case, taken=taken, letter=letter, sends_at=sends_at,
-                   link=_case_link(case), addressed=recipients.addressed(case))
+                   link=_case_link(case), addressed=recipients.addressed(case), expires_at=hold)
 
 
 def _case_link(case) -> str:
@@ -502,7 +502,8 @@ def _remind(case: Feedback, now, recipients, taken: Collection[str]) -> None:
                    f"Nhắc hạn {action}: {case.code} - hạn {case.target_date:%d/%m/%Y}", "reminder", feedback=case,
                    taken=taken, step=step.value, step_label=STEP_LABELS[step], task=task,
                    at_unit=State(case.state) in AT_UNIT_STATES,  # the unit may still issue its own letter
-                   link=_case_link(case), addressed=recipients.addressed(case))
+                   link=_case_link(case), addressed=recipients.addressed(case),
+                   expires_at=end_of_local_day(case.target_date))  # after the date, the overdue mark says it
 
 
 # --- progress notices to the citizen ----------------------------------------------------------
@@ -629,7 +630,8 @@ def _digest(now, today, plan, recipients, result: SweepResult) -> None:
     def work():
         outbox.enqueue(key, "digest", recipients.leaders,
                        f"Tổng hợp phản ánh, kiến nghị quá hạn ngày {today:%d/%m/%Y}: {total}", "digest",
-                       cases=cases, total=total, today=today, office_name=office_name())
+                       cases=cases, total=total, today=today, office_name=office_name(),
+                       expires_at=end_of_local_day(today))  # the next day's digest says it again
         db.session.flush()
         result.digests += 1
     _in_savepoint(result, work)
