@@ -91,7 +91,9 @@ def expire_stale(now: datetime) -> int:
     """Mark ``expired`` the pending mails past their ``expires_at`` (the mail server was down until after
     the date a reminder was about, the day a digest summed up): sent now they would mislead. A citizen's
     mail never expires. Commits; returns how many."""
-    stale = (OutboxMail.status == "pending", OutboxMail.expires_at.is_not(None), OutboxMail.expires_at <= now)
+    # not one a worker holds (its lease, next_attempt_at, is ahead): that one settles as sent or retried
+    stale = (OutboxMail.status == "pending", OutboxMail.expires_at.is_not(None), OutboxMail.expires_at <= now,
+             OutboxMail.next_attempt_at <= now)
     if db.session.execute(select(OutboxMail.id).where(*stale).limit(1)).first() is None:
         db.session.rollback()  # nothing to write: no write lock taken on SQLite, every 30 seconds
         return 0
@@ -362,10 +364,16 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
     try:
         connection = _connection().__enter__()
     except (OSError, smtplib.SMTPException, socket.error) as exc:
-        for row in rows:  # released uncounted: they wait for the server, however long it is down
-            row.attempts, row.next_attempt_at = row.attempts - 1, now + SERVER_DOWN_RETRY
-            row.last_error = f"SMTP: {exc}"[:2000]
-            result.retried += 1
+        # released uncounted: they wait for the server, however long it is down; each only if it still holds
+        # this worker's lease (an admin's retry, another worker, may have moved it while the server was awaited)
+        leased = [(row.id, row.next_attempt_at) for row in rows]
+        db.session.rollback()
+        for mail_id, lease in leased:
+            released = db.session.execute(update(OutboxMail).where(
+                OutboxMail.id == mail_id, OutboxMail.status == "pending", OutboxMail.next_attempt_at == lease)
+                .values(attempts=OutboxMail.attempts - 1, next_attempt_at=now + SERVER_DOWN_RETRY,
+                        last_error=f"SMTP: {exc}"[:2000]).execution_options(synchronize_session=False))
+            result.retried += released.rowcount
         result.unreachable = f"{type(exc).__name__}: {exc}"
         db.session.commit()
         current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
@@ -514,7 +522,7 @@ def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
 def failing_query():
     """Mails that failed for good, that keep failing (retried at least twice), or that wait for a mail
     server that cannot be reached (no attempt counted, its error kept)."""
-    waiting_for_server = (OutboxMail.attempts == 0) & OutboxMail.last_error.is_not(None)
+    waiting_for_server = OutboxMail.last_error.startswith("SMTP: ")  # the error deliver_due writes then
     return (select(OutboxMail).where((OutboxMail.status == "failed")
                                      | ((OutboxMail.status == "pending")
                                         & ((OutboxMail.attempts >= 2) | waiting_for_server)))

@@ -334,7 +334,8 @@ def _ask_for_the_reason(letter: ApologyLetter, hold, recipients, taken: Collecti
     outbox.enqueue(_reason_key(letter), "letter_reason", recipients.for_step(case),
                    f"Phiếu xin lỗi tự động {letter.reference} cho {case.code}: ghi lý do trước {sends_at}",
                    "letter_reason", feedback=case, taken=taken, letter=letter, sends_at=sends_at,
-                   link=_case_link(case), addressed=recipients.addressed(case), expires_at=hold)
+                   link=_case_link(case), addressed=recipients.addressed(case))  # never expires: it also tells
+    # the holder that the case went overdue and what the letter promised, whenever it arrives
 
 
 def _case_link(case) -> str:
@@ -503,7 +504,8 @@ def _remind(case: Feedback, now, recipients, taken: Collection[str]) -> None:
                    taken=taken, step=step.value, step_label=STEP_LABELS[step], task=task,
                    at_unit=State(case.state) in AT_UNIT_STATES,  # the unit may still issue its own letter
                    link=_case_link(case), addressed=recipients.addressed(case),
-                   expires_at=end_of_local_day(case.target_date))  # after the date, the overdue mark says it
+                   # after the legal date, the overdue mark and the letter say it (a field's own target is earlier)
+                   expires_at=end_of_local_day(case.due_date or case.target_date))
 
 
 # --- progress notices to the citizen ----------------------------------------------------------
