@@ -328,14 +328,15 @@ def _reason_key(letter: ApologyLetter) -> str:
 
 def _ask_for_the_reason(letter: ApologyLetter, hold, recipients, taken: Collection[str]) -> None:
     """Tell whoever holds the case that its automatic letter carries the default reason and leaves at
-    ``hold``: until then they may write the real one on the case page (letters.set_reason)."""
+    ``hold``: until then they may write the real one on the case page (letters.set_reason). The mail never
+    expires (``outbox.expires_at``): it also tells the holder that the case went overdue and what the letter
+    promised, whenever it arrives."""
     case = letter.feedback
     sends_at = f"{hold.astimezone(LOCAL_TZ):%H:%M ngày %d/%m/%Y}"
     outbox.enqueue(_reason_key(letter), "letter_reason", recipients.for_step(case),
                    f"Phiếu xin lỗi tự động {letter.reference} cho {case.code}: ghi lý do trước {sends_at}",
                    "letter_reason", feedback=case, taken=taken, letter=letter, sends_at=sends_at,
-                   link=_case_link(case), addressed=recipients.addressed(case))  # never expires: it also tells
-    # the holder that the case went overdue and what the letter promised, whenever it arrives
+                   link=_case_link(case), addressed=recipients.addressed(case))
 
 
 def _case_link(case) -> str:
