@@ -60,6 +60,11 @@ def test_filters_by_unit_category_and_period(client, clock, seeded):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Kỳ không hợp lệ: not-a-period" in page and set(codes_in(page)) == {early.code, late.code}
+    # a range written right but reversed, or over five years: what is wrong with it, as the report page says
+    reversed_ = client.get("/cong-khai?period=2024-03-31..2024-03-01")
+    assert reversed_.status_code == 400 and "Ngày bắt đầu sau ngày kết thúc" in reversed_.get_data(as_text=True)
+    too_long = client.get("/cong-khai?period=2015-01-01..2024-03-31").get_data(as_text=True)
+    assert "Khoảng thời gian dài quá 5 năm" in too_long and "Danh sách dưới đây chưa lọc theo kỳ." in too_long
 
 
 def test_the_list_is_paginated(app, client, clock, seeded):

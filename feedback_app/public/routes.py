@@ -29,6 +29,7 @@ from ..auth import api_user
 from ..extensions import db, limiter
 from ..models import Feedback
 from ..security import from_this_host, no_store, rate_limit_key
+from ..reports.periods import RangeError
 from ..services import published as published_service
 from ..services import citizen_notices, health, held_uploads, letters, serialize, submissions
 from ..services.calendar import deadlines
@@ -479,10 +480,11 @@ FILES_NOT_STORED = N_("Các tệp Ông/Bà đã chọn chưa được lưu.")
 
 @bp.get("/cong-khai")
 def published_list():
-    filters, bad_period = published_service.parse_filters(request.args)
+    filters, bad_period, why = published_service.parse_filters(request.args)
     # an unreadable period is said next to its filter (400, as the report page answers); the list
     # below is then not narrowed by period, and the page stays usable to correct it
-    period_errors = [gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
+    period_errors = [why.text(gettext) if isinstance(why, RangeError) else
+                     gettext("Kỳ không hợp lệ: %(period)s (ví dụ: 2024, 2024-Q1, 2024-01-01..2024-02-29).",
                              period=bad_period), gettext("Danh sách dưới đây chưa lọc theo kỳ.")] if bad_period else []
     results = published_service.search(filters, page_arg(), current_app.config["PER_PAGE"])
     if (moved := beyond_last_page(results)) is not None:

@@ -37,17 +37,18 @@ class Filters:
     period: Period | None = None
 
 
-def parse_filters(args) -> tuple[Filters, str | None]:
-    """Filters from the query string; an unreadable period is dropped and reported (never a 500)."""
-    period, problem = None, None
+def parse_filters(args) -> tuple[Filters, str | None, ValueError | None]:
+    """Filters from the query string; an unreadable period is dropped and reported (never a 500): as typed,
+    and why (a ``RangeError`` says what is wrong with a range of days written right)."""
+    period, problem, why = None, None, None
     raw = (args.get("period") or "").strip()
     if raw:
         try:
             period = parse_period(raw)
-        except ValueError:
-            problem = raw
+        except ValueError as error:
+            problem, why = raw, error
     return Filters(q=(args.get("q") or "").strip()[:200], unit=(args.get("unit") or "").strip()[:32],
-                   category=(args.get("category") or "").strip()[:32], period=period), problem
+                   category=(args.get("category") or "").strip()[:32], period=period), problem, why
 
 
 def query_terms(q: str) -> list[str]:
