@@ -44,6 +44,7 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 # The mail server unreachable (down, a network cut): no mail's fault, so no mail's attempt; the batch is
 # tried again this much later, for as long as it takes (a weekend's outage must not fail every mail)
 SERVER_DOWN_RETRY = timedelta(minutes=5)
+SERVER_DOWN = "SMTP: "  # how such a mail's last_error begins (the admin's failing list finds them by it)
 
 
 def exists(key: str) -> bool:
@@ -144,7 +145,7 @@ class DeliveryResult:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     unreachable: str | None = None  # the mail server could not be reached (its error): nothing was tried
-    expired: int = 0  # staff mails past their date, not sent (expire_stale)
+    expired: int = 0  # staff mails past their date, not sent (flush: expire_stale)
 
     def summary(self) -> str:
         down = f"; mail server unreachable: {self.unreachable}" if self.unreachable else ""
@@ -356,7 +357,6 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
     """Send what is due now (at most ``limit`` mails), one SMTP connection for the batch."""
     now = now or CLOCK.now()
     result = DeliveryResult()
-    result.expired = expire_stale(now)
     ids = _claim(now, limit)
     if not ids:
         return result
@@ -368,12 +368,7 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryResult
         # this worker's lease (an admin's retry, another worker, may have moved it while the server was awaited)
         leased = [(row.id, row.next_attempt_at) for row in rows]
         db.session.rollback()
-        for mail_id, lease in leased:
-            released = db.session.execute(update(OutboxMail).where(
-                OutboxMail.id == mail_id, OutboxMail.status == "pending", OutboxMail.next_attempt_at == lease)
-                .values(attempts=OutboxMail.attempts - 1, next_attempt_at=now + SERVER_DOWN_RETRY,
-                        last_error=f"SMTP: {exc}"[:2000]).execution_options(synchronize_session=False))
-            result.retried += released.rowcount
+        result.retried += _release(leased, now + SERVER_DOWN_RETRY, last_error=f"{SERVER_DOWN}{exc}"[:2000])
         result.unreachable = f"{type(exc).__name__}: {exc}"
         db.session.commit()
         current_app.logger.warning("outbox: SMTP unavailable (%s); %s", exc, result.summary())
@@ -489,11 +484,7 @@ def _settle(sent: tuple | None, rest: list[tuple[int, datetime]], now: datetime)
         try:
             if sent is not None:
                 _mark_sent_unless_rewritten(sent)  # (a correction meanwhile: the corrected one goes)
-            for mail_id, lease in rest:  # still this worker's lease: nobody took it meanwhile
-                db.session.execute(update(OutboxMail)
-                                   .where(OutboxMail.id == mail_id, OutboxMail.next_attempt_at == lease)
-                                   .values(next_attempt_at=now, attempts=OutboxMail.attempts - 1)
-                                   .execution_options(synchronize_session=False))
+            _release(rest, now)
             db.session.commit()
             return
         except SQLAlchemyError:
@@ -502,14 +493,27 @@ def _settle(sent: tuple | None, rest: list[tuple[int, datetime]], now: datetime)
                              "their leases end (a mail sent may then go twice, with the same Message-ID)")
 
 
+def _release(claimed: list[tuple[int, datetime]], due: datetime, **values) -> int:
+    """Give back claimed mails not tried (the attempt of the claim not counted), due again at ``due``, each only
+    if it still holds this worker's lease (``next_attempt_at`` as claimed: nobody took, retried or expired it
+    meanwhile), with ``values`` set too. Returns how many; the caller commits."""
+    released = 0
+    for mail_id, lease in claimed:
+        released += db.session.execute(update(OutboxMail).where(
+            OutboxMail.id == mail_id, OutboxMail.status == "pending", OutboxMail.next_attempt_at == lease)
+            .values(attempts=OutboxMail.attempts - 1, next_attempt_at=due, **values)
+            .execution_options(synchronize_session=False)).rowcount
+    return released
+
+
 def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
-    """Deliver everything due now, batch after batch (``flask outbox flush``, the scheduler's job)."""
-    total = DeliveryResult()
+    """Deliver everything due now, batch after batch (``flask outbox flush``, the scheduler's job), once the
+    staff mails past their date are set aside (``expire_stale``)."""
+    total = DeliveryResult(expired=expire_stale(now or CLOCK.now()))
     while True:
         part = deliver_due(now, limit=batch)
         total.sent, total.retried, total.failed = total.sent + part.sent, total.retried + part.retried, \
             total.failed + part.failed
-        total.expired += part.expired
         total.errors += part.errors
         total.unreachable = part.unreachable
         # the server unreachable: the next batch would only wait out MAIL_TIMEOUT again
@@ -522,7 +526,7 @@ def flush(now: datetime | None = None, batch: int = 100) -> DeliveryResult:
 def failing_query():
     """Mails that failed for good, that keep failing (retried at least twice), or that wait for a mail
     server that cannot be reached (no attempt counted, its error kept)."""
-    waiting_for_server = OutboxMail.last_error.startswith("SMTP: ")  # the error deliver_due writes then
+    waiting_for_server = OutboxMail.last_error.startswith(SERVER_DOWN)
     return (select(OutboxMail).where((OutboxMail.status == "failed")
                                      | ((OutboxMail.status == "pending")
                                         & ((OutboxMail.attempts >= 2) | waiting_for_server)))
