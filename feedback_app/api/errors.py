@@ -16,6 +16,20 @@ def error(status: int, message: str, errors: dict | None = None, **extra):
     return body, status
 
 
+def whole_arg(name: str, default: int, lowest: int, highest: int, errors: dict, message: str, *,
+              blank: bool = True) -> int:
+    """A whole number from ``lowest`` to ``highest`` in the query string (``default`` when absent, or empty
+    unless ``blank`` is False); anything else is named in ``errors`` with ``message``, ``default`` returned."""
+    from flask import request
+    raw = request.args.get(name)
+    if raw is None or (raw == "" and blank):
+        return default
+    if raw.isascii() and raw.isdigit() and lowest <= int(raw) <= highest:
+        return int(raw)
+    errors[name] = message
+    return default
+
+
 def json_object(required: bool = True):
     """The request's JSON object and None, or None and the error to answer: 415 for a body that is not
     JSON, 400 for JSON that is not an object. Without ``required`` an empty body is ``{}``. The same

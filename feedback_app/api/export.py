@@ -28,7 +28,7 @@ from ..models import Feedback, Transition
 from ..services import serialize
 from ..services.letters import made_public_since, public_at, public_transitions
 from . import bp
-from .errors import error
+from .errors import error, whole_arg
 from ..public.routes import code_rate_limit
 from .cases import TOO_MANY_BY_CODE, visible_case
 from .openapi import document
@@ -106,16 +106,6 @@ def instant_arg(name: str) -> datetime | None:
         raise BadInstant(name) from None
 
 
-def _whole_arg(name: str, default: int, lowest: int, highest: int) -> int:
-    """The query parameter ``name``, a whole number from ``lowest`` to ``highest``; ValueError otherwise."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not lowest <= int(raw) <= highest:
-        raise ValueError(name)
-    return int(raw)
-
-
 def changed_since(query, since: datetime | None, letters_out: list[int]):
     """``query`` narrowed to the cases whose line changed since ``since`` (all of them without it)."""
     if since is None:
@@ -142,14 +132,9 @@ def export_cases():
     except BadInstant as bad:
         return error(400, bad.message(), {"since": gettext("Thời điểm không hợp lệ.")})
     errors = {}
-    try:
-        after = _whole_arg("after", 0, 0, 2**63 - 1)
-    except ValueError:
-        errors["after"] = gettext("Phải là mã số (id) của một hồ sơ: số nguyên từ 0 trở lên.")
-    try:
-        limit = _whole_arg("limit", PART, 1, MAX_PART)
-    except ValueError:
-        errors["limit"] = gettext("Từ 1 đến %(max)d.", max=MAX_PART)
+    after = whole_arg("after", 0, 0, 2**63 - 1, errors,  # "after=" is a mistake, as "since=" is
+                      gettext("Phải là mã số (id) của một hồ sơ: số nguyên từ 0 trở lên."), blank=False)
+    limit = whole_arg("limit", PART, 1, MAX_PART, errors, gettext("Từ 1 đến %(max)d.", max=MAX_PART), blank=False)
     if errors:
         return error(400, gettext("Tham số không hợp lệ."), errors)
 

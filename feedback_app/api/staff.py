@@ -18,7 +18,7 @@ from ..models import Category, Feedback, Unit, staffed
 from ..services import accounts, assignment, cases, serialize, staff, sweep
 from ..views_common import MAX_PAGE
 from . import bp
-from .errors import error, json_object
+from .errors import error, json_object, whole_arg
 from .openapi import document
 
 
@@ -99,18 +99,6 @@ def _flag(value: str | None) -> bool | None:
     raise ValueError(value)
 
 
-def _int_arg(name: str, default: int, highest: int, errors: dict, message: str) -> int:
-    """A whole number from 1 to ``highest`` in the query string; anything else is named in ``errors``."""
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    value = int(raw) if raw.isascii() and raw.isdigit() else 0
-    if not 1 <= value <= highest:
-        errors[name] = message
-        return default
-    return value
-
-
 @bp.get("/feedback")
 @token_required()
 def list_feedback():
@@ -130,8 +118,8 @@ def list_feedback():
     except ValueError:
         errors["overdue"] = gettext("Chỉ nhận true hoặc false.")
         overdue = None
-    page = _int_arg("page", 1, MAX_PAGE, errors, gettext("Phải là số nguyên dương, tối đa %(max)d.", max=MAX_PAGE))
-    per_page = _int_arg("per_page", 20, 100, errors, gettext("Từ 1 đến 100."))
+    page = whole_arg("page", 1, 1, MAX_PAGE, errors, gettext("Phải là số nguyên dương, tối đa %(max)d.", max=MAX_PAGE))
+    per_page = whole_arg("per_page", 20, 1, 100, errors, gettext("Từ 1 đến 100."))
     # the unit's officer (services.assignment): "none" for the cases no one was assigned, or a user's id
     assignee = request.args.get("assignee") or None
     if assignee is not None and assignee != "none" and not (assignee.isascii() and assignee.isdecimal()
